@@ -1,0 +1,109 @@
+//! The command line as typed (clap definitions). `plan` turns these raw values into one resolved
+//! [`plan::AuditPlan`] before any row is read.
+
+pub mod plan;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::verdict::Budget;
+
+/// recon proves a data migration moved every row.
+#[derive(Debug, Parser)]
+#[command(name = "recon", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Reconcile TARGET against SOURCE by key: missing, extra, duplicate and mismatched records.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The source dataset: a Parquet/CSV/Arrow file, a directory of them, or a quoted glob.
+    pub source: String,
+    /// The target dataset, in any of the same forms.
+    pub target: String,
+
+    /// Key columns, comma-separated (composite keys allowed).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub key: Vec<String>,
+    /// Compare only these non-key columns (default: every column both sides share).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Leave these columns out of the comparison.
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// A column named differently in the target: SRC=TGT (repeatable).
+    #[arg(long = "map", value_name = "SRC=TGT")]
+    pub map: Vec<String>,
+
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Also write the JSON report to FILE (written whole, then renamed into place).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every differing record as Parquet files in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub diff_out: Option<PathBuf>,
+    /// Examples per category in the report.
+    #[arg(long, default_value_t = 20)]
+    pub max_examples: usize,
+
+    /// Budget for keys missing in the target: a count (10) or a share of the source rows (0.1%).
+    #[arg(long, default_value = "0", value_parser = Budget::parse)]
+    pub max_missing: Budget,
+    /// Budget for keys only in the target.
+    #[arg(long, default_value = "0", value_parser = Budget::parse)]
+    pub max_extra: Budget,
+    /// Budget for keys whose values differ.
+    #[arg(long, default_value = "0", value_parser = Budget::parse)]
+    pub max_mismatched: Budget,
+    /// Budget for duplicated keys, checked on each side.
+    #[arg(long, default_value = "0", value_parser = Budget::parse)]
+    pub max_duplicates: Budget,
+    /// Budget for rows whose key has a NULL part, checked on each side.
+    #[arg(long, default_value = "0", value_parser = Budget::parse)]
+    pub max_null_keys: Budget,
+
+    /// CSV field delimiter.
+    #[arg(long, default_value = ",", value_parser = single_byte)]
+    pub csv_delimiter: u8,
+    /// CSV quote character.
+    #[arg(long, default_value = "\"", value_parser = single_byte)]
+    pub csv_quote: u8,
+    /// A CSV field equal to this is NULL (default: an empty field is NULL).
+    #[arg(long, value_name = "TOKEN")]
+    pub csv_null: Option<String>,
+    /// A CSV column's type instead of the inferred one: COL=TYPE (repeatable). Types: bool, int32, int64,
+    /// uint64, float32, float64, decimal(P,S), text, date, timestamp, timestamptz.
+    #[arg(long, value_name = "COL=TYPE")]
+    pub csv_type: Vec<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress messages on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn single_byte(value: &str) -> Result<u8, String> {
+    let value = if value == "\\t" { "\t" } else { value };
+    match value.as_bytes() {
+        [byte] => Ok(*byte),
+        _ => Err(format!("expected one ASCII character, got {value:?}")),
+    }
+}

@@ -1,0 +1,241 @@
+//! The resolved audit: both datasets opened, key and compared columns matched across the two schemas, each
+//! pair's canonical form chosen. Built once, before any row is read, so bad settings fail fast.
+
+use std::path::PathBuf;
+
+use arrow::datatypes::{DataType, Schema};
+use serde::Serialize;
+
+use super::{DiffArgs, OutputFormat};
+use crate::error::{Error, Result};
+use crate::normalize::{resolve, Resolution, SideColumns};
+use crate::report::verdict::Budgets;
+use crate::source::{CsvOptions, Dataset};
+
+/// A column as it appears on both sides and how the pair is compared.
+#[derive(Debug, Clone)]
+pub struct ColumnPair {
+    /// The source's name: the report names columns this way.
+    pub name: String,
+    pub target_name: String,
+    pub source_index: usize,
+    pub target_index: usize,
+    pub source_type: DataType,
+    pub target_type: DataType,
+    pub resolution: Resolution,
+}
+
+/// Columns on one side only and pairs whose types differ: the report's `schema` section.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SchemaDiff {
+    pub only_in_source: Vec<String>,
+    pub only_in_target: Vec<String>,
+    pub type_differences: Vec<TypeDifference>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDifference {
+    pub column: String,
+    pub source_type: String,
+    pub target_type: String,
+    pub lossy: bool,
+}
+
+/// Everything an audit needs, resolved.
+pub struct AuditPlan {
+    pub source: Dataset,
+    pub target: Dataset,
+    pub key: Vec<ColumnPair>,
+    pub columns: Vec<ColumnPair>,
+    pub schema: SchemaDiff,
+    pub budgets: Budgets,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub diff_out: Option<PathBuf>,
+    pub max_examples: usize,
+    pub quiet: bool,
+}
+
+impl AuditPlan {
+    pub fn resolve(args: DiffArgs) -> Result<AuditPlan> {
+        let csv = csv_options(&args)?;
+        let source = Dataset::open(&args.source, &csv)?;
+        let target = Dataset::open(&args.target, &csv)?;
+        let (key, columns, schema) = match_columns(&args, &source, &target)?;
+        let budgets = Budgets {
+            missing_in_target: args.max_missing,
+            extra_in_target: args.max_extra,
+            mismatched: args.max_mismatched,
+            duplicates: args.max_duplicates,
+            null_keys: args.max_null_keys,
+        };
+        Ok(AuditPlan {
+            source,
+            target,
+            key,
+            columns,
+            schema,
+            budgets,
+            format: args.format,
+            output: args.output,
+            diff_out: args.diff_out,
+            max_examples: args.max_examples,
+            quiet: args.quiet,
+        })
+    }
+
+    /// One side's columns to read and their canonical forms; `side` 0 is the source, 1 the target.
+    pub fn side_columns(&self, side: usize) -> SideColumns {
+        let pick = |pairs: &[ColumnPair]| {
+            pairs
+                .iter()
+                .map(|p| {
+                    let (name, index) =
+                        if side == 0 { (&p.name, p.source_index) } else { (&p.target_name, p.target_index) };
+                    (name.clone(), index, p.resolution.canon.clone())
+                })
+                .collect()
+        };
+        SideColumns::new(pick(&self.key), pick(&self.columns))
+    }
+
+    pub fn dataset(&self, side: usize) -> &Dataset {
+        if side == 0 {
+            &self.source
+        } else {
+            &self.target
+        }
+    }
+}
+
+fn csv_options(args: &DiffArgs) -> Result<CsvOptions> {
+    let mut types = Vec::new();
+    for spec in &args.csv_type {
+        let (name, type_name) =
+            spec.split_once('=').ok_or_else(|| Error::setting("--csv-type", format!("expected COL=TYPE, got {spec:?}")))?;
+        let data_type = crate::source::parse_csv_type(type_name)
+            .ok_or_else(|| Error::setting("--csv-type", format!("unknown type {type_name:?} for column {name}")))?;
+        types.push((name.trim().to_string(), data_type));
+    }
+    Ok(CsvOptions { delimiter: args.csv_delimiter, quote: args.csv_quote, null: args.csv_null.clone(), types })
+}
+
+/// Finds a column by name: an exact match first, else the one case-insensitive match.
+fn find(schema: &Schema, name: &str, location: &str) -> Result<Option<usize>> {
+    if let Ok(index) = schema.index_of(name) {
+        return Ok(Some(index));
+    }
+    let matches: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name().eq_ignore_ascii_case(name))
+        .map(|(i, _)| i)
+        .collect();
+    match matches.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => {
+            let names: Vec<&str> = many.iter().map(|i| schema.field(*i).name().as_str()).collect();
+            Err(Error::column(
+                name,
+                format!("ambiguous in {location}: it matches {} ignoring case; use --map", names.join(", ")),
+            ))
+        }
+    }
+}
+
+fn require(schema: &Schema, name: &str, location: &str) -> Result<usize> {
+    find(schema, name, location)?.ok_or_else(|| {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        Error::column(name, format!("not found in {location} (its columns: {})", names.join(", ")))
+    })
+}
+
+fn match_columns(
+    args: &DiffArgs,
+    source: &Dataset,
+    target: &Dataset,
+) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, SchemaDiff)> {
+    let (s_schema, t_schema) = (source.schema.as_ref(), target.schema.as_ref());
+    let mut mapped = Vec::new();
+    for spec in &args.map {
+        let (from, to) =
+            spec.split_once('=').ok_or_else(|| Error::setting("--map", format!("expected SRC=TGT, got {spec:?}")))?;
+        let from = require(s_schema, from.trim(), &source.location)?;
+        let to = require(t_schema, to.trim(), &target.location)?;
+        mapped.push((from, to));
+    }
+    // The target column each source column pairs with, if any.
+    let counterpart = |s: usize| -> Result<Option<usize>> {
+        if let Some((_, t)) = mapped.iter().find(|(from, _)| *from == s) {
+            return Ok(Some(*t));
+        }
+        find(t_schema, s_schema.field(s).name(), &target.location)
+    };
+    let pair = |s: usize| -> Result<ColumnPair> {
+        let name = s_schema.field(s).name().clone();
+        let t = counterpart(s)?.ok_or_else(|| {
+            Error::column(&name, format!("not found in {}; name its counterpart with --map {name}=...", target.location))
+        })?;
+        let (source_type, target_type) = (s_schema.field(s).data_type().clone(), t_schema.field(t).data_type().clone());
+        let resolution = resolve(&name, &source_type, &target_type)?;
+        Ok(ColumnPair {
+            name,
+            target_name: t_schema.field(t).name().clone(),
+            source_index: s,
+            target_index: t,
+            source_type,
+            target_type,
+            resolution,
+        })
+    };
+
+    let key_indices: Vec<usize> =
+        args.key.iter().map(|k| require(s_schema, k.trim(), &source.location)).collect::<Result<_>>()?;
+    let key: Vec<ColumnPair> = key_indices.iter().map(|&s| pair(s)).collect::<Result<_>>()?;
+    let excluded: Vec<usize> =
+        args.exclude.iter().map(|c| require(s_schema, c.trim(), &source.location)).collect::<Result<_>>()?;
+
+    let candidates: Vec<usize> = if args.columns.is_empty() {
+        let mut shared = Vec::new();
+        for s in 0..s_schema.fields().len() {
+            if !key_indices.contains(&s) && counterpart(s)?.is_some() {
+                shared.push(s);
+            }
+        }
+        shared
+    } else {
+        args.columns.iter().map(|c| require(s_schema, c.trim(), &source.location)).collect::<Result<_>>()?
+    };
+    let columns: Vec<ColumnPair> = candidates
+        .into_iter()
+        .filter(|s| !excluded.contains(s) && !key_indices.contains(s))
+        .map(pair)
+        .collect::<Result<_>>()?;
+
+    let mut paired_targets = Vec::new();
+    let mut only_in_source = Vec::new();
+    for s in 0..s_schema.fields().len() {
+        match counterpart(s)? {
+            Some(t) => paired_targets.push(t),
+            None => only_in_source.push(s_schema.field(s).name().clone()),
+        }
+    }
+    let only_in_target = (0..t_schema.fields().len())
+        .filter(|t| !paired_targets.contains(t))
+        .map(|t| t_schema.field(t).name().clone())
+        .collect();
+    let type_differences = key
+        .iter()
+        .chain(&columns)
+        .filter(|p| p.source_type != p.target_type)
+        .map(|p| TypeDifference {
+            column: p.name.clone(),
+            source_type: p.source_type.to_string(),
+            target_type: p.target_type.to_string(),
+            lossy: p.resolution.lossy,
+        })
+        .collect();
+    Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))
+}

@@ -1,0 +1,57 @@
+//! The fingerprint tier: compares both sides bucket by bucket and keeps only the rows of buckets that differ
+//! (the residue) for the row tier.
+
+use rayon::prelude::*;
+
+use crate::digest::{Fingerprint, RowDigest, SideDigest, BUCKETS_PER_PARTITION};
+
+/// Rows that need row-level work, and how many source rows the fingerprints already proved matched.
+#[derive(Debug, Default)]
+pub struct Residue {
+    pub source: Vec<RowDigest>,
+    pub target: Vec<RowDigest>,
+    pub matched: u64,
+}
+
+/// Partition by partition, in parallel: a bucket goes to the row tier when its fingerprints differ, or when a
+/// key repeats inside it (equal fingerprints then mean equal duplicates on both sides, still a finding).
+pub fn residue(source: SideDigest, target: SideDigest) -> Residue {
+    source
+        .partitions
+        .into_par_iter()
+        .zip(target.partitions.into_par_iter())
+        .map(|(s, t)| partition_residue(s.concat(), t.concat()))
+        .reduce(Residue::default, |mut a, b| {
+            a.source.extend(b.source);
+            a.target.extend(b.target);
+            a.matched += b.matched;
+            a
+        })
+}
+
+fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>) -> Residue {
+    let mut fingerprints = vec![[Fingerprint::default(); 2]; BUCKETS_PER_PARTITION];
+    for d in &source {
+        fingerprints[d.bucket()][0].add(d.row());
+    }
+    for d in &target {
+        fingerprints[d.bucket()][1].add(d.row());
+    }
+    let mut differs: Vec<bool> = fingerprints.iter().map(|[s, t]| s != t).collect();
+
+    // Equal buckets hold equal multisets of rows, so a key repeated on one side is repeated on the other:
+    // looking at the source alone finds every duplicate the fingerprints cannot see.
+    source.sort_unstable_by_key(|d| d.key());
+    for pair in source.windows(2) {
+        if pair[0].key() == pair[1].key() {
+            differs[pair[0].bucket()] = true;
+        }
+    }
+
+    let matched = source.iter().filter(|d| !differs[d.bucket()]).count() as u64;
+    Residue {
+        source: source.into_iter().filter(|d| differs[d.bucket()]).collect(),
+        target: target.into_iter().filter(|d| differs[d.bucket()]).collect(),
+        matched,
+    }
+}

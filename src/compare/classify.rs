@@ -1,0 +1,132 @@
+//! The row tier's first half: DataFusion classifies the residue's keys with the SQL in `queries/`
+//! (anti-joins both ways, duplicate counts, mismatched row hashes), exactly as CONTRACT.md defines them.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, RecordBatch, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, UInt64Type};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::digest::RowDigest;
+use crate::error::Result;
+use crate::source::Ordinal;
+
+const KEY_COUNTS: &str = include_str!("../../queries/key_counts.sql");
+const MISSING: &str = include_str!("../../queries/missing_in_target.sql");
+const EXTRA: &str = include_str!("../../queries/extra_in_target.sql");
+const DUPLICATES: &str = include_str!("../../queries/duplicate_keys.sql");
+const MISMATCHED: &str = include_str!("../../queries/mismatched.sql");
+const MATCHED: &str = include_str!("../../queries/matched.sql");
+
+/// A key found on one side only: one of its rows, and how many rows carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneSided {
+    pub ordinal: Ordinal,
+    pub count: u64,
+}
+
+/// A key carried by more than one row on at least one side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub source_count: u64,
+    pub target_count: u64,
+    pub source_ordinal: Option<Ordinal>,
+    pub target_ordinal: Option<Ordinal>,
+}
+
+/// A key with one row on each side whose row hashes differ: the row tier's second half compares its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub source_ordinal: Ordinal,
+    pub target_ordinal: Ordinal,
+}
+
+#[derive(Debug, Default)]
+pub struct Classes {
+    pub missing: Vec<OneSided>,
+    pub extra: Vec<OneSided>,
+    pub duplicates: Vec<Duplicate>,
+    pub candidates: Vec<Candidate>,
+    pub matched: u64,
+}
+
+fn digest_table(rows: &[RowDigest]) -> Result<RecordBatch> {
+    let column = |f: fn(&RowDigest) -> u64| Arc::new(rows.iter().map(f).collect::<UInt64Array>()) as Arc<dyn Array>;
+    let names = ["key_hi", "key_lo", "row_hi", "row_lo", "ordinal"];
+    let schema = Schema::new(names.map(|n| Field::new(n, DataType::UInt64, false)).to_vec());
+    let columns = vec![
+        column(|d| d.key_hi),
+        column(|d| d.key_lo),
+        column(|d| d.row_hi),
+        column(|d| d.row_lo),
+        column(|d| d.ordinal),
+    ];
+    Ok(RecordBatch::try_new(Arc::new(schema), columns).map_err(DataFusionError::from)?)
+}
+
+/// Classifies every key of the residue.
+pub async fn classify(source: &[RowDigest], target: &[RowDigest], threads: usize) -> Result<Classes> {
+    let config = SessionConfig::new().with_target_partitions(threads.max(1));
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_batch("source_rows", digest_table(source)?)?;
+    ctx.register_batch("target_rows", digest_table(target)?)?;
+    for side in ["source", "target"] {
+        let counts = run(&ctx, &KEY_COUNTS.replace("{side}", side)).await?;
+        let schema = counts.first().map(|b| b.schema()).unwrap_or_else(|| Arc::new(key_counts_schema()));
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![counts])?;
+        ctx.register_table(format!("{side}_keys"), Arc::new(table))?;
+    }
+
+    let mut classes = Classes::default();
+    for batch in run(&ctx, MISSING).await? {
+        let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "source_count")?);
+        classes.missing.extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+    }
+    for batch in run(&ctx, EXTRA).await? {
+        let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "target_count")?);
+        classes.extra.extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+    }
+    for batch in run(&ctx, DUPLICATES).await? {
+        let (sc, tc) = (u64s(&batch, "source_count")?, u64s(&batch, "target_count")?);
+        let (so, to) = (u64s(&batch, "source_ordinal")?, u64s(&batch, "target_ordinal")?);
+        classes.duplicates.extend((0..batch.num_rows()).map(|i| Duplicate {
+            source_count: sc.value(i),
+            target_count: tc.value(i),
+            source_ordinal: so.is_valid(i).then(|| so.value(i)),
+            target_ordinal: to.is_valid(i).then(|| to.value(i)),
+        }));
+    }
+    for batch in run(&ctx, MISMATCHED).await? {
+        let (so, to) = (u64s(&batch, "source_ordinal")?, u64s(&batch, "target_ordinal")?);
+        classes
+            .candidates
+            .extend((0..batch.num_rows()).map(|i| Candidate { source_ordinal: so.value(i), target_ordinal: to.value(i) }));
+    }
+    for batch in run(&ctx, MATCHED).await? {
+        classes.matched += u64s(&batch, "matched")?.iter().flatten().sum::<u64>();
+    }
+    // Report order is source order, whatever order the hash joins produced.
+    classes.missing.sort_by_key(|k| k.ordinal);
+    classes.extra.sort_by_key(|k| k.ordinal);
+    classes.duplicates.sort_by_key(|d| (d.source_ordinal.is_none(), d.source_ordinal, d.target_ordinal));
+    classes.candidates.sort_by_key(|c| c.source_ordinal);
+    Ok(classes)
+}
+
+fn key_counts_schema() -> Schema {
+    let names = ["key_hi", "key_lo", "n", "row_hi", "row_lo", "ordinal"];
+    Schema::new(names.map(|n| Field::new(n, DataType::UInt64, true)).to_vec())
+}
+
+async fn run(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
+    Ok(ctx.sql(sql).await?.collect().await?)
+}
+
+/// A UInt64 column of a query result; the queries in `queries/` cast every output to UInt64.
+fn u64s<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt64Array> {
+    let column = batch.column_by_name(name).and_then(|c| c.as_primitive_opt::<UInt64Type>());
+    column.ok_or_else(|| {
+        DataFusionError::Internal(format!("queries/ must return a UInt64 column {name}: {:?}", batch.schema())).into()
+    })
+}

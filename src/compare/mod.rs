@@ -1,0 +1,86 @@
+//! ④ Comparison: the fingerprint tier narrows both sides to the buckets that differ, DataFusion classifies
+//! those keys, and the row tier reads back the rows that findings name to tell which columns differ.
+
+pub mod buckets;
+pub mod classify;
+pub mod values;
+
+use crate::cli::plan::AuditPlan;
+use crate::digest::{Fingerprint, SideDigest};
+use crate::error::{Error, Result};
+use crate::source::Ordinal;
+
+pub use classify::{Duplicate, OneSided};
+pub use values::{Fetched, Mismatch};
+
+/// Every difference found, with the canonical rows needed to show them.
+pub struct Findings {
+    pub fingerprints: [Fingerprint; 2],
+    pub matched: u64,
+    pub missing: Vec<OneSided>,
+    pub extra: Vec<OneSided>,
+    pub duplicates: Vec<Duplicate>,
+    pub mismatched: Vec<Mismatch>,
+    /// Mismatched keys per compared column, over all mismatches.
+    pub column_mismatches: Vec<u64>,
+    pub null_keys: [Vec<Ordinal>; 2],
+    /// Rows read again: every mismatch, and the rows the report or `--diff-out` shows.
+    pub fetched: [Fetched; 2],
+}
+
+pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Result<Findings> {
+    let [source, target] = digests;
+    let fingerprints = [source.fingerprint, target.fingerprint];
+    let mut null_keys = [source.null_keys.clone(), target.null_keys.clone()];
+    for side in &mut null_keys {
+        side.sort_unstable();
+    }
+    let residue = buckets::residue(source, target);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::input("runtime", e.to_string()))?;
+    let classes = runtime.block_on(classify::classify(&residue.source, &residue.target, threads))?;
+
+    // Every mismatch candidate is read back; other findings only as far as the report shows them.
+    let shown = |n: usize| if plan.diff_out.is_some() { n } else { n.min(plan.max_examples) };
+    let mut wanted: [Vec<Ordinal>; 2] = [Vec::new(), Vec::new()];
+    for c in &classes.candidates {
+        wanted[0].push(c.source_ordinal);
+        wanted[1].push(c.target_ordinal);
+    }
+    wanted[0].extend(classes.missing.iter().take(shown(classes.missing.len())).map(|k| k.ordinal));
+    wanted[1].extend(classes.extra.iter().take(shown(classes.extra.len())).map(|k| k.ordinal));
+    for d in classes.duplicates.iter().take(shown(classes.duplicates.len())) {
+        wanted[0].extend(d.source_ordinal);
+        wanted[1].extend(d.target_ordinal);
+    }
+    for (side, ordinals) in null_keys.iter().enumerate() {
+        wanted[side].extend(ordinals.iter().take(shown(ordinals.len())));
+    }
+    let [want_source, want_target] = wanted;
+    let fetched = [
+        Fetched::load(&plan.source, &plan.side_columns(0), want_source)?,
+        Fetched::load(&plan.target, &plan.side_columns(1), want_target)?,
+    ];
+
+    let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]])?;
+    let mut column_mismatches = vec![0u64; plan.columns.len()];
+    for m in &mismatched {
+        for &c in &m.columns {
+            column_mismatches[c] += 1;
+        }
+    }
+    Ok(Findings {
+        fingerprints,
+        matched: residue.matched + classes.matched + equal,
+        missing: classes.missing,
+        extra: classes.extra,
+        duplicates: classes.duplicates,
+        mismatched,
+        column_mismatches,
+        null_keys,
+        fetched,
+    })
+}

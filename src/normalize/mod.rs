@@ -1,0 +1,421 @@
+//! ② One equivalence policy. Each compared column pair gets one canonical Arrow type, both sides are cast to
+//! it, and the digest encodes only canonical arrays: so the fingerprint tier and the row tier see the same
+//! values by construction.
+//!
+//! Rules (the policy, written down once):
+//! - integers of any width are equal by value; exact numbers (integers, decimals) compare at the larger scale,
+//!   so `1.80` = `1.8` and `2` = `2.00`;
+//! - a float against an exact number is compared at the exact side's scale: the float's shortest decimal form
+//!   rounded half away from zero (how PostgreSQL and MySQL cast), so float `0.1` = decimal(10,2) `0.10`;
+//! - `-0.0` = `0.0` and every NaN is one NaN (applied in the encoding, see `digest::encode`);
+//! - f32 against f64 compares at f32 precision;
+//! - timestamps are UTC instants (zone-less ones are taken as UTC) at the coarser side's unit, truncated
+//!   toward the past; a timestamp against a date compares its UTC day;
+//! - a text column against a non-text column compares the other side's Arrow text rendering;
+//! - strings compare as UTF-8 bytes, binaries as bytes.
+//! Comparisons at a coarser precision than one side holds are flagged `lossy` in the report's schema section.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray};
+use arrow::compute::{cast_with_options, CastOptions};
+use arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType,
+};
+use arrow::error::ArrowError;
+
+use crate::error::{Error, Result};
+
+/// The canonical form both sides of a column are cast to before encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Canon {
+    Bool,
+    /// Int64: integers that fit on both sides.
+    Int,
+    Decimal { precision: u8, scale: i8 },
+    Decimal256 { precision: u8, scale: i8 },
+    Float32,
+    Float64,
+    /// A float against an exact number: both as decimal text with exactly `scale` fraction digits.
+    NumberText { scale: i8 },
+    Text,
+    Binary,
+    /// Date32: days since 1970-01-01.
+    Date,
+    /// UTC instants in this unit.
+    Timestamp(TimeUnit),
+    Time(TimeUnit),
+}
+
+/// What a value is, whatever its width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Family {
+    Null,
+    Bool,
+    /// Decimal digits of the integer part a type can hold, whether it fits an i64, and its scale.
+    Exact { digits: u8, scale: i8, fits_i64: bool, wide: bool },
+    Float { bits: u8 },
+    Text,
+    Binary,
+    Date,
+    Timestamp(TimeUnit),
+    Time(TimeUnit),
+    Other,
+}
+
+fn family(data_type: &DataType) -> Family {
+    use DataType::*;
+    let exact = |digits, fits_i64| Family::Exact { digits, scale: 0, fits_i64, wide: false };
+    match data_type {
+        Null => Family::Null,
+        Boolean => Family::Bool,
+        Int8 => exact(3, true),
+        Int16 => exact(5, true),
+        Int32 => exact(10, true),
+        Int64 => exact(19, true),
+        UInt8 => exact(3, true),
+        UInt16 => exact(5, true),
+        UInt32 => exact(10, true),
+        UInt64 => exact(20, false),
+        Decimal32(p, s) | Decimal64(p, s) | Decimal128(p, s) => {
+            Family::Exact { digits: p.saturating_sub((*s).max(0) as u8), scale: *s, fits_i64: false, wide: false }
+        }
+        Decimal256(p, s) => {
+            Family::Exact { digits: p.saturating_sub((*s).max(0) as u8), scale: *s, fits_i64: false, wide: true }
+        }
+        Float16 | Float32 => Family::Float { bits: 32 },
+        Float64 => Family::Float { bits: 64 },
+        Utf8 | LargeUtf8 | Utf8View => Family::Text,
+        Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => Family::Binary,
+        Date32 | Date64 => Family::Date,
+        Timestamp(unit, _) => Family::Timestamp(*unit),
+        Time32(unit) | Time64(unit) => Family::Time(*unit),
+        Dictionary(_, value) => family(value),
+        _ => Family::Other,
+    }
+}
+
+/// How a column pair is compared: the canonical form and whether it loses precision on either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub canon: Canon,
+    pub lossy: bool,
+}
+
+/// Chooses the canonical form for a column whose source and target types are given.
+pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Resolution> {
+    use Family::*;
+    let (a, b) = (family(source), family(target));
+    let exact = |canon| Ok(Resolution { canon, lossy: false });
+    let lossy = |canon| Ok(Resolution { canon, lossy: true });
+    match (a, b) {
+        (Other, _) | (_, Other) => Err(Error::column(
+            column,
+            format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
+        )),
+        (Null, Null) => exact(Canon::Text),
+        (Null, _) => resolve(column, target, target),
+        (_, Null) => resolve(column, source, source),
+        (Bool, Bool) => exact(Canon::Bool),
+        (Exact { fits_i64: true, scale: 0, .. }, Exact { fits_i64: true, scale: 0, .. }) => exact(Canon::Int),
+        (Exact { digits: d1, scale: s1, wide: w1, .. }, Exact { digits: d2, scale: s2, wide: w2, .. }) => {
+            let scale = s1.max(s2).max(0);
+            let digits = d1.max(d2) as u16 + scale as u16;
+            if w1 || w2 || digits > 38 {
+                exact(Canon::Decimal256 { precision: 76, scale })
+            } else {
+                exact(Canon::Decimal { precision: 38, scale })
+            }
+        }
+        (Float { bits: x }, Float { bits: y }) if x == 32 || y == 32 => {
+            Ok(Resolution { canon: Canon::Float32, lossy: x != y })
+        }
+        (Float { .. }, Float { .. }) => exact(Canon::Float64),
+        (Float { .. }, Exact { scale, .. }) | (Exact { scale, .. }, Float { .. }) => {
+            lossy(Canon::NumberText { scale: scale.max(0) })
+        }
+        (Text, Text) => exact(Canon::Text),
+        (Text, Binary) | (Binary, Text) => Err(Error::column(
+            column,
+            format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
+        )),
+        (Text, _) | (_, Text) => exact(Canon::Text),
+        (Binary, Binary) => exact(Canon::Binary),
+        (Date, Date) => exact(Canon::Date),
+        (Date, Timestamp(_)) | (Timestamp(_), Date) => lossy(Canon::Date),
+        (Timestamp(x), Timestamp(y)) => Ok(Resolution { canon: Canon::Timestamp(coarser(x, y)), lossy: x != y }),
+        (Time(x), Time(y)) => Ok(Resolution { canon: Canon::Time(coarser(x, y)), lossy: x != y }),
+        _ => Err(Error::column(
+            column,
+            format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
+        )),
+    }
+}
+
+fn ticks_per_second(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    }
+}
+
+fn coarser(a: TimeUnit, b: TimeUnit) -> TimeUnit {
+    if ticks_per_second(a) <= ticks_per_second(b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// Casting must fail loudly: a value that does not fit becomes an error, never a NULL.
+const STRICT: CastOptions = CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
+
+/// Casts one side's column to its canonical form.
+pub fn canonicalize(array: &ArrayRef, canon: &Canon) -> Result<ArrayRef, ArrowError> {
+    let array = match array.data_type() {
+        DataType::Dictionary(_, value) => cast_with_options(array, value, &STRICT)?,
+        _ => array.clone(),
+    };
+    let to = |data_type: DataType| cast_with_options(&array, &data_type, &STRICT);
+    match canon {
+        Canon::Bool => to(DataType::Boolean),
+        Canon::Int => to(DataType::Int64),
+        Canon::Decimal { precision, scale } => to(DataType::Decimal128(*precision, *scale)),
+        Canon::Decimal256 { precision, scale } => to(DataType::Decimal256(*precision, *scale)),
+        Canon::Float32 => to(DataType::Float32),
+        Canon::Float64 => to(DataType::Float64),
+        Canon::NumberText { scale } => number_text(&array, *scale),
+        Canon::Text => match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(array),
+            _ => to(DataType::Utf8),
+        },
+        Canon::Binary => match array.data_type() {
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
+            _ => to(DataType::Binary),
+        },
+        Canon::Date => match array.data_type() {
+            DataType::Timestamp(unit, _) => {
+                let per_day = ticks_per_second(*unit) * 86_400;
+                let days = instants(&array)?.unary::<_, arrow::datatypes::Date32Type>(|v| v.div_euclid(per_day) as i32);
+                Ok(Arc::new(days))
+            }
+            DataType::Date64 => {
+                let ms = cast_with_options(&array, &DataType::Int64, &STRICT)?;
+                let days = ms.as_primitive::<Int64Type>().unary::<_, arrow::datatypes::Date32Type>(|v| v.div_euclid(86_400_000) as i32);
+                Ok(Arc::new(days))
+            }
+            _ => to(DataType::Date32),
+        },
+        Canon::Timestamp(unit) => timestamps(&array, *unit),
+        Canon::Time(unit) => match unit {
+            TimeUnit::Second | TimeUnit::Millisecond => to(DataType::Time32(*unit)),
+            _ => to(DataType::Time64(*unit)),
+        },
+    }
+}
+
+/// The raw i64 ticks of a timestamp array, whatever its unit and zone (Arrow stores UTC instants).
+fn instants(array: &ArrayRef) -> Result<Int64Array, ArrowError> {
+    let ticks = cast_with_options(array, &DataType::Int64, &STRICT)?;
+    Ok(ticks.as_primitive::<Int64Type>().clone())
+}
+
+/// Timestamps as UTC instants in `unit`, truncated toward the past when the column holds a finer unit.
+fn timestamps(array: &ArrayRef, unit: TimeUnit) -> Result<ArrayRef, ArrowError> {
+    let DataType::Timestamp(from, _) = array.data_type() else {
+        return cast_with_options(array, &DataType::Timestamp(unit, Some(UTC.into())), &STRICT);
+    };
+    let factor = ticks_per_second(*from) / ticks_per_second(unit);
+    let ticks = instants(array)?;
+    let ticks = if factor == 1 { ticks } else { ticks.unary(|v: i64| v.div_euclid(factor)) };
+    Ok(match unit {
+        TimeUnit::Second => Arc::new(ticks.reinterpret_cast::<TimestampSecondType>().with_timezone(UTC)),
+        TimeUnit::Millisecond => Arc::new(ticks.reinterpret_cast::<TimestampMillisecondType>().with_timezone(UTC)),
+        TimeUnit::Microsecond => Arc::new(ticks.reinterpret_cast::<TimestampMicrosecondType>().with_timezone(UTC)),
+        TimeUnit::Nanosecond => Arc::new(ticks.reinterpret_cast::<TimestampNanosecondType>().with_timezone(UTC)),
+    })
+}
+
+const UTC: &str = "+00:00";
+
+/// Exact numbers and floats rendered as decimal text with exactly `scale` fraction digits.
+fn number_text(array: &ArrayRef, scale: i8) -> Result<ArrayRef, ArrowError> {
+    let digits = scale as usize;
+    let text: StringArray = match array.data_type() {
+        DataType::Float16 | DataType::Float32 => {
+            let floats = cast_with_options(array, &DataType::Float32, &STRICT)?;
+            floats.as_primitive::<Float32Type>().iter().map(|v| v.map(|v| float_text(v.to_string(), v.is_nan(), v.is_infinite(), digits))).collect()
+        }
+        DataType::Float64 => array
+            .as_primitive::<Float64Type>()
+            .iter()
+            .map(|v| v.map(|v| float_text(v.to_string(), v.is_nan(), v.is_infinite(), digits)))
+            .collect(),
+        _ => {
+            let precision = if scale > 38 { 76 } else { 38 };
+            let decimal = if precision > 38 {
+                cast_with_options(array, &DataType::Decimal256(precision, scale), &STRICT)?
+            } else {
+                cast_with_options(array, &DataType::Decimal128(precision, scale), &STRICT)?
+            };
+            let text = cast_with_options(&decimal, &DataType::Utf8, &STRICT)?;
+            text.as_string::<i32>().clone()
+        }
+    };
+    Ok(Arc::new(text))
+}
+
+/// A float's shortest decimal form (`shortest`, as Rust prints it), rounded half away from zero to `digits`
+/// fraction digits. NaN and infinities keep their names so they never equal a number.
+fn float_text(shortest: String, nan: bool, infinite: bool, digits: usize) -> String {
+    if nan {
+        return "NaN".into();
+    }
+    if infinite {
+        return if shortest.starts_with('-') { "-Infinity".into() } else { "Infinity".into() };
+    }
+    round_decimal(&shortest, digits)
+}
+
+/// Rounds a plain decimal string (`-12.345`) half away from zero to `digits` fraction digits.
+pub fn round_decimal(text: &str, digits: usize) -> String {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut all: Vec<u8> = int_part.bytes().chain(frac_part.bytes().chain(std::iter::repeat(b'0')).take(digits)).collect();
+    if frac_part.as_bytes().get(digits).is_some_and(|d| *d >= b'5') {
+        let mut i = all.len();
+        loop {
+            if i == 0 {
+                all.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if all[i] == b'9' {
+                all[i] = b'0';
+            } else {
+                all[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = all.len() - digits;
+    let (int_digits, frac_digits) = all.split_at(split);
+    let int_digits = std::str::from_utf8(int_digits).unwrap_or("0").trim_start_matches('0');
+    let int_digits = if int_digits.is_empty() { "0" } else { int_digits };
+    let frac_digits = std::str::from_utf8(frac_digits).unwrap_or("");
+    let zero = int_digits == "0" && frac_digits.bytes().all(|d| d == b'0');
+    let sign = if negative && !zero { "-" } else { "" };
+    if digits == 0 {
+        format!("{sign}{int_digits}")
+    } else {
+        format!("{sign}{int_digits}.{frac_digits}")
+    }
+}
+
+/// One side's view of the comparison: which columns to read, and how to make each canonical.
+#[derive(Debug, Clone)]
+pub struct SideColumns {
+    /// Schema indices to read, ascending: readers return projected columns in this order.
+    pub projection: Vec<usize>,
+    pub keys: Vec<CanonColumn>,
+    pub values: Vec<CanonColumn>,
+}
+
+/// A column as this side names it, where it sits in a projected batch, and its canonical form.
+#[derive(Debug, Clone)]
+pub struct CanonColumn {
+    pub name: String,
+    pub position: usize,
+    pub canon: Canon,
+}
+
+/// A batch's key and compared columns in canonical form, in comparison order.
+pub struct Canonical {
+    pub keys: Vec<ArrayRef>,
+    pub values: Vec<ArrayRef>,
+}
+
+impl SideColumns {
+    /// `keys` and `values` are (name, schema index, canonical form) in comparison order.
+    pub fn new(keys: Vec<(String, usize, Canon)>, values: Vec<(String, usize, Canon)>) -> Self {
+        let mut projection: Vec<usize> = keys.iter().chain(&values).map(|(_, index, _)| *index).collect();
+        projection.sort_unstable();
+        projection.dedup();
+        let place = |columns: Vec<(String, usize, Canon)>| -> Vec<CanonColumn> {
+            columns
+                .into_iter()
+                .map(|(name, index, canon)| CanonColumn {
+                    name,
+                    position: projection.binary_search(&index).unwrap_or_default(),
+                    canon,
+                })
+                .collect()
+        };
+        let (keys, values) = (place(keys), place(values));
+        SideColumns { projection, keys, values }
+    }
+
+    /// Casts a projected batch's columns to their canonical forms; a failure names the column.
+    pub fn canonical(&self, batch: &arrow::array::RecordBatch, location: &str) -> Result<Canonical> {
+        let convert = |columns: &[CanonColumn]| -> Result<Vec<ArrayRef>> {
+            columns
+                .iter()
+                .map(|c| {
+                    canonicalize(batch.column(c.position), &c.canon)
+                        .map_err(|e| Error::arrow(format!("{location}: column {}", c.name), e))
+                })
+                .collect()
+        };
+        Ok(Canonical { keys: convert(&self.keys)?, values: convert(&self.values)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_half_away_from_zero_at_the_exact_scale() {
+        assert_eq!(round_decimal("0.1", 2), "0.10");
+        assert_eq!(round_decimal("0.285", 2), "0.29");
+        assert_eq!(round_decimal("-0.285", 2), "-0.29");
+        assert_eq!(round_decimal("9.995", 2), "10.00");
+        assert_eq!(round_decimal("2", 0), "2");
+        assert_eq!(round_decimal("2.5", 0), "3");
+        assert_eq!(round_decimal("-0.001", 2), "0.00");
+        assert_eq!(round_decimal("0.30000000000000004", 2), "0.30");
+    }
+
+    #[test]
+    fn integers_of_any_width_share_one_form() {
+        let r = resolve("n", &DataType::Int32, &DataType::Int64).unwrap();
+        assert_eq!(r, Resolution { canon: Canon::Int, lossy: false });
+        let r = resolve("n", &DataType::UInt64, &DataType::Int64).unwrap();
+        assert_eq!(r.canon, Canon::Decimal { precision: 38, scale: 0 });
+    }
+
+    #[test]
+    fn decimals_compare_at_the_larger_scale() {
+        let r = resolve("d", &DataType::Decimal128(10, 1), &DataType::Decimal128(12, 2)).unwrap();
+        assert_eq!(r.canon, Canon::Decimal { precision: 38, scale: 2 });
+    }
+
+    #[test]
+    fn a_float_against_a_decimal_is_lossy_text_at_its_scale() {
+        let r = resolve("d", &DataType::Float64, &DataType::Decimal128(10, 2)).unwrap();
+        assert_eq!(r, Resolution { canon: Canon::NumberText { scale: 2 }, lossy: true });
+    }
+
+    #[test]
+    fn nested_types_are_refused_with_the_column_named() {
+        let list = DataType::new_list(DataType::Int32, true);
+        let err = resolve("tags", &list, &list).unwrap_err().to_string();
+        assert!(err.contains("tags") && err.contains("--exclude tags"), "{err}");
+    }
+}

@@ -1,0 +1,119 @@
+//! `--diff-out DIR`: every differing record as Parquet, one file per category, each written whole then
+//! renamed into place. Keys and values are canonical: the values exactly as compared.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow::compute::take;
+use arrow::datatypes::{Field, Schema};
+use parquet::arrow::ArrowWriter;
+
+use super::write_atomically;
+use crate::cli::plan::AuditPlan;
+use crate::compare::{Fetched, Findings};
+use crate::error::{Error, Result};
+use crate::source::Ordinal;
+
+pub fn write(dir: &Path, plan: &AuditPlan, findings: &Findings) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
+    let [source, target] = &findings.fetched;
+
+    let missing: Vec<Ordinal> = findings.missing.iter().map(|k| k.ordinal).collect();
+    write_file(dir, "missing_in_target", keys_of(&key_names, source, &missing)?)?;
+    let extra: Vec<Ordinal> = findings.extra.iter().map(|k| k.ordinal).collect();
+    write_file(dir, "extra_in_target", keys_of(&key_names, target, &extra)?)?;
+    write_file(dir, "null_keys_source", keys_of(&key_names, source, &findings.null_keys[0])?)?;
+    write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys[1])?)?;
+
+    // Duplicates: the key from whichever side has it, with both counts.
+    let mut from_source = Vec::new();
+    let mut from_target = Vec::new();
+    for d in &findings.duplicates {
+        match (d.source_ordinal, d.target_ordinal) {
+            (Some(o), _) => from_source.push(o),
+            (None, Some(o)) => from_target.push(o),
+            (None, None) => {}
+        }
+    }
+    let mut duplicates = Vec::new();
+    let (mut source_counts, mut target_counts) = (Vec::new(), Vec::new());
+    for (fetched, ordinals, wanted_source) in [(source, &from_source, true), (target, &from_target, false)] {
+        let (names, columns) = keys_of(&key_names, fetched, ordinals)?;
+        duplicates.push((names, columns));
+        for d in findings.duplicates.iter().filter(|d| d.source_ordinal.is_some() == wanted_source) {
+            source_counts.push(d.source_count);
+            target_counts.push(d.target_count);
+        }
+    }
+    let (names, mut columns) = concat_parts(duplicates)?;
+    let mut names = names;
+    names.push("source_count".into());
+    columns.push(Arc::new(UInt64Array::from(source_counts)));
+    names.push("target_count".into());
+    columns.push(Arc::new(UInt64Array::from(target_counts)));
+    write_file(dir, "duplicate_keys", (names, columns))?;
+
+    // Mismatches: the key, which columns differ, and both sides' values of every compared column.
+    let s_rows: Vec<u32> = rows_of(source, findings.mismatched.iter().map(|m| m.source_ordinal))?;
+    let t_rows: Vec<u32> = rows_of(target, findings.mismatched.iter().map(|m| m.target_ordinal))?;
+    let (mut names, mut columns) = keys_of(&key_names, source, &findings.mismatched.iter().map(|m| m.source_ordinal).collect::<Vec<_>>())?;
+    let differing: StringArray = findings
+        .mismatched
+        .iter()
+        .map(|m| Some(m.columns.iter().map(|&c| plan.columns[c].name.as_str()).collect::<Vec<_>>().join(",")))
+        .collect();
+    names.push("differing_columns".into());
+    columns.push(Arc::new(differing));
+    let (s_idx, t_idx) = (UInt32Array::from(s_rows), UInt32Array::from(t_rows));
+    for (c, pair) in plan.columns.iter().enumerate() {
+        names.push(format!("{}__source", pair.name));
+        columns.push(take(source.rows.values[c].as_ref(), &s_idx, None).map_err(|e| Error::arrow("--diff-out", e))?);
+        names.push(format!("{}__target", pair.name));
+        columns.push(take(target.rows.values[c].as_ref(), &t_idx, None).map_err(|e| Error::arrow("--diff-out", e))?);
+    }
+    write_file(dir, "mismatched", (names, columns))
+}
+
+type Columns = (Vec<String>, Vec<ArrayRef>);
+
+fn rows_of(fetched: &Fetched, ordinals: impl Iterator<Item = Ordinal>) -> Result<Vec<u32>> {
+    ordinals
+        .map(|o| fetched.row(o).map(|r| r as u32).ok_or_else(|| Error::input("--diff-out", "a differing row was not read back")))
+        .collect()
+}
+
+fn keys_of(names: &[String], fetched: &Fetched, ordinals: &[Ordinal]) -> Result<Columns> {
+    let indices = UInt32Array::from(rows_of(fetched, ordinals.iter().copied())?);
+    let columns = fetched
+        .rows
+        .keys
+        .iter()
+        .map(|k| take(k.as_ref(), &indices, None).map_err(|e| Error::arrow("--diff-out", e)))
+        .collect::<Result<_>>()?;
+    Ok((names.to_vec(), columns))
+}
+
+fn concat_parts(parts: Vec<Columns>) -> Result<Columns> {
+    let names = parts[0].0.clone();
+    let mut columns = Vec::new();
+    for c in 0..names.len() {
+        let arrays: Vec<&dyn arrow::array::Array> = parts.iter().map(|p| p.1[c].as_ref()).collect();
+        columns.push(arrow::compute::concat(&arrays).map_err(|e| Error::arrow("--diff-out", e))?);
+    }
+    Ok((names, columns))
+}
+
+fn write_file(dir: &Path, name: &str, (names, columns): Columns) -> Result<()> {
+    let path = dir.join(format!("{name}.parquet"));
+    let location = path.display().to_string();
+    let fields: Vec<Field> = names.iter().zip(&columns).map(|(n, c)| Field::new(n, c.data_type().clone(), true)).collect();
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| Error::arrow(&location, e))?;
+    write_atomically(&path, |file| {
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), None).map_err(std::io::Error::other)?;
+        writer.write(&batch).map_err(std::io::Error::other)?;
+        writer.close().map_err(std::io::Error::other)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,124 @@
+//! The terminal rendering of a [`Report`]: counts against budgets, per-column mismatch counts, examples,
+//! schema differences and the verdict. Built from the same `Report` as the JSON, so the two never disagree.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
+use serde_json::Value;
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let side = |label: &str, s: &super::SideReport| {
+        format!("{label}: {} ({}, {} rows, fingerprint {})\n", s.location, s.kind, s.rows, s.fingerprint)
+    };
+    out += &side("source", &report.source);
+    out += &side("target", &report.target);
+    out += &format!("key: {}\n\n", report.key.join(", "));
+
+    let s = &report.summary;
+    let mut summary = table(&["category", "count", "allowed"]);
+    let allowed = |check: &str| {
+        report.verdict.violations.iter().find(|v| v.check == check).map_or(String::new(), |v| format!("{} ✗", v.allowed))
+    };
+    for (name, count) in [
+        ("matched", s.matched),
+        ("missing_in_target", s.missing_in_target),
+        ("extra_in_target", s.extra_in_target),
+        ("mismatched", s.mismatched),
+        ("duplicate_keys_source", s.duplicate_keys_source),
+        ("duplicate_keys_target", s.duplicate_keys_target),
+        ("null_keys_source", s.null_keys_source),
+        ("null_keys_target", s.null_keys_target),
+    ] {
+        summary.add_row(vec![Cell::new(name), Cell::new(count), Cell::new(allowed(name))]);
+    }
+    out += &format!("{summary}\n");
+
+    let differing: Vec<(&String, &Value)> = report.column_mismatches.iter().filter(|(_, n)| n.as_u64() != Some(0)).collect();
+    if !differing.is_empty() {
+        let mut columns = table(&["column", "mismatched keys"]);
+        for (name, n) in differing {
+            columns.add_row(vec![Cell::new(name), Cell::new(n)]);
+        }
+        out += &format!("\n{columns}\n");
+    }
+
+    let examples = examples_table(report);
+    if examples.row_count() > 0 {
+        out += &format!("\nexamples\n{examples}\n");
+    }
+
+    let schema = &report.schema;
+    if !schema.only_in_source.is_empty() {
+        out += &format!("\ncolumns only in source: {}\n", schema.only_in_source.join(", "));
+    }
+    if !schema.only_in_target.is_empty() {
+        out += &format!("\ncolumns only in target: {}\n", schema.only_in_target.join(", "));
+    }
+    for t in &schema.type_differences {
+        let lossy = if t.lossy { " (lossy: compared at the coarser precision)" } else { "" };
+        out += &format!("type of {}: {} in source, {} in target{lossy}\n", t.column, t.source_type, t.target_type);
+    }
+
+    out += &if report.verdict.pass {
+        "\nRECONCILED: every category is within its budget\n".to_string()
+    } else {
+        let broken: Vec<String> =
+            report.verdict.violations.iter().map(|v| format!("{} {} > {}", v.check, v.actual, v.allowed)).collect();
+        format!("\nNOT RECONCILED: {}\n", broken.join("; "))
+    };
+    out
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+    table
+}
+
+fn examples_table(report: &Report) -> Table {
+    let mut table = table(&["category", "key", "column", "source", "target"]);
+    let e = &report.examples;
+    let keyed = [
+        ("missing_in_target", &e.missing_in_target),
+        ("extra_in_target", &e.extra_in_target),
+        ("duplicate_keys_source", &e.duplicate_keys_source),
+        ("duplicate_keys_target", &e.duplicate_keys_target),
+        ("null_keys_source", &e.null_keys_source),
+        ("null_keys_target", &e.null_keys_target),
+    ];
+    for example in &e.mismatched {
+        let key = text(&example["key"]);
+        if let Some(columns) = example["columns"].as_object() {
+            for (column, values) in columns {
+                table.add_row(vec![
+                    "mismatched".to_string(),
+                    key.clone(),
+                    column.clone(),
+                    text(&values["source"]),
+                    text(&values["target"]),
+                ]);
+            }
+        }
+    }
+    for (category, list) in keyed {
+        for example in list {
+            let counts = match (example.get("source_count"), example.get("target_count")) {
+                (Some(s), Some(t)) => (format!("{s} rows"), format!("{t} rows")),
+                _ => (String::new(), String::new()),
+            };
+            table.add_row(vec![category.to_string(), text(&example["key"]), String::new(), counts.0, counts.1]);
+        }
+    }
+    table
+}
+
+/// A JSON value as a person reads it: objects as `a=1, b=x`, strings unquoted, NULL as `NULL`.
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".into(),
+        Value::String(s) => s.clone(),
+        Value::Object(map) => map.iter().map(|(k, v)| format!("{k}={}", text(v))).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,246 @@
+//! ① Where rows come from: a dataset named on the command line, opened as streams of Arrow batches that
+//! several threads read at once, and re-read sparsely to show the rows that differ.
+
+mod csv;
+mod ipc;
+mod parquet;
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::{RecordBatch, UInt64Array};
+use arrow::datatypes::SchemaRef;
+
+use crate::error::{Error, Result};
+
+pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
+
+/// Rows of one scan unit, in the unit's order.
+pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+/// Where a row lives, so it can be read again: the file's index in the high bits, the row in the file below.
+/// 2^40 rows per file and 2^24 files are far beyond any export.
+pub type Ordinal = u64;
+const ROW_BITS: u32 = 40;
+
+pub fn ordinal(file: usize, row: u64) -> Ordinal {
+    ((file as u64) << ROW_BITS) | row
+}
+
+fn split_ordinal(ordinal: Ordinal) -> (usize, u64) {
+    ((ordinal >> ROW_BITS) as usize, ordinal & ((1 << ROW_BITS) - 1))
+}
+
+/// A piece of a dataset that one thread reads start to end: a Parquet row group or a whole CSV/IPC file.
+pub struct ScanUnit {
+    /// Ordinal of the unit's first row; the rest follow consecutively.
+    pub first: Ordinal,
+    open: Box<dyn FnOnce() -> Result<BatchIter> + Send>,
+}
+
+impl ScanUnit {
+    pub fn open(self) -> Result<BatchIter> {
+        (self.open)()
+    }
+}
+
+/// The files a dataset consists of, in the order their ordinals number them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Ipc,
+}
+
+impl Format {
+    fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "parquet" | "pq" => Some(Format::Parquet),
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "arrow" | "ipc" | "feather" => Some(Format::Ipc),
+            _ => None,
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Ipc => "arrow",
+        }
+    }
+}
+
+/// A dataset opened for reading: its schema is known, its rows not yet read.
+pub struct Dataset {
+    /// The location as the user wrote it (credentials masked once databases arrive).
+    pub location: String,
+    pub format: Format,
+    pub schema: SchemaRef,
+    reader: Reader,
+}
+
+enum Reader {
+    Parquet(parquet::ParquetFiles),
+    Csv(csv::CsvFiles),
+    Ipc(ipc::IpcFiles),
+}
+
+impl Dataset {
+    /// Opens the dataset a command-line location names: a file, a directory of files, or a glob.
+    pub fn open(location: &str, csv_options: &CsvOptions) -> Result<Dataset> {
+        if location.contains("://") {
+            return Err(Error::input(
+                location,
+                "database locations are not supported yet: export the table to Parquet or CSV",
+            ));
+        }
+        let files = list_files(location)?;
+        let format = common_format(location, &files)?;
+        let reader = match format {
+            Format::Parquet => Reader::Parquet(parquet::ParquetFiles::open(files)?),
+            Format::Csv => Reader::Csv(csv::CsvFiles::open(files, csv_options)?),
+            Format::Ipc => Reader::Ipc(ipc::IpcFiles::open(files)?),
+        };
+        let schema = match &reader {
+            Reader::Parquet(r) => r.schema(),
+            Reader::Csv(r) => r.schema(),
+            Reader::Ipc(r) => r.schema(),
+        };
+        Ok(Dataset { location: location.to_string(), format, schema, reader })
+    }
+
+    /// Splits a full read of the columns `projection` (indices into `schema`, ascending) into units that
+    /// threads can read independently. Batches hold the projected columns in ascending order.
+    pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        match &self.reader {
+            Reader::Parquet(r) => r.scan_units(projection),
+            Reader::Csv(r) => Ok(r.scan_units(projection)),
+            Reader::Ipc(r) => Ok(r.scan_units(projection)),
+        }
+    }
+
+    /// Reads the rows at `ordinals` (ascending) again, projected like [`Dataset::scan_units`]. Returns the
+    /// rows and, in a parallel column, the ordinal of each.
+    pub fn fetch(&self, projection: &[usize], ordinals: &[Ordinal]) -> Result<(RecordBatch, UInt64Array)> {
+        debug_assert!(ordinals.windows(2).all(|w| w[0] < w[1]));
+        let mut batches = Vec::new();
+        let mut found = Vec::with_capacity(ordinals.len());
+        for group in ordinals.chunk_by(|a, b| split_ordinal(*a).0 == split_ordinal(*b).0) {
+            let file = split_ordinal(group[0]).0;
+            let rows: Vec<u64> = group.iter().map(|o| split_ordinal(*o).1).collect();
+            let batch = match &self.reader {
+                Reader::Parquet(r) => r.fetch(file, projection, &rows)?,
+                Reader::Csv(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
+                Reader::Ipc(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
+            };
+            if batch.num_rows() != rows.len() {
+                return Err(Error::input(
+                    &self.location,
+                    format!("file {} changed while recon was reading it", self.file_name(file)),
+                ));
+            }
+            found.extend_from_slice(group);
+            batches.push(batch);
+        }
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => std::sync::Arc::new(self.schema.project(projection).map_err(|e| Error::arrow(&self.location, e))?),
+        };
+        let batch = arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(&self.location, e))?;
+        Ok((batch, UInt64Array::from(found)))
+    }
+
+    fn file_name(&self, file: usize) -> String {
+        let path = match &self.reader {
+            Reader::Parquet(r) => r.path(file),
+            Reader::Csv(r) => r.path(file),
+            Reader::Ipc(r) => r.path(file),
+        };
+        path.display().to_string()
+    }
+}
+
+/// Keeps the rows whose index in the file is in `rows` (ascending), reading the file start to end.
+fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatch> {
+    let mut kept = Vec::new();
+    let mut schema = None;
+    let mut start = 0u64;
+    let mut next = 0usize;
+    for batch in batches {
+        let batch = batch?;
+        schema.get_or_insert_with(|| batch.schema());
+        let end = start + batch.num_rows() as u64;
+        let mut indices = Vec::new();
+        while next < rows.len() && rows[next] < end {
+            indices.push((rows[next] - start) as u32);
+            next += 1;
+        }
+        if !indices.is_empty() {
+            let indices = arrow::array::UInt32Array::from(indices);
+            let picked = arrow::compute::take_record_batch(&batch, &indices)
+                .map_err(|e| Error::arrow(path.display().to_string(), e))?;
+            kept.push(picked);
+        }
+        if next == rows.len() {
+            break;
+        }
+        start = end;
+    }
+    let schema = schema.ok_or_else(|| Error::input(path.display().to_string(), "file has no rows on re-read"))?;
+    arrow::compute::concat_batches(&schema, &kept).map_err(|e| Error::arrow(path.display().to_string(), e))
+}
+
+/// The files a location names, sorted so ordinals are stable between runs.
+fn list_files(location: &str) -> Result<Vec<PathBuf>> {
+    let path = Path::new(location);
+    let mut files = if location.contains(['*', '?', '[']) {
+        let paths = glob::glob(location).map_err(|e| Error::setting(location, format!("bad glob pattern: {e}")))?;
+        paths
+            .map(|p| p.map_err(|e| Error::io(e.path().to_path_buf(), e.into())))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect()
+    } else if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(path, e))?;
+            let file = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with(['.', '_']);
+            if file.is_file() && !hidden && Format::of(&file).is_some() {
+                files.push(file);
+            }
+        }
+        files
+    } else {
+        std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
+    }
+    Ok(files)
+}
+
+fn common_format(location: &str, files: &[PathBuf]) -> Result<Format> {
+    let mut format = None;
+    for file in files {
+        let this = Format::of(file).ok_or_else(|| {
+            Error::input(
+                file.display().to_string(),
+                "unknown file type: name it .parquet, .csv or .arrow",
+            )
+        })?;
+        match format {
+            None => format = Some(this),
+            Some(f) if f != this => {
+                return Err(Error::input(location, "mixes file formats; point recon at one format per side"))
+            }
+            Some(_) => {}
+        }
+    }
+    format.ok_or_else(|| Error::input(location, "no files found"))
+}

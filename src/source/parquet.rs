@@ -1,0 +1,140 @@
+//! Parquet files: one scan unit per row group, only the needed columns decoded, and a sparse re-read that
+//! skips the pages holding no wanted row.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
+use parquet::arrow::ProjectionMask;
+use parquet::file::metadata::PageIndexPolicy;
+
+use super::{ordinal, BatchIter, ScanUnit};
+use crate::error::{Error, Result};
+
+pub const BATCH_ROWS: usize = 8192;
+
+pub struct ParquetFiles {
+    files: Vec<(PathBuf, ArrowReaderMetadata)>,
+}
+
+impl ParquetFiles {
+    /// Reads every file's footer and checks that all files share the first one's columns.
+    pub fn open(paths: Vec<PathBuf>) -> Result<Self> {
+        let mut files: Vec<(PathBuf, ArrowReaderMetadata)> = Vec::with_capacity(paths.len());
+        for path in paths {
+            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                .map_err(|e| Error::parquet(path.display().to_string(), e))?;
+            if let Some((first, first_meta)) = files.first() {
+                if !same_columns(first_meta.schema(), metadata.schema()) {
+                    return Err(Error::input(
+                        path.display().to_string(),
+                        format!(
+                            "its columns differ from those of {}: a dataset's files must share one schema",
+                            first.display()
+                        ),
+                    ));
+                }
+            }
+            files.push((path, metadata));
+        }
+        Ok(ParquetFiles { files })
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.files[0].1.schema().clone()
+    }
+
+    pub fn path(&self, file: usize) -> &Path {
+        &self.files[file].0
+    }
+
+    pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        let mut units = Vec::new();
+        for (index, (path, metadata)) in self.files.iter().enumerate() {
+            let mut first_row = 0u64;
+            for row_group in 0..metadata.metadata().num_row_groups() {
+                let rows = metadata.metadata().row_group(row_group).num_rows() as u64;
+                let (path, metadata, projection) = (path.clone(), metadata.clone(), projection.to_vec());
+                units.push(ScanUnit {
+                    first: ordinal(index, first_row),
+                    open: Box::new(move || read(&path, metadata, &projection, vec![row_group], None)),
+                });
+                first_row += rows;
+            }
+        }
+        Ok(units)
+    }
+
+    /// Reads rows `rows` (ascending indices into the file) through a row selection, with the offset index
+    /// loaded when the file has one so that pages without a wanted row are never decompressed.
+    pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let (path, _) = &self.files[file];
+        let location = path.display().to_string();
+        let handle = File::open(path).map_err(|e| Error::io(path, e))?;
+        let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+        let metadata = ArrowReaderMetadata::load(&handle, options).map_err(|e| Error::parquet(&location, e))?;
+
+        let mut row_groups = Vec::new();
+        let mut selectors = Vec::new();
+        let (mut group_start, mut next) = (0u64, 0usize);
+        for (index, group) in metadata.metadata().row_groups().iter().enumerate() {
+            let group_end = group_start + group.num_rows() as u64;
+            let mut cursor = group_start;
+            let first_wanted = next;
+            while next < rows.len() && rows[next] < group_end {
+                let row = rows[next];
+                if row > cursor {
+                    selectors.push(RowSelector::skip((row - cursor) as usize));
+                }
+                selectors.push(RowSelector::select(1));
+                cursor = row + 1;
+                next += 1;
+            }
+            if next > first_wanted {
+                if group_end > cursor {
+                    selectors.push(RowSelector::skip((group_end - cursor) as usize));
+                }
+                row_groups.push(index);
+            }
+            group_start = group_end;
+        }
+        let batches = read(path, metadata, projection, row_groups, Some(RowSelection::from(selectors)))?;
+        let batches: Vec<RecordBatch> = batches.collect::<Result<_>>()?;
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => return Err(Error::input(location, "wanted rows are missing on re-read")),
+        };
+        arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(location, e))
+    }
+}
+
+fn read(
+    path: &Path,
+    metadata: ArrowReaderMetadata,
+    projection: &[usize],
+    row_groups: Vec<usize>,
+    selection: Option<RowSelection>,
+) -> Result<BatchIter> {
+    let location = path.display().to_string();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), projection.iter().copied());
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+        .with_projection(mask)
+        .with_row_groups(row_groups)
+        .with_batch_size(BATCH_ROWS);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
+    let reader = builder.build().map_err(|e| Error::parquet(&location, e))?;
+    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+}
+
+fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
+    a.fields().len() == b.fields().len()
+        && a.fields().iter().zip(b.fields()).all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
+}
