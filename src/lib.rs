@@ -33,6 +33,12 @@ use report::Report;
 /// Runs a whole audit: every stage from reading to the verdict. Writes nothing.
 pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let threads = rayon::current_num_threads();
+    for dataset in [&plan.source, &plan.target] {
+        if dataset.format == source::Format::Csv {
+            let types: Vec<String> = dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+            progress(plan, &format!("column types of {}: {}", dataset.location, types.join(", ")));
+        }
+    }
     let started = Instant::now();
     let (source_columns, target_columns) = (plan.side_columns(0), plan.side_columns(1));
     let digests = digest::scan([(&plan.source, &source_columns), (&plan.target, &target_columns)])?;

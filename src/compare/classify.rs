@@ -35,6 +35,17 @@ pub struct Duplicate {
     pub target_ordinal: Option<Ordinal>,
 }
 
+impl Duplicate {
+    /// The row that shows this key: the source's when the source has it, else the target's.
+    pub fn shown_row(&self) -> Option<(usize, Ordinal)> {
+        match (self.source_ordinal, self.target_ordinal) {
+            (Some(o), _) => Some((0, o)),
+            (None, Some(o)) => Some((1, o)),
+            (None, None) => None,
+        }
+    }
+}
+
 /// A key with one row on each side whose row hashes differ: the row tier's second half compares its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {

@@ -44,20 +44,23 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     let classes = runtime.block_on(classify::classify(&residue.source, &residue.target, threads))?;
 
     // Every mismatch candidate is read back; other findings only as far as the report shows them.
-    let shown = |n: usize| if plan.diff_out.is_some() { n } else { n.min(plan.max_examples) };
+    let shown = if plan.diff_out.is_some() { usize::MAX } else { plan.max_examples };
     let mut wanted: [Vec<Ordinal>; 2] = [Vec::new(), Vec::new()];
     for c in &classes.candidates {
         wanted[0].push(c.source_ordinal);
         wanted[1].push(c.target_ordinal);
     }
-    wanted[0].extend(classes.missing.iter().take(shown(classes.missing.len())).map(|k| k.ordinal));
-    wanted[1].extend(classes.extra.iter().take(shown(classes.extra.len())).map(|k| k.ordinal));
-    for d in classes.duplicates.iter().take(shown(classes.duplicates.len())) {
-        wanted[0].extend(d.source_ordinal);
-        wanted[1].extend(d.target_ordinal);
+    wanted[0].extend(classes.missing.iter().take(shown).map(|k| k.ordinal));
+    wanted[1].extend(classes.extra.iter().take(shown).map(|k| k.ordinal));
+    let duplicates = |on_side: fn(&Duplicate) -> bool| classes.duplicates.iter().filter(move |d| on_side(d));
+    let source_dups = duplicates(|d| d.source_count > 1);
+    let target_dups = duplicates(|d| d.target_count > 1);
+    let shown_dups = source_dups.take(shown).chain(target_dups.take(shown));
+    for (side, ordinal) in shown_dups.filter_map(Duplicate::shown_row) {
+        wanted[side].push(ordinal);
     }
     for (side, ordinals) in null_keys.iter().enumerate() {
-        wanted[side].extend(ordinals.iter().take(shown(ordinals.len())));
+        wanted[side].extend(ordinals.iter().take(shown));
     }
     let [want_source, want_target] = wanted;
     let fetched = [

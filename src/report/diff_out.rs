@@ -11,7 +11,7 @@ use parquet::arrow::ArrowWriter;
 
 use super::write_atomically;
 use crate::cli::plan::AuditPlan;
-use crate::compare::{Fetched, Findings};
+use crate::compare::{Duplicate, Fetched, Findings};
 use crate::error::{Error, Result};
 use crate::source::Ordinal;
 
@@ -28,27 +28,17 @@ pub fn write(dir: &Path, plan: &AuditPlan, findings: &Findings) -> Result<()> {
     write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys[1])?)?;
 
     // Duplicates: the key from whichever side has it, with both counts.
-    let mut from_source = Vec::new();
-    let mut from_target = Vec::new();
-    for d in &findings.duplicates {
-        match (d.source_ordinal, d.target_ordinal) {
-            (Some(o), _) => from_source.push(o),
-            (None, Some(o)) => from_target.push(o),
-            (None, None) => {}
-        }
-    }
-    let mut duplicates = Vec::new();
+    let mut parts = Vec::new();
     let (mut source_counts, mut target_counts) = (Vec::new(), Vec::new());
-    for (fetched, ordinals, wanted_source) in [(source, &from_source, true), (target, &from_target, false)] {
-        let (names, columns) = keys_of(&key_names, fetched, ordinals)?;
-        duplicates.push((names, columns));
-        for d in findings.duplicates.iter().filter(|d| d.source_ordinal.is_some() == wanted_source) {
-            source_counts.push(d.source_count);
-            target_counts.push(d.target_count);
-        }
+    for (side, fetched) in [source, target].into_iter().enumerate() {
+        let shown_here: Vec<&Duplicate> =
+            findings.duplicates.iter().filter(|d| d.shown_row().is_some_and(|(s, _)| s == side)).collect();
+        let ordinals: Vec<Ordinal> = shown_here.iter().filter_map(|d| d.shown_row()).map(|(_, o)| o).collect();
+        parts.push(keys_of(&key_names, fetched, &ordinals)?);
+        source_counts.extend(shown_here.iter().map(|d| d.source_count));
+        target_counts.extend(shown_here.iter().map(|d| d.target_count));
     }
-    let (names, mut columns) = concat_parts(duplicates)?;
-    let mut names = names;
+    let (mut names, mut columns) = concat_parts(parts)?;
     names.push("source_count".into());
     columns.push(Arc::new(UInt64Array::from(source_counts)));
     names.push("target_count".into());

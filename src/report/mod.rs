@@ -166,21 +166,17 @@ fn examples(plan: &AuditPlan, findings: &Findings) -> Result<Examples> {
         examples.mismatched.push(json!({ "key": keys(0, m.source_ordinal)?, "columns": columns }));
     }
     let duplicate = |d: &crate::compare::Duplicate| -> Result<Value> {
-        let key = match (d.source_ordinal, d.target_ordinal) {
-            (Some(o), _) => keys(0, o)?,
-            (None, Some(o)) => keys(1, o)?,
-            (None, None) => Value::Null,
+        let key = match d.shown_row() {
+            Some((side, ordinal)) => keys(side, ordinal)?,
+            None => Value::Null,
         };
         Ok(json!({ "key": key, "source_count": d.source_count, "target_count": d.target_count }))
     };
-    let shown_duplicates = findings.duplicates.iter().take(if plan.diff_out.is_some() { usize::MAX } else { n });
-    for d in shown_duplicates {
-        if d.source_count > 1 && examples.duplicate_keys_source.len() < n {
-            examples.duplicate_keys_source.push(duplicate(d)?);
-        }
-        if d.target_count > 1 && examples.duplicate_keys_target.len() < n {
-            examples.duplicate_keys_target.push(duplicate(d)?);
-        }
+    for d in findings.duplicates.iter().filter(|d| d.source_count > 1).take(n) {
+        examples.duplicate_keys_source.push(duplicate(d)?);
+    }
+    for d in findings.duplicates.iter().filter(|d| d.target_count > 1).take(n) {
+        examples.duplicate_keys_target.push(duplicate(d)?);
     }
     for o in findings.null_keys[0].iter().take(n) {
         examples.null_keys_source.push(with_key(0, *o)?);

@@ -104,7 +104,7 @@ fn examples_table(report: &Report) -> Table {
     for (category, list) in keyed {
         for example in list {
             let counts = match (example.get("source_count"), example.get("target_count")) {
-                (Some(s), Some(t)) => (format!("{s} rows"), format!("{t} rows")),
+                (Some(s), Some(t)) => (rows(s), rows(t)),
                 _ => (String::new(), String::new()),
             };
             table.add_row(vec![category.to_string(), text(&example["key"]), String::new(), counts.0, counts.1]);
@@ -117,8 +117,17 @@ fn examples_table(report: &Report) -> Table {
 fn text(value: &Value) -> String {
     match value {
         Value::Null => "NULL".into(),
+        // Quoted when blanks would hide the difference: "" against NULL, "Ann " against "Ann".
+        Value::String(s) if s.is_empty() || s.trim() != s => format!("{s:?}"),
         Value::String(s) => s.clone(),
         Value::Object(map) => map.iter().map(|(k, v)| format!("{k}={}", text(v))).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
+    }
+}
+
+fn rows(count: &Value) -> String {
+    match count.as_u64() {
+        Some(1) => "1 row".into(),
+        _ => format!("{count} rows"),
     }
 }

@@ -92,8 +92,6 @@ impl CsvFiles {
                 ));
             }
         }
-        let described: Vec<String> = schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        eprintln!("recon: {} column types: {}", files[0].display(), described.join(", "));
         Ok(CsvFiles { files, schema, format })
     }
 

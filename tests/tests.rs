@@ -1,0 +1,8 @@
+//! recon's integration tests, one binary: the bundled fixtures' exact reports, outputs, bad input, and the
+//! property that recon recovers exactly the defects injected into random tables.
+
+mod bad_input;
+mod fixtures;
+mod outputs;
+mod property;
+mod util;
