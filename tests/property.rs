@@ -37,6 +37,8 @@ enum Fate {
     DuplicatedInTarget,
     DuplicatedInSource,
     DuplicatedThenLost,
+    /// The same two rows on both sides: bucket fingerprints agree, yet both sides hold a duplicate key.
+    DuplicatedOnBoth,
 }
 
 fn fate() -> impl Strategy<Value = Fate> {
@@ -48,6 +50,7 @@ fn fate() -> impl Strategy<Value = Fate> {
         1 => Just(Fate::DuplicatedInTarget),
         1 => Just(Fate::DuplicatedInSource),
         1 => Just(Fate::DuplicatedThenLost),
+        1 => Just(Fate::DuplicatedOnBoth),
     ]
 }
 
@@ -133,6 +136,12 @@ fn build(fates: &[(Fate, (i64, Option<String>, f64))], null_keys: (usize, usize)
                 source.extend([row.clone(), row]);
                 target.push(same);
                 e.dup_source.insert(key);
+            }
+            Fate::DuplicatedOnBoth => {
+                source.extend([row.clone(), row]);
+                target.extend([same.clone(), same]);
+                e.dup_source.insert(key);
+                e.dup_target.insert(key);
             }
             Fate::DuplicatedThenLost => {
                 source.extend([row.clone(), row]);
