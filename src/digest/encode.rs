@@ -8,7 +8,8 @@
 
 use arrow::array::{Array, ArrayAccessor, AsArray};
 use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int64Type, Time32MillisecondType,
+    DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, UInt16Type, UInt32Type, UInt8Type, Time32MillisecondType,
     Time32SecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
@@ -35,6 +36,13 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
     match array.data_type() {
         DataType::Boolean => visit(array.as_boolean(), BOOL, |v, b| b.push(v as u8), f),
         DataType::Int64 => visit(array.as_primitive::<Int64Type>(), INT, |v, b| b.extend(v.to_le_bytes()), f),
+        // Narrower integers widen to i64: an integer's encoding never depends on its width.
+        DataType::Int8 => visit(array.as_primitive::<Int8Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::Int16 => visit(array.as_primitive::<Int16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::Int32 => visit(array.as_primitive::<Int32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::UInt8 => visit(array.as_primitive::<UInt8Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::UInt16 => visit(array.as_primitive::<UInt16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::UInt32 => visit(array.as_primitive::<UInt32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
         DataType::Decimal128(_, scale) => {
             let scale = *scale as u8;
             visit(array.as_primitive::<Decimal128Type>(), DECIMAL, |v, b| decimal(scale, &v.to_le_bytes(), b), f)
@@ -181,6 +189,14 @@ mod tests {
         assert_eq!(enc[2], enc[3]);
         assert_eq!(enc[2], enc[4]);
         assert_ne!(enc[0], enc[2]);
+    }
+
+    #[test]
+    fn integers_encode_alike_whatever_their_width() {
+        use arrow::array::{Int32Array, UInt16Array};
+        let wide = encodings(&Int64Array::from(vec![-5, 7])).unwrap();
+        assert_eq!(encodings(&Int32Array::from(vec![-5, 7])).unwrap(), wide);
+        assert_eq!(encodings(&UInt16Array::from(vec![7])).unwrap()[0], wide[1]);
     }
 
     #[test]

@@ -182,8 +182,17 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon) -> Result<ArrayRef, ArrowEr
     let to = |data_type: DataType| cast_with_options(&array, &data_type, &STRICT);
     match canon {
         Canon::Bool => to(DataType::Boolean),
-        Canon::Int => to(DataType::Int64),
-        Canon::Decimal { precision, scale } => to(DataType::Decimal128(*precision, *scale)),
+        // Integers up to 64 bits are encoded as i64 whatever their width: no cast needed.
+        Canon::Int => match array.data_type() {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => Ok(array),
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => Ok(array),
+            _ => to(DataType::Int64),
+        },
+        // Precision does not enter the encoding, only the scale does.
+        Canon::Decimal { precision, scale } => match array.data_type() {
+            DataType::Decimal128(_, s) if s == scale => Ok(array),
+            _ => to(DataType::Decimal128(*precision, *scale)),
+        },
         Canon::Decimal256 { precision, scale } => to(DataType::Decimal256(*precision, *scale)),
         Canon::Float32 => to(DataType::Float32),
         Canon::Float64 => to(DataType::Float64),

@@ -198,6 +198,11 @@ fn json_value(array: &ArrayRef, row: usize) -> Value {
     }
     match array.data_type() {
         DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
+        // Narrow integers stay in their own width through the pipeline (see normalize::Canon::Int).
+        t if t.is_integer() => match arrow::compute::cast(&array.slice(row, 1), &DataType::Int64) {
+            Ok(wide) if wide.is_valid(0) => json!(wide.as_primitive::<Int64Type>().value(0)),
+            _ => value_text(array, row).unwrap_or(Value::Null),
+        },
         DataType::Boolean => json!(array.as_boolean().value(row)),
         DataType::Float64 => {
             let v = array.as_primitive::<Float64Type>().value(row);
