@@ -31,10 +31,25 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The source dataset: a Parquet/CSV/Arrow file, a directory of them, or a quoted glob.
+    /// The source: a Parquet/CSV/Arrow file, a directory of them, a quoted glob, or a database URL
+    /// (postgres://, mysql://, sqlite://, with #[schema.]table or --source-query).
+    #[arg(env = "RECON_SOURCE_URL", hide_env_values = true)]
     pub source: String,
-    /// The target dataset, in any of the same forms.
+    /// The target, in any of the same forms.
+    #[arg(env = "RECON_TARGET_URL", hide_env_values = true)]
     pub target: String,
+    /// A read-only SELECT giving the source's rows, for a database URL without #table.
+    #[arg(long, value_name = "SQL")]
+    pub source_query: Option<String>,
+    /// A read-only SELECT giving the target's rows, for a database URL without #table.
+    #[arg(long, value_name = "SQL")]
+    pub target_query: Option<String>,
+    /// Seconds to wait for a database connection.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub connect_timeout: u64,
+    /// Seconds a database statement may run (0: no limit).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub statement_timeout: u64,
 
     /// Key columns, comma-separated (composite keys allowed).
     #[arg(long, value_delimiter = ',', required = true)]

@@ -2,6 +2,7 @@
 //! pair's canonical form chosen. Built once, before any row is read, so bad settings fail fast.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use arrow::datatypes::{DataType, Schema};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use super::{DiffArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::normalize::{resolve, Resolution, SideColumns};
 use crate::report::verdict::Budgets;
-use crate::source::{CsvOptions, Dataset};
+use crate::source::{CsvOptions, Dataset, DbOptions, OpenOptions};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -59,8 +60,16 @@ pub struct AuditPlan {
 impl AuditPlan {
     pub fn resolve(args: DiffArgs) -> Result<AuditPlan> {
         let csv = csv_options(&args)?;
-        let source = Dataset::open(&args.source, &csv)?;
-        let target = Dataset::open(&args.target, &csv)?;
+        let side = |query: &Option<String>| OpenOptions {
+            csv: csv.clone(),
+            db: DbOptions {
+                query: query.clone(),
+                connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+                statement_timeout: Duration::from_secs(args.statement_timeout),
+            },
+        };
+        let source = Dataset::open(&args.source, &side(&args.source_query))?;
+        let target = Dataset::open(&args.target, &side(&args.target_query))?;
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
         let budgets = Budgets {
             missing_in_target: args.max_missing,

@@ -55,18 +55,24 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     let duplicates = |on_side: fn(&Duplicate) -> bool| classes.duplicates.iter().filter(move |d| on_side(d));
     let source_dups = duplicates(|d| d.source_count > 1);
     let target_dups = duplicates(|d| d.target_count > 1);
-    let shown_dups = source_dups.take(shown).chain(target_dups.take(shown));
-    for (side, ordinal) in shown_dups.filter_map(Duplicate::shown_row) {
+    for (side, ordinal) in source_dups.take(shown).chain(target_dups.take(shown)).filter_map(Duplicate::shown_row) {
         wanted[side].push(ordinal);
     }
-    for (side, ordinals) in null_keys.iter().enumerate() {
-        wanted[side].extend(ordinals.iter().take(shown));
+    for (side, rows) in null_keys.iter().enumerate() {
+        wanted[side].extend(rows.iter().take(shown).map(|(ordinal, _)| *ordinal));
     }
-    let [want_source, want_target] = wanted;
-    let fetched = [
-        Fetched::load(&plan.source, &plan.side_columns(0), want_source)?,
-        Fetched::load(&plan.target, &plan.side_columns(1), want_target)?,
-    ];
+    // A database finds rows again by row hash: every wanted row is in the residue or has a NULL key.
+    let row_hashes = |side: usize| -> std::collections::HashMap<Ordinal, u128> {
+        let residue = if side == 0 { &residue.source } else { &residue.target };
+        residue.iter().map(|d| (d.ordinal, d.row())).chain(null_keys[side].iter().copied()).collect()
+    };
+    let mut fetched = Vec::with_capacity(2);
+    for (side, ordinals) in wanted.into_iter().enumerate() {
+        let hashes = row_hashes(side);
+        let wanted: Vec<(Ordinal, u128)> = ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
+        fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted)?);
+    }
+    let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;
 
     let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]])?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
@@ -83,7 +89,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         duplicates: classes.duplicates,
         mismatched,
         column_mismatches,
-        null_keys,
+        null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
     })
 }

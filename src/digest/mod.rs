@@ -89,8 +89,8 @@ impl Fingerprint {
 pub struct SideDigest {
     /// Row digests by partition (top key-hash bits), each as the chunks the scan units produced.
     pub partitions: Vec<Vec<Vec<RowDigest>>>,
-    /// Rows whose key has a NULL part: never matched, shown as findings.
-    pub null_keys: Vec<Ordinal>,
+    /// Rows whose key has a NULL part, with their row hashes: never matched, shown as findings.
+    pub null_keys: Vec<(Ordinal, u128)>,
     /// Every row read, NULL keys included.
     pub fingerprint: Fingerprint,
 }
@@ -166,7 +166,7 @@ pub fn scan(sides: [(&Dataset, &SideColumns); 2]) -> Result<[SideDigest; 2]> {
 /// A side's digests as the scan units hand them in.
 struct Shared {
     partitions: Vec<Mutex<Vec<Vec<RowDigest>>>>,
-    rest: Mutex<(Vec<Ordinal>, Fingerprint)>,
+    rest: Mutex<(Vec<(Ordinal, u128)>, Fingerprint)>,
 }
 
 impl Shared {
@@ -204,7 +204,7 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
             },
             |ordinal, row_hash| {
                 add(row_hash);
-                null_keys.push(ordinal);
+                null_keys.push((ordinal, row_hash));
             },
         )
         .map_err(|e| Error::arrow(&dataset.location, e))?;

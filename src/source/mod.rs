@@ -4,6 +4,7 @@
 mod csv;
 mod ipc;
 mod parquet;
+pub mod sql;
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
+pub use self::sql::DbOptions;
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -43,12 +45,13 @@ impl ScanUnit {
     }
 }
 
-/// The files a dataset consists of, in the order their ordinals number them.
+/// What a dataset is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Parquet,
     Csv,
     Ipc,
+    Database(sql::Engine),
 }
 
 impl Format {
@@ -67,13 +70,14 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ipc => "arrow",
+            Format::Database(engine) => engine.kind(),
         }
     }
 }
 
 /// A dataset opened for reading: its schema is known, its rows not yet read.
 pub struct Dataset {
-    /// The location as the user wrote it (credentials masked once databases arrive).
+    /// The location as the user wrote it, with any password masked.
     pub location: String,
     pub format: Format,
     pub schema: SchemaRef,
@@ -84,30 +88,52 @@ enum Reader {
     Parquet(parquet::ParquetFiles),
     Csv(csv::CsvFiles),
     Ipc(ipc::IpcFiles),
+    Sql(sql::SqlTable),
+}
+
+/// How to open one side.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub csv: CsvOptions,
+    pub db: DbOptions,
 }
 
 impl Dataset {
-    /// Opens the dataset a command-line location names: a file, a directory of files, or a glob.
-    pub fn open(location: &str, csv_options: &CsvOptions) -> Result<Dataset> {
+    /// Opens the dataset a command-line location names: a database URL, a file, a directory of files, or a
+    /// glob.
+    pub fn open(location: &str, options: &OpenOptions) -> Result<Dataset> {
+        if let Some(db) = sql::parse_location(location) {
+            let (masked, engine) = (db.masked.clone(), db.engine);
+            let table = sql::SqlTable::open(db, &options.db)?;
+            let schema = table.schema();
+            return Ok(Dataset { location: masked, format: Format::Database(engine), schema, reader: Reader::Sql(table) });
+        }
         if location.contains("://") {
             return Err(Error::input(
-                location,
-                "database locations are not supported yet: export the table to Parquet or CSV",
+                sql::mask(location),
+                "unknown location scheme: use postgres://, mysql://, sqlite:// or a file path",
             ));
         }
         let files = list_files(location)?;
         let format = common_format(location, &files)?;
         let reader = match format {
-            Format::Parquet => Reader::Parquet(parquet::ParquetFiles::open(files)?),
-            Format::Csv => Reader::Csv(csv::CsvFiles::open(files, csv_options)?),
+            Format::Csv => Reader::Csv(csv::CsvFiles::open(files, &options.csv)?),
             Format::Ipc => Reader::Ipc(ipc::IpcFiles::open(files)?),
+            _ => Reader::Parquet(parquet::ParquetFiles::open(files)?),
         };
         let schema = match &reader {
             Reader::Parquet(r) => r.schema(),
             Reader::Csv(r) => r.schema(),
             Reader::Ipc(r) => r.schema(),
+            Reader::Sql(r) => r.schema(),
         };
         Ok(Dataset { location: location.to_string(), format, schema, reader })
+    }
+
+    /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable
+    /// position, so rows are found again by their row hash in a second read of the same snapshot.
+    pub fn rereads_by_ordinal(&self) -> bool {
+        !matches!(self.reader, Reader::Sql(_))
     }
 
     /// Splits a full read of the columns `projection` (indices into `schema`, ascending) into units that
@@ -117,6 +143,7 @@ impl Dataset {
             Reader::Parquet(r) => r.scan_units(projection),
             Reader::Csv(r) => Ok(r.scan_units(projection)),
             Reader::Ipc(r) => Ok(r.scan_units(projection)),
+            Reader::Sql(r) => Ok(r.scan_units(projection)),
         }
     }
 
@@ -133,6 +160,7 @@ impl Dataset {
                 Reader::Parquet(r) => r.fetch(file, projection, &rows)?,
                 Reader::Csv(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
                 Reader::Ipc(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
+                Reader::Sql(_) => return Err(Error::input(&self.location, "database rows have no ordinal")),
             };
             if batch.num_rows() != rows.len() {
                 return Err(Error::input(
@@ -152,12 +180,12 @@ impl Dataset {
     }
 
     fn file_name(&self, file: usize) -> String {
-        let path = match &self.reader {
-            Reader::Parquet(r) => r.path(file),
-            Reader::Csv(r) => r.path(file),
-            Reader::Ipc(r) => r.path(file),
-        };
-        path.display().to_string()
+        match &self.reader {
+            Reader::Parquet(r) => r.path(file).display().to_string(),
+            Reader::Csv(r) => r.path(file).display().to_string(),
+            Reader::Ipc(r) => r.path(file).display().to_string(),
+            Reader::Sql(_) => self.location.clone(),
+        }
     }
 }
 

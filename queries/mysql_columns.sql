@@ -1,0 +1,12 @@
+-- The columns of a MySQL/MariaDB table, in table order.
+-- Parameters: ? = schema (NULL for the connection's database), ? = table name.
+-- Output: column_name, data_type (e.g. 'decimal'), column_type (e.g. 'decimal(12,2) unsigned', 'tinyint(1)'),
+--         numeric_precision, numeric_scale.
+SELECT CAST(column_name AS CHAR) AS column_name,
+       CAST(data_type AS CHAR) AS data_type,
+       CAST(column_type AS CHAR) AS column_type,
+       CAST(numeric_precision AS SIGNED) AS numeric_precision,
+       CAST(numeric_scale AS SIGNED) AS numeric_scale
+FROM information_schema.columns
+WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?
+ORDER BY ordinal_position

@@ -1,0 +1,385 @@
+//! Database sources: a PostgreSQL, MySQL/MariaDB or SQLite table (or read-only query) read inside one
+//! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
+//! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
+
+mod mysql;
+pub mod pgcopy;
+mod postgres;
+mod sqlite;
+mod text;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use tokio::sync::{mpsc, Mutex};
+
+use super::{ordinal, BatchIter, ScanUnit};
+use crate::error::{Error, Result};
+
+/// Rows per Arrow batch built from database rows.
+const BATCH_ROWS: usize = 8192;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Engine {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+            Engine::Sqlite => "sqlite",
+        }
+    }
+
+    /// Quotes an identifier for this engine's SQL.
+    fn quote(self, name: &str) -> String {
+        match self {
+            Engine::Mysql => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+}
+
+/// A database location from the command line: `engine://…[#[schema.]table]`.
+pub struct DbLocation {
+    pub engine: Engine,
+    /// The URL with credentials: passed to the driver, never printed.
+    url: String,
+    /// The location with the password replaced by `***`: the only form that is ever shown.
+    pub masked: String,
+    schema: Option<String>,
+    table: Option<String>,
+}
+
+/// Parses a database location; `None` when `location` is not a database URL.
+pub fn parse_location(location: &str) -> Option<DbLocation> {
+    let (scheme, _) = location.split_once("://")?;
+    let engine = match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => Engine::Postgres,
+        "mysql" | "mariadb" => Engine::Mysql,
+        "sqlite" => Engine::Sqlite,
+        _ => return None,
+    };
+    let (url, fragment) = match location.split_once('#') {
+        Some((url, fragment)) => (url, Some(fragment)),
+        None => (location, None),
+    };
+    let url = if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
+    let (schema, table) = match fragment.filter(|f| !f.is_empty()) {
+        None => (None, None),
+        Some(f) => match f.split_once('.') {
+            Some((s, t)) if engine != Engine::Sqlite || !t.is_empty() => (Some(s.to_string()), Some(t.to_string())),
+            _ => (None, Some(f.to_string())),
+        },
+    };
+    Some(DbLocation { engine, masked: mask(location), url, schema, table })
+}
+
+/// Replaces the password of a URL's user-info with `***`.
+pub fn mask(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => location.to_string(),
+        },
+        None => location.to_string(),
+    }
+}
+
+/// How a side's database is read.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// A read-only SELECT to read instead of a table.
+    pub query: Option<String>,
+    pub connect_timeout: Duration,
+    /// Zero means no limit.
+    pub statement_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { query: None, connect_timeout: Duration::from_secs(30), statement_timeout: Duration::ZERO }
+    }
+}
+
+/// A result column: its name, the database's type for it, and the Arrow type it is read as.
+#[derive(Debug, Clone)]
+pub struct SqlColumn {
+    pub name: String,
+    pub db_type: String,
+    pub data_type: DataType,
+}
+
+enum Conn {
+    Postgres(sqlx::PgConnection),
+    Mysql(sqlx::MySqlConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+/// A table or query inside an open read-only snapshot.
+pub struct SqlTable {
+    engine: Engine,
+    location: String,
+    runtime: tokio::runtime::Runtime,
+    conn: Arc<Mutex<Conn>>,
+    /// The relation rows come from: a quoted table name or a parenthesized query with an alias.
+    relation: String,
+    columns: Vec<SqlColumn>,
+    schema: SchemaRef,
+}
+
+impl SqlTable {
+    pub fn open(location: DbLocation, options: &DbOptions) -> Result<SqlTable> {
+        let masked = location.masked.clone();
+        let db_error = |e: sqlx::Error| Error::input(&masked, describe(&e));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::input(&masked, e.to_string()))?;
+        let relation = match (&location.table, &options.query) {
+            (Some(_), Some(_)) => {
+                return Err(Error::setting(
+                    "--source-query/--target-query",
+                    format!("{masked} names a table; give either the table or a query, not both"),
+                ))
+            }
+            (None, None) => {
+                return Err(Error::setting(
+                    "--source-query/--target-query",
+                    format!("{masked} names no table: add #table to the URL or give a query"),
+                ))
+            }
+            (Some(table), None) => match &location.schema {
+                Some(schema) => format!("{}.{}", location.engine.quote(schema), location.engine.quote(table)),
+                None => location.engine.quote(table),
+            },
+            (None, Some(query)) => format!("({}) AS recon_query", query.trim().trim_end_matches(';')),
+        };
+        let (conn, columns) = runtime.block_on(async {
+            let connect = connect(&location, options);
+            let mut conn = tokio::time::timeout(options.connect_timeout, connect)
+                .await
+                .map_err(|_| Error::input(&masked, format!("no connection within {:?}", options.connect_timeout)))?
+                .map_err(db_error)?;
+            begin_snapshot(&mut conn, options).await.map_err(db_error)?;
+            let columns = introspect(&mut conn, &location, &relation).await.map_err(db_error)?;
+            Ok::<_, Error>((conn, columns))
+        })?;
+        if columns.is_empty() {
+            return Err(Error::input(&masked, "no such table, or it has no columns"));
+        }
+        let unreadable: Vec<String> = columns
+            .iter()
+            .filter(|c| c.data_type == DataType::Null)
+            .map(|c| format!("{} ({})", c.name, c.db_type))
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(Error::input(
+                &masked,
+                format!("recon cannot read the type of {}; cast it to text in a query", unreadable.join(", ")),
+            ));
+        }
+        let schema = Arc::new(Schema::new(
+            columns.iter().map(|c| Field::new(&c.name, c.data_type.clone(), true)).collect::<Vec<_>>(),
+        ));
+        Ok(SqlTable {
+            engine: location.engine,
+            location: masked,
+            runtime,
+            conn: Arc::new(Mutex::new(conn)),
+            relation,
+            columns,
+            schema,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// One scan unit: the whole relation, streamed by a task on this table's runtime.
+    pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
+        let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
+        let list: Vec<String> = columns.iter().map(|c| self.engine.quote(&c.name)).collect();
+        let select = format!("SELECT {} FROM {}", list.join(", "), self.relation);
+        let (conn, handle, location) = (self.conn.clone(), self.runtime.handle().clone(), self.location.clone());
+        let open = move || -> Result<BatchIter> {
+            let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);
+            handle.spawn(async move {
+                let mut conn = conn.lock().await;
+                let sent = stream(&mut conn, &select, &columns, &tx).await;
+                if let Err(e) = sent {
+                    let _ = tx.send(Err(Error::input(&location, e))).await;
+                }
+            });
+            Ok(Box::new(Receiver(rx)))
+        };
+        vec![ScanUnit { first: ordinal(0, 0), open: Box::new(open) }]
+    }
+}
+
+/// Batches arriving from a streaming task, read on a worker thread.
+struct Receiver(mpsc::Receiver<Result<RecordBatch>>);
+
+impl Iterator for Receiver {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.blocking_recv()
+    }
+}
+
+type Sender = mpsc::Sender<Result<RecordBatch>>;
+
+/// Hands a batch to the reading thread; fails when that thread has stopped listening.
+async fn send(tx: &Sender, batch: Option<RecordBatch>) -> Result<(), String> {
+    match batch {
+        Some(batch) => tx.send(Ok(batch)).await.map_err(|_| "the reader stopped".to_string()),
+        None => Ok(()),
+    }
+}
+
+async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
+    match conn {
+        Conn::Postgres(c) => postgres::stream(c, select, columns, tx).await,
+        Conn::Mysql(c) => mysql::stream(c, select, columns, tx).await,
+        Conn::Sqlite(c) => sqlite::stream(c, select, columns, tx).await,
+    }
+}
+
+async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sqlx::Error> {
+    use sqlx::Connection;
+    Ok(match location.engine {
+        Engine::Postgres => Conn::Postgres(sqlx::PgConnection::connect(&location.url).await?),
+        Engine::Mysql => Conn::Mysql(sqlx::MySqlConnection::connect(&location.url).await?),
+        Engine::Sqlite => {
+            use std::str::FromStr;
+            let sqlite_options = sqlx::sqlite::SqliteConnectOptions::from_str(&location.url)?
+                .read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(options.statement_timeout.max(Duration::from_secs(5)));
+            Conn::Sqlite(sqlx::SqliteConnection::connect_with(&sqlite_options).await?)
+        }
+    })
+}
+
+/// Opens the read-only snapshot the whole audit reads from, with the session time zone set to UTC.
+async fn begin_snapshot(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let seconds = options.statement_timeout.as_secs();
+    match conn {
+        Conn::Postgres(c) => {
+            c.execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+            c.execute("SET LOCAL TIME ZONE 'UTC'").await?;
+            c.execute(format!("SET LOCAL statement_timeout = {}", seconds * 1000).as_str()).await?;
+        }
+        Conn::Mysql(c) => {
+            c.execute("SET SESSION time_zone = '+00:00'").await?;
+            c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
+            // MariaDB names the limit max_statement_time (seconds), MySQL max_execution_time (ms).
+            let mariadb = c.execute(format!("SET SESSION max_statement_time = {seconds}").as_str()).await;
+            if mariadb.is_err() {
+                c.execute(format!("SET SESSION max_execution_time = {}", seconds * 1000).as_str()).await?;
+            }
+            c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY").await?;
+        }
+        Conn::Sqlite(c) => {
+            // A deferred transaction takes its snapshot at the first read and holds it until the end.
+            c.execute("BEGIN").await?;
+        }
+    }
+    Ok(())
+}
+
+async fn introspect(conn: &mut Conn, location: &DbLocation, relation: &str) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    match (conn, &location.table) {
+        (Conn::Postgres(c), Some(table)) => {
+            postgres::table_columns(c, location.schema.as_deref().unwrap_or("public"), table).await
+        }
+        (Conn::Mysql(c), Some(table)) => mysql::table_columns(c, location.schema.as_deref(), table).await,
+        (Conn::Sqlite(c), Some(table)) => sqlite::table_columns(c, table).await,
+        (conn, None) => query_columns(conn, relation).await,
+    }
+}
+
+/// A query's columns, as the driver describes them (without precision or scale: unconstrained decimals
+/// are read as canonical decimal text).
+async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    use sqlx::{Column, Executor, TypeInfo};
+    let sql = format!("SELECT * FROM {relation}");
+    let described: Vec<(String, String)> = match conn {
+        Conn::Postgres(c) => {
+            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
+        }
+        Conn::Mysql(c) => {
+            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
+        }
+        Conn::Sqlite(c) => {
+            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
+        }
+    };
+    let engine = match conn {
+        Conn::Postgres(_) => Engine::Postgres,
+        Conn::Mysql(_) => Engine::Mysql,
+        Conn::Sqlite(_) => Engine::Sqlite,
+    };
+    Ok(described
+        .into_iter()
+        .map(|(name, db_type)| {
+            let lower = db_type.to_ascii_lowercase();
+            let data_type = match engine {
+                Engine::Postgres => pgcopy::arrow_type(&lower, -1),
+                Engine::Mysql => mysql::arrow_type(lower.split(' ').next().unwrap_or(""), &lower, None, None),
+                Engine::Sqlite => Some(sqlite::arrow_type(&lower)),
+            };
+            SqlColumn { name, db_type, data_type: data_type.unwrap_or(DataType::Null) }
+        })
+        .collect())
+}
+
+/// A driver error as a sentence, without anything the driver might echo of the URL.
+fn describe(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(e) => e.message().to_string(),
+        sqlx::Error::Io(e) => format!("cannot reach the server: {e}"),
+        sqlx::Error::Configuration(e) => format!("bad connection URL: {}", mask(&e.to_string())),
+        other => mask(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_wherever_they_are() {
+        assert_eq!(mask("postgres://app:s3cr3t@db:5432/shop#public.orders"), "postgres://app:***@db:5432/shop#public.orders");
+        assert_eq!(mask("mysql://root@127.0.0.1:3306/test#t"), "mysql://root@127.0.0.1:3306/test#t");
+        assert_eq!(mask("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(mask("sqlite://data/app.db#orders"), "sqlite://data/app.db#orders");
+    }
+
+    #[test]
+    fn locations_name_engine_schema_and_table() {
+        let l = parse_location("postgresql://u:p@h/db#sales.orders").unwrap();
+        assert_eq!((l.engine, l.schema.as_deref(), l.table.as_deref()), (Engine::Postgres, Some("sales"), Some("orders")));
+        let l = parse_location("mariadb://root@h:3306/test#items").unwrap();
+        assert_eq!((l.engine, l.table.as_deref(), l.url.as_str()), (Engine::Mysql, Some("items"), "mysql://root@h:3306/test"));
+        assert!(parse_location("s3://bucket/x.parquet").is_none());
+        assert!(parse_location("sqlite://x.db").unwrap().table.is_none());
+    }
+}

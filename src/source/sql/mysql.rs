@@ -1,0 +1,87 @@
+//! MySQL and MariaDB: catalog types mapped to Arrow, rows read over the text protocol (every value arrives as
+//! its text form, which Arrow's strict parsers then type; the session time zone is UTC).
+//!
+//! | MySQL type | Arrow |
+//! |---|---|
+//! | `tinyint(1)`, `bool` | Boolean (MySQL's BOOLEAN is `tinyint(1)`) |
+//! | `tinyint`, `smallint`, `mediumint`/`int`, `bigint` (`unsigned`: the unsigned type) | Int8/16/32/64 |
+//! | `year` | Int16 |
+//! | `decimal(p,s)`, p ≤ 38 | Decimal128(p,s) |
+//! | `float`, `double` | Float32, Float64 |
+//! | `char`, `varchar`, `*text`, `enum`, `set`, `json` | Utf8 (CHAR's trailing spaces are stripped by MySQL itself) |
+//! | `binary`, `varbinary`, `*blob` | Binary |
+//! | `date` | Date32 |
+//! | `datetime` | Timestamp(µs), zone-less |
+//! | `timestamp` | Timestamp(µs, UTC): MySQL converts it to the session zone, UTC |
+//! | `time` | Time64(µs) (values outside 00:00–24:00 are refused) |
+
+use arrow::datatypes::{DataType, TimeUnit};
+use futures::TryStreamExt;
+use sqlx::{MySqlConnection, Row};
+
+use super::text::{Cell, TextBatcher};
+use super::{describe, send, Sender, SqlColumn};
+
+const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
+
+pub async fn table_columns(
+    conn: &mut MySqlConnection,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let name: String = row.try_get(0)?;
+            let data_type: String = row.try_get(1)?;
+            let column_type: String = row.try_get(2)?;
+            let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
+            let arrow = arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
+            Ok(SqlColumn { name, db_type: column_type, data_type: arrow.unwrap_or(DataType::Null) })
+        })
+        .collect()
+}
+
+/// The Arrow type of a MySQL column (`data_type` and `column_type` as information_schema gives them).
+pub fn arrow_type(data_type: &str, column_type: &str, precision: Option<i64>, scale: Option<i64>) -> Option<DataType> {
+    let unsigned = column_type.contains("unsigned");
+    let pick = |signed: DataType, unsigned_type: DataType| if unsigned { unsigned_type } else { signed };
+    Some(match data_type {
+        "tinyint" if column_type.starts_with("tinyint(1)") => DataType::Boolean,
+        "bool" | "boolean" => DataType::Boolean,
+        "tinyint" => pick(DataType::Int8, DataType::UInt8),
+        "smallint" => pick(DataType::Int16, DataType::UInt16),
+        "mediumint" | "int" | "integer" => pick(DataType::Int32, DataType::UInt32),
+        "bigint" => pick(DataType::Int64, DataType::UInt64),
+        "year" => DataType::Int16,
+        "decimal" | "numeric" => match (precision, scale) {
+            (Some(p), Some(s)) if (1..=38).contains(&p) => DataType::Decimal128(p as u8, s as i8),
+            _ => return None,
+        },
+        "float" => DataType::Float32,
+        "double" | "real" => DataType::Float64,
+        "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum" | "set" | "json" => DataType::Utf8,
+        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => DataType::Binary,
+        "date" => DataType::Date32,
+        "datetime" => DataType::Timestamp(TimeUnit::Microsecond, None),
+        "timestamp" => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+        "time" => DataType::Time64(TimeUnit::Microsecond),
+        _ => return None,
+    })
+}
+
+pub async fn stream(conn: &mut MySqlConnection, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
+    // raw_sql runs over the text protocol: every value is its text form, whatever its type.
+    let mut rows = sqlx::raw_sql(select).fetch(conn);
+    let mut batcher = TextBatcher::new(columns);
+    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+        for column in 0..columns.len() {
+            let value: Option<&[u8]> = row.try_get_unchecked(column).map_err(|e| describe(&e))?;
+            batcher.push(column, value.map_or(Cell::Null, Cell::Bytes))?;
+        }
+        if batcher.full() {
+            send(tx, batcher.finish()?).await?;
+        }
+    }
+    send(tx, batcher.finish()?).await
+}

@@ -1,0 +1,105 @@
+//! Rows that arrive as text (MySQL's text protocol) or as SQLite's dynamic values, built into Arrow batches:
+//! each column is collected as text or bytes, then cast to its Arrow type by Arrow's own strict parsers.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayBuilder, ArrayRef, BinaryBuilder, RecordBatch, StringBuilder};
+use arrow::compute::{cast_with_options, CastOptions};
+use arrow::datatypes::{DataType, Field, Schema};
+
+use super::{SqlColumn, BATCH_ROWS};
+use crate::normalize::round_decimal;
+
+/// One value of a row as the driver hands it over.
+pub enum Cell<'a> {
+    Null,
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+enum Collector {
+    Text(StringBuilder),
+    Bytes(BinaryBuilder),
+}
+
+pub struct TextBatcher {
+    columns: Vec<SqlColumn>,
+    collectors: Vec<Collector>,
+    /// Rows handed out in earlier batches, for error messages.
+    done: usize,
+}
+
+impl TextBatcher {
+    pub fn new(columns: &[SqlColumn]) -> TextBatcher {
+        let collectors = columns.iter().map(|c| collector(&c.data_type)).collect();
+        TextBatcher { columns: columns.to_vec(), collectors, done: 0 }
+    }
+
+    /// Adds the value of `column` in the current row (all columns of a row before the next row); a decimal
+    /// is rounded half away from zero to its column's scale (SQLite stores DECIMAL(12,2) values as REAL).
+    pub fn push(&mut self, column: usize, cell: Cell<'_>) -> Result<(), String> {
+        let row = self.done + self.rows() + 1;
+        let SqlColumn { name, data_type, .. } = &self.columns[column];
+        match (&mut self.collectors[column], cell) {
+            (Collector::Text(b), Cell::Null) => b.append_null(),
+            (Collector::Bytes(b), Cell::Null) => b.append_null(),
+            (Collector::Bytes(b), Cell::Bytes(v)) => b.append_value(v),
+            (Collector::Bytes(b), Cell::Text(v)) => b.append_value(v.as_bytes()),
+            (Collector::Text(b), Cell::Text(text)) => append_text(b, text, data_type),
+            (Collector::Text(b), Cell::Bytes(v)) => {
+                let text = std::str::from_utf8(v).map_err(|_| format!("column {name}, row {row}: not valid UTF-8"))?;
+                append_text(b, text, data_type)
+            }
+        }
+        Ok(())
+    }
+
+    pub fn rows(&self) -> usize {
+        match self.collectors.first() {
+            Some(Collector::Text(b)) => b.len(),
+            Some(Collector::Bytes(b)) => b.len(),
+            None => 0,
+        }
+    }
+
+    pub fn full(&self) -> bool {
+        self.rows() >= BATCH_ROWS
+    }
+
+    /// The rows collected so far as a batch of the columns' Arrow types.
+    pub fn finish(&mut self) -> Result<Option<RecordBatch>, String> {
+        let rows = self.rows();
+        if rows == 0 {
+            return Ok(None);
+        }
+        let strict = CastOptions { safe: false, ..CastOptions::default() };
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
+        for (column, collector) in self.columns.iter().zip(&mut self.collectors) {
+            let raw: ArrayRef = match collector {
+                Collector::Text(b) => Arc::new(b.finish()),
+                Collector::Bytes(b) => Arc::new(b.finish()),
+            };
+            let typed = cast_with_options(&raw, &column.data_type, &strict).map_err(|e| {
+                format!("column {} ({}), rows {}..{}: {e}", column.name, column.db_type, self.done + 1, self.done + rows)
+            })?;
+            arrays.push(typed);
+        }
+        self.done += rows;
+        let fields: Vec<Field> = self.columns.iter().map(|c| Field::new(&c.name, c.data_type.clone(), true)).collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map(Some).map_err(|e| e.to_string())
+    }
+}
+
+fn collector(data_type: &DataType) -> Collector {
+    match data_type {
+        DataType::Binary => Collector::Bytes(BinaryBuilder::new()),
+        _ => Collector::Text(StringBuilder::new()),
+    }
+}
+
+fn append_text(builder: &mut StringBuilder, text: &str, data_type: &DataType) {
+    match data_type {
+        DataType::Decimal128(_, scale) if *scale >= 0 => builder.append_value(round_decimal(text, *scale as usize)),
+        _ => builder.append_value(text),
+    }
+}
