@@ -93,6 +93,34 @@ pub struct DiffArgs {
     #[arg(long, default_value = "0", value_parser = Budget::parse)]
     pub max_null_keys: Budget,
 
+    /// Floats within this absolute difference are equal.
+    #[arg(long, value_name = "X")]
+    pub float_abs_tol: Option<f64>,
+    /// Floats within this relative difference (of the larger magnitude) are equal.
+    #[arg(long, value_name = "X")]
+    pub float_rel_tol: Option<f64>,
+    /// Zone of the source's zone-less timestamps (e.g. Europe/Paris; default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub source_tz: Option<String>,
+    /// Zone of the target's zone-less timestamps.
+    #[arg(long, value_name = "ZONE")]
+    pub target_tz: Option<String>,
+    /// Truncate timestamps to s, ms or us before comparing.
+    #[arg(long, value_name = "s|ms|us")]
+    pub timestamp_precision: Option<String>,
+    /// Ignore leading and trailing whitespace in strings.
+    #[arg(long)]
+    pub trim: bool,
+    /// Compare strings case-insensitively.
+    #[arg(long)]
+    pub ignore_case: bool,
+    /// Compare strings after Unicode NFC normalization.
+    #[arg(long)]
+    pub unicode_nfc: bool,
+    /// An empty string equals NULL.
+    #[arg(long)]
+    pub empty_as_null: bool,
+
     /// CSV field delimiter.
     #[arg(long, default_value = ",", value_parser = single_byte)]
     pub csv_delimiter: u8,

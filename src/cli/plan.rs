@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::{DiffArgs, OutputFormat};
 use crate::error::{Error, Result};
-use crate::normalize::{resolve, Resolution, SideColumns};
+use crate::normalize::policy::{parse_unit, Policy, SidePolicy, StringRules, Tolerance};
+use crate::normalize::{resolve_fields, Resolution, SideColumns};
 use crate::report::verdict::Budgets;
 use crate::source::{CsvOptions, Dataset, DbOptions, OpenOptions};
 
@@ -49,6 +50,8 @@ pub struct AuditPlan {
     pub key: Vec<ColumnPair>,
     pub columns: Vec<ColumnPair>,
     pub schema: SchemaDiff,
+    pub policy: Policy,
+    side_policies: [SidePolicy; 2],
     pub budgets: Budgets,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
@@ -60,6 +63,7 @@ pub struct AuditPlan {
 impl AuditPlan {
     pub fn resolve(args: DiffArgs) -> Result<AuditPlan> {
         let csv = csv_options(&args)?;
+        let (policy, side_policies) = policy(&args)?;
         let side = |query: &Option<String>| OpenOptions {
             csv: csv.clone(),
             db: DbOptions {
@@ -84,6 +88,8 @@ impl AuditPlan {
             key,
             columns,
             schema,
+            policy,
+            side_policies,
             budgets,
             format: args.format,
             output: args.output,
@@ -105,7 +111,9 @@ impl AuditPlan {
                 })
                 .collect()
         };
-        SideColumns::new(pick(&self.key), pick(&self.columns))
+        let tolerance = (self.policy.float_abs_tol.is_some() || self.policy.float_rel_tol.is_some())
+            .then_some(Tolerance { abs: self.policy.float_abs_tol, rel: self.policy.float_rel_tol });
+        SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerance)
     }
 
     pub fn dataset(&self, side: usize) -> &Dataset {
@@ -115,6 +123,40 @@ impl AuditPlan {
             &self.target
         }
     }
+}
+
+fn policy(args: &DiffArgs) -> Result<(Policy, [SidePolicy; 2])> {
+    for (setting, value) in [("--float-abs-tol", args.float_abs_tol), ("--float-rel-tol", args.float_rel_tol)] {
+        if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            return Err(Error::setting(setting, "must be a finite number, 0 or more"));
+        }
+    }
+    let zone = |setting: &str, name: &Option<String>| -> Result<Option<chrono_tz::Tz>> {
+        name.as_deref()
+            .map(|n| n.parse::<chrono_tz::Tz>().map_err(|_| Error::setting(setting, format!("unknown time zone {n:?}"))))
+            .transpose()
+    };
+    let precision = args
+        .timestamp_precision
+        .as_deref()
+        .map(|p| parse_unit(p).ok_or_else(|| Error::setting("--timestamp-precision", format!("{p:?} is not s, ms or us"))))
+        .transpose()?;
+    let strings =
+        StringRules { trim: args.trim, ignore_case: args.ignore_case, unicode_nfc: args.unicode_nfc, empty_as_null: args.empty_as_null };
+    let side = |zone| SidePolicy { zone, precision, strings };
+    let sides = [side(zone("--source-tz", &args.source_tz)?), side(zone("--target-tz", &args.target_tz)?)];
+    let policy = Policy {
+        float_abs_tol: args.float_abs_tol,
+        float_rel_tol: args.float_rel_tol,
+        source_tz: args.source_tz.clone(),
+        target_tz: args.target_tz.clone(),
+        timestamp_precision: args.timestamp_precision.clone(),
+        trim: args.trim,
+        ignore_case: args.ignore_case,
+        unicode_nfc: args.unicode_nfc,
+        empty_as_null: args.empty_as_null,
+    };
+    Ok((policy, sides))
 }
 
 fn csv_options(args: &DiffArgs) -> Result<CsvOptions> {
@@ -188,7 +230,7 @@ fn match_columns(
             Error::column(&name, format!("not found in {}; name its counterpart with --map {name}=...", target.location))
         })?;
         let (source_type, target_type) = (s_schema.field(s).data_type().clone(), t_schema.field(t).data_type().clone());
-        let resolution = resolve(&name, &source_type, &target_type)?;
+        let resolution = resolve_fields(&name, s_schema.field(s), t_schema.field(t))?;
         Ok(ColumnPair {
             name,
             target_name: t_schema.field(t).name().clone(),

@@ -74,7 +74,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     }
     let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;
 
-    let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]])?;
+    let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]], &plan.side_columns(0))?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
     for m in &mismatched {
         for &c in &m.columns {

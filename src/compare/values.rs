@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, ArrayRef, UInt32Array};
-use arrow::compute::{concat, take};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt32Array};
+use arrow::compute::{cast, concat, take};
+use arrow::datatypes::{DataType, Float64Type};
 
 use super::classify::Candidate;
 use crate::digest::digest_batch;
@@ -56,8 +57,9 @@ fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) 
     for unit in dataset.scan_units(&columns.projection)? {
         for batch in unit.open()? {
             let canonical = columns.canonical(&batch?, &dataset.location)?;
+            let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
             let (mut keyed, mut keyless) = (Vec::new(), Vec::new());
-            digest_batch(&canonical.keys, &canonical.values, 0, |d| keyed.push((d.ordinal, d.row())), |o, h| keyless.push((o, h)))
+            digest_batch(&canonical.keys, &hashable, 0, |d| keyed.push((d.ordinal, d.row())), |o, h| keyless.push((o, h)))
                 .map_err(|e| Error::arrow(&dataset.location, e))?;
             let mut picked: Vec<(u32, Ordinal)> = Vec::new();
             for (row, row_hash) in keyed.into_iter().chain(keyless) {
@@ -109,14 +111,20 @@ pub struct Mismatch {
     pub columns: Vec<usize>,
 }
 
-/// Compares each candidate's two rows column by column. Returns the confirmed mismatches and how many
-/// candidates turned out equal.
-pub fn confirm(candidates: &[Candidate], fetched: [&Fetched; 2]) -> Result<(Vec<Mismatch>, u64)> {
+/// Compares each candidate's two rows column by column: equal encodings, or floats within the column's
+/// tolerance. Returns the confirmed mismatches and how many candidates turned out equal.
+pub fn confirm(candidates: &[Candidate], fetched: [&Fetched; 2], columns: &SideColumns) -> Result<(Vec<Mismatch>, u64)> {
     let [source, target] = fetched;
-    let columns = source.rows.values.len();
-    let mut per_column = Vec::with_capacity(columns);
-    for c in 0..columns {
-        per_column.push([encode_all(source.rows.values[c].as_ref())?, encode_all(target.rows.values[c].as_ref())?]);
+    let width = source.rows.values.len();
+    let mut per_column = Vec::with_capacity(width);
+    let mut floats = Vec::with_capacity(width);
+    for c in 0..width {
+        let (a, b) = (&source.rows.values[c], &target.rows.values[c]);
+        per_column.push([encode_all(a.as_ref())?, encode_all(b.as_ref())?]);
+        floats.push(match columns.values[c].tolerance {
+            Some(_) => Some([as_f64(a)?, as_f64(b)?]),
+            None => None,
+        });
     }
     let mut mismatches = Vec::new();
     let mut equal = 0;
@@ -125,7 +133,16 @@ pub fn confirm(candidates: &[Candidate], fetched: [&Fetched; 2]) -> Result<(Vec<
             (Some(s), Some(t)) => (s, t),
             _ => return Err(Error::input("re-read", "a row seen in the first pass was not found again")),
         };
-        let differing: Vec<usize> = (0..columns).filter(|&c| per_column[c][0][s] != per_column[c][1][t]).collect();
+        let differing: Vec<usize> = (0..width)
+            .filter(|&c| per_column[c][0][s] != per_column[c][1][t])
+            .filter(|&c| match (columns.values[c].tolerance, &floats[c]) {
+                (Some(tolerance), Some([a, b])) => match (a.is_valid(s), b.is_valid(t)) {
+                    (true, true) => !tolerance.equal(a.value(s), b.value(t)),
+                    _ => true,
+                },
+                _ => true,
+            })
+            .collect();
         if differing.is_empty() {
             equal += 1;
         } else {
@@ -137,6 +154,11 @@ pub fn confirm(candidates: &[Candidate], fetched: [&Fetched; 2]) -> Result<(Vec<
         }
     }
     Ok((mismatches, equal))
+}
+
+fn as_f64(array: &ArrayRef) -> Result<Float64Array> {
+    let floats = cast(array, &DataType::Float64).map_err(|e| Error::arrow("re-read", e))?;
+    Ok(floats.as_primitive::<Float64Type>().clone())
 }
 
 fn encode_all(array: &dyn Array) -> Result<Vec<Vec<u8>>> {

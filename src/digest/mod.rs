@@ -194,9 +194,10 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
     for batch in unit.open()? {
         let batch = batch?;
         let canonical = columns.canonical(&batch, &dataset.location)?;
+        let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
         digest_batch(
             &canonical.keys,
-            &canonical.values,
+            &hashable,
             next,
             |digest| {
                 add(digest.row());

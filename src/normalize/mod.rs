@@ -26,6 +26,12 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 
 use crate::error::{Error, Result};
+use policy::{SidePolicy, Tolerance};
+
+pub mod policy;
+
+/// Field metadata key under which database sources record a column's declared type (e.g. `jsonb`, `uuid`).
+pub const DECLARED_TYPE: &str = "recon.declared_type";
 
 /// The canonical form both sides of a column are cast to before encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +52,12 @@ pub enum Canon {
     /// UTC instants in this unit.
     Timestamp(TimeUnit),
     Time(TimeUnit),
+    /// JSON text with keys sorted and no whitespace: key order and formatting never differ.
+    Json,
+    /// Lowercase hyphenated UUID text (text that is not a UUID is kept as it is).
+    Uuid,
+    /// Decimal text without exponent or trailing fraction zeros, for decimals of unknown scale.
+    DecimalText,
 }
 
 /// What a value is, whatever its width.
@@ -153,6 +165,33 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
     }
 }
 
+/// Like [`resolve`], but a type a database declared wins: JSON on either side compares as canonical JSON,
+/// a UUID against text compares as canonical UUID text, an unconstrained numeric (read as text) by value.
+pub fn resolve_fields(column: &str, source: &arrow::datatypes::Field, target: &arrow::datatypes::Field) -> Result<Resolution> {
+    let declared = |f: &arrow::datatypes::Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
+    let (s, t) = (declared(source), declared(target));
+    let is = |names: &[&str]| {
+        [&s, &t].iter().any(|d| d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}(")))))
+    };
+    let text_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Text | Family::Null);
+    if is(&["json", "jsonb"]) && text_like(source) && text_like(target) {
+        return Ok(Resolution { canon: Canon::Json, lossy: false });
+    }
+    if is(&["uuid"]) && text_like(source) && text_like(target) {
+        return Ok(Resolution { canon: Canon::Uuid, lossy: false });
+    }
+    let unsized_numeric = |f: &arrow::datatypes::Field, d: &Option<String>| {
+        text_like(f) && d.as_deref().is_some_and(|d| matches!(d, "numeric" | "decimal"))
+    };
+    let numeric_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. });
+    if (unsized_numeric(source, &s) && (numeric_like(target) || unsized_numeric(target, &t)))
+        || (unsized_numeric(target, &t) && numeric_like(source))
+    {
+        return Ok(Resolution { canon: Canon::DecimalText, lossy: false });
+    }
+    resolve(column, source.data_type(), target.data_type())
+}
+
 fn ticks_per_second(unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => 1,
@@ -173,8 +212,8 @@ fn coarser(a: TimeUnit, b: TimeUnit) -> TimeUnit {
 /// Casting must fail loudly: a value that does not fit becomes an error, never a NULL.
 const STRICT: CastOptions = CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
 
-/// Casts one side's column to its canonical form.
-pub fn canonicalize(array: &ArrayRef, canon: &Canon) -> Result<ArrayRef, ArrowError> {
+/// Casts one side's column to its canonical form under the side's policy.
+pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Result<ArrayRef, ArrowError> {
     let array = match array.data_type() {
         DataType::Dictionary(_, value) => cast_with_options(array, value, &STRICT)?,
         _ => array.clone(),
@@ -197,10 +236,20 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon) -> Result<ArrayRef, ArrowEr
         Canon::Float32 => to(DataType::Float32),
         Canon::Float64 => to(DataType::Float64),
         Canon::NumberText { scale } => number_text(&array, *scale),
-        Canon::Text => match array.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(array),
-            _ => to(DataType::Utf8),
-        },
+        Canon::Text => {
+            let text = match array.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array,
+                _ => to(DataType::Utf8)?,
+            };
+            if policy.strings.any() {
+                map_strings(&text, |v| policy.strings.apply(v))
+            } else {
+                Ok(text)
+            }
+        }
+        Canon::Json => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_json(v))),
+        Canon::Uuid => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_uuid(v))),
+        Canon::DecimalText => decimal_text(&array),
         Canon::Binary => match array.data_type() {
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
             _ => to(DataType::Binary),
@@ -218,7 +267,17 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon) -> Result<ArrayRef, ArrowEr
             }
             _ => to(DataType::Date32),
         },
-        Canon::Timestamp(unit) => timestamps(&array, *unit),
+        Canon::Timestamp(unit) => {
+            let unit = match policy.precision {
+                Some(p) if ticks_per_second(p) < ticks_per_second(*unit) => p,
+                _ => *unit,
+            };
+            let array = match (array.data_type(), policy.zone) {
+                (DataType::Timestamp(_, None), Some(zone)) => in_zone(&array, zone)?,
+                _ => array,
+            };
+            timestamps(&array, unit)
+        }
         Canon::Time(unit) => match unit {
             TimeUnit::Second | TimeUnit::Millisecond => to(DataType::Time32(*unit)),
             _ => to(DataType::Time64(*unit)),
@@ -286,6 +345,9 @@ fn float_text(shortest: String, nan: bool, infinite: bool, digits: usize) -> Str
     if infinite {
         return if shortest.starts_with('-') { "-Infinity".into() } else { "Infinity".into() };
     }
+    if digits == usize::MAX {
+        return shortest;
+    }
     round_decimal(&shortest, digits)
 }
 
@@ -327,6 +389,128 @@ pub fn round_decimal(text: &str, digits: usize) -> String {
     }
 }
 
+/// Applies `f` to every string; `None` from `f` makes the value NULL.
+fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> Result<ArrayRef, ArrowError> {
+    let text = cast_with_options(array, &DataType::Utf8, &STRICT)?;
+    let mapped: StringArray = text.as_string::<i32>().iter().map(|v| v.and_then(&f)).collect();
+    Ok(Arc::new(mapped))
+}
+
+/// JSON with object keys sorted and no insignificant whitespace; text that is not JSON stays as it is.
+fn canonical_json(text: &str) -> String {
+    fn write(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, value)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(value, out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => {
+            let mut out = String::with_capacity(text.len());
+            write(&value, &mut out);
+            out
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
+/// A UUID in lowercase hyphenated form, whatever case, braces or hyphens it was written with.
+fn canonical_uuid(text: &str) -> String {
+    let hex: String = text.trim().trim_start_matches('{').trim_end_matches('}').chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return text.to_string();
+    }
+    let hex = hex.to_ascii_lowercase();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// Numbers as plain decimal text without trailing fraction zeros: `1.80` → `1.8`, `2.0` → `2`.
+fn decimal_text(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let text = match array.data_type() {
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            let floats = cast_with_options(array, &DataType::Float64, &STRICT)?;
+            let rendered: StringArray = floats
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|v| v.map(|v| float_text(v.to_string(), v.is_nan(), v.is_infinite(), usize::MAX)))
+                .collect();
+            Arc::new(rendered) as ArrayRef
+        }
+        _ => cast_with_options(array, &DataType::Utf8, &STRICT)?,
+    };
+    map_strings(&text, |v| Some(trim_decimal(v)))
+}
+
+fn trim_decimal(text: &str) -> String {
+    let text = text.trim();
+    let Some((int_part, frac)) = text.split_once('.') else {
+        return if text == "-0" { "0".into() } else { text.to_string() };
+    };
+    let frac = frac.trim_end_matches('0');
+    let out = if frac.is_empty() { int_part.to_string() } else { format!("{int_part}.{frac}") };
+    if out == "-0" {
+        "0".into()
+    } else {
+        out
+    }
+}
+
+/// Zone-less timestamps read as wall-clock times in `zone`, turned into UTC instants. A wall-clock time
+/// that occurs twice (clocks set back) is taken at its first occurrence; one that never occurs (clocks set
+/// forward) is an error naming it.
+fn in_zone(array: &ArrayRef, zone: chrono_tz::Tz) -> Result<ArrayRef, ArrowError> {
+    use chrono::TimeZone;
+    let DataType::Timestamp(unit, None) = array.data_type() else { return Ok(array.clone()) };
+    let per_second = ticks_per_second(*unit);
+    let ticks = instants(array)?;
+    let mut shifted = Vec::with_capacity(ticks.len());
+    for v in ticks.iter() {
+        shifted.push(match v {
+            None => None,
+            Some(v) => {
+                let (secs, sub) = (v.div_euclid(per_second), v.rem_euclid(per_second));
+                let wall = chrono::DateTime::from_timestamp(secs, 0)
+                    .ok_or_else(|| ArrowError::ComputeError(format!("timestamp {v} out of range")))?
+                    .naive_utc();
+                let local = zone.from_local_datetime(&wall).earliest().ok_or_else(|| {
+                    ArrowError::ComputeError(format!("{wall} does not exist in {zone} (clocks were set forward)"))
+                })?;
+                Some(local.timestamp() * per_second + sub)
+            }
+        });
+    }
+    let shifted = Int64Array::from(shifted);
+    Ok(match unit {
+        TimeUnit::Second => Arc::new(shifted.reinterpret_cast::<TimestampSecondType>()) as ArrayRef,
+        TimeUnit::Millisecond => Arc::new(shifted.reinterpret_cast::<TimestampMillisecondType>()),
+        TimeUnit::Microsecond => Arc::new(shifted.reinterpret_cast::<TimestampMicrosecondType>()),
+        TimeUnit::Nanosecond => Arc::new(shifted.reinterpret_cast::<TimestampNanosecondType>()),
+    })
+}
+
 /// One side's view of the comparison: which columns to read, and how to make each canonical.
 #[derive(Debug, Clone)]
 pub struct SideColumns {
@@ -334,6 +518,7 @@ pub struct SideColumns {
     pub projection: Vec<usize>,
     pub keys: Vec<CanonColumn>,
     pub values: Vec<CanonColumn>,
+    pub policy: SidePolicy,
 }
 
 /// A column as this side names it, where it sits in a projected batch, and its canonical form.
@@ -342,6 +527,8 @@ pub struct CanonColumn {
     pub name: String,
     pub position: usize,
     pub canon: Canon,
+    /// Float columns compared within a tolerance are hashed by bucket (see [`Tolerance::bucket`]).
+    pub tolerance: Option<Tolerance>,
 }
 
 /// A batch's key and compared columns in canonical form, in comparison order.
@@ -352,22 +539,28 @@ pub struct Canonical {
 
 impl SideColumns {
     /// `keys` and `values` are (name, schema index, canonical form) in comparison order.
-    pub fn new(keys: Vec<(String, usize, Canon)>, values: Vec<(String, usize, Canon)>) -> Self {
+    pub fn new(
+        keys: Vec<(String, usize, Canon)>,
+        values: Vec<(String, usize, Canon)>,
+        policy: SidePolicy,
+        tolerance: Option<Tolerance>,
+    ) -> Self {
         let mut projection: Vec<usize> = keys.iter().chain(&values).map(|(_, index, _)| *index).collect();
         projection.sort_unstable();
         projection.dedup();
-        let place = |columns: Vec<(String, usize, Canon)>| -> Vec<CanonColumn> {
+        let place = |columns: Vec<(String, usize, Canon)>, tolerance: Option<Tolerance>| -> Vec<CanonColumn> {
             columns
                 .into_iter()
                 .map(|(name, index, canon)| CanonColumn {
                     name,
                     position: projection.binary_search(&index).unwrap_or_default(),
+                    tolerance: tolerance.filter(|_| matches!(canon, Canon::Float32 | Canon::Float64)),
                     canon,
                 })
                 .collect()
         };
-        let (keys, values) = (place(keys), place(values));
-        SideColumns { projection, keys, values }
+        let (keys, values) = (place(keys, None), place(values, tolerance));
+        SideColumns { projection, keys, values, policy }
     }
 
     /// Casts a projected batch's columns to their canonical forms; a failure names the column.
@@ -376,12 +569,29 @@ impl SideColumns {
             columns
                 .iter()
                 .map(|c| {
-                    canonicalize(batch.column(c.position), &c.canon)
+                    canonicalize(batch.column(c.position), &c.canon, &self.policy)
                         .map_err(|e| Error::arrow(format!("{location}: column {}", c.name), e))
                 })
                 .collect()
         };
         Ok(Canonical { keys: convert(&self.keys)?, values: convert(&self.values)? })
+    }
+
+    /// The compared columns as the digest hashes them: floats under a tolerance become their buckets.
+    pub fn hashable(&self, values: &[ArrayRef]) -> Result<Vec<ArrayRef>, ArrowError> {
+        self.values
+            .iter()
+            .zip(values)
+            .map(|(column, array)| match column.tolerance {
+                None => Ok(array.clone()),
+                Some(tolerance) => {
+                    let floats = cast_with_options(array, &DataType::Float64, &STRICT)?;
+                    let buckets: arrow::array::Decimal128Array =
+                        floats.as_primitive::<Float64Type>().iter().map(|v| v.map(|v| tolerance.bucket(v))).collect();
+                    Ok(Arc::new(buckets.with_precision_and_scale(38, 0)?) as ArrayRef)
+                }
+            })
+            .collect()
     }
 }
 

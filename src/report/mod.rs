@@ -82,11 +82,12 @@ pub struct Examples {
     pub null_keys_target: Vec<Value>,
 }
 
-/// The equivalence policy applied. Only exact comparison exists so far; loosening options will add fields.
+/// The equivalence policy applied: every option and its value, and the encoding version of the fingerprints.
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
     pub encoding_version: u32,
-    pub mode: String,
+    #[serde(flatten)]
+    pub options: crate::normalize::policy::Policy,
 }
 
 pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
@@ -127,7 +128,7 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         column_mismatches,
         examples: examples(plan, findings)?,
         schema: plan.schema.clone(),
-        policy: Policy { encoding_version: ENCODING_VERSION, mode: "exact".into() },
+        policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         verdict,
     })
 }

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, Mutex};
 
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
+use crate::normalize::DECLARED_TYPE;
 
 /// Rows per Arrow batch built from database rows.
 const BATCH_ROWS: usize = 8192;
@@ -189,9 +190,13 @@ impl SqlTable {
                 format!("recon cannot read the type of {}; cast it to text in a query", unreadable.join(", ")),
             ));
         }
-        let schema = Arc::new(Schema::new(
-            columns.iter().map(|c| Field::new(&c.name, c.data_type.clone(), true)).collect::<Vec<_>>(),
-        ));
+        // The declared type rides along as field metadata: the policy compares JSON, UUID and unconstrained
+        // numerics by what the database says they are.
+        let field = |c: &SqlColumn| {
+            let declared = [(DECLARED_TYPE.to_string(), c.db_type.to_ascii_lowercase())].into_iter().collect();
+            Field::new(&c.name, c.data_type.clone(), true).with_metadata(declared)
+        };
+        let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
         Ok(SqlTable {
             engine: location.engine,
             location: masked,

@@ -1229,7 +1229,9 @@ mod tests {
             col("y", "numeric", typmod(38, 10)),
             col("y_text", "text", -1),
         ];
-        for batch in decode(&bytes, columns, 4096, 8192).expect("decodes") {
+        let batches = decode(&bytes, columns, 4096, 8192).expect("decodes");
+        assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 20_000);
+        for batch in batches {
             assert_eq!(strings(&batch, "x"), strings(&batch, "x_text"));
             let y = batch.column(2).as_primitive::<Decimal128Type>();
             let y_text = batch.column(3).as_string::<i32>();
