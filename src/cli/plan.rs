@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{DiffArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, Policy, SidePolicy, StringRules, Tolerance};
-use crate::normalize::{resolve_fields, Resolution, SideColumns};
+use crate::normalize::{resolve_fields, Resolution, SideColumns, DECLARED_TYPE};
 use crate::report::verdict::Budgets;
 use crate::source::{CsvOptions, Dataset, DbOptions, OpenOptions};
 
@@ -203,6 +203,16 @@ fn require(schema: &Schema, name: &str, location: &str) -> Result<usize> {
     })
 }
 
+/// The declared length of a character type: `varchar(20)`, `character varying(20)`, `char(5)`.
+fn text_length(declared: &str) -> Option<u32> {
+    let lower = declared.to_ascii_lowercase();
+    if !lower.contains("char") {
+        return None;
+    }
+    let (_, rest) = lower.split_once('(')?;
+    rest.split(')').next()?.trim().parse().ok()
+}
+
 fn match_columns(
     args: &DiffArgs,
     source: &Dataset,
@@ -277,15 +287,25 @@ fn match_columns(
         .filter(|t| !paired_targets.contains(t))
         .map(|t| t_schema.field(t).name().clone())
         .collect();
+    let declared = |schema: &Schema, index: usize| schema.field(index).metadata().get(DECLARED_TYPE).cloned();
     let type_differences = key
         .iter()
         .chain(&columns)
-        .filter(|p| p.source_type != p.target_type)
-        .map(|p| TypeDifference {
-            column: p.name.clone(),
-            source_type: p.source_type.to_string(),
-            target_type: p.target_type.to_string(),
-            lossy: p.resolution.lossy,
+        .filter_map(|p| {
+            let (s_decl, t_decl) = (declared(s_schema, p.source_index), declared(t_schema, p.target_index));
+            let show = |decl: Option<String>, arrow: &DataType| decl.unwrap_or_else(|| arrow.to_string());
+            let truncates = match (s_decl.as_deref().and_then(text_length), t_decl.as_deref().and_then(text_length)) {
+                (Some(s), Some(t)) => t < s,
+                _ => false,
+            };
+            // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes and
+            // narrower text columns are differences.
+            (p.source_type != p.target_type || truncates).then(|| TypeDifference {
+                column: p.name.clone(),
+                source_type: show(s_decl, &p.source_type),
+                target_type: show(t_decl, &p.target_type),
+                lossy: p.resolution.lossy || truncates,
+            })
         })
         .collect();
     Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))

@@ -116,7 +116,10 @@ impl Default for DbOptions {
 #[derive(Debug, Clone)]
 pub struct SqlColumn {
     pub name: String,
+    /// The type name the decoder dispatches on (PostgreSQL: pg_type.typname).
     pub db_type: String,
+    /// The type as declared, with lengths and precision (`varchar(20)`, `numeric(12,2)`): for the report.
+    pub declared: String,
     pub data_type: DataType,
 }
 
@@ -193,7 +196,7 @@ impl SqlTable {
         // The declared type rides along as field metadata: the policy compares JSON, UUID and unconstrained
         // numerics by what the database says they are.
         let field = |c: &SqlColumn| {
-            let declared = [(DECLARED_TYPE.to_string(), c.db_type.to_ascii_lowercase())].into_iter().collect();
+            let declared = [(DECLARED_TYPE.to_string(), c.declared.to_ascii_lowercase())].into_iter().collect();
             Field::new(&c.name, c.data_type.clone(), true).with_metadata(declared)
         };
         let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
@@ -351,7 +354,7 @@ async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>
                 Engine::Mysql => mysql::arrow_type(lower.split(' ').next().unwrap_or(""), &lower, None, None),
                 Engine::Sqlite => Some(sqlite::arrow_type(&lower)),
             };
-            SqlColumn { name, db_type, data_type: data_type.unwrap_or(DataType::Null) }
+            SqlColumn { name, declared: db_type.clone(), db_type, data_type: data_type.unwrap_or(DataType::Null) }
         })
         .collect())
 }

@@ -37,7 +37,7 @@ pub async fn table_columns(
             let column_type: String = row.try_get(2)?;
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
             let arrow = arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
-            Ok(SqlColumn { name, db_type: column_type, data_type: arrow.unwrap_or(DataType::Null) })
+            Ok(SqlColumn { name, db_type: data_type, declared: column_type, data_type: arrow.unwrap_or(DataType::Null) })
         })
         .collect()
 }

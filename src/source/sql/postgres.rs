@@ -16,8 +16,9 @@ pub async fn table_columns(conn: &mut PgConnection, schema: &str, table: &str) -
             let name: String = row.try_get(0)?;
             let db_type: String = row.try_get(1)?;
             let typmod: i32 = row.try_get(2)?;
+            let declared: String = row.try_get(3)?;
             let data_type = pgcopy::arrow_type(&db_type, typmod).unwrap_or(arrow::datatypes::DataType::Null);
-            Ok(SqlColumn { name, db_type, data_type })
+            Ok(SqlColumn { name, db_type, declared, data_type })
         })
         .collect()
 }

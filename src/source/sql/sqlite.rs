@@ -29,7 +29,7 @@ pub async fn table_columns(conn: &mut SqliteConnection, table: &str) -> Result<V
             let name: String = row.try_get(0)?;
             let declared: String = row.try_get(1)?;
             let data_type = arrow_type(&declared.to_ascii_lowercase());
-            Ok(SqlColumn { name, db_type: declared, data_type })
+            Ok(SqlColumn { name, db_type: declared.clone(), declared, data_type })
         })
         .collect()
 }
