@@ -5,5 +5,6 @@ mod bad_input;
 mod databases;
 mod fixtures;
 mod outputs;
+mod policy;
 mod property;
 mod util;

@@ -38,8 +38,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder, Float64Builder,
-    Int16Builder, Int32Builder, Int64Builder, RecordBatch, RecordBatchOptions, StringBuilder,
-    Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt32Builder,
+    Int16Builder, Int32Builder, Int64Builder, RecordBatch, RecordBatchOptions, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt32Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -120,7 +120,11 @@ enum Decode {
     Float32(Float32Builder),
     Float64(Float64Builder),
     Bool(BooleanBuilder),
-    Decimal { builder: Decimal128Builder, precision: u8, scale: i8 },
+    Decimal {
+        builder: Decimal128Builder,
+        precision: u8,
+        scale: i8,
+    },
     NumericText(StringBuilder),
     /// Types whose binary form is their UTF-8 text: text, varchar, name, citext, bpchar, json, enums.
     Text(StringBuilder),
@@ -166,7 +170,9 @@ impl Decode {
                 };
                 Decode::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone_opt(tz))
             }
-            ("time", T::Time64(TimeUnit::Microsecond)) => Decode::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
+            ("time", T::Time64(TimeUnit::Microsecond)) => {
+                Decode::Time(Time64MicrosecondBuilder::with_capacity(capacity))
+            }
             _ => return Err(format!("cannot decode PostgreSQL type {pg_type} as {data_type}")),
         })
     }
@@ -390,10 +396,7 @@ impl<'a> Numeric<'a> {
             return out.write_char('0');
         }
         let digit = |i: i32| -> u16 {
-            usize::try_from(i)
-                .ok()
-                .and_then(|i| self.digits.get(2 * i..2 * i + 2))
-                .map_or(0, be_u16)
+            usize::try_from(i).ok().and_then(|i| self.digits.get(2 * i..2 * i + 2)).map_or(0, be_u16)
         };
         if self.negative {
             out.write_char('-')?;
@@ -629,10 +632,7 @@ impl CopyDecoder {
                 },
                 State::Done if rest.is_empty() => return Ok(pos),
                 State::Done => {
-                    return Err(parse_error(format!(
-                        "PostgreSQL binary COPY: {} bytes after the trailer",
-                        rest.len()
-                    )))
+                    return Err(parse_error(format!("PostgreSQL binary COPY: {} bytes after the trailer", rest.len())))
                 }
             }
         }
@@ -663,10 +663,7 @@ impl CopyDecoder {
                 continue;
             }
             if !(0..=MAX_FIELD_LEN).contains(&len) {
-                return Err(parse_error(format!(
-                    "column \"{}\" row {row}: invalid field length {len}",
-                    column.name
-                )));
+                return Err(parse_error(format!("column \"{}\" row {row}: invalid field length {len}", column.name)));
             }
             end += len.unsigned_abs() as usize;
             if end > rest.len() {
@@ -681,7 +678,8 @@ impl CopyDecoder {
         let row = self.rows + 1;
         let mut pos = 2;
         for column in &mut self.columns {
-            let truncated = || parse_error(format!("column \"{}\" row {row}: field past the end of the row", column.name));
+            let truncated =
+                || parse_error(format!("column \"{}\" row {row}: field past the end of the row", column.name));
             let len = read_i32(row_bytes, pos).ok_or_else(truncated)?;
             pos += 4;
             if len < 0 {
@@ -772,7 +770,11 @@ mod tests {
         vec![col("f4", "float4", -1), col("f8", "float8", -1), col("b", "bool", -1)]
     }
     fn decimal_columns() -> Vec<PgColumn> {
-        vec![col("d38", "numeric", typmod(38, 10)), col("d12", "numeric", typmod(12, 2)), col("d5neg", "numeric", typmod(5, -2))]
+        vec![
+            col("d38", "numeric", typmod(38, 10)),
+            col("d12", "numeric", typmod(12, 2)),
+            col("d5neg", "numeric", typmod(5, -2)),
+        ]
     }
     fn numeric_columns() -> Vec<PgColumn> {
         vec![col("x", "numeric", -1), col("wide", "numeric", typmod(50, 5))]
@@ -811,7 +813,12 @@ mod tests {
     }
 
     /// Every batch of `bytes` fed in `chunk`-byte pieces, the final partial batch included.
-    fn decode(bytes: &[u8], columns: Vec<PgColumn>, batch_rows: usize, chunk: usize) -> Result<Vec<RecordBatch>, ArrowError> {
+    fn decode(
+        bytes: &[u8],
+        columns: Vec<PgColumn>,
+        batch_rows: usize,
+        chunk: usize,
+    ) -> Result<Vec<RecordBatch>, ArrowError> {
         let mut decoder = CopyDecoder::new(columns, batch_rows);
         let mut batches = Vec::new();
         for piece in bytes.chunks(chunk) {
@@ -917,7 +924,10 @@ mod tests {
         let f4: Vec<_> = batch.column(0).as_primitive::<Float32Type>().iter().map(|v| format!("{v:?}")).collect();
         assert_eq!(f4, ["Some(1.5)", "Some(-0.0)", "Some(NaN)", "Some(-inf)", "Some(3.4028235e38)", "None"]);
         let f8: Vec<_> = batch.column(1).as_primitive::<Float64Type>().iter().map(|v| format!("{v:?}")).collect();
-        assert_eq!(f8, ["Some(-0.0)", "Some(NaN)", "Some(inf)", "Some(5e-324)", "Some(-1.7976931348623157e308)", "None"]);
+        assert_eq!(
+            f8,
+            ["Some(-0.0)", "Some(NaN)", "Some(inf)", "Some(5e-324)", "Some(-1.7976931348623157e308)", "None"]
+        );
         let f8 = batch.column(1).as_primitive::<Float64Type>();
         assert_eq!(f8.value(0).to_bits(), (-0.0f64).to_bits());
         assert_eq!(f8.value(3), f64::from_bits(1));
@@ -974,7 +984,11 @@ mod tests {
     fn decimal_range_and_scale_errors_name_column_and_row() {
         let as_decimal = |precision, scale| {
             vec![
-                PgColumn { name: "x".into(), pg_type: "numeric".into(), data_type: DataType::Decimal128(precision, scale) },
+                PgColumn {
+                    name: "x".into(),
+                    pg_type: "numeric".into(),
+                    data_type: DataType::Decimal128(precision, scale),
+                },
                 col("wide", "numeric", typmod(50, 5)),
             ]
         };
@@ -1071,7 +1085,10 @@ mod tests {
         let tstz = batch.column(2).as_primitive::<TimestampMicrosecondType>();
         assert_eq!(tstz.data_type(), &DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())));
         let tstz: Vec<_> = tstz.iter().collect();
-        assert_eq!(tstz, [Some(1_717_236_000_000_001), Some(-315_619_200_000_000), Some(946_684_800_000_000), Some(0), None]);
+        assert_eq!(
+            tstz,
+            [Some(1_717_236_000_000_001), Some(-315_619_200_000_000), Some(946_684_800_000_000), Some(0), None]
+        );
         let tm: Vec<_> = batch.column(3).as_primitive::<Time64MicrosecondType>().iter().collect();
         assert_eq!(tm, [Some(0), Some(86_399_999_999), Some(86_400_000_000), Some(45_296_500_000), None]);
     }

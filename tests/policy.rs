@@ -1,0 +1,104 @@
+//! The equivalence policy's options, each loosening one thing on purpose and nothing else.
+
+use serde_json::Value;
+
+use crate::util::{path, recon, scratch};
+
+/// Writes two CSV files and diffs them by `id` with `options`; NULL is written \N so '' stays a string.
+fn diff(source: &str, target: &str, options: &[&str]) -> Value {
+    let dir = scratch();
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    std::fs::write(&a, source).unwrap();
+    std::fs::write(&b, target).unwrap();
+    let mut args = vec!["diff", path(&a), path(&b), "--key", "id", "--format", "json", "-q", "--csv-null", "\\N"];
+    args.extend(options);
+    let run = recon(&args);
+    assert!(run.code < 2, "{}", run.stderr);
+    run.json()
+}
+
+fn mismatched(report: &Value) -> u64 {
+    report["summary"]["mismatched"].as_u64().unwrap()
+}
+
+#[test]
+fn float_tolerances_forgive_small_differences_only() {
+    let a = "id,x\n1,1.000\n2,100.0\n3,5.0\n";
+    let b = "id,x\n1,1.004\n2,100.05\n3,5.03\n";
+    assert_eq!(mismatched(&diff(a, b, &[])), 3);
+    let abs = diff(a, b, &["--float-abs-tol", "0.01"]);
+    assert_eq!(mismatched(&abs), 2, "1.000 vs 1.004 is within 0.01; 0.05 and 0.03 are not");
+    assert_eq!(abs["policy"]["float_abs_tol"], 0.01);
+    assert_eq!(mismatched(&diff(a, b, &["--float-rel-tol", "0.001"])), 2, "only 100 vs 100.05 is within 0.1%");
+    assert_eq!(mismatched(&diff(a, b, &["--float-abs-tol", "0.05"])), 0);
+}
+
+#[test]
+fn string_rules_each_forgive_their_own_difference() {
+    let a = "id,s\n1,Ann\n2,ann\n3,\"\"\n4,Caf\u{e9}\n";
+    let b = "id,s\n1,Ann \n2,ANN\n3,\\N\n4,Cafe\u{301}\n";
+    assert_eq!(mismatched(&diff(a, b, &[])), 4);
+    assert_eq!(mismatched(&diff(a, b, &["--trim"])), 3);
+    assert_eq!(mismatched(&diff(a, b, &["--ignore-case"])), 3);
+    assert_eq!(mismatched(&diff(a, b, &["--empty-as-null"])), 3);
+    assert_eq!(mismatched(&diff(a, b, &["--unicode-nfc"])), 3);
+    assert_eq!(mismatched(&diff(a, b, &["--trim", "--ignore-case", "--empty-as-null", "--unicode-nfc"])), 0);
+}
+
+#[test]
+fn zone_less_timestamps_are_read_in_their_sides_zone() {
+    let paris = "id,t\n1,2024-07-01T14:00:00\n2,2024-01-15T09:30:00\n";
+    let utc = "id,t\n1,2024-07-01T12:00:00\n2,2024-01-15T08:30:00\n";
+    assert_eq!(mismatched(&diff(paris, utc, &[])), 2);
+    let report = diff(paris, utc, &["--source-tz", "Europe/Paris"]);
+    assert_eq!(mismatched(&report), 0, "summer +02:00, winter +01:00");
+    assert_eq!(report["policy"]["source_tz"], "Europe/Paris");
+}
+
+#[test]
+fn timestamp_precision_truncates_both_sides() {
+    let a = "id,t\n1,2024-07-01T12:00:00.123456\n2,2024-07-01T12:00:00.123\n";
+    let b = "id,t\n1,2024-07-01T12:00:00.123999\n2,2024-07-01T12:00:01.123\n";
+    assert_eq!(mismatched(&diff(a, b, &[])), 2);
+    assert_eq!(mismatched(&diff(a, b, &["--timestamp-precision", "ms"])), 1);
+    assert_eq!(mismatched(&diff(a, b, &["--timestamp-precision", "s"])), 1);
+}
+
+#[test]
+fn exact_numbers_compare_by_value_across_types() {
+    // 1.80 (decimal) = 1.8 (float) at the decimal's scale; 2 (integer) = 2.0 (float); 0.1+0.2 ≠ 0.3 as floats.
+    let a = "id,d,i,f\n1,1.80,2,0.30000000000000004\n";
+    let b = "id,d,i,f\n1,1.8,2.0,0.3\n";
+    let report = diff(a, b, &["--csv-type", "d=decimal(10,2)"]);
+    assert_eq!(report["column_mismatches"], serde_json::json!({"d": 0, "i": 0, "f": 1}));
+    assert_eq!(report["schema"]["type_differences"][0]["lossy"], true);
+}
+
+#[test]
+fn bad_policy_values_are_refused() {
+    let run = recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id", "--source-tz", "Mars/Olympus"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--source-tz") && run.stderr.contains("Mars/Olympus"), "{}", run.stderr);
+    let run = recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id", "--timestamp-precision", "ns"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--timestamp-precision"), "{}", run.stderr);
+}
+
+#[test]
+fn sqlite_declared_json_and_decimal_types_decide_how_values_compare() {
+    use sqlx::{Connection, Executor};
+    let dir = scratch();
+    let db = dir.path().join("shop.db");
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", db.display())).await.unwrap();
+        c.execute("CREATE TABLE a (id INTEGER, doc JSON, price DECIMAL(10,2), ok BOOLEAN)").await.unwrap();
+        c.execute("CREATE TABLE b (id INTEGER, doc JSON, price DECIMAL(10,2), ok BOOLEAN)").await.unwrap();
+        // price stored as REAL 0.285 on one side and INTEGER-free text '0.29' on the other.
+        c.execute(r#"INSERT INTO a VALUES (1, '{"b": 1, "a": [1, 2]}', 0.285, 1), (2, '{}', 1.8, 0)"#).await.unwrap();
+        c.execute(r#"INSERT INTO b VALUES (1, '{"a":[1,2],"b":1}', '0.29', 1), (2, '{ }', 1.80, 0)"#).await.unwrap();
+    });
+    let (a, b) = (format!("sqlite://{}#a", db.display()), format!("sqlite://{}#b", db.display()));
+    let run = recon(&["diff", &a, &b, "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["summary"]["matched"], 2);
+}
