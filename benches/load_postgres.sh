@@ -20,12 +20,13 @@ psql_() { psql "$PGURL" -X -v ON_ERROR_STOP=1 -q "$@"; }
 load() {  # load TABLE PARQUET
   local table=$1 file=$2 want have t0
   want=$(python3 -c 'import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)' "$file")
-  have=$(psql_ -Atc "SELECT CASE WHEN to_regclass('public.$table') IS NULL THEN -1 ELSE (SELECT count(*) FROM public.$table) END")
+  have=-1  # -1 = no such table
+  if [ -n "$(psql_ -Atc "SELECT to_regclass('public.$table')")" ]; then have=$(psql_ -Atc "SELECT count(*) FROM public.$table"); fi
   if [ "$have" = "$want" ]; then
     echo "load_postgres: $table already has $have rows, kept"
   else
-    echo "load_postgres: loading $file -> $table ($want rows; table had ${have/#-1/no table})"
-    t0=$(date +%s.%N)
+    echo "load_postgres: loading $file -> $table ($want rows; the table had $have, -1 = absent)"
+    t0=$SECONDS
     psql_ -c "DROP TABLE IF EXISTS public.$table" -c "CREATE TABLE public.$table (
         l_orderkey bigint NOT NULL, l_partkey bigint NOT NULL, l_suppkey bigint NOT NULL, l_linenumber integer NOT NULL,
         l_quantity numeric(15,2) NOT NULL, l_extendedprice numeric(15,2) NOT NULL,
@@ -45,7 +46,7 @@ con.execute(f"COPY (SELECT {cols} FROM read_parquet('{path}')) TO '/dev/stdout' 
 EOF
     have=$(psql_ -Atc "SELECT count(*) FROM public.$table")
     [ "$have" = "$want" ] || { echo "load_postgres: $table has $have rows after the load, expected $want" >&2; exit 1; }
-    printf 'load_postgres: %s loaded in %.1f s\n' "$table" "$(echo "$(date +%s.%N) - $t0" | bc)"
+    echo "load_postgres: $table loaded in $((SECONDS - t0)) s"
   fi
   psql_ -c "CREATE INDEX IF NOT EXISTS ${table}_key_idx ON public.$table (l_orderkey, l_linenumber)" \
         -c "VACUUM (FREEZE, ANALYZE) public.$table"
