@@ -43,7 +43,13 @@ fn side(rows: u64, changed_every: u64, salt: u64) -> SideDigest {
     for i in 0..rows {
         let key = xxhash_rust::xxh3::xxh3_128(&i.to_le_bytes());
         let row = if i % changed_every == 0 { key ^ salt as u128 } else { !key };
-        let d = RowDigest { key_hi: (key >> 64) as u64, key_lo: key as u64, row_hi: (row >> 64) as u64, row_lo: row as u64, ordinal: i };
+        let d = RowDigest {
+            key_hi: (key >> 64) as u64,
+            key_lo: key as u64,
+            row_hi: (row >> 64) as u64,
+            row_lo: row as u64,
+            ordinal: i,
+        };
         partitions[d.partition()].push(d);
     }
     SideDigest { partitions: partitions.into_iter().map(|p| vec![p]).collect(), ..SideDigest::default() }
@@ -55,7 +61,11 @@ fn fingerprint_tier(c: &mut Criterion) {
     group.throughput(Throughput::Elements(2 * rows));
     group.sample_size(10);
     group.bench_function("1M rows a side, 0.01% differ", |b| {
-        b.iter_batched(|| (side(rows, 10_000, 0), side(rows, 10_000, 1)), |(s, t)| residue(s, t), criterion::BatchSize::LargeInput)
+        b.iter_batched(
+            || (side(rows, 10_000, 0), side(rows, 10_000, 1)),
+            |(s, t)| residue(s, t),
+            criterion::BatchSize::LargeInput,
+        )
     });
     group.finish();
 }

@@ -35,7 +35,8 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let threads = rayon::current_num_threads();
     for dataset in [&plan.source, &plan.target] {
         if dataset.format == source::Format::Csv {
-            let types: Vec<String> = dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+            let types: Vec<String> =
+                dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
             progress(plan, &format!("column types of {}: {}", dataset.location, types.join(", ")));
         }
     }

@@ -7,7 +7,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use arrow::datatypes::{Field, Schema};
 use serde_json::json;
 use sqlx::{Connection, Executor};
@@ -33,13 +36,90 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// The matrix's rows: id, big integer, decimal(38,10), double, boolean, text, date, timestamp (µs), uuid, json.
-const ROWS: &[(i64, Option<i64>, Option<&str>, Option<f64>, Option<bool>, Option<&str>, Option<&str>, Option<&str>, Option<&str>, Option<&str>)] = &[
-    (1, Some(i64::MIN), Some("1.8"), Some(-0.0), Some(true), Some(""), Some("1000-01-01"), Some("2024-02-29 23:59:59.999999"), Some("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), Some(r#"{"b": [1, 2], "a": 1}"#)),
-    (2, Some(i64::MAX), Some("-0.0500000000"), Some(0.1 + 0.2), Some(false), Some("NULL"), Some("9999-12-31"), Some("1900-01-01 00:00:00.000001"), None, Some(r#"{"a": {"y": 2, "x": 1}}"#)),
-    (3, Some(0), Some("1234567890123456789012345678.0123456789"), Some(1e300), None, Some("<null>"), Some("1970-01-01"), None, Some("123e4567-e89b-12d3-a456-426614174000"), None),
-    (4, None, None, None, Some(true), Some("Unicode ünïcødé, emoji 🎉"), None, Some("2000-01-01 00:00:00"), None, Some("[]")),
-    (5, Some(-1), Some("0"), Some(-1.5e-300), Some(false), Some("trailing spaces  "), Some("2024-01-01"), Some("1970-01-01 00:00:00"), None, Some("null")),
-    (6, Some(42), Some("99.99"), Some(2.0), Some(true), None, Some("1999-12-31"), Some("2038-01-19 03:14:08"), None, None),
+const ROWS: &[(
+    i64,
+    Option<i64>,
+    Option<&str>,
+    Option<f64>,
+    Option<bool>,
+    Option<&str>,
+    Option<&str>,
+    Option<&str>,
+    Option<&str>,
+    Option<&str>,
+)] = &[
+    (
+        1,
+        Some(i64::MIN),
+        Some("1.8"),
+        Some(-0.0),
+        Some(true),
+        Some(""),
+        Some("1000-01-01"),
+        Some("2024-02-29 23:59:59.999999"),
+        Some("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"),
+        Some(r#"{"b": [1, 2], "a": 1}"#),
+    ),
+    (
+        2,
+        Some(i64::MAX),
+        Some("-0.0500000000"),
+        Some(0.1 + 0.2),
+        Some(false),
+        Some("NULL"),
+        Some("9999-12-31"),
+        Some("1900-01-01 00:00:00.000001"),
+        None,
+        Some(r#"{"a": {"y": 2, "x": 1}}"#),
+    ),
+    (
+        3,
+        Some(0),
+        Some("1234567890123456789012345678.0123456789"),
+        Some(1e300),
+        None,
+        Some("<null>"),
+        Some("1970-01-01"),
+        None,
+        Some("123e4567-e89b-12d3-a456-426614174000"),
+        None,
+    ),
+    (
+        4,
+        None,
+        None,
+        None,
+        Some(true),
+        Some("Unicode ünïcødé, emoji 🎉"),
+        None,
+        Some("2000-01-01 00:00:00"),
+        None,
+        Some("[]"),
+    ),
+    (
+        5,
+        Some(-1),
+        Some("0"),
+        Some(-1.5e-300),
+        Some(false),
+        Some("trailing spaces  "),
+        Some("2024-01-01"),
+        Some("1970-01-01 00:00:00"),
+        None,
+        Some("null"),
+    ),
+    (
+        6,
+        Some(42),
+        Some("99.99"),
+        Some(2.0),
+        Some(true),
+        None,
+        Some("1999-12-31"),
+        Some("2038-01-19 03:14:08"),
+        None,
+        None,
+    ),
 ];
 
 fn literal(value: Option<&str>) -> String {
@@ -114,8 +194,12 @@ fn load_sqlite(path: &std::path::Path) {
 
 /// The same rows as Arrow: the Parquet and CSV copies.
 fn matrix_batch() -> RecordBatch {
-    let days = |d: &str| (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() - chrono::NaiveDate::default()).num_days() as i32;
-    let micros = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").unwrap().and_utc().timestamp_micros();
+    let days = |d: &str| {
+        (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() - chrono::NaiveDate::default()).num_days() as i32
+    };
+    let micros = |t: &str| {
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").unwrap().and_utc().timestamp_micros()
+    };
     let decimal = |d: &str| {
         let (int, frac) = d.split_once('.').unwrap_or((d, ""));
         let frac = format!("{frac:0<10}");
@@ -124,7 +208,13 @@ fn matrix_batch() -> RecordBatch {
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from_iter_values(ROWS.iter().map(|r| r.0))),
         Arc::new(ROWS.iter().map(|r| r.1).collect::<Int64Array>()),
-        Arc::new(ROWS.iter().map(|r| r.2.map(decimal)).collect::<Decimal128Array>().with_precision_and_scale(38, 10).unwrap()),
+        Arc::new(
+            ROWS.iter()
+                .map(|r| r.2.map(decimal))
+                .collect::<Decimal128Array>()
+                .with_precision_and_scale(38, 10)
+                .unwrap(),
+        ),
         Arc::new(ROWS.iter().map(|r| r.3).collect::<Float64Array>()),
         Arc::new(ROWS.iter().map(|r| r.4).collect::<BooleanArray>()),
         Arc::new(ROWS.iter().map(|r| r.5).collect::<StringArray>()),
@@ -134,12 +224,14 @@ fn matrix_batch() -> RecordBatch {
         Arc::new(ROWS.iter().map(|r| r.9).collect::<StringArray>()),
     ];
     let names = ["id", "n", "d", "f", "b", "t", "day", "ts", "u", "j"];
-    let fields: Vec<Field> = names.iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
+    let fields: Vec<Field> =
+        names.iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
 }
 
 fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
-    let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
     writer.write(batch).unwrap();
     writer.close().unwrap();
 }
@@ -167,7 +259,8 @@ fn write_csv(path: &std::path::Path, batch: &RecordBatch) {
     assert_eq!(batch.num_rows(), ROWS.len());
 }
 
-const CSV_TYPES: [&str; 8] = ["--csv-null", "\\N", "--csv-type", "d=decimal(38,10)", "--csv-type", "ts=timestamp", "--csv-type", "n=int64"];
+const CSV_TYPES: [&str; 8] =
+    ["--csv-null", "\\N", "--csv-type", "d=decimal(38,10)", "--csv-type", "ts=timestamp", "--csv-type", "n=int64"];
 
 fn diff(source: &str, target: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["diff", source, target, "--key", "id", "--format", "json", "-q"];
@@ -280,7 +373,15 @@ fn passwords_never_appear_in_output() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let with_password = pg.replacen("postgres://postgres@", "postgres://postgres:Sup3rS3cret@", 1);
     let bad_password = "mysql://root:Sup3rS3cret@127.0.0.1:1/test#t";
-    let run = recon(&["diff", &format!("{with_password}#public.nope"), bad_password, "--key", "id", "--connect-timeout", "2"]);
+    let run = recon(&[
+        "diff",
+        &format!("{with_password}#public.nope"),
+        bad_password,
+        "--key",
+        "id",
+        "--connect-timeout",
+        "2",
+    ]);
     assert_eq!(run.code, 2);
     assert!(!run.stderr.contains("Sup3rS3cret") && !run.stdout.contains("Sup3rS3cret"), "{}", run.stderr);
     assert!(run.stderr.contains("***"), "{}", run.stderr);
@@ -290,10 +391,17 @@ fn passwords_never_appear_in_output() {
 fn a_missing_table_and_an_unreachable_server_are_errors_naming_them() {
     let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let run = recon(&["diff", &format!("{pg}#public.no_such_table"), "fixtures/orders/legacy.parquet", "--key", "order_id"]);
+    let run =
+        recon(&["diff", &format!("{pg}#public.no_such_table"), "fixtures/orders/legacy.parquet", "--key", "order_id"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no_such_table") && run.stderr.contains("no such table"), "{}", run.stderr);
-    let run = recon(&["diff", "postgres://postgres@127.0.0.1:1/test#t", "fixtures/orders/legacy.parquet", "--key", "order_id"]);
+    let run = recon(&[
+        "diff",
+        "postgres://postgres@127.0.0.1:1/test#t",
+        "fixtures/orders/legacy.parquet",
+        "--key",
+        "order_id",
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("127.0.0.1:1") && run.stderr.contains("cannot reach"), "{}", run.stderr);
 }

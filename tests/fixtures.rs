@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use crate::util::{recon, root, with, CUSTOMERS, ORDERS};
 
 fn expected(name: &str) -> Value {
-    let text = std::fs::read_to_string(root().join("fixtures").join(name).join("expected.json")).expect("expected.json");
+    let text =
+        std::fs::read_to_string(root().join("fixtures").join(name).join("expected.json")).expect("expected.json");
     serde_json::from_str(&text).expect("expected.json is JSON")
 }
 
@@ -49,7 +50,18 @@ fn a_trailing_space_is_a_mismatch_and_shown_quoted_in_the_table() {
 
 #[test]
 fn budgets_that_cover_every_difference_reconcile_with_exit_0() {
-    let budgets = ["--max-missing", "2", "--max-extra", "5%", "--max-mismatched", "3", "--max-duplicates", "1", "--max-null-keys", "1"];
+    let budgets = [
+        "--max-missing",
+        "2",
+        "--max-extra",
+        "5%",
+        "--max-mismatched",
+        "3",
+        "--max-duplicates",
+        "1",
+        "--max-null-keys",
+        "1",
+    ];
     let run = recon(&with(&ORDERS, &with(&budgets, &["--format", "json"])));
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["verdict"], json!({"pass": true, "exit_code": 0, "violations": []}));
@@ -57,7 +69,18 @@ fn budgets_that_cover_every_difference_reconcile_with_exit_0() {
 
 #[test]
 fn a_budget_one_short_fails_with_exit_1_naming_the_check() {
-    let budgets = ["--max-missing", "1", "--max-extra", "2", "--max-mismatched", "3", "--max-duplicates", "1", "--max-null-keys", "1"];
+    let budgets = [
+        "--max-missing",
+        "1",
+        "--max-extra",
+        "2",
+        "--max-mismatched",
+        "3",
+        "--max-duplicates",
+        "1",
+        "--max-null-keys",
+        "1",
+    ];
     let run = recon(&with(&ORDERS, &with(&budgets, &["--format", "json"])));
     assert_eq!(run.code, 1);
     assert_eq!(run.json()["verdict"]["violations"], json!([{"check": "missing_in_target", "actual": 2, "allowed": 1}]));
@@ -65,7 +88,19 @@ fn a_budget_one_short_fails_with_exit_1_naming_the_check() {
 
 #[test]
 fn a_dataset_against_itself_reconciles() {
-    let run = recon(&["diff", "fixtures/orders/new/", "fixtures/orders/new/part-*.parquet", "--key", "order_id", "--format", "json", "--max-duplicates", "1", "--max-null-keys", "1"]);
+    let run = recon(&[
+        "diff",
+        "fixtures/orders/new/",
+        "fixtures/orders/new/part-*.parquet",
+        "--key",
+        "order_id",
+        "--format",
+        "json",
+        "--max-duplicates",
+        "1",
+        "--max-null-keys",
+        "1",
+    ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let report = run.json();
     assert_eq!(report["source"]["fingerprint"], report["target"]["fingerprint"]);

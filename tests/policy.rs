@@ -76,10 +76,26 @@ fn exact_numbers_compare_by_value_across_types() {
 
 #[test]
 fn bad_policy_values_are_refused() {
-    let run = recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id", "--source-tz", "Mars/Olympus"]);
+    let run = recon(&[
+        "diff",
+        "fixtures/orders/legacy.parquet",
+        "fixtures/orders/legacy.parquet",
+        "--key",
+        "order_id",
+        "--source-tz",
+        "Mars/Olympus",
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--source-tz") && run.stderr.contains("Mars/Olympus"), "{}", run.stderr);
-    let run = recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id", "--timestamp-precision", "ns"]);
+    let run = recon(&[
+        "diff",
+        "fixtures/orders/legacy.parquet",
+        "fixtures/orders/legacy.parquet",
+        "--key",
+        "order_id",
+        "--timestamp-precision",
+        "ns",
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--timestamp-precision"), "{}", run.stderr);
 }

@@ -77,7 +77,12 @@ fn changed(row: &Row, column: usize) -> Row {
     let mut row = row.clone();
     match column {
         0 => row.n = row.n.wrapping_add(1),
-        1 => row.text = Some(match &row.text { None => String::new(), Some(t) => format!("{t}!") }),
+        1 => {
+            row.text = Some(match &row.text {
+                None => String::new(),
+                Some(t) => format!("{t}!"),
+            })
+        }
         _ => row.x = if row.x.is_nan() { 1.0 } else { row.x + 0.5 },
     }
     row
@@ -189,7 +194,17 @@ fn write(dir: &Path, rows: &[Row], parts: usize, group: usize, narrow: bool) {
 }
 
 fn audit(source: &Path, target: &Path) -> Value {
-    let args = ["recon", "diff", source.to_str().unwrap(), target.to_str().unwrap(), "--key", "key", "--max-examples", "100000", "-q"];
+    let args = [
+        "recon",
+        "diff",
+        source.to_str().unwrap(),
+        target.to_str().unwrap(),
+        "--key",
+        "key",
+        "--max-examples",
+        "100000",
+        "-q",
+    ];
     let Command::Diff(args) = Cli::parse_from(args).command;
     let plan = AuditPlan::resolve(args).unwrap();
     let (report, _) = recon::audit(&plan).unwrap();

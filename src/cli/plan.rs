@@ -133,16 +133,24 @@ fn policy(args: &DiffArgs) -> Result<(Policy, [SidePolicy; 2])> {
     }
     let zone = |setting: &str, name: &Option<String>| -> Result<Option<chrono_tz::Tz>> {
         name.as_deref()
-            .map(|n| n.parse::<chrono_tz::Tz>().map_err(|_| Error::setting(setting, format!("unknown time zone {n:?}"))))
+            .map(|n| {
+                n.parse::<chrono_tz::Tz>().map_err(|_| Error::setting(setting, format!("unknown time zone {n:?}")))
+            })
             .transpose()
     };
     let precision = args
         .timestamp_precision
         .as_deref()
-        .map(|p| parse_unit(p).ok_or_else(|| Error::setting("--timestamp-precision", format!("{p:?} is not s, ms or us"))))
+        .map(|p| {
+            parse_unit(p).ok_or_else(|| Error::setting("--timestamp-precision", format!("{p:?} is not s, ms or us")))
+        })
         .transpose()?;
-    let strings =
-        StringRules { trim: args.trim, ignore_case: args.ignore_case, unicode_nfc: args.unicode_nfc, empty_as_null: args.empty_as_null };
+    let strings = StringRules {
+        trim: args.trim,
+        ignore_case: args.ignore_case,
+        unicode_nfc: args.unicode_nfc,
+        empty_as_null: args.empty_as_null,
+    };
     let side = |zone| SidePolicy { zone, precision, strings };
     let sides = [side(zone("--source-tz", &args.source_tz)?), side(zone("--target-tz", &args.target_tz)?)];
     let policy = Policy {
@@ -162,8 +170,9 @@ fn policy(args: &DiffArgs) -> Result<(Policy, [SidePolicy; 2])> {
 fn csv_options(args: &DiffArgs) -> Result<CsvOptions> {
     let mut types = Vec::new();
     for spec in &args.csv_type {
-        let (name, type_name) =
-            spec.split_once('=').ok_or_else(|| Error::setting("--csv-type", format!("expected COL=TYPE, got {spec:?}")))?;
+        let (name, type_name) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::setting("--csv-type", format!("expected COL=TYPE, got {spec:?}")))?;
         let data_type = crate::source::parse_csv_type(type_name)
             .ok_or_else(|| Error::setting("--csv-type", format!("unknown type {type_name:?} for column {name}")))?;
         types.push((name.trim().to_string(), data_type));
@@ -237,7 +246,10 @@ fn match_columns(
     let pair = |s: usize| -> Result<ColumnPair> {
         let name = s_schema.field(s).name().clone();
         let t = counterpart(s)?.ok_or_else(|| {
-            Error::column(&name, format!("not found in {}; name its counterpart with --map {name}=...", target.location))
+            Error::column(
+                &name,
+                format!("not found in {}; name its counterpart with --map {name}=...", target.location),
+            )
         })?;
         let (source_type, target_type) = (s_schema.field(s).data_type().clone(), t_schema.field(t).data_type().clone());
         let resolution = resolve_fields(&name, s_schema.field(s), t_schema.field(t))?;

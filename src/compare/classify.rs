@@ -92,11 +92,15 @@ pub async fn classify(source: &[RowDigest], target: &[RowDigest], threads: usize
     let mut classes = Classes::default();
     for batch in run(&ctx, MISSING).await? {
         let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "source_count")?);
-        classes.missing.extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+        classes
+            .missing
+            .extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
     }
     for batch in run(&ctx, EXTRA).await? {
         let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "target_count")?);
-        classes.extra.extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+        classes
+            .extra
+            .extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
     }
     for batch in run(&ctx, DUPLICATES).await? {
         let (sc, tc) = (u64s(&batch, "source_count")?, u64s(&batch, "target_count")?);
@@ -110,9 +114,9 @@ pub async fn classify(source: &[RowDigest], target: &[RowDigest], threads: usize
     }
     for batch in run(&ctx, MISMATCHED).await? {
         let (so, to) = (u64s(&batch, "source_ordinal")?, u64s(&batch, "target_ordinal")?);
-        classes
-            .candidates
-            .extend((0..batch.num_rows()).map(|i| Candidate { source_ordinal: so.value(i), target_ordinal: to.value(i) }));
+        classes.candidates.extend(
+            (0..batch.num_rows()).map(|i| Candidate { source_ordinal: so.value(i), target_ordinal: to.value(i) }),
+        );
     }
     for batch in run(&ctx, MATCHED).await? {
         classes.matched += u64s(&batch, "matched")?.iter().flatten().sum::<u64>();

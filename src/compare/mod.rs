@@ -69,7 +69,8 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     let mut fetched = Vec::with_capacity(2);
     for (side, ordinals) in wanted.into_iter().enumerate() {
         let hashes = row_hashes(side);
-        let wanted: Vec<(Ordinal, u128)> = ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
+        let wanted: Vec<(Ordinal, u128)> =
+            ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
         fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted)?);
     }
     let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;

@@ -59,8 +59,14 @@ fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) 
             let canonical = columns.canonical(&batch?, &dataset.location)?;
             let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
             let (mut keyed, mut keyless) = (Vec::new(), Vec::new());
-            digest_batch(&canonical.keys, &hashable, 0, |d| keyed.push((d.ordinal, d.row())), |o, h| keyless.push((o, h)))
-                .map_err(|e| Error::arrow(&dataset.location, e))?;
+            digest_batch(
+                &canonical.keys,
+                &hashable,
+                0,
+                |d| keyed.push((d.ordinal, d.row())),
+                |o, h| keyless.push((o, h)),
+            )
+            .map_err(|e| Error::arrow(&dataset.location, e))?;
             let mut picked: Vec<(u32, Ordinal)> = Vec::new();
             for (row, row_hash) in keyed.into_iter().chain(keyless) {
                 if let Some(ordinal) = pending.get_mut(&row_hash).and_then(Vec::pop) {
@@ -70,7 +76,10 @@ fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) 
             if !picked.is_empty() {
                 let indices = UInt32Array::from(picked.iter().map(|(row, _)| *row).collect::<Vec<_>>());
                 let pick = |arrays: &[ArrayRef]| -> Result<Vec<ArrayRef>> {
-                    arrays.iter().map(|a| take(a.as_ref(), &indices, None).map_err(|e| Error::arrow(&dataset.location, e))).collect()
+                    arrays
+                        .iter()
+                        .map(|a| take(a.as_ref(), &indices, None).map_err(|e| Error::arrow(&dataset.location, e)))
+                        .collect()
                 };
                 let rows = Canonical { keys: pick(&canonical.keys)?, values: pick(&canonical.values)? };
                 parts.push((picked.into_iter().map(|(_, o)| o).collect(), rows));
@@ -113,7 +122,11 @@ pub struct Mismatch {
 
 /// Compares each candidate's two rows column by column: equal encodings, or floats within the column's
 /// tolerance. Returns the confirmed mismatches and how many candidates turned out equal.
-pub fn confirm(candidates: &[Candidate], fetched: [&Fetched; 2], columns: &SideColumns) -> Result<(Vec<Mismatch>, u64)> {
+pub fn confirm(
+    candidates: &[Candidate],
+    fetched: [&Fetched; 2],
+    columns: &SideColumns,
+) -> Result<(Vec<Mismatch>, u64)> {
     let [source, target] = fetched;
     let width = source.rows.values.len();
     let mut per_column = Vec::with_capacity(width);

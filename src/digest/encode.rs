@@ -9,9 +9,9 @@
 use arrow::array::{Array, ArrayAccessor, AsArray};
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, UInt16Type, UInt32Type, UInt8Type, Time32MillisecondType,
-    Time32SecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
+    UInt32Type, UInt8Type,
 };
 use arrow::error::ArrowError;
 
@@ -41,8 +41,12 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
         DataType::Int16 => visit(array.as_primitive::<Int16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
         DataType::Int32 => visit(array.as_primitive::<Int32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
         DataType::UInt8 => visit(array.as_primitive::<UInt8Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::UInt16 => visit(array.as_primitive::<UInt16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::UInt32 => visit(array.as_primitive::<UInt32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
+        DataType::UInt16 => {
+            visit(array.as_primitive::<UInt16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f)
+        }
+        DataType::UInt32 => {
+            visit(array.as_primitive::<UInt32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f)
+        }
         DataType::Decimal128(_, scale) => {
             let scale = *scale as u8;
             visit(array.as_primitive::<Decimal128Type>(), DECIMAL, |v, b| decimal(scale, &v.to_le_bytes(), b), f)
@@ -51,8 +55,12 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
             let scale = *scale as u8;
             visit(array.as_primitive::<Decimal256Type>(), DECIMAL, |v, b| decimal(scale, &v.to_le_bytes(), b), f)
         }
-        DataType::Float32 => visit(array.as_primitive::<Float32Type>(), FLOAT, |v, b| b.extend(canonical_f32(v).to_le_bytes()), f),
-        DataType::Float64 => visit(array.as_primitive::<Float64Type>(), FLOAT, |v, b| b.extend(canonical_f64(v).to_le_bytes()), f),
+        DataType::Float32 => {
+            visit(array.as_primitive::<Float32Type>(), FLOAT, |v, b| b.extend(canonical_f32(v).to_le_bytes()), f)
+        }
+        DataType::Float64 => {
+            visit(array.as_primitive::<Float64Type>(), FLOAT, |v, b| b.extend(canonical_f64(v).to_le_bytes()), f)
+        }
         DataType::Utf8 => visit(array.as_string::<i32>(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
         DataType::LargeUtf8 => visit(array.as_string::<i64>(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
         DataType::Utf8View => visit(array.as_string_view(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
@@ -100,12 +108,7 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
     Ok(())
 }
 
-fn visit<A: ArrayAccessor>(
-    array: A,
-    tag: u8,
-    write: impl Fn(A::Item, &mut Vec<u8>),
-    f: &mut impl FnMut(usize, &[u8]),
-) {
+fn visit<A: ArrayAccessor>(array: A, tag: u8, write: impl Fn(A::Item, &mut Vec<u8>), f: &mut impl FnMut(usize, &[u8])) {
     let mut buf = Vec::with_capacity(64);
     for row in 0..array.len() {
         buf.clear();

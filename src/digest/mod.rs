@@ -176,7 +176,8 @@ impl Shared {
 
     fn finish(self) -> SideDigest {
         let (null_keys, fingerprint) = self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
-        let partitions = self.partitions.into_iter().map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        let partitions =
+            self.partitions.into_iter().map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
         SideDigest { partitions, null_keys, fingerprint }
     }
 }

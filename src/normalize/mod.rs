@@ -39,12 +39,20 @@ pub enum Canon {
     Bool,
     /// Int64: integers that fit on both sides.
     Int,
-    Decimal { precision: u8, scale: i8 },
-    Decimal256 { precision: u8, scale: i8 },
+    Decimal {
+        precision: u8,
+        scale: i8,
+    },
+    Decimal256 {
+        precision: u8,
+        scale: i8,
+    },
     Float32,
     Float64,
     /// A float against an exact number: both as decimal text with exactly `scale` fraction digits.
-    NumberText { scale: i8 },
+    NumberText {
+        scale: i8,
+    },
     Text,
     Binary,
     /// Date32: days since 1970-01-01.
@@ -66,8 +74,15 @@ enum Family {
     Null,
     Bool,
     /// Decimal digits of the integer part a type can hold, whether it fits an i64, and its scale.
-    Exact { digits: u8, scale: i8, fits_i64: bool, wide: bool },
-    Float { bits: u8 },
+    Exact {
+        digits: u8,
+        scale: i8,
+        fits_i64: bool,
+        wide: bool,
+    },
+    Float {
+        bits: u8,
+    },
     Text,
     Binary,
     Date,
@@ -167,11 +182,17 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
 
 /// Like [`resolve`], but a type a database declared wins: JSON on either side compares as canonical JSON,
 /// a UUID against text compares as canonical UUID text, an unconstrained numeric (read as text) by value.
-pub fn resolve_fields(column: &str, source: &arrow::datatypes::Field, target: &arrow::datatypes::Field) -> Result<Resolution> {
+pub fn resolve_fields(
+    column: &str,
+    source: &arrow::datatypes::Field,
+    target: &arrow::datatypes::Field,
+) -> Result<Resolution> {
     let declared = |f: &arrow::datatypes::Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
     let (s, t) = (declared(source), declared(target));
     let is = |names: &[&str]| {
-        [&s, &t].iter().any(|d| d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}(")))))
+        [&s, &t]
+            .iter()
+            .any(|d| d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}(")))))
     };
     let text_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Text | Family::Null);
     if is(&["json", "jsonb"]) && text_like(source) && text_like(target) {
@@ -183,7 +204,8 @@ pub fn resolve_fields(column: &str, source: &arrow::datatypes::Field, target: &a
     let unsized_numeric = |f: &arrow::datatypes::Field, d: &Option<String>| {
         text_like(f) && d.as_deref().is_some_and(|d| matches!(d, "numeric" | "decimal"))
     };
-    let numeric_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. });
+    let numeric_like =
+        |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. });
     if (unsized_numeric(source, &s) && (numeric_like(target) || unsized_numeric(target, &t)))
         || (unsized_numeric(target, &t) && numeric_like(source))
     {
@@ -262,7 +284,9 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
             }
             DataType::Date64 => {
                 let ms = cast_with_options(&array, &DataType::Int64, &STRICT)?;
-                let days = ms.as_primitive::<Int64Type>().unary::<_, arrow::datatypes::Date32Type>(|v| v.div_euclid(86_400_000) as i32);
+                let days = ms
+                    .as_primitive::<Int64Type>()
+                    .unary::<_, arrow::datatypes::Date32Type>(|v| v.div_euclid(86_400_000) as i32);
                 Ok(Arc::new(days))
             }
             _ => to(DataType::Date32),
@@ -315,7 +339,11 @@ fn number_text(array: &ArrayRef, scale: i8) -> Result<ArrayRef, ArrowError> {
     let text: StringArray = match array.data_type() {
         DataType::Float16 | DataType::Float32 => {
             let floats = cast_with_options(array, &DataType::Float32, &STRICT)?;
-            floats.as_primitive::<Float32Type>().iter().map(|v| v.map(|v| float_text(v.to_string(), v.is_nan(), v.is_infinite(), digits))).collect()
+            floats
+                .as_primitive::<Float32Type>()
+                .iter()
+                .map(|v| v.map(|v| float_text(v.to_string(), v.is_nan(), v.is_infinite(), digits)))
+                .collect()
         }
         DataType::Float64 => array
             .as_primitive::<Float64Type>()
@@ -358,7 +386,8 @@ pub fn round_decimal(text: &str, digits: usize) -> String {
         None => (false, text),
     };
     let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let mut all: Vec<u8> = int_part.bytes().chain(frac_part.bytes().chain(std::iter::repeat(b'0')).take(digits)).collect();
+    let mut all: Vec<u8> =
+        int_part.bytes().chain(frac_part.bytes().chain(std::iter::repeat(b'0')).take(digits)).collect();
     if frac_part.as_bytes().get(digits).is_some_and(|d| *d >= b'5') {
         let mut i = all.len();
         loop {

@@ -90,7 +90,13 @@ impl Tolerance {
                     return 0;
                 }
                 let step = (v.abs().ln() / rel.ln_1p()).floor();
-                return if step.abs() > 1e15 { own(v) } else if v > 0.0 { 3 * step as i128 + 1 } else { 3 * step as i128 + 2 };
+                return if step.abs() > 1e15 {
+                    own(v)
+                } else if v > 0.0 {
+                    3 * step as i128 + 1
+                } else {
+                    3 * step as i128 + 2
+                };
             }
             _ => return own(v),
         };

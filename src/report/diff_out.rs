@@ -48,7 +48,8 @@ pub fn write(dir: &Path, plan: &AuditPlan, findings: &Findings) -> Result<()> {
     // Mismatches: the key, which columns differ, and both sides' values of every compared column.
     let s_rows: Vec<u32> = rows_of(source, findings.mismatched.iter().map(|m| m.source_ordinal))?;
     let t_rows: Vec<u32> = rows_of(target, findings.mismatched.iter().map(|m| m.target_ordinal))?;
-    let (mut names, mut columns) = keys_of(&key_names, source, &findings.mismatched.iter().map(|m| m.source_ordinal).collect::<Vec<_>>())?;
+    let (mut names, mut columns) =
+        keys_of(&key_names, source, &findings.mismatched.iter().map(|m| m.source_ordinal).collect::<Vec<_>>())?;
     let differing: StringArray = findings
         .mismatched
         .iter()
@@ -70,7 +71,12 @@ type Columns = (Vec<String>, Vec<ArrayRef>);
 
 fn rows_of(fetched: &Fetched, ordinals: impl Iterator<Item = Ordinal>) -> Result<Vec<u32>> {
     ordinals
-        .map(|o| fetched.row(o).map(|r| r as u32).ok_or_else(|| Error::input("--diff-out", "a differing row was not read back")))
+        .map(|o| {
+            fetched
+                .row(o)
+                .map(|r| r as u32)
+                .ok_or_else(|| Error::input("--diff-out", "a differing row was not read back"))
+        })
         .collect()
 }
 
@@ -98,7 +104,8 @@ fn concat_parts(parts: Vec<Columns>) -> Result<Columns> {
 fn write_file(dir: &Path, name: &str, (names, columns): Columns) -> Result<()> {
     let path = dir.join(format!("{name}.parquet"));
     let location = path.display().to_string();
-    let fields: Vec<Field> = names.iter().zip(&columns).map(|(n, c)| Field::new(n, c.data_type().clone(), true)).collect();
+    let fields: Vec<Field> =
+        names.iter().zip(&columns).map(|(n, c)| Field::new(n, c.data_type().clone(), true)).collect();
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| Error::arrow(&location, e))?;
     write_atomically(&path, |file| {
         let mut writer = ArrowWriter::try_new(file, batch.schema(), None).map_err(std::io::Error::other)?;

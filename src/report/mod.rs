@@ -104,12 +104,8 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         null_keys_source: findings.null_keys[0].len() as u64,
         null_keys_target: findings.null_keys[1].len() as u64,
     };
-    let column_mismatches = plan
-        .columns
-        .iter()
-        .zip(&findings.column_mismatches)
-        .map(|(c, n)| (c.name.clone(), json!(n)))
-        .collect();
+    let column_mismatches =
+        plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
     let verdict = verdict::verdict(&summary, &plan.budgets);
     let side = |dataset: &crate::source::Dataset, fp: crate::digest::Fingerprint| SideReport {
         location: dataset.location.clone(),
@@ -218,8 +214,8 @@ pub fn value_text(array: &ArrayRef, row: usize) -> Result<Value> {
     if array.is_null(row) {
         return Ok(Value::Null);
     }
-    let formatter = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())
-        .map_err(|e| Error::arrow("report", e))?;
+    let formatter =
+        ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()).map_err(|e| Error::arrow("report", e))?;
     Ok(Value::String(formatter.value(row).to_string()))
 }
 

@@ -18,7 +18,12 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut summary = table(&["category", "count", "allowed"]);
     let allowed = |check: &str| {
-        report.verdict.violations.iter().find(|v| v.check == check).map_or(String::new(), |v| format!("{} ✗", v.allowed))
+        report
+            .verdict
+            .violations
+            .iter()
+            .find(|v| v.check == check)
+            .map_or(String::new(), |v| format!("{} ✗", v.allowed))
     };
     for (name, count) in [
         ("matched", s.matched),
@@ -34,7 +39,8 @@ pub fn render(report: &Report) -> String {
     }
     out += &format!("{summary}\n");
 
-    let differing: Vec<(&String, &Value)> = report.column_mismatches.iter().filter(|(_, n)| n.as_u64() != Some(0)).collect();
+    let differing: Vec<(&String, &Value)> =
+        report.column_mismatches.iter().filter(|(_, n)| n.as_u64() != Some(0)).collect();
     if !differing.is_empty() {
         let mut columns = table(&["column", "mismatched keys"]);
         for (name, n) in differing {

@@ -24,7 +24,9 @@ impl Budget {
             }
             return Ok(Budget::Percent(percent));
         }
-        text.parse().map(Budget::Count).map_err(|_| format!("{text:?} is neither a count like 10 nor a share like 0.1%"))
+        text.parse()
+            .map(Budget::Count)
+            .map_err(|_| format!("{text:?} is neither a count like 10 nor a share like 0.1%"))
     }
 
     /// The largest count this budget allows; a share rounds down, so a budget is never exceeded by rounding.

@@ -106,7 +106,12 @@ impl Dataset {
             let (masked, engine) = (db.masked.clone(), db.engine);
             let table = sql::SqlTable::open(db, &options.db)?;
             let schema = table.schema();
-            return Ok(Dataset { location: masked, format: Format::Database(engine), schema, reader: Reader::Sql(table) });
+            return Ok(Dataset {
+                location: masked,
+                format: Format::Database(engine),
+                schema,
+                reader: Reader::Sql(table),
+            });
         }
         if location.contains("://") {
             return Err(Error::input(
@@ -257,10 +262,7 @@ fn common_format(location: &str, files: &[PathBuf]) -> Result<Format> {
     let mut format = None;
     for file in files {
         let this = Format::of(file).ok_or_else(|| {
-            Error::input(
-                file.display().to_string(),
-                "unknown file type: name it .parquet, .csv or .arrow",
-            )
+            Error::input(file.display().to_string(), "unknown file type: name it .parquet, .csv or .arrow")
         })?;
         match format {
             None => format = Some(this),

@@ -71,7 +71,8 @@ pub fn parse_location(location: &str) -> Option<DbLocation> {
         Some((url, fragment)) => (url, Some(fragment)),
         None => (location, None),
     };
-    let url = if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
+    let url =
+        if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
     let (schema, table) = match fragment.filter(|f| !f.is_empty()) {
         None => (None, None),
         Some(f) => match f.split_once('.') {
@@ -330,15 +331,27 @@ async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>
     use sqlx::{Column, Executor, TypeInfo};
     let sql = format!("SELECT * FROM {relation}");
     let described: Vec<(String, String)> = match conn {
-        Conn::Postgres(c) => {
-            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
-        }
-        Conn::Mysql(c) => {
-            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
-        }
-        Conn::Sqlite(c) => {
-            c.describe(&sql).await?.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect()
-        }
+        Conn::Postgres(c) => c
+            .describe(&sql)
+            .await?
+            .columns()
+            .iter()
+            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
+            .collect(),
+        Conn::Mysql(c) => c
+            .describe(&sql)
+            .await?
+            .columns()
+            .iter()
+            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
+            .collect(),
+        Conn::Sqlite(c) => c
+            .describe(&sql)
+            .await?
+            .columns()
+            .iter()
+            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
+            .collect(),
     };
     let engine = match conn {
         Conn::Postgres(_) => Engine::Postgres,
@@ -375,7 +388,10 @@ mod tests {
 
     #[test]
     fn passwords_are_masked_wherever_they_are() {
-        assert_eq!(mask("postgres://app:s3cr3t@db:5432/shop#public.orders"), "postgres://app:***@db:5432/shop#public.orders");
+        assert_eq!(
+            mask("postgres://app:s3cr3t@db:5432/shop#public.orders"),
+            "postgres://app:***@db:5432/shop#public.orders"
+        );
         assert_eq!(mask("mysql://root@127.0.0.1:3306/test#t"), "mysql://root@127.0.0.1:3306/test#t");
         assert_eq!(mask("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
         assert_eq!(mask("sqlite://data/app.db#orders"), "sqlite://data/app.db#orders");
@@ -384,9 +400,15 @@ mod tests {
     #[test]
     fn locations_name_engine_schema_and_table() {
         let l = parse_location("postgresql://u:p@h/db#sales.orders").unwrap();
-        assert_eq!((l.engine, l.schema.as_deref(), l.table.as_deref()), (Engine::Postgres, Some("sales"), Some("orders")));
+        assert_eq!(
+            (l.engine, l.schema.as_deref(), l.table.as_deref()),
+            (Engine::Postgres, Some("sales"), Some("orders"))
+        );
         let l = parse_location("mariadb://root@h:3306/test#items").unwrap();
-        assert_eq!((l.engine, l.table.as_deref(), l.url.as_str()), (Engine::Mysql, Some("items"), "mysql://root@h:3306/test"));
+        assert_eq!(
+            (l.engine, l.table.as_deref(), l.url.as_str()),
+            (Engine::Mysql, Some("items"), "mysql://root@h:3306/test")
+        );
         assert!(parse_location("s3://bucket/x.parquet").is_none());
         assert!(parse_location("sqlite://x.db").unwrap().table.is_none());
     }

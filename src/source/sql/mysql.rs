@@ -36,8 +36,14 @@ pub async fn table_columns(
             let data_type: String = row.try_get(1)?;
             let column_type: String = row.try_get(2)?;
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
-            let arrow = arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
-            Ok(SqlColumn { name, db_type: data_type, declared: column_type, data_type: arrow.unwrap_or(DataType::Null) })
+            let arrow =
+                arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
+            Ok(SqlColumn {
+                name,
+                db_type: data_type,
+                declared: column_type,
+                data_type: arrow.unwrap_or(DataType::Null),
+            })
         })
         .collect()
 }
@@ -60,7 +66,9 @@ pub fn arrow_type(data_type: &str, column_type: &str, precision: Option<i64>, sc
         },
         "float" => DataType::Float32,
         "double" | "real" => DataType::Float64,
-        "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum" | "set" | "json" => DataType::Utf8,
+        "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum" | "set" | "json" => {
+            DataType::Utf8
+        }
         "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => DataType::Binary,
         "date" => DataType::Date32,
         "datetime" => DataType::Timestamp(TimeUnit::Microsecond, None),
@@ -70,7 +78,12 @@ pub fn arrow_type(data_type: &str, column_type: &str, precision: Option<i64>, sc
     })
 }
 
-pub async fn stream(conn: &mut MySqlConnection, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
+pub async fn stream(
+    conn: &mut MySqlConnection,
+    select: &str,
+    columns: &[SqlColumn],
+    tx: &Sender,
+) -> Result<(), String> {
     // raw_sql runs over the text protocol: every value is its text form, whatever its type.
     let mut rows = sqlx::raw_sql(select).fetch(conn);
     let mut batcher = TextBatcher::new(columns);

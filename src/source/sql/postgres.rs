@@ -26,7 +26,11 @@ pub async fn table_columns(conn: &mut PgConnection, schema: &str, table: &str) -
 pub async fn stream(conn: &mut PgConnection, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
     let pg_columns = columns
         .iter()
-        .map(|c| PgColumn { name: c.name.clone(), pg_type: c.db_type.to_ascii_lowercase(), data_type: c.data_type.clone() })
+        .map(|c| PgColumn {
+            name: c.name.clone(),
+            pg_type: c.db_type.to_ascii_lowercase(),
+            data_type: c.data_type.clone(),
+        })
         .collect();
     let mut decoder = CopyDecoder::new(pg_columns, BATCH_ROWS);
     let copy = format!("COPY ({select}) TO STDOUT (FORMAT binary)");

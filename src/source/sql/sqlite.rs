@@ -59,7 +59,12 @@ fn decimal_args(declared: &str) -> Option<(u8, i8)> {
     (1..=38).contains(&p).then_some((p, s))
 }
 
-pub async fn stream(conn: &mut SqliteConnection, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
+pub async fn stream(
+    conn: &mut SqliteConnection,
+    select: &str,
+    columns: &[SqlColumn],
+    tx: &Sender,
+) -> Result<(), String> {
     let mut rows = sqlx::raw_sql(select).fetch(conn);
     let mut batcher = TextBatcher::new(columns);
     while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {

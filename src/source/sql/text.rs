@@ -80,7 +80,13 @@ impl TextBatcher {
                 Collector::Bytes(b) => Arc::new(b.finish()),
             };
             let typed = cast_with_options(&raw, &column.data_type, &strict).map_err(|e| {
-                format!("column {} ({}), rows {}..{}: {e}", column.name, column.db_type, self.done + 1, self.done + rows)
+                format!(
+                    "column {} ({}), rows {}..{}: {e}",
+                    column.name,
+                    column.db_type,
+                    self.done + 1,
+                    self.done + rows
+                )
             })?;
             arrays.push(typed);
         }
