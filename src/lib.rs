@@ -43,10 +43,26 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let started = Instant::now();
     let (source_columns, target_columns) = (plan.side_columns(0), plan.side_columns(1));
     let digests = digest::scan([(&plan.source, &source_columns), (&plan.target, &target_columns)])?;
-    progress(plan, &format!("read and hashed both sides in {:.2?}", started.elapsed()));
+    let scanned = started.elapsed();
+    progress(plan, &format!("read and hashed both sides in {scanned:.2?}"));
     let findings = compare::compare(plan, digests, threads)?;
-    progress(plan, &format!("classified in {:.2?}", started.elapsed()));
-    let report = report::build(plan, &findings)?;
+    let compared = started.elapsed();
+    progress(plan, &format!("classified in {:.2?}", compared - scanned));
+    let mut report = report::build(plan, &findings)?;
+    let [source, target] = findings.scans;
+    report.stats = report::Stats {
+        source: report::SideStats { rows: findings.fingerprints[0].rows, bytes: source.bytes },
+        target: report::SideStats { rows: findings.fingerprints[1].rows, bytes: target.bytes },
+        seconds: report::StageSeconds {
+            read: (source.read + target.read).as_secs_f64(),
+            hash: (source.hash + target.hash).as_secs_f64(),
+            compare: (compared - scanned).as_secs_f64(),
+            report: (started.elapsed() - compared).as_secs_f64(),
+            total: started.elapsed().as_secs_f64(),
+        },
+        peak_memory_bytes: report::peak_memory(),
+        threads,
+    };
     Ok((report, findings))
 }
 

@@ -16,6 +16,7 @@ pub use values::{Fetched, Mismatch};
 /// Every difference found, with the canonical rows needed to show them.
 pub struct Findings {
     pub fingerprints: [Fingerprint; 2],
+    pub scans: [crate::digest::ScanStats; 2],
     pub matched: u64,
     pub missing: Vec<OneSided>,
     pub extra: Vec<OneSided>,
@@ -31,6 +32,7 @@ pub struct Findings {
 pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Result<Findings> {
     let [source, target] = digests;
     let fingerprints = [source.fingerprint, target.fingerprint];
+    let scans = [source.stats, target.stats];
     let mut null_keys = [source.null_keys.clone(), target.null_keys.clone()];
     for side in &mut null_keys {
         side.sort_unstable();
@@ -84,6 +86,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     }
     Ok(Findings {
         fingerprints,
+        scans,
         matched: residue.matched + classes.matched + equal,
         missing: classes.missing,
         extra: classes.extra,

@@ -18,6 +18,7 @@
 pub mod encode;
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use arrow::array::ArrayRef;
 use rayon::prelude::*;
@@ -93,6 +94,24 @@ pub struct SideDigest {
     pub null_keys: Vec<(Ordinal, u128)>,
     /// Every row read, NULL keys included.
     pub fingerprint: Fingerprint,
+    pub stats: ScanStats,
+}
+
+/// What reading one side cost. Times are summed over the threads that read and hashed it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanStats {
+    /// Bytes of Arrow data read (the decoded batches' buffers).
+    pub bytes: u64,
+    pub read: std::time::Duration,
+    pub hash: std::time::Duration,
+}
+
+impl ScanStats {
+    fn merge(&mut self, other: &ScanStats) {
+        self.bytes += other.bytes;
+        self.read += other.read;
+        self.hash += other.hash;
+    }
 }
 
 /// Hashes one canonical batch. Column by column: each value's encoding is hashed into a row-major matrix,
@@ -166,7 +185,14 @@ pub fn scan(sides: [(&Dataset, &SideColumns); 2]) -> Result<[SideDigest; 2]> {
 /// A side's digests as the scan units hand them in.
 struct Shared {
     partitions: Vec<Mutex<Vec<Vec<RowDigest>>>>,
-    rest: Mutex<(Vec<(Ordinal, u128)>, Fingerprint)>,
+    rest: Mutex<Rest>,
+}
+
+#[derive(Default)]
+struct Rest {
+    null_keys: Vec<(Ordinal, u128)>,
+    fingerprint: Fingerprint,
+    stats: ScanStats,
 }
 
 impl Shared {
@@ -175,10 +201,10 @@ impl Shared {
     }
 
     fn finish(self) -> SideDigest {
-        let (null_keys, fingerprint) = self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
+        let Rest { null_keys, fingerprint, stats } = self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
         let partitions =
             self.partitions.into_iter().map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
-        SideDigest { partitions, null_keys, fingerprint }
+        SideDigest { partitions, null_keys, fingerprint, stats }
     }
 }
 
@@ -192,8 +218,14 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
         f.add(row_hash);
         fingerprint.set(f);
     };
-    for batch in unit.open()? {
+    let mut stats = ScanStats::default();
+    let mut clock = Instant::now();
+    let mut batches = unit.open()?;
+    while let Some(batch) = batches.next() {
         let batch = batch?;
+        stats.read += clock.elapsed();
+        clock = Instant::now();
+        stats.bytes += batch.get_array_memory_size() as u64;
         let canonical = columns.canonical(&batch, &dataset.location)?;
         let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
         digest_batch(
@@ -211,6 +243,8 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
         )
         .map_err(|e| Error::arrow(&dataset.location, e))?;
         next += batch.num_rows() as u64;
+        stats.hash += clock.elapsed();
+        clock = Instant::now();
     }
     for (partition, digests) in local.into_iter().enumerate() {
         if !digests.is_empty() {
@@ -218,8 +252,9 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
         }
     }
     let mut rest = lock(&shared.rest);
-    rest.0.extend(null_keys);
-    rest.1.merge(&fingerprint.get());
+    rest.null_keys.extend(null_keys);
+    rest.fingerprint.merge(&fingerprint.get());
+    rest.stats.merge(&stats);
     Ok(())
 }
 

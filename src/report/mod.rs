@@ -39,7 +39,43 @@ pub struct Report {
     pub examples: Examples,
     pub schema: SchemaDiff,
     pub policy: Policy,
+    pub stats: Stats,
     pub verdict: Verdict,
+}
+
+/// What the audit cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
+/// `compare`, `report` and `total` are wall-clock seconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub source: SideStats,
+    pub target: SideStats,
+    pub seconds: StageSeconds,
+    /// Peak resident memory of the process (VmHWM), when the system reports it.
+    pub peak_memory_bytes: Option<u64>,
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SideStats {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageSeconds {
+    pub read: f64,
+    pub hash: f64,
+    pub compare: f64,
+    pub report: f64,
+    pub total: f64,
+}
+
+/// Peak resident memory from /proc/self/status; `None` where there is no such file.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +161,7 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         examples: examples(plan, findings)?,
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
+        stats: Stats::default(),
         verdict,
     })
 }
