@@ -15,7 +15,7 @@ PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 command -v psql >/dev/null || { echo "load_postgres: psql not found (apt-get install postgresql-client)" >&2; exit 1; }
 
-psql_() { psql "$PGURL" -X -v ON_ERROR_STOP=1 -q "$@"; }
+psql_() { PGOPTIONS='-c client_min_messages=warning' psql "$PGURL" -X -v ON_ERROR_STOP=1 -q "$@"; }
 
 load() {  # load TABLE PARQUET
   local table=$1 file=$2 want have t0
@@ -25,7 +25,7 @@ load() {  # load TABLE PARQUET
   if [ "$have" = "$want" ]; then
     echo "load_postgres: $table already has $have rows, kept"
   else
-    echo "load_postgres: loading $file -> $table ($want rows; the table had $have, -1 = absent)"
+    echo "load_postgres: loading $file -> $table ($want rows; $( [ "$have" = -1 ] && echo "no table yet" || echo "the table had $have"))"
     t0=$SECONDS
     psql_ -c "DROP TABLE IF EXISTS public.$table" -c "CREATE TABLE public.$table (
         l_orderkey bigint NOT NULL, l_partkey bigint NOT NULL, l_suppkey bigint NOT NULL, l_linenumber integer NOT NULL,
@@ -54,5 +54,7 @@ EOF
 
 load lineitem_src "$DIR/lineitem.parquet"
 load lineitem_dst "$DIR/lineitem_target.parquet"
-psql_ -Atc "SELECT 'load_postgres: ' || relname || ' ' || n_live_tup || ' rows, ' || pg_size_pretty(pg_total_relation_size(relid))
-            FROM pg_stat_user_tables WHERE relname IN ('lineitem_src', 'lineitem_dst') ORDER BY relname DESC"
+for t in lineitem_src lineitem_dst; do
+  psql_ -Atc "SELECT 'load_postgres: $t ' || (SELECT count(*) FROM public.$t) || ' rows, '
+                     || pg_size_pretty(pg_total_relation_size('public.$t')) || ' with its index'"
+done

@@ -10,6 +10,12 @@ fn expected(name: &str) -> Value {
     serde_json::from_str(&text).expect("expected.json is JSON")
 }
 
+/// The report without its `stats` (timings and memory differ from run to run; everything else must not).
+fn without_stats(mut report: Value) -> Value {
+    report.as_object_mut().expect("report is an object").remove("stats");
+    report
+}
+
 #[test]
 fn orders_report_is_exactly_the_expected_one() {
     let run = recon(&with(&ORDERS, &["--format", "json"]));
