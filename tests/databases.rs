@@ -405,3 +405,28 @@ fn a_missing_table_and_an_unreachable_server_are_errors_naming_them() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("127.0.0.1:1") && run.stderr.contains("cannot reach"), "{}", run.stderr);
 }
+
+#[test]
+fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let key = r"O'Brien\x";
+    let rows = |v: i32| format!("('{}', {v}), ('plain', 2)", key.replace('\'', "''"));
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_keys").await.unwrap();
+        c.execute("CREATE TABLE recon_keys (k varchar(20) PRIMARY KEY, v int)").await.unwrap();
+        c.execute(format!("INSERT INTO recon_keys VALUES {}", rows(5)).as_str()).await.unwrap();
+        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_keys").await.unwrap();
+        c.execute("CREATE TABLE recon_keys (k varchar(20) PRIMARY KEY, v int)").await.unwrap();
+        c.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')").await.unwrap();
+        c.execute(format!("INSERT INTO recon_keys VALUES {}", rows(1)).as_str()).await.unwrap();
+    });
+    let report = diff(&format!("{pg}#public.recon_keys"), &format!("{my}#recon_keys"), &[]);
+    assert_eq!(report["summary"]["mismatched"], 1);
+    assert_eq!(
+        report["examples"]["mismatched"][0],
+        json!({"key": {"k": key}, "columns": {"v": {"source": "5", "target": "1"}}})
+    );
+}

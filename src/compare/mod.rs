@@ -33,6 +33,9 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     let [source, target] = digests;
     let fingerprints = [source.fingerprint, target.fingerprint];
     let scans = [source.stats, target.stats];
+    let mut source = source;
+    let mut target = target;
+    let kept_keys = [std::mem::take(&mut source.keys), std::mem::take(&mut target.keys)];
     let mut null_keys = [source.null_keys.clone(), target.null_keys.clone()];
     for side in &mut null_keys {
         side.sort_unstable();
@@ -73,7 +76,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         let hashes = row_hashes(side);
         let wanted: Vec<(Ordinal, u128)> =
             ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
-        fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted)?);
+        fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted, &kept_keys[side])?);
     }
     let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;
 

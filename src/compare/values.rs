@@ -21,8 +21,15 @@ pub struct Fetched {
 }
 
 impl Fetched {
-    /// Reads the `wanted` rows (ordinal and row hash) of one side again, canonical.
-    pub fn load(dataset: &Dataset, columns: &SideColumns, mut wanted: Vec<(Ordinal, u128)>) -> Result<Fetched> {
+    /// Reads the `wanted` rows (ordinal and row hash) of one side again, canonical. `keys` are the canonical
+    /// keys pass one kept for a database side (by first ordinal of each batch), used to ask for just those
+    /// rows; files are re-read by ordinal.
+    pub fn load(
+        dataset: &Dataset,
+        columns: &SideColumns,
+        mut wanted: Vec<(Ordinal, u128)>,
+        keys: &[(Ordinal, Vec<ArrayRef>)],
+    ) -> Result<Fetched> {
         wanted.sort_unstable();
         wanted.dedup();
         if dataset.rereads_by_ordinal() {
@@ -31,13 +38,27 @@ impl Fetched {
             let rows = columns.canonical(&batch, &dataset.location)?;
             return Ok(Fetched { ordinals: found.values().to_vec(), rows });
         }
-        if wanted.is_empty() {
-            let empty = arrow::array::RecordBatch::new_empty(std::sync::Arc::new(
-                dataset.schema.project(&columns.projection).map_err(|e| Error::arrow(&dataset.location, e))?,
-            ));
-            return Ok(Fetched { ordinals: Vec::new(), rows: columns.canonical(&empty, &dataset.location)? });
+        let mut pending: HashMap<u128, Vec<Ordinal>> = HashMap::new();
+        for (ordinal, row_hash) in &wanted {
+            pending.entry(*row_hash).or_default().push(*ordinal);
         }
-        rescan(dataset, columns, &wanted)
+        let mut parts = Vec::new();
+        // First ask for the wanted keys only; whatever that misses (a key changed by the policy, say) comes
+        // from a full read of the same snapshot.
+        let key_names: Vec<String> = columns.keys.iter().map(|k| k.name.clone()).collect();
+        let key_rows: Vec<(&[ArrayRef], usize)> = wanted.iter().filter_map(|(o, _)| key_row(keys, *o)).collect();
+        if !key_rows.is_empty() {
+            for units in dataset.keyed_units(&columns.projection, &key_names, &key_rows)? {
+                pick_by_row_hash(dataset, columns, units, &mut pending, &mut parts)?;
+            }
+        }
+        if pending.values().any(|o| !o.is_empty()) {
+            pick_by_row_hash(dataset, columns, dataset.scan_units(&columns.projection)?, &mut pending, &mut parts)?;
+        }
+        if pending.values().any(|o| !o.is_empty()) {
+            return Err(Error::input(&dataset.location, "rows changed between two reads of the same snapshot"));
+        }
+        assemble(dataset, columns, parts)
     }
 
     /// The row index of `ordinal` in `rows`.
@@ -46,15 +67,24 @@ impl Fetched {
     }
 }
 
-/// Reads the whole relation again inside the same snapshot and keeps the rows whose row hash is wanted:
-/// rows with equal row hashes are equal in every compared value, so any of them shows the finding.
-fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) -> Result<Fetched> {
-    let mut pending: HashMap<u128, Vec<Ordinal>> = HashMap::new();
-    for (ordinal, row_hash) in wanted {
-        pending.entry(*row_hash).or_default().push(*ordinal);
-    }
-    let mut parts: Vec<(Vec<Ordinal>, Canonical)> = Vec::new();
-    for unit in dataset.scan_units(&columns.projection)? {
+/// The batch and row holding `ordinal` among batches listed by their first ordinal.
+fn key_row(keys: &[(Ordinal, Vec<ArrayRef>)], ordinal: Ordinal) -> Option<(&[ArrayRef], usize)> {
+    let at = keys.partition_point(|(first, _)| *first <= ordinal).checked_sub(1)?;
+    let (first, arrays) = &keys[at];
+    let row = (ordinal - first) as usize;
+    (row < arrays.first()?.len()).then_some((arrays.as_slice(), row))
+}
+
+/// Reads `units` and keeps the rows whose row hash is pending: rows with equal row hashes are equal in
+/// every compared value, so any of them shows the finding.
+fn pick_by_row_hash(
+    dataset: &Dataset,
+    columns: &SideColumns,
+    units: Vec<crate::source::ScanUnit>,
+    pending: &mut HashMap<u128, Vec<Ordinal>>,
+    parts: &mut Vec<(Vec<Ordinal>, Canonical)>,
+) -> Result<()> {
+    for unit in units {
         for batch in unit.open()? {
             let canonical = columns.canonical(&batch?, &dataset.location)?;
             let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
@@ -75,25 +105,31 @@ fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) 
             }
             if !picked.is_empty() {
                 let indices = UInt32Array::from(picked.iter().map(|(row, _)| *row).collect::<Vec<_>>());
-                let pick = |arrays: &[ArrayRef]| -> Result<Vec<ArrayRef>> {
-                    arrays
-                        .iter()
-                        .map(|a| take(a.as_ref(), &indices, None).map_err(|e| Error::arrow(&dataset.location, e)))
-                        .collect()
+                let rows = Canonical {
+                    keys: take_all(&canonical.keys, &indices, &dataset.location)?,
+                    values: take_all(&canonical.values, &indices, &dataset.location)?,
                 };
-                let rows = Canonical { keys: pick(&canonical.keys)?, values: pick(&canonical.values)? };
                 parts.push((picked.into_iter().map(|(_, o)| o).collect(), rows));
             }
         }
     }
-    if pending.values().any(|o| !o.is_empty()) {
-        return Err(Error::input(&dataset.location, "rows changed between two reads of the same snapshot"));
+    Ok(())
+}
+
+fn take_all(arrays: &[ArrayRef], indices: &UInt32Array, location: &str) -> Result<Vec<ArrayRef>> {
+    arrays.iter().map(|a| take(a.as_ref(), indices, None).map_err(|e| Error::arrow(location, e))).collect()
+}
+
+/// The picked rows as one canonical set, sorted by ordinal.
+fn assemble(dataset: &Dataset, columns: &SideColumns, parts: Vec<(Vec<Ordinal>, Canonical)>) -> Result<Fetched> {
+    if parts.is_empty() {
+        let schema = dataset.schema.project(&columns.projection).map_err(|e| Error::arrow(&dataset.location, e))?;
+        let empty = arrow::array::RecordBatch::new_empty(std::sync::Arc::new(schema));
+        return Ok(Fetched { ordinals: Vec::new(), rows: columns.canonical(&empty, &dataset.location)? });
     }
-    // One canonical set of rows, sorted by ordinal.
     let ordinals: Vec<Ordinal> = parts.iter().flat_map(|(o, _)| o.iter().copied()).collect();
     let join = |pick: fn(&Canonical) -> &Vec<ArrayRef>| -> Result<Vec<ArrayRef>> {
-        let width = parts.first().map_or(0, |(_, c)| pick(c).len());
-        (0..width)
+        (0..pick(&parts[0].1).len())
             .map(|i| {
                 let arrays: Vec<&dyn Array> = parts.iter().map(|(_, c)| pick(c)[i].as_ref()).collect();
                 concat(&arrays).map_err(|e| Error::arrow(&dataset.location, e))
@@ -104,12 +140,13 @@ fn rescan(dataset: &Dataset, columns: &SideColumns, wanted: &[(Ordinal, u128)]) 
     let mut order: Vec<u32> = (0..ordinals.len() as u32).collect();
     order.sort_unstable_by_key(|&i| ordinals[i as usize]);
     let order = UInt32Array::from(order);
-    let sort = |arrays: Vec<ArrayRef>| -> Result<Vec<ArrayRef>> {
-        arrays.iter().map(|a| take(a.as_ref(), &order, None).map_err(|e| Error::arrow(&dataset.location, e))).collect()
+    let mut sorted = ordinals;
+    sorted.sort_unstable();
+    let rows = Canonical {
+        keys: take_all(&keys, &order, &dataset.location)?,
+        values: take_all(&values, &order, &dataset.location)?,
     };
-    let mut sorted_ordinals = ordinals;
-    sorted_ordinals.sort_unstable();
-    Ok(Fetched { ordinals: sorted_ordinals, rows: Canonical { keys: sort(keys)?, values: sort(values)? } })
+    Ok(Fetched { ordinals: sorted, rows })
 }
 
 /// A key whose single source and target rows differ, and the compared columns (by index) that differ.

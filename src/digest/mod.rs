@@ -95,6 +95,9 @@ pub struct SideDigest {
     /// Every row read, NULL keys included.
     pub fingerprint: Fingerprint,
     pub stats: ScanStats,
+    /// A database side's canonical keys by the first ordinal of each batch, to ask for findings' rows by key
+    /// (file rows are found again by ordinal and keep nothing here).
+    pub keys: Vec<(Ordinal, Vec<ArrayRef>)>,
 }
 
 /// What reading one side cost. Times are summed over the threads that read and hashed it.
@@ -193,6 +196,7 @@ struct Rest {
     null_keys: Vec<(Ordinal, u128)>,
     fingerprint: Fingerprint,
     stats: ScanStats,
+    keys: Vec<(Ordinal, Vec<ArrayRef>)>,
 }
 
 impl Shared {
@@ -201,10 +205,12 @@ impl Shared {
     }
 
     fn finish(self) -> SideDigest {
-        let Rest { null_keys, fingerprint, stats } = self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
+        let Rest { null_keys, fingerprint, stats, mut keys } =
+            self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
+        keys.sort_unstable_by_key(|(first, _)| *first);
         let partitions =
             self.partitions.into_iter().map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
-        SideDigest { partitions, null_keys, fingerprint, stats }
+        SideDigest { partitions, null_keys, fingerprint, stats, keys }
     }
 }
 
@@ -219,6 +225,8 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
         fingerprint.set(f);
     };
     let mut stats = ScanStats::default();
+    let mut keys = Vec::new();
+    let keep_keys = !dataset.rereads_by_ordinal();
     let mut clock = Instant::now();
     let mut batches = unit.open()?;
     while let Some(batch) = batches.next() {
@@ -242,6 +250,9 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
             },
         )
         .map_err(|e| Error::arrow(&dataset.location, e))?;
+        if keep_keys {
+            keys.push((next, canonical.keys));
+        }
         next += batch.num_rows() as u64;
         stats.hash += clock.elapsed();
         clock = Instant::now();
@@ -255,6 +266,7 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
     rest.null_keys.extend(null_keys);
     rest.fingerprint.merge(&fingerprint.get());
     rest.stats.merge(&stats);
+    rest.keys.extend(keys);
     Ok(())
 }
 

@@ -152,6 +152,20 @@ impl Dataset {
         }
     }
 
+    /// Units that read only the rows whose key is among `keys` (rows of canonical key arrays), in chunks;
+    /// empty where rows cannot be asked for by key (files, or a key value with no SQL literal).
+    pub fn keyed_units(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[arrow::array::ArrayRef], usize)],
+    ) -> Result<Vec<Vec<ScanUnit>>> {
+        match &self.reader {
+            Reader::Sql(table) => Ok(table.keyed_units(projection, key_names, keys)),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// Reads the rows at `ordinals` (ascending) again, projected like [`Dataset::scan_units`]. Returns the
     /// rows and, in a parallel column, the ordinal of each.
     pub fn fetch(&self, projection: &[usize], ordinals: &[Ordinal]) -> Result<(RecordBatch, UInt64Array)> {

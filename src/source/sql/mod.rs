@@ -11,7 +11,7 @@ mod text;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::RecordBatch;
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use tokio::sync::{mpsc, Mutex};
 
@@ -222,9 +222,39 @@ impl SqlTable {
 
     /// One scan unit: the whole relation, streamed by a task on this table's runtime.
     pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
+        self.select_units(projection, "")
+    }
+
+    /// Units reading only the rows with these keys (canonical key values), 1,000 keys per statement. Empty
+    /// when some key value has no exact SQL literal: the caller then reads everything.
+    pub fn keyed_units(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[ArrayRef], usize)],
+    ) -> Vec<Vec<ScanUnit>> {
+        let mut tuples = Vec::with_capacity(keys.len());
+        for (arrays, row) in keys {
+            let literals: Option<Vec<String>> = arrays.iter().map(|a| literal(self.engine, a, *row)).collect();
+            match literals {
+                Some(l) => tuples.push(format!("({})", l.join(", "))),
+                None => return Vec::new(),
+            }
+        }
+        let columns: Vec<String> = key_names.iter().map(|k| self.engine.quote(k)).collect();
+        tuples
+            .chunks(1000)
+            .map(|chunk| {
+                let condition = format!(" WHERE ({}) IN ({})", columns.join(", "), chunk.join(", "));
+                self.select_units(projection, &condition)
+            })
+            .collect()
+    }
+
+    fn select_units(&self, projection: &[usize], condition: &str) -> Vec<ScanUnit> {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
         let list: Vec<String> = columns.iter().map(|c| self.engine.quote(&c.name)).collect();
-        let select = format!("SELECT {} FROM {}", list.join(", "), self.relation);
+        let select = format!("SELECT {} FROM {}{condition}", list.join(", "), self.relation);
         let (conn, handle, location) = (self.conn.clone(), self.runtime.handle().clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);
@@ -238,6 +268,34 @@ impl SqlTable {
             Ok(Box::new(Receiver(rx)))
         };
         vec![ScanUnit { first: ordinal(0, 0), open: Box::new(open) }]
+    }
+}
+
+/// A canonical key value as an SQL literal that selects exactly the rows holding it; `None` for values
+/// without one (floats, binaries, NULL — a NULL key is never looked up).
+fn literal(engine: Engine, array: &ArrayRef, row: usize) -> Option<String> {
+    use arrow::array::{Array, AsArray};
+    if array.is_null(row) {
+        return None;
+    }
+    let text = |a: &ArrayRef| -> Option<String> {
+        let formatter = arrow::util::display::ArrayFormatter::try_new(a.as_ref(), &Default::default()).ok()?;
+        Some(formatter.value(row).to_string())
+    };
+    let quoted = |s: &str| {
+        let s = s.replace('\'', "''");
+        // MySQL treats a backslash in a literal as an escape unless NO_BACKSLASH_ESCAPES is set.
+        let s = if engine == Engine::Mysql { s.replace('\\', "\\\\") } else { s };
+        format!("'{s}'")
+    };
+    match array.data_type() {
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => text(array),
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => text(array),
+        DataType::Decimal128(..) | DataType::Decimal256(..) => text(array),
+        DataType::Boolean => Some(if array.as_boolean().value(row) { "TRUE" } else { "FALSE" }.into()),
+        DataType::Utf8 => Some(quoted(array.as_string::<i32>().value(row))),
+        DataType::Date32 => text(array).map(|d| quoted(&d)),
+        _ => None,
     }
 }
 
