@@ -423,7 +423,10 @@ fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
         c.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')").await.unwrap();
         c.execute(format!("INSERT INTO recon_keys VALUES {}", rows(1)).as_str()).await.unwrap();
     });
-    let report = diff(&format!("{pg}#public.recon_keys"), &format!("{my}#recon_keys"), &[]);
+    let (source, target) = (format!("{pg}#public.recon_keys"), format!("{my}#recon_keys"));
+    let run = recon(&["diff", &source, &target, "--key", "k", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
     assert_eq!(report["summary"]["mismatched"], 1);
     assert_eq!(
         report["examples"]["mismatched"][0],
