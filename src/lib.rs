@@ -42,7 +42,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     }
     let started = Instant::now();
     let (source_columns, target_columns) = (plan.side_columns(0), plan.side_columns(1));
-    let digests = digest::scan([(&plan.source, &source_columns), (&plan.target, &target_columns)])?;
+    let digests = digest::scan([(&plan.source, &source_columns), (&plan.target, &target_columns)], plan.sample)?;
     let scanned = started.elapsed();
     progress(plan, &format!("read and hashed both sides in {scanned:.2?}"));
     let findings = compare::compare(plan, digests, threads)?;
@@ -64,6 +64,26 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
         threads,
     };
     Ok((report, findings))
+}
+
+/// `recon sample-size`: prints the keys a sample needs to prove a rate below the budget.
+pub fn sample_size(args: cli::SampleSizeArgs) -> Result<i32> {
+    let percent = args.budget.trim().strip_suffix('%').and_then(|p| p.trim().parse::<f64>().ok());
+    let budget = match percent {
+        Some(p) if p > 0.0 && p < 100.0 => p / 100.0,
+        _ => return Err(Error::setting("--budget", format!("{:?} is not a percentage like 0.1%", args.budget))),
+    };
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        return Err(Error::setting("--confidence", "must lie strictly between 0 and 1"));
+    }
+    let n = compare::sample::size_for(budget, args.confidence);
+    println!("{n}");
+    eprintln!(
+        "recon: a sample of {n} keys with no difference found proves a rate below {} at {}% confidence",
+        args.budget.trim(),
+        args.confidence * 100.0
+    );
+    Ok(0)
 }
 
 /// `recon diff`: resolves the plan, audits, writes the report where asked, and returns the exit code.

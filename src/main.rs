@@ -7,14 +7,13 @@ use recon::cli::{Cli, Command};
 
 fn main() {
     let cli = Cli::parse();
-    let code = match cli.command {
-        Command::Diff(args) => match recon::diff(args) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("recon: error: {error}");
-                2
-            }
-        },
+    let outcome = match cli.command {
+        Command::Diff(args) => recon::diff(args),
+        Command::SampleSize(args) => recon::sample_size(args),
     };
+    let code = outcome.unwrap_or_else(|error| {
+        eprintln!("recon: error: {error}");
+        2
+    });
     std::process::exit(code);
 }

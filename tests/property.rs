@@ -205,7 +205,7 @@ fn audit(source: &Path, target: &Path) -> Value {
         "100000",
         "-q",
     ];
-    let Command::Diff(args) = Cli::parse_from(args).command;
+    let Command::Diff(args) = Cli::parse_from(args).command else { unreachable!("a diff command line") };
     let plan = AuditPlan::resolve(args).unwrap();
     let (report, _) = recon::audit(&plan).unwrap();
     serde_json::to_value(report).unwrap()

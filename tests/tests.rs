@@ -7,4 +7,5 @@ mod fixtures;
 mod outputs;
 mod policy;
 mod property;
+mod sampling;
 mod util;

@@ -21,6 +21,18 @@ pub struct Cli {
 pub enum Command {
     /// Reconcile TARGET against SOURCE by key: missing, extra, duplicate and mismatched records.
     Diff(DiffArgs),
+    /// Print how many keys a sample needs to prove a defect rate below a budget.
+    SampleSize(SampleSizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SampleSizeArgs {
+    /// The rate to prove: a percentage such as 0.1%.
+    #[arg(long)]
+    pub budget: String,
+    /// Confidence of the proof.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,6 +132,17 @@ pub struct DiffArgs {
     /// An empty string equals NULL.
     #[arg(long)]
     pub empty_as_null: bool,
+
+    /// Compare only a deterministic sample of keys, the same on both sides: a share (1%) or a count (50000,
+    /// needs a source whose row count is known: Parquet or Arrow).
+    #[arg(long, value_name = "SHARE|COUNT")]
+    pub sample: Option<String>,
+    /// Which sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Confidence of the upper bound reported for each rate when sampling.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
 
     /// CSV field delimiter.
     #[arg(long, default_value = ",", value_parser = single_byte)]

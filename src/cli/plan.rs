@@ -8,6 +8,7 @@ use arrow::datatypes::{DataType, Schema};
 use serde::Serialize;
 
 use super::{DiffArgs, OutputFormat};
+use crate::compare::sample::Sample;
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, Policy, SidePolicy, StringRules, Tolerance};
 use crate::normalize::{resolve_fields, Resolution, SideColumns, DECLARED_TYPE};
@@ -52,6 +53,7 @@ pub struct AuditPlan {
     pub schema: SchemaDiff,
     pub policy: Policy,
     side_policies: [SidePolicy; 2],
+    pub sample: Option<Sample>,
     pub budgets: Budgets,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
@@ -75,6 +77,7 @@ impl AuditPlan {
         let source = Dataset::open(&args.source, &side(&args.source_query))?;
         let target = Dataset::open(&args.target, &side(&args.target_query))?;
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
+        let sample = sample(&args, &source)?;
         let budgets = Budgets {
             missing_in_target: args.max_missing,
             extra_in_target: args.max_extra,
@@ -90,6 +93,7 @@ impl AuditPlan {
             schema,
             policy,
             side_policies,
+            sample,
             budgets,
             format: args.format,
             output: args.output,
@@ -122,6 +126,35 @@ impl AuditPlan {
         } else {
             &self.target
         }
+    }
+}
+
+fn sample(args: &DiffArgs, source: &Dataset) -> Result<Option<Sample>> {
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        return Err(Error::setting("--confidence", "must lie strictly between 0 and 1"));
+    }
+    let Some(text) = &args.sample else { return Ok(None) };
+    let rate = match text.trim().strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().ok().map(|p| p / 100.0),
+        None => {
+            let count: u64 = text
+                .trim()
+                .parse()
+                .map_err(|_| Error::setting("--sample", format!("{text:?} is neither 1% nor 50000")))?;
+            let rows = source.row_count().ok_or_else(|| {
+                Error::setting(
+                    "--sample",
+                    format!("{} has no known row count: sample a share such as 1%", source.location),
+                )
+            })?;
+            Some(if rows == 0 { 1.0 } else { (count as f64 / rows as f64).min(1.0) })
+        }
+    };
+    match rate {
+        Some(rate) if rate > 0.0 && rate <= 1.0 => {
+            Ok(Some(Sample { rate, seed: args.seed, confidence: args.confidence }))
+        }
+        _ => Err(Error::setting("--sample", format!("{text:?} must be a share in (0%, 100%] or a positive count"))),
     }
 }
 

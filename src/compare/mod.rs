@@ -3,6 +3,7 @@
 
 pub mod buckets;
 pub mod classify;
+pub mod sample;
 pub mod values;
 
 use crate::cli::plan::AuditPlan;

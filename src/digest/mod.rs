@@ -24,6 +24,7 @@ use arrow::array::ArrayRef;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_128_with_seed, xxh3_64_with_seed};
 
+use crate::compare::sample::Sample;
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
 use crate::source::{Dataset, Ordinal};
@@ -170,7 +171,8 @@ pub fn digest_batch(
 }
 
 /// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row.
-pub fn scan(sides: [(&Dataset, &SideColumns); 2]) -> Result<[SideDigest; 2]> {
+/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested.
+pub fn scan(sides: [(&Dataset, &SideColumns); 2], sample: Option<Sample>) -> Result<[SideDigest; 2]> {
     let mut units = Vec::new();
     for (side, (dataset, columns)) in sides.iter().enumerate() {
         for unit in dataset.scan_units(&columns.projection)? {
@@ -180,7 +182,7 @@ pub fn scan(sides: [(&Dataset, &SideColumns); 2]) -> Result<[SideDigest; 2]> {
     let shared: [Shared; 2] = [Shared::new(), Shared::new()];
     units.into_par_iter().try_for_each(|(side, unit)| {
         let (dataset, columns) = sides[side];
-        scan_unit(dataset, columns, unit, &shared[side])
+        scan_unit(dataset, columns, unit, &shared[side], sample)
     })?;
     Ok(shared.map(Shared::finish))
 }
@@ -214,7 +216,14 @@ impl Shared {
     }
 }
 
-fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::ScanUnit, shared: &Shared) -> Result<()> {
+fn scan_unit(
+    dataset: &Dataset,
+    columns: &SideColumns,
+    unit: crate::source::ScanUnit,
+    shared: &Shared,
+    sample: Option<Sample>,
+) -> Result<()> {
+    let kept = |hash: u128| sample.is_none_or(|s| s.keeps(hash));
     let mut next = unit.first;
     let mut local: Vec<Vec<RowDigest>> = vec![Vec::new(); PARTITIONS];
     let mut null_keys = Vec::new();
@@ -241,12 +250,16 @@ fn scan_unit(dataset: &Dataset, columns: &SideColumns, unit: crate::source::Scan
             &hashable,
             next,
             |digest| {
-                add(digest.row());
-                local[digest.partition()].push(digest);
+                if kept(digest.key()) {
+                    add(digest.row());
+                    local[digest.partition()].push(digest);
+                }
             },
             |ordinal, row_hash| {
-                add(row_hash);
-                null_keys.push((ordinal, row_hash));
+                if kept(row_hash) {
+                    add(row_hash);
+                    null_keys.push((ordinal, row_hash));
+                }
             },
         )
         .map_err(|e| Error::arrow(&dataset.location, e))?;

@@ -39,8 +39,25 @@ pub struct Report {
     pub examples: Examples,
     pub schema: SchemaDiff,
     pub policy: Policy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleReport>,
     pub stats: Stats,
     pub verdict: Verdict,
+}
+
+/// When sampling: how many rows each side contributed, and each category's observed rate with the upper
+/// bound of its true rate at `confidence` (one-sided Clopper-Pearson). Source-side categories are rates of
+/// the sampled source rows, target-side ones of the sampled target rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleReport {
+    pub requested_rate: f64,
+    pub rows_sampled_source: u64,
+    pub rows_sampled_target: u64,
+    pub seed: u64,
+    pub confidence: f64,
+    pub pushed_down: bool,
+    pub pushed_down_note: String,
+    pub rates: Map<String, Value>,
 }
 
 /// What the audit cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
@@ -142,7 +159,15 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
     };
     let column_mismatches =
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
-    let verdict = verdict::verdict(&summary, &plan.budgets);
+    let sample = plan.sample.map(|sample| sample_report(&summary, sample));
+    let bound = |check: &str| -> (f64, u64) {
+        let report = sample.as_ref();
+        let upper = report.and_then(|r| r.rates.get(check)).and_then(|r| r["upper_bound"].as_f64()).unwrap_or(1.0);
+        let target_side = check.ends_with("_target") && check != "missing_in_target";
+        (upper, if target_side { summary.target_rows } else { summary.source_rows })
+    };
+    let verdict =
+        verdict::verdict(&summary, &plan.budgets, sample.as_ref().map(|_| &bound as &dyn Fn(&str) -> (f64, u64)));
     let side = |dataset: &crate::source::Dataset, fp: crate::digest::Fingerprint| SideReport {
         location: dataset.location.clone(),
         kind: dataset.format.kind().to_string(),
@@ -161,9 +186,39 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         examples: examples(plan, findings)?,
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
+        sample,
         stats: Stats::default(),
         verdict,
     })
+}
+
+fn sample_report(summary: &Summary, sample: crate::compare::sample::Sample) -> SampleReport {
+    use crate::compare::sample::Rate;
+    let (source, target) = (summary.source_rows, summary.target_rows);
+    let categories = [
+        ("missing_in_target", summary.missing_in_target, source),
+        ("extra_in_target", summary.extra_in_target, target),
+        ("mismatched", summary.mismatched, source),
+        ("duplicate_keys_source", summary.duplicate_keys_source, source),
+        ("duplicate_keys_target", summary.duplicate_keys_target, target),
+        ("null_keys_source", summary.null_keys_source, source),
+        ("null_keys_target", summary.null_keys_target, target),
+    ];
+    let rates = categories
+        .into_iter()
+        .map(|(name, count, sampled)| (name.to_string(), json!(Rate::new(count, sampled, sample.confidence))))
+        .collect();
+    SampleReport {
+        requested_rate: sample.rate,
+        rows_sampled_source: source,
+        rows_sampled_target: target,
+        seed: sample.seed,
+        confidence: sample.confidence,
+        pushed_down: false,
+        pushed_down_note: "keys are chosen by recon's xxh3 key hash, which no database computes: every row is read"
+            .into(),
+        rates,
+    }
 }
 
 fn examples(plan: &AuditPlan, findings: &Findings) -> Result<Examples> {

@@ -49,21 +49,26 @@ pub struct Budgets {
     pub null_keys: Budget,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Violation {
     pub check: String,
     pub actual: u64,
     pub allowed: u64,
+    /// When sampling, a percentage budget is checked against this upper bound of the true rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper_bound: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verdict {
     pub pass: bool,
     pub exit_code: i32,
     pub violations: Vec<Violation>,
 }
 
-pub fn verdict(summary: &Summary, budgets: &Budgets) -> Verdict {
+/// Checks every category against its budget. With `bounds` (sampling: each category's upper bound and the
+/// sampled rows it is a rate of), a percentage budget fails when the upper bound exceeds it.
+pub fn verdict(summary: &Summary, budgets: &Budgets, bounds: Option<&dyn Fn(&str) -> (f64, u64)>) -> Verdict {
     let checks = [
         ("missing_in_target", summary.missing_in_target, budgets.missing_in_target),
         ("extra_in_target", summary.extra_in_target, budgets.extra_in_target),
@@ -75,9 +80,21 @@ pub fn verdict(summary: &Summary, budgets: &Budgets) -> Verdict {
     ];
     let violations: Vec<Violation> = checks
         .into_iter()
-        .filter_map(|(check, actual, budget)| {
-            let allowed = budget.allowed(summary.source_rows);
-            (actual > allowed).then(|| Violation { check: check.to_string(), actual, allowed })
+        .filter_map(|(check, actual, budget)| match (budget, bounds) {
+            (Budget::Percent(p), Some(bound)) => {
+                let (upper_bound, sampled) = bound(check);
+                let allowed = budget.allowed(sampled);
+                (upper_bound > p / 100.0).then(|| Violation {
+                    check: check.to_string(),
+                    actual,
+                    allowed,
+                    upper_bound: Some(upper_bound),
+                })
+            }
+            _ => {
+                let allowed = budget.allowed(summary.source_rows);
+                (actual > allowed).then(|| Violation { check: check.to_string(), actual, allowed, upper_bound: None })
+            }
         })
         .collect();
     let pass = violations.is_empty();

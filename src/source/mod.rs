@@ -135,6 +135,14 @@ impl Dataset {
         Ok(Dataset { location: location.to_string(), format, schema, reader })
     }
 
+    /// The number of rows, where the files record it (Parquet footers, Arrow IPC batches).
+    pub fn row_count(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Parquet(r) => Some(r.row_count()),
+            _ => None,
+        }
+    }
+
     /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable
     /// position, so rows are found again by their row hash in a second read of the same snapshot.
     pub fn rereads_by_ordinal(&self) -> bool {

@@ -49,6 +49,10 @@ impl ParquetFiles {
         self.files[0].1.schema().clone()
     }
 
+    pub fn row_count(&self) -> u64 {
+        self.files.iter().map(|(_, m)| m.metadata().file_metadata().num_rows() as u64).sum()
+    }
+
     pub fn path(&self, file: usize) -> &Path {
         &self.files[file].0
     }
