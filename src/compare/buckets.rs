@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::digest::{Fingerprint, RowDigest, SideDigest, BUCKETS_PER_PARTITION};
+use crate::digest::{bucket_bits, Fingerprint, RowDigest, SideDigest, PARTITION_BITS};
 
 /// Rows that need row-level work, and how many source rows the fingerprints already proved matched.
 #[derive(Debug, Default)]
@@ -16,11 +16,12 @@ pub struct Residue {
 /// Partition by partition, in parallel: a bucket goes to the row tier when its fingerprints differ, or when a
 /// key repeats inside it (equal fingerprints then mean equal duplicates on both sides, still a finding).
 pub fn residue(source: SideDigest, target: SideDigest) -> Residue {
+    let bits = bucket_bits(source.fingerprint.rows.max(target.fingerprint.rows));
     source
         .partitions
         .into_par_iter()
         .zip(target.partitions.into_par_iter())
-        .map(|(s, t)| partition_residue(s.concat(), t.concat()))
+        .map(|(s, t)| partition_residue(s.concat(), t.concat(), bits))
         .reduce(Residue::default, |mut a, b| {
             a.source.extend(b.source);
             a.target.extend(b.target);
@@ -29,13 +30,13 @@ pub fn residue(source: SideDigest, target: SideDigest) -> Residue {
         })
 }
 
-fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>) -> Residue {
-    let mut fingerprints = vec![[Fingerprint::default(); 2]; BUCKETS_PER_PARTITION];
+fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) -> Residue {
+    let mut fingerprints = vec![[Fingerprint::default(); 2]; 1 << (bits - PARTITION_BITS)];
     for d in &source {
-        fingerprints[d.bucket()][0].add(d.row());
+        fingerprints[d.bucket(bits)][0].add(d.row());
     }
     for d in &target {
-        fingerprints[d.bucket()][1].add(d.row());
+        fingerprints[d.bucket(bits)][1].add(d.row());
     }
     let mut differs: Vec<bool> = fingerprints.iter().map(|[s, t]| s != t).collect();
 
@@ -44,14 +45,14 @@ fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>) -> Resi
     source.sort_unstable_by_key(|d| d.key());
     for pair in source.windows(2) {
         if pair[0].key() == pair[1].key() {
-            differs[pair[0].bucket()] = true;
+            differs[pair[0].bucket(bits)] = true;
         }
     }
 
-    let matched = source.iter().filter(|d| !differs[d.bucket()]).count() as u64;
+    let matched = source.iter().filter(|d| !differs[d.bucket(bits)]).count() as u64;
     Residue {
-        source: source.into_iter().filter(|d| differs[d.bucket()]).collect(),
-        target: target.into_iter().filter(|d| differs[d.bucket()]).collect(),
+        source: source.into_iter().filter(|d| differs[d.bucket(bits)]).collect(),
+        target: target.into_iter().filter(|d| differs[d.bucket(bits)]).collect(),
         matched,
     }
 }

@@ -11,9 +11,10 @@
 //! - **fingerprint: row count and the 128-bit wrapping sum of row hashes**, per bucket and per side. A sum is
 //!   order-independent and multiset-correct: a duplicated row adds its hash twice where XOR would cancel it.
 //!   Two different multisets of rows share a sum with probability 2^-128.
-//! - **buckets: the top 18 bits of the key hash** (262,144 buckets, 1,024 per partition): a defect drags about
-//!   rows/2^18 other rows into the row tier, 23 for a 6M-row table, while the per-partition bucket arrays
-//!   stay small enough for L2 cache.
+//! - **buckets: the top b bits of the key hash, 2^b ≈ rows/4** (see [`bucket_bits`]; 2^21 buckets for a
+//!   6M-row table): a defect drags about 4 other rows per side into the row tier, so the row tier's cost
+//!   follows the number of differences, not the size of the table; rows are first split into 2^8 partitions
+//!   (the top 8 bits), whose bucket arrays stay small enough for the L2 cache.
 
 pub mod encode;
 
@@ -29,10 +30,14 @@ use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
 use crate::source::{Dataset, Ordinal};
 
-pub const BUCKET_BITS: u32 = 18;
 pub const PARTITION_BITS: u32 = 8;
 pub const PARTITIONS: usize = 1 << PARTITION_BITS;
-pub const BUCKETS_PER_PARTITION: usize = 1 << (BUCKET_BITS - PARTITION_BITS);
+
+/// Bucket bits for a side of `rows` rows: about four rows per bucket, at least 4 buckets per partition.
+pub fn bucket_bits(rows: u64) -> u32 {
+    let wanted = (rows / 4).max(1);
+    (64 - wanted.leading_zeros()).clamp(PARTITION_BITS + 2, 40)
+}
 
 /// What recon keeps of a row after hashing it: 40 bytes whatever the row's width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +62,9 @@ impl RowDigest {
         (self.key_hi >> (64 - PARTITION_BITS)) as usize
     }
 
-    /// The bucket's index within its partition.
-    pub fn bucket(&self) -> usize {
-        (self.key_hi >> (64 - BUCKET_BITS)) as usize & (BUCKETS_PER_PARTITION - 1)
+    /// The row's bucket within its partition, with `bits` bucket bits in all.
+    pub fn bucket(&self, bits: u32) -> usize {
+        (self.key_hi >> (64 - bits)) as usize & ((1 << (bits - PARTITION_BITS)) - 1)
     }
 }
 
