@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Decimal128Array, Float64Array, Int64Array, StringArray};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use recon::compare::buckets::residue;
+use recon::digest::spill::Partition;
 use recon::digest::{digest_batch, RowDigest, SideDigest, PARTITIONS};
 
 const ROWS: usize = 8192;
@@ -52,7 +53,9 @@ fn side(rows: u64, changed_every: u64, salt: u64) -> SideDigest {
         };
         partitions[d.partition()].push(d);
     }
-    SideDigest { partitions: partitions.into_iter().map(|p| vec![p]).collect(), ..SideDigest::default() }
+    let partitions = partitions.into_iter().map(Partition::from_rows).collect();
+    let fingerprint = recon::digest::Fingerprint { rows, sum: 0 };
+    SideDigest { partitions, fingerprint, ..SideDigest::default() }
 }
 
 fn fingerprint_tier(c: &mut Criterion) {
@@ -63,7 +66,7 @@ fn fingerprint_tier(c: &mut Criterion) {
     group.bench_function("1M rows a side, 0.01% differ", |b| {
         b.iter_batched(
             || (side(rows, 10_000, 0), side(rows, 10_000, 1)),
-            |(s, t)| residue(s, t),
+            |(s, t)| residue(s, t).unwrap(),
             criterion::BatchSize::LargeInput,
         )
     });

@@ -42,7 +42,10 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     }
     let started = Instant::now();
     let (source_columns, target_columns) = (plan.side_columns(0), plan.side_columns(1));
-    let digests = digest::scan([(&plan.source, &source_columns), (&plan.target, &target_columns)], plan.sample)?;
+    // Row digests may take half the memory limit, a quarter a side; readers, the row tier and DataFusion the rest.
+    let budget = plan.memory_limit / 4;
+    let sides = [(&plan.source, &source_columns), (&plan.target, &target_columns)];
+    let digests = digest::scan(sides, plan.sample, budget, &plan.spill_dir)?;
     let scanned = started.elapsed();
     progress(plan, &format!("read and hashed both sides in {scanned:.2?}"));
     let findings = compare::compare(plan, digests, threads)?;
@@ -51,8 +54,16 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let mut report = report::build(plan, &findings)?;
     let [source, target] = findings.scans;
     report.stats = report::Stats {
-        source: report::SideStats { rows: findings.fingerprints[0].rows, bytes: source.bytes },
-        target: report::SideStats { rows: findings.fingerprints[1].rows, bytes: target.bytes },
+        source: report::SideStats {
+            rows: findings.fingerprints[0].rows,
+            bytes: source.bytes,
+            spilled_bytes: source.spilled,
+        },
+        target: report::SideStats {
+            rows: findings.fingerprints[1].rows,
+            bytes: target.bytes,
+            spilled_bytes: target.spilled,
+        },
         seconds: report::StageSeconds {
             read: (source.read + target.read).as_secs_f64(),
             hash: (source.hash + target.hash).as_secs_f64(),
@@ -61,6 +72,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
             total: started.elapsed().as_secs_f64(),
         },
         peak_memory_bytes: report::peak_memory(),
+        memory_limit_bytes: plan.memory_limit,
         threads,
     };
     Ok((report, findings))

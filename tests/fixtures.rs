@@ -24,6 +24,13 @@ fn orders_report_is_exactly_the_expected_one() {
 }
 
 #[test]
+fn a_tiny_memory_limit_spills_to_disk_and_changes_nothing() {
+    let report = recon(&with(&ORDERS, &["--format", "json", "--memory-limit", "1KB"])).json();
+    assert!(report["stats"]["source"]["spilled_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(without_stats(report), expected("orders"));
+}
+
+#[test]
 fn stats_count_rows_and_bytes_read() {
     let stats = recon(&with(&ORDERS, &["--format", "json"])).json()["stats"].clone();
     assert_eq!(stats["source"]["rows"], 41);

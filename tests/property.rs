@@ -193,7 +193,7 @@ fn write(dir: &Path, rows: &[Row], parts: usize, group: usize, narrow: bool) {
     }
 }
 
-fn audit(source: &Path, target: &Path) -> Value {
+fn audit(source: &Path, target: &Path, memory_limit: &str) -> Value {
     let args = [
         "recon",
         "diff",
@@ -225,7 +225,10 @@ proptest! {
         source_order in any::<u64>(),
         target_order in any::<u64>(),
         layout in (1usize..4, 1usize..4, 1usize..97, 1usize..97),
+        spill in any::<bool>(),
     ) {
+        // A memory limit of 4 KiB leaves room for about 25 digests a side: the rest go through disk.
+        let memory_limit = if spill { "4KB" } else { "1GB" };
         let case = build(&fates, null_keys);
         let dir = tempfile::tempdir().unwrap();
         let (mut source, mut target) = (case.source.clone(), case.target.clone());
@@ -234,7 +237,7 @@ proptest! {
         let (source_dir, target_dir) = (dir.path().join("source"), dir.path().join("target"));
         write(&source_dir, &source, layout.0, layout.2, true);
         write(&target_dir, &target, layout.1, layout.3, false);
-        let report = audit(&source_dir, &target_dir);
+        let report = audit(&source_dir, &target_dir, memory_limit);
         let s = &report["summary"];
         let e = &case.expected;
         prop_assert_eq!(s["source_rows"].as_u64(), Some(case.source.len() as u64));
@@ -254,7 +257,7 @@ proptest! {
         // The source in its original order, in one file: same fingerprint.
         let ordered_dir = dir.path().join("ordered");
         write(&ordered_dir, &case.source, 1, 1000, true);
-        let again = audit(&ordered_dir, &target_dir);
+        let again = audit(&ordered_dir, &target_dir, "1GB");
         prop_assert_eq!(&again["source"]["fingerprint"], &report["source"]["fingerprint"]);
     }
 }

@@ -158,6 +158,13 @@ pub struct DiffArgs {
     #[arg(long, value_name = "COL=TYPE")]
     pub csv_type: Vec<String>,
 
+    /// Memory to stay within, e.g. 2GB or 512MB (default: half the machine's memory). Row digests beyond
+    /// their share are spilled to disk.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
+    /// Where spilled digests go (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,

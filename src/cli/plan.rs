@@ -54,6 +54,9 @@ pub struct AuditPlan {
     pub policy: Policy,
     side_policies: [SidePolicy; 2],
     pub sample: Option<Sample>,
+    /// Bytes the audit stays within.
+    pub memory_limit: u64,
+    pub spill_dir: PathBuf,
     pub budgets: Budgets,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
@@ -78,6 +81,12 @@ impl AuditPlan {
         let target = Dataset::open(&args.target, &side(&args.target_query))?;
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
         let sample = sample(&args, &source)?;
+        let memory_limit = match &args.memory_limit {
+            Some(text) => parse_size(text)
+                .ok_or_else(|| Error::setting("--memory-limit", format!("{text:?} is not a size like 2GB or 512MB")))?,
+            None => default_memory_limit(),
+        };
+        let spill_dir = args.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
         let budgets = Budgets {
             missing_in_target: args.max_missing,
             extra_in_target: args.max_extra,
@@ -94,6 +103,8 @@ impl AuditPlan {
             policy,
             side_policies,
             sample,
+            memory_limit,
+            spill_dir,
             budgets,
             format: args.format,
             output: args.output,
@@ -127,6 +138,32 @@ impl AuditPlan {
             &self.target
         }
     }
+}
+
+/// A size such as `2GB`, `512MB`, `1.5GiB` or `1000000` (bytes); K, M, G and T count in powers of 1024.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim().to_ascii_uppercase();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim().trim_end_matches('B').trim_end_matches('I') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    (number > 0.0).then(|| (number * scale as f64) as u64)
+}
+
+/// Half the machine's memory, or 4 GiB where the system does not say.
+fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|info| {
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    total.map_or(4 << 30, |kib| kib * 1024 / 2)
 }
 
 fn sample(args: &DiffArgs, source: &Dataset) -> Result<Option<Sample>> {
@@ -354,4 +391,19 @@ fn match_columns(
         })
         .collect();
     Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(parse_size("2GB"), Some(2 << 30));
+        assert_eq!(parse_size("512mb"), Some(512 << 20));
+        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("0"), None);
+    }
 }

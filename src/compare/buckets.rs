@@ -15,18 +15,18 @@ pub struct Residue {
 
 /// Partition by partition, in parallel: a bucket goes to the row tier when its fingerprints differ, or when a
 /// key repeats inside it (equal fingerprints then mean equal duplicates on both sides, still a finding).
-pub fn residue(source: SideDigest, target: SideDigest) -> Residue {
+pub fn residue(source: SideDigest, target: SideDigest) -> std::io::Result<Residue> {
     let bits = bucket_bits(source.fingerprint.rows.max(target.fingerprint.rows));
     source
         .partitions
         .into_par_iter()
         .zip(target.partitions.into_par_iter())
-        .map(|(s, t)| partition_residue(s.concat(), t.concat(), bits))
-        .reduce(Residue::default, |mut a, b| {
+        .map(|(s, t)| Ok(partition_residue(s.into_rows()?, t.into_rows()?, bits)))
+        .try_reduce(Residue::default, |mut a, b| {
             a.source.extend(b.source);
             a.target.extend(b.target);
             a.matched += b.matched;
-            a
+            Ok(a)
         })
 }
 

@@ -41,7 +41,8 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     for side in &mut null_keys {
         side.sort_unstable();
     }
-    let residue = buckets::residue(source, target);
+    let residue = buckets::residue(source, target)
+        .map_err(|e| Error::input("spill", format!("cannot read spilled digests: {e}")))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))

@@ -17,6 +17,7 @@
 //!   (the top 8 bits), whose bucket arrays stay small enough for the L2 cache.
 
 pub mod encode;
+pub mod spill;
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -94,8 +95,8 @@ impl Fingerprint {
 /// Everything pass one learned about one side.
 #[derive(Default)]
 pub struct SideDigest {
-    /// Row digests by partition (top key-hash bits), each as the chunks the scan units produced.
-    pub partitions: Vec<Vec<Vec<RowDigest>>>,
+    /// Row digests by partition (top key-hash bits), in memory or spilled.
+    pub partitions: Vec<spill::Partition>,
     /// Rows whose key has a NULL part, with their row hashes: never matched, shown as findings.
     pub null_keys: Vec<(Ordinal, u128)>,
     /// Every row read, NULL keys included.
@@ -111,6 +112,8 @@ pub struct SideDigest {
 pub struct ScanStats {
     /// Bytes of Arrow data read (the decoded batches' buffers).
     pub bytes: u64,
+    /// Bytes of row digests spilled to disk to stay within the memory limit.
+    pub spilled: u64,
     pub read: std::time::Duration,
     pub hash: std::time::Duration,
 }
@@ -176,15 +179,21 @@ pub fn digest_batch(
 }
 
 /// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row.
-/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested.
-pub fn scan(sides: [(&Dataset, &SideColumns); 2], sample: Option<Sample>) -> Result<[SideDigest; 2]> {
+/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested. Each side
+/// holds up to `budget` bytes of digests in memory and spills the rest into `spill_dir`.
+pub fn scan(
+    sides: [(&Dataset, &SideColumns); 2],
+    sample: Option<Sample>,
+    budget: u64,
+    spill_dir: &std::path::Path,
+) -> Result<[SideDigest; 2]> {
     let mut units = Vec::new();
     for (side, (dataset, columns)) in sides.iter().enumerate() {
         for unit in dataset.scan_units(&columns.projection)? {
             units.push((side, unit));
         }
     }
-    let shared: [Shared; 2] = [Shared::new(), Shared::new()];
+    let shared: [Shared; 2] = [Shared::new(budget, spill_dir), Shared::new(budget, spill_dir)];
     units.into_par_iter().try_for_each(|(side, unit)| {
         let (dataset, columns) = sides[side];
         scan_unit(dataset, columns, unit, &shared[side], sample)
@@ -194,7 +203,7 @@ pub fn scan(sides: [(&Dataset, &SideColumns); 2], sample: Option<Sample>) -> Res
 
 /// A side's digests as the scan units hand them in.
 struct Shared {
-    partitions: Vec<Mutex<Vec<Vec<RowDigest>>>>,
+    store: spill::Store,
     rest: Mutex<Rest>,
 }
 
@@ -207,17 +216,16 @@ struct Rest {
 }
 
 impl Shared {
-    fn new() -> Self {
-        Shared { partitions: (0..PARTITIONS).map(|_| Mutex::new(Vec::new())).collect(), rest: Mutex::default() }
+    fn new(budget: u64, spill_dir: &std::path::Path) -> Self {
+        Shared { store: spill::Store::new(budget, spill_dir.to_path_buf()), rest: Mutex::default() }
     }
 
     fn finish(self) -> SideDigest {
-        let Rest { null_keys, fingerprint, stats, mut keys } =
+        let Rest { null_keys, fingerprint, mut stats, mut keys } =
             self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
         keys.sort_unstable_by_key(|(first, _)| *first);
-        let partitions =
-            self.partitions.into_iter().map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
-        SideDigest { partitions, null_keys, fingerprint, stats, keys }
+        stats.spilled = self.store.spilled();
+        SideDigest { partitions: self.store.finish(), null_keys, fingerprint, stats, keys }
     }
 }
 
@@ -271,20 +279,35 @@ fn scan_unit(
         if keep_keys {
             keys.push((next, canonical.keys));
         }
+        // A CSV file or a database table is one unit: hand digests over as they come, not at the end.
+        if local.iter().map(Vec::len).sum::<usize>() >= FLUSH_ROWS {
+            flush(&mut local, shared, &dataset.location)?;
+        }
         next += batch.num_rows() as u64;
         stats.hash += clock.elapsed();
         clock = Instant::now();
     }
-    for (partition, digests) in local.into_iter().enumerate() {
-        if !digests.is_empty() {
-            lock(&shared.partitions[partition]).push(digests);
-        }
-    }
+    flush(&mut local, shared, &dataset.location)?;
     let mut rest = lock(&shared.rest);
     rest.null_keys.extend(null_keys);
     rest.fingerprint.merge(&fingerprint.get());
     rest.stats.merge(&stats);
     rest.keys.extend(keys);
+    Ok(())
+}
+
+/// Rows a unit collects before handing them to the side's store.
+const FLUSH_ROWS: usize = 1 << 17;
+
+fn flush(local: &mut [Vec<RowDigest>], shared: &Shared, location: &str) -> Result<()> {
+    for (partition, digests) in local.iter_mut().enumerate() {
+        if !digests.is_empty() {
+            shared
+                .store
+                .push(partition, std::mem::take(digests))
+                .map_err(|e| Error::input(location, format!("cannot spill row digests to disk: {e}")))?;
+        }
+    }
     Ok(())
 }
 

@@ -69,6 +69,7 @@ pub struct Stats {
     pub seconds: StageSeconds,
     /// Peak resident memory of the process (VmHWM), when the system reports it.
     pub peak_memory_bytes: Option<u64>,
+    pub memory_limit_bytes: u64,
     pub threads: usize,
 }
 
@@ -76,6 +77,7 @@ pub struct Stats {
 pub struct SideStats {
     pub rows: u64,
     pub bytes: u64,
+    pub spilled_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
