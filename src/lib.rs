@@ -19,6 +19,7 @@ pub mod compare;
 pub mod digest;
 pub mod error;
 pub mod normalize;
+pub mod progress;
 pub mod report;
 pub mod source;
 
@@ -37,7 +38,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
         if dataset.format == source::Format::Csv {
             let types: Vec<String> =
                 dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-            progress(plan, &format!("column types of {}: {}", dataset.location, types.join(", ")));
+            plan.log.info(&format!("column types of {}: {}", dataset.location, types.join(", ")));
         }
     }
     let started = Instant::now();
@@ -45,12 +46,15 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     // Row digests may take half the memory limit, a quarter a side; readers, the row tier and DataFusion the rest.
     let budget = plan.memory_limit / 4;
     let sides = [(&plan.source, &source_columns), (&plan.target, &target_columns)];
-    let digests = digest::scan(sides, plan.sample, budget, &plan.spill_dir)?;
+    let counters = std::sync::Arc::new(progress::Counters::default());
+    let meter = progress::Meter::start(&plan.log, counters.clone(), [plan.source.row_count(), plan.target.row_count()]);
+    let digests = digest::scan(sides, plan.sample, budget, &plan.spill_dir, &counters)?;
+    drop(meter);
     let scanned = started.elapsed();
-    progress(plan, &format!("read and hashed both sides in {scanned:.2?}"));
+    plan.log.info(&format!("read and hashed both sides in {scanned:.2?}"));
     let findings = compare::compare(plan, digests, threads)?;
     let compared = started.elapsed();
-    progress(plan, &format!("classified in {:.2?}", compared - scanned));
+    plan.log.info(&format!("classified in {:.2?}", compared - scanned));
     let mut report = report::build(plan, &findings)?;
     let [source, target] = findings.scans;
     report.stats = report::Stats {
@@ -124,10 +128,4 @@ pub fn diff(args: DiffArgs) -> Result<i32> {
         _ => {}
     }
     Ok(report.verdict.exit_code)
-}
-
-fn progress(plan: &AuditPlan, message: &str) {
-    if !plan.quiet {
-        eprintln!("recon: {message}");
-    }
 }

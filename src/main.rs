@@ -4,15 +4,19 @@
 use clap::Parser;
 
 use recon::cli::{Cli, Command};
+use recon::progress::{Log, LogFormat};
 
 fn main() {
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Diff(args) => recon::diff(args),
-        Command::SampleSize(args) => recon::sample_size(args),
+    let (outcome, log) = match cli.command {
+        Command::Diff(args) => {
+            let log = Log::new(args.log_format, args.quiet);
+            (recon::diff(args), log)
+        }
+        Command::SampleSize(args) => (recon::sample_size(args), Log::new(LogFormat::Text, false)),
     };
     let code = outcome.unwrap_or_else(|error| {
-        eprintln!("recon: error: {error}");
+        log.error(&error.to_string());
         2
     });
     std::process::exit(code);

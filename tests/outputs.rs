@@ -52,3 +52,24 @@ fn diff_out_holds_every_differing_key() {
     assert_eq!(rows, 3);
     assert_eq!(&names[..4], ["order_id", "differing_columns", "customer_id__source", "customer_id__target"]);
 }
+
+#[test]
+fn json_logs_are_one_object_a_line_on_stderr_errors_included() {
+    let run = recon(&with(&ORDERS, &["--log-format", "json"]));
+    let lines: Vec<serde_json::Value> =
+        run.stderr.lines().map(|l| serde_json::from_str(l).expect("a JSON log line")).collect();
+    assert!(lines.iter().all(|l| l["level"] == "info" && l["message"].is_string()), "{}", run.stderr);
+    assert!(!lines.is_empty());
+    let run = recon(&["diff", "nope.parquet", "nope.parquet", "--key", "k", "--log-format", "json"]);
+    assert_eq!(run.code, 2);
+    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect("one JSON error line");
+    assert_eq!(line["level"], "error");
+    assert!(line["message"].as_str().unwrap().contains("nope.parquet"));
+}
+
+#[test]
+fn quiet_means_nothing_on_stderr() {
+    let run = recon(&with(&ORDERS, &["--quiet"]));
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "");
+}

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::progress::LogFormat;
 use crate::report::verdict::Budget;
 
 /// recon proves a data migration moved every row.
@@ -134,7 +135,7 @@ pub struct DiffArgs {
     pub empty_as_null: bool,
 
     /// Compare only a deterministic sample of keys, the same on both sides: a share (1%) or a count (50000,
-    /// needs a source whose row count is known: Parquet or Arrow).
+    /// for a Parquet source, whose row count is known).
     #[arg(long, value_name = "SHARE|COUNT")]
     pub sample: Option<String>,
     /// Which sample.
@@ -171,6 +172,9 @@ pub struct DiffArgs {
     /// No progress messages on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Form of the log lines on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 fn single_byte(value: &str) -> Result<u8, String> {

@@ -12,6 +12,7 @@ use crate::compare::sample::Sample;
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, Policy, SidePolicy, StringRules, Tolerance};
 use crate::normalize::{resolve_fields, Resolution, SideColumns, DECLARED_TYPE};
+use crate::progress::Log;
 use crate::report::verdict::Budgets;
 use crate::source::{CsvOptions, Dataset, DbOptions, OpenOptions};
 
@@ -62,7 +63,7 @@ pub struct AuditPlan {
     pub output: Option<PathBuf>,
     pub diff_out: Option<PathBuf>,
     pub max_examples: usize,
-    pub quiet: bool,
+    pub log: Log,
 }
 
 impl AuditPlan {
@@ -110,7 +111,7 @@ impl AuditPlan {
             output: args.output,
             diff_out: args.diff_out,
             max_examples: args.max_examples,
-            quiet: args.quiet,
+            log: Log::new(args.log_format, args.quiet),
         })
     }
 

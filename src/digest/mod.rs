@@ -186,6 +186,7 @@ pub fn scan(
     sample: Option<Sample>,
     budget: u64,
     spill_dir: &std::path::Path,
+    counters: &crate::progress::Counters,
 ) -> Result<[SideDigest; 2]> {
     let mut units = Vec::new();
     for (side, (dataset, columns)) in sides.iter().enumerate() {
@@ -196,7 +197,7 @@ pub fn scan(
     let shared: [Shared; 2] = [Shared::new(budget, spill_dir), Shared::new(budget, spill_dir)];
     units.into_par_iter().try_for_each(|(side, unit)| {
         let (dataset, columns) = sides[side];
-        scan_unit(dataset, columns, unit, &shared[side], sample)
+        scan_unit(dataset, columns, unit, &shared[side], sample, &|rows| counters.add(side, rows))
     })?;
     Ok(shared.map(Shared::finish))
 }
@@ -235,6 +236,7 @@ fn scan_unit(
     unit: crate::source::ScanUnit,
     shared: &Shared,
     sample: Option<Sample>,
+    read: &dyn Fn(u64),
 ) -> Result<()> {
     let kept = |hash: u128| sample.is_none_or(|s| s.keeps(hash));
     let mut next = unit.first;
@@ -256,6 +258,7 @@ fn scan_unit(
         stats.read += clock.elapsed();
         clock = Instant::now();
         stats.bytes += batch.get_array_memory_size() as u64;
+        read(batch.num_rows() as u64);
         let canonical = columns.canonical(&batch, &dataset.location)?;
         let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
         digest_batch(
