@@ -6,6 +6,8 @@ pub mod classify;
 pub mod sample;
 pub mod values;
 
+use std::collections::HashMap;
+
 use crate::cli::plan::AuditPlan;
 use crate::digest::{Fingerprint, SideDigest};
 use crate::error::{Error, Result};
@@ -31,13 +33,11 @@ pub struct Findings {
 }
 
 pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Result<Findings> {
-    let [source, target] = digests;
+    let [mut source, mut target] = digests;
     let fingerprints = [source.fingerprint, target.fingerprint];
     let scans = [source.stats, target.stats];
-    let mut source = source;
-    let mut target = target;
     let kept_keys = [std::mem::take(&mut source.keys), std::mem::take(&mut target.keys)];
-    let mut null_keys = [source.null_keys.clone(), target.null_keys.clone()];
+    let mut null_keys = [std::mem::take(&mut source.null_keys), std::mem::take(&mut target.null_keys)];
     for side in &mut null_keys {
         side.sort_unstable();
     }
@@ -47,37 +47,17 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
         .build()
-        .map_err(|e| Error::input("runtime", e.to_string()))?;
+        .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
     let classes = runtime.block_on(classify::classify(&residue.source, &residue.target, threads))?;
 
-    // Every mismatch candidate is read back; other findings only as far as the report shows them.
-    let shown = if plan.diff_out.is_some() { usize::MAX } else { plan.max_examples };
-    let mut wanted: [Vec<Ordinal>; 2] = [Vec::new(), Vec::new()];
-    for c in &classes.candidates {
-        wanted[0].push(c.source_ordinal);
-        wanted[1].push(c.target_ordinal);
-    }
-    wanted[0].extend(classes.missing.iter().take(shown).map(|k| k.ordinal));
-    wanted[1].extend(classes.extra.iter().take(shown).map(|k| k.ordinal));
-    let duplicates = |on_side: fn(&Duplicate) -> bool| classes.duplicates.iter().filter(move |d| on_side(d));
-    let source_dups = duplicates(|d| d.source_count > 1);
-    let target_dups = duplicates(|d| d.target_count > 1);
-    for (side, ordinal) in source_dups.take(shown).chain(target_dups.take(shown)).filter_map(Duplicate::shown_row) {
-        wanted[side].push(ordinal);
-    }
-    for (side, rows) in null_keys.iter().enumerate() {
-        wanted[side].extend(rows.iter().take(shown).map(|(ordinal, _)| *ordinal));
-    }
-    // A database finds rows again by row hash: every wanted row is in the residue or has a NULL key.
-    let row_hashes = |side: usize| -> std::collections::HashMap<Ordinal, u128> {
-        let residue = if side == 0 { &residue.source } else { &residue.target };
-        residue.iter().map(|d| (d.ordinal, d.row())).chain(null_keys[side].iter().copied()).collect()
-    };
+    let wanted = wanted_rows(plan, &classes, &null_keys);
     let mut fetched = Vec::with_capacity(2);
     for (side, ordinals) in wanted.into_iter().enumerate() {
-        let hashes = row_hashes(side);
-        let wanted: Vec<(Ordinal, u128)> =
-            ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
+        // A database finds rows again by row hash: every wanted row is in the residue or has a NULL key.
+        let residue_side = if side == 0 { &residue.source } else { &residue.target };
+        let hashes: HashMap<Ordinal, u128> =
+            residue_side.iter().map(|d| (d.ordinal, d.row())).chain(null_keys[side].iter().copied()).collect();
+        let wanted = ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
         fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted, &kept_keys[side])?);
     }
     let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;
@@ -101,4 +81,31 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
     })
+}
+
+/// The rows each side must read again: every mismatch candidate, and of the other findings as many as the
+/// report shows (all of them with `--diff-out`).
+fn wanted_rows(
+    plan: &AuditPlan,
+    classes: &classify::Classes,
+    null_keys: &[Vec<(Ordinal, u128)>; 2],
+) -> [Vec<Ordinal>; 2] {
+    let shown = if plan.diff_out.is_some() { usize::MAX } else { plan.max_examples };
+    let mut wanted: [Vec<Ordinal>; 2] = [Vec::new(), Vec::new()];
+    for c in &classes.candidates {
+        wanted[0].push(c.source_ordinal);
+        wanted[1].push(c.target_ordinal);
+    }
+    wanted[0].extend(classes.missing.iter().take(shown).map(|k| k.ordinal));
+    wanted[1].extend(classes.extra.iter().take(shown).map(|k| k.ordinal));
+    let duplicates = |on_side: fn(&Duplicate) -> bool| classes.duplicates.iter().filter(move |d| on_side(d));
+    let source_dups = duplicates(|d| d.source_count > 1);
+    let target_dups = duplicates(|d| d.target_count > 1);
+    for (side, ordinal) in source_dups.take(shown).chain(target_dups.take(shown)).filter_map(Duplicate::shown_row) {
+        wanted[side].push(ordinal);
+    }
+    for (side, rows) in null_keys.iter().enumerate() {
+        wanted[side].extend(rows.iter().take(shown).map(|(ordinal, _)| *ordinal));
+    }
+    wanted
 }
