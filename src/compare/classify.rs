@@ -145,3 +145,48 @@ fn u64s<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt64Array> {
         DataFusionError::Internal(format!("queries/ must return a UInt64 column {name}: {:?}", batch.schema())).into()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(keys: &[(u64, u64)]) -> Vec<RowDigest> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, &(key, row))| RowDigest { key_hi: key, key_lo: 0, row_hi: row, row_lo: 0, ordinal: i as u64 })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_key_lands_in_exactly_its_class() {
+        // key 1 matched, 2 mismatched, 3 missing (twice in the source), 4 extra, 5 duplicated in the target.
+        let source = rows(&[(1, 10), (2, 20), (3, 30), (3, 30), (5, 50)]);
+        let target = rows(&[(1, 10), (2, 21), (4, 40), (5, 50), (5, 50)]);
+        let classes = classify(&source, &target, 2).await.unwrap();
+        assert_eq!(classes.matched, 1);
+        assert_eq!(classes.candidates, vec![Candidate { source_ordinal: 1, target_ordinal: 1 }]);
+        assert_eq!(classes.missing, vec![OneSided { ordinal: 2, count: 2 }]);
+        assert_eq!(classes.extra, vec![OneSided { ordinal: 2, count: 1 }]);
+        let counts: Vec<(u64, u64)> = classes.duplicates.iter().map(|d| (d.source_count, d.target_count)).collect();
+        assert_eq!(counts, vec![(2, 0), (1, 2)]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn anti_joins_stay_hash_joins() {
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
+        ctx.register_batch("source_rows", digest_table(&rows(&[(1, 1)])).unwrap()).unwrap();
+        ctx.register_batch("target_rows", digest_table(&rows(&[(2, 2)])).unwrap()).unwrap();
+        for side in ["source", "target"] {
+            let sql = format!("CREATE VIEW {side}_keys AS {}", KEY_COUNTS.replace("{side}", side));
+            ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        }
+        for query in [MISSING, EXTRA] {
+            let plan = run(&ctx, &format!("EXPLAIN {query}")).await.unwrap();
+            let text: String = plan
+                .iter()
+                .flat_map(|b| b.column(1).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>())
+                .collect();
+            assert!(text.contains("HashJoinExec") && text.contains("LeftAnti"), "{text}");
+        }
+    }
+}
