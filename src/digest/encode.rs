@@ -26,8 +26,9 @@ const DATE: u8 = 0x07;
 const TIMESTAMP: u8 = 0x08;
 const TIME: u8 = 0x09;
 
-/// Version of this encoding, recorded in reports: fingerprints are comparable only within one version.
-pub const ENCODING_VERSION: u32 = 1;
+/// Version of the encoding and of the hashing over it, recorded in reports: fingerprints are comparable
+/// only within one version. 2: one xxh3-128 per row over the concatenated encodings.
+pub const ENCODING_VERSION: u32 = 2;
 
 /// Calls `f(row, encoding)` for every row of a canonical array, NULLs included. One match per column,
 /// then a loop specialised to the column's type: no dynamic dispatch per value.
@@ -108,11 +109,49 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
     Ok(())
 }
 
+/// Calls `f(row, length)` with the length of every row's encoding, as [`for_each_encoding`] would make it.
+pub fn for_each_length(array: &dyn Array, mut f: impl FnMut(usize, usize)) -> Result<(), ArrowError> {
+    let fixed = |payload: usize| 5 + payload;
+    let width = match array.data_type() {
+        DataType::Boolean => fixed(1),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => fixed(8),
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => fixed(8),
+        DataType::Decimal128(..) => fixed(17),
+        DataType::Decimal256(..) => fixed(33),
+        DataType::Float32 | DataType::Date32 => fixed(4),
+        DataType::Float64 => fixed(8),
+        DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => fixed(9),
+        DataType::Utf8 => return lengths(array.as_string::<i32>(), |v| v.len(), f),
+        DataType::LargeUtf8 => return lengths(array.as_string::<i64>(), |v| v.len(), f),
+        DataType::Utf8View => return lengths(array.as_string_view(), |v| v.len(), f),
+        DataType::Binary => return lengths(array.as_binary::<i32>(), |v| v.len(), f),
+        DataType::LargeBinary => return lengths(array.as_binary::<i64>(), |v| v.len(), f),
+        DataType::BinaryView => return lengths(array.as_binary_view(), |v| v.len(), f),
+        other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
+    };
+    for row in 0..array.len() {
+        f(row, if array.is_null(row) { 1 } else { width });
+    }
+    Ok(())
+}
+
+fn lengths<A: ArrayAccessor>(
+    array: A,
+    len: impl Fn(A::Item) -> usize,
+    mut f: impl FnMut(usize, usize),
+) -> Result<(), ArrowError> {
+    for row in 0..array.len() {
+        f(row, if array.is_null(row) { 1 } else { 5 + len(array.value(row)) });
+    }
+    Ok(())
+}
+
 fn visit<A: ArrayAccessor>(array: A, tag: u8, write: impl Fn(A::Item, &mut Vec<u8>), f: &mut impl FnMut(usize, &[u8])) {
     let mut buf = Vec::with_capacity(64);
+    let nullable = array.null_count() > 0;
     for row in 0..array.len() {
         buf.clear();
-        if array.is_null(row) {
+        if nullable && array.is_null(row) {
             buf.push(NULL);
         } else {
             buf.push(tag);
@@ -200,6 +239,25 @@ mod tests {
         let wide = encodings(&Int64Array::from(vec![-5, 7])).unwrap();
         assert_eq!(encodings(&Int32Array::from(vec![-5, 7])).unwrap(), wide);
         assert_eq!(encodings(&UInt16Array::from(vec![7])).unwrap()[0], wide[1]);
+    }
+
+    #[test]
+    fn lengths_are_those_of_the_encodings() {
+        use arrow::array::{BooleanArray, Date32Array, Decimal128Array};
+        let arrays: Vec<arrow::array::ArrayRef> = vec![
+            std::sync::Arc::new(StringArray::from(vec![Some("héllo"), None, Some("")])),
+            std::sync::Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])),
+            std::sync::Arc::new(Float64Array::from(vec![1.0, 2.0, f64::NAN])),
+            std::sync::Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+            std::sync::Arc::new(Date32Array::from(vec![1, 2, 3])),
+            std::sync::Arc::new(Decimal128Array::from(vec![1, 2, 3]).with_precision_and_scale(10, 2).unwrap()),
+        ];
+        for array in arrays {
+            let mut lengths = Vec::new();
+            for_each_length(array.as_ref(), |_, len| lengths.push(len)).unwrap();
+            let encoded: Vec<usize> = encodings(array.as_ref()).unwrap().iter().map(Vec::len).collect();
+            assert_eq!(lengths, encoded, "{}", array.data_type());
+        }
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! differ need row-level work.
 //!
 //! Widths, and why:
-//! - **value hash, 64 bits** (xxh3-64 of the value's encoding, seeded by the column's position): a changed
-//!   cell goes unseen only if its old and new encodings collide, 2^-64 per changed cell.
-//! - **key hash, 128 bits** (xxh3-128 over the key columns' 128-bit value hashes): keys are joined by this
-//!   hash alone, so two distinct keys must practically never meet: 2^-128 per pair, ~2^-60 for 10^10 rows.
-//! - **row hash, 128 bits** (xxh3-128 over the key hash and the value hashes): summed into fingerprints.
+//! - **key hash, 128 bits** (xxh3-128 over the key columns' encodings, in key order): keys are joined by
+//!   this hash alone, so two distinct keys must practically never meet: 2^-128 per pair, ~2^-60 for 10^10 rows.
+//! - **row hash, 128 bits** (xxh3-128 over the key hash and the compared columns' encodings, in column
+//!   order): a changed row goes unseen only if two different byte strings collide, 2^-128 per changed row.
+//!   Encodings carry a type tag and a length (see `encode`), so a row's bytes decode to exactly one sequence
+//!   of values: no two different rows share them. Encoding column by column into row slots, then hashing
+//!   each row once, costs one hash per row instead of one per value.
 //! - **fingerprint: row count and the 128-bit wrapping sum of row hashes**, per bucket and per side. A sum is
 //!   order-independent and multiset-correct: a duplicated row adds its hash twice where XOR would cancel it.
 //!   Two different multisets of rows share a sum with probability 2^-128.
@@ -24,7 +26,7 @@ use std::time::Instant;
 
 use arrow::array::ArrayRef;
 use rayon::prelude::*;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_128_with_seed, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::compare::sample::Sample;
 use crate::error::{Error, Result};
@@ -126,8 +128,10 @@ impl ScanStats {
     }
 }
 
-/// Hashes one canonical batch. Column by column: each value's encoding is hashed into a row-major matrix,
-/// then each row's slice of the matrix is hashed once more.
+/// Hashes one canonical batch. Column by column, each value's encoding is copied into its row's slot of a
+/// row-major buffer (key columns in one, compared columns after a 16-byte slot for the key hash in another);
+/// then each row is hashed once: its key encodings to the key hash, and key hash plus value encodings to the
+/// row hash. Encodings are self-delimiting, so a row's bytes name exactly one sequence of values.
 pub fn digest_batch(
     keys: &[ArrayRef],
     values: &[ArrayRef],
@@ -136,46 +140,75 @@ pub fn digest_batch(
     mut null_key: impl FnMut(Ordinal, u128),
 ) -> Result<(), arrow::error::ArrowError> {
     let rows = keys.first().map_or(0, |k| k.len());
-    let key_width = 16 * keys.len();
-    let mut key_matrix = vec![0u8; rows * key_width];
     let mut key_is_null = vec![false; rows];
-    for (k, column) in keys.iter().enumerate() {
-        encode::for_each_encoding(column.as_ref(), |r, enc| {
-            let at = r * key_width + 16 * k;
-            key_matrix[at..at + 16].copy_from_slice(&xxh3_128_with_seed(enc, k as u64).to_le_bytes());
-            key_is_null[r] |= enc[0] == encode::NULL;
-        })?;
-    }
-    let row_width = 16 + 8 * values.len();
-    let mut row_matrix = vec![0u8; rows * row_width];
+    let key_rows = RowBuffer::encode(keys, rows, 0, |r, enc| key_is_null[r] |= enc[0] == encode::NULL)?;
+    let mut value_rows = RowBuffer::encode(values, rows, 16, |_, _| {})?;
     for r in 0..rows {
-        let key = xxh3_128(&key_matrix[r * key_width..(r + 1) * key_width]);
-        row_matrix[r * row_width..r * row_width + 16].copy_from_slice(&key.to_le_bytes());
-    }
-    for (c, column) in values.iter().enumerate() {
-        encode::for_each_encoding(column.as_ref(), |r, enc| {
-            let at = r * row_width + 16 + 8 * c;
-            row_matrix[at..at + 8].copy_from_slice(&xxh3_64_with_seed(enc, c as u64).to_le_bytes());
-        })?;
-    }
-    for r in 0..rows {
-        let slice = &row_matrix[r * row_width..(r + 1) * row_width];
-        let row_hash = xxh3_128(slice);
+        let key = xxh3_128(key_rows.row(r));
+        let slot = value_rows.row_mut(r);
+        slot[..16].copy_from_slice(&key.to_le_bytes());
+        let row_hash = xxh3_128(slot);
         let ordinal = first + r as u64;
         if key_is_null[r] {
             null_key(ordinal, row_hash);
-            continue;
+        } else {
+            row(RowDigest {
+                key_hi: (key >> 64) as u64,
+                key_lo: key as u64,
+                row_hi: (row_hash >> 64) as u64,
+                row_lo: row_hash as u64,
+                ordinal,
+            });
         }
-        let key = u128::from_le_bytes(slice[..16].try_into().unwrap_or_default());
-        row(RowDigest {
-            key_hi: (key >> 64) as u64,
-            key_lo: key as u64,
-            row_hi: (row_hash >> 64) as u64,
-            row_lo: row_hash as u64,
-            ordinal,
-        });
     }
     Ok(())
+}
+
+/// The encodings of a batch's rows, one contiguous slot per row.
+struct RowBuffer {
+    bytes: Vec<u8>,
+    /// Where each row's slot starts; one more entry than rows.
+    offsets: Vec<usize>,
+}
+
+impl RowBuffer {
+    /// Encodes `columns` row by row, after `reserved` leading bytes per row; `seen` sees every encoding.
+    fn encode(
+        columns: &[ArrayRef],
+        rows: usize,
+        reserved: usize,
+        mut seen: impl FnMut(usize, &[u8]),
+    ) -> Result<RowBuffer, arrow::error::ArrowError> {
+        let mut lengths = vec![reserved; rows];
+        for column in columns {
+            encode::for_each_length(column.as_ref(), |r, len| lengths[r] += len)?;
+        }
+        let mut offsets = Vec::with_capacity(rows + 1);
+        let mut total = 0;
+        offsets.push(0);
+        for len in &lengths {
+            total += len;
+            offsets.push(total);
+        }
+        let mut bytes = vec![0u8; total];
+        let mut cursor: Vec<usize> = offsets[..rows].iter().map(|o| o + reserved).collect();
+        for column in columns {
+            encode::for_each_encoding(column.as_ref(), |r, enc| {
+                bytes[cursor[r]..cursor[r] + enc.len()].copy_from_slice(enc);
+                cursor[r] += enc.len();
+                seen(r, enc);
+            })?;
+        }
+        Ok(RowBuffer { bytes, offsets })
+    }
+
+    fn row(&self, r: usize) -> &[u8] {
+        &self.bytes[self.offsets[r]..self.offsets[r + 1]]
+    }
+
+    fn row_mut(&mut self, r: usize) -> &mut [u8] {
+        &mut self.bytes[self.offsets[r]..self.offsets[r + 1]]
+    }
 }
 
 /// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row.
