@@ -204,6 +204,8 @@ fn audit(source: &Path, target: &Path, memory_limit: &str) -> Value {
         "--max-examples",
         "100000",
         "-q",
+        "--memory-limit",
+        memory_limit,
     ];
     let Command::Diff(args) = Cli::parse_from(args).command else { unreachable!("a diff command line") };
     let plan = AuditPlan::resolve(args).unwrap();

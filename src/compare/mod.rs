@@ -50,17 +50,18 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
     let classes = runtime.block_on(classify::classify(&residue.source, &residue.target, threads))?;
 
-    let wanted = wanted_rows(plan, &classes, &null_keys);
-    let mut fetched = Vec::with_capacity(2);
-    for (side, ordinals) in wanted.into_iter().enumerate() {
+    // Both sides read back at once.
+    let [source_wanted, target_wanted] = wanted_rows(plan, &classes, &null_keys);
+    let load = |side: usize, ordinals: Vec<Ordinal>| -> Result<Fetched> {
         // A database finds rows again by row hash: every wanted row is in the residue or has a NULL key.
         let residue_side = if side == 0 { &residue.source } else { &residue.target };
         let hashes: HashMap<Ordinal, u128> =
             residue_side.iter().map(|d| (d.ordinal, d.row())).chain(null_keys[side].iter().copied()).collect();
         let wanted = ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
-        fetched.push(Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted, &kept_keys[side])?);
-    }
-    let fetched: [Fetched; 2] = fetched.try_into().map_err(|_| Error::input("re-read", "two sides expected"))?;
+        Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted, &kept_keys[side])
+    };
+    let (source_rows, target_rows) = rayon::join(|| load(0, source_wanted), || load(1, target_wanted));
+    let fetched = [source_rows?, target_rows?];
 
     let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]], &plan.side_columns(0))?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];

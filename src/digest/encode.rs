@@ -6,12 +6,12 @@
 //! Payloads: integers, dates and instants little-endian; decimals their scale byte and unscaled integer;
 //! floats their IEEE bits after `-0.0` → `0.0` and every NaN → one NaN; strings their UTF-8 bytes.
 
-use arrow::array::{Array, ArrayAccessor, AsArray};
+use arrow::array::{Array, ArrayAccessor, AsArray, PrimitiveArray};
 use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
-    UInt32Type, UInt8Type,
+    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
+    Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt8Type,
 };
 use arrow::error::ArrowError;
 
@@ -30,78 +30,79 @@ const TIME: u8 = 0x09;
 /// only within one version. 2: one xxh3-128 per row over the concatenated encodings.
 pub const ENCODING_VERSION: u32 = 2;
 
-/// Calls `f(row, encoding)` for every row of a canonical array, NULLs included. One match per column,
-/// then a loop specialised to the column's type: no dynamic dispatch per value.
-pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> Result<(), ArrowError> {
-    let f = &mut f;
+/// Writes every row's encoding of a canonical array into `bytes` at `cursor[row]`, advancing the cursor.
+/// One match per column, then a loop specialised to the column's type; fixed-width encodings are written
+/// as fixed-size copies.
+pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) -> Result<(), ArrowError> {
+    let mut out = Out { bytes, cursor };
+    let widen = |v: i64| v.to_le_bytes();
     match array.data_type() {
-        DataType::Boolean => visit(array.as_boolean(), BOOL, |v, b| b.push(v as u8), f),
-        DataType::Int64 => visit(array.as_primitive::<Int64Type>(), INT, |v, b| b.extend(v.to_le_bytes()), f),
-        // Narrower integers widen to i64: an integer's encoding never depends on its width.
-        DataType::Int8 => visit(array.as_primitive::<Int8Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::Int16 => visit(array.as_primitive::<Int16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::Int32 => visit(array.as_primitive::<Int32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::UInt8 => visit(array.as_primitive::<UInt8Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f),
-        DataType::UInt16 => {
-            visit(array.as_primitive::<UInt16Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f)
+        DataType::Boolean => {
+            let array = array.as_boolean();
+            for row in 0..array.len() {
+                match array.is_valid(row) {
+                    true => out.fixed(row, BOOL, [array.value(row) as u8]),
+                    false => out.null(row),
+                }
+            }
         }
-        DataType::UInt32 => {
-            visit(array.as_primitive::<UInt32Type>(), INT, |v, b| b.extend((v as i64).to_le_bytes()), f)
-        }
+        // Integers of every width are encoded as i64: an integer's encoding never depends on its width.
+        DataType::Int64 => out.primitive(array.as_primitive::<Int64Type>(), INT, widen),
+        DataType::Int8 => out.primitive(array.as_primitive::<Int8Type>(), INT, |v| widen(v as i64)),
+        DataType::Int16 => out.primitive(array.as_primitive::<Int16Type>(), INT, |v| widen(v as i64)),
+        DataType::Int32 => out.primitive(array.as_primitive::<Int32Type>(), INT, |v| widen(v as i64)),
+        DataType::UInt8 => out.primitive(array.as_primitive::<UInt8Type>(), INT, |v| widen(v as i64)),
+        DataType::UInt16 => out.primitive(array.as_primitive::<UInt16Type>(), INT, |v| widen(v as i64)),
+        DataType::UInt32 => out.primitive(array.as_primitive::<UInt32Type>(), INT, |v| widen(v as i64)),
         DataType::Decimal128(_, scale) => {
             let scale = *scale as u8;
-            visit(array.as_primitive::<Decimal128Type>(), DECIMAL, |v, b| decimal(scale, &v.to_le_bytes(), b), f)
+            out.primitive(array.as_primitive::<Decimal128Type>(), DECIMAL, |v| tagged::<16, 17>(scale, v.to_le_bytes()))
         }
         DataType::Decimal256(_, scale) => {
             let scale = *scale as u8;
-            visit(array.as_primitive::<Decimal256Type>(), DECIMAL, |v, b| decimal(scale, &v.to_le_bytes(), b), f)
+            out.primitive(array.as_primitive::<Decimal256Type>(), DECIMAL, |v| tagged::<32, 33>(scale, v.to_le_bytes()))
         }
         DataType::Float32 => {
-            visit(array.as_primitive::<Float32Type>(), FLOAT, |v, b| b.extend(canonical_f32(v).to_le_bytes()), f)
+            out.primitive(array.as_primitive::<Float32Type>(), FLOAT, |v| canonical_f32(v).to_le_bytes())
         }
         DataType::Float64 => {
-            visit(array.as_primitive::<Float64Type>(), FLOAT, |v, b| b.extend(canonical_f64(v).to_le_bytes()), f)
+            out.primitive(array.as_primitive::<Float64Type>(), FLOAT, |v| canonical_f64(v).to_le_bytes())
         }
-        DataType::Utf8 => visit(array.as_string::<i32>(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
-        DataType::LargeUtf8 => visit(array.as_string::<i64>(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
-        DataType::Utf8View => visit(array.as_string_view(), TEXT, |v, b| b.extend_from_slice(v.as_bytes()), f),
-        DataType::Binary => visit(array.as_binary::<i32>(), BINARY, |v, b| b.extend_from_slice(v), f),
-        DataType::LargeBinary => visit(array.as_binary::<i64>(), BINARY, |v, b| b.extend_from_slice(v), f),
-        DataType::BinaryView => visit(array.as_binary_view(), BINARY, |v, b| b.extend_from_slice(v), f),
-        DataType::Date32 => visit(array.as_primitive::<Date32Type>(), DATE, |v, b| b.extend(v.to_le_bytes()), f),
+        DataType::Utf8 => out.bytes(array.as_string::<i32>(), TEXT),
+        DataType::LargeUtf8 => out.bytes(array.as_string::<i64>(), TEXT),
+        DataType::Utf8View => out.bytes(array.as_string_view(), TEXT),
+        DataType::Binary => out.bytes(array.as_binary::<i32>(), BINARY),
+        DataType::LargeBinary => out.bytes(array.as_binary::<i64>(), BINARY),
+        DataType::BinaryView => out.bytes(array.as_binary_view(), BINARY),
+        DataType::Date32 => out.primitive(array.as_primitive::<Date32Type>(), DATE, |v| v.to_le_bytes()),
         DataType::Timestamp(unit, _) => {
             let u = unit_byte(*unit);
-            let put = move |v: i64, b: &mut Vec<u8>| {
-                b.push(u);
-                b.extend(v.to_le_bytes())
-            };
+            let put = move |v: i64| tagged::<8, 9>(u, v.to_le_bytes());
             match unit {
-                TimeUnit::Second => visit(array.as_primitive::<TimestampSecondType>(), TIMESTAMP, put, f),
-                TimeUnit::Millisecond => visit(array.as_primitive::<TimestampMillisecondType>(), TIMESTAMP, put, f),
-                TimeUnit::Microsecond => visit(array.as_primitive::<TimestampMicrosecondType>(), TIMESTAMP, put, f),
-                TimeUnit::Nanosecond => visit(array.as_primitive::<TimestampNanosecondType>(), TIMESTAMP, put, f),
+                TimeUnit::Second => out.primitive(array.as_primitive::<TimestampSecondType>(), TIMESTAMP, put),
+                TimeUnit::Millisecond => {
+                    out.primitive(array.as_primitive::<TimestampMillisecondType>(), TIMESTAMP, put)
+                }
+                TimeUnit::Microsecond => {
+                    out.primitive(array.as_primitive::<TimestampMicrosecondType>(), TIMESTAMP, put)
+                }
+                TimeUnit::Nanosecond => out.primitive(array.as_primitive::<TimestampNanosecondType>(), TIMESTAMP, put),
             }
         }
         DataType::Time32(unit) => {
             let u = unit_byte(*unit);
-            let put = move |v: i32, b: &mut Vec<u8>| {
-                b.push(u);
-                b.extend((v as i64).to_le_bytes())
-            };
+            let put = move |v: i32| tagged::<8, 9>(u, (v as i64).to_le_bytes());
             match unit {
-                TimeUnit::Second => visit(array.as_primitive::<Time32SecondType>(), TIME, put, f),
-                _ => visit(array.as_primitive::<Time32MillisecondType>(), TIME, put, f),
+                TimeUnit::Second => out.primitive(array.as_primitive::<Time32SecondType>(), TIME, put),
+                _ => out.primitive(array.as_primitive::<Time32MillisecondType>(), TIME, put),
             }
         }
         DataType::Time64(unit) => {
             let u = unit_byte(*unit);
-            let put = move |v: i64, b: &mut Vec<u8>| {
-                b.push(u);
-                b.extend(v.to_le_bytes())
-            };
+            let put = move |v: i64| tagged::<8, 9>(u, v.to_le_bytes());
             match unit {
-                TimeUnit::Nanosecond => visit(array.as_primitive::<Time64NanosecondType>(), TIME, put, f),
-                _ => visit(array.as_primitive::<Time64MicrosecondType>(), TIME, put, f),
+                TimeUnit::Nanosecond => out.primitive(array.as_primitive::<Time64NanosecondType>(), TIME, put),
+                _ => out.primitive(array.as_primitive::<Time64MicrosecondType>(), TIME, put),
             }
         }
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
@@ -109,7 +110,63 @@ pub fn for_each_encoding(array: &dyn Array, mut f: impl FnMut(usize, &[u8])) -> 
     Ok(())
 }
 
-/// Calls `f(row, length)` with the length of every row's encoding, as [`for_each_encoding`] would make it.
+/// Where encodings go: one slot per row, filled from its cursor on.
+struct Out<'a> {
+    bytes: &'a mut [u8],
+    cursor: &'a mut [usize],
+}
+
+impl Out<'_> {
+    fn null(&mut self, row: usize) {
+        self.bytes[self.cursor[row]] = NULL;
+        self.cursor[row] += 1;
+    }
+
+    fn fixed<const N: usize>(&mut self, row: usize, tag: u8, payload: [u8; N]) {
+        let at = self.cursor[row];
+        let slot = &mut self.bytes[at..at + 5 + N];
+        slot[0] = tag;
+        slot[1..5].copy_from_slice(&(N as u32).to_le_bytes());
+        slot[5..].copy_from_slice(&payload);
+        self.cursor[row] = at + 5 + N;
+    }
+
+    fn primitive<T: ArrowPrimitiveType, const N: usize>(
+        &mut self,
+        array: &PrimitiveArray<T>,
+        tag: u8,
+        payload: impl Fn(T::Native) -> [u8; N],
+    ) {
+        let nulls = array.nulls().filter(|n| n.null_count() > 0);
+        for (row, value) in array.values().iter().enumerate() {
+            match nulls {
+                Some(n) if n.is_null(row) => self.null(row),
+                _ => self.fixed(row, tag, payload(*value)),
+            }
+        }
+    }
+
+    fn bytes<A: ArrayAccessor>(&mut self, array: A, tag: u8)
+    where
+        A::Item: AsRef<[u8]>,
+    {
+        for row in 0..array.len() {
+            if array.is_null(row) {
+                self.null(row);
+                continue;
+            }
+            let item = array.value(row);
+            let value = item.as_ref();
+            let at = self.cursor[row];
+            self.bytes[at] = tag;
+            self.bytes[at + 1..at + 5].copy_from_slice(&(value.len() as u32).to_le_bytes());
+            self.bytes[at + 5..at + 5 + value.len()].copy_from_slice(value);
+            self.cursor[row] = at + 5 + value.len();
+        }
+    }
+}
+
+/// Calls `f(row, length)` with the length of every row's encoding, as [`encode_into`] writes it.
 pub fn for_each_length(array: &dyn Array, mut f: impl FnMut(usize, usize)) -> Result<(), ArrowError> {
     let fixed = |payload: usize| 5 + payload;
     let width = match array.data_type() {
@@ -121,52 +178,37 @@ pub fn for_each_length(array: &dyn Array, mut f: impl FnMut(usize, usize)) -> Re
         DataType::Float32 | DataType::Date32 => fixed(4),
         DataType::Float64 => fixed(8),
         DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => fixed(9),
-        DataType::Utf8 => return lengths(array.as_string::<i32>(), |v| v.len(), f),
-        DataType::LargeUtf8 => return lengths(array.as_string::<i64>(), |v| v.len(), f),
-        DataType::Utf8View => return lengths(array.as_string_view(), |v| v.len(), f),
-        DataType::Binary => return lengths(array.as_binary::<i32>(), |v| v.len(), f),
-        DataType::LargeBinary => return lengths(array.as_binary::<i64>(), |v| v.len(), f),
-        DataType::BinaryView => return lengths(array.as_binary_view(), |v| v.len(), f),
+        DataType::Utf8 => return lengths(array.as_string::<i32>(), f),
+        DataType::LargeUtf8 => return lengths(array.as_string::<i64>(), f),
+        DataType::Utf8View => return lengths(array.as_string_view(), f),
+        DataType::Binary => return lengths(array.as_binary::<i32>(), f),
+        DataType::LargeBinary => return lengths(array.as_binary::<i64>(), f),
+        DataType::BinaryView => return lengths(array.as_binary_view(), f),
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
-    for row in 0..array.len() {
-        f(row, if array.is_null(row) { 1 } else { width });
-    }
-    Ok(())
-}
-
-fn lengths<A: ArrayAccessor>(
-    array: A,
-    len: impl Fn(A::Item) -> usize,
-    mut f: impl FnMut(usize, usize),
-) -> Result<(), ArrowError> {
-    for row in 0..array.len() {
-        f(row, if array.is_null(row) { 1 } else { 5 + len(array.value(row)) });
-    }
-    Ok(())
-}
-
-fn visit<A: ArrayAccessor>(array: A, tag: u8, write: impl Fn(A::Item, &mut Vec<u8>), f: &mut impl FnMut(usize, &[u8])) {
-    let mut buf = Vec::with_capacity(64);
     let nullable = array.null_count() > 0;
     for row in 0..array.len() {
-        buf.clear();
-        if nullable && array.is_null(row) {
-            buf.push(NULL);
-        } else {
-            buf.push(tag);
-            buf.extend([0; 4]);
-            write(array.value(row), &mut buf);
-            let len = (buf.len() - 5) as u32;
-            buf[1..5].copy_from_slice(&len.to_le_bytes());
-        }
-        f(row, &buf);
+        f(row, if nullable && array.is_null(row) { 1 } else { width });
     }
+    Ok(())
 }
 
-fn decimal(scale: u8, unscaled: &[u8], buf: &mut Vec<u8>) {
-    buf.push(scale);
-    buf.extend_from_slice(unscaled);
+fn lengths<A: ArrayAccessor>(array: A, mut f: impl FnMut(usize, usize)) -> Result<(), ArrowError>
+where
+    A::Item: AsRef<[u8]>,
+{
+    for row in 0..array.len() {
+        f(row, if array.is_null(row) { 1 } else { 5 + array.value(row).as_ref().len() });
+    }
+    Ok(())
+}
+
+/// A payload led by one byte (a decimal's scale, a time's unit).
+fn tagged<const N: usize, const M: usize>(lead: u8, rest: [u8; N]) -> [u8; M] {
+    let mut out = [0u8; M];
+    out[0] = lead;
+    out[1..].copy_from_slice(&rest);
+    out
 }
 
 fn unit_byte(unit: TimeUnit) -> u8 {
@@ -200,9 +242,13 @@ pub fn canonical_f32(v: f32) -> u32 {
 
 /// Every row's encoding, for the few rows the row tier compares value by value.
 pub fn encodings(array: &dyn Array) -> Result<Vec<Vec<u8>>, ArrowError> {
-    let mut out = Vec::with_capacity(array.len());
-    for_each_encoding(array, |_, enc| out.push(enc.to_vec()))?;
-    Ok(out)
+    let mut lengths = Vec::with_capacity(array.len());
+    for_each_length(array, |_, len| lengths.push(len))?;
+    let mut cursor: Vec<usize> = lengths.iter().scan(0, |at, len| Some(std::mem::replace(at, *at + len))).collect();
+    let starts = cursor.clone();
+    let mut bytes = vec![0u8; lengths.iter().sum()];
+    encode_into(array, &mut bytes, &mut cursor)?;
+    Ok(starts.iter().zip(&lengths).map(|(start, len)| bytes[*start..start + len].to_vec()).collect())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::PageIndexPolicy;
+use rayon::prelude::*;
 
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
@@ -74,8 +75,8 @@ impl ParquetFiles {
         Ok(units)
     }
 
-    /// Reads rows `rows` (ascending indices into the file) through a row selection, with the offset index
-    /// loaded when the file has one so that pages without a wanted row are never decompressed.
+    /// Reads rows `rows` (ascending indices into the file) through row selections, a row group per thread,
+    /// with the offset index loaded when the file has one so that pages without a wanted row are skipped.
     pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
         let (path, _) = &self.files[file];
         let location = path.display().to_string();
@@ -83,13 +84,12 @@ impl ParquetFiles {
         let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
         let metadata = ArrowReaderMetadata::load(&handle, options).map_err(|e| Error::parquet(&location, e))?;
 
-        let mut row_groups = Vec::new();
-        let mut selectors = Vec::new();
+        // Each wanted row group with the selection of its wanted rows.
+        let mut groups: Vec<(usize, RowSelection)> = Vec::new();
         let (mut group_start, mut next) = (0u64, 0usize);
         for (index, group) in metadata.metadata().row_groups().iter().enumerate() {
             let group_end = group_start + group.num_rows() as u64;
-            let mut cursor = group_start;
-            let first_wanted = next;
+            let (mut cursor, mut selectors) = (group_start, Vec::new());
             while next < rows.len() && rows[next] < group_end {
                 let row = rows[next];
                 if row > cursor {
@@ -99,16 +99,19 @@ impl ParquetFiles {
                 cursor = row + 1;
                 next += 1;
             }
-            if next > first_wanted {
+            if !selectors.is_empty() {
                 if group_end > cursor {
                     selectors.push(RowSelector::skip((group_end - cursor) as usize));
                 }
-                row_groups.push(index);
+                groups.push((index, RowSelection::from(selectors)));
             }
             group_start = group_end;
         }
-        let batches = read(path, metadata, projection, row_groups, Some(RowSelection::from(selectors)))?;
-        let batches: Vec<RecordBatch> = batches.collect::<Result<_>>()?;
+        let parts: Vec<Vec<RecordBatch>> = groups
+            .into_par_iter()
+            .map(|(group, selection)| read(path, metadata.clone(), projection, vec![group], Some(selection))?.collect())
+            .collect::<Result<_>>()?;
+        let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
         let schema = match batches.first() {
             Some(b) => b.schema(),
             None => return Err(Error::input(location, "wanted rows are missing on re-read")),
