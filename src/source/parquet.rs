@@ -109,7 +109,10 @@ impl ParquetFiles {
         }
         let parts: Vec<Vec<RecordBatch>> = groups
             .into_par_iter()
-            .map(|(group, selection)| read(path, metadata.clone(), projection, vec![group], Some(selection))?.collect())
+            .map(|(group, selection)| {
+                let batches = read(path, metadata.clone(), projection, vec![group], Some(selection))?;
+                batches.map(|batch| compact_views(batch?, &location)).collect()
+            })
             .collect::<Result<_>>()?;
         let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
         let schema = match batches.first() {
@@ -139,6 +142,22 @@ fn read(
     }
     let reader = builder.build().map_err(|e| Error::parquet(&location, e))?;
     Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+}
+
+/// A string or binary view column read through a row selection still points into whole decoded pages;
+/// copying out the few selected values lets those pages go (otherwise thousands of kept rows hold gigabytes).
+fn compact_views(batch: RecordBatch, location: &str) -> Result<RecordBatch> {
+    use arrow::array::{Array, AsArray};
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|column| match column.data_type() {
+            arrow::datatypes::DataType::Utf8View => std::sync::Arc::new(column.as_string_view().gc()) as _,
+            arrow::datatypes::DataType::BinaryView => std::sync::Arc::new(column.as_binary_view().gc()) as _,
+            _ => column.clone(),
+        })
+        .collect();
+    RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::arrow(location, e))
 }
 
 fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
