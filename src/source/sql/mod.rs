@@ -212,10 +212,6 @@ impl SqlTable {
         })
     }
 
-    pub fn engine(&self) -> Engine {
-        self.engine
-    }
-
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
