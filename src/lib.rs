@@ -56,29 +56,14 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let compared = started.elapsed();
     plan.log.info(&format!("classified in {:.2?}", compared - scanned));
     let mut report = report::build(plan, &findings)?;
-    let [source, target] = findings.scans;
-    report.stats = report::Stats {
-        source: report::SideStats {
-            rows: findings.fingerprints[0].rows,
-            bytes: source.bytes,
-            spilled_bytes: source.spilled,
-        },
-        target: report::SideStats {
-            rows: findings.fingerprints[1].rows,
-            bytes: target.bytes,
-            spilled_bytes: target.spilled,
-        },
-        seconds: report::StageSeconds {
-            read: (source.read + target.read).as_secs_f64(),
-            hash: (source.hash + target.hash).as_secs_f64(),
-            compare: (compared - scanned).as_secs_f64(),
-            report: (started.elapsed() - compared).as_secs_f64(),
-            total: started.elapsed().as_secs_f64(),
-        },
-        peak_memory_bytes: report::peak_memory(),
-        memory_limit_bytes: plan.memory_limit,
-        threads,
+    let seconds = report::StageSeconds {
+        read: (findings.scans[0].read + findings.scans[1].read).as_secs_f64(),
+        hash: (findings.scans[0].hash + findings.scans[1].hash).as_secs_f64(),
+        compare: (compared - scanned).as_secs_f64(),
+        report: (started.elapsed() - compared).as_secs_f64(),
+        total: started.elapsed().as_secs_f64(),
     };
+    report.stats = report::Stats::new(&findings, seconds, plan.memory_limit, threads);
     Ok((report, findings))
 }
 

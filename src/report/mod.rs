@@ -89,6 +89,24 @@ pub struct StageSeconds {
     pub total: f64,
 }
 
+impl Stats {
+    pub fn new(findings: &Findings, seconds: StageSeconds, memory_limit: u64, threads: usize) -> Stats {
+        let side = |i: usize| SideStats {
+            rows: findings.fingerprints[i].rows,
+            bytes: findings.scans[i].bytes,
+            spilled_bytes: findings.scans[i].spilled,
+        };
+        Stats {
+            source: side(0),
+            target: side(1),
+            seconds,
+            peak_memory_bytes: peak_memory(),
+            memory_limit_bytes: memory_limit,
+            threads,
+        }
+    }
+}
+
 /// Peak resident memory from /proc/self/status; `None` where there is no such file.
 pub fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
