@@ -433,3 +433,19 @@ fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
         json!({"key": {"k": key}, "columns": {"v": {"source": "5", "target": "1"}}})
     );
 }
+
+#[test]
+fn a_read_only_query_stands_for_a_table() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    load_postgres(&pg, "recon_queried", &[]);
+    load_mysql(&my, "recon_queried", &[]);
+    let query = "SELECT id, n, t, day FROM recon_queried WHERE id <= 4";
+    let target = format!("{my}#recon_queried");
+    let run = recon(&["diff", &pg, &target, "--source-query", query, "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["compared_columns"], json!(["n", "t", "day"]));
+    assert_eq!(report["summary"]["matched"], 4);
+    assert_eq!(report["summary"]["extra_in_target"], 2);
+}

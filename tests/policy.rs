@@ -117,4 +117,14 @@ fn sqlite_declared_json_and_decimal_types_decide_how_values_compare() {
     let run = recon(&["diff", &a, &b, "--key", "id", "--format", "json", "-q"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.json()["summary"]["matched"], 2);
+
+    // The same through a query: its columns are described by the driver.
+    let url = format!("sqlite://{}", db.display());
+    let query = "SELECT id, doc, ok FROM a WHERE id = 1";
+    let run = recon(&["diff", &url, &b, "--source-query", query, "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["matched"], 1);
+    assert_eq!(report["summary"]["extra_in_target"], 1);
+    assert_eq!(report["schema"]["only_in_target"], serde_json::json!(["price"]));
 }

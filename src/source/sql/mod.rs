@@ -382,30 +382,11 @@ async fn introspect(conn: &mut Conn, location: &DbLocation, relation: &str) -> R
 /// A query's columns, as the driver describes them (without precision or scale: unconstrained decimals
 /// are read as canonical decimal text).
 async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>, sqlx::Error> {
-    use sqlx::{Column, Executor, TypeInfo};
     let sql = format!("SELECT * FROM {relation}");
-    let described: Vec<(String, String)> = match conn {
-        Conn::Postgres(c) => c
-            .describe(&sql)
-            .await?
-            .columns()
-            .iter()
-            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
-            .collect(),
-        Conn::Mysql(c) => c
-            .describe(&sql)
-            .await?
-            .columns()
-            .iter()
-            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
-            .collect(),
-        Conn::Sqlite(c) => c
-            .describe(&sql)
-            .await?
-            .columns()
-            .iter()
-            .map(|k| (k.name().to_string(), k.type_info().name().to_string()))
-            .collect(),
+    let described = match conn {
+        Conn::Postgres(c) => described(&mut *c, &sql).await?,
+        Conn::Mysql(c) => described(&mut *c, &sql).await?,
+        Conn::Sqlite(c) => described(&mut *c, &sql).await?,
     };
     let engine = match conn {
         Conn::Postgres(_) => Engine::Postgres,
@@ -424,6 +405,13 @@ async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>
             SqlColumn { name, declared: db_type.clone(), db_type, data_type: data_type.unwrap_or(DataType::Null) }
         })
         .collect())
+}
+
+/// Each result column's name and the driver's name for its type.
+async fn described<'c, E: sqlx::Executor<'c>>(executor: E, sql: &'c str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    use sqlx::{Column, TypeInfo};
+    let description = executor.describe(sql).await?;
+    Ok(description.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect())
 }
 
 /// A driver error as a sentence, without anything the driver might echo of the URL.
