@@ -36,18 +36,20 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// The matrix's rows: id, big integer, decimal(38,10), double, boolean, text, date, timestamp (µs), uuid, json.
-const ROWS: &[(
+type MatrixRow = (
     i64,
     Option<i64>,
-    Option<&str>,
+    Option<&'static str>,
     Option<f64>,
     Option<bool>,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-)] = &[
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const ROWS: &[MatrixRow] = &[
     (
         1,
         Some(i64::MIN),

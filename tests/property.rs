@@ -106,7 +106,10 @@ struct Expected {
     null_keys: [u64; 2],
 }
 
-fn build(fates: &[(Fate, (i64, Option<String>, f64))], null_keys: (usize, usize)) -> Case {
+/// A key's fate and its row's values (integer, text, float).
+type Draw = (Fate, (i64, Option<String>, f64));
+
+fn build(fates: &[Draw], null_keys: (usize, usize)) -> Case {
     let (mut source, mut target, mut e) = (Vec::new(), Vec::new(), Expected::default());
     for (key, (fate, (n, text, x))) in fates.iter().enumerate() {
         let key = key as i64;

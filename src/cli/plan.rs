@@ -155,7 +155,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
         "T" => 1 << 40,
         _ => return None,
     };
-    (number > 0.0).then(|| (number * scale as f64) as u64)
+    (number > 0.0).then_some((number * scale as f64) as u64)
 }
 
 /// Half the machine's memory, or 4 GiB where the system does not say.

@@ -153,13 +153,13 @@ pub fn digest_batch(
         }
         let key_rows = RowBuffer::encode(&keys, len, 0)?;
         let mut value_rows = RowBuffer::encode(&values, len, 16)?;
-        for r in 0..len {
+        for (r, &keyless) in key_is_null.iter().enumerate() {
             let key = xxh3_128(key_rows.row(r));
             let slot = value_rows.row_mut(r);
             slot[..16].copy_from_slice(&key.to_le_bytes());
             let row_hash = xxh3_128(slot);
             let ordinal = first + (start + r) as u64;
-            if key_is_null[r] {
+            if keyless {
                 null_key(ordinal, row_hash);
             } else {
                 row(RowDigest {
@@ -290,8 +290,7 @@ fn scan_unit(
     let mut keys = Vec::new();
     let keep_keys = !dataset.rereads_by_ordinal();
     let mut clock = Instant::now();
-    let mut batches = unit.open()?;
-    while let Some(batch) = batches.next() {
+    for batch in unit.open()? {
         let batch = batch?;
         stats.read += clock.elapsed();
         clock = Instant::now();

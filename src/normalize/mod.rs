@@ -13,6 +13,7 @@
 //!   toward the past; a timestamp against a date compares its UTC day;
 //! - a text column against a non-text column compares the other side's Arrow text rendering;
 //! - strings compare as UTF-8 bytes, binaries as bytes.
+//!
 //! Comparisons at a coarser precision than one side holds are flagged `lossy` in the report's schema section.
 
 use std::sync::Arc;

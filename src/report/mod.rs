@@ -186,8 +186,7 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         let target_side = check.ends_with("_target") && check != "missing_in_target";
         (upper, if target_side { summary.target_rows } else { summary.source_rows })
     };
-    let verdict =
-        verdict::verdict(&summary, &plan.budgets, sample.as_ref().map(|_| &bound as &dyn Fn(&str) -> (f64, u64)));
+    let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref().map(|_| &bound as verdict::Bounds));
     let side = |dataset: &crate::source::Dataset, fp: crate::digest::Fingerprint| SideReport {
         location: dataset.location.clone(),
         kind: dataset.format.kind().to_string(),

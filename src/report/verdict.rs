@@ -66,9 +66,12 @@ pub struct Verdict {
     pub violations: Vec<Violation>,
 }
 
+/// For a category when sampling: the upper bound of its rate and the sampled rows it is a rate of.
+pub type Bounds<'a> = &'a dyn Fn(&str) -> (f64, u64);
+
 /// Checks every category against its budget. With `bounds` (sampling: each category's upper bound and the
 /// sampled rows it is a rate of), a percentage budget fails when the upper bound exceeds it.
-pub fn verdict(summary: &Summary, budgets: &Budgets, bounds: Option<&dyn Fn(&str) -> (f64, u64)>) -> Verdict {
+pub fn verdict(summary: &Summary, budgets: &Budgets, bounds: Option<Bounds>) -> Verdict {
     let checks = [
         ("missing_in_target", summary.missing_in_target, budgets.missing_in_target),
         ("extra_in_target", summary.extra_in_target, budgets.extra_in_target),
