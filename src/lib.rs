@@ -60,6 +60,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
         read: (findings.scans[0].read + findings.scans[1].read).as_secs_f64(),
         hash: (findings.scans[0].hash + findings.scans[1].hash).as_secs_f64(),
         compare: (compared - scanned).as_secs_f64(),
+        compare_steps: findings.timings,
         report: (started.elapsed() - compared).as_secs_f64(),
         total: started.elapsed().as_secs_f64(),
     };

@@ -20,6 +20,7 @@ pub use values::{Fetched, Mismatch};
 pub struct Findings {
     pub fingerprints: [Fingerprint; 2],
     pub scans: [crate::digest::ScanStats; 2],
+    pub timings: CompareSeconds,
     pub matched: u64,
     pub missing: Vec<OneSided>,
     pub extra: Vec<OneSided>,
@@ -32,6 +33,15 @@ pub struct Findings {
     pub fetched: [Fetched; 2],
 }
 
+/// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
+/// included), DataFusion's classification of the residue, and reading back the rows findings show.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct CompareSeconds {
+    pub fingerprints: f64,
+    pub classify: f64,
+    pub reread: f64,
+}
+
 pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Result<Findings> {
     let [mut source, mut target] = digests;
     let fingerprints = [source.fingerprint, target.fingerprint];
@@ -41,6 +51,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     for side in &mut null_keys {
         side.sort_unstable();
     }
+    let started = std::time::Instant::now();
     let residue = buckets::residue(source, target)
         .map_err(|e| Error::input("spill", format!("cannot read spilled digests: {e}")))?;
 
@@ -48,7 +59,9 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         .worker_threads(threads.max(1))
         .build()
         .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
+    let fingerprinted = started.elapsed();
     let classes = runtime.block_on(classify::classify(&residue.source, &residue.target, threads))?;
+    let classified = started.elapsed();
 
     // Both sides read back at once.
     let [source_wanted, target_wanted] = wanted_rows(plan, &classes, &null_keys);
@@ -62,6 +75,11 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     };
     let (source_rows, target_rows) = rayon::join(|| load(0, source_wanted), || load(1, target_wanted));
     let fetched = [source_rows?, target_rows?];
+    let timings = CompareSeconds {
+        fingerprints: fingerprinted.as_secs_f64(),
+        classify: (classified - fingerprinted).as_secs_f64(),
+        reread: (started.elapsed() - classified).as_secs_f64(),
+    };
 
     let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]], &plan.side_columns(0))?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
@@ -73,6 +91,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
     Ok(Findings {
         fingerprints,
         scans,
+        timings,
         matched: residue.matched + classes.matched + equal,
         missing: classes.missing,
         extra: classes.extra,

@@ -85,6 +85,8 @@ pub struct StageSeconds {
     pub read: f64,
     pub hash: f64,
     pub compare: f64,
+    /// The compare stage's steps.
+    pub compare_steps: crate::compare::CompareSeconds,
     pub report: f64,
     pub total: f64,
 }
