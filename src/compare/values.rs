@@ -8,7 +8,7 @@ use arrow::compute::{cast, concat, take};
 use arrow::datatypes::{DataType, Float64Type};
 
 use super::classify::Candidate;
-use crate::digest::digest_batch;
+use crate::digest::digest_canonical;
 use crate::digest::encode::encodings;
 use crate::error::{Error, Result};
 use crate::normalize::{Canonical, SideColumns};
@@ -52,10 +52,11 @@ impl Fetched {
                 pick_by_row_hash(dataset, columns, units, &mut pending, &mut parts)?;
             }
         }
-        if pending.values().any(|o| !o.is_empty()) {
+        let unfound = |pending: &HashMap<u128, Vec<Ordinal>>| pending.values().any(|o| !o.is_empty());
+        if unfound(&pending) {
             pick_by_row_hash(dataset, columns, dataset.scan_units(&columns.projection)?, &mut pending, &mut parts)?;
         }
-        if pending.values().any(|o| !o.is_empty()) {
+        if unfound(&pending) {
             return Err(Error::input(&dataset.location, "rows changed between two reads of the same snapshot"));
         }
         assemble(dataset, columns, parts)
@@ -87,16 +88,15 @@ fn pick_by_row_hash(
     for unit in units {
         for batch in unit.open()? {
             let canonical = columns.canonical(&batch?, &dataset.location)?;
-            let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(&dataset.location, e))?;
             let (mut keyed, mut keyless) = (Vec::new(), Vec::new());
-            digest_batch(
-                &canonical.keys,
-                &hashable,
+            digest_canonical(
+                columns,
+                &canonical,
+                &dataset.location,
                 0,
                 |d| keyed.push((d.ordinal, d.row())),
                 |o, h| keyless.push((o, h)),
-            )
-            .map_err(|e| Error::arrow(&dataset.location, e))?;
+            )?;
             let mut picked: Vec<(u32, Ordinal)> = Vec::new();
             for (row, row_hash) in keyed.into_iter().chain(keyless) {
                 if let Some(ordinal) = pending.get_mut(&row_hash).and_then(Vec::pop) {

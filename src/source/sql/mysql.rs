@@ -16,11 +16,10 @@
 //! | `time` | Time64(µs) (values outside 00:00–24:00 are refused) |
 
 use arrow::datatypes::{DataType, TimeUnit};
-use futures::TryStreamExt;
 use sqlx::{MySqlConnection, Row};
 
-use super::text::{Cell, TextBatcher};
-use super::{describe, send, Sender, SqlColumn};
+use super::text::{stream_rows, Cell};
+use super::{describe, Sender, SqlColumn};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
 
@@ -85,16 +84,12 @@ pub async fn stream(
     tx: &Sender,
 ) -> Result<(), String> {
     // raw_sql runs over the text protocol: every value is its text form, whatever its type.
-    let mut rows = sqlx::raw_sql(select).fetch(conn);
-    let mut batcher = TextBatcher::new(columns);
-    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, |row, batcher| {
         for column in 0..columns.len() {
             let value: Option<&[u8]> = row.try_get_unchecked(column).map_err(|e| describe(&e))?;
             batcher.push(column, value.map_or(Cell::Null, Cell::Bytes))?;
         }
-        if batcher.full() {
-            send(tx, batcher.finish()?).await?;
-        }
-    }
-    send(tx, batcher.finish()?).await
+        Ok(())
+    })
+    .await
 }

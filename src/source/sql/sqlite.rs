@@ -14,11 +14,10 @@
 //! | anything else (`TEXT`, `VARCHAR(n)`, `UUID`, `JSON`, none) | Utf8: integers and reals as their text |
 
 use arrow::datatypes::{DataType, TimeUnit};
-use futures::TryStreamExt;
 use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
-use super::text::{Cell, TextBatcher};
-use super::{describe, send, Sender, SqlColumn};
+use super::text::{stream_rows, Cell};
+use super::{describe, Sender, SqlColumn};
 
 const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
 
@@ -65,9 +64,7 @@ pub async fn stream(
     columns: &[SqlColumn],
     tx: &Sender,
 ) -> Result<(), String> {
-    let mut rows = sqlx::raw_sql(select).fetch(conn);
-    let mut batcher = TextBatcher::new(columns);
-    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, |row, batcher| {
         for column in 0..columns.len() {
             let value = row.try_get_raw(column).map_err(|e| describe(&e))?;
             let info = value.type_info();
@@ -89,11 +86,9 @@ pub async fn stream(
             };
             batcher.push(column, cell)?;
         }
-        if batcher.full() {
-            send(tx, batcher.finish()?).await?;
-        }
-    }
-    send(tx, batcher.finish()?).await
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

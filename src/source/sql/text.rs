@@ -7,7 +7,10 @@ use arrow::array::{ArrayBuilder, ArrayRef, BinaryBuilder, RecordBatch, StringBui
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{DataType, Field, Schema};
 
-use super::{SqlColumn, BATCH_ROWS};
+use futures::stream::BoxStream;
+use futures::TryStreamExt;
+
+use super::{describe, send, Sender, SqlColumn, BATCH_ROWS};
 use crate::normalize::round_decimal;
 
 /// One value of a row as the driver hands it over.
@@ -94,6 +97,23 @@ impl TextBatcher {
         let fields: Vec<Field> = self.columns.iter().map(|c| Field::new(&c.name, c.data_type.clone(), true)).collect();
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map(Some).map_err(|e| e.to_string())
     }
+}
+
+/// Drains a driver's row stream into batches handed to `tx`; `push_row` adds one row's values.
+pub async fn stream_rows<R>(
+    mut rows: BoxStream<'_, Result<R, sqlx::Error>>,
+    columns: &[SqlColumn],
+    tx: &Sender,
+    mut push_row: impl FnMut(&R, &mut TextBatcher) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut batcher = TextBatcher::new(columns);
+    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+        push_row(&row, &mut batcher)?;
+        if batcher.full() {
+            send(tx, batcher.finish()?).await?;
+        }
+    }
+    send(tx, batcher.finish()?).await
 }
 
 fn collector(data_type: &DataType) -> Collector {
