@@ -52,7 +52,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     drop(meter);
     let scanned = started.elapsed();
     plan.log.info(&format!("read and hashed both sides in {scanned:.2?}"));
-    let findings = compare::compare(plan, digests, threads)?;
+    let findings = compare::compare(plan, [&source_columns, &target_columns], digests, threads)?;
     let compared = started.elapsed();
     plan.log.info(&format!("classified in {:.2?}", compared - scanned));
     let mut report = report::build(plan, &findings)?;

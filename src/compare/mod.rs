@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use crate::cli::plan::AuditPlan;
 use crate::digest::{Fingerprint, SideDigest};
 use crate::error::{Error, Result};
+use crate::normalize::SideColumns;
 use crate::source::Ordinal;
 
 pub use classify::{Duplicate, OneSided};
@@ -42,7 +43,13 @@ pub struct CompareSeconds {
     pub reread: f64,
 }
 
-pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Result<Findings> {
+/// `columns` are each side's columns as pass one read them.
+pub fn compare(
+    plan: &AuditPlan,
+    columns: [&SideColumns; 2],
+    digests: [SideDigest; 2],
+    threads: usize,
+) -> Result<Findings> {
     let [mut source, mut target] = digests;
     let fingerprints = [source.fingerprint, target.fingerprint];
     let scans = [source.stats, target.stats];
@@ -71,7 +78,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         let hashes: HashMap<Ordinal, u128> =
             residue_side.iter().map(|d| (d.ordinal, d.row())).chain(null_keys[side].iter().copied()).collect();
         let wanted = ordinals.into_iter().map(|o| (o, hashes.get(&o).copied().unwrap_or(0))).collect();
-        Fetched::load(plan.dataset(side), &plan.side_columns(side), wanted, &kept_keys[side])
+        Fetched::load(plan.dataset(side), columns[side], wanted, &kept_keys[side])
     };
     let (source_rows, target_rows) = rayon::join(|| load(0, source_wanted), || load(1, target_wanted));
     let fetched = [source_rows?, target_rows?];
@@ -81,7 +88,7 @@ pub fn compare(plan: &AuditPlan, digests: [SideDigest; 2], threads: usize) -> Re
         reread: (started.elapsed() - classified).as_secs_f64(),
     };
 
-    let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]], &plan.side_columns(0))?;
+    let (mismatched, equal) = values::confirm(&classes.candidates, [&fetched[0], &fetched[1]], columns[0])?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
     for m in &mismatched {
         for &c in &m.columns {
