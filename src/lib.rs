@@ -48,7 +48,7 @@ pub fn audit(plan: &AuditPlan) -> Result<(Report, compare::Findings)> {
     let sides = [(&plan.source, &source_columns), (&plan.target, &target_columns)];
     let counters = std::sync::Arc::new(progress::Counters::default());
     let meter = progress::Meter::start(&plan.log, counters.clone(), [plan.source.row_count(), plan.target.row_count()]);
-    let digests = digest::scan(sides, plan.sample, budget, &plan.spill_dir, &counters)?;
+    let digests = digest::scan(sides, plan.sample.as_ref(), budget, &plan.spill_dir, &counters)?;
     drop(meter);
     let scanned = started.elapsed();
     plan.log.info(&format!("read and hashed both sides in {scanned:.2?}"));

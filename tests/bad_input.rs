@@ -31,6 +31,11 @@ fn an_unknown_key_column_is_named_with_the_columns_that_exist() {
 }
 
 #[test]
+fn a_key_column_named_twice_is_refused() {
+    fails(&recon(&["diff", GOOD, GOOD, "--key", "order_id", "--key", "order_id"]), &["--key", "order_id", "twice"]);
+}
+
+#[test]
 fn a_corrupt_parquet_file_is_named() {
     let dir = scratch();
     let bad = file(&dir, "broken.parquet", b"PAR1 this is not parquet at all PAR1");
@@ -94,4 +99,23 @@ fn a_case_insensitive_ambiguity_is_an_error() {
     let a = file(&dir, "a.csv", b"id,Name,NAME\n1,x,y\n");
     let b = file(&dir, "b.csv", b"id,name\n1,x\n");
     fails(&recon(&["diff", &b, &a, "--key", "id"]), &["name", "ambiguous", "Name, NAME"]);
+}
+
+#[test]
+fn diff_out_refuses_to_write_part_of_the_mismatches() {
+    let dir = scratch();
+    let out = dir.path().join("diffs");
+    let run = recon(&[
+        "diff",
+        GOOD,
+        "fixtures/orders/new/",
+        "--key",
+        "order_id",
+        "--memory-limit",
+        "1KB",
+        "--diff-out",
+        path(&out),
+    ]);
+    fails(&run, &["--diff-out", "--memory-limit"]);
+    assert!(!out.join("mismatched.parquet").exists(), "no partial diff files");
 }

@@ -451,3 +451,116 @@ fn a_read_only_query_stands_for_a_table() {
     assert_eq!(report["summary"]["matched"], 4);
     assert_eq!(report["summary"]["extra_in_target"], 2);
 }
+
+/// `recon_sampled`: 2,000 rows keyed by (id, name), names in several scripts, two rows with a NULL name; the
+/// changed copy has v + 1 in every 50th row.
+fn sampled_rows(changed: bool) -> Vec<(i64, Option<String>, i64)> {
+    (0..2000i64)
+        .map(|id| {
+            let name = match id % 4 {
+                _ if id % 1000 == 7 => None,
+                0 => Some(format!("plain {id}")),
+                1 => Some(format!("näme {id}")),
+                2 => Some(format!("名前{id}")),
+                _ => Some(format!("O'Brien {id} 🎉")),
+            };
+            (id, name, if changed && id % 50 == 0 { id + 1 } else { id })
+        })
+        .collect()
+}
+
+fn load_sampled(pg: &str, my: &str, dir: &std::path::Path) -> String {
+    let values = |changed: bool| {
+        let rows: Vec<String> = sampled_rows(changed)
+            .iter()
+            .map(|(id, name, v)| format!("({id}, {}, {v})", literal(name.as_deref())))
+            .collect();
+        rows.join(", ")
+    };
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_sampled").await.unwrap();
+        c.execute("CREATE TABLE recon_sampled (id bigint, name varchar(40), v bigint)").await.unwrap();
+        c.execute(format!("INSERT INTO recon_sampled VALUES {}", values(false)).as_str()).await.unwrap();
+        let mut c = sqlx::MySqlConnection::connect(my).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_sampled").await.unwrap();
+        c.execute("CREATE TABLE recon_sampled (id bigint, name varchar(40), v bigint) DEFAULT CHARSET=utf8mb4")
+            .await
+            .unwrap();
+        c.execute(format!("INSERT INTO recon_sampled VALUES {}", values(true)).as_str()).await.unwrap();
+    });
+    let rows = sampled_rows(false);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>())),
+        Arc::new(Int64Array::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())),
+    ];
+    let fields: Vec<Field> =
+        ["id", "name", "v"].iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
+    let parquet = dir.join("sampled.parquet");
+    write_parquet(&parquet, &RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap());
+    path(&parquet).to_string()
+}
+
+/// The sample as specified: MD5 over `seed|id|name` (a NULL part left out); kept when its first 32 bits,
+/// big-endian, lie below rate · 2^32.
+fn in_sample(seed: u64, rate: f64, id: i64, name: Option<&str>) -> bool {
+    use md5::Digest;
+    let text = match name {
+        Some(name) => format!("{seed}|{id}|{name}"),
+        None => format!("{seed}|{id}"),
+    };
+    let digest = md5::Md5::digest(text.as_bytes());
+    (u32::from_be_bytes(digest[..4].try_into().unwrap()) as f64) < rate * 4_294_967_296.0
+}
+
+#[test]
+fn a_sample_is_selected_inside_postgres_and_mysql_and_lines_up_with_a_file() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch();
+    let parquet = load_sampled(&pg, &my, dir.path());
+    let (source, target) = (format!("{pg}#public.recon_sampled"), format!("{my}#recon_sampled"));
+    let expected: Vec<(i64, Option<String>, i64)> =
+        sampled_rows(true).into_iter().filter(|(id, name, _)| in_sample(5, 0.25, *id, name.as_deref())).collect();
+    let changed = expected.iter().filter(|(id, _, _)| id % 50 == 0).count() as u64;
+    let null_names = expected.iter().filter(|(_, name, _)| name.is_none()).count() as u64;
+    let sampled = |source: &str, more: &[&str]| {
+        let mut args = vec!["diff", source, &target, "--key", "id,name", "--sample", "25%", "--seed", "5"];
+        args.extend(more);
+        args.extend(["--format", "json", "-q"]);
+        let run = recon(&args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.json()
+    };
+
+    // Both databases select the sample themselves: only the sampled rows are read, and they line up.
+    let report = sampled(&source, &[]);
+    let s = &report["sample"];
+    assert_eq!(s["pushed_down"], true, "{s:#}");
+    assert!(s["pushed_down_note"].as_str().unwrap().contains("the target (mysql) selected"), "{s:#}");
+    assert_eq!(s["rows_sampled_source"], expected.len() as u64);
+    assert_eq!(s["rows_sampled_target"], expected.len() as u64);
+    assert_eq!(report["stats"]["source"]["rows"], expected.len() as u64, "PostgreSQL sent only sampled rows");
+    assert_eq!(report["stats"]["target"]["rows"], expected.len() as u64, "MariaDB sent only sampled rows");
+    assert_eq!(report["summary"]["missing_in_target"], 0);
+    assert_eq!(report["summary"]["extra_in_target"], 0);
+    assert_eq!(report["summary"]["mismatched"], changed);
+    assert_eq!(report["summary"]["null_keys_source"], null_names);
+    assert!(changed > 0 && expected.len() > 400 && expected.len() < 600, "{} {changed}", expected.len());
+
+    // A file cannot select: recon reads all of it and draws the same keys itself.
+    let report = sampled(&parquet, &[]);
+    let s = &report["sample"];
+    assert!(s["pushed_down_note"].as_str().unwrap().contains("every row of the source (parquet)"), "{s:#}");
+    assert_eq!(report["stats"]["source"]["rows"], 2000);
+    assert_eq!(s["rows_sampled_source"], expected.len() as u64);
+    assert_eq!(report["summary"]["mismatched"], changed);
+    assert_eq!(report["summary"]["missing_in_target"], 0);
+
+    // Keys compared after trimming are not what the database hashes: nothing is pushed down, and it says so.
+    let report = sampled(&source, &["--trim"]);
+    assert_eq!(report["sample"]["pushed_down"], false);
+    assert!(report["sample"]["pushed_down_note"].as_str().unwrap().contains("key column name"), "{report:#}");
+    assert_eq!(report["stats"]["source"]["rows"], 2000);
+}

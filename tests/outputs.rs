@@ -73,3 +73,18 @@ fn quiet_means_nothing_on_stderr() {
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr, "");
 }
+
+/// Regression: when no bucket differs the row tier classifies nothing, and NULL-key rows were then not read
+/// back for their examples ("an example row was not read back").
+#[test]
+fn null_key_rows_are_shown_when_nothing_else_differs() {
+    let dir = scratch();
+    let file = dir.path().join("same.csv");
+    std::fs::write(&file, "id,v\n1,a\n,b\n").unwrap();
+    let same = path(&file);
+    let run = recon(&["diff", same, same, "--key", "id", "--format", "json", "-q"]);
+    assert!(run.code < 2, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["matched"], 1);
+    assert_eq!(report["examples"]["null_keys_source"], serde_json::json!([{"key": {"id": null}}]));
+}

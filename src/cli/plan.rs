@@ -8,13 +8,13 @@ use arrow::datatypes::{DataType, Schema};
 use serde::Serialize;
 
 use super::{DiffArgs, OutputFormat};
-use crate::compare::sample::Sample;
+use crate::compare::sample::{Sample, Selection};
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, Policy, SidePolicy, StringRules, Tolerance};
-use crate::normalize::{resolve_fields, Resolution, SideColumns, DECLARED_TYPE};
+use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE};
 use crate::progress::Log;
 use crate::report::verdict::Budgets;
-use crate::source::{CsvOptions, Dataset, DbOptions, OpenOptions};
+use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -78,10 +78,11 @@ impl AuditPlan {
                 statement_timeout: Duration::from_secs(args.statement_timeout),
             },
         };
-        let source = Dataset::open(&args.source, &side(&args.source_query))?;
-        let target = Dataset::open(&args.target, &side(&args.target_query))?;
+        let mut source = Dataset::open(&args.source, &side(&args.source_query))?;
+        let mut target = Dataset::open(&args.target, &side(&args.target_query))?;
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
-        let sample = sample(&args, &source)?;
+        let sample = sample(&args, &source)?
+            .map(|sample| push_down_sample(sample, &key, &side_policies, [&mut source, &mut target]));
         let memory_limit = match &args.memory_limit {
             Some(text) => parse_size(text)
                 .ok_or_else(|| Error::setting("--memory-limit", format!("{text:?} is not a size like 2GB or 512MB")))?,
@@ -189,11 +190,65 @@ fn sample(args: &DiffArgs, source: &Dataset) -> Result<Option<Sample>> {
         }
     };
     match rate {
-        Some(rate) if rate > 0.0 && rate <= 1.0 => {
-            Ok(Some(Sample { rate, seed: args.seed, confidence: args.confidence }))
-        }
+        Some(rate) if rate > 0.0 && rate <= 1.0 => Ok(Some(Sample::new(rate, args.seed, args.confidence))),
         _ => Err(Error::setting("--sample", format!("{text:?} must be a share in (0%, 100%] or a positive count"))),
     }
+}
+
+/// Draws the sample's keys by their text (MD5, which PostgreSQL and MySQL compute too) where that lets a
+/// database side select the sampled rows itself, and says in the sample's note where it could not.
+fn push_down_sample(
+    mut sample: Sample,
+    key: &[ColumnPair],
+    policies: &[SidePolicy; 2],
+    sides: [&mut Dataset; 2],
+) -> Sample {
+    let databases: Vec<usize> = (0..2).filter(|&s| matches!(sides[s].format, Format::Database(_))).collect();
+    if databases.is_empty() {
+        sample.note = "files cannot select rows by key: every row is read, keys drawn by recon's xxh3 key hash".into();
+        return sample;
+    }
+    let unfit = key.iter().find(|k| match k.resolution.canon {
+        Canon::Int => false,
+        Canon::Text => policies.iter().any(|p| p.strings.any()),
+        _ => true,
+    });
+    if let Some(unfit) = unfit {
+        sample.note = format!(
+            "key column {} is not an integer or text compared as stored, so no database can draw the same \
+             keys: every row is read, keys drawn by recon's xxh3 key hash",
+            unfit.name
+        );
+        return sample;
+    }
+    let threshold = Sample { selection: Selection::KeyText, ..sample.clone() }.text_threshold();
+    let conditions = [0, 1].map(|side| {
+        let names: Vec<String> =
+            key.iter().map(|k| if side == 0 { k.name.clone() } else { k.target_name.clone() }).collect();
+        sides[side].sample_condition(&names, sample.seed, threshold)
+    });
+    if conditions.iter().all(Option::is_none) {
+        sample.note = format!(
+            "{} cannot draw keys by MD5 of their text: every row is read, keys drawn by recon's xxh3 key hash",
+            databases.iter().map(|&s| sides[s].format.kind()).collect::<Vec<_>>().join(" and ")
+        );
+        return sample;
+    }
+    sample.selection = Selection::KeyText;
+    let mut notes = Vec::new();
+    for (side, condition) in conditions.into_iter().enumerate() {
+        let (name, kind) = (["source", "target"][side], sides[side].format.kind());
+        notes.push(match condition {
+            Some(condition) => {
+                sides[side].restrict(condition);
+                sample.pushed_down[side] = true;
+                format!("the {name} ({kind}) selected the sampled rows itself")
+            }
+            None => format!("recon read every row of the {name} ({kind}) and kept the same keys"),
+        });
+    }
+    sample.note = format!("keys drawn by MD5 of the key text: {}", notes.join("; "));
+    sample
 }
 
 fn policy(args: &DiffArgs) -> Result<(Policy, [SidePolicy; 2])> {
@@ -337,6 +392,10 @@ fn match_columns(
 
     let key_indices: Vec<usize> =
         args.key.iter().map(|k| require(s_schema, k.trim(), &source.location)).collect::<Result<_>>()?;
+    if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
+        let name = s_schema.field(*repeated.1).name();
+        return Err(Error::setting("--key", format!("column {name} is named twice")));
+    }
     let key: Vec<ColumnPair> = key_indices.iter().map(|&s| pair(s)).collect::<Result<_>>()?;
     let excluded: Vec<usize> =
         args.exclude.iter().map(|c| require(s_schema, c.trim(), &source.location)).collect::<Result<_>>()?;

@@ -3,7 +3,8 @@
 
 use rayon::prelude::*;
 
-use crate::digest::{bucket_bits, Fingerprint, RowDigest, SideDigest, PARTITION_BITS};
+use crate::digest::spill::Partition;
+use crate::digest::{Fingerprint, RowDigest, PARTITION_BITS};
 
 /// Rows that need row-level work, and how many source rows the fingerprints already proved matched.
 #[derive(Debug, Default)]
@@ -13,21 +14,29 @@ pub struct Residue {
     pub matched: u64,
 }
 
-/// Partition by partition, in parallel: a bucket goes to the row tier when its fingerprints differ, or when a
-/// key repeats inside it (equal fingerprints then mean equal duplicates on both sides, still a finding).
-pub fn residue(source: SideDigest, target: SideDigest) -> std::io::Result<Residue> {
-    let bits = bucket_bits(source.fingerprint.rows.max(target.fingerprint.rows));
-    source
-        .partitions
-        .into_par_iter()
-        .zip(target.partitions.into_par_iter())
-        .map(|(s, t)| Ok(partition_residue(s.into_rows()?, t.into_rows()?, bits)))
-        .try_reduce(Residue::default, |mut a, b| {
-            a.source.extend(b.source);
-            a.target.extend(b.target);
-            a.matched += b.matched;
+impl Residue {
+    pub fn rows(&self) -> usize {
+        self.source.len() + self.target.len()
+    }
+
+    pub fn absorb(&mut self, other: Residue) {
+        self.source.extend(other.source);
+        self.target.extend(other.target);
+        self.matched += other.matched;
+    }
+}
+
+/// Pairs of (source, target) partitions, in parallel: a bucket goes to the row tier when its fingerprints
+/// differ, or when a key repeats inside it (equal fingerprints then mean equal duplicates on both sides,
+/// still a finding). `bits` are the bucket bits of the larger side.
+pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32) -> std::io::Result<Residue> {
+    pairs.into_par_iter().map(|(s, t)| Ok(partition_residue(s.into_rows()?, t.into_rows()?, bits))).try_reduce(
+        Residue::default,
+        |mut a, b| {
+            a.absorb(b);
             Ok(a)
-        })
+        },
+    )
 }
 
 fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) -> Residue {

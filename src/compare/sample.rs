@@ -1,19 +1,51 @@
-//! Statistical sampling: the same keys on both sides, chosen by key hash so the two sides agree without
-//! coordination, and one-sided Clopper-Pearson upper bounds on each category's rate.
+//! Statistical sampling: the same keys on both sides, chosen by a hash of the key so the two sides agree
+//! without coordination, and one-sided Clopper-Pearson upper bounds on each category's rate.
 
+use arrow::array::{Array, ArrayRef};
+use arrow::error::ArrowError;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use md5::{Digest, Md5};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// Which keys are compared: those whose seeded key-hash draw falls below `threshold`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Which keys are compared: those whose seeded draw falls below the rate's threshold.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// The share of keys kept, 0 < rate ≤ 1.
     pub rate: f64,
     pub seed: u64,
     pub confidence: f64,
+    pub selection: Selection,
+    /// Per side (source, target): whether its database selected the sampled rows itself.
+    pub pushed_down: [bool; 2],
+    /// How keys were drawn and where, for the report.
+    pub note: String,
+}
+
+/// How a key's draw is computed. Both sides always use the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// xxh3 of the canonical key hash, seeded: fast, but only recon computes it.
+    KeyHash,
+    /// The first 32 bits of MD5 over the key's text, `seed|part|part` with NULL parts left out: PostgreSQL
+    /// and MySQL compute the same draw, so a database side can be asked for the sampled rows only. Used
+    /// for integer and text keys, whose text every engine writes alike.
+    KeyText,
 }
 
 impl Sample {
+    /// A sample drawn by recon's key hash, read in full on both sides until the plan pushes it down.
+    pub fn new(rate: f64, seed: u64, confidence: f64) -> Sample {
+        Sample {
+            rate,
+            seed,
+            confidence,
+            selection: Selection::KeyHash,
+            pushed_down: [false; 2],
+            note: "keys are drawn by recon's xxh3 key hash: every row is read".into(),
+        }
+    }
+
     fn threshold(&self) -> u64 {
         if self.rate >= 1.0 {
             u64::MAX
@@ -25,6 +57,38 @@ impl Sample {
     /// Whether the row with this key hash (or, for a NULL key, this row hash) is in the sample.
     pub fn keeps(&self, hash: u128) -> bool {
         xxh3_64_with_seed(&hash.to_le_bytes(), self.seed) <= self.threshold()
+    }
+
+    /// Under [`Selection::KeyText`]: a key is kept when the first 32 bits of its MD5, read big-endian, lie
+    /// below this.
+    pub fn text_threshold(&self) -> u64 {
+        (self.rate.min(1.0) * 4_294_967_296.0) as u64
+    }
+
+    /// Under [`Selection::KeyText`]: which rows of a batch's canonical keys are kept. The text is what
+    /// PostgreSQL's `concat_ws('|', …)` and MySQL's `CONCAT_WS` write: integers in decimal, text as its
+    /// UTF-8 bytes, NULL parts left out.
+    pub fn keeps_by_text(&self, keys: &[ArrayRef]) -> Result<Vec<bool>, ArrowError> {
+        use std::io::Write;
+        let options = FormatOptions::default();
+        let formatters: Vec<ArrayFormatter> =
+            keys.iter().map(|k| ArrayFormatter::try_new(k.as_ref(), &options)).collect::<Result<_, _>>()?;
+        let rows = keys.first().map_or(0, |k| k.len());
+        let mut text = Vec::with_capacity(64);
+        (0..rows)
+            .map(|row| {
+                text.clear();
+                write!(text, "{}", self.seed).map_err(|e| ArrowError::ExternalError(e.into()))?;
+                for (key, formatter) in keys.iter().zip(&formatters) {
+                    if key.is_valid(row) {
+                        write!(text, "|{}", formatter.value(row)).map_err(|e| ArrowError::ExternalError(e.into()))?;
+                    }
+                }
+                let digest = Md5::digest(&text);
+                let draw = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+                Ok((draw as u64) < self.text_threshold())
+            })
+            .collect()
     }
 }
 
@@ -156,11 +220,29 @@ mod tests {
 
     #[test]
     fn both_sides_keep_the_same_keys() {
-        let sample = Sample { rate: 0.1, seed: 7, confidence: 0.95 };
+        let sample = Sample::new(0.1, 7, 0.95);
         let kept = (0u128..100_000).filter(|k| sample.keeps(k.wrapping_mul(0x9e37_79b9_7f4a_7c15))).count();
         assert!((9_000..11_000).contains(&kept), "{kept}");
-        let other_seed = Sample { seed: 8, ..sample };
+        let other_seed = Sample::new(0.1, 8, 0.95);
         let same = (0u128..1000).filter(|k| sample.keeps(*k) == other_seed.keeps(*k)).count();
         assert!(same < 1000);
+    }
+
+    #[test]
+    fn key_text_draws_are_the_ones_postgres_and_mysql_compute() {
+        use arrow::array::{Int64Array, StringArray};
+        use std::sync::Arc;
+        // md5('7|42|ab') = 'c1b2…': its first 32 bits, 0xc1b2…, decide. Computed here as the SQL engines do.
+        let ids: ArrayRef = Arc::new(Int64Array::from(vec![Some(42), None]));
+        let names: ArrayRef = Arc::new(StringArray::from(vec![Some("ab"), Some("ab")]));
+        let draw = |text: &str| u32::from_be_bytes(Md5::digest(text.as_bytes())[..4].try_into().unwrap()) as u64;
+        for rate in [0.1, 0.5, 0.9] {
+            let sample = Sample { selection: Selection::KeyText, ..Sample::new(rate, 7, 0.95) };
+            let kept = sample.keeps_by_text(&[ids.clone(), names.clone()]).unwrap();
+            let t = sample.text_threshold();
+            assert_eq!(kept, vec![draw("7|42|ab") < t, draw("7|ab") < t], "NULL parts are left out");
+        }
+        let all = Sample { selection: Selection::KeyText, ..Sample::new(1.0, 0, 0.95) };
+        assert!(all.keeps_by_text(&[ids]).unwrap().iter().all(|k| *k));
     }
 }

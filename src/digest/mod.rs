@@ -28,7 +28,7 @@ use arrow::array::ArrayRef;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::compare::sample::Sample;
+use crate::compare::sample::{Sample, Selection};
 use crate::error::{Error, Result};
 use crate::normalize::{Canonical, SideColumns};
 use crate::source::{Dataset, Ordinal};
@@ -112,6 +112,8 @@ pub struct SideDigest {
 /// What reading one side cost. Times are summed over the threads that read and hashed it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanStats {
+    /// Rows read, sampled or not.
+    pub rows: u64,
     /// Bytes of Arrow data read (the decoded batches' buffers).
     pub bytes: u64,
     /// Bytes of row digests spilled to disk to stay within the memory limit.
@@ -122,6 +124,7 @@ pub struct ScanStats {
 
 impl ScanStats {
     fn merge(&mut self, other: &ScanStats) {
+        self.rows += other.rows;
         self.bytes += other.bytes;
         self.read += other.read;
         self.hash += other.hash;
@@ -235,7 +238,7 @@ impl RowBuffer {
 /// holds up to `budget` bytes of digests in memory and spills the rest into `spill_dir`.
 pub fn scan(
     sides: [(&Dataset, &SideColumns); 2],
-    sample: Option<Sample>,
+    sample: Option<&Sample>,
     budget: u64,
     spill_dir: &std::path::Path,
     counters: &crate::progress::Counters,
@@ -249,6 +252,7 @@ pub fn scan(
     let shared: [Shared; 2] = [Shared::new(budget, spill_dir), Shared::new(budget, spill_dir)];
     units.into_par_iter().try_for_each(|(side, unit)| {
         let (dataset, columns) = sides[side];
+        let sample = sample.map(|s| (s, s.pushed_down[side]));
         scan_unit(dataset, columns, unit, &shared[side], sample, &|rows| counters.add(side, rows))
     })?;
     Ok(shared.map(Shared::finish))
@@ -287,10 +291,9 @@ fn scan_unit(
     columns: &SideColumns,
     unit: crate::source::ScanUnit,
     shared: &Shared,
-    sample: Option<Sample>,
+    sample: Option<(&Sample, bool)>,
     read: &dyn Fn(u64),
 ) -> Result<()> {
-    let kept = |hash: u128| sample.is_none_or(|s| s.keeps(hash));
     let mut next = unit.first;
     let mut local: Vec<Vec<RowDigest>> = vec![Vec::new(); PARTITIONS];
     let mut null_keys = Vec::new();
@@ -308,22 +311,29 @@ fn scan_unit(
         let batch = batch?;
         stats.read += clock.elapsed();
         clock = Instant::now();
+        stats.rows += batch.num_rows() as u64;
         stats.bytes += batch.get_array_memory_size() as u64;
         read(batch.num_rows() as u64);
         let canonical = columns.canonical(&batch, &dataset.location)?;
+        let drawn = draw(sample, &canonical.keys, &dataset.location)?;
+        let kept = |ordinal: Ordinal, hash: u128| match (&drawn, sample) {
+            (Some(drawn), _) => drawn[(ordinal - next) as usize],
+            (None, Some((sample, _))) => sample.keeps(hash),
+            (None, None) => true,
+        };
         digest_canonical(
             columns,
             &canonical,
             &dataset.location,
             next,
             |digest| {
-                if kept(digest.key()) {
+                if kept(digest.ordinal, digest.key()) {
                     add(digest.row());
                     local[digest.partition()].push(digest);
                 }
             },
             |ordinal, row_hash| {
-                if kept(row_hash) {
+                if kept(ordinal, row_hash) {
                     add(row_hash);
                     null_keys.push((ordinal, row_hash));
                 }
@@ -347,6 +357,26 @@ fn scan_unit(
     rest.stats.merge(&stats);
     rest.keys.extend(keys);
     Ok(())
+}
+
+/// Under a key-text sample, which rows of a batch the sample keeps. On a side whose database already
+/// selected them, every row must be kept: one that is not means the database drew keys differently, and the
+/// two sides' samples would not line up.
+fn draw(sample: Option<(&Sample, bool)>, keys: &[ArrayRef], location: &str) -> Result<Option<Vec<bool>>> {
+    let Some((sample, pushed_down)) = sample.filter(|(s, _)| s.selection == Selection::KeyText) else {
+        return Ok(None);
+    };
+    let drawn =
+        sample.keeps_by_text(keys).map_err(|e| Error::input(location, format!("cannot draw the sample: {e}")))?;
+    if let Some(row) = drawn.iter().position(|kept| !kept).filter(|_| pushed_down) {
+        let formatter = arrow::util::display::ArrayFormatter::try_new(keys[0].as_ref(), &Default::default());
+        let key = formatter.map(|f| f.value(row).to_string()).unwrap_or_default();
+        return Err(Error::input(
+            location,
+            format!("the database sampled key {key}, which recon's draw does not keep: the two engines write this key's text differently"),
+        ));
+    }
+    Ok(Some(drawn))
 }
 
 /// Rows a unit collects before handing them to the side's store.

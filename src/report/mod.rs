@@ -36,6 +36,10 @@ pub struct Report {
     pub compared_columns: Vec<String>,
     pub summary: Summary,
     pub column_mismatches: Map<String, Value>,
+    /// Present when `column_mismatches` covers only this many of the mismatches: reading every mismatched
+    /// row back would not have fit the memory limit. The summary's counts are still exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column_mismatches_examined: Option<u64>,
     pub examples: Examples,
     pub schema: SchemaDiff,
     pub policy: Policy,
@@ -55,6 +59,8 @@ pub struct SampleReport {
     pub rows_sampled_target: u64,
     pub seed: u64,
     pub confidence: f64,
+    /// Whether a database selected the sampled rows itself on at least one side (so less was read); the note
+    /// says how keys were drawn, side by side.
     pub pushed_down: bool,
     pub pushed_down_note: String,
     pub rates: Map<String, Value>,
@@ -75,6 +81,7 @@ pub struct Stats {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SideStats {
+    /// Rows read: every row, or under a sample pushed down, the sampled ones.
     pub rows: u64,
     pub bytes: u64,
     pub spilled_bytes: u64,
@@ -94,7 +101,7 @@ pub struct StageSeconds {
 impl Stats {
     pub fn new(findings: &Findings, seconds: StageSeconds, memory_limit: u64, threads: usize) -> Stats {
         let side = |i: usize| SideStats {
-            rows: findings.fingerprints[i].rows,
+            rows: findings.scans[i].rows,
             bytes: findings.scans[i].bytes,
             spilled_bytes: findings.scans[i].spilled,
         };
@@ -171,17 +178,17 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         source_rows: source_fp.rows,
         target_rows: target_fp.rows,
         matched: findings.matched,
-        missing_in_target: findings.missing.len() as u64,
-        extra_in_target: findings.extra.len() as u64,
-        mismatched: findings.mismatched.len() as u64,
-        duplicate_keys_source: findings.duplicates.iter().filter(|d| d.source_count > 1).count() as u64,
-        duplicate_keys_target: findings.duplicates.iter().filter(|d| d.target_count > 1).count() as u64,
+        missing_in_target: findings.counts.missing,
+        extra_in_target: findings.counts.extra,
+        mismatched: findings.counts.mismatched,
+        duplicate_keys_source: findings.counts.duplicate_keys_source,
+        duplicate_keys_target: findings.counts.duplicate_keys_target,
         null_keys_source: findings.null_keys[0].len() as u64,
         null_keys_target: findings.null_keys[1].len() as u64,
     };
     let column_mismatches =
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
-    let sample = plan.sample.map(|sample| sample_report(&summary, sample));
+    let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
     let bound = |check: &str| -> (f64, u64) {
         let report = sample.as_ref();
         let upper = report.and_then(|r| r.rates.get(check)).and_then(|r| r["upper_bound"].as_f64()).unwrap_or(1.0);
@@ -204,6 +211,8 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
         summary,
         column_mismatches,
+        column_mismatches_examined: (findings.counts.mismatches_examined < findings.counts.mismatched)
+            .then_some(findings.counts.mismatches_examined),
         examples: examples(plan, findings)?,
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
@@ -213,7 +222,7 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
     })
 }
 
-fn sample_report(summary: &Summary, sample: crate::compare::sample::Sample) -> SampleReport {
+fn sample_report(summary: &Summary, sample: &crate::compare::sample::Sample) -> SampleReport {
     use crate::compare::sample::Rate;
     let (source, target) = (summary.source_rows, summary.target_rows);
     let categories = [
@@ -235,9 +244,8 @@ fn sample_report(summary: &Summary, sample: crate::compare::sample::Sample) -> S
         rows_sampled_target: target,
         seed: sample.seed,
         confidence: sample.confidence,
-        pushed_down: false,
-        pushed_down_note: "keys are chosen by recon's xxh3 key hash, which no database computes: every row is read"
-            .into(),
+        pushed_down: sample.pushed_down.contains(&true),
+        pushed_down_note: sample.note.clone(),
         rates,
     }
 }

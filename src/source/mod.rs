@@ -149,6 +149,22 @@ impl Dataset {
         !matches!(self.reader, Reader::Sql(_))
     }
 
+    /// The SQL condition by which this side's database selects a key-text sample itself; `None` for files
+    /// and for databases that cannot (see [`sql::SqlTable::sample_condition`]).
+    pub fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
+        match &self.reader {
+            Reader::Sql(table) => table.sample_condition(key_names, seed, threshold),
+            _ => None,
+        }
+    }
+
+    /// Makes a database side's full reads keep only the rows `condition` keeps.
+    pub fn restrict(&mut self, condition: String) {
+        if let Reader::Sql(table) = &mut self.reader {
+            table.restrict(condition);
+        }
+    }
+
     /// Splits a full read of the columns `projection` (indices into `schema`, ascending) into units that
     /// threads can read independently. Batches hold the projected columns in ascending order.
     pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {

@@ -140,6 +140,8 @@ pub struct SqlTable {
     relation: String,
     columns: Vec<SqlColumn>,
     schema: SchemaRef,
+    /// A condition every full read applies: the sample's draw, when the database computes it.
+    filter: Option<String>,
 }
 
 impl SqlTable {
@@ -209,6 +211,7 @@ impl SqlTable {
             relation,
             columns,
             schema,
+            filter: None,
         })
     }
 
@@ -216,9 +219,49 @@ impl SqlTable {
         self.schema.clone()
     }
 
-    /// One scan unit: the whole relation, streamed by a task on this table's runtime.
+    /// One scan unit: the whole relation (or the rows the filter keeps), streamed by a task on this
+    /// table's runtime.
     pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
-        self.select_units(projection, "")
+        let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
+        self.select_units(projection, &condition)
+    }
+
+    /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::compare::sample::Selection)
+    /// sample keeps: the first 32 bits of MD5 over `seed|key|key` (NULL parts left out) below `threshold`.
+    /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
+    /// only integer and (unpadded) text keys qualify.
+    pub fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
+        let mut parts = vec![format!("'{seed}'")];
+        for name in key_names {
+            let column = self.columns.iter().find(|c| &c.name == name)?;
+            let text = column.data_type == DataType::Utf8;
+            if !(text || column.data_type.is_integer()) {
+                return None;
+            }
+            let quoted = self.engine.quote(name);
+            parts.push(match self.engine {
+                // char(n) comes out of COPY padded but turns into unpadded text in SQL.
+                Engine::Postgres if column.db_type.eq_ignore_ascii_case("bpchar") => return None,
+                Engine::Postgres => format!("{quoted}::text"),
+                Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
+                Engine::Mysql => quoted,
+                Engine::Sqlite => return None,
+            });
+        }
+        let parts = parts.join(", ");
+        Some(match self.engine {
+            Engine::Postgres => format!(
+                "('x' || substr(md5(convert_to(concat_ws('|', {parts}), 'UTF8')), 1, 8))::bit(32)::bigint < {threshold}"
+            ),
+            _ => format!(
+                "CAST(CONV(SUBSTRING(MD5(CONVERT(CONCAT_WS('|', {parts}) USING utf8mb4)), 1, 8), 16, 10) AS UNSIGNED) < {threshold}"
+            ),
+        })
+    }
+
+    /// Makes every full read keep only the rows `condition` keeps.
+    pub fn restrict(&mut self, condition: String) {
+        self.filter = Some(condition);
     }
 
     /// Units reading only the rows with these keys (canonical key values), 1,000 keys per statement. Empty
