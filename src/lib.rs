@@ -6,8 +6,8 @@
 //!    that threads read independently;
 //! 2. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
-//! 3. [`digest`] encodes each canonical value (type tag, length, bytes), hashes rows with xxh3 column by
-//!    column, and keeps 40 bytes per row; both sides are read in one parallel pass;
+//! 3. [`digest`] encodes each canonical value (type tag, payload; strings length-prefixed) into its row's
+//!    slot, hashes each row once with xxh3-128, and keeps 40 bytes per row; both sides are read in one parallel pass;
 //! 4. [`compare`] fingerprints key-hash buckets (row count + 128-bit wrapping sum of row hashes), sends the
 //!    buckets that differ to DataFusion (anti-joins, duplicate counts, row-hash mismatches), and reads back
 //!    the few rows it must show to tell which columns differ;

@@ -1,8 +1,10 @@
 //! The canonical encoding of one value, the only bytes recon ever hashes or compares.
 //!
-//! A value is `tag (1 byte) | length (u32, little-endian) | payload`; a NULL is the single byte `NULL`.
-//! The tag names the canonical type, the length makes every encoding self-delimiting, so no two different
-//! values — and no value and NULL — share an encoding: there are no sentinel strings and no separators.
+//! A value is `tag (1 byte) | payload` for fixed-width types, whose tag fixes the payload's width, and
+//! `tag | length (LEB128 varint) | bytes` for strings and binaries; a NULL is the single byte `NULL`. The tag
+//! names the canonical type and every encoding is self-delimiting, so no two different values — and no
+//! value and NULL — share an encoding, and a row's concatenated encodings split into values one way only:
+//! there are no sentinel strings and no separators.
 //! Payloads: integers, dates and instants little-endian; decimals their scale byte and unscaled integer;
 //! floats their IEEE bits after `-0.0` → `0.0` and every NaN → one NaN; strings their UTF-8 bytes.
 
@@ -25,10 +27,13 @@ const BINARY: u8 = 0x06;
 const DATE: u8 = 0x07;
 const TIMESTAMP: u8 = 0x08;
 const TIME: u8 = 0x09;
+const DECIMAL256: u8 = 0x0a;
+const FLOAT32: u8 = 0x0b;
 
 /// Version of the encoding and of the hashing over it, recorded in reports: fingerprints are comparable
-/// only within one version. 2: one xxh3-128 per row over the concatenated encodings.
-pub const ENCODING_VERSION: u32 = 2;
+/// only within one version. 2: one xxh3-128 per row over the concatenated encodings. 3: no length after
+/// fixed-width tags, varint lengths for strings.
+pub const ENCODING_VERSION: u32 = 3;
 
 /// Writes every row's encoding of a canonical array into `bytes` at `cursor[row]`, advancing the cursor.
 /// One match per column, then a loop specialised to the column's type; fixed-width encodings are written
@@ -60,10 +65,12 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
         }
         DataType::Decimal256(_, scale) => {
             let scale = *scale as u8;
-            out.primitive(array.as_primitive::<Decimal256Type>(), DECIMAL, |v| tagged::<32, 33>(scale, v.to_le_bytes()))
+            out.primitive(array.as_primitive::<Decimal256Type>(), DECIMAL256, |v| {
+                tagged::<32, 33>(scale, v.to_le_bytes())
+            })
         }
         DataType::Float32 => {
-            out.primitive(array.as_primitive::<Float32Type>(), FLOAT, |v| canonical_f32(v).to_le_bytes())
+            out.primitive(array.as_primitive::<Float32Type>(), FLOAT32, |v| canonical_f32(v).to_le_bytes())
         }
         DataType::Float64 => {
             out.primitive(array.as_primitive::<Float64Type>(), FLOAT, |v| canonical_f64(v).to_le_bytes())
@@ -124,11 +131,10 @@ impl Out<'_> {
 
     fn fixed<const N: usize>(&mut self, row: usize, tag: u8, payload: [u8; N]) {
         let at = self.cursor[row];
-        let slot = &mut self.bytes[at..at + 5 + N];
+        let slot = &mut self.bytes[at..at + 1 + N];
         slot[0] = tag;
-        slot[1..5].copy_from_slice(&(N as u32).to_le_bytes());
-        slot[5..].copy_from_slice(&payload);
-        self.cursor[row] = at + 5 + N;
+        slot[1..].copy_from_slice(&payload);
+        self.cursor[row] = at + 1 + N;
     }
 
     fn primitive<T: ArrowPrimitiveType, const N: usize>(
@@ -157,50 +163,66 @@ impl Out<'_> {
             }
             let item = array.value(row);
             let value = item.as_ref();
-            let at = self.cursor[row];
+            let mut at = self.cursor[row];
             self.bytes[at] = tag;
-            self.bytes[at + 1..at + 5].copy_from_slice(&(value.len() as u32).to_le_bytes());
-            self.bytes[at + 5..at + 5 + value.len()].copy_from_slice(value);
-            self.cursor[row] = at + 5 + value.len();
+            at += 1;
+            let mut len = value.len();
+            while len >= 0x80 {
+                self.bytes[at] = (len as u8) | 0x80;
+                len >>= 7;
+                at += 1;
+            }
+            self.bytes[at] = len as u8;
+            at += 1;
+            self.bytes[at..at + value.len()].copy_from_slice(value);
+            self.cursor[row] = at + value.len();
         }
     }
 }
 
-/// Calls `f(row, length)` with the length of every row's encoding, as [`encode_into`] writes it.
-pub fn for_each_length(array: &dyn Array, mut f: impl FnMut(usize, usize)) -> Result<(), ArrowError> {
-    let fixed = |payload: usize| 5 + payload;
+/// Adds the length of every row's encoding, as [`encode_into`] writes it, to `lengths[row]`.
+pub fn add_lengths(array: &dyn Array, lengths: &mut [usize]) -> Result<(), ArrowError> {
     let width = match array.data_type() {
-        DataType::Boolean => fixed(1),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => fixed(8),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => fixed(8),
-        DataType::Decimal128(..) => fixed(17),
-        DataType::Decimal256(..) => fixed(33),
-        DataType::Float32 | DataType::Date32 => fixed(4),
-        DataType::Float64 => fixed(8),
-        DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => fixed(9),
-        DataType::Utf8 => return lengths(array.as_string::<i32>(), f),
-        DataType::LargeUtf8 => return lengths(array.as_string::<i64>(), f),
-        DataType::Utf8View => return lengths(array.as_string_view(), f),
-        DataType::Binary => return lengths(array.as_binary::<i32>(), f),
-        DataType::LargeBinary => return lengths(array.as_binary::<i64>(), f),
-        DataType::BinaryView => return lengths(array.as_binary_view(), f),
+        DataType::Boolean => 2,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => 9,
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => 9,
+        DataType::Decimal128(..) => 18,
+        DataType::Decimal256(..) => 34,
+        DataType::Float32 | DataType::Date32 => 5,
+        DataType::Float64 => 9,
+        DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => 10,
+        DataType::Utf8 => return add_byte_lengths(array.as_string::<i32>(), lengths),
+        DataType::LargeUtf8 => return add_byte_lengths(array.as_string::<i64>(), lengths),
+        DataType::Utf8View => return add_byte_lengths(array.as_string_view(), lengths),
+        DataType::Binary => return add_byte_lengths(array.as_binary::<i32>(), lengths),
+        DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), lengths),
+        DataType::BinaryView => return add_byte_lengths(array.as_binary_view(), lengths),
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
-    let nullable = array.null_count() > 0;
-    for row in 0..array.len() {
-        f(row, if nullable && array.is_null(row) { 1 } else { width });
+    match array.logical_nulls().filter(|n| n.null_count() > 0) {
+        None => lengths.iter_mut().for_each(|l| *l += width),
+        Some(nulls) => lengths.iter_mut().zip(nulls.iter()).for_each(|(l, valid)| *l += if valid { width } else { 1 }),
     }
     Ok(())
 }
 
-fn lengths<A: ArrayAccessor>(array: A, mut f: impl FnMut(usize, usize)) -> Result<(), ArrowError>
+fn add_byte_lengths<A: ArrayAccessor>(array: A, lengths: &mut [usize]) -> Result<(), ArrowError>
 where
     A::Item: AsRef<[u8]>,
 {
-    for row in 0..array.len() {
-        f(row, if array.is_null(row) { 1 } else { 5 + array.value(row).as_ref().len() });
+    for (row, l) in lengths.iter_mut().enumerate() {
+        *l += if array.is_null(row) {
+            1
+        } else {
+            1 + varint_len(array.value(row).as_ref().len()) + array.value(row).as_ref().len()
+        };
     }
     Ok(())
+}
+
+/// Bytes of `len` as a LEB128 varint.
+fn varint_len(len: usize) -> usize {
+    (usize::BITS - (len | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// A payload led by one byte (a decimal's scale, a time's unit).
@@ -242,8 +264,8 @@ pub fn canonical_f32(v: f32) -> u32 {
 
 /// Every row's encoding, for the few rows the row tier compares value by value.
 pub fn encodings(array: &dyn Array) -> Result<Vec<Vec<u8>>, ArrowError> {
-    let mut lengths = Vec::with_capacity(array.len());
-    for_each_length(array, |_, len| lengths.push(len))?;
+    let mut lengths = vec![0; array.len()];
+    add_lengths(array, &mut lengths)?;
     let mut cursor: Vec<usize> = lengths.iter().scan(0, |at, len| Some(std::mem::replace(at, *at + len))).collect();
     let starts = cursor.clone();
     let mut bytes = vec![0u8; lengths.iter().sum()];
@@ -261,7 +283,7 @@ mod tests {
         let text = StringArray::from(vec![None, Some(""), Some("NULL"), Some("<null>")]);
         let enc = encodings(&text).unwrap();
         assert_eq!(enc[0], vec![NULL]);
-        assert_eq!(enc[1], vec![TEXT, 0, 0, 0, 0]);
+        assert_eq!(enc[1], vec![TEXT, 0]);
         for i in 0..enc.len() {
             for j in i + 1..enc.len() {
                 assert_ne!(enc[i], enc[j], "rows {i} and {j}");
@@ -292,6 +314,7 @@ mod tests {
         use arrow::array::{BooleanArray, Date32Array, Decimal128Array};
         let arrays: Vec<arrow::array::ArrayRef> = vec![
             std::sync::Arc::new(StringArray::from(vec![Some("héllo"), None, Some("")])),
+            std::sync::Arc::new(StringArray::from(vec!["x".repeat(127), "x".repeat(128), "x".repeat(20_000)])),
             std::sync::Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])),
             std::sync::Arc::new(Float64Array::from(vec![1.0, 2.0, f64::NAN])),
             std::sync::Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
@@ -299,11 +322,19 @@ mod tests {
             std::sync::Arc::new(Decimal128Array::from(vec![1, 2, 3]).with_precision_and_scale(10, 2).unwrap()),
         ];
         for array in arrays {
-            let mut lengths = Vec::new();
-            for_each_length(array.as_ref(), |_, len| lengths.push(len)).unwrap();
+            let mut lengths = vec![0; array.len()];
+            add_lengths(array.as_ref(), &mut lengths).unwrap();
             let encoded: Vec<usize> = encodings(array.as_ref()).unwrap().iter().map(Vec::len).collect();
             assert_eq!(lengths, encoded, "{}", array.data_type());
         }
+    }
+
+    #[test]
+    fn string_lengths_are_varints() {
+        let enc = encodings(&StringArray::from(vec!["x".repeat(127), "x".repeat(200)])).unwrap();
+        assert_eq!(enc[0][..2], [TEXT, 127]);
+        assert_eq!(enc[1][..3], [TEXT, 0xc8, 0x01]);
+        assert_eq!(enc[1].len(), 3 + 200);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!   this hash alone, so two distinct keys must practically never meet: 2^-128 per pair, ~2^-60 for 10^10 rows.
 //! - **row hash, 128 bits** (xxh3-128 over the key hash and the compared columns' encodings, in column
 //!   order): a changed row goes unseen only if two different byte strings collide, 2^-128 per changed row.
-//!   Encodings carry a type tag and a length (see `encode`), so a row's bytes decode to exactly one sequence
+//!   Encodings carry a type tag and, for strings, a length (see `encode`), so a row's bytes decode to exactly one sequence
 //!   of values: no two different rows share them. Encoding column by column into row slots, then hashing
 //!   each row once, costs one hash per row instead of one per value.
 //! - **fingerprint: row count and the 128-bit wrapping sum of row hashes**, per bucket and per side. A sum is
@@ -143,6 +143,7 @@ pub fn digest_batch(
     mut null_key: impl FnMut(Ordinal, u128),
 ) -> Result<(), arrow::error::ArrowError> {
     let rows = keys.first().map_or(0, |k| k.len());
+    let (mut key_rows, mut value_rows) = (RowBuffer::default(), RowBuffer::default());
     // Slices small enough that a slice's row buffers stay in cache while columns are written into them.
     for start in (0..rows).step_by(CACHE_ROWS) {
         let len = CACHE_ROWS.min(rows - start);
@@ -154,8 +155,8 @@ pub fn digest_batch(
                 key_is_null.iter_mut().zip(nulls.iter()).for_each(|(null, valid)| *null |= !valid);
             }
         }
-        let key_rows = RowBuffer::encode(&keys, len, 0)?;
-        let mut value_rows = RowBuffer::encode(&values, len, 16)?;
+        key_rows.encode(&keys, len, 0)?;
+        value_rows.encode(&values, len, 16)?;
         for (r, &keyless) in key_is_null.iter().enumerate() {
             let key = xxh3_128(key_rows.row(r));
             let slot = value_rows.row_mut(r);
@@ -195,33 +196,38 @@ pub fn digest_canonical(
     digest_batch(&canonical.keys, &hashable, first, row, null_key).map_err(|e| Error::arrow(location, e))
 }
 
-/// The encodings of a batch's rows, one contiguous slot per row.
+/// The encodings of a slice's rows, one contiguous slot per row; reused from slice to slice.
+#[derive(Default)]
 struct RowBuffer {
     bytes: Vec<u8>,
     /// Where each row's slot starts; one more entry than rows.
     offsets: Vec<usize>,
+    cursor: Vec<usize>,
 }
 
 impl RowBuffer {
-    /// Encodes `columns` row by row, after `reserved` leading bytes per row.
-    fn encode(columns: &[ArrayRef], rows: usize, reserved: usize) -> Result<RowBuffer, arrow::error::ArrowError> {
-        let mut lengths = vec![reserved; rows];
+    /// Encodes `columns` row by row, after `reserved` leading bytes per row. Every byte of a slot is written
+    /// (the reserved bytes by the caller), so the buffer is not cleared in between.
+    fn encode(&mut self, columns: &[ArrayRef], rows: usize, reserved: usize) -> Result<(), arrow::error::ArrowError> {
+        self.cursor.clear();
+        self.cursor.resize(rows, reserved);
         for column in columns {
-            encode::for_each_length(column.as_ref(), |r, len| lengths[r] += len)?;
+            encode::add_lengths(column.as_ref(), &mut self.cursor)?;
         }
-        let mut offsets = Vec::with_capacity(rows + 1);
+        self.offsets.clear();
+        self.offsets.push(0);
         let mut total = 0;
-        offsets.push(0);
-        for len in &lengths {
+        for cursor in self.cursor.iter_mut() {
+            let len = *cursor;
+            *cursor = total + reserved;
             total += len;
-            offsets.push(total);
+            self.offsets.push(total);
         }
-        let mut bytes = vec![0u8; total];
-        let mut cursor: Vec<usize> = offsets[..rows].iter().map(|o| o + reserved).collect();
+        self.bytes.resize(total.max(self.bytes.len()), 0);
         for column in columns {
-            encode::encode_into(column.as_ref(), &mut bytes, &mut cursor)?;
+            encode::encode_into(column.as_ref(), &mut self.bytes, &mut self.cursor)?;
         }
-        Ok(RowBuffer { bytes, offsets })
+        Ok(())
     }
 
     fn row(&self, r: usize) -> &[u8] {
