@@ -6,6 +6,9 @@ use clap::Parser;
 use recon::cli::{Cli, Command};
 use recon::progress::{Log, LogFormat};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let (outcome, log) = match cli.command {

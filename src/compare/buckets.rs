@@ -39,29 +39,89 @@ pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32) -> std::io::Result
     )
 }
 
-fn partition_residue(mut source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) -> Residue {
-    let mut fingerprints = vec![[Fingerprint::default(); 2]; 1 << (bits - PARTITION_BITS)];
-    for d in &source {
-        fingerprints[d.bucket(bits)][0].add(d.row());
-    }
-    for d in &target {
-        fingerprints[d.bucket(bits)][1].add(d.row());
-    }
-    let mut differs: Vec<bool> = fingerprints.iter().map(|[s, t]| s != t).collect();
-
-    // Equal buckets hold equal multisets of rows, so a key repeated on one side is repeated on the other:
-    // looking at the source alone finds every duplicate the fingerprints cannot see.
-    source.sort_unstable_by_key(|d| d.key());
-    for pair in source.windows(2) {
-        if pair[0].key() == pair[1].key() {
-            differs[pair[0].bucket(bits)] = true;
+/// One partition: both sides counting-sorted by bucket, then walked bucket by bucket. (A bucket array
+/// updated row by row outgrows the cache at tens of millions of rows; two sequential passes do not.)
+fn partition_residue(source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) -> Residue {
+    let buckets = 1usize << (bits - PARTITION_BITS);
+    let (source, source_starts) = by_bucket(source, buckets, bits);
+    let (target, target_starts) = by_bucket(target, buckets, bits);
+    let mut residue = Residue::default();
+    for b in 0..buckets {
+        let s = &source[source_starts[b] as usize..source_starts[b + 1] as usize];
+        let t = &target[target_starts[b] as usize..target_starts[b + 1] as usize];
+        // Equal buckets hold equal multisets of rows, so a key repeated on one side is repeated on the other:
+        // looking at the source alone finds every duplicate the fingerprints cannot see.
+        if fingerprint(s) == fingerprint(t) && !repeats_a_key(s) {
+            residue.matched += s.len() as u64;
+        } else {
+            residue.source.extend_from_slice(s);
+            residue.target.extend_from_slice(t);
         }
     }
+    residue
+}
 
-    let matched = source.iter().filter(|d| !differs[d.bucket(bits)]).count() as u64;
-    Residue {
-        source: source.into_iter().filter(|d| differs[d.bucket(bits)]).collect(),
-        target: target.into_iter().filter(|d| differs[d.bucket(bits)]).collect(),
-        matched,
+/// The rows reordered so that bucket `b` holds `rows[starts[b]..starts[b + 1]]`.
+fn by_bucket(rows: Vec<RowDigest>, buckets: usize, bits: u32) -> (Vec<RowDigest>, Vec<u32>) {
+    let mut starts = vec![0u32; buckets + 1];
+    for d in &rows {
+        starts[d.bucket(bits) + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let empty = RowDigest { key_hi: 0, key_lo: 0, row_hi: 0, row_lo: 0, ordinal: 0 };
+    let mut sorted = vec![empty; rows.len()];
+    for d in rows {
+        let at = &mut next[d.bucket(bits)];
+        sorted[*at as usize] = d;
+        *at += 1;
+    }
+    (sorted, starts)
+}
+
+fn fingerprint(rows: &[RowDigest]) -> Fingerprint {
+    let mut f = Fingerprint::default();
+    rows.iter().for_each(|d| f.add(d.row()));
+    f
+}
+
+/// Whether two rows share a key: pair by pair in a small bucket, by sorting in a large one (a key repeated
+/// many times lands all its rows in one bucket).
+fn repeats_a_key(rows: &[RowDigest]) -> bool {
+    if rows.len() <= 16 {
+        return rows.iter().enumerate().any(|(i, a)| rows[i + 1..].iter().any(|b| a.key() == b.key()));
+    }
+    let mut keys: Vec<u128> = rows.iter().map(RowDigest::key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(key: u64, row: u64, ordinal: u64) -> RowDigest {
+        RowDigest { key_hi: key, key_lo: 0, row_hi: row, row_lo: 0, ordinal }
+    }
+
+    #[test]
+    fn equal_buckets_match_unless_a_key_repeats_however_often() {
+        let bits = PARTITION_BITS + 4;
+        let bucket = |b: u64| b << (64 - bits);
+        for copies in [2, 40] {
+            // Bucket 1: two equal rows; bucket 2: one key repeated identically on both sides; bucket 3 differs.
+            let mut source = vec![digest(bucket(1), 10, 0), digest(bucket(1) + 1, 11, 1), digest(bucket(3), 30, 2)];
+            let mut target = vec![digest(bucket(1) + 1, 11, 0), digest(bucket(1), 10, 1), digest(bucket(3), 31, 2)];
+            for i in 0..copies {
+                source.push(digest(bucket(2), 20, 10 + i));
+                target.push(digest(bucket(2), 20, 10 + i));
+            }
+            let residue = partition_residue(source, target, bits);
+            assert_eq!(residue.matched, 2, "{copies} copies");
+            assert_eq!(residue.source.len() as u64, 1 + copies);
+            assert_eq!(residue.target.len() as u64, 1 + copies);
+        }
     }
 }
