@@ -221,7 +221,7 @@ fn push_down_sample(
         );
         return sample;
     }
-    let threshold = Sample { selection: Selection::KeyText, ..sample.clone() }.text_threshold();
+    let threshold = sample.text_threshold();
     let conditions = [0, 1].map(|side| {
         let names: Vec<String> =
             key.iter().map(|k| if side == 0 { k.name.clone() } else { k.target_name.clone() }).collect();

@@ -232,7 +232,7 @@ mod tests {
     fn key_text_draws_are_the_ones_postgres_and_mysql_compute() {
         use arrow::array::{Int64Array, StringArray};
         use std::sync::Arc;
-        // md5('7|42|ab') = 'c1b2…': its first 32 bits, 0xc1b2…, decide. Computed here as the SQL engines do.
+        // The draw as PostgreSQL writes it: ('x' || substr(md5('7|42|ab'), 1, 8))::bit(32)::bigint.
         let ids: ArrayRef = Arc::new(Int64Array::from(vec![Some(42), None]));
         let names: ArrayRef = Arc::new(StringArray::from(vec![Some("ab"), Some("ab")]));
         let draw = |text: &str| u32::from_be_bytes(Md5::digest(text.as_bytes())[..4].try_into().unwrap()) as u64;

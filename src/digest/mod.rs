@@ -7,9 +7,9 @@
 //!   this hash alone, so two distinct keys must practically never meet: 2^-128 per pair, ~2^-60 for 10^10 rows.
 //! - **row hash, 128 bits** (xxh3-128 over the key hash and the compared columns' encodings, in column
 //!   order): a changed row goes unseen only if two different byte strings collide, 2^-128 per changed row.
-//!   Encodings carry a type tag and, for strings, a length (see `encode`), so a row's bytes decode to exactly one sequence
-//!   of values: no two different rows share them. Encoding column by column into row slots, then hashing
-//!   each row once, costs one hash per row instead of one per value.
+//!   Encodings carry a type tag and, for strings, a length (see `encode`), so a row's bytes decode to
+//!   exactly one sequence of values: no two different rows share them. Encoding column by column into row
+//!   slots, then hashing each row once, costs one hash per row instead of one per value.
 //! - **fingerprint: row count and the 128-bit wrapping sum of row hashes**, per bucket and per side. A sum is
 //!   order-independent and multiset-correct: a duplicated row adds its hash twice where XOR would cancel it.
 //!   Two different multisets of rows share a sum with probability 2^-128.
@@ -379,7 +379,10 @@ fn draw(sample: Option<(&Sample, bool)>, keys: &[ArrayRef], location: &str) -> R
         let key = formatter.map(|f| f.value(row).to_string()).unwrap_or_default();
         return Err(Error::input(
             location,
-            format!("the database sampled key {key}, which recon's draw does not keep: the two engines write this key's text differently"),
+            format!(
+                "the database sampled key {key}, which recon's draw does not keep: \
+                 the two engines write this key's text differently"
+            ),
         ));
     }
     Ok(Some(drawn))

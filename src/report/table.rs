@@ -49,7 +49,8 @@ pub fn render(report: &Report) -> String {
         out += &format!("\n{columns}\n");
         if let Some(examined) = report.column_mismatches_examined {
             out += &format!(
-                "column counts cover the first {examined} of {} mismatches: reading all back would exceed the memory limit\n",
+                "column counts cover the first {examined} of {} mismatches: \
+                 reading all back would exceed the memory limit\n",
                 report.summary.mismatched
             );
         }

@@ -19,6 +19,9 @@ use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 use crate::normalize::DECLARED_TYPE;
 
+const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
+const MYSQL_SAMPLE: &str = include_str!("../../../queries/mysql_sample.sql");
+
 /// Rows per Arrow batch built from database rows.
 const BATCH_ROWS: usize = 8192;
 
@@ -248,15 +251,9 @@ impl SqlTable {
                 Engine::Sqlite => return None,
             });
         }
-        let parts = parts.join(", ");
-        Some(match self.engine {
-            Engine::Postgres => format!(
-                "('x' || substr(md5(convert_to(concat_ws('|', {parts}), 'UTF8')), 1, 8))::bit(32)::bigint < {threshold}"
-            ),
-            _ => format!(
-                "CAST(CONV(SUBSTRING(MD5(CONVERT(CONCAT_WS('|', {parts}) USING utf8mb4)), 1, 8), 16, 10) AS UNSIGNED) < {threshold}"
-            ),
-        })
+        let template = if self.engine == Engine::Postgres { POSTGRES_SAMPLE } else { MYSQL_SAMPLE };
+        let condition = template.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
+        Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
     }
 
     /// Makes every full read keep only the rows `condition` keeps.
