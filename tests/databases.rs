@@ -453,7 +453,7 @@ fn a_read_only_query_stands_for_a_table() {
 }
 
 /// `recon_sampled`: 2,000 rows keyed by (id, name), names in several scripts, two rows with a NULL name; the
-/// changed copy has v + 1 in every 50th row.
+/// changed copy (in MariaDB) has v + 1 in every 50th row. PostgreSQL, SQLite and Parquet hold the original.
 fn sampled_rows(changed: bool) -> Vec<(i64, Option<String>, i64)> {
     (0..2000i64)
         .map(|id| {
@@ -488,6 +488,10 @@ fn load_sampled(pg: &str, my: &str, dir: &std::path::Path) -> String {
             .await
             .unwrap();
         c.execute(format!("INSERT INTO recon_sampled VALUES {}", values(true)).as_str()).await.unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("sampled.db").display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        c.execute("CREATE TABLE recon_sampled (id INTEGER, name TEXT, v INTEGER)").await.unwrap();
+        c.execute(format!("INSERT INTO recon_sampled VALUES {}", values(false)).as_str()).await.unwrap();
     });
     let rows = sampled_rows(false);
     let columns: Vec<ArrayRef> = vec![
@@ -557,6 +561,19 @@ fn a_sample_is_selected_inside_postgres_and_mysql_and_lines_up_with_a_file() {
     assert_eq!(s["rows_sampled_source"], expected.len() as u64);
     assert_eq!(report["summary"]["mismatched"], changed);
     assert_eq!(report["summary"]["missing_in_target"], 0);
+
+    // SQLite has no MD5: recon reads it all and draws the same keys, while MariaDB still selects its own.
+    let lite = format!("sqlite://{}#recon_sampled", dir.path().join("sampled.db").display());
+    let report = sampled(&lite, &[]);
+    let note = report["sample"]["pushed_down_note"].as_str().unwrap();
+    assert!(
+        note.contains("every row of the source (sqlite)") && note.contains("the target (mysql) selected"),
+        "{note}"
+    );
+    assert_eq!(report["stats"]["source"]["rows"], 2000);
+    assert_eq!(report["sample"]["rows_sampled_source"], expected.len() as u64);
+    assert_eq!(report["summary"]["mismatched"], changed);
+    assert_eq!(report["summary"]["extra_in_target"], 0);
 
     // Keys compared after trimming are not what the database hashes: nothing is pushed down, and it says so.
     let report = sampled(&source, &["--trim"]);
