@@ -9,6 +9,7 @@ pub mod values;
 use std::collections::HashMap;
 
 use crate::cli::plan::AuditPlan;
+use crate::digest::spill::Partition;
 use crate::digest::{bucket_bits, Fingerprint, SideDigest};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
@@ -76,36 +77,10 @@ pub fn compare(
     for side in &mut null_keys {
         side.sort_unstable();
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .build()
-        .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
     let limits = Limits::new(plan, &scans);
     let bits = bucket_bits(fingerprints[0].rows.max(fingerprints[1].rows));
-    let mut all = Classified::new(limits, plan);
     let mut timings = CompareSeconds::default();
-    let mut pairs = source.partitions.into_iter().zip(target.partitions);
-    let mut group = buckets::Residue::default();
-    loop {
-        let started = std::time::Instant::now();
-        let chunk: Vec<_> = pairs.by_ref().take(threads.max(1) * 2).collect();
-        let done = chunk.is_empty();
-        group.absorb(
-            buckets::residue(chunk, bits)
-                .map_err(|e| Error::input("spill", format!("cannot read spilled digests: {e}")))?,
-        );
-        let fingerprinted = started.elapsed();
-        timings.fingerprints += fingerprinted.as_secs_f64();
-        all.matched += std::mem::take(&mut group.matched);
-        if group.rows() >= limits.group_rows || (done && group.rows() > 0) {
-            let classes = runtime.block_on(classify::classify(&group.source, &group.target, threads))?;
-            all.absorb(std::mem::take(&mut group), classes, plan);
-            timings.classify += (started.elapsed() - fingerprinted).as_secs_f64();
-        }
-        if done {
-            break;
-        }
-    }
+    let all = classify_in_groups(plan, [source.partitions, target.partitions], bits, limits, threads, &mut timings)?;
     if all.counts.mismatched > all.candidates.len() as u64 && plan.diff_out.is_some() {
         return Err(Error::setting(
             "--diff-out",
@@ -155,6 +130,46 @@ pub fn compare(
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
     })
+}
+
+/// The fingerprint tier over a few partitions at a time (a couple per thread), and DataFusion's classification
+/// of the residue whenever it reaches `limits.group_rows`. A key's rows all sit in one partition, so each group
+/// classifies its keys completely.
+fn classify_in_groups(
+    plan: &AuditPlan,
+    [source, target]: [Vec<Partition>; 2],
+    bits: u32,
+    limits: Limits,
+    threads: usize,
+    timings: &mut CompareSeconds,
+) -> Result<Classified> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
+    let mut all = Classified::new(limits, plan);
+    let mut pairs = source.into_iter().zip(target);
+    let mut group = buckets::Residue::default();
+    loop {
+        let started = std::time::Instant::now();
+        let chunk: Vec<_> = pairs.by_ref().take(threads.max(1) * 2).collect();
+        let done = chunk.is_empty();
+        group.absorb(
+            buckets::residue(chunk, bits)
+                .map_err(|e| Error::input("spill", format!("cannot read spilled digests: {e}")))?,
+        );
+        let fingerprinted = started.elapsed();
+        timings.fingerprints += fingerprinted.as_secs_f64();
+        all.matched += std::mem::take(&mut group.matched);
+        if group.rows() >= limits.group_rows || (done && group.rows() > 0) {
+            let classes = runtime.block_on(classify::classify(&group.source, &group.target, threads))?;
+            all.absorb(std::mem::take(&mut group), classes, plan);
+            timings.classify += (started.elapsed() - fingerprinted).as_secs_f64();
+        }
+        if done {
+            return Ok(all);
+        }
+    }
 }
 
 /// What the memory limit allows the row tier.
