@@ -137,7 +137,8 @@ pub struct DiffArgs {
     pub empty_as_null: bool,
 
     /// Compare only a deterministic sample of keys, the same on both sides: a share (1%) or a count (50000,
-    /// for a Parquet source, whose row count is known).
+    /// for a Parquet source, whose row count is known). PostgreSQL and MySQL select the sample themselves
+    /// when the key is integers or text.
     #[arg(long, value_name = "SHARE|COUNT")]
     pub sample: Option<String>,
     /// Which sample.
@@ -162,7 +163,8 @@ pub struct DiffArgs {
     pub csv_type: Vec<String>,
 
     /// Memory to stay within, e.g. 2GB or 512MB (default: half the machine's memory). Row digests beyond
-    /// their share are spilled to disk.
+    /// their share are spilled to disk, differing rows are classified a group at a time, and at most what fits
+    /// is read back to tell which columns differ.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     /// Where spilled digests go (default: the system's temporary directory).
