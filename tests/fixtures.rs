@@ -24,26 +24,13 @@ fn orders_report_is_exactly_the_expected_one() {
 }
 
 #[test]
-fn a_tiny_memory_limit_spills_classifies_in_groups_and_keeps_every_count_exact() {
+fn a_tiny_memory_limit_spills_classifies_in_groups_and_changes_nothing() {
+    // 1 KiB: digests go to disk, the residue is classified a few partitions at a time, and only one
+    // mismatched row fits to be read back, so the extra column pass counts which columns differ.
     let report = recon(&with(&ORDERS, &["--format", "json", "--memory-limit", "1KB"])).json();
     assert!(report["stats"]["source"]["spilled_bytes"].as_u64().unwrap() > 0);
-    let full = expected("orders");
-    assert_eq!(report["summary"], full["summary"]);
-    assert_eq!(report["source"]["fingerprint"], full["source"]["fingerprint"]);
-    for class in ["missing_in_target", "extra_in_target", "duplicate_keys_source", "duplicate_keys_target"] {
-        assert_eq!(report["examples"][class], full["examples"][class], "{class}");
-    }
-    // 1 KiB lets one mismatch be read back: the first by source position; the column counts say so.
-    assert_eq!(report["column_mismatches_examined"], 1);
-    assert_eq!(report["examples"]["mismatched"], json!([full["examples"]["mismatched"][0]]));
-    assert!(full.get("column_mismatches_examined").is_none());
-    let table = recon(&with(&ORDERS, &["--memory-limit", "1KB"]));
-    let total = full["summary"]["mismatched"].as_u64().unwrap();
-    assert!(
-        table.stdout.contains(&format!("column counts cover the first 1 of {total} mismatches")),
-        "{}",
-        table.stdout
-    );
+    assert!(report["stats"]["seconds"]["compare_steps"]["columns"].as_f64().unwrap() > 0.0);
+    assert_eq!(without_stats(report), expected("orders"));
 }
 
 #[test]

@@ -31,6 +31,16 @@ fn float_tolerances_forgive_small_differences_only() {
     assert_eq!(abs["policy"]["float_abs_tol"], 0.01);
     assert_eq!(mismatched(&diff(a, b, &["--float-rel-tol", "0.001"])), 2, "only 100 vs 100.05 is within 0.1%");
     assert_eq!(mismatched(&diff(a, b, &["--float-abs-tol", "0.05"])), 0);
+
+    // With too little memory to read rows back, the column pass applies the same tolerance. Here every
+    // pair straddles a bucket boundary of width 0.05 (so all are candidates) but only row 4 is 0.05 apart.
+    let a = "id,x\n1,1.049\n2,2.049\n3,3.049\n4,4.02\n";
+    let b = "id,x\n1,1.051\n2,2.051\n3,3.051\n4,4.08\n";
+    let report = diff(a, b, &["--float-abs-tol", "0.05", "--memory-limit", "1KB", "--max-examples", "0"]);
+    assert!(report["stats"]["seconds"]["compare_steps"]["columns"].as_f64().unwrap() > 0.0);
+    assert_eq!(mismatched(&report), 1);
+    assert_eq!(report["column_mismatches"]["x"], 1);
+    assert_eq!(report["summary"]["matched"], 3);
 }
 
 #[test]

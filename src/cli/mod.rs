@@ -163,8 +163,8 @@ pub struct DiffArgs {
     pub csv_type: Vec<String>,
 
     /// Memory to stay within, e.g. 2GB or 512MB (default: half the machine's memory). Row digests beyond
-    /// their share are spilled to disk, differing rows are classified a group at a time, and at most what fits
-    /// is read back to tell which columns differ.
+    /// their share are spilled to disk, differing rows are classified a group at a time, and when more rows
+    /// differ than fit to be read back, an extra pass over both sides counts which columns differ.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     /// Where spilled digests go (default: the system's temporary directory).

@@ -12,6 +12,8 @@ pub struct Residue {
     pub source: Vec<RowDigest>,
     pub target: Vec<RowDigest>,
     pub matched: u64,
+    /// The high key-hash bits of one row of each differing bucket.
+    pub differing: Vec<u64>,
 }
 
 impl Residue {
@@ -23,6 +25,7 @@ impl Residue {
         self.source.extend(other.source);
         self.target.extend(other.target);
         self.matched += other.matched;
+        self.differing.extend(other.differing);
     }
 }
 
@@ -56,6 +59,7 @@ fn partition_residue(source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) 
         } else {
             residue.source.extend_from_slice(s);
             residue.target.extend_from_slice(t);
+            residue.differing.extend(s.first().or(t.first()).map(|d| d.key_hi));
         }
     }
     residue

@@ -3,6 +3,7 @@
 
 pub mod buckets;
 pub mod classify;
+pub mod columns;
 pub mod sample;
 pub mod values;
 
@@ -31,10 +32,10 @@ pub struct Findings {
     pub extra: Vec<OneSided>,
     pub duplicates: Vec<Duplicate>,
     pub mismatched: Vec<Mismatch>,
-    /// Mismatched keys per compared column, over the mismatches examined value by value.
+    /// Mismatched keys per compared column, over every mismatch.
     pub column_mismatches: Vec<u64>,
     pub null_keys: [Vec<Ordinal>; 2],
-    /// Rows read again: every mismatch examined, and the rows the report or `--diff-out` shows.
+    /// Rows read again: the mismatches compared value by value, and the rows the report or `--diff-out` shows.
     pub fetched: [Fetched; 2],
 }
 
@@ -46,9 +47,6 @@ pub struct Counts {
     pub mismatched: u64,
     pub duplicate_keys_source: u64,
     pub duplicate_keys_target: u64,
-    /// Mismatches compared value by value: all of them, unless reading them all back would not fit the
-    /// memory limit. The rest are known to differ (their row hashes do) but not in which columns.
-    pub mismatches_examined: u64,
 }
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
@@ -58,6 +56,8 @@ pub struct CompareSeconds {
     pub fingerprints: f64,
     pub classify: f64,
     pub reread: f64,
+    /// The extra pass that tells which columns differ when too many rows differ to read back (else 0).
+    pub columns: f64,
 }
 
 /// `columns` are each side's columns as pass one read them. Partitions are compared a few at a time and
@@ -80,8 +80,11 @@ pub fn compare(
     let limits = Limits::new(plan, &scans);
     let bits = bucket_bits(fingerprints[0].rows.max(fingerprints[1].rows));
     let mut timings = CompareSeconds::default();
-    let all = classify_in_groups(plan, [source.partitions, target.partitions], bits, limits, threads, &mut timings)?;
-    if all.counts.mismatched > all.candidates.len() as u64 && plan.diff_out.is_some() {
+    let mut all =
+        classify_in_groups(plan, [source.partitions, target.partitions], bits, limits, threads, &mut timings)?;
+    // Too many mismatches to read back: read back those the report shows, count columns in an extra pass.
+    let overflow = all.counts.mismatched > limits.candidates as u64;
+    if overflow && plan.diff_out.is_some() {
         return Err(Error::setting(
             "--diff-out",
             format!(
@@ -89,6 +92,9 @@ pub fn compare(
                 all.counts.mismatched
             ),
         ));
+    }
+    if overflow {
+        all.candidates.truncate(all.shown);
     }
 
     // Both sides read back at once.
@@ -105,15 +111,24 @@ pub fn compare(
     let fetched = [source_rows?, target_rows?];
     timings.reread = started.elapsed().as_secs_f64();
 
-    let (mut mismatched, equal) = values::confirm(&all.candidates, [&fetched[0], &fetched[1]], columns[0])?;
+    let (mut mismatched, mut equal) = values::confirm(&all.candidates, [&fetched[0], &fetched[1]], columns[0])?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
-    for m in &mismatched {
-        for &c in &m.columns {
-            column_mismatches[c] += 1;
+    if overflow {
+        let started = std::time::Instant::now();
+        let rows = fingerprints[0].rows + fingerprints[1].rows;
+        let counted = columns::count(plan, columns, &all.differing, rows)?;
+        if counted.mismatched + counted.equal != all.counts.mismatched {
+            return Err(Error::input("re-read", "rows changed between two reads of the same data"));
+        }
+        column_mismatches = counted.per_column;
+        equal = counted.equal;
+        timings.columns = started.elapsed().as_secs_f64();
+    } else {
+        for m in &mismatched {
+            m.columns.iter().for_each(|&c| column_mismatches[c] += 1);
         }
     }
     let mut counts = all.counts;
-    counts.mismatches_examined = mismatched.len() as u64;
     counts.mismatched -= equal;
     mismatched.truncate(all.shown);
     Ok(Findings {
@@ -147,7 +162,7 @@ fn classify_in_groups(
         .worker_threads(threads.max(1))
         .build()
         .map_err(|e| Error::input("recon", format!("cannot start DataFusion's runtime: {e}")))?;
-    let mut all = Classified::new(limits, plan);
+    let mut all = Classified::new(limits, plan, bits);
     let mut pairs = source.into_iter().zip(target);
     let mut group = buckets::Residue::default();
     loop {
@@ -205,14 +220,16 @@ struct Classified {
     missing: Vec<OneSided>,
     extra: Vec<OneSided>,
     duplicates: Vec<Duplicate>,
-    /// The first candidates by source position, as many as `limits.candidates`.
+    /// The first candidates by source position: as many as `limits.candidates`, or as the report shows.
     candidates: Vec<classify::Candidate>,
+    /// The buckets sent to the row tier, for the column pass.
+    differing: columns::Differing,
     /// Row hashes of the listed rows on each side: a database finds them again by row hash.
     hashes: [HashMap<Ordinal, u128>; 2],
 }
 
 impl Classified {
-    fn new(limits: Limits, plan: &AuditPlan) -> Classified {
+    fn new(limits: Limits, plan: &AuditPlan, bits: u32) -> Classified {
         Classified {
             limits,
             shown: if plan.diff_out.is_some() { usize::MAX } else { plan.max_examples },
@@ -222,6 +239,7 @@ impl Classified {
             extra: Vec::new(),
             duplicates: Vec::new(),
             candidates: Vec::new(),
+            differing: columns::Differing::new(bits),
             hashes: [HashMap::new(), HashMap::new()],
         }
     }
@@ -256,7 +274,8 @@ impl Classified {
         });
         self.candidates.extend(classes.candidates);
         self.candidates.sort_unstable_by_key(|c| c.source_ordinal);
-        self.candidates.truncate(self.limits.candidates);
+        self.candidates.truncate(self.limits.candidates.max(self.shown));
+        group.differing.iter().for_each(|&key_hi| self.differing.insert(key_hi));
 
         // Keep the row hashes of the rows still listed, for sides that are found again by row hash.
         for side in 0..2 {

@@ -179,6 +179,19 @@ pub fn digest_batch(
     Ok(())
 }
 
+/// xxh3-64 of each value's encoding: the word by which the row tier tells which columns differ when it
+/// cannot read rows back.
+pub fn value_hashes(array: &ArrayRef) -> Result<Vec<u64>, arrow::error::ArrowError> {
+    let mut buffer = RowBuffer::default();
+    let mut hashes = Vec::with_capacity(array.len());
+    for start in (0..array.len()).step_by(CACHE_ROWS) {
+        let len = CACHE_ROWS.min(array.len() - start);
+        buffer.encode(&[array.slice(start, len)], len, 0)?;
+        hashes.extend((0..len).map(|r| xxhash_rust::xxh3::xxh3_64(buffer.row(r))));
+    }
+    Ok(hashes)
+}
+
 /// Rows encoded at a time: 512 rows of a wide table (~300 bytes a row) fill about 150 KB.
 const CACHE_ROWS: usize = 512;
 
@@ -368,7 +381,7 @@ fn scan_unit(
 /// Under a key-text sample, which rows of a batch the sample keeps. On a side whose database already
 /// selected them, every row must be kept: one that is not means the database drew keys differently, and the
 /// two sides' samples would not line up.
-fn draw(sample: Option<(&Sample, bool)>, keys: &[ArrayRef], location: &str) -> Result<Option<Vec<bool>>> {
+pub fn draw(sample: Option<(&Sample, bool)>, keys: &[ArrayRef], location: &str) -> Result<Option<Vec<bool>>> {
     let Some((sample, pushed_down)) = sample.filter(|(s, _)| s.selection == Selection::KeyText) else {
         return Ok(None);
     };

@@ -36,10 +36,6 @@ pub struct Report {
     pub compared_columns: Vec<String>,
     pub summary: Summary,
     pub column_mismatches: Map<String, Value>,
-    /// Present when `column_mismatches` covers only this many of the mismatches: reading every mismatched
-    /// row back would not have fit the memory limit. The summary's counts are still exact.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column_mismatches_examined: Option<u64>,
     pub examples: Examples,
     pub schema: SchemaDiff,
     pub policy: Policy,
@@ -211,8 +207,6 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
         compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
         summary,
         column_mismatches,
-        column_mismatches_examined: (findings.counts.mismatches_examined < findings.counts.mismatched)
-            .then_some(findings.counts.mismatches_examined),
         examples: examples(plan, findings)?,
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },

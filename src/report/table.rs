@@ -47,13 +47,6 @@ pub fn render(report: &Report) -> String {
             columns.add_row(vec![Cell::new(name), Cell::new(n)]);
         }
         out += &format!("\n{columns}\n");
-        if let Some(examined) = report.column_mismatches_examined {
-            out += &format!(
-                "column counts cover the first {examined} of {} mismatches: \
-                 reading all back would exceed the memory limit\n",
-                report.summary.mismatched
-            );
-        }
     }
 
     let examples = examples_table(report);

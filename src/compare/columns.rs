@@ -1,0 +1,216 @@
+//! The row tier when more rows differ than the memory limit lets recon read back: one more streaming pass
+//! over both sides writes, for every row of a differing bucket, its key and row hashes and one word per
+//! compared column (xxh3-64 of the value's encoding; under a tolerance, the float itself) to temporary
+//! files by key hash, then joins them file by file. Which columns differ stays exact for every mismatched
+//! key, in bounded memory.
+
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::sync::Mutex;
+
+use arrow::array::AsArray;
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use rayon::prelude::*;
+
+use crate::cli::plan::AuditPlan;
+use crate::digest::encode::canonical_f64;
+use crate::digest::{digest_canonical, draw, value_hashes};
+use crate::error::{Error, Result};
+use crate::normalize::SideColumns;
+use crate::source::{Dataset, ScanUnit};
+
+/// The buckets the fingerprint tier sent to the row tier, by global bucket (the top `bits` of the key hash).
+pub struct Differing {
+    bits: u32,
+    words: Vec<u64>,
+}
+
+impl Differing {
+    pub fn new(bits: u32) -> Differing {
+        Differing { bits, words: vec![0; (1usize << bits).div_ceil(64)] }
+    }
+
+    /// Marks the bucket of a key whose high 64 bits are `key_hi`.
+    pub fn insert(&mut self, key_hi: u64) {
+        let id = (key_hi >> (64 - self.bits)) as usize;
+        self.words[id / 64] |= 1 << (id % 64);
+    }
+
+    fn contains(&self, key_hi: u64) -> bool {
+        let id = (key_hi >> (64 - self.bits)) as usize;
+        self.words[id / 64] & (1 << (id % 64)) != 0
+    }
+}
+
+/// What the join found among keys with one row on each side and differing row hashes.
+#[derive(Debug, Default)]
+pub struct ColumnCounts {
+    /// Mismatched keys per compared column.
+    pub per_column: Vec<u64>,
+    pub mismatched: u64,
+    /// Keys whose rows differ only by floats within the tolerance.
+    pub equal: u64,
+}
+
+/// A word no canonical float has: NULL under a tolerance.
+const NULL_FLOAT: u64 = u64::MAX;
+/// Words before the per-column ones: key hash and row hash.
+const HEAD: usize = 4;
+
+/// `rows` is how many rows both sides hold together.
+pub fn count(plan: &AuditPlan, columns: [&SideColumns; 2], differing: &Differing, rows: u64) -> Result<ColumnCounts> {
+    let width = plan.columns.len();
+    // Enough files that one file's records of both sides take an eighth of the memory limit.
+    let bytes = rows.max(1) * ((HEAD + width) * 8) as u64;
+    let files = (bytes / (plan.memory_limit / 8).max(1)).clamp(16, 256).next_power_of_two() as usize;
+    let spill = |_| -> Result<Vec<Mutex<File>>> {
+        (0..files)
+            .map(|_| {
+                let file = tempfile::tempfile_in(&plan.spill_dir).map_err(|e| Error::io(&plan.spill_dir, e))?;
+                Ok(Mutex::new(file))
+            })
+            .collect()
+    };
+    let spills = [spill(0)?, spill(1)?];
+    let mut units = Vec::new();
+    for (side, side_columns) in columns.iter().enumerate() {
+        for unit in plan.dataset(side).scan_units(&side_columns.projection)? {
+            units.push((side, unit));
+        }
+    }
+    units.into_par_iter().try_for_each(|(side, unit)| {
+        let sample = plan.sample.as_ref().map(|s| (s, s.pushed_down[side]));
+        write_unit(plan.dataset(side), columns[side], unit, sample, differing, &spills[side])
+    })?;
+    let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
+    for (source, target) in spills[0].iter().zip(&spills[1]) {
+        let [source, target] = [source, target].map(|f| read_words(f, &plan.spill_dir));
+        join(source?, target?, columns[0], &mut counts);
+    }
+    Ok(counts)
+}
+
+/// One scan unit: the records of its kept rows in differing buckets, appended to the side's files.
+fn write_unit(
+    dataset: &Dataset,
+    columns: &SideColumns,
+    unit: ScanUnit,
+    sample: Option<(&crate::compare::sample::Sample, bool)>,
+    differing: &Differing,
+    files: &[Mutex<File>],
+) -> Result<()> {
+    let shift = 64 - files.len().trailing_zeros();
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); files.len()];
+    let location = &dataset.location;
+    for batch in unit.open()? {
+        let canonical = columns.canonical(&batch?, location)?;
+        let drawn = draw(sample, &canonical.keys, location)?;
+        let words = column_words(columns, &canonical.values).map_err(|e| Error::arrow(location, e))?;
+        let mut records = Vec::new();
+        digest_canonical(columns, &canonical, location, 0, |d| records.push(d), |_, _| {})?;
+        for d in records {
+            let row = d.ordinal as usize;
+            let kept = match (&drawn, sample) {
+                (Some(drawn), _) => drawn[row],
+                (None, Some((sample, _))) => sample.keeps(d.key()),
+                (None, None) => true,
+            };
+            if !kept || !differing.contains(d.key_hi) {
+                continue;
+            }
+            let buffer = &mut buffers[(d.key_hi >> shift) as usize];
+            for word in [d.key_hi, d.key_lo, d.row_hi, d.row_lo].into_iter().chain(words.iter().map(|w| w[row])) {
+                buffer.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        if buffers.iter().map(Vec::len).sum::<usize>() > 8 << 20 {
+            flush(&mut buffers, files, location)?;
+        }
+    }
+    flush(&mut buffers, files, location)
+}
+
+fn flush(buffers: &mut [Vec<u8>], files: &[Mutex<File>], location: &str) -> Result<()> {
+    for (buffer, file) in buffers.iter_mut().zip(files) {
+        if !buffer.is_empty() {
+            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+            file.write_all(buffer).map_err(|e| Error::input(location, format!("cannot spill column hashes: {e}")))?;
+            buffer.clear();
+        }
+    }
+    Ok(())
+}
+
+/// One word per row for each compared column: the hash of its encoding, or under a tolerance the float.
+fn column_words(columns: &SideColumns, values: &[arrow::array::ArrayRef]) -> arrow::error::Result<Vec<Vec<u64>>> {
+    columns
+        .values
+        .iter()
+        .zip(values)
+        .map(|(column, array)| match column.tolerance {
+            None => value_hashes(array),
+            Some(_) => {
+                let floats = cast(array, &DataType::Float64)?;
+                let floats = floats.as_primitive::<Float64Type>();
+                Ok(floats.iter().map(|v| v.map_or(NULL_FLOAT, canonical_f64)).collect())
+            }
+        })
+        .collect()
+}
+
+fn read_words(file: &Mutex<File>, dir: &std::path::Path) -> Result<Vec<u64>> {
+    let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+    let mut bytes = Vec::new();
+    file.rewind().and_then(|_| file.read_to_end(&mut bytes)).map_err(|e| Error::io(dir, e))?;
+    Ok(bytes.chunks_exact(8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).collect())
+}
+
+/// Records of `stride` words, sorted by key hash.
+fn by_key(words: &[u64], stride: usize) -> Vec<&[u64]> {
+    let mut rows: Vec<&[u64]> = words.chunks_exact(stride).collect();
+    rows.sort_unstable_by_key(|r| (r[0], r[1]));
+    rows
+}
+
+/// Keys with exactly one row on each side and differing row hashes are the mismatch candidates, as in
+/// `queries/mismatched.sql`; their column words say which columns differ.
+fn join(source: Vec<u64>, target: Vec<u64>, columns: &SideColumns, counts: &mut ColumnCounts) {
+    let stride = HEAD + columns.values.len();
+    let (source, target) = (by_key(&source, stride), by_key(&target, stride));
+    let (mut s, mut t) = (0, 0);
+    while s < source.len() && t < target.len() {
+        let (key_s, key_t) = ((source[s][0], source[s][1]), (target[t][0], target[t][1]));
+        if key_s != key_t {
+            if key_s < key_t {
+                s += 1
+            } else {
+                t += 1
+            }
+            continue;
+        }
+        let run = |rows: &[&[u64]], from: usize| rows[from..].iter().take_while(|r| (r[0], r[1]) == key_s).count();
+        let (run_s, run_t) = (run(&source, s), run(&target, t));
+        let (a, b) = (source[s], target[t]);
+        if run_s == 1 && run_t == 1 && a[2..HEAD] != b[2..HEAD] {
+            let differ = |c: usize| {
+                let (x, y) = (a[HEAD + c], b[HEAD + c]);
+                match columns.values[c].tolerance {
+                    _ if x == y => false,
+                    Some(_) if x == NULL_FLOAT || y == NULL_FLOAT => true,
+                    Some(tolerance) => !tolerance.equal(f64::from_bits(x), f64::from_bits(y)),
+                    None => true,
+                }
+            };
+            let differing: Vec<usize> = (0..columns.values.len()).filter(|&c| differ(c)).collect();
+            if differing.is_empty() {
+                counts.equal += 1;
+            } else {
+                counts.mismatched += 1;
+                differing.iter().for_each(|&c| counts.per_column[c] += 1);
+            }
+        }
+        s += run_s;
+        t += run_t;
+    }
+}
