@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::cli::plan::AuditPlan;
 use crate::digest::encode::canonical_f64;
-use crate::digest::{digest_canonical, draw, value_hashes};
+use crate::digest::{digest_canonical, draw, in_sample, value_hashes};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
 use crate::source::{Dataset, ScanUnit};
@@ -64,15 +64,7 @@ pub fn count(plan: &AuditPlan, columns: [&SideColumns; 2], differing: &Differing
     // Enough files that one file's records of both sides take an eighth of the memory limit.
     let bytes = rows.max(1) * ((HEAD + width) * 8) as u64;
     let files = (bytes / (plan.memory_limit / 8).max(1)).clamp(16, 256).next_power_of_two() as usize;
-    let spill = |_| -> Result<Vec<Mutex<File>>> {
-        (0..files)
-            .map(|_| {
-                let file = tempfile::tempfile_in(&plan.spill_dir).map_err(|e| Error::io(&plan.spill_dir, e))?;
-                Ok(Mutex::new(file))
-            })
-            .collect()
-    };
-    let spills = [spill(0)?, spill(1)?];
+    let spills = [temp_files(files, &plan.spill_dir)?, temp_files(files, &plan.spill_dir)?];
     let mut units = Vec::new();
     for (side, side_columns) in columns.iter().enumerate() {
         for unit in plan.dataset(side).scan_units(&side_columns.projection)? {
@@ -89,6 +81,10 @@ pub fn count(plan: &AuditPlan, columns: [&SideColumns; 2], differing: &Differing
         join(source?, target?, columns[0], &mut counts);
     }
     Ok(counts)
+}
+
+fn temp_files(n: usize, dir: &std::path::Path) -> Result<Vec<Mutex<File>>> {
+    (0..n).map(|_| tempfile::tempfile_in(dir).map(Mutex::new).map_err(|e| Error::io(dir, e))).collect()
 }
 
 /// One scan unit: the records of its kept rows in differing buckets, appended to the side's files.
@@ -111,12 +107,7 @@ fn write_unit(
         digest_canonical(columns, &canonical, location, 0, |d| records.push(d), |_, _| {})?;
         for d in records {
             let row = d.ordinal as usize;
-            let kept = match (&drawn, sample) {
-                (Some(drawn), _) => drawn[row],
-                (None, Some((sample, _))) => sample.keeps(d.key()),
-                (None, None) => true,
-            };
-            if !kept || !differing.contains(d.key_hi) {
+            if !in_sample(&drawn, sample, row, d.key()) || !differing.contains(d.key_hi) {
                 continue;
             }
             let buffer = &mut buffers[(d.key_hi >> shift) as usize];

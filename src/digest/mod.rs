@@ -335,11 +335,7 @@ fn scan_unit(
         read(batch.num_rows() as u64);
         let canonical = columns.canonical(&batch, &dataset.location)?;
         let drawn = draw(sample, &canonical.keys, &dataset.location)?;
-        let kept = |ordinal: Ordinal, hash: u128| match (&drawn, sample) {
-            (Some(drawn), _) => drawn[(ordinal - next) as usize],
-            (None, Some((sample, _))) => sample.keeps(hash),
-            (None, None) => true,
-        };
+        let kept = |ordinal: Ordinal, hash: u128| in_sample(&drawn, sample, (ordinal - next) as usize, hash);
         digest_canonical(
             columns,
             &canonical,
@@ -376,6 +372,16 @@ fn scan_unit(
     rest.stats.merge(&stats);
     rest.keys.extend(keys);
     Ok(())
+}
+
+/// Whether row `row` of a batch, with this key hash (or, for a NULL key, row hash), is in the sample: by the
+/// batch's key-text draw when there is one, else by the hash.
+pub fn in_sample(drawn: &Option<Vec<bool>>, sample: Option<(&Sample, bool)>, row: usize, hash: u128) -> bool {
+    match (drawn, sample) {
+        (Some(drawn), _) => drawn[row],
+        (None, Some((sample, _))) => sample.keeps(hash),
+        (None, None) => true,
+    }
 }
 
 /// Under a key-text sample, which rows of a batch the sample keeps. On a side whose database already
