@@ -76,9 +76,11 @@ pub fn count(plan: &AuditPlan, columns: [&SideColumns; 2], differing: &Differing
         write_unit(plan.dataset(side), columns[side], unit, sample, differing, &spills[side])
     })?;
     let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
-    for (source, target) in spills[0].iter().zip(&spills[1]) {
-        let [source, target] = [source, target].map(|f| read_words(f, &plan.spill_dir));
-        join(source?, target?, columns[0], &mut counts);
+    let (mut source, mut target) = (Vec::new(), Vec::new());
+    for (source_file, target_file) in spills[0].iter().zip(&spills[1]) {
+        read_words(source_file, &mut source, &plan.spill_dir)?;
+        read_words(target_file, &mut target, &plan.spill_dir)?;
+        join(&source, &target, columns[0], &mut counts);
     }
     Ok(counts)
 }
@@ -150,11 +152,25 @@ fn column_words(columns: &SideColumns, values: &[arrow::array::ArrayRef]) -> arr
         .collect()
 }
 
-fn read_words(file: &Mutex<File>, dir: &std::path::Path) -> Result<Vec<u64>> {
+/// Reads a file of records into `words`, reusing its memory from file to file (fresh pages are costly).
+fn read_words(file: &Mutex<File>, words: &mut Vec<u64>, dir: &std::path::Path) -> Result<()> {
     let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-    let mut bytes = Vec::new();
-    file.rewind().and_then(|_| file.read_to_end(&mut bytes)).map_err(|e| Error::io(dir, e))?;
-    Ok(bytes.chunks_exact(8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).collect())
+    file.rewind().map_err(|e| Error::io(dir, e))?;
+    words.clear();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut filled = 0;
+    loop {
+        let read = file.read(&mut chunk[filled..]).map_err(|e| Error::io(dir, e))?;
+        filled += read;
+        let whole = filled / 8 * 8;
+        let word = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        words.extend(chunk[..whole].chunks_exact(8).map(word));
+        chunk.copy_within(whole..filled, 0);
+        filled -= whole;
+        if read == 0 {
+            return Ok(());
+        }
+    }
 }
 
 /// Records of `stride` words, sorted by key hash.
@@ -166,9 +182,9 @@ fn by_key(words: &[u64], stride: usize) -> Vec<&[u64]> {
 
 /// Keys with exactly one row on each side and differing row hashes are the mismatch candidates, as in
 /// `queries/mismatched.sql`; their column words say which columns differ.
-fn join(source: Vec<u64>, target: Vec<u64>, columns: &SideColumns, counts: &mut ColumnCounts) {
+fn join(source: &[u64], target: &[u64], columns: &SideColumns, counts: &mut ColumnCounts) {
     let stride = HEAD + columns.values.len();
-    let (source, target) = (by_key(&source, stride), by_key(&target, stride));
+    let (source, target) = (by_key(source, stride), by_key(target, stride));
     let (mut s, mut t) = (0, 0);
     while s < source.len() && t < target.len() {
         let (key_s, key_t) = ((source[s][0], source[s][1]), (target[t][0], target[t][1]));
