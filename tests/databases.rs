@@ -552,6 +552,12 @@ fn a_sample_is_selected_inside_postgres_and_mysql_and_lines_up_with_a_file() {
     assert_eq!(report["summary"]["mismatched"], changed);
     assert_eq!(report["summary"]["null_keys_source"], null_names);
     assert!(changed > 0 && expected.len() > 400 && expected.len() < 600, "{} {changed}", expected.len());
+    // A count is a share of the source's rows, which the database counts: 500 of 2,000 is the same 25%.
+    let args =
+        ["diff", &source, &target, "--key", "id,name", "--sample", "500", "--seed", "5", "--format", "json", "-q"];
+    let counted = recon(&args).json();
+    assert_eq!(counted["sample"]["requested_rate"], 0.25);
+    assert_eq!(counted["summary"], report["summary"]);
     // In 1 KiB the mismatched rows are not read back; a second read of each snapshot counts their columns.
     let tight = sampled(&source, &["--memory-limit", "1KB"]);
     assert_eq!(tight["summary"], report["summary"]);

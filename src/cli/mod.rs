@@ -137,7 +137,7 @@ pub struct DiffArgs {
     pub empty_as_null: bool,
 
     /// Compare only a deterministic sample of keys, the same on both sides: a share (1%) or a count (50000,
-    /// for a Parquet source, whose row count is known). PostgreSQL and MySQL select the sample themselves
+    /// for a Parquet or database source, whose row count is known). PostgreSQL and MySQL select the sample themselves
     /// when the key is integers or text.
     #[arg(long, value_name = "SHARE|COUNT")]
     pub sample: Option<String>,

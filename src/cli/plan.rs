@@ -180,7 +180,7 @@ fn sample(args: &DiffArgs, source: &Dataset) -> Result<Option<Sample>> {
                 .trim()
                 .parse()
                 .map_err(|_| Error::setting("--sample", format!("{text:?} is neither 1% nor 50000")))?;
-            let rows = source.row_count().ok_or_else(|| {
+            let rows = source.count_rows()?.ok_or_else(|| {
                 Error::setting(
                     "--sample",
                     format!("{} has no known row count: sample a share such as 1%", source.location),

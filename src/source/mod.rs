@@ -143,6 +143,15 @@ impl Dataset {
         }
     }
 
+    /// The number of rows, counted by the database where the files do not record it (`None` for CSV and
+    /// Arrow IPC, which only a full read counts). A database counts inside the audit's snapshot.
+    pub fn count_rows(&self) -> Result<Option<u64>> {
+        match &self.reader {
+            Reader::Sql(table) => table.count_rows().map(Some),
+            _ => Ok(self.row_count()),
+        }
+    }
+
     /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable
     /// position, so rows are found again by their row hash in a second read of the same snapshot.
     pub fn rereads_by_ordinal(&self) -> bool {

@@ -256,6 +256,20 @@ impl SqlTable {
         Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
     }
 
+    /// `SELECT count(*)` of the relation, in the snapshot.
+    pub fn count_rows(&self) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", self.relation);
+        let count = self.runtime.block_on(async {
+            let mut conn = self.conn.lock().await;
+            match &mut *conn {
+                Conn::Postgres(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+                Conn::Mysql(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+                Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+            }
+        });
+        count.map(|n| n.max(0) as u64).map_err(|e| Error::input(&self.location, describe(&e)))
+    }
+
     /// Makes every full read keep only the rows `condition` keeps.
     pub fn restrict(&mut self, condition: String) {
         self.filter = Some(condition);
