@@ -36,6 +36,11 @@ pub struct Duplicate {
 }
 
 impl Duplicate {
+    /// Where the report lists this key: keys the source holds by source position, then the target's others.
+    pub fn report_order(&self) -> (bool, Option<Ordinal>, Option<Ordinal>) {
+        (self.source_ordinal.is_none(), self.source_ordinal, self.target_ordinal)
+    }
+
     /// The row that shows this key: the source's when the source has it, else the target's.
     pub fn shown_row(&self) -> Option<(usize, Ordinal)> {
         match (self.source_ordinal, self.target_ordinal) {
@@ -124,7 +129,7 @@ pub async fn classify(source: &[RowDigest], target: &[RowDigest], threads: usize
     // Report order is source order, whatever order the hash joins produced.
     classes.missing.sort_by_key(|k| k.ordinal);
     classes.extra.sort_by_key(|k| k.ordinal);
-    classes.duplicates.sort_by_key(|d| (d.source_ordinal.is_none(), d.source_ordinal, d.target_ordinal));
+    classes.duplicates.sort_by_key(Duplicate::report_order);
     classes.candidates.sort_by_key(|c| c.source_ordinal);
     Ok(classes)
 }

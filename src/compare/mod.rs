@@ -263,7 +263,7 @@ impl Classified {
         first(&mut self.missing, classes.missing);
         first(&mut self.extra, classes.extra);
         self.duplicates.extend(classes.duplicates);
-        self.duplicates.sort_unstable_by_key(|d| (d.source_ordinal.is_none(), d.source_ordinal, d.target_ordinal));
+        self.duplicates.sort_unstable_by_key(Duplicate::report_order);
         let (mut source_rank, mut target_rank) = (0, 0);
         self.duplicates.retain(|d| {
             let keep_source = d.source_count > 1 && source_rank < shown;
