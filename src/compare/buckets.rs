@@ -33,7 +33,7 @@ impl Residue {
 /// differ, or when a key repeats inside it (equal fingerprints then mean equal duplicates on both sides,
 /// still a finding). `bits` are the bucket bits of the larger side.
 pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32) -> std::io::Result<Residue> {
-    pairs.into_par_iter().map(|(s, t)| Ok(partition_residue(s.into_rows()?, t.into_rows()?, bits))).try_reduce(
+    pairs.into_par_iter().map(|(s, t)| Ok(partition_residue(&s.into_chunks()?, &t.into_chunks()?, bits))).try_reduce(
         Residue::default,
         |mut a, b| {
             a.absorb(b);
@@ -44,7 +44,7 @@ pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32) -> std::io::Result
 
 /// One partition: both sides counting-sorted by bucket, then walked bucket by bucket. (A bucket array
 /// updated row by row outgrows the cache at tens of millions of rows; two sequential passes do not.)
-fn partition_residue(source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) -> Residue {
+fn partition_residue(source: &[Vec<RowDigest>], target: &[Vec<RowDigest>], bits: u32) -> Residue {
     let buckets = 1usize << (bits - PARTITION_BITS);
     let (source, source_starts) = by_bucket(source, buckets, bits);
     let (target, target_starts) = by_bucket(target, buckets, bits);
@@ -65,10 +65,11 @@ fn partition_residue(source: Vec<RowDigest>, target: Vec<RowDigest>, bits: u32) 
     residue
 }
 
-/// The rows reordered so that bucket `b` holds `rows[starts[b]..starts[b + 1]]`.
-fn by_bucket(rows: Vec<RowDigest>, buckets: usize, bits: u32) -> (Vec<RowDigest>, Vec<u32>) {
+/// The rows of all chunks, reordered so that bucket `b` holds `rows[starts[b]..starts[b + 1]]`.
+fn by_bucket(chunks: &[Vec<RowDigest>], buckets: usize, bits: u32) -> (Vec<RowDigest>, Vec<u32>) {
+    let rows = || chunks.iter().flatten();
     let mut starts = vec![0u32; buckets + 1];
-    for d in &rows {
+    for d in rows() {
         starts[d.bucket(bits) + 1] += 1;
     }
     for b in 0..buckets {
@@ -76,10 +77,10 @@ fn by_bucket(rows: Vec<RowDigest>, buckets: usize, bits: u32) -> (Vec<RowDigest>
     }
     let mut next = starts.clone();
     let empty = RowDigest { key_hi: 0, key_lo: 0, row_hi: 0, row_lo: 0, ordinal: 0 };
-    let mut sorted = vec![empty; rows.len()];
-    for d in rows {
+    let mut sorted = vec![empty; starts[buckets] as usize];
+    for d in rows() {
         let at = &mut next[d.bucket(bits)];
-        sorted[*at as usize] = d;
+        sorted[*at as usize] = *d;
         *at += 1;
     }
     (sorted, starts)
@@ -122,7 +123,7 @@ mod tests {
                 source.push(digest(bucket(2), 20, 10 + i));
                 target.push(digest(bucket(2), 20, 10 + i));
             }
-            let residue = partition_residue(source, target, bits);
+            let residue = partition_residue(&[source], &[target], bits);
             assert_eq!(residue.matched, 2, "{copies} copies");
             assert_eq!(residue.source.len() as u64, 1 + copies);
             assert_eq!(residue.target.len() as u64, 1 + copies);

@@ -8,7 +8,9 @@
 //! Payloads: integers, dates and instants little-endian; decimals their scale byte and unscaled integer;
 //! floats their IEEE bits after `-0.0` → `0.0` and every NaN → one NaN; strings their UTF-8 bytes.
 
-use arrow::array::{Array, ArrayAccessor, AsArray, PrimitiveArray};
+use arrow::array::{Array, ArrayAccessor, AsArray, GenericByteViewArray, PrimitiveArray};
+use arrow::array::{ByteView, MAX_INLINE_VIEW_LEN};
+use arrow::datatypes::ByteViewType;
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type,
     Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
@@ -46,7 +48,7 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
             let array = array.as_boolean();
             for row in 0..array.len() {
                 match array.is_valid(row) {
-                    true => out.fixed(row, BOOL, [array.value(row) as u8]),
+                    true => out.fixed(row, [BOOL], [array.value(row) as u8]),
                     false => out.null(row),
                 }
             }
@@ -60,14 +62,10 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
         DataType::UInt16 => out.primitive(array.as_primitive::<UInt16Type>(), INT, |v| widen(v as i64)),
         DataType::UInt32 => out.primitive(array.as_primitive::<UInt32Type>(), INT, |v| widen(v as i64)),
         DataType::Decimal128(_, scale) => {
-            let scale = *scale as u8;
-            out.primitive(array.as_primitive::<Decimal128Type>(), DECIMAL, |v| tagged::<16, 17>(scale, v.to_le_bytes()))
+            out.led(array.as_primitive::<Decimal128Type>(), [DECIMAL, *scale as u8], |v| v.to_le_bytes())
         }
         DataType::Decimal256(_, scale) => {
-            let scale = *scale as u8;
-            out.primitive(array.as_primitive::<Decimal256Type>(), DECIMAL256, |v| {
-                tagged::<32, 33>(scale, v.to_le_bytes())
-            })
+            out.led(array.as_primitive::<Decimal256Type>(), [DECIMAL256, *scale as u8], |v| v.to_le_bytes())
         }
         DataType::Float32 => {
             out.primitive(array.as_primitive::<Float32Type>(), FLOAT32, |v| canonical_f32(v).to_le_bytes())
@@ -77,39 +75,35 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
         }
         DataType::Utf8 => out.bytes(array.as_string::<i32>(), TEXT),
         DataType::LargeUtf8 => out.bytes(array.as_string::<i64>(), TEXT),
-        DataType::Utf8View => out.bytes(array.as_string_view(), TEXT),
+        DataType::Utf8View => out.views(array.as_string_view(), TEXT),
         DataType::Binary => out.bytes(array.as_binary::<i32>(), BINARY),
         DataType::LargeBinary => out.bytes(array.as_binary::<i64>(), BINARY),
-        DataType::BinaryView => out.bytes(array.as_binary_view(), BINARY),
+        DataType::BinaryView => out.views(array.as_binary_view(), BINARY),
         DataType::Date32 => out.primitive(array.as_primitive::<Date32Type>(), DATE, |v| v.to_le_bytes()),
         DataType::Timestamp(unit, _) => {
-            let u = unit_byte(*unit);
-            let put = move |v: i64| tagged::<8, 9>(u, v.to_le_bytes());
+            let lead = [TIMESTAMP, unit_byte(*unit)];
+            let put = |v: i64| v.to_le_bytes();
             match unit {
-                TimeUnit::Second => out.primitive(array.as_primitive::<TimestampSecondType>(), TIMESTAMP, put),
-                TimeUnit::Millisecond => {
-                    out.primitive(array.as_primitive::<TimestampMillisecondType>(), TIMESTAMP, put)
-                }
-                TimeUnit::Microsecond => {
-                    out.primitive(array.as_primitive::<TimestampMicrosecondType>(), TIMESTAMP, put)
-                }
-                TimeUnit::Nanosecond => out.primitive(array.as_primitive::<TimestampNanosecondType>(), TIMESTAMP, put),
+                TimeUnit::Second => out.led(array.as_primitive::<TimestampSecondType>(), lead, put),
+                TimeUnit::Millisecond => out.led(array.as_primitive::<TimestampMillisecondType>(), lead, put),
+                TimeUnit::Microsecond => out.led(array.as_primitive::<TimestampMicrosecondType>(), lead, put),
+                TimeUnit::Nanosecond => out.led(array.as_primitive::<TimestampNanosecondType>(), lead, put),
             }
         }
         DataType::Time32(unit) => {
-            let u = unit_byte(*unit);
-            let put = move |v: i32| tagged::<8, 9>(u, (v as i64).to_le_bytes());
+            let lead = [TIME, unit_byte(*unit)];
+            let put = |v: i32| (v as i64).to_le_bytes();
             match unit {
-                TimeUnit::Second => out.primitive(array.as_primitive::<Time32SecondType>(), TIME, put),
-                _ => out.primitive(array.as_primitive::<Time32MillisecondType>(), TIME, put),
+                TimeUnit::Second => out.led(array.as_primitive::<Time32SecondType>(), lead, put),
+                _ => out.led(array.as_primitive::<Time32MillisecondType>(), lead, put),
             }
         }
         DataType::Time64(unit) => {
-            let u = unit_byte(*unit);
-            let put = move |v: i64| tagged::<8, 9>(u, v.to_le_bytes());
+            let lead = [TIME, unit_byte(*unit)];
+            let put = |v: i64| v.to_le_bytes();
             match unit {
-                TimeUnit::Nanosecond => out.primitive(array.as_primitive::<Time64NanosecondType>(), TIME, put),
-                _ => out.primitive(array.as_primitive::<Time64MicrosecondType>(), TIME, put),
+                TimeUnit::Nanosecond => out.led(array.as_primitive::<Time64NanosecondType>(), lead, put),
+                _ => out.led(array.as_primitive::<Time64MicrosecondType>(), lead, put),
             }
         }
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
@@ -129,12 +123,13 @@ impl Out<'_> {
         self.cursor[row] += 1;
     }
 
-    fn fixed<const N: usize>(&mut self, row: usize, tag: u8, payload: [u8; N]) {
+    /// `lead` bytes (a tag, and for some types a scale or unit) then a fixed-width payload.
+    fn fixed<const L: usize, const N: usize>(&mut self, row: usize, lead: [u8; L], payload: [u8; N]) {
         let at = self.cursor[row];
-        let slot = &mut self.bytes[at..at + 1 + N];
-        slot[0] = tag;
-        slot[1..].copy_from_slice(&payload);
-        self.cursor[row] = at + 1 + N;
+        let slot = &mut self.bytes[at..at + L + N];
+        slot[..L].copy_from_slice(&lead);
+        slot[L..].copy_from_slice(&payload);
+        self.cursor[row] = at + L + N;
     }
 
     fn primitive<T: ArrowPrimitiveType, const N: usize>(
@@ -143,11 +138,29 @@ impl Out<'_> {
         tag: u8,
         payload: impl Fn(T::Native) -> [u8; N],
     ) {
-        let nulls = array.nulls().filter(|n| n.null_count() > 0);
-        for (row, value) in array.values().iter().enumerate() {
-            match nulls {
-                Some(n) if n.is_null(row) => self.null(row),
-                _ => self.fixed(row, tag, payload(*value)),
+        self.led(array, [tag], payload)
+    }
+
+    /// Every value of a primitive array, with a loop free of NULL checks when it has no NULLs.
+    fn led<T: ArrowPrimitiveType, const L: usize, const N: usize>(
+        &mut self,
+        array: &PrimitiveArray<T>,
+        lead: [u8; L],
+        payload: impl Fn(T::Native) -> [u8; N],
+    ) {
+        match array.nulls().filter(|n| n.null_count() > 0) {
+            None => {
+                for (row, value) in array.values().iter().enumerate() {
+                    self.fixed(row, lead, payload(*value));
+                }
+            }
+            Some(nulls) => {
+                for (row, value) in array.values().iter().enumerate() {
+                    match nulls.is_valid(row) {
+                        true => self.fixed(row, lead, payload(*value)),
+                        false => self.null(row),
+                    }
+                }
             }
         }
     }
@@ -157,26 +170,48 @@ impl Out<'_> {
         A::Item: AsRef<[u8]>,
     {
         for row in 0..array.len() {
-            if array.is_null(row) {
+            match array.is_null(row) {
+                true => self.null(row),
+                false => self.string(row, tag, array.value(row).as_ref()),
+            }
+        }
+    }
+
+    /// A view array read through its views: a short value lies in the view itself, a long one in a buffer.
+    fn views<T: ByteViewType + ?Sized>(&mut self, array: &GenericByteViewArray<T>, tag: u8) {
+        let buffers = array.data_buffers();
+        let nulls = array.nulls().filter(|n| n.null_count() > 0);
+        for (row, view) in array.views().iter().enumerate() {
+            if nulls.is_some_and(|n| n.is_null(row)) {
                 self.null(row);
                 continue;
             }
-            let item = array.value(row);
-            let value = item.as_ref();
-            let mut at = self.cursor[row];
-            self.bytes[at] = tag;
-            at += 1;
-            let mut len = value.len();
-            while len >= 0x80 {
-                self.bytes[at] = (len as u8) | 0x80;
-                len >>= 7;
-                at += 1;
+            let len = *view as u32 as usize;
+            if len <= MAX_INLINE_VIEW_LEN as usize {
+                let inline = view.to_le_bytes();
+                self.string(row, tag, &inline[4..4 + len]);
+            } else {
+                let view = ByteView::from(*view);
+                let start = view.offset as usize;
+                self.string(row, tag, &buffers[view.buffer_index as usize][start..start + len]);
             }
-            self.bytes[at] = len as u8;
-            at += 1;
-            self.bytes[at..at + value.len()].copy_from_slice(value);
-            self.cursor[row] = at + value.len();
         }
+    }
+
+    fn string(&mut self, row: usize, tag: u8, value: &[u8]) {
+        let mut at = self.cursor[row];
+        self.bytes[at] = tag;
+        at += 1;
+        let mut len = value.len();
+        while len >= 0x80 {
+            self.bytes[at] = (len as u8) | 0x80;
+            len >>= 7;
+            at += 1;
+        }
+        self.bytes[at] = len as u8;
+        at += 1;
+        self.bytes[at..at + value.len()].copy_from_slice(value);
+        self.cursor[row] = at + value.len();
     }
 }
 
@@ -193,10 +228,10 @@ pub fn add_lengths(array: &dyn Array, lengths: &mut [usize]) -> Result<(), Arrow
         DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => 10,
         DataType::Utf8 => return add_byte_lengths(array.as_string::<i32>(), lengths),
         DataType::LargeUtf8 => return add_byte_lengths(array.as_string::<i64>(), lengths),
-        DataType::Utf8View => return add_byte_lengths(array.as_string_view(), lengths),
+        DataType::Utf8View => return add_view_lengths(array.as_string_view(), lengths),
         DataType::Binary => return add_byte_lengths(array.as_binary::<i32>(), lengths),
         DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), lengths),
-        DataType::BinaryView => return add_byte_lengths(array.as_binary_view(), lengths),
+        DataType::BinaryView => return add_view_lengths(array.as_binary_view(), lengths),
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
     match array.logical_nulls().filter(|n| n.null_count() > 0) {
@@ -220,17 +255,25 @@ where
     Ok(())
 }
 
+/// A view holds its value's length in its low 32 bits: no need to look at the value.
+fn add_view_lengths<T: ByteViewType + ?Sized>(
+    array: &GenericByteViewArray<T>,
+    lengths: &mut [usize],
+) -> Result<(), ArrowError> {
+    let nulls = array.nulls().filter(|n| n.null_count() > 0);
+    for (row, (l, view)) in lengths.iter_mut().zip(array.views().iter()).enumerate() {
+        let len = *view as u32 as usize;
+        *l += match nulls {
+            Some(n) if n.is_null(row) => 1,
+            _ => 1 + varint_len(len) + len,
+        };
+    }
+    Ok(())
+}
+
 /// Bytes of `len` as a LEB128 varint.
 fn varint_len(len: usize) -> usize {
     (usize::BITS - (len | 1).leading_zeros()).div_ceil(7) as usize
-}
-
-/// A payload led by one byte (a decimal's scale, a time's unit).
-fn tagged<const N: usize, const M: usize>(lead: u8, rest: [u8; N]) -> [u8; M] {
-    let mut out = [0u8; M];
-    out[0] = lead;
-    out[1..].copy_from_slice(&rest);
-    out
 }
 
 fn unit_byte(unit: TimeUnit) -> u8 {
@@ -320,6 +363,8 @@ mod tests {
             std::sync::Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
             std::sync::Arc::new(Date32Array::from(vec![1, 2, 3])),
             std::sync::Arc::new(Decimal128Array::from(vec![1, 2, 3]).with_precision_and_scale(10, 2).unwrap()),
+            std::sync::Arc::new(Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap()),
+            std::sync::Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(1), None, Some(-3)])),
         ];
         for array in arrays {
             let mut lengths = vec![0; array.len()];
@@ -327,6 +372,21 @@ mod tests {
             let encoded: Vec<usize> = encodings(array.as_ref()).unwrap().iter().map(Vec::len).collect();
             assert_eq!(lengths, encoded, "{}", array.data_type());
         }
+    }
+
+    #[test]
+    fn a_view_encodes_like_a_plain_string_whether_inline_or_in_a_buffer() {
+        use arrow::array::{BinaryArray, BinaryViewArray, StringViewArray};
+        let values = [Some(""), Some("short"), Some("exactly12byt"), Some("thirteen byte"), None, Some(&"é".repeat(90))];
+        let plain = encodings(&StringArray::from(values.to_vec())).unwrap();
+        let views = StringViewArray::from(values.to_vec());
+        assert_eq!(encodings(&views).unwrap(), plain);
+        let mut lengths = vec![0; views.len()];
+        add_lengths(&views, &mut lengths).unwrap();
+        assert_eq!(lengths, plain.iter().map(Vec::len).collect::<Vec<_>>());
+        let bytes: Vec<Option<&[u8]>> = values.iter().map(|v| v.map(str::as_bytes)).collect();
+        let binary = encodings(&BinaryArray::from(bytes.clone())).unwrap();
+        assert_eq!(encodings(&BinaryViewArray::from(bytes)).unwrap(), binary);
     }
 
     #[test]

@@ -314,7 +314,7 @@ fn scan_unit(
     read: &dyn Fn(u64),
 ) -> Result<()> {
     let mut next = unit.first;
-    let mut local: Vec<Vec<RowDigest>> = vec![Vec::new(); PARTITIONS];
+    let mut local: Vec<RowDigest> = Vec::with_capacity(FLUSH_ROWS);
     let mut null_keys = Vec::new();
     let fingerprint = std::cell::Cell::new(Fingerprint::default());
     let add = |row_hash: u128| {
@@ -344,7 +344,7 @@ fn scan_unit(
             |digest| {
                 if kept(digest.ordinal, digest.key()) {
                     add(digest.row());
-                    local[digest.partition()].push(digest);
+                    local.push(digest);
                 }
             },
             |ordinal, row_hash| {
@@ -358,7 +358,7 @@ fn scan_unit(
             keys.push((next, canonical.keys));
         }
         // A CSV file or a database table is one unit: hand digests over as they come, not at the end.
-        if local.iter().map(Vec::len).sum::<usize>() >= FLUSH_ROWS {
+        if local.len() >= FLUSH_ROWS {
             flush(&mut local, shared, &dataset.location)?;
         }
         next += batch.num_rows() as u64;
@@ -410,12 +410,18 @@ pub fn draw(sample: Option<(&Sample, bool)>, keys: &[ArrayRef], location: &str) 
 /// Rows a unit collects before handing them to the side's store.
 const FLUSH_ROWS: usize = 1 << 17;
 
-fn flush(local: &mut [Vec<RowDigest>], shared: &Shared, location: &str) -> Result<()> {
-    for (partition, digests) in local.iter_mut().enumerate() {
+/// Hands a unit's digests to the side's store, one chunk per partition, each allocated at its exact size:
+/// the digests are most of what recon holds, and vectors grown row by row would hold up to twice as much.
+fn flush(local: &mut Vec<RowDigest>, shared: &Shared, location: &str) -> Result<()> {
+    let mut counts = [0usize; PARTITIONS];
+    local.iter().for_each(|d| counts[d.partition()] += 1);
+    let mut chunks: Vec<Vec<RowDigest>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
+    local.drain(..).for_each(|d| chunks[d.partition()].push(d));
+    for (partition, digests) in chunks.into_iter().enumerate() {
         if !digests.is_empty() {
             shared
                 .store
-                .push(partition, std::mem::take(digests))
+                .push(partition, digests)
                 .map_err(|e| Error::input(location, format!("cannot spill row digests to disk: {e}")))?;
         }
     }

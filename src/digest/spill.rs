@@ -24,22 +24,24 @@ impl Partition {
         Partition { chunks: vec![rows], file: None }
     }
 
-    /// Every digest of the partition, reading back what was spilled.
-    pub fn into_rows(self) -> std::io::Result<Vec<RowDigest>> {
-        let mut rows = self.chunks.concat();
+    /// Every digest of the partition in chunks, what was spilled read back as one more.
+    pub fn into_chunks(self) -> std::io::Result<Vec<Vec<RowDigest>>> {
+        let mut chunks = self.chunks;
         if let Some(mut file) = self.file {
             file.rewind()?;
             let mut reader = BufReader::with_capacity(1 << 20, file);
             let mut record = [0u8; RECORD];
+            let mut spilled = Vec::new();
             loop {
                 match reader.read_exact(&mut record) {
-                    Ok(()) => rows.push(decode(&record)),
+                    Ok(()) => spilled.push(decode(&record)),
                     Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
                     Err(e) => return Err(e),
                 }
             }
+            chunks.push(spilled);
         }
-        Ok(rows)
+        Ok(chunks)
     }
 }
 
@@ -118,7 +120,7 @@ mod tests {
         store.push(7, vec![row(5)]).unwrap();
         assert_eq!(store.spilled(), 2 * RECORD as u64);
         let partitions = store.finish();
-        let mut rows = partitions.into_iter().nth(7).unwrap().into_rows().unwrap();
+        let mut rows = partitions.into_iter().nth(7).unwrap().into_chunks().unwrap().concat();
         rows.sort_by_key(|d| d.ordinal);
         assert_eq!(rows, (1..=5).map(row).collect::<Vec<_>>());
     }
