@@ -123,13 +123,8 @@ impl Out<'_> {
         self.cursor[row] += 1;
     }
 
-    /// `lead` bytes (a tag, and for some types a scale or unit) then a fixed-width payload.
     fn fixed<const L: usize, const N: usize>(&mut self, row: usize, lead: [u8; L], payload: [u8; N]) {
-        let at = self.cursor[row];
-        let slot = &mut self.bytes[at..at + L + N];
-        slot[..L].copy_from_slice(&lead);
-        slot[L..].copy_from_slice(&payload);
-        self.cursor[row] = at + L + N;
+        put_fixed(self.bytes, &mut self.cursor[row], lead, payload);
     }
 
     fn primitive<T: ArrowPrimitiveType, const N: usize>(
@@ -150,8 +145,8 @@ impl Out<'_> {
     ) {
         match array.nulls().filter(|n| n.null_count() > 0) {
             None => {
-                for (row, value) in array.values().iter().enumerate() {
-                    self.fixed(row, lead, payload(*value));
+                for (at, value) in self.cursor.iter_mut().zip(array.values().iter()) {
+                    put_fixed(self.bytes, at, lead, payload(*value));
                 }
             }
             Some(nulls) => {
@@ -172,7 +167,7 @@ impl Out<'_> {
         for row in 0..array.len() {
             match array.is_null(row) {
                 true => self.null(row),
-                false => self.string(row, tag, array.value(row).as_ref()),
+                false => put_string(self.bytes, &mut self.cursor[row], tag, array.value(row).as_ref()),
             }
         }
     }
@@ -181,38 +176,48 @@ impl Out<'_> {
     fn views<T: ByteViewType + ?Sized>(&mut self, array: &GenericByteViewArray<T>, tag: u8) {
         let buffers = array.data_buffers();
         let nulls = array.nulls().filter(|n| n.null_count() > 0);
-        for (row, view) in array.views().iter().enumerate() {
+        for (row, (at, view)) in self.cursor.iter_mut().zip(array.views().iter()).enumerate() {
             if nulls.is_some_and(|n| n.is_null(row)) {
-                self.null(row);
+                self.bytes[*at] = NULL;
+                *at += 1;
                 continue;
             }
             let len = *view as u32 as usize;
             if len <= MAX_INLINE_VIEW_LEN as usize {
                 let inline = view.to_le_bytes();
-                self.string(row, tag, &inline[4..4 + len]);
+                put_string(self.bytes, at, tag, &inline[4..4 + len]);
             } else {
                 let view = ByteView::from(*view);
                 let start = view.offset as usize;
-                self.string(row, tag, &buffers[view.buffer_index as usize][start..start + len]);
+                put_string(self.bytes, at, tag, &buffers[view.buffer_index as usize][start..start + len]);
             }
         }
     }
+}
 
-    fn string(&mut self, row: usize, tag: u8, value: &[u8]) {
-        let mut at = self.cursor[row];
-        self.bytes[at] = tag;
-        at += 1;
-        let mut len = value.len();
-        while len >= 0x80 {
-            self.bytes[at] = (len as u8) | 0x80;
-            len >>= 7;
-            at += 1;
-        }
-        self.bytes[at] = len as u8;
-        at += 1;
-        self.bytes[at..at + value.len()].copy_from_slice(value);
-        self.cursor[row] = at + value.len();
+/// `lead` bytes (a tag, and for some types a scale or unit) then a fixed-width payload, at `*at`.
+#[inline]
+fn put_fixed<const L: usize, const N: usize>(bytes: &mut [u8], at: &mut usize, lead: [u8; L], payload: [u8; N]) {
+    let slot = &mut bytes[*at..*at + L + N];
+    slot[..L].copy_from_slice(&lead);
+    slot[L..].copy_from_slice(&payload);
+    *at += L + N;
+}
+
+/// Tag, LEB128 length and bytes at `*at`, written into a slot cut once (one bounds check, not one per byte).
+#[inline]
+fn put_string(bytes: &mut [u8], at: &mut usize, tag: u8, value: &[u8]) {
+    let head = 1 + varint_len(value.len());
+    let slot = &mut bytes[*at..*at + head + value.len()];
+    slot[0] = tag;
+    let mut len = value.len();
+    for byte in &mut slot[1..head - 1] {
+        *byte = (len as u8) | 0x80;
+        len >>= 7;
     }
+    slot[head - 1] = len as u8;
+    slot[head..].copy_from_slice(value);
+    *at += head + value.len();
 }
 
 /// Adds the length of every row's encoding, as [`encode_into`] writes it, to `lengths[row]`.
@@ -363,7 +368,9 @@ mod tests {
             std::sync::Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
             std::sync::Arc::new(Date32Array::from(vec![1, 2, 3])),
             std::sync::Arc::new(Decimal128Array::from(vec![1, 2, 3]).with_precision_and_scale(10, 2).unwrap()),
-            std::sync::Arc::new(Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap()),
+            std::sync::Arc::new(
+                Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap(),
+            ),
             std::sync::Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(1), None, Some(-3)])),
         ];
         for array in arrays {
@@ -377,7 +384,8 @@ mod tests {
     #[test]
     fn a_view_encodes_like_a_plain_string_whether_inline_or_in_a_buffer() {
         use arrow::array::{BinaryArray, BinaryViewArray, StringViewArray};
-        let values = [Some(""), Some("short"), Some("exactly12byt"), Some("thirteen byte"), None, Some(&"é".repeat(90))];
+        let values =
+            [Some(""), Some("short"), Some("exactly12byt"), Some("thirteen byte"), None, Some(&"é".repeat(90))];
         let plain = encodings(&StringArray::from(values.to_vec())).unwrap();
         let views = StringViewArray::from(values.to_vec());
         assert_eq!(encodings(&views).unwrap(), plain);
