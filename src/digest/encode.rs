@@ -119,8 +119,7 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn null(&mut self, row: usize) {
-        self.bytes[self.cursor[row]] = NULL;
-        self.cursor[row] += 1;
+        put_null(self.bytes, &mut self.cursor[row]);
     }
 
     fn fixed<const L: usize, const N: usize>(&mut self, row: usize, lead: [u8; L], payload: [u8; N]) {
@@ -178,8 +177,7 @@ impl Out<'_> {
         let nulls = array.nulls().filter(|n| n.null_count() > 0);
         for (row, (at, view)) in self.cursor.iter_mut().zip(array.views().iter()).enumerate() {
             if nulls.is_some_and(|n| n.is_null(row)) {
-                self.bytes[*at] = NULL;
-                *at += 1;
+                put_null(self.bytes, at);
                 continue;
             }
             let len = *view as u32 as usize;
@@ -193,6 +191,11 @@ impl Out<'_> {
             }
         }
     }
+}
+
+fn put_null(bytes: &mut [u8], at: &mut usize) {
+    bytes[*at] = NULL;
+    *at += 1;
 }
 
 /// `lead` bytes (a tag, and for some types a scale or unit) then a fixed-width payload, at `*at`.
