@@ -138,3 +138,68 @@ fn sqlite_declared_json_and_decimal_types_decide_how_values_compare() {
     assert_eq!(report["summary"]["extra_in_target"], 1);
     assert_eq!(report["schema"]["only_in_target"], serde_json::json!(["price"]));
 }
+
+#[test]
+fn decimals_compare_by_value_however_parquet_stores_them() {
+    // The same decimal(15,2) and decimal(9,2) values, stored as INT64 and INT32 in one file and as big-endian
+    // FIXED_LEN_BYTE_ARRAY (as pyarrow and Spark write them) in the other; row 3's `d` differs by one cent.
+    use parquet::data_type::{ByteArray, FixedLenByteArray, FixedLenByteArrayType, Int32Type, Int64Type};
+    let dir = scratch();
+    let (a, b) = (dir.path().join("ints.parquet"), dir.path().join("fixed.parquet"));
+    let ids = [1i64, 2, 3, 4];
+    let (d, e) = ([-123_456_789_012i64, 0, 1_999, 9_999_999_999_999], [-12_345i32, 7, 0, 999_999_999]);
+    let changed = |v: &[i64]| [v[0], v[1], v[2] + 1, v[3]];
+    let fixed = |v: &[i64], width: usize| -> Vec<FixedLenByteArray> {
+        v.iter().map(|x| ByteArray::from(x.to_be_bytes()[8 - width..].to_vec()).into()).collect()
+    };
+    write_parquet(
+        &a,
+        "message m { required int64 id; required int64 d (DECIMAL(15,2)); required int32 e (DECIMAL(9,2)); }",
+        |column, writer| match column {
+            0 => writer.typed::<Int64Type>().write_batch(&ids, None, None).map(drop),
+            1 => writer.typed::<Int64Type>().write_batch(&d, None, None).map(drop),
+            _ => writer.typed::<Int32Type>().write_batch(&e, None, None).map(drop),
+        },
+    );
+    write_parquet(
+        &b,
+        "message m { required int64 id; required fixed_len_byte_array(7) d (DECIMAL(15,2));
+                     required fixed_len_byte_array(4) e (DECIMAL(9,2)); }",
+        |column, writer| match column {
+            0 => writer.typed::<Int64Type>().write_batch(&ids, None, None).map(drop),
+            1 => writer.typed::<FixedLenByteArrayType>().write_batch(&fixed(&changed(&d), 7), None, None).map(drop),
+            _ => {
+                let e: Vec<i64> = e.iter().map(|&v| v as i64).collect();
+                writer.typed::<FixedLenByteArrayType>().write_batch(&fixed(&e, 4), None, None).map(drop)
+            }
+        },
+    );
+    let run = recon(&["diff", path(&a), path(&b), "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["matched"], 3);
+    assert_eq!(report["column_mismatches"], serde_json::json!({"d": 1, "e": 0}));
+    let example = &report["examples"]["mismatched"][0];
+    assert_eq!(example["key"], serde_json::json!({"id": 3}));
+    assert_eq!(example["columns"]["d"], serde_json::json!({"source": "19.99", "target": "20.00"}));
+}
+
+/// Writes one row group of `schema` (Parquet's message syntax), each column by `write(index, writer)`.
+fn write_parquet(
+    path: &std::path::Path,
+    schema: &str,
+    mut write: impl FnMut(usize, &mut parquet::file::writer::SerializedColumnWriter<'_>) -> parquet::errors::Result<()>,
+) {
+    let schema = std::sync::Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::file::writer::SerializedFileWriter::new(file, schema, Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut index = 0;
+    while let Some(mut column) = group.next_column().unwrap() {
+        write(index, &mut column).unwrap();
+        column.close().unwrap();
+        index += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+}

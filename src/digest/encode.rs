@@ -12,10 +12,10 @@ use arrow::array::{Array, ArrayAccessor, AsArray, GenericByteViewArray, Primitiv
 use arrow::array::{ByteView, MAX_INLINE_VIEW_LEN};
 use arrow::datatypes::ByteViewType;
 use arrow::datatypes::{
-    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type,
-    Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
-    Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt8Type,
+    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type,
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType,
+    Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt8Type,
 };
 use arrow::error::ArrowError;
 
@@ -61,8 +61,15 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
         DataType::UInt8 => out.primitive(array.as_primitive::<UInt8Type>(), INT, |v| widen(v as i64)),
         DataType::UInt16 => out.primitive(array.as_primitive::<UInt16Type>(), INT, |v| widen(v as i64)),
         DataType::UInt32 => out.primitive(array.as_primitive::<UInt32Type>(), INT, |v| widen(v as i64)),
+        // A decimal's encoding never depends on its width either: 32- and 64-bit ones are written as 128-bit.
         DataType::Decimal128(_, scale) => {
             out.led(array.as_primitive::<Decimal128Type>(), [DECIMAL, *scale as u8], |v| v.to_le_bytes())
+        }
+        DataType::Decimal64(_, scale) => {
+            out.led(array.as_primitive::<Decimal64Type>(), [DECIMAL, *scale as u8], |v| (v as i128).to_le_bytes())
+        }
+        DataType::Decimal32(_, scale) => {
+            out.led(array.as_primitive::<Decimal32Type>(), [DECIMAL, *scale as u8], |v| (v as i128).to_le_bytes())
         }
         DataType::Decimal256(_, scale) => {
             out.led(array.as_primitive::<Decimal256Type>(), [DECIMAL256, *scale as u8], |v| v.to_le_bytes())
@@ -229,7 +236,7 @@ pub fn add_lengths(array: &dyn Array, lengths: &mut [usize]) -> Result<(), Arrow
         DataType::Boolean => 2,
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => 9,
         DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => 9,
-        DataType::Decimal128(..) => 18,
+        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) => 18,
         DataType::Decimal256(..) => 34,
         DataType::Float32 | DataType::Date32 => 5,
         DataType::Float64 => 9,
@@ -361,6 +368,19 @@ mod tests {
     }
 
     #[test]
+    fn decimals_encode_alike_whatever_their_width() {
+        use arrow::array::{Decimal128Array, Decimal32Array, Decimal64Array};
+        let values = vec![Some(-12_345), None, Some(0), Some(999_999_999)];
+        let wide = encodings(&Decimal128Array::from(values.clone()).with_precision_and_scale(9, 2).unwrap()).unwrap();
+        let narrow = values.iter().map(|v| v.map(|v| v as i64)).collect::<Decimal64Array>();
+        assert_eq!(encodings(&narrow.with_precision_and_scale(9, 2).unwrap()).unwrap(), wide);
+        let narrowest = values.iter().map(|v| v.map(|v| v as i32)).collect::<Decimal32Array>();
+        assert_eq!(encodings(&narrowest.with_precision_and_scale(9, 2).unwrap()).unwrap(), wide);
+        let other_scale = Decimal64Array::from(vec![-12_345i64]).with_precision_and_scale(9, 3).unwrap();
+        assert_ne!(encodings(&other_scale).unwrap()[0], wide[0]);
+    }
+
+    #[test]
     fn lengths_are_those_of_the_encodings() {
         use arrow::array::{BooleanArray, Date32Array, Decimal128Array};
         let arrays: Vec<arrow::array::ArrayRef> = vec![
@@ -373,6 +393,11 @@ mod tests {
             std::sync::Arc::new(Decimal128Array::from(vec![1, 2, 3]).with_precision_and_scale(10, 2).unwrap()),
             std::sync::Arc::new(
                 Decimal128Array::from(vec![Some(1), None, Some(3)]).with_precision_and_scale(10, 2).unwrap(),
+            ),
+            std::sync::Arc::new(
+                arrow::array::Decimal64Array::from(vec![Some(1), None, Some(3)])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
             ),
             std::sync::Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(1), None, Some(-3)])),
         ];

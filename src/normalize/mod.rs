@@ -250,9 +250,11 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
             DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => Ok(array),
             _ => to(DataType::Int64),
         },
-        // Precision does not enter the encoding, only the scale does.
+        // Precision and width do not enter the encoding, only the scale does.
         Canon::Decimal { precision, scale } => match array.data_type() {
-            DataType::Decimal128(_, s) if s == scale => Ok(array),
+            DataType::Decimal32(_, s) | DataType::Decimal64(_, s) | DataType::Decimal128(_, s) if s == scale => {
+                Ok(array)
+            }
             _ => to(DataType::Decimal128(*precision, *scale)),
         },
         Canon::Decimal256 { precision, scale } => to(DataType::Decimal256(*precision, *scale)),

@@ -20,6 +20,8 @@ pub const BATCH_ROWS: usize = 8192;
 
 pub struct ParquetFiles {
     files: Vec<(PathBuf, ArrowReaderMetadata)>,
+    /// Each file's metadata as pass one reads it: small decimals as 64-bit (see [`narrow_decimals`]).
+    scanned: Vec<ArrowReaderMetadata>,
 }
 
 impl ParquetFiles {
@@ -43,7 +45,13 @@ impl ParquetFiles {
             }
             files.push((path, metadata));
         }
-        Ok(ParquetFiles { files })
+        let scanned = files
+            .iter()
+            .map(|(path, metadata)| {
+                narrow_decimals(metadata).map_err(|e| Error::parquet(path.display().to_string(), e))
+            })
+            .collect::<Result<_>>()?;
+        Ok(ParquetFiles { files, scanned })
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -60,7 +68,7 @@ impl ParquetFiles {
 
     pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
         let mut units = Vec::new();
-        for (index, (path, metadata)) in self.files.iter().enumerate() {
+        for (index, ((path, _), metadata)) in self.files.iter().zip(&self.scanned).enumerate() {
             let mut first_row = 0u64;
             for row_group in 0..metadata.metadata().num_row_groups() {
                 let rows = metadata.metadata().row_group(row_group).num_rows() as u64;
@@ -158,6 +166,41 @@ fn compact_views(batch: RecordBatch, location: &str) -> Result<RecordBatch> {
         })
         .collect();
     RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::arrow(location, e))
+}
+
+/// Pass one reads a decimal of up to 18 digits stored as INT32, INT64 or FIXED_LEN_BYTE_ARRAY as a 64-bit
+/// decimal: an INT64 column is then used as stored instead of widened into a fresh 128-bit copy, and the
+/// others are widened half as far. It encodes exactly as the 128-bit decimal would (see `digest::encode`),
+/// so only speed changes; the schema recon reports and the rows it reads back keep the file's own types.
+fn narrow_decimals(metadata: &ArrowReaderMetadata) -> parquet::errors::Result<ArrowReaderMetadata> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::basic::Type as Physical;
+    let schema = metadata.schema();
+    let columns = metadata.parquet_schema().root_schema().get_fields();
+    let narrow = |field: &Field, column: &parquet::schema::types::TypePtr| match field.data_type() {
+        DataType::Decimal128(precision, scale)
+            if *precision <= 18
+                && column.is_primitive()
+                && matches!(
+                    column.get_physical_type(),
+                    Physical::INT32 | Physical::INT64 | Physical::FIXED_LEN_BYTE_ARRAY
+                ) =>
+        {
+            Some(field.clone().with_data_type(DataType::Decimal64(*precision, *scale)))
+        }
+        _ => None,
+    };
+    let narrowed: Vec<Option<Field>> = schema.fields().iter().zip(columns).map(|(f, c)| narrow(f, c)).collect();
+    if schema.fields().len() != columns.len() || narrowed.iter().all(Option::is_none) {
+        return Ok(metadata.clone());
+    }
+    let fields: Vec<Field> = narrowed
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(narrow, field)| narrow.unwrap_or_else(|| field.as_ref().clone()))
+        .collect();
+    let hinted = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(metadata.metadata().clone(), ArrowReaderOptions::new().with_schema(hinted))
 }
 
 fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
