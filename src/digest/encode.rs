@@ -226,8 +226,27 @@ fn put_string(bytes: &mut [u8], at: &mut usize, tag: u8, value: &[u8]) {
         len >>= 7;
     }
     slot[head - 1] = len as u8;
-    slot[head..].copy_from_slice(value);
+    match value.len() {
+        0..=16 => copy_short(&mut slot[head..], value),
+        _ => slot[head..].copy_from_slice(value),
+    }
     *at += head + value.len();
+}
+
+/// Copies a value of at most 16 bytes as two fixed-size moves that overlap in the middle: most strings in a
+/// table are this short, and a call into `memcpy` for each cost more than the copy itself.
+#[inline]
+fn copy_short(to: &mut [u8], from: &[u8]) {
+    let n = from.len();
+    if n >= 8 {
+        to[..8].copy_from_slice(&from[..8]);
+        to[n - 8..n].copy_from_slice(&from[n - 8..]);
+    } else if n >= 4 {
+        to[..4].copy_from_slice(&from[..4]);
+        to[n - 4..n].copy_from_slice(&from[n - 4..]);
+    } else {
+        to[..n].iter_mut().zip(from).for_each(|(t, f)| *t = *f);
+    }
 }
 
 /// Adds the length of every row's encoding, as [`encode_into`] writes it, to `lengths[row]`.
@@ -288,7 +307,10 @@ fn add_view_lengths<T: ByteViewType + ?Sized>(
 
 /// Bytes of `len` as a LEB128 varint.
 fn varint_len(len: usize) -> usize {
-    (usize::BITS - (len | 1).leading_zeros()).div_ceil(7) as usize
+    match len {
+        0..0x80 => 1,
+        _ => (usize::BITS - len.leading_zeros()).div_ceil(7) as usize,
+    }
 }
 
 fn unit_byte(unit: TimeUnit) -> u8 {
@@ -378,6 +400,15 @@ mod tests {
         assert_eq!(encodings(&narrowest.with_precision_and_scale(9, 2).unwrap()).unwrap(), wide);
         let other_scale = Decimal64Array::from(vec![-12_345i64]).with_precision_and_scale(9, 3).unwrap();
         assert_ne!(encodings(&other_scale).unwrap()[0], wide[0]);
+    }
+
+    #[test]
+    fn strings_of_every_short_length_are_copied_whole() {
+        let values: Vec<String> = (0..=20u8).map(|n| (b'a'..b'a' + n).map(char::from).collect()).collect();
+        let enc = encodings(&StringArray::from(values.clone())).unwrap();
+        for (value, enc) in values.iter().zip(enc) {
+            assert_eq!(enc, [&[TEXT, value.len() as u8][..], value.as_bytes()].concat(), "{value:?}");
+        }
     }
 
     #[test]
