@@ -141,8 +141,9 @@ fn sqlite_declared_json_and_decimal_types_decide_how_values_compare() {
 
 #[test]
 fn decimals_compare_by_value_however_parquet_stores_them() {
-    // The same decimal(15,2) and decimal(9,2) values, stored as INT64 and INT32 in one file and as big-endian
-    // FIXED_LEN_BYTE_ARRAY (as pyarrow and Spark write them) in the other; row 3's `d` differs by one cent.
+    // The same decimal(15,2), decimal(9,2) and nullable decimal(5,1) values, stored as INT64 and INT32 in one
+    // file and as big-endian FIXED_LEN_BYTE_ARRAY (as pyarrow and Spark write them) in the other. Row 3's `d`
+    // differs by one cent, and its `n` is -0.5 against NULL; rows 2 and 4 have NULL `n` on both sides.
     use parquet::data_type::{ByteArray, FixedLenByteArray, FixedLenByteArrayType, Int32Type, Int64Type};
     let dir = scratch();
     let (a, b) = (dir.path().join("ints.parquet"), dir.path().join("fixed.parquet"));
@@ -154,34 +155,39 @@ fn decimals_compare_by_value_however_parquet_stores_them() {
     };
     write_parquet(
         &a,
-        "message m { required int64 id; required int64 d (DECIMAL(15,2)); required int32 e (DECIMAL(9,2)); }",
+        "message m { required int64 id; required int64 d (DECIMAL(15,2)); required int32 e (DECIMAL(9,2));
+                     optional int32 n (DECIMAL(5,1)); }",
         |column, writer| match column {
             0 => writer.typed::<Int64Type>().write_batch(&ids, None, None).map(drop),
             1 => writer.typed::<Int64Type>().write_batch(&d, None, None).map(drop),
-            _ => writer.typed::<Int32Type>().write_batch(&e, None, None).map(drop),
+            2 => writer.typed::<Int32Type>().write_batch(&e, None, None).map(drop),
+            _ => writer.typed::<Int32Type>().write_batch(&[15, -5], Some(&[1, 0, 1, 0]), None).map(drop),
         },
     );
     write_parquet(
         &b,
         "message m { required int64 id; required fixed_len_byte_array(7) d (DECIMAL(15,2));
-                     required fixed_len_byte_array(4) e (DECIMAL(9,2)); }",
+                     required fixed_len_byte_array(4) e (DECIMAL(9,2)); optional fixed_len_byte_array(3) n (DECIMAL(5,1)); }",
         |column, writer| match column {
             0 => writer.typed::<Int64Type>().write_batch(&ids, None, None).map(drop),
             1 => writer.typed::<FixedLenByteArrayType>().write_batch(&fixed(&changed(&d), 7), None, None).map(drop),
-            _ => {
+            2 => {
                 let e: Vec<i64> = e.iter().map(|&v| v as i64).collect();
                 writer.typed::<FixedLenByteArrayType>().write_batch(&fixed(&e, 4), None, None).map(drop)
             }
+            // NULL where the other side has -0.5: one more mismatch, in row 3 as well.
+            _ => writer.typed::<FixedLenByteArrayType>().write_batch(&fixed(&[15], 3), Some(&[1, 0, 0, 0]), None).map(drop),
         },
     );
     let run = recon(&["diff", path(&a), path(&b), "--key", "id", "--format", "json", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["summary"]["matched"], 3);
-    assert_eq!(report["column_mismatches"], serde_json::json!({"d": 1, "e": 0}));
+    assert_eq!(report["column_mismatches"], serde_json::json!({"d": 1, "e": 0, "n": 1}));
     let example = &report["examples"]["mismatched"][0];
     assert_eq!(example["key"], serde_json::json!({"id": 3}));
     assert_eq!(example["columns"]["d"], serde_json::json!({"source": "19.99", "target": "20.00"}));
+    assert_eq!(example["columns"]["n"], serde_json::json!({"source": "-0.5", "target": null}));
 }
 
 /// Writes one row group of `schema` (Parquet's message syntax), each column by `write(index, writer)`.

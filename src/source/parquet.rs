@@ -20,8 +20,18 @@ pub const BATCH_ROWS: usize = 8192;
 
 pub struct ParquetFiles {
     files: Vec<(PathBuf, ArrowReaderMetadata)>,
-    /// Each file's metadata as pass one reads it: small decimals as 64-bit (see [`narrow_decimals`]).
-    scanned: Vec<ArrowReaderMetadata>,
+    /// Each file as pass one reads it (see [`Scanned`]).
+    scanned: Vec<Scanned>,
+}
+
+/// How pass one reads a file, faster than the file's own types allow but to the same encodings: decimals of
+/// up to 18 digits as 64-bit (see [`narrow_decimals`]), and those stored as big-endian FIXED_LEN_BYTE_ARRAY
+/// (as pyarrow and Spark write them) as plain bytes that recon widens itself (see [`plain_fixed_decimals`]).
+/// The schema recon reports and the rows it reads back keep the file's own types.
+struct Scanned {
+    metadata: ArrowReaderMetadata,
+    /// For each top-level column read as plain bytes, its decimal precision and scale.
+    widen: Vec<Option<(u8, i8)>>,
 }
 
 impl ParquetFiles {
@@ -47,9 +57,7 @@ impl ParquetFiles {
         }
         let scanned = files
             .iter()
-            .map(|(path, metadata)| {
-                narrow_decimals(metadata).map_err(|e| Error::parquet(path.display().to_string(), e))
-            })
+            .map(|(path, metadata)| Scanned::new(metadata).map_err(|e| Error::parquet(path.display().to_string(), e)))
             .collect::<Result<_>>()?;
         Ok(ParquetFiles { files, scanned })
     }
@@ -68,14 +76,24 @@ impl ParquetFiles {
 
     pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
         let mut units = Vec::new();
-        for (index, ((path, _), metadata)) in self.files.iter().zip(&self.scanned).enumerate() {
+        for (index, ((path, _), scanned)) in self.files.iter().zip(&self.scanned).enumerate() {
             let mut first_row = 0u64;
-            for row_group in 0..metadata.metadata().num_row_groups() {
-                let rows = metadata.metadata().row_group(row_group).num_rows() as u64;
-                let (path, metadata, projection) = (path.clone(), metadata.clone(), projection.to_vec());
+            // Batch columns come in file order, which is the projection's (it is sorted).
+            let widen: std::sync::Arc<[Option<(u8, i8)>]> = projection.iter().map(|&c| scanned.widen[c]).collect();
+            for row_group in 0..scanned.metadata.metadata().num_row_groups() {
+                let rows = scanned.metadata.metadata().row_group(row_group).num_rows() as u64;
+                let (path, metadata, projection) = (path.clone(), scanned.metadata.clone(), projection.to_vec());
+                let widen = widen.clone();
                 units.push(ScanUnit {
                     first: ordinal(index, first_row),
-                    open: Box::new(move || read(&path, metadata, &projection, vec![row_group], None)),
+                    open: Box::new(move || {
+                        let location = path.display().to_string();
+                        let batches = read(&path, metadata, &projection, vec![row_group], None)?;
+                        if widen.iter().all(Option::is_none) {
+                            return Ok(batches);
+                        }
+                        Ok(Box::new(batches.map(move |batch| widen_decimals(batch?, &widen, &location))))
+                    }),
                 });
                 first_row += rows;
             }
@@ -168,10 +186,115 @@ fn compact_views(batch: RecordBatch, location: &str) -> Result<RecordBatch> {
     RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::arrow(location, e))
 }
 
-/// Pass one reads a decimal of up to 18 digits stored as INT32, INT64 or FIXED_LEN_BYTE_ARRAY as a 64-bit
-/// decimal: an INT64 column is then used as stored instead of widened into a fresh 128-bit copy, and the
-/// others are widened half as far. It encodes exactly as the 128-bit decimal would (see `digest::encode`),
-/// so only speed changes; the schema recon reports and the rows it reads back keep the file's own types.
+impl Scanned {
+    fn new(metadata: &ArrowReaderMetadata) -> parquet::errors::Result<Scanned> {
+        let plain = plain_fixed_decimals(metadata)?;
+        Ok(Scanned { metadata: narrow_decimals(&plain.metadata)?, widen: plain.widen })
+    }
+}
+
+/// A FIXED_LEN_BYTE_ARRAY decimal of up to 18 digits in at most 8 bytes, read by the Parquet crate as a
+/// decimal, costs a call into `memcpy` per value to sign-extend it; read as plain bytes (the file's schema
+/// without the column's decimal annotation) it is widened by [`widen_decimals`] in one tight loop.
+fn plain_fixed_decimals(metadata: &ArrowReaderMetadata) -> parquet::errors::Result<Scanned> {
+    use arrow::datatypes::DataType;
+    use parquet::basic::Type as Physical;
+    use parquet::schema::types::{SchemaDescriptor, Type};
+    let file = metadata.metadata().file_metadata();
+    let columns = file.schema_descr().root_schema().get_fields();
+    let fields = metadata.schema().fields();
+    let widen: Vec<Option<(u8, i8)>> = columns
+        .iter()
+        .zip(fields.iter())
+        .map(|(column, field)| match (field.data_type(), column.as_ref()) {
+            (
+                DataType::Decimal128(precision, scale),
+                Type::PrimitiveType { physical_type: Physical::FIXED_LEN_BYTE_ARRAY, type_length: 1..=8, .. },
+            ) if *precision <= 18 => Some((*precision, *scale)),
+            _ => None,
+        })
+        .collect();
+    if columns.len() != fields.len() || widen.iter().all(Option::is_none) {
+        return Ok(Scanned { metadata: metadata.clone(), widen: vec![None; fields.len()] });
+    }
+    let mut plain = Vec::with_capacity(columns.len());
+    for (column, widen) in columns.iter().zip(&widen) {
+        plain.push(match (widen, column.as_ref()) {
+            (Some(_), Type::PrimitiveType { type_length, .. }) => {
+                let info = column.get_basic_info();
+                let bytes = Type::primitive_type_builder(info.name(), Physical::FIXED_LEN_BYTE_ARRAY)
+                    .with_repetition(info.repetition())
+                    .with_length(*type_length)
+                    .with_id(info.has_id().then(|| info.id()))
+                    .build()?;
+                std::sync::Arc::new(bytes)
+            }
+            _ => column.clone(),
+        });
+    }
+    let root = Type::group_type_builder(file.schema_descr().root_schema().name()).with_fields(plain).build()?;
+    let file = parquet::file::metadata::FileMetaData::new(
+        file.version(),
+        file.num_rows(),
+        file.created_by().map(str::to_string),
+        file.key_value_metadata().cloned(),
+        std::sync::Arc::new(SchemaDescriptor::new(std::sync::Arc::new(root))),
+        file.column_orders().cloned(),
+    );
+    let parquet = parquet::file::metadata::ParquetMetaData::new(file, metadata.metadata().row_groups().to_vec());
+    Ok(Scanned {
+        metadata: ArrowReaderMetadata::try_new(std::sync::Arc::new(parquet), ArrowReaderOptions::new())?,
+        widen,
+    })
+}
+
+/// Turns the columns read as plain bytes back into decimals: big-endian two's complement to 64-bit.
+fn widen_decimals(batch: RecordBatch, widen: &[Option<(u8, i8)>], location: &str) -> Result<RecordBatch> {
+    use arrow::array::{Array, ArrayRef, AsArray, Decimal64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for (index, widen) in widen.iter().enumerate() {
+        let (Some((precision, scale)), DataType::FixedSizeBinary(_)) = (widen, columns[index].data_type()) else {
+            continue;
+        };
+        let bytes = columns[index].as_fixed_size_binary();
+        let values = be_to_i64(bytes.value_data(), bytes.value_length() as usize, bytes.len());
+        let decimal = Decimal64Array::try_new(values.into(), bytes.nulls().cloned())
+            .and_then(|d| d.with_precision_and_scale(*precision, *scale))
+            .map_err(|e| Error::arrow(location, e))?;
+        fields[index] = fields[index].clone().with_data_type(decimal.data_type().clone());
+        columns[index] = std::sync::Arc::new(decimal);
+    }
+    RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns).map_err(|e| Error::arrow(location, e))
+}
+
+/// `rows` big-endian two's-complement integers of `width` (1 to 8) bytes each, as i64: one loop per width,
+/// so each value is a fixed-size copy into a sign-filled word.
+fn be_to_i64(data: &[u8], width: usize, rows: usize) -> Vec<i64> {
+    fn each<const W: usize>(data: &[u8], rows: usize) -> Vec<i64> {
+        let values = data.chunks_exact(W).take(rows).map(|b| {
+            let mut word = if b[0] & 0x80 == 0 { [0u8; 8] } else { [0xff; 8] };
+            word[8 - W..].copy_from_slice(b);
+            i64::from_be_bytes(word)
+        });
+        values.collect()
+    }
+    match width {
+        1 => each::<1>(data, rows),
+        2 => each::<2>(data, rows),
+        3 => each::<3>(data, rows),
+        4 => each::<4>(data, rows),
+        5 => each::<5>(data, rows),
+        6 => each::<6>(data, rows),
+        7 => each::<7>(data, rows),
+        _ => each::<8>(data, rows),
+    }
+}
+
+/// Pass one reads a decimal of up to 18 digits stored as INT32 or INT64 (or in more than 8 fixed bytes) as a
+/// 64-bit decimal: an INT64 column is then used as stored instead of widened into a fresh 128-bit copy, and
+/// the others are widened half as far. It encodes exactly as the 128-bit decimal would (see `digest::encode`).
 fn narrow_decimals(metadata: &ArrowReaderMetadata) -> parquet::errors::Result<ArrowReaderMetadata> {
     use arrow::datatypes::{DataType, Field, Schema};
     use parquet::basic::Type as Physical;
@@ -206,4 +329,20 @@ fn narrow_decimals(metadata: &ArrowReaderMetadata) -> parquet::errors::Result<Ar
 fn same_columns(a: &SchemaRef, b: &SchemaRef) -> bool {
     a.fields().len() == b.fields().len()
         && a.fields().iter().zip(b.fields()).all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_endian_decimals_of_every_width_widen_with_their_sign() {
+        for width in 1..=8usize {
+            let shift = 64 - 8 * width as u32;
+            let (min, max) = (i64::MIN >> shift, i64::MAX >> shift);
+            let values = [min, -1, 0, 1, max];
+            let data: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()[8 - width..].to_vec()).collect();
+            assert_eq!(be_to_i64(&data, width, values.len()), values, "width {width}");
+        }
+    }
 }
