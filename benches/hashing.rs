@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Decimal128Array, Float64Array, Int64Array, StringArray};
+use arrow::array::{ArrayRef, Decimal128Array, Decimal64Array, Float64Array, Int64Array, StringArray};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use recon::compare::buckets::residue;
 use recon::digest::spill::Partition;
@@ -17,9 +17,13 @@ fn columns() -> Vec<(&'static str, ArrayRef)> {
     let decimals: ArrayRef = Arc::new(
         Decimal128Array::from_iter_values((0..ROWS as i128).map(|i| i * 101)).with_precision_and_scale(15, 2).unwrap(),
     );
+    // How pass one reads a Parquet decimal of up to 18 digits.
+    let narrow: ArrayRef = Arc::new(
+        Decimal64Array::from_iter_values((0..ROWS as i64).map(|i| i * 101)).with_precision_and_scale(15, 2).unwrap(),
+    );
     let strings: ArrayRef =
         Arc::new(StringArray::from_iter_values((0..ROWS).map(|i| format!("comment number {i} of the batch"))));
-    vec![("int64", ints), ("float64", floats), ("decimal128", decimals), ("utf8", strings)]
+    vec![("int64", ints), ("float64", floats), ("decimal128", decimals), ("decimal64", narrow), ("utf8", strings)]
 }
 
 fn encode_and_hash(c: &mut Criterion) {
