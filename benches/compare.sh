@@ -3,6 +3,8 @@
 # Usage (from the repo root): benches/compare.sh [SF]   (default 1). Build recon first: cargo build --release.
 # recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/release/recon. Each tool runs RUNS (3) times, interleaved;
 # reports median wall seconds and the largest peak RSS (/usr/bin/time -v) of the runs. Raw outputs are kept in $OUT (printed).
+# FLOOR=1 adds benches/read_floor.rs (pass one's Parquet reading alone, built with `cargo bench`): the part of
+# recon's time that is decoding, which no change to recon's own work can remove.
 set -euo pipefail
 
 SF=${1:-1}
@@ -18,6 +20,11 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/recon-compare.XXXXXX")
 
 tools=(duckdb)
 if [ -x "$RECON" ]; then tools=(recon duckdb); else echo "recon binary not found at $RECON (set RECON_BIN or build it); running DuckDB only" >&2; fi
+if [ "${FLOOR:-0}" = 1 ]; then
+  FLOOR_BIN=$(cd "$ROOT" && cargo bench --bench read_floor --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p')
+  [ -x "$FLOOR_BIN" ] || { echo "cannot build benches/read_floor.rs" >&2; exit 2; }
+  tools+=(floor)
+fi
 
 load_before=$(cut -d" " -f1-3 /proc/loadavg)  # other work on the machine skews timings: reported below
 cat "$SRC" "$DST" >/dev/null  # warm the page cache so no tool pays for the first disk read
@@ -28,6 +35,7 @@ run() {
   case $1 in
     recon) cmd=(env RAYON_NUM_THREADS=$THREADS "$RECON" diff "$SRC" "$DST" --key l_orderkey,l_linenumber --format json) ;;
     duckdb) cmd=(python3 "$HERE/duckdb_diff.py" "$SRC" "$DST" --threads $THREADS) ;;
+    floor) cmd=(env RAYON_NUM_THREADS=$THREADS "$FLOOR_BIN" "$SRC" "$DST") ;;
   esac
   # a diff tool may exit non-zero when it finds differences: keep going, the counts are checked below
   /usr/bin/time -v -o "$OUT/$1.$2.time" "${cmd[@]}" >"$OUT/$1.$2.json" 2>"$OUT/$1.$2.err" || true
@@ -55,6 +63,9 @@ for t in tools:
         rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1)) / 1024)
         try:
             got = json.load(open(f"{out}/{t}.{i}.json"))
+            if t == "floor":  # it classifies nothing: it must have read every row of both sides
+                ok = ok and got["rows"] == exp["source_rows"] + exp["target_rows"]
+                continue
             got = got["summary"] if t == "recon" else got
             ok = ok and all(got.get(k) == v for k, v in exp.items())
         except (ValueError, KeyError, TypeError):
