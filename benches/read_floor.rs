@@ -1,18 +1,28 @@
 //! The floor under `recon diff` on a pair of files: pass one's reading alone (recon's own scan units,
 //! decoded to Arrow and dropped, both sides at once on the same threads), without canonicalising, hashing,
 //! comparing or reading back. `benches/compare.sh` prints it beside recon and DuckDB, so the share of the
-//! time that is Parquet decoding, which recon cannot make faster, is measured rather than guessed.
+//! time that is Parquet decoding, which no change to recon's own work removes, is measured, not guessed.
 //!
 //! Usage: `cargo bench --bench read_floor -- SOURCE TARGET` (prints one JSON line: seconds, rows).
 
 use rayon::prelude::*;
 use recon::source::{Dataset, OpenOptions};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("read_floor: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     // `cargo bench` passes `--bench` to every bench binary: only the locations are ours.
     let locations: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     if locations.len() != 2 {
-        return Err("usage: read_floor SOURCE TARGET".into());
+        return Err("usage: cargo bench --bench read_floor -- SOURCE TARGET".into());
     }
     let started = std::time::Instant::now();
     let mut units = Vec::new();
