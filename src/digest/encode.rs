@@ -227,18 +227,21 @@ fn put_string(bytes: &mut [u8], at: &mut usize, tag: u8, value: &[u8]) {
     }
     slot[head - 1] = len as u8;
     match value.len() {
-        0..=16 => copy_short(&mut slot[head..], value),
+        0..=32 => copy_short(&mut slot[head..], value),
         _ => slot[head..].copy_from_slice(value),
     }
     *at += head + value.len();
 }
 
-/// Copies a value of at most 16 bytes as two fixed-size moves that overlap in the middle: most strings in a
+/// Copies a value of at most 32 bytes as two fixed-size moves that overlap in the middle: most strings in a
 /// table are this short, and a call into `memcpy` for each cost more than the copy itself.
 #[inline]
 fn copy_short(to: &mut [u8], from: &[u8]) {
     let n = from.len();
-    if n >= 8 {
+    if n >= 16 {
+        to[..16].copy_from_slice(&from[..16]);
+        to[n - 16..n].copy_from_slice(&from[n - 16..]);
+    } else if n >= 8 {
         to[..8].copy_from_slice(&from[..8]);
         to[n - 8..n].copy_from_slice(&from[n - 8..]);
     } else if n >= 4 {
@@ -404,7 +407,7 @@ mod tests {
 
     #[test]
     fn strings_of_every_short_length_are_copied_whole() {
-        let values: Vec<String> = (0..=20u8).map(|n| (b'a'..b'a' + n).map(char::from).collect()).collect();
+        let values: Vec<String> = (0..=40u8).map(|n| (b'a'..b'a' + n).map(char::from).collect()).collect();
         let enc = encodings(&StringArray::from(values.clone())).unwrap();
         for (value, enc) in values.iter().zip(enc) {
             assert_eq!(enc, [&[TEXT, value.len() as u8][..], value.as_bytes()].concat(), "{value:?}");
