@@ -37,18 +37,20 @@ const FLOAT32: u8 = 0x0b;
 /// fixed-width tags, varint lengths for strings.
 pub const ENCODING_VERSION: u32 = 3;
 
-/// Writes every row's encoding of a canonical array into `bytes` at `cursor[row]`, advancing the cursor.
-/// One match per column, then a loop specialised to the column's type; fixed-width encodings are written
-/// as fixed-size copies.
-pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) -> Result<(), ArrowError> {
-    let mut out = Out { bytes, cursor };
+/// Writes the encodings of rows `start..start + cursor.len()` of a canonical array into `bytes`, row
+/// `start + i` at `cursor[i]`, advancing the cursor. One match per column, then a loop specialised to the
+/// column's type; fixed-width encodings are written as fixed-size copies. Rows are addressed by offset, not
+/// by slicing the array: a slice of every column for every few hundred rows cost more than it saved.
+pub fn encode_into(array: &dyn Array, start: usize, bytes: &mut [u8], cursor: &mut [usize]) -> Result<(), ArrowError> {
+    let mut out = Out { bytes, cursor, start };
     let widen = |v: i64| v.to_le_bytes();
     match array.data_type() {
         DataType::Boolean => {
             let array = array.as_boolean();
-            for row in 0..array.len() {
-                match array.is_valid(row) {
-                    true => out.fixed(row, [BOOL], [array.value(row) as u8]),
+            for row in 0..out.cursor.len() {
+                let at = out.start + row;
+                match array.is_valid(at) {
+                    true => out.fixed(row, [BOOL], [array.value(at) as u8]),
                     false => out.null(row),
                 }
             }
@@ -118,10 +120,11 @@ pub fn encode_into(array: &dyn Array, bytes: &mut [u8], cursor: &mut [usize]) ->
     Ok(())
 }
 
-/// Where encodings go: one slot per row, filled from its cursor on.
+/// Where encodings go: one slot per row, filled from its cursor on; row `i` is the array's row `start + i`.
 struct Out<'a> {
     bytes: &'a mut [u8],
     cursor: &'a mut [usize],
+    start: usize,
 }
 
 impl Out<'_> {
@@ -149,15 +152,16 @@ impl Out<'_> {
         lead: [u8; L],
         payload: impl Fn(T::Native) -> [u8; N],
     ) {
+        let values = &array.values()[self.start..self.start + self.cursor.len()];
         match array.nulls().filter(|n| n.null_count() > 0) {
             None => {
-                for (at, value) in self.cursor.iter_mut().zip(array.values().iter()) {
+                for (at, value) in self.cursor.iter_mut().zip(values) {
                     put_fixed(self.bytes, at, lead, payload(*value));
                 }
             }
             Some(nulls) => {
-                for (row, value) in array.values().iter().enumerate() {
-                    match nulls.is_valid(row) {
+                for (row, value) in values.iter().enumerate() {
+                    match nulls.is_valid(self.start + row) {
                         true => self.fixed(row, lead, payload(*value)),
                         false => self.null(row),
                     }
@@ -170,10 +174,11 @@ impl Out<'_> {
     where
         A::Item: AsRef<[u8]>,
     {
-        for row in 0..array.len() {
-            match array.is_null(row) {
+        for row in 0..self.cursor.len() {
+            let at = self.start + row;
+            match array.is_null(at) {
                 true => self.null(row),
-                false => put_string(self.bytes, &mut self.cursor[row], tag, array.value(row).as_ref()),
+                false => put_string(self.bytes, &mut self.cursor[row], tag, array.value(at).as_ref()),
             }
         }
     }
@@ -182,8 +187,9 @@ impl Out<'_> {
     fn views<T: ByteViewType + ?Sized>(&mut self, array: &GenericByteViewArray<T>, tag: u8) {
         let buffers = array.data_buffers();
         let nulls = array.nulls().filter(|n| n.null_count() > 0);
-        for (row, (at, view)) in self.cursor.iter_mut().zip(array.views().iter()).enumerate() {
-            if nulls.is_some_and(|n| n.is_null(row)) {
+        let views = &array.views()[self.start..self.start + self.cursor.len()];
+        for (row, (at, view)) in self.cursor.iter_mut().zip(views).enumerate() {
+            if nulls.is_some_and(|n| n.is_null(self.start + row)) {
                 put_null(self.bytes, at);
                 continue;
             }
@@ -252,8 +258,8 @@ fn copy_short(to: &mut [u8], from: &[u8]) {
     }
 }
 
-/// Adds the length of every row's encoding, as [`encode_into`] writes it, to `lengths[row]`.
-pub fn add_lengths(array: &dyn Array, lengths: &mut [usize]) -> Result<(), ArrowError> {
+/// Adds the length of the encoding of row `start + i`, as [`encode_into`] writes it, to `lengths[i]`.
+pub fn add_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError> {
     let width = match array.data_type() {
         DataType::Boolean => 2,
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => 9,
@@ -263,26 +269,29 @@ pub fn add_lengths(array: &dyn Array, lengths: &mut [usize]) -> Result<(), Arrow
         DataType::Float32 | DataType::Date32 => 5,
         DataType::Float64 => 9,
         DataType::Timestamp(..) | DataType::Time32(_) | DataType::Time64(_) => 10,
-        DataType::Utf8 => return add_byte_lengths(array.as_string::<i32>(), lengths),
-        DataType::LargeUtf8 => return add_byte_lengths(array.as_string::<i64>(), lengths),
-        DataType::Utf8View => return add_view_lengths(array.as_string_view(), lengths),
-        DataType::Binary => return add_byte_lengths(array.as_binary::<i32>(), lengths),
-        DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), lengths),
-        DataType::BinaryView => return add_view_lengths(array.as_binary_view(), lengths),
+        DataType::Utf8 => return add_byte_lengths(array.as_string::<i32>(), start, lengths),
+        DataType::LargeUtf8 => return add_byte_lengths(array.as_string::<i64>(), start, lengths),
+        DataType::Utf8View => return add_view_lengths(array.as_string_view(), start, lengths),
+        DataType::Binary => return add_byte_lengths(array.as_binary::<i32>(), start, lengths),
+        DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), start, lengths),
+        DataType::BinaryView => return add_view_lengths(array.as_binary_view(), start, lengths),
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
     match array.logical_nulls().filter(|n| n.null_count() > 0) {
         None => lengths.iter_mut().for_each(|l| *l += width),
-        Some(nulls) => lengths.iter_mut().zip(nulls.iter()).for_each(|(l, valid)| *l += if valid { width } else { 1 }),
+        Some(nulls) => {
+            let valid = (start..).map(|row| nulls.is_valid(row));
+            lengths.iter_mut().zip(valid).for_each(|(l, valid)| *l += if valid { width } else { 1 })
+        }
     }
     Ok(())
 }
 
-fn add_byte_lengths<A: ArrayAccessor>(array: A, lengths: &mut [usize]) -> Result<(), ArrowError>
+fn add_byte_lengths<A: ArrayAccessor>(array: A, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError>
 where
     A::Item: AsRef<[u8]>,
 {
-    for (row, l) in lengths.iter_mut().enumerate() {
+    for (row, l) in (start..).zip(lengths.iter_mut()) {
         *l += if array.is_null(row) {
             1
         } else {
@@ -295,10 +304,12 @@ where
 /// A view holds its value's length in its low 32 bits: no need to look at the value.
 fn add_view_lengths<T: ByteViewType + ?Sized>(
     array: &GenericByteViewArray<T>,
+    start: usize,
     lengths: &mut [usize],
 ) -> Result<(), ArrowError> {
     let nulls = array.nulls().filter(|n| n.null_count() > 0);
-    for (row, (l, view)) in lengths.iter_mut().zip(array.views().iter()).enumerate() {
+    let views = &array.views()[start..start + lengths.len()];
+    for (row, (l, view)) in (start..).zip(lengths.iter_mut().zip(views)) {
         let len = *view as u32 as usize;
         *l += match nulls {
             Some(n) if n.is_null(row) => 1,
@@ -348,11 +359,11 @@ pub fn canonical_f32(v: f32) -> u32 {
 /// Every row's encoding, for the few rows the row tier compares value by value.
 pub fn encodings(array: &dyn Array) -> Result<Vec<Vec<u8>>, ArrowError> {
     let mut lengths = vec![0; array.len()];
-    add_lengths(array, &mut lengths)?;
+    add_lengths(array, 0, &mut lengths)?;
     let mut cursor: Vec<usize> = lengths.iter().scan(0, |at, len| Some(std::mem::replace(at, *at + len))).collect();
     let starts = cursor.clone();
     let mut bytes = vec![0u8; lengths.iter().sum()];
-    encode_into(array, &mut bytes, &mut cursor)?;
+    encode_into(array, 0, &mut bytes, &mut cursor)?;
     Ok(starts.iter().zip(&lengths).map(|(start, len)| bytes[*start..start + len].to_vec()).collect())
 }
 
@@ -437,7 +448,7 @@ mod tests {
         ];
         for array in arrays {
             let mut lengths = vec![0; array.len()];
-            add_lengths(array.as_ref(), &mut lengths).unwrap();
+            add_lengths(array.as_ref(), 0, &mut lengths).unwrap();
             let encoded: Vec<usize> = encodings(array.as_ref()).unwrap().iter().map(Vec::len).collect();
             assert_eq!(lengths, encoded, "{}", array.data_type());
         }
@@ -452,7 +463,7 @@ mod tests {
         let views = StringViewArray::from(values.to_vec());
         assert_eq!(encodings(&views).unwrap(), plain);
         let mut lengths = vec![0; views.len()];
-        add_lengths(&views, &mut lengths).unwrap();
+        add_lengths(&views, 0, &mut lengths).unwrap();
         assert_eq!(lengths, plain.iter().map(Vec::len).collect::<Vec<_>>());
         let bytes: Vec<Option<&[u8]>> = values.iter().map(|v| v.map(str::as_bytes)).collect();
         let binary = encodings(&BinaryArray::from(bytes.clone())).unwrap();
