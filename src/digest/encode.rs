@@ -40,7 +40,7 @@ pub const ENCODING_VERSION: u32 = 3;
 /// Writes the encodings of rows `start..start + cursor.len()` of a canonical array into `bytes`, row
 /// `start + i` at `cursor[i]`, advancing the cursor. One match per column, then a loop specialised to the
 /// column's type; fixed-width encodings are written as fixed-size copies. Rows are addressed by offset, not
-/// by slicing the array: a slice of every column for every few hundred rows cost more than it saved.
+/// by slicing the array, so that small slices of rows cost no `slice` of every column.
 pub fn encode_into(array: &dyn Array, start: usize, bytes: &mut [u8], cursor: &mut [usize]) -> Result<(), ArrowError> {
     let mut out = Out { bytes, cursor, start };
     let widen = |v: i64| v.to_le_bytes();
