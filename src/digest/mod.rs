@@ -145,9 +145,7 @@ pub fn digest_batch(
     let rows = keys.first().map_or(0, |k| k.len());
     let (mut key_rows, mut value_rows) = (RowBuffer::default(), RowBuffer::default());
     let keyless = keyless_rows(keys, rows);
-    let (mut start, mut step) = (0, FIRST_SLICE_ROWS);
-    while start < rows {
-        let len = step.min(rows - start);
+    by_slices(rows, |start, len| {
         let bytes = key_rows.encode(keys, start, len, 0)? + value_rows.encode(values, start, len, 16)?;
         for r in 0..len {
             let key = xxh3_128(key_rows.row(r));
@@ -167,10 +165,8 @@ pub fn digest_batch(
                 });
             }
         }
-        start += len;
-        step = slice_rows(len, bytes);
-    }
-    Ok(())
+        Ok(bytes)
+    })
 }
 
 /// Which rows have a NULL in some key column; `None` when no row does.
@@ -184,13 +180,11 @@ fn keyless_rows(keys: &[ArrayRef], rows: usize) -> Option<Vec<bool>> {
 pub fn value_hashes(array: &ArrayRef) -> Result<Vec<u64>, arrow::error::ArrowError> {
     let mut buffer = RowBuffer::default();
     let mut hashes = Vec::with_capacity(array.len());
-    let mut step = FIRST_SLICE_ROWS;
-    while hashes.len() < array.len() {
-        let (start, len) = (hashes.len(), step.min(array.len() - hashes.len()));
+    by_slices(array.len(), |start, len| {
         let bytes = buffer.encode(std::slice::from_ref(array), start, len, 0)?;
         hashes.extend((0..len).map(|r| xxhash_rust::xxh3::xxh3_64(buffer.row(r))));
-        step = slice_rows(len, bytes);
-    }
+        Ok(bytes)
+    })?;
     Ok(hashes)
 }
 
@@ -199,14 +193,21 @@ pub fn value_hashes(array: &ArrayRef) -> Result<Vec<u64>, arrow::error::ArrowErr
 /// on lineitem by a quarter against 512-row slices (~100 KB).
 const SLICE_BYTES: usize = 24 * 1024;
 
-/// Rows in a batch's first slice; each later slice is sized by the rows of the one before.
-const FIRST_SLICE_ROWS: usize = 64;
-
-/// Rows per slice after a slice of `rows` rows whose slots took `bytes`: as many such rows as fill
+/// Calls `slice(start, len)` on consecutive slices of `rows` rows; `slice` returns the bytes of slots its rows
+/// took. The first slice is 64 rows; each later one holds as many rows of the previous one's width as fill
 /// [`SLICE_BYTES`], within 32 to 1024 (a slice costs a pass over every column).
-fn slice_rows(rows: usize, bytes: usize) -> usize {
-    let width = bytes.div_ceil(rows.max(1)).max(1);
-    (SLICE_BYTES / width).clamp(32, 1024)
+fn by_slices(
+    rows: usize,
+    mut slice: impl FnMut(usize, usize) -> Result<usize, arrow::error::ArrowError>,
+) -> Result<(), arrow::error::ArrowError> {
+    let (mut start, mut step) = (0, 64);
+    while start < rows {
+        let len = step.min(rows - start);
+        let width = slice(start, len)?.div_ceil(len).max(1);
+        start += len;
+        step = (SLICE_BYTES / width).clamp(32, 1024);
+    }
+    Ok(())
 }
 
 /// Digests a batch already made canonical, its float columns bucketed under a tolerance: the one path by
