@@ -1,22 +1,28 @@
 //! CSV files with a header row: delimiter, quote and NULL token as the user sets them, column types inferred
-//! from the data (and printed) or given explicitly.
+//! from the data (and printed) or given explicitly; a large file is cut into parts that threads read at once.
 
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::RecordBatch;
+use rayon::prelude::*;
 
 use arrow::csv::reader::Format;
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::parquet::BATCH_ROWS;
-use super::{ordinal, BatchIter, ScanUnit};
+use super::{ordinal, pick_rows, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 
 /// Rows read to infer column types before the real read; a later value that does not fit stops the audit
 /// with its line number, and `--csv-types` settles the column.
 const INFER_ROWS: usize = 100_000;
+
+/// A file of at least twice this size is cut into parts of about this size, one scan unit each.
+const PART_BYTES: u64 = 16 << 20;
 
 /// How CSV files are parsed; every field maps to a `--csv-*` option.
 #[derive(Debug, Clone)]
@@ -76,10 +82,27 @@ pub struct CsvFiles {
     files: Vec<PathBuf>,
     schema: SchemaRef,
     format: Format,
+    /// Each file's parts, in file order; the first holds the header.
+    parts: Vec<Vec<Part>>,
+    /// Each file's first parse error as a whole read meets it, found when a part fails (see `open_part`).
+    first_errors: Vec<Arc<OnceLock<Option<String>>>>,
+}
+
+/// A run of whole records of a file: bytes `start..end` (the last part reads to the end of the file) and the
+/// index among the file's rows of its first row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Part {
+    start: u64,
+    end: u64,
+    first_row: u64,
 }
 
 impl CsvFiles {
     pub fn open(files: Vec<PathBuf>, options: &CsvOptions) -> Result<Self> {
+        Self::open_in_parts(files, options, PART_BYTES)
+    }
+
+    fn open_in_parts(files: Vec<PathBuf>, options: &CsvOptions, part_bytes: u64) -> Result<Self> {
         let format = options.format()?;
         let schema = infer(&files[0], &format, options)?;
         for path in &files[1..] {
@@ -92,7 +115,12 @@ impl CsvFiles {
                 ));
             }
         }
-        Ok(CsvFiles { files, schema, format })
+        let parts = files
+            .par_iter()
+            .map(|path| cut(path, part_bytes, options.delimiter, options.quote))
+            .collect::<Result<_>>()?;
+        let first_errors = files.iter().map(|_| Arc::default()).collect();
+        Ok(CsvFiles { files, schema, format, parts, first_errors })
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -103,31 +131,189 @@ impl CsvFiles {
         &self.files[file]
     }
 
-    pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
-        (0..self.files.len())
-            .map(|index| {
-                let reader = self.clone_for(index);
-                let projection = projection.to_vec();
-                ScanUnit { first: ordinal(index, 0), open: Box::new(move || reader.open_file(0, &projection)) }
-            })
-            .collect()
+    pub fn scan_units(self: &Arc<Self>, projection: &[usize]) -> Vec<ScanUnit> {
+        let mut units = Vec::new();
+        for (file, parts) in self.parts.iter().enumerate() {
+            for &part in parts {
+                let (files, projection) = (self.clone(), projection.to_vec());
+                units.push(ScanUnit {
+                    first: ordinal(file, part.first_row),
+                    open: Box::new(move || files.open_part(file, part, &projection)),
+                });
+            }
+        }
+        units
     }
 
-    fn clone_for(&self, file: usize) -> CsvFiles {
-        CsvFiles { files: vec![self.files[file].clone()], schema: self.schema.clone(), format: self.format.clone() }
-    }
-
-    pub fn open_file(&self, file: usize, projection: &[usize]) -> Result<BatchIter> {
+    /// Reads rows `rows` (ascending indices into the file) again, each part holding one on its own thread.
+    pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let parts = &self.parts[file];
+        let mut wanted: Vec<(Part, Vec<u64>)> = Vec::new();
+        for &row in rows {
+            let part = parts[parts.partition_point(|p| p.first_row <= row).saturating_sub(1)];
+            match wanted.last_mut() {
+                Some((last, local)) if *last == part => local.push(row - part.first_row),
+                _ => wanted.push((part, vec![row - part.first_row])),
+            }
+        }
         let path = &self.files[file];
-        let location = path.display().to_string();
-        let handle = File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = ReaderBuilder::new(self.schema.clone())
-            .with_format(self.format.clone())
-            .with_projection(projection.to_vec())
-            .with_batch_size(BATCH_ROWS)
-            .build(BufReader::with_capacity(1 << 20, handle))
-            .map_err(|e| Error::arrow(&location, e))?;
-        Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+        let picked: Vec<RecordBatch> = wanted
+            .into_par_iter()
+            .map(|(part, local)| pick_rows(self.open_part(file, part, projection)?, &local, path))
+            .collect::<Result<_>>()?;
+        let schema = picked
+            .first()
+            .map(RecordBatch::schema)
+            .ok_or_else(|| Error::input(path.display().to_string(), "wanted rows are missing on re-read"))?;
+        arrow::compute::concat_batches(&schema, &picked).map_err(|e| Error::arrow(path.display().to_string(), e))
+    }
+
+    /// The rows of one part. A part after the first reports a parse error as a read of the whole file would
+    /// (once per file, shared by its parts), so that the line it names counts from the top of the file.
+    fn open_part(&self, file: usize, part: Part, projection: &[usize]) -> Result<BatchIter> {
+        let (path, schema, format) = (self.files[file].clone(), self.schema.clone(), self.format.clone());
+        let batches = read_part(&path, &schema, &format, part, projection)?;
+        if part.start == 0 {
+            return Ok(batches);
+        }
+        let (first_error, projection) = (self.first_errors[file].clone(), projection.to_vec());
+        Ok(Box::new(batches.map(move |batch| {
+            batch.map_err(|error| {
+                let whole = Part { start: 0, end: u64::MAX, first_row: 0 };
+                let first = first_error.get_or_init(|| {
+                    let mut all = read_part(&path, &schema, &format, whole, &projection).ok()?;
+                    match all.find_map(Result::err)? {
+                        Error::Arrow { source, .. } => Some(source.to_string()),
+                        other => Some(other.to_string()),
+                    }
+                });
+                match first {
+                    Some(message) => Error::input(path.display().to_string(), message.clone()),
+                    None => error,
+                }
+            })
+        })))
+    }
+}
+
+/// Reads the records of `part` of the file at `path`.
+fn read_part(path: &Path, schema: &SchemaRef, format: &Format, part: Part, projection: &[usize]) -> Result<BatchIter> {
+    let location = path.display().to_string();
+    let mut handle = File::open(path).map_err(|e| Error::io(path, e))?;
+    handle.seek(SeekFrom::Start(part.start)).map_err(|e| Error::io(path, e))?;
+    let reader = ReaderBuilder::new(schema.clone())
+        .with_format(format.clone().with_header(part.start == 0))
+        .with_projection(projection.to_vec())
+        .with_batch_size(BATCH_ROWS)
+        .build(BufReader::with_capacity(1 << 20, handle.take(part.end - part.start)))
+        .map_err(|e| Error::arrow(&location, e))?;
+    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+}
+
+/// Cuts a file into parts of about `part_bytes` at record ends, without parsing: a record ends at a line
+/// feed outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
+/// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise, or
+/// for a small file, the file is one part.
+fn cut(path: &Path, part_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Part>> {
+    let whole = vec![Part { start: 0, end: u64::MAX, first_row: 0 }];
+    let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    if size < 2 * part_bytes {
+        return Ok(whole);
+    }
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = LineEnds { delimiter, quote, in_quotes: false, prev: b'\n', line_start: 0, records: 0 };
+    let mut parts = whole.clone();
+    let mut next_cut = part_bytes;
+    let mut on_line_end = |end: u64, records: u64| {
+        if end >= next_cut && end < size {
+            if let Some(last) = parts.last_mut() {
+                last.end = end;
+            }
+            // The header is the file's first record.
+            parts.push(Part { start: end, end: u64::MAX, first_row: records.saturating_sub(1) });
+            next_cut = end + part_bytes;
+        }
+    };
+    let mut block = vec![0u8; 1 << 20];
+    let (mut at, mut held) = (0u64, 0usize);
+    loop {
+        let read = file.read(&mut block[held..]).map_err(|e| Error::io(path, e))?;
+        let filled = held + read;
+        let last = read == 0;
+        // A quote or carriage return is judged by the byte after it: hold it back for the next block.
+        let keep =
+            if !last && filled > 0 && (block[filled - 1] == quote || block[filled - 1] == b'\r') { 1 } else { 0 };
+        if lines.scan(&block[..filled - keep], at, &mut on_line_end).is_err() {
+            return Ok(whole);
+        }
+        if last {
+            break;
+        }
+        at += (filled - keep) as u64;
+        block.copy_within(filled - keep..filled, 0);
+        held = keep;
+    }
+    Ok(if lines.in_quotes { whole } else { parts })
+}
+
+/// Finds the line feeds that end records in regularly quoted CSV (see [`cut`]), block by block.
+struct LineEnds {
+    delimiter: u8,
+    quote: u8,
+    in_quotes: bool,
+    /// The byte before the current block.
+    prev: u8,
+    /// Where the current line starts in the file.
+    line_start: u64,
+    /// Records ended so far: lines with something on them, as the CSV parser skips empty lines.
+    records: u64,
+}
+
+/// The quoting is not regular: the file cannot be cut without parsing it.
+struct Irregular;
+
+impl LineEnds {
+    /// Scans `block`, which starts at byte `at` of the file, calling `on_line_end(offset after the line feed,
+    /// records ended)` at every record end.
+    fn scan(
+        &mut self,
+        block: &[u8],
+        at: u64,
+        on_line_end: &mut impl FnMut(u64, u64),
+    ) -> std::result::Result<(), Irregular> {
+        let ends_field = |b: u8| b == self.delimiter || b == b'\n' || b == b'\r';
+        let before = |i: usize| if i == 0 { self.prev } else { block[i - 1] };
+        let mut i = 0;
+        while i < block.len() {
+            if self.in_quotes {
+                let Some(q) = memchr::memchr(self.quote, &block[i..]).map(|j| i + j) else { break };
+                match block.get(q + 1) {
+                    Some(&b) if b == self.quote => i = q + 2,
+                    Some(&b) if !ends_field(b) => return Err(Irregular),
+                    _ => (self.in_quotes, i) = (false, q + 1),
+                }
+                continue;
+            }
+            let Some(p) = memchr::memchr3(self.quote, b'\n', b'\r', &block[i..]).map(|j| i + j) else { break };
+            match block[p] {
+                b'\r' if block.get(p + 1) != Some(&b'\n') => return Err(Irregular),
+                b'\r' => {}
+                b'\n' => {
+                    let end = at + p as u64 + 1;
+                    let empty = end - 1 == self.line_start || (end - 2 == self.line_start && before(p) == b'\r');
+                    self.records += u64::from(!empty);
+                    self.line_start = end;
+                    on_line_end(end, self.records);
+                }
+                _ if !ends_field(before(p)) => return Err(Irregular),
+                _ => self.in_quotes = true,
+            }
+            i = p + 1;
+        }
+        if let Some(&last) = block.last() {
+            self.prev = last;
+        }
+        Ok(())
     }
 }
 
@@ -160,4 +346,119 @@ fn infer(path: &Path, format: &Format, options: &CsvOptions) -> Result<SchemaRef
         })
         .collect();
     Ok(Arc::new(Schema::new(fields)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Ordinal;
+    use super::*;
+    use arrow::array::AsArray;
+
+    /// 600 records whose quoting stresses the cut: a delimiter, a line feed and a doubled quote inside quoted
+    /// fields, CRLF line ends, empty lines (plain and CRLF) the parser skips, and a quoted field at a line start.
+    fn tricky_csv() -> String {
+        let mut text = String::from("id,note,n\r\n");
+        for id in 0..600 {
+            let note = match id % 5 {
+                0 => "\"has, a comma\"".to_string(),
+                1 => format!("\"two\nlines {id}\""),
+                2 => "\"a \"\"quoted\"\" word\"".to_string(),
+                3 => String::new(),
+                _ => format!("plain {id}"),
+            };
+            text.push_str(&format!("{id},{note},{}\r\n", id * 7));
+            if id % 97 == 0 {
+                text.push_str("\r\n\n");
+            }
+        }
+        text
+    }
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
+        std::fs::write(file.path(), text).expect("write");
+        file
+    }
+
+    fn open(file: &tempfile::NamedTempFile, part_bytes: u64, options: &CsvOptions) -> Arc<CsvFiles> {
+        Arc::new(CsvFiles::open_in_parts(vec![file.path().to_path_buf()], options, part_bytes).expect("open"))
+    }
+
+    /// Every unit's batches, with the unit's first ordinal.
+    fn read_units(files: &Arc<CsvFiles>) -> Result<Vec<(Ordinal, RecordBatch)>> {
+        let mut read = Vec::new();
+        for unit in files.scan_units(&[0, 1, 2]) {
+            let first = unit.first;
+            let batches: Vec<RecordBatch> = unit.open()?.collect::<Result<_>>()?;
+            let schema = files.schema().project(&[0, 1, 2]).expect("projection");
+            let batch = arrow::compute::concat_batches(&Arc::new(schema), &batches).expect("concat");
+            read.push((first, batch));
+        }
+        Ok(read)
+    }
+
+    fn ids(batch: &RecordBatch) -> Vec<i64> {
+        batch.column(0).as_primitive::<arrow::datatypes::Int64Type>().values().to_vec()
+    }
+
+    #[test]
+    fn a_file_cut_in_parts_reads_the_rows_of_the_whole_file_at_their_ordinals() {
+        let file = write(&tricky_csv());
+        let whole = read_units(&open(&file, u64::MAX / 4, &CsvOptions::default())).expect("whole");
+        assert_eq!(whole.len(), 1);
+        let parted = open(&file, 256, &CsvOptions::default());
+        assert!(parted.parts[0].len() > 20, "{} parts", parted.parts[0].len());
+        let parts = read_units(&parted).expect("parts");
+
+        let mut next = 0u64;
+        for (first, batch) in &parts {
+            assert_eq!(*first, next, "each part starts at the row after the previous part's last");
+            next += batch.num_rows() as u64;
+        }
+        assert_eq!(next, 600);
+        let rows: Vec<RecordBatch> = parts.into_iter().map(|(_, b)| b).collect();
+        let rows = arrow::compute::concat_batches(&rows[0].schema(), &rows).expect("concat");
+        assert_eq!(rows, whole[0].1);
+        assert_eq!(ids(&rows), (0..600).collect::<Vec<i64>>());
+        assert_eq!(rows.column(1).as_string::<i32>().value(1), "two\nlines 1");
+    }
+
+    #[test]
+    fn rows_read_again_by_index_come_from_their_parts() {
+        let file = write(&tricky_csv());
+        let parted = open(&file, 256, &CsvOptions::default());
+        let wanted = [0u64, 1, 96, 97, 98, 301, 599];
+        let batch = parted.fetch(0, &[0, 1, 2], &wanted).expect("fetch");
+        assert_eq!(ids(&batch), wanted.iter().map(|&r| r as i64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_keeps_the_file_whole() {
+        let mut text = tricky_csv();
+        text.push_str("600,a 5\" pipe,1\r\n");
+        let file = write(&text);
+        let files = open(&file, 256, &CsvOptions::default());
+        assert_eq!(files.parts[0].len(), 1);
+        assert_eq!(ids(&read_units(&files).expect("read")[0].1).len(), 601);
+    }
+
+    #[test]
+    fn a_bare_carriage_return_or_an_unclosed_quote_keeps_the_file_whole() {
+        for tail in ["600,x,1\r601,y,2\r\n", "600,x,\"open\r\n"] {
+            let file = write(&format!("{}{tail}", tricky_csv()));
+            assert_eq!(open(&file, 256, &CsvOptions::default()).parts[0].len(), 1, "{tail:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_value_in_a_later_part_is_reported_at_its_line_in_the_file() {
+        let mut text = tricky_csv();
+        text.push_str("600,late,not a number\r\n");
+        let file = write(&text);
+        let options = CsvOptions { types: vec![("n".into(), DataType::Int64)], ..CsvOptions::default() };
+        let whole = read_units(&open(&file, u64::MAX / 4, &options)).expect_err("whole read fails").to_string();
+        let parted = read_units(&open(&file, 256, &options)).expect_err("parted read fails").to_string();
+        assert!(whole.contains("not a number"), "{whole}");
+        assert_eq!(parted, whole);
+    }
 }

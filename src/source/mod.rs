@@ -32,7 +32,8 @@ fn split_ordinal(ordinal: Ordinal) -> (usize, u64) {
     ((ordinal >> ROW_BITS) as usize, ordinal & ((1 << ROW_BITS) - 1))
 }
 
-/// A piece of a dataset that one thread reads start to end: a Parquet row group or a whole CSV/IPC file.
+/// A piece of a dataset that one thread reads start to end: a Parquet row group, a part of a CSV file or a
+/// whole Arrow IPC file.
 pub struct ScanUnit {
     /// Ordinal of the unit's first row; the rest follow consecutively.
     pub first: Ordinal,
@@ -86,7 +87,7 @@ pub struct Dataset {
 
 enum Reader {
     Parquet(parquet::ParquetFiles),
-    Csv(csv::CsvFiles),
+    Csv(std::sync::Arc<csv::CsvFiles>),
     Ipc(ipc::IpcFiles),
     Sql(sql::SqlTable),
 }
@@ -122,7 +123,7 @@ impl Dataset {
         let files = list_files(location)?;
         let format = common_format(location, &files)?;
         let reader = match format {
-            Format::Csv => Reader::Csv(csv::CsvFiles::open(files, &options.csv)?),
+            Format::Csv => Reader::Csv(std::sync::Arc::new(csv::CsvFiles::open(files, &options.csv)?)),
             Format::Ipc => Reader::Ipc(ipc::IpcFiles::open(files)?),
             _ => Reader::Parquet(parquet::ParquetFiles::open(files)?),
         };
@@ -210,7 +211,7 @@ impl Dataset {
             let rows: Vec<u64> = group.iter().map(|o| split_ordinal(*o).1).collect();
             let batch = match &self.reader {
                 Reader::Parquet(r) => r.fetch(file, projection, &rows)?,
-                Reader::Csv(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
+                Reader::Csv(r) => r.fetch(file, projection, &rows)?,
                 Reader::Ipc(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
                 Reader::Sql(_) => return Err(Error::input(&self.location, "database rows have no ordinal")),
             };
