@@ -1,5 +1,6 @@
 //! CSV files with a header row: delimiter, quote and NULL token as the user sets them, column types inferred
-//! from the data (and printed) or given explicitly; a large file is cut into parts that threads read at once.
+//! from the data (and printed) or given explicitly; a large file is read in parts by several threads at once,
+//! and rows are read again from the few kilobytes around them.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -21,8 +22,12 @@ use crate::error::{Error, Result};
 /// with its line number, and `--csv-types` settles the column.
 const INFER_ROWS: usize = 100_000;
 
-/// A file of at least twice this size is cut into parts of about this size, one scan unit each.
+/// A file is read in parts of about this size, one scan unit each.
 const PART_BYTES: u64 = 16 << 20;
+
+/// Where records end is marked about this often (or often enough for a million marks in a file), so that a
+/// row is read again from its mark on, not from the start of its part.
+const MARK_BYTES: u64 = 64 << 10;
 
 /// How CSV files are parsed; every field maps to a `--csv-*` option.
 #[derive(Debug, Clone)]
@@ -82,13 +87,13 @@ pub struct CsvFiles {
     files: Vec<PathBuf>,
     schema: SchemaRef,
     format: Format,
-    /// Each file's parts, in file order; the first holds the header.
-    parts: Vec<Vec<Part>>,
+    /// Each file's marks: the runs of records between two marks, in file order; the first holds the header.
+    marks: Vec<Vec<Part>>,
     /// Each file's first parse error as a whole read meets it, found when a part fails (see `open_part`).
     first_errors: Vec<Arc<OnceLock<Option<String>>>>,
 }
 
-/// A run of whole records of a file: bytes `start..end` (the last part reads to the end of the file) and the
+/// A run of whole records of a file: bytes `start..end` (the last run reads to the end of the file) and the
 /// index among the file's rows of its first row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Part {
@@ -99,10 +104,10 @@ struct Part {
 
 impl CsvFiles {
     pub fn open(files: Vec<PathBuf>, options: &CsvOptions) -> Result<Self> {
-        Self::open_in_parts(files, options, PART_BYTES)
+        Self::open_marked(files, options, MARK_BYTES)
     }
 
-    fn open_in_parts(files: Vec<PathBuf>, options: &CsvOptions, part_bytes: u64) -> Result<Self> {
+    fn open_marked(files: Vec<PathBuf>, options: &CsvOptions, mark_bytes: u64) -> Result<Self> {
         let format = options.format()?;
         let schema = infer(&files[0], &format, options)?;
         for path in &files[1..] {
@@ -115,12 +120,12 @@ impl CsvFiles {
                 ));
             }
         }
-        let parts = files
+        let marks = files
             .par_iter()
-            .map(|path| cut(path, part_bytes, options.delimiter, options.quote))
+            .map(|path| mark(path, mark_bytes, options.delimiter, options.quote))
             .collect::<Result<_>>()?;
         let first_errors = files.iter().map(|_| Arc::default()).collect();
-        Ok(CsvFiles { files, schema, format, parts, first_errors })
+        Ok(CsvFiles { files, schema, format, marks, first_errors })
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -132,9 +137,21 @@ impl CsvFiles {
     }
 
     pub fn scan_units(self: &Arc<Self>, projection: &[usize]) -> Vec<ScanUnit> {
+        self.scan_parts(projection, PART_BYTES)
+    }
+
+    /// One unit per run of marks spanning about `part_bytes`.
+    fn scan_parts(self: &Arc<Self>, projection: &[usize], part_bytes: u64) -> Vec<ScanUnit> {
         let mut units = Vec::new();
-        for (file, parts) in self.parts.iter().enumerate() {
-            for &part in parts {
+        for (file, marks) in self.marks.iter().enumerate() {
+            let mut parts: Vec<Part> = Vec::new();
+            for &mark in marks {
+                match parts.last_mut() {
+                    Some(part) if mark.start - part.start < part_bytes => part.end = mark.end,
+                    _ => parts.push(mark),
+                }
+            }
+            for part in parts {
                 let (files, projection) = (self.clone(), projection.to_vec());
                 units.push(ScanUnit {
                     first: ordinal(file, part.first_row),
@@ -145,12 +162,13 @@ impl CsvFiles {
         units
     }
 
-    /// Reads rows `rows` (ascending indices into the file) again, each part holding one on its own thread.
+    /// Reads rows `rows` (ascending indices into the file) again: the records from each wanted row's mark to
+    /// the next, in parallel.
     pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let parts = &self.parts[file];
+        let marks = &self.marks[file];
         let mut wanted: Vec<(Part, Vec<u64>)> = Vec::new();
         for &row in rows {
-            let part = parts[parts.partition_point(|p| p.first_row <= row).saturating_sub(1)];
+            let part = marks[marks.partition_point(|p| p.first_row <= row).saturating_sub(1)];
             match wanted.last_mut() {
                 Some((last, local)) if *last == part => local.push(row - part.first_row),
                 _ => wanted.push((part, vec![row - part.first_row])),
@@ -210,28 +228,26 @@ fn read_part(path: &Path, schema: &SchemaRef, format: &Format, part: Part, proje
     Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
 }
 
-/// Cuts a file into parts of about `part_bytes` at record ends, without parsing: a record ends at a line
-/// feed outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
-/// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise, or
-/// for a small file, the file is one part.
-fn cut(path: &Path, part_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Part>> {
+/// Marks record ends about every `mark_bytes` of a file, without parsing: a record ends at a line feed
+/// outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
+/// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise
+/// the file is one run, read whole by one thread.
+fn mark(path: &Path, mark_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Part>> {
     let whole = vec![Part { start: 0, end: u64::MAX, first_row: 0 }];
     let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-    if size < 2 * part_bytes {
-        return Ok(whole);
-    }
+    let mark_bytes = mark_bytes.max(size >> 20);
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut lines = LineEnds { delimiter, quote, in_quotes: false, prev: b'\n', line_start: 0, records: 0 };
-    let mut parts = whole.clone();
-    let mut next_cut = part_bytes;
+    let mut marks = whole.clone();
+    let mut next_mark = mark_bytes;
     let mut on_line_end = |end: u64, records: u64| {
-        if end >= next_cut && end < size {
-            if let Some(last) = parts.last_mut() {
+        if end >= next_mark && end < size {
+            if let Some(last) = marks.last_mut() {
                 last.end = end;
             }
             // The header is the file's first record.
-            parts.push(Part { start: end, end: u64::MAX, first_row: records.saturating_sub(1) });
-            next_cut = end + part_bytes;
+            marks.push(Part { start: end, end: u64::MAX, first_row: records.saturating_sub(1) });
+            next_mark = end + mark_bytes;
         }
     };
     let mut block = vec![0u8; 1 << 20];
@@ -253,10 +269,10 @@ fn cut(path: &Path, part_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Par
         block.copy_within(filled - keep..filled, 0);
         held = keep;
     }
-    Ok(if lines.in_quotes { whole } else { parts })
+    Ok(if lines.in_quotes { whole } else { marks })
 }
 
-/// Finds the line feeds that end records in regularly quoted CSV (see [`cut`]), block by block.
+/// Finds the line feeds that end records in regularly quoted CSV (see [`mark`]), block by block.
 struct LineEnds {
     delimiter: u8,
     quote: u8,
@@ -269,7 +285,7 @@ struct LineEnds {
     records: u64,
 }
 
-/// The quoting is not regular: the file cannot be cut without parsing it.
+/// The quoting is not regular: record ends cannot be found without parsing.
 struct Irregular;
 
 impl LineEnds {
@@ -354,7 +370,7 @@ mod tests {
     use super::*;
     use arrow::array::AsArray;
 
-    /// 600 records whose quoting stresses the cut: a delimiter, a line feed and a doubled quote inside quoted
+    /// 600 records whose quoting stresses the marking: a delimiter, a line feed and a doubled quote inside quoted
     /// fields, CRLF line ends, empty lines (plain and CRLF) the parser skips, and a quoted field at a line start.
     fn tricky_csv() -> String {
         let mut text = String::from("id,note,n\r\n");
@@ -380,14 +396,16 @@ mod tests {
         file
     }
 
-    fn open(file: &tempfile::NamedTempFile, part_bytes: u64, options: &CsvOptions) -> Arc<CsvFiles> {
-        Arc::new(CsvFiles::open_in_parts(vec![file.path().to_path_buf()], options, part_bytes).expect("open"))
+    /// Marks every 16 bytes (about every record), or only the start of the file.
+    fn open(file: &tempfile::NamedTempFile, marked: bool, options: &CsvOptions) -> Arc<CsvFiles> {
+        let mark_bytes = if marked { 16 } else { u64::MAX / 2 };
+        Arc::new(CsvFiles::open_marked(vec![file.path().to_path_buf()], options, mark_bytes).expect("open"))
     }
 
-    /// Every unit's batches, with the unit's first ordinal.
+    /// Every unit's batches, with the unit's first ordinal, for parts of about 1 KiB.
     fn read_units(files: &Arc<CsvFiles>) -> Result<Vec<(Ordinal, RecordBatch)>> {
         let mut read = Vec::new();
-        for unit in files.scan_units(&[0, 1, 2]) {
+        for unit in files.scan_parts(&[0, 1, 2], 1024) {
             let first = unit.first;
             let batches: Vec<RecordBatch> = unit.open()?.collect::<Result<_>>()?;
             let schema = files.schema().project(&[0, 1, 2]).expect("projection");
@@ -402,13 +420,14 @@ mod tests {
     }
 
     #[test]
-    fn a_file_cut_in_parts_reads_the_rows_of_the_whole_file_at_their_ordinals() {
+    fn a_file_read_in_parts_gives_the_rows_of_the_whole_file_at_their_ordinals() {
         let file = write(&tricky_csv());
-        let whole = read_units(&open(&file, u64::MAX / 4, &CsvOptions::default())).expect("whole");
+        let whole = read_units(&open(&file, false, &CsvOptions::default())).expect("whole");
         assert_eq!(whole.len(), 1);
-        let parted = open(&file, 256, &CsvOptions::default());
-        assert!(parted.parts[0].len() > 20, "{} parts", parted.parts[0].len());
-        let parts = read_units(&parted).expect("parts");
+        let marked = open(&file, true, &CsvOptions::default());
+        assert!(marked.marks[0].len() > 400, "{} marks", marked.marks[0].len());
+        let parts = read_units(&marked).expect("parts");
+        assert!(parts.len() > 10, "{} parts", parts.len());
 
         let mut next = 0u64;
         for (first, batch) in &parts {
@@ -424,11 +443,11 @@ mod tests {
     }
 
     #[test]
-    fn rows_read_again_by_index_come_from_their_parts() {
+    fn rows_read_again_by_index_come_from_their_marks() {
         let file = write(&tricky_csv());
-        let parted = open(&file, 256, &CsvOptions::default());
-        let wanted = [0u64, 1, 96, 97, 98, 301, 599];
-        let batch = parted.fetch(0, &[0, 1, 2], &wanted).expect("fetch");
+        let marked = open(&file, true, &CsvOptions::default());
+        let wanted = [0u64, 1, 96, 97, 98, 301, 302, 599];
+        let batch = marked.fetch(0, &[0, 1, 2], &wanted).expect("fetch");
         assert_eq!(ids(&batch), wanted.iter().map(|&r| r as i64).collect::<Vec<_>>());
     }
 
@@ -437,8 +456,8 @@ mod tests {
         let mut text = tricky_csv();
         text.push_str("600,a 5\" pipe,1\r\n");
         let file = write(&text);
-        let files = open(&file, 256, &CsvOptions::default());
-        assert_eq!(files.parts[0].len(), 1);
+        let files = open(&file, true, &CsvOptions::default());
+        assert_eq!(files.marks[0].len(), 1);
         assert_eq!(ids(&read_units(&files).expect("read")[0].1).len(), 601);
     }
 
@@ -446,7 +465,7 @@ mod tests {
     fn a_bare_carriage_return_or_an_unclosed_quote_keeps_the_file_whole() {
         for tail in ["600,x,1\r601,y,2\r\n", "600,x,\"open\r\n"] {
             let file = write(&format!("{}{tail}", tricky_csv()));
-            assert_eq!(open(&file, 256, &CsvOptions::default()).parts[0].len(), 1, "{tail:?}");
+            assert_eq!(open(&file, true, &CsvOptions::default()).marks[0].len(), 1, "{tail:?}");
         }
     }
 
@@ -456,8 +475,8 @@ mod tests {
         text.push_str("600,late,not a number\r\n");
         let file = write(&text);
         let options = CsvOptions { types: vec![("n".into(), DataType::Int64)], ..CsvOptions::default() };
-        let whole = read_units(&open(&file, u64::MAX / 4, &options)).expect_err("whole read fails").to_string();
-        let parted = read_units(&open(&file, 256, &options)).expect_err("parted read fails").to_string();
+        let whole = read_units(&open(&file, false, &options)).expect_err("whole read fails").to_string();
+        let parted = read_units(&open(&file, true, &options)).expect_err("parted read fails").to_string();
         assert!(whole.contains("not a number"), "{whole}");
         assert_eq!(parted, whole);
     }
