@@ -78,8 +78,12 @@ impl AuditPlan {
                 statement_timeout: Duration::from_secs(args.statement_timeout),
             },
         };
-        let mut source = Dataset::open(&args.source, &side(&args.source_query))?;
-        let mut target = Dataset::open(&args.target, &side(&args.target_query))?;
+        // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
+        let (source, target) = rayon::join(
+            || Dataset::open(&args.source, &side(&args.source_query)),
+            || Dataset::open(&args.target, &side(&args.target_query)),
+        );
+        let (mut source, mut target) = (source?, target?);
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
         let sample = sample(&args, &source)?
             .map(|sample| push_down_sample(sample, &key, &side_policies, [&mut source, &mut target]));
