@@ -3,6 +3,7 @@
 # Usage (from the repo root): benches/compare.sh [SF]   (default 1). Build recon first: cargo build --release.
 # recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/release/recon. Each tool runs RUNS (3) times, interleaved;
 # reports median wall seconds and the largest peak RSS (/usr/bin/time -v) of the runs. Raw outputs are kept in $OUT (printed).
+# FORMAT=csv runs both tools on CSV copies of the pair (written once by DuckDB beside the Parquet files).
 # FLOOR=1 adds benches/read_floor.rs (pass one's Parquet reading alone, built with `cargo bench`): the part of
 # recon's time that is decoding, which no change to recon's own work can remove.
 set -euo pipefail
@@ -15,6 +16,15 @@ RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/recon}
 
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 SRC=$DIR/lineitem.parquet DST=$DIR/lineitem_target.parquet EXP=$DIR/expected.json
+if [ "${FORMAT:-parquet}" = csv ]; then
+  for f in "$SRC" "$DST"; do
+    if [ ! -s "${f%.parquet}.csv" ] || [ "$f" -nt "${f%.parquet}.csv" ]; then
+      python3 -c 'import duckdb, sys; duckdb.sql(f"COPY (SELECT * FROM read_parquet(\x27{sys.argv[1]}\x27)) TO \x27{sys.argv[2]}\x27 (HEADER true)")' "$f" "${f%.parquet}.csv.tmp"
+      mv "${f%.parquet}.csv.tmp" "${f%.parquet}.csv"
+    fi
+  done
+  SRC=${SRC%.parquet}.csv DST=${DST%.parquet}.csv
+fi
 if [ ! -x /usr/bin/time ]; then apt-get update -qq && apt-get install -y -qq time >/dev/null; fi
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/recon-compare.XXXXXX")
 
@@ -42,7 +52,7 @@ run() {
 }
 for i in $(seq 1 "$RUNS"); do for t in "${tools[@]}"; do run "$t" "$i"; done; done
 
-echo "SF$SF, threads=$THREADS, $RUNS runs each, load average before: $load_before, after: $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
+echo "SF$SF ${FORMAT:-parquet}, threads=$THREADS, $RUNS runs each, load average before: $load_before, after: $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
 python3 - "$OUT" "$EXP" "$RUNS" "${tools[@]}" <<'EOF'
 # Summarise the runs: median wall time, max peak RSS, ratio to DuckDB, counts == expected.json in every run.
 import json, re, statistics, sys

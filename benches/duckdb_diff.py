@@ -2,6 +2,8 @@
 # Why: the peer for `recon diff` benchmarks: the same keyed classification as ONE DuckDB query, timed as a whole process.
 """duckdb_diff.py SRC DST [--threads N] [--key l_orderkey,l_linenumber]
 
+SRC and DST are Parquet files, or CSV files with a header row when named *.csv.
+
 Prints JSON counts with the same names as recon's summary and benches/*/expected.json:
 per key, s/t = rows in SRC/DST; s>=1,t=0 missing_in_target; s=0,t>=1 extra_in_target;
 s=t=1 matched/mismatched by a hash over all non-key columns; s>1 or t>1 counted as
@@ -21,9 +23,9 @@ import duckdb
 # ungrouped pass of FILTERed counts. Each file is scanned once; only its columns are read.
 QUERY = """
 WITH s AS (SELECT {k}, count(*) AS n, any_value(hash(*COLUMNS(* EXCLUDE ({k})))) AS h
-           FROM read_parquet($src) GROUP BY {k}),
+           FROM {src} GROUP BY {k}),
      t AS (SELECT {k}, count(*) AS n, any_value(hash(*COLUMNS(* EXCLUDE ({k})))) AS h
-           FROM read_parquet($dst) GROUP BY {k}),
+           FROM {dst} GROUP BY {k}),
      j AS (SELECT coalesce(s.n, 0) AS sn, coalesce(t.n, 0) AS tn, s.h AS sh, t.h AS th,
                   s.n IS NOT NULL AND ({s_null}) AS snk,   -- this source group has a NULL key part
                   t.n IS NOT NULL AND ({t_null}) AS tnk
@@ -51,7 +53,10 @@ def main():
     a = ap.parse_args()
 
     key = ['"' + c.strip().replace('"', '""') + '"' for c in a.key.split(",")]
+    scan = lambda path, param: f"read_csv(${param}, header = true)" if path.endswith(".csv") else f"read_parquet(${param})"
     sql = QUERY.format(
+        src=scan(a.src, "src"),
+        dst=scan(a.dst, "dst"),
         k=", ".join(key),
         s_null=" OR ".join(f"s.{c} IS NULL" for c in key),
         t_null=" OR ".join(f"t.{c} IS NULL" for c in key),
