@@ -481,3 +481,85 @@ mod tests {
         assert_eq!(parted, whole);
     }
 }
+
+#[cfg(test)]
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A field: plain text, or quoted text that may hold delimiters, quotes (doubled), line feeds and
+    /// carriage returns; in an irregular file, sometimes a stray quote inside an unquoted field.
+    fn field(irregular: bool) -> impl Strategy<Value = String> {
+        let plain = "[a-z0-9 ]{0,6}";
+        let quoted = prop::collection::vec(
+            prop_oneof!["[a-z ]{1,3}", Just(",".into()), Just("\"\"".into()), Just("\n".into()), Just("\r\n".into())],
+            0..4,
+        )
+        .prop_map(|parts| format!("\"{}\"", parts.concat()));
+        let stray = "[a-z]{1,2}\"[a-z]{0,2}";
+        prop_oneof![6 => plain.prop_map(String::from), 3 => quoted, u32::from(irregular) => stray.prop_map(String::from)]
+    }
+
+    /// Records of three fields, ended by LF or CRLF, with empty lines (LF or CRLF) between some; one file in
+    /// four irregular.
+    fn csv() -> impl Strategy<Value = String> {
+        prop::bool::weighted(0.25)
+            .prop_flat_map(|irregular| {
+                let record = (field(irregular), field(irregular), field(irregular), prop::bool::ANY, 0usize..8);
+                prop::collection::vec(record, 1..120)
+            })
+            .prop_map(|records| {
+                let mut text = String::from("a,b,c\n");
+                for (a, b, c, crlf, empty) in records {
+                    text.push_str(&format!("{a},{b},{c}{}", if crlf { "\r\n" } else { "\n" }));
+                    match empty {
+                        0 => text.push('\n'),
+                        1 => text.push_str("\r\n"),
+                        _ => {}
+                    }
+                }
+                text
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Wherever marks fall, the parts hold the rows of a whole read, in order, at their ordinals; or the
+        /// file is read whole; and a file that does not parse fails with the whole read's message.
+        #[test]
+        fn marks_never_change_what_is_read(text in csv(), mark_bytes in 1u64..64, part_bytes in 1u64..256) {
+            let file = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
+            std::fs::write(file.path(), &text).expect("write");
+            let text_type = ["a", "b", "c"].map(|c| (c.to_string(), DataType::Utf8)).to_vec();
+            let options = CsvOptions { types: text_type, ..CsvOptions::default() };
+            let open = |mark_bytes| Arc::new(CsvFiles::open_marked(vec![file.path().to_path_buf()], &options, mark_bytes).expect("open"));
+            let read = |files: Arc<CsvFiles>, part_bytes| -> Result<(Vec<u64>, Vec<RecordBatch>)> {
+                let mut firsts = Vec::new();
+                let mut batches = Vec::new();
+                for unit in files.scan_parts(&[0, 1, 2], part_bytes) {
+                    firsts.push(unit.first);
+                    let unit_batches: Vec<RecordBatch> = unit.open()?.collect::<Result<_>>()?;
+                    firsts.push(unit_batches.iter().map(|b| b.num_rows() as u64).sum());
+                    batches.extend(unit_batches);
+                }
+                Ok((firsts, batches))
+            };
+            let whole = read(open(u64::MAX / 2), u64::MAX / 2);
+            let parted = read(open(mark_bytes), part_bytes);
+            match (whole, parted) {
+                (Ok((_, whole)), Ok((firsts, parted))) => {
+                    let concat = |b: &[RecordBatch]| b.first().map(|f| arrow::compute::concat_batches(&f.schema(), b).expect("concat"));
+                    prop_assert_eq!(concat(&whole), concat(&parted));
+                    let mut next = 0;
+                    for pair in firsts.chunks(2) {
+                        prop_assert_eq!(pair[0], next);
+                        next += pair[1];
+                    }
+                }
+                (Err(whole), Err(parted)) => prop_assert_eq!(whole.to_string(), parted.to_string()),
+                (whole, parted) => prop_assert!(false, "whole {:?} but parted {:?}", whole.map(|_| ()), parted.map(|_| ())),
+            }
+        }
+    }
+}
