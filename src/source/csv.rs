@@ -89,6 +89,8 @@ pub struct CsvFiles {
     format: Format,
     /// Each file's marks: the runs of records between two marks, in file order; the first holds the header.
     marks: Vec<Vec<Part>>,
+    /// The rows of all files, counted while marking; `None` if a file's quoting is irregular.
+    rows: Option<u64>,
     /// Each file's first parse error as a whole read meets it, found when a part fails (see `open_part`).
     first_errors: Vec<Arc<OnceLock<Option<String>>>>,
 }
@@ -120,12 +122,18 @@ impl CsvFiles {
                 ));
             }
         }
-        let marks = files
+        let marked: Vec<(Vec<Part>, Option<u64>)> = files
             .par_iter()
             .map(|path| mark(path, mark_bytes, options.delimiter, options.quote))
             .collect::<Result<_>>()?;
+        let rows = marked.iter().map(|(_, rows)| *rows).sum();
+        let marks = marked.into_iter().map(|(marks, _)| marks).collect();
         let first_errors = files.iter().map(|_| Arc::default()).collect();
-        Ok(CsvFiles { files, schema, format, marks, first_errors })
+        Ok(CsvFiles { files, schema, format, marks, rows, first_errors })
+    }
+
+    pub fn row_count(&self) -> Option<u64> {
+        self.rows
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -231,14 +239,14 @@ fn read_part(path: &Path, schema: &SchemaRef, format: &Format, part: Part, proje
 /// Marks record ends about every `mark_bytes` of a file, without parsing: a record ends at a line feed
 /// outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
 /// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise
-/// the file is one run, read whole by one thread.
-fn mark(path: &Path, mark_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Part>> {
-    let whole = vec![Part { start: 0, end: u64::MAX, first_row: 0 }];
+/// the file is one run, read whole by one thread. Returns the marks and, for regular quoting, the rows.
+fn mark(path: &Path, mark_bytes: u64, delimiter: u8, quote: u8) -> Result<(Vec<Part>, Option<u64>)> {
+    let whole = (vec![Part { start: 0, end: u64::MAX, first_row: 0 }], None);
     let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
     let mark_bytes = mark_bytes.max(size >> 20);
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut lines = LineEnds { delimiter, quote, in_quotes: false, prev: b'\n', line_start: 0, records: 0 };
-    let mut marks = whole.clone();
+    let mut marks = whole.0.clone();
     let mut next_mark = mark_bytes;
     let mut on_line_end = |end: u64, records: u64| {
         if end >= next_mark && end < size {
@@ -269,7 +277,12 @@ fn mark(path: &Path, mark_bytes: u64, delimiter: u8, quote: u8) -> Result<Vec<Pa
         block.copy_within(filled - keep..filled, 0);
         held = keep;
     }
-    Ok(if lines.in_quotes { whole } else { marks })
+    if lines.in_quotes {
+        return Ok(whole);
+    }
+    // A last record without a line feed; the header is the first record.
+    let records = lines.records + u64::from(size > lines.line_start);
+    Ok((marks, Some(records.saturating_sub(1))))
 }
 
 /// Finds the line feeds that end records in regularly quoted CSV (see [`mark`]), block by block.
@@ -500,15 +513,15 @@ mod property {
         prop_oneof![6 => plain.prop_map(String::from), 3 => quoted, u32::from(irregular) => stray.prop_map(String::from)]
     }
 
-    /// Records of three fields, ended by LF or CRLF, with empty lines (LF or CRLF) between some; one file in
-    /// four irregular.
+    /// Records of three fields, ended by LF or CRLF, with empty lines (LF or CRLF) between some, the last
+    /// record ended or not; one file in four irregular.
     fn csv() -> impl Strategy<Value = String> {
         prop::bool::weighted(0.25)
             .prop_flat_map(|irregular| {
                 let record = (field(irregular), field(irregular), field(irregular), prop::bool::ANY, 0usize..8);
-                prop::collection::vec(record, 1..120)
+                (prop::collection::vec(record, 1..120), prop::bool::ANY)
             })
-            .prop_map(|records| {
+            .prop_map(|(records, unterminated)| {
                 let mut text = String::from("a,b,c\n");
                 for (a, b, c, crlf, empty) in records {
                     text.push_str(&format!("{a},{b},{c}{}", if crlf { "\r\n" } else { "\n" }));
@@ -518,6 +531,9 @@ mod property {
                         _ => {}
                     }
                 }
+                if unterminated {
+                    text.truncate(text.trim_end_matches(['\n', '\r']).len());
+                }
                 text
             })
     }
@@ -525,8 +541,9 @@ mod property {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
-        /// Wherever marks fall, the parts hold the rows of a whole read, in order, at their ordinals; or the
-        /// file is read whole; and a file that does not parse fails with the whole read's message.
+        /// Wherever marks fall, the parts hold the rows of a whole read, in order, at their ordinals, and the
+        /// rows counted while marking are those rows; or the file is read whole; and a file that does not
+        /// parse fails with the whole read's message.
         #[test]
         fn marks_never_change_what_is_read(text in csv(), mark_bytes in 1u64..64, part_bytes in 1u64..256) {
             let file = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
@@ -549,6 +566,9 @@ mod property {
             let parted = read(open(mark_bytes), part_bytes);
             match (whole, parted) {
                 (Ok((_, whole)), Ok((firsts, parted))) => {
+                    let rows = whole.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                    let counted = open(mark_bytes).row_count();
+                    prop_assert!(counted.is_none() || counted == Some(rows), "counted {:?}, read {}", counted, rows);
                     let concat = |b: &[RecordBatch]| b.first().map(|f| arrow::compute::concat_batches(&f.schema(), b).expect("concat"));
                     prop_assert_eq!(concat(&whole), concat(&parted));
                     let mut next = 0;

@@ -136,16 +136,18 @@ impl Dataset {
         Ok(Dataset { location: location.to_string(), format, schema, reader })
     }
 
-    /// The number of rows, where the files record it (Parquet footers, Arrow IPC batches).
+    /// The number of rows, where the files tell it without a full read: Parquet footers, and CSV files whose
+    /// record ends were counted when they were opened (regular quoting, see `csv::mark`).
     pub fn row_count(&self) -> Option<u64> {
         match &self.reader {
             Reader::Parquet(r) => Some(r.row_count()),
+            Reader::Csv(r) => r.row_count(),
             _ => None,
         }
     }
 
-    /// The number of rows, counted by the database where the files do not record it (`None` for CSV and
-    /// Arrow IPC, which only a full read counts). A database counts inside the audit's snapshot.
+    /// The number of rows, counted by the database where the files do not record it (`None` for Arrow IPC and
+    /// irregularly quoted CSV, which only a full read counts). A database counts inside the audit's snapshot.
     pub fn count_rows(&self) -> Result<Option<u64>> {
         match &self.reader {
             Reader::Sql(table) => table.count_rows().map(Some),
