@@ -1,4 +1,4 @@
-//! A CSV file large enough to be read in parts by several threads (32 MiB and more) gives the findings and
+//! A CSV file large enough to be read in parts by several threads (parts of ~16 MiB) gives the findings and
 //! the errors a small file gives: every row once, at its place, and a bad value named at its line.
 
 use crate::util::{path, recon, scratch};
