@@ -437,6 +437,63 @@ fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
 }
 
 #[test]
+fn a_postgres_domain_is_read_as_its_base_type() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rows = |paid_2: &str| {
+        format!(
+            "(1, 10.50, 10.50, 'A-1', 'a@x.org', '{{\"k\": 1, \"l\": [1, 2]}}'), \
+         (2, 20.00, {paid_2}, 'B-22', 'b@x.org', '{{\"k\": 2}}'), (3, NULL, 0, NULL, NULL, NULL)"
+        )
+    };
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_domains").await.unwrap();
+        c.execute("DROP DOMAIN IF EXISTS recon_paid, recon_money, recon_id, recon_code, recon_email, recon_doc")
+            .await
+            .unwrap();
+        for domain in [
+            "CREATE DOMAIN recon_id AS bigint CHECK (VALUE > 0)",
+            "CREATE DOMAIN recon_money AS numeric(12,2)",
+            "CREATE DOMAIN recon_paid AS recon_money CHECK (VALUE >= 0)",
+            "CREATE DOMAIN recon_code AS varchar(8)",
+            "CREATE DOMAIN recon_email AS text CHECK (VALUE LIKE '%@%')",
+            "CREATE DOMAIN recon_doc AS jsonb",
+        ] {
+            c.execute(domain).await.unwrap();
+        }
+        c.execute(
+            "CREATE TABLE recon_domains (id recon_id PRIMARY KEY, amount recon_money, paid recon_paid, \
+             code recon_code, email recon_email, doc recon_doc)",
+        )
+        .await
+        .unwrap();
+        c.execute(format!("INSERT INTO recon_domains VALUES {}", rows("20.00")).as_str()).await.unwrap();
+        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_domains").await.unwrap();
+        c.execute(
+            "CREATE TABLE recon_domains (id bigint PRIMARY KEY, amount decimal(12,2), paid decimal(12,2), \
+             code varchar(8), email text, doc json)",
+        )
+        .await
+        .unwrap();
+        // The JSON is written with other spacing and key order: equal as JSON.
+        let my_rows = rows("20.01").replace("{\"k\": 1, \"l\": [1, 2]}", "{\"l\":[1,2],\"k\":1}");
+        c.execute(format!("INSERT INTO recon_domains VALUES {my_rows}").as_str()).await.unwrap();
+    });
+    let (source, target) = (format!("{pg}#public.recon_domains"), format!("{my}#recon_domains"));
+    let run = recon(&["diff", &source, &target, "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["schema"]["type_differences"], json!([]));
+    assert_eq!(report["summary"]["matched"], 2);
+    assert_eq!(
+        report["examples"]["mismatched"],
+        json!([{"key": {"id": 2}, "columns": {"paid": {"source": "20.00", "target": "20.01"}}}])
+    );
+}
+
+#[test]
 fn a_read_only_query_stands_for_a_table() {
     let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
