@@ -494,6 +494,31 @@ fn a_postgres_domain_is_read_as_its_base_type() {
 }
 
 #[test]
+fn a_mariadb_json_column_compares_as_json() {
+    let Some(my) = server("RECON_TEST_MYSQL_URL") else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(async {
+        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_json").await.unwrap();
+        c.execute("CREATE TABLE recon_json (id int PRIMARY KEY, doc json, note longtext)").await.unwrap();
+        c.execute(r#"INSERT INTO recon_json VALUES (1, '{"k": 1, "l": [1, 2]}', '{"a": 1}'), (2, '[]', 'x')"#)
+            .await
+            .unwrap();
+    });
+    // The export holds the same documents with other key order and spacing; `note` is plain text, so its
+    // respaced document is a difference.
+    let dir = scratch();
+    let csv = dir.path().join("export.csv");
+    std::fs::write(&csv, "id,doc,note\n1,\"{\"\"l\"\":[1,2],\"\"k\"\":1}\",\"{\"\"a\"\":1}\"\n2,[ ],x\n").unwrap();
+    let source = format!("{my}#recon_json");
+    let run = recon(&["diff", &source, path(&csv), "--key", "id", "--format", "json", "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["matched"], 1);
+    assert_eq!(report["column_mismatches"], json!({"doc": 0, "note": 1}));
+}
+
+#[test]
 fn a_read_only_query_stands_for_a_table() {
     let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -14,6 +14,9 @@
 //! | `datetime` | Timestamp(µs), zone-less |
 //! | `timestamp` | Timestamp(µs, UTC): MySQL converts it to the session zone, UTC |
 //! | `time` | Time64(µs) (values outside 00:00–24:00 are refused) |
+//!
+//! MariaDB stores JSON as LONGTEXT with a `json_valid` column check; such a column is declared `json`, so it
+//! compares as JSON like MySQL's own type.
 
 use arrow::datatypes::{DataType, TimeUnit};
 use sqlx::{MySqlConnection, Row};
@@ -22,13 +25,19 @@ use super::text::{stream_rows, Cell};
 use super::{describe, Sender, SqlColumn};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
+const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
 
 pub async fn table_columns(
     conn: &mut MySqlConnection,
     schema: Option<&str>,
     table: &str,
 ) -> Result<Vec<SqlColumn>, sqlx::Error> {
-    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(conn).await?;
+    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await?;
+    // A server without information_schema.check_constraints has no JSON stored as LONGTEXT either.
+    let json: Vec<String> = match sqlx::query(JSON_COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await {
+        Ok(rows) => rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?,
+        Err(_) => Vec::new(),
+    };
     rows.iter()
         .map(|row| {
             let name: String = row.try_get(0)?;
@@ -37,12 +46,9 @@ pub async fn table_columns(
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
             let arrow =
                 arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
-            Ok(SqlColumn {
-                name,
-                db_type: data_type,
-                declared: column_type,
-                data_type: arrow.unwrap_or(DataType::Null),
-            })
+            // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
+            let declared = if json.contains(&name) { "json".to_string() } else { column_type };
+            Ok(SqlColumn { name, db_type: data_type, declared, data_type: arrow.unwrap_or(DataType::Null) })
         })
         .collect()
 }
