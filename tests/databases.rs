@@ -519,6 +519,27 @@ fn a_mariadb_json_column_compares_as_json() {
 }
 
 #[test]
+fn postgres_is_read_over_tls_and_a_certificate_that_fails_verification_stops_recon() {
+    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let with = |param: &str| format!("{pg}{}{param}", if pg.contains('?') { '&' } else { '?' });
+    // The server reports whether this very connection is encrypted.
+    let query = "SELECT 1 AS id, CASE WHEN ssl THEN 'on' ELSE 'off' END AS tls FROM pg_stat_ssl \
+                 WHERE pid = pg_backend_pid()";
+    let dir = scratch();
+    let expected = dir.path().join("tls.csv");
+    std::fs::write(&expected, "id,tls\n1,on\n").unwrap();
+    let diff = |url: &str| recon(&["diff", url, path(&expected), "--source-query", query, "--key", "id", "-q"]);
+
+    let run = diff(&with("sslmode=require"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The test server's certificate is Debian's self-signed one: verifying it must fail, and say so.
+    let run = diff(&with("sslmode=verify-full"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.to_lowercase().contains("certificate"), "{}", run.stderr);
+}
+
+#[test]
 fn a_read_only_query_stands_for_a_table() {
     let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
