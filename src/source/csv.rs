@@ -15,7 +15,7 @@ use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::parquet::BATCH_ROWS;
-use super::{ordinal, pick_rows, BatchIter, ScanUnit};
+use super::{concat_picked, ordinal, pick_rows, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 
 /// Rows read to infer column types before the real read; a later value that does not fit stops the audit
@@ -187,11 +187,7 @@ impl CsvFiles {
             .into_par_iter()
             .map(|(part, local)| pick_rows(self.open_part(file, part, projection)?, &local, path))
             .collect::<Result<_>>()?;
-        let schema = picked
-            .first()
-            .map(RecordBatch::schema)
-            .ok_or_else(|| Error::input(path.display().to_string(), "wanted rows are missing on re-read"))?;
-        arrow::compute::concat_batches(&schema, &picked).map_err(|e| Error::arrow(path.display().to_string(), e))
+        concat_picked(&picked, &path.display().to_string())
     }
 
     /// The rows of one part. A part after the first reports a parse error as a read of the whole file would

@@ -244,6 +244,13 @@ impl Dataset {
     }
 }
 
+/// The rows a file's re-read picked, in one batch; none at all means the file no longer holds them.
+fn concat_picked(picked: &[RecordBatch], location: &str) -> Result<RecordBatch> {
+    let schema = picked.first().map(RecordBatch::schema);
+    let schema = schema.ok_or_else(|| Error::input(location, "wanted rows are missing on re-read"))?;
+    arrow::compute::concat_batches(&schema, picked).map_err(|e| Error::arrow(location, e))
+}
+
 /// Keeps the rows whose index in the file is in `rows` (ascending), reading the file start to end.
 fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatch> {
     let mut kept = Vec::new();

@@ -13,7 +13,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::PageIndexPolicy;
 use rayon::prelude::*;
 
-use super::{ordinal, BatchIter, ScanUnit};
+use super::{concat_picked, ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 
 pub const BATCH_ROWS: usize = 8192;
@@ -141,11 +141,7 @@ impl ParquetFiles {
             })
             .collect::<Result<_>>()?;
         let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
-        let schema = match batches.first() {
-            Some(b) => b.schema(),
-            None => return Err(Error::input(location, "wanted rows are missing on re-read")),
-        };
-        arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(location, e))
+        concat_picked(&batches, &location)
     }
 }
 
