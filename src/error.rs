@@ -42,9 +42,25 @@ pub enum Error {
     #[error("column {column}: {message}")]
     Column { column: String, message: String },
 
+    /// A database refused or failed a request; `location` is masked and `message` carries no credentials.
+    #[error("{location}: {message}")]
+    Database { location: String, message: String },
+
+    /// Spilling to, or reading back from, the temporary files that keep memory bounded.
+    #[error("spill file in {dir}: {source}")]
+    Spill {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// DataFusion failed while classifying digests; this is recon's fault, not the input's.
     #[error("classifying keys: {0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
+
+    /// Something recon itself relies on broke: a runtime that would not start, an invariant that did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,6 +76,18 @@ impl Error {
 
     pub fn column(column: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Column { column: column.into(), message: message.into() }
+    }
+
+    pub fn database(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Database { location: location.into(), message: message.into() }
+    }
+
+    pub fn spill(dir: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Spill { dir: dir.into(), source }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
     }
 
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

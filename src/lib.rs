@@ -21,6 +21,7 @@ pub mod error;
 pub mod normalize;
 pub mod progress;
 pub mod report;
+pub mod side;
 pub mod source;
 
 use std::io::Write;
