@@ -1,10 +1,14 @@
-//! The `recon` binary: parse the command line, run it, and turn the outcome into an exit code
-//! (0 reconciled, 1 differences beyond a budget, 2 error).
+//! The `recon` binary: parse the command line, run it, write the report where asked, and turn the outcome
+//! into an exit code (0 reconciled, 1 differences beyond a budget, 2 error). Errors are printed here, once.
+
+use std::io::Write;
 
 use clap::Parser;
 
-use recon::cli::{Cli, Command};
-use recon::progress::{Log, LogFormat};
+use recon::cli::{Cli, Command, DiffArgs, OutputFormat};
+use recon::error::{Error, Result};
+use recon::progress::{init_logging, LogFormat, Progress};
+use recon::session::Session;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -19,16 +23,61 @@ fn main() {
     // SAFETY: sets a plain integer option; mimalloc reads options at each purge, from any thread.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     let cli = Cli::parse();
-    let (outcome, log) = match cli.command {
-        Command::Diff(args) => {
-            let log = Log::new(args.log_format, args.quiet);
-            (recon::diff(args), log)
-        }
-        Command::SampleSize(args) => (recon::sample_size(args), Log::new(LogFormat::Text, false)),
+    let (format, quiet) = match &cli.command {
+        Command::Diff(args) => (args.log.log_format, args.log.quiet),
+        Command::SampleSize(_) => (LogFormat::Text, false),
+    };
+    let progress = Progress::new(format, quiet);
+    init_logging(format, quiet, &progress);
+    let outcome = match cli.command {
+        Command::Diff(args) => diff(args, progress),
+        Command::SampleSize(args) => sample_size(&args),
     };
     let code = outcome.unwrap_or_else(|error| {
-        log.error(&error.to_string());
+        tracing::error!("{error}");
         2
     });
     std::process::exit(code);
+}
+
+/// `recon diff`: compares, writes the report where asked, and returns the verdict's exit code.
+fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
+    let (session, table) = args.specs()?;
+    let session = Session::new(&session, progress)?;
+    let outcome = recon::diff(&table, &session)?;
+    if let Some(dir) = &args.output.diff_out {
+        outcome.write_diff_out(dir)?;
+    }
+    let report = &outcome.report;
+    if let Some(path) = &args.output.output {
+        report.write_json(path)?;
+    }
+    let text = match args.output.format {
+        OutputFormat::Json => report.to_json()? + "\n",
+        OutputFormat::Table => recon::report::table::render(report),
+    };
+    print(&text)?;
+    Ok(report.verdict.exit_code)
+}
+
+/// `recon sample-size`: the keys a sample needs, on stdout; what they prove, on stderr.
+fn sample_size(args: &recon::cli::SampleSizeArgs) -> Result<i32> {
+    let (budget, confidence) = args.resolve()?;
+    let n = recon::sample_size(budget, confidence);
+    print(&format!("{n}\n"))?;
+    eprintln!(
+        "recon: a sample of {n} keys with no difference found proves a rate below {} at {}% confidence",
+        args.budget.trim(),
+        confidence * 100.0
+    );
+    Ok(0)
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("stdout", e)),
+        _ => Ok(()),
+    }
 }

@@ -68,9 +68,11 @@ impl<T> Sides<T> {
     pub fn into_array(self) -> [T; 2] {
         [self.source, self.target]
     }
+}
 
+impl<T: Send> Sides<T> {
     /// Both values computed at once on rayon's pool (reading both sides, say).
-    pub fn join<U: Send>(f: impl Fn(Side) -> U + Sync) -> Sides<U> {
+    pub fn join(f: impl Fn(Side) -> T + Sync) -> Sides<T> {
         let (source, target) = rayon::join(|| f(Side::Source), || f(Side::Target));
         Sides { source, target }
     }

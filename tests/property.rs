@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use clap::Parser;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use recon::cli::plan::AuditPlan;
-use recon::cli::{Cli, Command};
+use recon::progress::{LogFormat, Progress};
+use recon::session::Session;
+use recon::side::Sides;
+use recon::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
 
 /// One row: key (NULL for a keyless row), an integer, an optional text and a float.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,24 +197,20 @@ fn write(dir: &Path, rows: &[Row], parts: usize, group: usize, narrow: bool) {
     }
 }
 
+/// Runs the engine as a library caller would: options → specs → a session → the report.
 fn audit(source: &Path, target: &Path, memory_limit: &str) -> Value {
-    let args = [
-        "recon",
-        "diff",
-        source.to_str().unwrap(),
-        target.to_str().unwrap(),
-        "--key",
-        "key",
-        "--max-examples",
-        "100000",
-        "-q",
-        "--memory-limit",
-        memory_limit,
-    ];
-    let Command::Diff(args) = Cli::parse_from(args).command else { unreachable!("a diff command line") };
-    let plan = AuditPlan::resolve(args).unwrap();
-    let (report, _) = recon::audit(&plan).unwrap();
-    serde_json::to_value(report).unwrap()
+    let mut options = Options::default();
+    options.table.key = Some(vec!["key".into()]);
+    options.table.max_examples = Some(100_000);
+    options.resources.memory_limit = Some(memory_limit.into());
+    let mut layers = Layers::default();
+    layers.push(&options, Origin::CommandLine).unwrap();
+    let options = layers.options().unwrap();
+    let session = Session::new(&SessionSpec::resolve(&options, &layers).unwrap(), Progress::new(LogFormat::Text, true));
+    let sides = Sides::new(source.to_str().unwrap().to_string(), target.to_str().unwrap().to_string());
+    let table = TableSpec::resolve(sides, &options, &layers).unwrap();
+    let outcome = recon::diff(&table, &session.unwrap()).unwrap();
+    serde_json::to_value(&outcome.report).unwrap()
 }
 
 fn keys(report: &Value, category: &str) -> BTreeSet<i64> {

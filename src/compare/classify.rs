@@ -6,10 +6,13 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, UInt64Type};
 use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::digest::RowDigest;
 use crate::error::Result;
+use crate::side::Side;
 use crate::source::Ordinal;
 
 const KEY_COUNTS: &str = include_str!("../../queries/key_counts.sql");
@@ -42,11 +45,27 @@ impl Duplicate {
     }
 
     /// The row that shows this key: the source's when the source has it, else the target's.
-    pub fn shown_row(&self) -> Option<(usize, Ordinal)> {
+    pub fn shown_row(&self) -> Option<(Side, Ordinal)> {
         match (self.source_ordinal, self.target_ordinal) {
-            (Some(o), _) => Some((0, o)),
-            (None, Some(o)) => Some((1, o)),
+            (Some(o), _) => Some((Side::Source, o)),
+            (None, Some(o)) => Some((Side::Target, o)),
             (None, None) => None,
+        }
+    }
+
+    /// One of the key's rows on `side`, if that side has the key.
+    pub fn ordinal(&self, side: Side) -> Option<Ordinal> {
+        match side {
+            Side::Source => self.source_ordinal,
+            Side::Target => self.target_ordinal,
+        }
+    }
+
+    /// How many rows carry the key on `side`.
+    pub fn count(&self, side: Side) -> u64 {
+        match side {
+            Side::Source => self.source_count,
+            Side::Target => self.target_count,
         }
     }
 }
@@ -56,6 +75,15 @@ impl Duplicate {
 pub struct Candidate {
     pub source_ordinal: Ordinal,
     pub target_ordinal: Ordinal,
+}
+
+impl Candidate {
+    pub fn ordinal(&self, side: Side) -> Ordinal {
+        match side {
+            Side::Source => self.source_ordinal,
+            Side::Target => self.target_ordinal,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -81,10 +109,32 @@ fn digest_table(rows: &[RowDigest]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(Arc::new(schema), columns).map_err(DataFusionError::from)?)
 }
 
-/// Classifies every key of the residue.
-pub async fn classify(source: &[RowDigest], target: &[RowDigest], threads: usize) -> Result<Classes> {
-    let config = SessionConfig::new().with_target_partitions(threads.max(1));
-    let ctx = SessionContext::new_with_config(config);
+/// DataFusion set up once per table: its threads and its own bounded memory pool, spilling (where its
+/// operators can) into recon's spill directory.
+pub struct Classifier {
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+}
+
+impl Classifier {
+    pub fn new(threads: usize, memory: u64, spill_dir: &std::path::Path) -> Result<Classifier> {
+        let disk = datafusion::execution::disk_manager::DiskManagerBuilder::default().with_mode(
+            datafusion::execution::disk_manager::DiskManagerMode::Directories(vec![spill_dir.to_path_buf()]),
+        );
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(memory as usize)))
+            .with_disk_manager_builder(disk)
+            .build_arc()?;
+        Ok(Classifier { config: SessionConfig::new().with_target_partitions(threads.max(1)), runtime })
+    }
+
+    /// Classifies every key of the residue.
+    pub async fn classify(&self, source: &[RowDigest], target: &[RowDigest]) -> Result<Classes> {
+        classify(SessionContext::new_with_config_rt(self.config.clone(), self.runtime.clone()), source, target).await
+    }
+}
+
+async fn classify(ctx: SessionContext, source: &[RowDigest], target: &[RowDigest]) -> Result<Classes> {
     ctx.register_batch("source_rows", digest_table(source)?)?;
     ctx.register_batch("target_rows", digest_table(target)?)?;
     for side in ["source", "target"] {
@@ -167,7 +217,8 @@ mod tests {
         // key 1 matched, 2 mismatched, 3 missing (twice in the source), 4 extra, 5 duplicated in the target.
         let source = rows(&[(1, 10), (2, 20), (3, 30), (3, 30), (5, 50)]);
         let target = rows(&[(1, 10), (2, 21), (4, 40), (5, 50), (5, 50)]);
-        let classes = classify(&source, &target, 2).await.unwrap();
+        let classifier = Classifier::new(2, 64 << 20, &std::env::temp_dir()).unwrap();
+        let classes = classifier.classify(&source, &target).await.unwrap();
         assert_eq!(classes.matched, 1);
         assert_eq!(classes.candidates, vec![Candidate { source_ordinal: 1, target_ordinal: 1 }]);
         assert_eq!(classes.missing, vec![OneSided { ordinal: 2, count: 2 }]);

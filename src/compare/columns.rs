@@ -13,11 +13,13 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use rayon::prelude::*;
 
-use crate::cli::plan::AuditPlan;
 use crate::digest::encode::canonical_f64;
 use crate::digest::{digest_canonical, draw, in_sample, value_hashes};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
+use crate::plan::Plan;
+use crate::sample::Sample;
+use crate::side::{Side, Sides};
 use crate::source::{Dataset, ScanUnit};
 
 /// The buckets the fingerprint tier sent to the row tier, by global bucket (the top `bits` of the key hash).
@@ -59,34 +61,35 @@ const NULL_FLOAT: u64 = u64::MAX;
 const HEAD: usize = 4;
 
 /// `rows` is how many rows both sides hold together.
-pub fn count(plan: &AuditPlan, columns: [&SideColumns; 2], differing: &Differing, rows: u64) -> Result<ColumnCounts> {
+pub fn count(plan: &Plan, columns: Sides<&SideColumns>, differing: &Differing, rows: u64) -> Result<ColumnCounts> {
     let width = plan.columns.len();
-    // Enough files that one file's records of both sides take an eighth of the memory limit.
+    // Enough files that one file's records of both sides fit the column pass's memory.
     let bytes = rows.max(1) * ((HEAD + width) * 8) as u64;
-    let files = (bytes / (plan.memory_limit / 8).max(1)).clamp(16, 256).next_power_of_two() as usize;
-    let spills = [temp_files(files, &plan.spill_dir)?, temp_files(files, &plan.spill_dir)?];
+    let files = (bytes / plan.memory.column_pass.max(1)).clamp(16, 256).next_power_of_two() as usize;
+    let dir = &plan.spill_dir;
+    let spills = Sides::new(temp_files(files, dir)?, temp_files(files, dir)?);
     let mut units = Vec::new();
-    for (side, side_columns) in columns.iter().enumerate() {
-        for unit in plan.dataset(side).scan_units(&side_columns.projection)? {
+    for (side, side_columns) in columns.iter() {
+        for unit in plan.datasets[side].scan_units(&side_columns.projection)? {
             units.push((side, unit));
         }
     }
-    units.into_par_iter().try_for_each(|(side, unit)| {
+    units.into_par_iter().try_for_each(|(side, unit): (Side, _)| {
         let sample = plan.sample.as_ref().map(|s| (s, s.pushed_down[side]));
-        write_unit(plan.dataset(side), columns[side], unit, sample, differing, &spills[side])
+        write_unit(&plan.datasets[side], columns[side], unit, sample, differing, &spills[side], dir)
     })?;
     let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
     let (mut source, mut target) = (Vec::new(), Vec::new());
-    for (source_file, target_file) in spills[0].iter().zip(&spills[1]) {
-        read_words(source_file, &mut source, &plan.spill_dir)?;
-        read_words(target_file, &mut target, &plan.spill_dir)?;
-        join(&source, &target, columns[0], &mut counts);
+    for (source_file, target_file) in spills.source.iter().zip(&spills.target) {
+        read_words(source_file, &mut source, dir)?;
+        read_words(target_file, &mut target, dir)?;
+        join(&source, &target, columns.source, &mut counts);
     }
     Ok(counts)
 }
 
 fn temp_files(n: usize, dir: &std::path::Path) -> Result<Vec<Mutex<File>>> {
-    (0..n).map(|_| tempfile::tempfile_in(dir).map(Mutex::new).map_err(|e| Error::io(dir, e))).collect()
+    (0..n).map(|_| tempfile::tempfile_in(dir).map(Mutex::new).map_err(|e| Error::spill(dir, e))).collect()
 }
 
 /// One scan unit: the records of its kept rows in differing buckets, appended to the side's files.
@@ -94,9 +97,10 @@ fn write_unit(
     dataset: &Dataset,
     columns: &SideColumns,
     unit: ScanUnit,
-    sample: Option<(&crate::compare::sample::Sample, bool)>,
+    sample: Option<(&Sample, bool)>,
     differing: &Differing,
     files: &[Mutex<File>],
+    dir: &std::path::Path,
 ) -> Result<()> {
     let shift = 64 - files.len().trailing_zeros();
     let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); files.len()];
@@ -118,17 +122,17 @@ fn write_unit(
             }
         }
         if buffers.iter().map(Vec::len).sum::<usize>() > 8 << 20 {
-            flush(&mut buffers, files, location)?;
+            flush(&mut buffers, files, dir)?;
         }
     }
-    flush(&mut buffers, files, location)
+    flush(&mut buffers, files, dir)
 }
 
-fn flush(buffers: &mut [Vec<u8>], files: &[Mutex<File>], location: &str) -> Result<()> {
+fn flush(buffers: &mut [Vec<u8>], files: &[Mutex<File>], dir: &std::path::Path) -> Result<()> {
     for (buffer, file) in buffers.iter_mut().zip(files) {
         if !buffer.is_empty() {
             let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-            file.write_all(buffer).map_err(|e| Error::input(location, format!("cannot spill column hashes: {e}")))?;
+            file.write_all(buffer).map_err(|e| Error::spill(dir, e))?;
             buffer.clear();
         }
     }
@@ -155,12 +159,12 @@ fn column_words(columns: &SideColumns, values: &[arrow::array::ArrayRef]) -> arr
 /// Reads a file of records into `words`, reusing its memory from file to file (fresh pages are costly).
 fn read_words(file: &Mutex<File>, words: &mut Vec<u64>, dir: &std::path::Path) -> Result<()> {
     let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-    file.rewind().map_err(|e| Error::io(dir, e))?;
+    file.rewind().map_err(|e| Error::spill(dir, e))?;
     words.clear();
     let mut chunk = vec![0u8; 1 << 20];
     let mut filled = 0;
     loop {
-        let read = file.read(&mut chunk[filled..]).map_err(|e| Error::io(dir, e))?;
+        let read = file.read(&mut chunk[filled..]).map_err(|e| Error::spill(dir, e))?;
         filled += read;
         let whole = filled / 8 * 8;
         let word = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);

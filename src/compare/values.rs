@@ -12,6 +12,7 @@ use crate::digest::digest_canonical;
 use crate::digest::encode::encodings;
 use crate::error::{Error, Result};
 use crate::normalize::{Canonical, SideColumns};
+use crate::side::Sides;
 use crate::source::{Dataset, Ordinal};
 
 /// Canonical rows of one side read again, found by ordinal.
@@ -161,10 +162,10 @@ pub struct Mismatch {
 /// tolerance. Returns the confirmed mismatches and how many candidates turned out equal.
 pub fn confirm(
     candidates: &[Candidate],
-    fetched: [&Fetched; 2],
+    fetched: Sides<&Fetched>,
     columns: &SideColumns,
 ) -> Result<(Vec<Mismatch>, u64)> {
-    let [source, target] = fetched;
+    let Sides { source, target } = fetched;
     let width = source.rows.values.len();
     let mut per_column = Vec::with_capacity(width);
     let mut floats = Vec::with_capacity(width);
@@ -181,7 +182,7 @@ pub fn confirm(
     for candidate in candidates {
         let (s, t) = match (source.row(candidate.source_ordinal), target.row(candidate.target_ordinal)) {
             (Some(s), Some(t)) => (s, t),
-            _ => return Err(Error::input("re-read", "a row seen in the first pass was not found again")),
+            _ => return Err(Error::internal("a row seen in the first pass was not read back")),
         };
         let differing: Vec<usize> = (0..width)
             .filter(|&c| per_column[c][0][s] != per_column[c][1][t])

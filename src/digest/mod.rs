@@ -28,9 +28,10 @@ use arrow::array::ArrayRef;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::compare::sample::{Sample, Selection};
 use crate::error::{Error, Result};
 use crate::normalize::{Canonical, SideColumns};
+use crate::sample::{Sample, Selection};
+use crate::side::{Side, Sides};
 use crate::source::{Dataset, Ordinal};
 
 pub const PARTITION_BITS: u32 = 8;
@@ -278,20 +279,20 @@ impl RowBuffer {
 /// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested. Each side
 /// holds up to `budget` bytes of digests in memory and spills the rest into `spill_dir`.
 pub fn scan(
-    sides: [(&Dataset, &SideColumns); 2],
+    sides: Sides<(&Dataset, &SideColumns)>,
     sample: Option<&Sample>,
     budget: u64,
     spill_dir: &std::path::Path,
     counters: &crate::progress::Counters,
-) -> Result<[SideDigest; 2]> {
+) -> Result<Sides<SideDigest>> {
     let mut units = Vec::new();
-    for (side, (dataset, columns)) in sides.iter().enumerate() {
+    for (side, (dataset, columns)) in sides.iter() {
         for unit in dataset.scan_units(&columns.projection)? {
             units.push((side, unit));
         }
     }
-    let shared: [Shared; 2] = [Shared::new(budget, spill_dir), Shared::new(budget, spill_dir)];
-    units.into_par_iter().try_for_each(|(side, unit)| {
+    let shared = Sides::from_fn(|_| Shared::new(budget, spill_dir));
+    units.into_par_iter().try_for_each(|(side, unit): (Side, _)| {
         let (dataset, columns) = sides[side];
         let sample = sample.map(|s| (s, s.pushed_down[side]));
         scan_unit(dataset, columns, unit, &shared[side], sample, &|rows| counters.add(side, rows))
@@ -381,13 +382,13 @@ fn scan_unit(
         }
         // A CSV file or a database table is one unit: hand digests over as they come, not at the end.
         if local.len() >= FLUSH_ROWS {
-            flush(&mut local, shared, &dataset.location)?;
+            flush(&mut local, shared)?;
         }
         next += batch.num_rows() as u64;
         stats.hash += clock.elapsed();
         clock = Instant::now();
     }
-    flush(&mut local, shared, &dataset.location)?;
+    flush(&mut local, shared)?;
     let mut rest = lock(&shared.rest);
     rest.null_keys.extend(null_keys);
     rest.fingerprint.merge(&fingerprint.get());
@@ -434,17 +435,14 @@ const FLUSH_ROWS: usize = 1 << 17;
 
 /// Hands a unit's digests to the side's store, one chunk per partition, each allocated at its exact size:
 /// the digests are most of what recon holds, and vectors grown row by row would hold up to twice as much.
-fn flush(local: &mut Vec<RowDigest>, shared: &Shared, location: &str) -> Result<()> {
+fn flush(local: &mut Vec<RowDigest>, shared: &Shared) -> Result<()> {
     let mut counts = [0usize; PARTITIONS];
     local.iter().for_each(|d| counts[d.partition()] += 1);
     let mut chunks: Vec<Vec<RowDigest>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
     local.drain(..).for_each(|d| chunks[d.partition()].push(d));
     for (partition, digests) in chunks.into_iter().enumerate() {
         if !digests.is_empty() {
-            shared
-                .store
-                .push(partition, digests)
-                .map_err(|e| Error::input(location, format!("cannot spill row digests to disk: {e}")))?;
+            shared.store.push(partition, digests).map_err(|e| Error::spill(shared.store.dir(), e))?;
         }
     }
     Ok(())

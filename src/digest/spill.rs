@@ -88,6 +88,11 @@ impl Store {
         file.write_all(&buffer)
     }
 
+    /// Where spilled digests go.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Bytes of digests written to disk.
     pub fn spilled(&self) -> u64 {
         self.spilled.load(Ordering::Relaxed)

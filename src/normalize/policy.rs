@@ -3,23 +3,6 @@
 //! a bucketed value and confirming in the row tier (`Tolerance`).
 
 use arrow::datatypes::TimeUnit;
-use serde::Serialize;
-
-/// The whole policy, as the report's `policy` section shows it.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Policy {
-    pub float_abs_tol: Option<f64>,
-    pub float_rel_tol: Option<f64>,
-    /// Zone of zone-less timestamps on each side (default UTC).
-    pub source_tz: Option<String>,
-    pub target_tz: Option<String>,
-    /// `s`, `ms` or `us`: timestamps are truncated to this before comparing.
-    pub timestamp_precision: Option<String>,
-    pub trim: bool,
-    pub ignore_case: bool,
-    pub unicode_nfc: bool,
-    pub empty_as_null: bool,
-}
 
 /// What one side's canonicalization needs of the policy.
 #[derive(Debug, Clone, Default)]

@@ -10,27 +10,27 @@ use arrow::datatypes::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 
 use super::write_atomically;
-use crate::cli::plan::AuditPlan;
 use crate::compare::{Duplicate, Fetched, Findings};
 use crate::error::{Error, Result};
+use crate::plan::Plan;
 use crate::source::Ordinal;
 
-pub fn write(dir: &Path, plan: &AuditPlan, findings: &Findings) -> Result<()> {
+pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
-    let [source, target] = &findings.fetched;
+    let (source, target) = (&findings.fetched.source, &findings.fetched.target);
 
     let missing: Vec<Ordinal> = findings.missing.iter().map(|k| k.ordinal).collect();
     write_file(dir, "missing_in_target", keys_of(&key_names, source, &missing)?)?;
     let extra: Vec<Ordinal> = findings.extra.iter().map(|k| k.ordinal).collect();
     write_file(dir, "extra_in_target", keys_of(&key_names, target, &extra)?)?;
-    write_file(dir, "null_keys_source", keys_of(&key_names, source, &findings.null_keys[0])?)?;
-    write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys[1])?)?;
+    write_file(dir, "null_keys_source", keys_of(&key_names, source, &findings.null_keys.source)?)?;
+    write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys.target)?)?;
 
     // Duplicates: the key from whichever side has it, with both counts.
     let mut parts = Vec::new();
     let (mut source_counts, mut target_counts) = (Vec::new(), Vec::new());
-    for (side, fetched) in [source, target].into_iter().enumerate() {
+    for (side, fetched) in findings.fetched.iter() {
         let shown_here: Vec<&Duplicate> =
             findings.duplicates.iter().filter(|d| d.shown_row().is_some_and(|(s, _)| s == side)).collect();
         let ordinals: Vec<Ordinal> = shown_here.iter().filter_map(|d| d.shown_row()).map(|(_, o)| o).collect();
@@ -75,7 +75,7 @@ fn rows_of(fetched: &Fetched, ordinals: impl Iterator<Item = Ordinal>) -> Result
             fetched
                 .row(o)
                 .map(|r| r as u32)
-                .ok_or_else(|| Error::input("--diff-out", "a differing row was not read back"))
+                .ok_or_else(|| Error::internal("--diff-out: a differing row was not read back"))
         })
         .collect()
 }

@@ -14,14 +14,16 @@ use std::path::Path;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
-use crate::cli::plan::{AuditPlan, SchemaDiff};
-use crate::compare::Findings;
+use crate::compare::{Duplicate, Findings};
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
+use crate::plan::{Plan, SchemaDiff};
+use crate::side::{Side, Sides};
 use crate::source::Ordinal;
+use crate::spec::{Category, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -36,7 +38,7 @@ pub struct Report {
     pub compared_columns: Vec<String>,
     pub summary: Summary,
     pub column_mismatches: Map<String, Value>,
-    pub examples: Examples,
+    pub examples: PerCategory<Vec<Example>>,
     pub schema: SchemaDiff,
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,8 +48,8 @@ pub struct Report {
 }
 
 /// When sampling: how many rows each side contributed, and each category's observed rate with the upper
-/// bound of its true rate at `confidence` (one-sided Clopper-Pearson). Source-side categories are rates of
-/// the sampled source rows, target-side ones of the sampled target rows.
+/// bound of its true rate at `confidence` (one-sided Clopper-Pearson). A category's rate is a share of the
+/// sampled rows of its side ([`Category::side`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct SampleReport {
     pub requested_rate: f64,
@@ -59,10 +61,10 @@ pub struct SampleReport {
     /// says how keys were drawn, side by side.
     pub pushed_down: bool,
     pub pushed_down_note: String,
-    pub rates: Map<String, Value>,
+    pub rates: PerCategory<crate::sample::Rate>,
 }
 
-/// What the audit cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
+/// What the comparison cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
 /// `compare`, `report` and `total` are wall-clock seconds.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -96,14 +98,14 @@ pub struct StageSeconds {
 
 impl Stats {
     pub fn new(findings: &Findings, seconds: StageSeconds, memory_limit: u64, threads: usize) -> Stats {
-        let side = |i: usize| SideStats {
-            rows: findings.scans[i].rows,
-            bytes: findings.scans[i].bytes,
-            spilled_bytes: findings.scans[i].spilled,
+        let side = |side: Side| SideStats {
+            rows: findings.scans[side].rows,
+            bytes: findings.scans[side].bytes,
+            spilled_bytes: findings.scans[side].spilled,
         };
         Stats {
-            source: side(0),
-            target: side(1),
+            source: side(Side::Source),
+            target: side(Side::Target),
             seconds,
             peak_memory_bytes: peak_memory(),
             memory_limit_bytes: memory_limit,
@@ -126,6 +128,12 @@ pub struct Tool {
     pub version: String,
 }
 
+impl Tool {
+    pub fn recon() -> Tool {
+        Tool { name: "recon".into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SideReport {
     pub location: String,
@@ -140,24 +148,49 @@ pub struct Summary {
     pub source_rows: u64,
     pub target_rows: u64,
     pub matched: u64,
-    pub missing_in_target: u64,
-    pub extra_in_target: u64,
-    pub mismatched: u64,
-    pub duplicate_keys_source: u64,
-    pub duplicate_keys_target: u64,
-    pub null_keys_source: u64,
-    pub null_keys_target: u64,
+    #[serde(flatten)]
+    pub counts: PerCategory<u64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Examples {
-    pub missing_in_target: Vec<Value>,
-    pub extra_in_target: Vec<Value>,
-    pub mismatched: Vec<Value>,
-    pub duplicate_keys_source: Vec<Value>,
-    pub duplicate_keys_target: Vec<Value>,
-    pub null_keys_source: Vec<Value>,
-    pub null_keys_target: Vec<Value>,
+impl Summary {
+    /// The rows of a side: what percentage budgets and sample rates are shares of.
+    pub fn rows(&self, side: Side) -> u64 {
+        match side {
+            Side::Source => self.source_rows,
+            Side::Target => self.target_rows,
+        }
+    }
+}
+
+/// One finding as the report shows it: its key (key values keep their JSON type where one fits), and for a
+/// mismatch the differing columns' values, for a duplicate both sides' counts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Example {
+    pub key: Value,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "columns_as_object")]
+    pub columns: Vec<ColumnValues>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<u64>,
+}
+
+impl Example {
+    fn key(key: Value) -> Example {
+        Example { key, columns: Vec::new(), source_count: None, target_count: None }
+    }
+}
+
+/// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnValues {
+    pub column: String,
+    pub values: Sides<Value>,
+}
+
+fn columns_as_object<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer
+        .collect_map(columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))))
 }
 
 /// The equivalence policy applied: every option and its value, and the encoding version of the fingerprints.
@@ -165,44 +198,34 @@ pub struct Examples {
 pub struct Policy {
     pub encoding_version: u32,
     #[serde(flatten)]
-    pub options: crate::normalize::policy::Policy,
+    pub options: crate::spec::Policy,
 }
 
-pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
-    let [source_fp, target_fp] = findings.fingerprints;
+pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
     let summary = Summary {
-        source_rows: source_fp.rows,
-        target_rows: target_fp.rows,
+        source_rows: findings.fingerprints.source.rows,
+        target_rows: findings.fingerprints.target.rows,
         matched: findings.matched,
-        missing_in_target: findings.counts.missing,
-        extra_in_target: findings.counts.extra,
-        mismatched: findings.counts.mismatched,
-        duplicate_keys_source: findings.counts.duplicate_keys_source,
-        duplicate_keys_target: findings.counts.duplicate_keys_target,
-        null_keys_source: findings.null_keys[0].len() as u64,
-        null_keys_target: findings.null_keys[1].len() as u64,
+        counts: findings.counts,
     };
     let column_mismatches =
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
     let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
-    let bound = |check: &str| -> (f64, u64) {
-        let report = sample.as_ref();
-        let upper = report.and_then(|r| r.rates.get(check)).and_then(|r| r["upper_bound"].as_f64()).unwrap_or(1.0);
-        let target_side = check.ends_with("_target") && check != "missing_in_target";
-        (upper, if target_side { summary.target_rows } else { summary.source_rows })
-    };
-    let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref().map(|_| &bound as verdict::Bounds));
-    let side = |dataset: &crate::source::Dataset, fp: crate::digest::Fingerprint| SideReport {
-        location: dataset.location.clone(),
-        kind: dataset.format.kind().to_string(),
-        rows: fp.rows,
-        fingerprint: fp.hex(),
+    let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref());
+    let side = |side: Side| {
+        let (dataset, fingerprint) = (&plan.datasets[side], findings.fingerprints[side]);
+        SideReport {
+            location: dataset.location.clone(),
+            kind: dataset.format.kind().to_string(),
+            rows: fingerprint.rows,
+            fingerprint: fingerprint.hex(),
+        }
     };
     Ok(Report {
         report_version: REPORT_VERSION,
-        tool: Tool { name: "recon".into(), version: env!("CARGO_PKG_VERSION").into() },
-        source: side(&plan.source, source_fp),
-        target: side(&plan.target, target_fp),
+        tool: Tool::recon(),
+        source: side(Side::Source),
+        target: side(Side::Target),
         key: plan.key.iter().map(|k| k.name.clone()).collect(),
         compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
         summary,
@@ -216,85 +239,71 @@ pub fn build(plan: &AuditPlan, findings: &Findings) -> Result<Report> {
     })
 }
 
-fn sample_report(summary: &Summary, sample: &crate::compare::sample::Sample) -> SampleReport {
-    use crate::compare::sample::Rate;
-    let (source, target) = (summary.source_rows, summary.target_rows);
-    let categories = [
-        ("missing_in_target", summary.missing_in_target, source),
-        ("extra_in_target", summary.extra_in_target, target),
-        ("mismatched", summary.mismatched, source),
-        ("duplicate_keys_source", summary.duplicate_keys_source, source),
-        ("duplicate_keys_target", summary.duplicate_keys_target, target),
-        ("null_keys_source", summary.null_keys_source, source),
-        ("null_keys_target", summary.null_keys_target, target),
-    ];
-    let rates = categories
-        .into_iter()
-        .map(|(name, count, sampled)| (name.to_string(), json!(Rate::new(count, sampled, sample.confidence))))
-        .collect();
+fn sample_report(summary: &Summary, sample: &crate::sample::Sample) -> SampleReport {
+    use crate::sample::Rate;
+    let rates = PerCategory::from_fn(|c| Rate::new(summary.counts[c], summary.rows(c.side()), sample.confidence));
     SampleReport {
         requested_rate: sample.rate,
-        rows_sampled_source: source,
-        rows_sampled_target: target,
+        rows_sampled_source: summary.source_rows,
+        rows_sampled_target: summary.target_rows,
         seed: sample.seed,
         confidence: sample.confidence,
-        pushed_down: sample.pushed_down.contains(&true),
+        pushed_down: sample.pushed_down.iter().any(|(_, p)| *p),
         pushed_down_note: sample.note.clone(),
         rates,
     }
 }
 
-fn examples(plan: &AuditPlan, findings: &Findings) -> Result<Examples> {
-    let n = plan.max_examples;
+/// The first examples of each category, from the rows the engine read back.
+fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>>> {
+    let n = plan.keep.examples;
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
-    let keys = |side: usize, ordinal: Ordinal| -> Result<Value> {
+    let key = |side: Side, ordinal: Ordinal| -> Result<Value> {
         let fetched = &findings.fetched[side];
-        let row = fetched.row(ordinal).ok_or_else(|| Error::input("report", "an example row was not read back"))?;
+        let row = fetched.row(ordinal).ok_or_else(|| Error::internal("an example row was not read back"))?;
         Ok(Value::Object(key_json(&key_names, &fetched.rows.keys, row)))
     };
-    let with_key = |side: usize, ordinal: Ordinal| -> Result<Value> { Ok(json!({ "key": keys(side, ordinal)? })) };
-
-    let mut examples = Examples::default();
+    let mut examples: PerCategory<Vec<Example>> = PerCategory::default();
     for k in findings.missing.iter().take(n) {
-        examples.missing_in_target.push(with_key(0, k.ordinal)?);
+        examples[Category::MissingInTarget].push(Example::key(key(Side::Source, k.ordinal)?));
     }
     for k in findings.extra.iter().take(n) {
-        examples.extra_in_target.push(with_key(1, k.ordinal)?);
+        examples[Category::ExtraInTarget].push(Example::key(key(Side::Target, k.ordinal)?));
     }
     for m in findings.mismatched.iter().take(n) {
-        let [source, target] = &findings.fetched;
-        let (s, t) = (source.row(m.source_ordinal), target.row(m.target_ordinal));
-        let (Some(s), Some(t)) = (s, t) else {
-            return Err(Error::input("report", "a mismatched row was not read back"));
+        let fetched = &findings.fetched;
+        let rows = Sides::new(fetched.source.row(m.source_ordinal), fetched.target.row(m.target_ordinal));
+        let (Some(s), Some(t)) = (rows.source, rows.target) else {
+            return Err(Error::internal("a mismatched row was not read back"));
         };
-        let mut columns = Map::new();
+        let mut example = Example::key(key(Side::Source, m.source_ordinal)?);
         for &c in &m.columns {
-            let values = json!({
-                "source": value_text(&source.rows.values[c], s)?,
-                "target": value_text(&target.rows.values[c], t)?,
-            });
-            columns.insert(plan.columns[c].name.clone(), values);
+            let values = Sides::new(
+                value_text(&fetched.source.rows.values[c], s)?,
+                value_text(&fetched.target.rows.values[c], t)?,
+            );
+            example.columns.push(ColumnValues { column: plan.columns[c].name.clone(), values });
         }
-        examples.mismatched.push(json!({ "key": keys(0, m.source_ordinal)?, "columns": columns }));
+        examples[Category::Mismatched].push(example);
     }
-    let duplicate = |d: &crate::compare::Duplicate| -> Result<Value> {
+    let duplicate = |d: &Duplicate| -> Result<Example> {
         let key = match d.shown_row() {
-            Some((side, ordinal)) => keys(side, ordinal)?,
+            Some((side, ordinal)) => key(side, ordinal)?,
             None => Value::Null,
         };
-        Ok(json!({ "key": key, "source_count": d.source_count, "target_count": d.target_count }))
+        Ok(Example { source_count: Some(d.source_count), target_count: Some(d.target_count), ..Example::key(key) })
     };
-    for d in findings.duplicates.iter().filter(|d| d.source_count > 1).take(n) {
-        examples.duplicate_keys_source.push(duplicate(d)?);
+    for (category, side) in
+        [(Category::DuplicateKeysSource, Side::Source), (Category::DuplicateKeysTarget, Side::Target)]
+    {
+        for d in findings.duplicates.iter().filter(|d| d.count(side) > 1).take(n) {
+            examples[category].push(duplicate(d)?);
+        }
     }
-    for d in findings.duplicates.iter().filter(|d| d.target_count > 1).take(n) {
-        examples.duplicate_keys_target.push(duplicate(d)?);
-    }
-    for o in findings.null_keys[0].iter().take(n) {
-        examples.null_keys_source.push(with_key(0, *o)?);
-    }
-    for o in findings.null_keys[1].iter().take(n) {
-        examples.null_keys_target.push(with_key(1, *o)?);
+    for (category, side) in [(Category::NullKeysSource, Side::Source), (Category::NullKeysTarget, Side::Target)] {
+        for o in findings.null_keys[side].iter().take(n) {
+            examples[category].push(Example::key(key(side, *o)?));
+        }
     }
     Ok(examples)
 }
@@ -336,7 +345,7 @@ pub fn value_text(array: &ArrayRef, row: usize) -> Result<Value> {
 
 impl Report {
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::input("report", e.to_string()))
+        serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
     }
 
     /// Writes the JSON report to `path` whole: into a temporary file beside it, then renamed into place.

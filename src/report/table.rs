@@ -5,6 +5,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
 use super::Report;
+use crate::spec::Category;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -25,17 +26,9 @@ pub fn render(report: &Report) -> String {
             .find(|v| v.check == check)
             .map_or(String::new(), |v| format!("{} ✗", v.allowed))
     };
-    for (name, count) in [
-        ("matched", s.matched),
-        ("missing_in_target", s.missing_in_target),
-        ("extra_in_target", s.extra_in_target),
-        ("mismatched", s.mismatched),
-        ("duplicate_keys_source", s.duplicate_keys_source),
-        ("duplicate_keys_target", s.duplicate_keys_target),
-        ("null_keys_source", s.null_keys_source),
-        ("null_keys_target", s.null_keys_target),
-    ] {
-        summary.add_row(vec![Cell::new(name), Cell::new(count), Cell::new(allowed(name))]);
+    summary.add_row(vec![Cell::new("matched"), Cell::new(s.matched), Cell::new("")]);
+    for (category, count) in s.counts.iter() {
+        summary.add_row(vec![Cell::new(category.name()), Cell::new(count), Cell::new(allowed(category.name()))]);
     }
     out += &format!("{summary}\n");
 
@@ -84,36 +77,20 @@ fn table(header: &[&str]) -> Table {
 
 fn examples_table(report: &Report) -> Table {
     let mut table = table(&["category", "key", "column", "source", "target"]);
-    let e = &report.examples;
-    let keyed = [
-        ("missing_in_target", &e.missing_in_target),
-        ("extra_in_target", &e.extra_in_target),
-        ("duplicate_keys_source", &e.duplicate_keys_source),
-        ("duplicate_keys_target", &e.duplicate_keys_target),
-        ("null_keys_source", &e.null_keys_source),
-        ("null_keys_target", &e.null_keys_target),
-    ];
-    for example in &e.mismatched {
-        let key = text(&example["key"]);
-        if let Some(columns) = example["columns"].as_object() {
-            for (column, values) in columns {
-                table.add_row(vec![
-                    "mismatched".to_string(),
-                    key.clone(),
-                    column.clone(),
-                    text(&values["source"]),
-                    text(&values["target"]),
-                ]);
-            }
+    for example in &report.examples[Category::Mismatched] {
+        let key = text(&example.key);
+        for c in &example.columns {
+            let row = [Category::Mismatched.name().to_string(), key.clone(), c.column.clone()];
+            table.add_row(row.into_iter().chain([text(&c.values.source), text(&c.values.target)]).collect::<Vec<_>>());
         }
     }
-    for (category, list) in keyed {
-        for example in list {
-            let counts = match (example.get("source_count"), example.get("target_count")) {
+    for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
+        for example in examples {
+            let counts = match (example.source_count, example.target_count) {
                 (Some(s), Some(t)) => (rows(s), rows(t)),
                 _ => (String::new(), String::new()),
             };
-            table.add_row(vec![category.to_string(), text(&example["key"]), String::new(), counts.0, counts.1]);
+            table.add_row(vec![category.name().to_string(), text(&example.key), String::new(), counts.0, counts.1]);
         }
     }
     table
@@ -131,9 +108,9 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn rows(count: &Value) -> String {
-    match count.as_u64() {
-        Some(1) => "1 row".into(),
+fn rows(count: u64) -> String {
+    match count {
+        1 => "1 row".into(),
         _ => format!("{count} rows"),
     }
 }

@@ -8,6 +8,8 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::side::Sides;
+
 /// Which keys are compared: those whose seeded draw falls below the rate's threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -16,8 +18,8 @@ pub struct Sample {
     pub seed: u64,
     pub confidence: f64,
     pub selection: Selection,
-    /// Per side (source, target): whether its database selected the sampled rows itself.
-    pub pushed_down: [bool; 2],
+    /// Per side: whether its database selected the sampled rows itself.
+    pub pushed_down: Sides<bool>,
     /// How keys were drawn and where, for the report.
     pub note: String,
 }
@@ -41,7 +43,7 @@ impl Sample {
             seed,
             confidence,
             selection: Selection::KeyHash,
-            pushed_down: [false; 2],
+            pushed_down: Sides::default(),
             note: "keys are drawn by recon's xxh3 key hash: every row is read".into(),
         }
     }

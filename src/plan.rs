@@ -1,0 +1,364 @@
+//! The resolved comparison: a [`TableSpec`] against both opened datasets — key and compared columns matched
+//! across the two schemas, each pair's canonical form chosen, the sample pushed down where a database can
+//! draw it. Built once, before any row is read, so bad settings fail fast.
+
+use std::path::PathBuf;
+
+use arrow::datatypes::{DataType, Schema};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance};
+use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE};
+use crate::sample::{Sample, Selection};
+use crate::session::Memory;
+use crate::side::{Side, Sides};
+use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
+use crate::spec::{Budgets, Keep, Policy, SampleSize, TableSpec};
+
+/// A column as it appears on both sides and how the pair is compared.
+#[derive(Debug, Clone)]
+pub struct ColumnPair {
+    /// The source's name: the report names columns this way.
+    pub name: String,
+    pub target_name: String,
+    pub source_index: usize,
+    pub target_index: usize,
+    pub source_type: DataType,
+    pub target_type: DataType,
+    pub resolution: Resolution,
+}
+
+impl ColumnPair {
+    /// The column's name and schema index on one side.
+    pub fn on(&self, side: Side) -> (&str, usize) {
+        match side {
+            Side::Source => (&self.name, self.source_index),
+            Side::Target => (&self.target_name, self.target_index),
+        }
+    }
+}
+
+/// Columns on one side only and pairs whose types differ: the report's `schema` section.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SchemaDiff {
+    pub only_in_source: Vec<String>,
+    pub only_in_target: Vec<String>,
+    pub type_differences: Vec<TypeDifference>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDifference {
+    pub column: String,
+    pub source_type: String,
+    pub target_type: String,
+    pub lossy: bool,
+}
+
+/// Everything the engine runs for one table, resolved.
+pub struct Plan {
+    pub datasets: Sides<Dataset>,
+    pub key: Vec<ColumnPair>,
+    pub columns: Vec<ColumnPair>,
+    pub schema: SchemaDiff,
+    pub policy: Policy,
+    side_policies: Sides<SidePolicy>,
+    pub sample: Option<Sample>,
+    pub budgets: Budgets,
+    pub keep: Keep,
+    pub memory: Memory,
+    pub spill_dir: PathBuf,
+}
+
+/// How each side of `spec` is opened.
+pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
+    let mut types = Vec::new();
+    for (name, type_name) in &spec.csv.types {
+        let data_type = crate::source::parse_csv_type(type_name)
+            .ok_or_else(|| Error::setting("--csv-type", format!("unknown type {type_name:?} for column {name}")))?;
+        types.push((name.clone(), data_type));
+    }
+    let csv = CsvOptions { delimiter: spec.csv.delimiter, quote: spec.csv.quote, null: spec.csv.null.clone(), types };
+    Ok(spec.sides.as_ref().map(|side| OpenOptions {
+        csv: csv.clone(),
+        db: DbOptions {
+            query: side.query.clone(),
+            connect_timeout: spec.connect_timeout,
+            statement_timeout: spec.statement_timeout,
+        },
+    }))
+}
+
+impl Plan {
+    pub fn resolve(spec: &TableSpec, mut datasets: Sides<Dataset>, memory: Memory, spill_dir: PathBuf) -> Result<Plan> {
+        let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
+        let (key, columns, schema) = match_columns(spec, &datasets)?;
+        let sample = match &spec.sample {
+            Some(sample) => Some(push_down_sample(
+                Sample::new(sample_rate(sample.size, &datasets.source)?, sample.seed, sample.confidence),
+                &key,
+                &side_policies,
+                &mut datasets,
+            )),
+            None => None,
+        };
+        Ok(Plan {
+            datasets,
+            key,
+            columns,
+            schema,
+            policy: spec.policy.clone(),
+            side_policies,
+            sample,
+            budgets: spec.budgets.clone(),
+            keep: spec.keep,
+            memory,
+            spill_dir,
+        })
+    }
+
+    /// One side's columns to read and their canonical forms.
+    pub fn side_columns(&self, side: Side) -> SideColumns {
+        let pick = |pairs: &[ColumnPair]| {
+            pairs
+                .iter()
+                .map(|p| {
+                    let (name, index) = p.on(side);
+                    (name.to_string(), index, p.resolution.canon.clone())
+                })
+                .collect()
+        };
+        let tolerance = (self.policy.float_abs_tol.is_some() || self.policy.float_rel_tol.is_some())
+            .then_some(Tolerance { abs: self.policy.float_abs_tol, rel: self.policy.float_rel_tol });
+        SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerance)
+    }
+}
+
+/// The share of keys a sample takes: given, or a count turned into a share of the source's rows.
+fn sample_rate(size: SampleSize, source: &Dataset) -> Result<f64> {
+    match size {
+        SampleSize::Share(share) => Ok(share),
+        SampleSize::Count(count) => {
+            let rows = source.count_rows()?.ok_or_else(|| {
+                Error::setting(
+                    "--sample",
+                    format!("{} has no known row count: sample a share such as 1%", source.location),
+                )
+            })?;
+            Ok(if rows == 0 { 1.0 } else { (count as f64 / rows as f64).min(1.0) })
+        }
+    }
+}
+
+/// What one side's canonicalization needs of the policy (validated when the spec was made).
+fn side_policy(policy: &Policy, side: Side) -> SidePolicy {
+    SidePolicy {
+        zone: policy.zone(side),
+        precision: policy.timestamp_precision.as_deref().and_then(parse_unit),
+        strings: StringRules {
+            trim: policy.trim,
+            ignore_case: policy.ignore_case,
+            unicode_nfc: policy.unicode_nfc,
+            empty_as_null: policy.empty_as_null,
+        },
+    }
+}
+
+/// Draws the sample's keys by their text (MD5, which PostgreSQL and MySQL compute too) where that lets a
+/// database side select the sampled rows itself, and says in the sample's note where it could not.
+fn push_down_sample(
+    mut sample: Sample,
+    key: &[ColumnPair],
+    policies: &Sides<SidePolicy>,
+    datasets: &mut Sides<Dataset>,
+) -> Sample {
+    let databases: Vec<Side> =
+        Side::BOTH.into_iter().filter(|&s| matches!(datasets[s].format, Format::Database(_))).collect();
+    if databases.is_empty() {
+        sample.note = "files cannot select rows by key: every row is read, keys drawn by recon's xxh3 key hash".into();
+        return sample;
+    }
+    let unfit = key.iter().find(|k| match k.resolution.canon {
+        Canon::Int => false,
+        Canon::Text => policies.iter().any(|(_, p)| p.strings.any()),
+        _ => true,
+    });
+    if let Some(unfit) = unfit {
+        sample.note = format!(
+            "key column {} is not an integer or text compared as stored, so no database can draw the same \
+             keys: every row is read, keys drawn by recon's xxh3 key hash",
+            unfit.name
+        );
+        return sample;
+    }
+    let threshold = sample.text_threshold();
+    let conditions = Sides::from_fn(|side| {
+        let names: Vec<String> = key.iter().map(|k| k.on(side).0.to_string()).collect();
+        datasets[side].sample_condition(&names, sample.seed, threshold)
+    });
+    if conditions.iter().all(|(_, c)| c.is_none()) {
+        sample.note = format!(
+            "{} cannot draw keys by MD5 of their text: every row is read, keys drawn by recon's xxh3 key hash",
+            databases.iter().map(|&s| datasets[s].format.kind()).collect::<Vec<_>>().join(" and ")
+        );
+        return sample;
+    }
+    sample.selection = Selection::KeyText;
+    let mut notes = Vec::new();
+    for (side, condition) in Side::BOTH.into_iter().zip(conditions.into_array()) {
+        let (name, kind) = (side.name(), datasets[side].format.kind());
+        notes.push(match condition {
+            Some(condition) => {
+                datasets[side].restrict(condition);
+                sample.pushed_down[side] = true;
+                format!("the {name} ({kind}) selected the sampled rows itself")
+            }
+            None => format!("recon read every row of the {name} ({kind}) and kept the same keys"),
+        });
+    }
+    sample.note = format!("keys drawn by MD5 of the key text: {}", notes.join("; "));
+    sample
+}
+
+/// Finds a column by name: an exact match first, else the one case-insensitive match.
+fn find(schema: &Schema, name: &str, location: &str) -> Result<Option<usize>> {
+    if let Ok(index) = schema.index_of(name) {
+        return Ok(Some(index));
+    }
+    let matches: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name().eq_ignore_ascii_case(name))
+        .map(|(i, _)| i)
+        .collect();
+    match matches.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => {
+            let names: Vec<&str> = many.iter().map(|i| schema.field(*i).name().as_str()).collect();
+            Err(Error::column(
+                name,
+                format!("ambiguous in {location}: it matches {} ignoring case; use --map", names.join(", ")),
+            ))
+        }
+    }
+}
+
+fn require(schema: &Schema, name: &str, location: &str) -> Result<usize> {
+    find(schema, name, location)?.ok_or_else(|| {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        Error::column(name, format!("not found in {location} (its columns: {})", names.join(", ")))
+    })
+}
+
+/// The declared length of a character type: `varchar(20)`, `character varying(20)`, `char(5)`.
+fn text_length(declared: &str) -> Option<u32> {
+    let lower = declared.to_ascii_lowercase();
+    if !lower.contains("char") {
+        return None;
+    }
+    let (_, rest) = lower.split_once('(')?;
+    rest.split(')').next()?.trim().parse().ok()
+}
+
+fn match_columns(
+    spec: &TableSpec,
+    datasets: &Sides<Dataset>,
+) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, SchemaDiff)> {
+    let (source, target) = (&datasets.source, &datasets.target);
+    let (s_schema, t_schema) = (source.schema.as_ref(), target.schema.as_ref());
+    let mut mapped = Vec::new();
+    for (from, to) in &spec.map {
+        mapped.push((require(s_schema, from, &source.location)?, require(t_schema, to, &target.location)?));
+    }
+    // The target column each source column pairs with, if any.
+    let counterpart = |s: usize| -> Result<Option<usize>> {
+        if let Some((_, t)) = mapped.iter().find(|(from, _)| *from == s) {
+            return Ok(Some(*t));
+        }
+        find(t_schema, s_schema.field(s).name(), &target.location)
+    };
+    let pair = |s: usize| -> Result<ColumnPair> {
+        let name = s_schema.field(s).name().clone();
+        let t = counterpart(s)?.ok_or_else(|| {
+            Error::column(
+                &name,
+                format!("not found in {}; name its counterpart with --map {name}=...", target.location),
+            )
+        })?;
+        let (source_type, target_type) = (s_schema.field(s).data_type().clone(), t_schema.field(t).data_type().clone());
+        let resolution = resolve_fields(&name, s_schema.field(s), t_schema.field(t))?;
+        Ok(ColumnPair {
+            name,
+            target_name: t_schema.field(t).name().clone(),
+            source_index: s,
+            target_index: t,
+            source_type,
+            target_type,
+            resolution,
+        })
+    };
+
+    let key_indices: Vec<usize> =
+        spec.key.iter().map(|k| require(s_schema, k, &source.location)).collect::<Result<_>>()?;
+    if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
+        let name = s_schema.field(*repeated.1).name();
+        return Err(Error::setting("--key", format!("column {name} is named twice")));
+    }
+    let key: Vec<ColumnPair> = key_indices.iter().map(|&s| pair(s)).collect::<Result<_>>()?;
+    let excluded: Vec<usize> =
+        spec.exclude.iter().map(|c| require(s_schema, c, &source.location)).collect::<Result<_>>()?;
+
+    let candidates: Vec<usize> = if spec.columns.is_empty() {
+        let mut shared = Vec::new();
+        for s in 0..s_schema.fields().len() {
+            if !key_indices.contains(&s) && counterpart(s)?.is_some() {
+                shared.push(s);
+            }
+        }
+        shared
+    } else {
+        spec.columns.iter().map(|c| require(s_schema, c, &source.location)).collect::<Result<_>>()?
+    };
+    let columns: Vec<ColumnPair> = candidates
+        .into_iter()
+        .filter(|s| !excluded.contains(s) && !key_indices.contains(s))
+        .map(pair)
+        .collect::<Result<_>>()?;
+
+    let mut paired_targets = Vec::new();
+    let mut only_in_source = Vec::new();
+    for s in 0..s_schema.fields().len() {
+        match counterpart(s)? {
+            Some(t) => paired_targets.push(t),
+            None => only_in_source.push(s_schema.field(s).name().clone()),
+        }
+    }
+    let only_in_target = (0..t_schema.fields().len())
+        .filter(|t| !paired_targets.contains(t))
+        .map(|t| t_schema.field(t).name().clone())
+        .collect();
+    let declared = |schema: &Schema, index: usize| schema.field(index).metadata().get(DECLARED_TYPE).cloned();
+    let type_differences = key
+        .iter()
+        .chain(&columns)
+        .filter_map(|p| {
+            let (s_decl, t_decl) = (declared(s_schema, p.source_index), declared(t_schema, p.target_index));
+            let show = |decl: Option<String>, arrow: &DataType| decl.unwrap_or_else(|| arrow.to_string());
+            let truncates = match (s_decl.as_deref().and_then(text_length), t_decl.as_deref().and_then(text_length)) {
+                (Some(s), Some(t)) => t < s,
+                _ => false,
+            };
+            // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes and
+            // narrower text columns are differences.
+            (p.source_type != p.target_type || truncates).then(|| TypeDifference {
+                column: p.name.clone(),
+                source_type: show(s_decl, &p.source_type),
+                target_type: show(t_decl, &p.target_type),
+                lossy: p.resolution.lossy || truncates,
+            })
+        })
+        .collect();
+    Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))
+}

@@ -1,0 +1,391 @@
+//! What to compare and how, as plain data: the options of every layer (built-in defaults, a config file's
+//! `[defaults]`, the command line, a config's `[[table]]` entry) merged by that precedence, then validated
+//! into one [`TableSpec`] per table. Nothing here reads data; `plan` resolves a spec against opened sources.
+
+pub mod budget;
+pub mod options;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use budget::{Budget, Budgets, Category, PerCategory};
+pub use options::Options;
+
+use crate::error::{Error, Result};
+use crate::side::{Side, Sides};
+
+/// Where a setting's value came from, so an error names the place to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    CommandLine,
+    /// A config file's section: `[defaults]` or `[[table]] orders`.
+    Config {
+        file: PathBuf,
+        section: String,
+    },
+}
+
+/// The options of several layers merged, later layers winning field by field, with where each came from.
+#[derive(Debug, Clone, Default)]
+pub struct Layers {
+    merged: Map<String, Value>,
+    origins: BTreeMap<String, Origin>,
+}
+
+impl Layers {
+    /// Lays `options` over what is there: every field it sets replaces the value below.
+    pub fn push(&mut self, options: &Options, origin: Origin) -> Result<()> {
+        let Value::Object(fields) = serde_json::to_value(options).map_err(|e| Error::internal(e.to_string()))? else {
+            return Err(Error::internal("options must serialize as an object"));
+        };
+        for (field, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
+            self.origins.insert(field.clone(), origin.clone());
+            self.merged.insert(field, value);
+        }
+        Ok(())
+    }
+
+    /// The merged options.
+    pub fn options(&self) -> Result<Options> {
+        serde_json::from_value(Value::Object(self.merged.clone())).map_err(|e| Error::internal(e.to_string()))
+    }
+
+    /// How to name a setting in an error: its flag, or its key and the config section that set it.
+    pub fn setting(&self, field: &str) -> String {
+        match self.origins.get(field) {
+            Some(Origin::Config { file, section }) => format!("{field} in {} {section}", file.display()),
+            _ => format!("--{}", field.replace('_', "-")),
+        }
+    }
+}
+
+/// One table comparison, fully decided: which rows, which columns, which policy, which budgets.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub sides: Sides<SideSpec>,
+    /// Key columns as the source names them.
+    pub key: Vec<String>,
+    /// Compared columns as the source names them; empty means every column both sides share.
+    pub columns: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Source column → target column, for columns named differently.
+    pub map: Vec<(String, String)>,
+    pub policy: Policy,
+    pub budgets: Budgets,
+    pub sample: Option<SampleSpec>,
+    pub csv: CsvSpec,
+    pub connect_timeout: Duration,
+    /// Zero means no limit.
+    pub statement_timeout: Duration,
+    /// Which findings the engine keeps for writers to show.
+    pub keep: Keep,
+}
+
+/// One side: a location (a file, directory, glob or database URL; it may hold a password, so it is only
+/// ever shown masked) and, for a database URL without `#table`, the query giving its rows.
+#[derive(Debug, Clone)]
+pub struct SideSpec {
+    pub location: String,
+    pub query: Option<String>,
+}
+
+/// How many findings of each category the engine keeps with their rows: the first `examples` by source
+/// position, or every one (for `--diff-out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    pub examples: usize,
+    pub all: bool,
+}
+
+impl Keep {
+    /// How many of one category's findings are listed.
+    pub fn listed(&self) -> usize {
+        if self.all {
+            usize::MAX
+        } else {
+            self.examples
+        }
+    }
+}
+
+/// A sample of keys: a share of them, or a count turned into a share of the source's rows once it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleSpec {
+    pub size: SampleSize,
+    pub seed: u64,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleSize {
+    /// A share of keys, 0 < share ≤ 1.
+    Share(f64),
+    Count(u64),
+}
+
+/// CSV dialect; column types stay text until a CSV source parses them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CsvSpec {
+    pub delimiter: u8,
+    pub quote: u8,
+    pub null: Option<String>,
+    pub types: Vec<(String, String)>,
+}
+
+/// The equivalence policy, as the report's `policy` section shows it: every option and its value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Policy {
+    pub float_abs_tol: Option<f64>,
+    pub float_rel_tol: Option<f64>,
+    /// Zone of zone-less timestamps on each side (default UTC).
+    pub source_tz: Option<String>,
+    pub target_tz: Option<String>,
+    /// `s`, `ms` or `us`: timestamps are truncated to this before comparing.
+    pub timestamp_precision: Option<String>,
+    pub trim: bool,
+    pub ignore_case: bool,
+    pub unicode_nfc: bool,
+    pub empty_as_null: bool,
+}
+
+impl Policy {
+    /// The zone of one side's zone-less timestamps, when one was given.
+    pub fn zone(&self, side: Side) -> Option<chrono_tz::Tz> {
+        let name = match side {
+            Side::Source => &self.source_tz,
+            Side::Target => &self.target_tz,
+        };
+        // Validated when the spec was made.
+        name.as_deref().and_then(|n| n.parse().ok())
+    }
+}
+
+/// What the whole process may use, shared by every table it compares.
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    /// Bytes to stay within.
+    pub memory_limit: u64,
+    pub spill_dir: PathBuf,
+    /// Worker threads; `None`: one per core (or `RAYON_NUM_THREADS`).
+    pub threads: Option<usize>,
+}
+
+impl SessionSpec {
+    pub fn resolve(options: &Options, layers: &Layers) -> Result<SessionSpec> {
+        let resources = &options.resources;
+        let memory_limit = match &resources.memory_limit {
+            Some(text) => parse_size(text).ok_or_else(|| {
+                Error::setting(layers.setting("memory_limit"), format!("{text:?} is not a size like 2GB or 512MB"))
+            })?,
+            None => default_memory_limit(),
+        };
+        if resources.threads == Some(0) {
+            return Err(Error::setting(layers.setting("threads"), "must be 1 or more"));
+        }
+        Ok(SessionSpec {
+            memory_limit,
+            spill_dir: resources.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
+            threads: resources.threads,
+        })
+    }
+}
+
+impl TableSpec {
+    /// Validates merged options into a spec for the table between `source` and `target`.
+    pub fn resolve(sides: Sides<String>, options: &Options, layers: &Layers) -> Result<TableSpec> {
+        let table = &options.table;
+        let key = table.key.clone().unwrap_or_default();
+        if key.is_empty() {
+            return Err(Error::setting(layers.setting("key"), "name the key columns, e.g. --key id"));
+        }
+        let trimmed = |list: &Option<Vec<String>>| -> Vec<String> {
+            list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+        };
+        let sides = Sides::new(
+            SideSpec { location: sides.source, query: table.source_query.clone() },
+            SideSpec { location: sides.target, query: table.target_query.clone() },
+        );
+        Ok(TableSpec {
+            sides,
+            key: key.iter().map(|k| k.trim().to_string()).collect(),
+            columns: trimmed(&table.columns),
+            exclude: trimmed(&table.exclude),
+            map: pairs(table.map.as_deref().unwrap_or_default(), &layers.setting("map"), "SRC=TGT")?,
+            policy: policy(options, layers)?,
+            budgets: budgets(options),
+            sample: sample(options, layers)?,
+            csv: csv(options, layers)?,
+            connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
+            statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
+            keep: Keep { examples: table.max_examples.unwrap_or(20), all: false },
+        })
+    }
+}
+
+/// `a=b` settings as pairs.
+fn pairs(items: &[String], setting: &str, form: &str) -> Result<Vec<(String, String)>> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                Ok((a.trim().to_string(), b.trim().to_string()))
+            }
+            _ => Err(Error::setting(setting, format!("expected {form}, got {item:?}"))),
+        })
+        .collect()
+}
+
+fn budgets(options: &Options) -> Budgets {
+    let b = &options.budgets;
+    let or_zero = |budget: Option<Budget>| budget.unwrap_or(Budget::Count(0));
+    Budgets {
+        missing_in_target: or_zero(b.max_missing),
+        extra_in_target: or_zero(b.max_extra),
+        mismatched: or_zero(b.max_mismatched),
+        duplicates: or_zero(b.max_duplicates),
+        null_keys: or_zero(b.max_null_keys),
+    }
+}
+
+fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
+    let p = &options.policy;
+    for (field, value) in [("float_abs_tol", p.float_abs_tol), ("float_rel_tol", p.float_rel_tol)] {
+        if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            return Err(Error::setting(layers.setting(field), "must be a finite number, 0 or more"));
+        }
+    }
+    for (field, zone) in [("source_tz", &p.source_tz), ("target_tz", &p.target_tz)] {
+        if let Some(name) = zone {
+            if name.parse::<chrono_tz::Tz>().is_err() {
+                return Err(Error::setting(layers.setting(field), format!("unknown time zone {name:?}")));
+            }
+        }
+    }
+    if let Some(precision) = &p.timestamp_precision {
+        if !matches!(precision.as_str(), "s" | "ms" | "us") {
+            return Err(Error::setting(
+                layers.setting("timestamp_precision"),
+                format!("{precision:?} is not s, ms or us"),
+            ));
+        }
+    }
+    Ok(Policy {
+        float_abs_tol: p.float_abs_tol,
+        float_rel_tol: p.float_rel_tol,
+        source_tz: p.source_tz.clone(),
+        target_tz: p.target_tz.clone(),
+        timestamp_precision: p.timestamp_precision.clone(),
+        trim: p.trim.unwrap_or(false),
+        ignore_case: p.ignore_case.unwrap_or(false),
+        unicode_nfc: p.unicode_nfc.unwrap_or(false),
+        empty_as_null: p.empty_as_null.unwrap_or(false),
+    })
+}
+
+fn sample(options: &Options, layers: &Layers) -> Result<Option<SampleSpec>> {
+    let s = &options.sampling;
+    let confidence = s.confidence.unwrap_or(0.95);
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::setting(layers.setting("confidence"), "must lie strictly between 0 and 1"));
+    }
+    let Some(text) = &s.sample else { return Ok(None) };
+    let setting = layers.setting("sample");
+    let size = match text.trim().strip_suffix('%') {
+        Some(percent) => match percent.trim().parse::<f64>() {
+            Ok(p) if p > 0.0 && p <= 100.0 => SampleSize::Share(p / 100.0),
+            _ => return Err(Error::setting(setting, format!("{text:?} must be a share in (0%, 100%]"))),
+        },
+        None => match text.trim().parse::<u64>() {
+            Ok(n) if n > 0 => SampleSize::Count(n),
+            _ => return Err(Error::setting(setting, format!("{text:?} is neither a share like 1% nor a count"))),
+        },
+    };
+    Ok(Some(SampleSpec { size, seed: s.seed.unwrap_or(0), confidence }))
+}
+
+fn csv(options: &Options, layers: &Layers) -> Result<CsvSpec> {
+    let c = &options.csv;
+    Ok(CsvSpec {
+        delimiter: c.csv_delimiter.unwrap_or(b','),
+        quote: c.csv_quote.unwrap_or(b'"'),
+        null: c.csv_null.clone(),
+        types: pairs(c.csv_type.as_deref().unwrap_or_default(), &layers.setting("csv_type"), "COL=TYPE")?,
+    })
+}
+
+/// A size such as `2GB`, `512MB`, `1.5GiB` or `1000000` (bytes); K, M, G and T count in powers of 1024.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim().to_ascii_uppercase();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim().trim_end_matches('B').trim_end_matches('I') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    (number > 0.0).then_some((number * scale as f64) as u64)
+}
+
+/// Half the machine's memory, or 4 GiB where the system does not say.
+fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|info| {
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    total.map_or(4 << 30, |kib| kib * 1024 / 2)
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::CommandLine => write!(f, "the command line"),
+            Origin::Config { file, section } => write!(f, "{} {section}", file.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(parse_size("2GB"), Some(2 << 30));
+        assert_eq!(parse_size("512mb"), Some(512 << 20));
+        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("0"), None);
+    }
+
+    #[test]
+    fn a_later_layer_wins_field_by_field_and_errors_name_its_origin() {
+        let mut defaults = Options::default();
+        defaults.policy.trim = Some(true);
+        defaults.policy.float_abs_tol = Some(-1.0);
+        defaults.budgets.max_missing = Some(Budget::Count(5));
+        let mut command_line = Options::default();
+        command_line.policy.trim = Some(false);
+        command_line.table.key = Some(vec!["id".into()]);
+        let mut layers = Layers::default();
+        let config = Origin::Config { file: "audit.toml".into(), section: "[defaults]".into() };
+        layers.push(&defaults, config).unwrap();
+        layers.push(&command_line, Origin::CommandLine).unwrap();
+        let merged = layers.options().unwrap();
+        assert_eq!(merged.policy.trim, Some(false));
+        assert_eq!(merged.budgets.max_missing, Some(Budget::Count(5)));
+        assert_eq!(layers.setting("trim"), "--trim");
+        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let error = TableSpec::resolve(sides, &merged, &layers).unwrap_err().to_string();
+        assert_eq!(error, "float_abs_tol in audit.toml [defaults]: must be a finite number, 0 or more");
+    }
+}

@@ -1,0 +1,257 @@
+//! The options as one layer states them — the command line, a config file's `[defaults]` or one of its
+//! `[[table]]` entries — every field optional, grouped as `recon diff --help` shows them. The same groups parse
+//! from clap and deserialize from TOML, so a setting has one name and one meaning wherever it is written.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::budget::Budget;
+
+/// Every comparison option, as typed in one layer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+pub struct Options {
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub table: TableOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub budgets: BudgetOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub policy: PolicyOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub sampling: SampleOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub csv: CsvOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub resources: ResourceOptions,
+}
+
+/// What is compared: key, columns, and the rows each side gives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Key and columns")]
+pub struct TableOptions {
+    /// Key columns, comma-separated (composite keys allowed).
+    #[arg(long, value_delimiter = ',', value_name = "COL")]
+    pub key: Option<Vec<String>>,
+    /// Compare only these non-key columns (default: every column both sides share).
+    #[arg(long, value_delimiter = ',', value_name = "COL")]
+    pub columns: Option<Vec<String>>,
+    /// Leave these columns out of the comparison: they are neither read nor type-checked.
+    #[arg(long, value_delimiter = ',', value_name = "COL")]
+    pub exclude: Option<Vec<String>>,
+    /// A column named differently in the target: SRC=TGT (repeatable).
+    #[arg(long = "map", value_name = "SRC=TGT")]
+    #[serde(default, deserialize_with = "pairs::deserialize")]
+    pub map: Option<Vec<String>>,
+    /// A read-only SELECT giving the source's rows, for a database URL without #table.
+    #[arg(long, value_name = "SQL")]
+    pub source_query: Option<String>,
+    /// A read-only SELECT giving the target's rows, for a database URL without #table.
+    #[arg(long, value_name = "SQL")]
+    pub target_query: Option<String>,
+    /// Examples per category in the report [default: 20].
+    #[arg(long, value_name = "N")]
+    pub max_examples: Option<usize>,
+}
+
+/// How many differences of each kind are tolerated: a count (10) or a share of the source rows (0.1%).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Budgets (a count like 10 or a share of the source rows like 0.1%; default 0)")]
+pub struct BudgetOptions {
+    /// Keys missing in the target.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_missing: Option<Budget>,
+    /// Keys only in the target.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_extra: Option<Budget>,
+    /// Keys whose values differ.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_mismatched: Option<Budget>,
+    /// Duplicated keys, checked on each side.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_duplicates: Option<Budget>,
+    /// Rows whose key has a NULL part, checked on each side.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_null_keys: Option<Budget>,
+}
+
+/// The equivalence policy: each option loosens one thing on purpose (`--trim=false` turns one off again).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Equivalence policy")]
+pub struct PolicyOptions {
+    /// Floats within this absolute difference are equal.
+    #[arg(long, value_name = "X")]
+    pub float_abs_tol: Option<f64>,
+    /// Floats within this relative difference (of the larger magnitude) are equal.
+    #[arg(long, value_name = "X")]
+    pub float_rel_tol: Option<f64>,
+    /// Zone of the source's zone-less timestamps (e.g. Europe/Paris; default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub source_tz: Option<String>,
+    /// Zone of the target's zone-less timestamps.
+    #[arg(long, value_name = "ZONE")]
+    pub target_tz: Option<String>,
+    /// Truncate timestamps to s, ms or us before comparing.
+    #[arg(long, value_name = "s|ms|us")]
+    pub timestamp_precision: Option<String>,
+    /// Ignore leading and trailing whitespace in strings.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub trim: Option<bool>,
+    /// Compare strings case-insensitively.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub ignore_case: Option<bool>,
+    /// Compare strings after Unicode NFC normalization.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub unicode_nfc: Option<bool>,
+    /// An empty string equals NULL.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub empty_as_null: Option<bool>,
+}
+
+/// Comparing a deterministic sample of keys instead of every key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Sampling")]
+pub struct SampleOptions {
+    /// Compare only a deterministic sample of keys, the same on both sides: a share (1%) or a count (50000,
+    /// for a source whose row count is known). PostgreSQL and MySQL select the sample themselves when the key
+    /// is integers or text.
+    #[arg(long, value_name = "SHARE|COUNT")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub sample: Option<String>,
+    /// Which sample [default: 0].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Confidence of the upper bound reported for each rate when sampling [default: 0.95].
+    #[arg(long, value_name = "P")]
+    pub confidence: Option<f64>,
+}
+
+/// How CSV files are read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "CSV")]
+pub struct CsvOptions {
+    /// CSV field delimiter [default: ,] (\t for a tab).
+    #[arg(long, value_parser = single_byte, value_name = "C")]
+    #[serde(default, with = "byte")]
+    pub csv_delimiter: Option<u8>,
+    /// CSV quote character [default: "].
+    #[arg(long, value_parser = single_byte, value_name = "C")]
+    #[serde(default, with = "byte")]
+    pub csv_quote: Option<u8>,
+    /// A CSV field equal to this is NULL (default: an empty field is NULL).
+    #[arg(long, value_name = "TOKEN")]
+    pub csv_null: Option<String>,
+    /// A CSV column's type instead of the inferred one: COL=TYPE (repeatable). Types: bool, int32, int64,
+    /// uint64, float32, float64, decimal(P,S), text, date, timestamp, timestamptz.
+    #[arg(long, value_name = "COL=TYPE")]
+    #[serde(default, deserialize_with = "pairs::deserialize")]
+    pub csv_type: Option<Vec<String>>,
+}
+
+/// What the run may use: memory, disk, threads and time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Resources")]
+pub struct ResourceOptions {
+    /// Memory to stay within, e.g. 2GB or 512MB (default: half the machine's memory). Row digests beyond
+    /// their share are spilled to disk, differing rows are classified a group at a time, and when more rows
+    /// differ than fit to be read back, an extra pass over both sides counts which columns differ.
+    #[arg(long, value_name = "SIZE")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub memory_limit: Option<String>,
+    /// Where spilled digests go (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Seconds to wait for a database connection [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds a database statement may run (0: no limit) [default: 0].
+    #[arg(long, value_name = "SECONDS")]
+    pub statement_timeout: Option<u64>,
+}
+
+/// One ASCII character, `\t` for a tab.
+pub fn single_byte(value: &str) -> Result<u8, String> {
+    let value = if value == "\\t" { "\t" } else { value };
+    match value.as_bytes() {
+        [byte] => Ok(*byte),
+        _ => Err(format!("expected one ASCII character, got {value:?}")),
+    }
+}
+
+/// A one-character setting: `";"` in TOML, one byte inside recon.
+mod byte {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<u8>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(b) => serializer.serialize_some(&(*b as char).to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u8>, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => super::single_byte(&text).map(Some).map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `key = "value"` pairs written either as a TOML table (`map = { phone = "phone_number" }`) or as the
+/// command line writes them (`["phone=phone_number"]`); held as the command line's `a=b` strings.
+mod pairs {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Pairs {
+        /// Kept in the order it was written: serde_json's map preserves insertion order.
+        Table(serde_json::Map<String, serde_json::Value>),
+        List(Vec<String>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+        let pairs = match Option::<Pairs>::deserialize(deserializer)? {
+            None => return Ok(None),
+            Some(Pairs::List(list)) => list,
+            Some(Pairs::Table(table)) => table
+                .into_iter()
+                .map(|(from, to)| match to {
+                    serde_json::Value::String(to) => Ok(format!("{from}={to}")),
+                    other => Err(serde::de::Error::custom(format!("{from}: expected a string, got {other}"))),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Some(pairs))
+    }
+}
+
+/// A setting written as text that TOML may also give as a number (`sample = 50000`, `memory_limit = 1000000`).
+mod text {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Integer(u64),
+        Float(f64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<Written>::deserialize(deserializer)?.map(|t| match t {
+            Written::Text(s) => s,
+            Written::Integer(n) => n.to_string(),
+            Written::Float(x) => x.to_string(),
+        }))
+    }
+}
