@@ -64,6 +64,8 @@ pub struct AuditPlan {
     pub diff_out: Option<PathBuf>,
     pub max_examples: usize,
     pub log: Log,
+    /// Runs the datasets' database reads: declared last, so it is dropped after them.
+    _runtime: tokio::runtime::Runtime,
 }
 
 impl AuditPlan {
@@ -78,10 +80,16 @@ impl AuditPlan {
                 statement_timeout: Duration::from_secs(args.statement_timeout),
             },
         };
+        // One runtime for every database read of the audit; the plan owns it, the datasets use it.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::internal(format!("cannot start the database runtime: {e}")))?;
         // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
         let (source, target) = rayon::join(
-            || Dataset::open(&args.source, &side(&args.source_query)),
-            || Dataset::open(&args.target, &side(&args.target_query)),
+            || Dataset::open(&args.source, &side(&args.source_query), runtime.handle()),
+            || Dataset::open(&args.target, &side(&args.target_query), runtime.handle()),
         );
         let (mut source, mut target) = (source?, target?);
         let (key, columns, schema) = match_columns(&args, &source, &target)?;
@@ -117,6 +125,7 @@ impl AuditPlan {
             diff_out: args.diff_out,
             max_examples: args.max_examples,
             log: Log::new(args.log_format, args.quiet),
+            _runtime: runtime,
         })
     }
 
