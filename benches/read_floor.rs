@@ -26,8 +26,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let started = std::time::Instant::now();
     let mut units = Vec::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     for location in &locations {
-        let dataset = Dataset::open(location, &OpenOptions::default())?;
+        let dataset = Dataset::open(location, &OpenOptions::default(), runtime.handle())?;
         let projection: Vec<usize> = (0..dataset.schema.fields().len()).collect();
         units.extend(dataset.scan_units(&projection)?);
     }

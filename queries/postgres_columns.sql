@@ -3,7 +3,9 @@
 -- Parameters: $1 = schema, $2 = table name.
 -- Output: name, type (pg_type.typname, or 'enum' for enum types), typmod (numeric precision and scale,
 --         varchar length; -1 when unconstrained), declared (format_type of that type: e.g.
---         'character varying(20)', 'numeric(12,2)', 'jsonb').
+--         'character varying(20)', 'numeric(12,2)', 'jsonb'), cast (the type schema-qualified and without
+--         modifier, e.g. 'pg_catalog.bpchar', 'public.mood': what a key literal is cast to, so that a VALUES list
+--         of keys has the column's own type and never truncates, as 'character' = char(1) would).
 WITH RECURSIVE columns (attnum, name, typid, typmod) AS (
     SELECT a.attnum, a.attname::text, a.atttypid, a.atttypmod
     FROM pg_catalog.pg_attribute a
@@ -19,8 +21,10 @@ WITH RECURSIVE columns (attnum, name, typid, typmod) AS (
 SELECT col.name,
        CASE WHEN t.typtype = 'e' THEN 'enum' ELSE t.typname::text END AS type,
        col.typmod,
-       format_type(col.typid, col.typmod) AS declared
+       format_type(col.typid, col.typmod) AS declared,
+       format('%I.%I', tn.nspname, t.typname) AS cast
 FROM columns col
 JOIN pg_catalog.pg_type t ON t.oid = col.typid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 WHERE t.typtype <> 'd'
 ORDER BY col.attnum

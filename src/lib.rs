@@ -70,7 +70,8 @@ pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
     let started = Instant::now();
     let options = plan::open_options(spec)?;
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
-    let datasets = session.run(|| Sides::join(|side| Dataset::open(&spec.sides[side].location, &options[side])));
+    let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
+    let datasets = session.run(|| Sides::join(open));
     let plan = Plan::resolve(spec, datasets.transpose()?, session.table_memory(1), session.spill_dir.clone())?;
     session.run(|| run(plan, session, started))
 }

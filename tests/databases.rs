@@ -695,3 +695,146 @@ fn a_sample_is_selected_inside_postgres_and_mysql_and_lines_up_with_a_file() {
     assert!(report["sample"]["pushed_down_note"].as_str().unwrap().contains("key column name"), "{report:#}");
     assert_eq!(report["stats"]["source"]["rows"], 2000);
 }
+
+/// `recon_by_key`: 20,000 rows without any index, each key (k text, n int) held by two rows (the target of a
+/// migration that duplicated keys, so no unique index either); key n = 7 is `O'Brien\x`.
+fn by_key_text(n: i64) -> String {
+    if n == 7 {
+        r"O'Brien\x".to_string()
+    } else {
+        format!("k{}", n % 1000)
+    }
+}
+
+/// The keys asked for: every fifth key, and 50 that no row holds.
+fn wanted_keys() -> Vec<(String, i64)> {
+    let present = (0..10_000).step_by(5).map(|n| (by_key_text(n), n));
+    present.chain((0..50).map(|j| (format!("absent {j}"), 100_000 + j))).collect()
+}
+
+/// The rows recon reads for `wanted_keys` through the statements it builds, and those statements.
+fn read_by_key(location: &str) -> (Vec<(String, i64, i64)>, Vec<String>) {
+    use arrow::array::{Array, AsArray};
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let dataset = recon::source::Dataset::open(location, &Default::default(), runtime.handle()).unwrap();
+    let wanted = wanted_keys();
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(wanted.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())),
+        Arc::new(Int64Array::from(wanted.iter().map(|(_, n)| *n).collect::<Vec<_>>())),
+    ];
+    let keys: Vec<(&[ArrayRef], usize)> = (0..wanted.len()).map(|row| (&arrays[..], row)).collect();
+    let names = ["k".to_string(), "n".to_string()];
+    let statements = dataset.read_keys_sql(&[0, 1, 2], &names, &keys).unwrap().expect("keys have literals");
+    let mut rows = Vec::new();
+    for unit in dataset.read_keys(&[0, 1, 2], &names, &keys).unwrap().expect("keys have literals") {
+        for batch in unit.open().unwrap() {
+            let batch = batch.unwrap();
+            let int = |c: usize, r: usize| {
+                arrow::compute::cast(batch.column(c), &arrow::datatypes::DataType::Int64)
+                    .unwrap()
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .value(r)
+            };
+            for r in 0..batch.num_rows() {
+                assert!(batch.column(0).is_valid(r));
+                rows.push((batch.column(0).as_string::<i32>().value(r).to_string(), int(1, r), int(2, r)));
+            }
+        }
+    }
+    rows.sort();
+    (rows, statements)
+}
+
+fn expected_by_key() -> Vec<(String, i64, i64)> {
+    let mut rows: Vec<(String, i64, i64)> =
+        (0..10_000).step_by(5).flat_map(|n| [(by_key_text(n), n, n), (by_key_text(n), n, -n)]).collect();
+    rows.sort();
+    rows
+}
+
+/// Findings are read back by key as a hash semi-join, one statement for thousands of keys, whatever the
+/// indexes: the plan each server makes of the very statement recon runs has the keys hashed (PostgreSQL) or
+/// materialized with a unique key (MariaDB), never a filter testing the whole list against every row — the
+/// same kind of check as DataFusion's tests that an anti-join stays a hash join.
+#[test]
+fn rows_are_read_by_key_as_a_hash_semi_join_without_any_index() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let create = "CREATE TABLE recon_by_key (k varchar(40), n int, v bigint)";
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_by_key").await.unwrap();
+        c.execute(create).await.unwrap();
+        let k = r"CASE WHEN g = 7 THEN 'O''Brien\x' ELSE 'k' || (g % 1000) END";
+        let insert = format!("INSERT INTO recon_by_key SELECT {k}, g, g FROM generate_series(0, 9999) g");
+        c.execute(insert.as_str()).await.unwrap();
+        c.execute(insert.replace(", g, g FROM", ", g, -g FROM").as_str()).await.unwrap();
+        c.execute("ANALYZE recon_by_key").await.unwrap();
+        let mut m = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        m.execute("DROP TABLE IF EXISTS recon_by_key").await.unwrap();
+        m.execute(format!("{create} DEFAULT CHARSET=utf8mb4").as_str()).await.unwrap();
+        let k = r"CASE WHEN seq = 7 THEN 'O''Brien\\x' ELSE CONCAT('k', seq % 1000) END";
+        let insert = format!("INSERT INTO recon_by_key SELECT {k}, seq, seq FROM seq_0_to_9999");
+        m.execute(insert.as_str()).await.unwrap();
+        m.execute(insert.replace(", seq, seq FROM", ", seq, -seq FROM").as_str()).await.unwrap();
+        m.execute("ANALYZE TABLE recon_by_key").await.unwrap();
+    });
+    let lite = scratch();
+    let lite_file = lite.path().join("keys.db");
+    block_on(async {
+        let url = format!("sqlite://{}?mode=rwc", lite_file.display());
+        let mut s = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        s.execute("CREATE TABLE recon_by_key (k TEXT, n INTEGER, v INTEGER)").await.unwrap();
+        let values: Vec<String> = (0..10_000)
+            .flat_map(|n| {
+                [
+                    format!("('{}', {n}, {n})", by_key_text(n).replace('\'', "''")),
+                    format!("('{}', {n}, {})", by_key_text(n).replace('\'', "''"), -n),
+                ]
+            })
+            .collect();
+        s.execute(format!("INSERT INTO recon_by_key VALUES {}", values.join(", ")).as_str()).await.unwrap();
+    });
+    let expected = expected_by_key();
+    assert_eq!(expected.len(), 4_000);
+
+    let (rows, statements) = read_by_key(&format!("{pg}#public.recon_by_key"));
+    assert_eq!(statements.len(), 1, "2,050 keys are one statement");
+    assert_eq!(rows, expected, "PostgreSQL read exactly the wanted rows");
+    let plan: Vec<String> = block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        sqlx::query_scalar(&format!("EXPLAIN {}", statements[0])).fetch_all(&mut c).await.unwrap()
+    });
+    let plan = plan.join("\n");
+    assert!(plan.contains("Hash Semi Join") || plan.contains("Hash Join"), "{plan}");
+    assert!(plan.contains("Values Scan"), "{plan}");
+    assert!(!plan.contains("ANY") && !plan.contains("SubPlan") && !plan.contains("Nested Loop"), "{plan}");
+    assert_eq!(plan.matches("Seq Scan on recon_by_key").count(), 1, "one pass over the table: {plan}");
+
+    let (rows, statements) = read_by_key(&format!("{my}#recon_by_key"));
+    assert_eq!(statements.len(), 1);
+    assert_eq!(rows, expected, "MariaDB read exactly the wanted rows");
+    let plan = block_on(async {
+        let mut m = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        sqlx::raw_sql(&format!("EXPLAIN {}", statements[0])).fetch_all(&mut m).await.unwrap()
+    });
+    let plan: Vec<[String; 4]> = plan
+        .iter()
+        .map(|row| {
+            use sqlx::Row;
+            let text = |name: &str| row.try_get::<Option<String>, _>(name).unwrap().unwrap_or_default();
+            [text("select_type"), text("table"), text("type"), text("key")]
+        })
+        .collect();
+    let table_scans = plan.iter().filter(|r| r[1] == "recon_by_key").count();
+    assert_eq!(table_scans, 1, "one pass over the table: {plan:?}");
+    assert!(plan.iter().any(|r| r[0] == "MATERIALIZED"), "the keys are materialized: {plan:?}");
+    assert!(
+        plan.iter().any(|r| r[1].starts_with("<subquery") && r[2] == "eq_ref" && r[3] == "distinct_key"),
+        "each row looks its key up in the materialized keys' unique index: {plan:?}"
+    );
+
+    let (rows, statements) = read_by_key(&format!("sqlite://{}#recon_by_key", lite_file.display()));
+    assert_eq!(statements.len(), 1);
+    assert_eq!(rows, expected, "SQLite read exactly the wanted rows");
+}

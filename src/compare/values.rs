@@ -49,7 +49,7 @@ impl Fetched {
         let key_names: Vec<String> = columns.keys.iter().map(|k| k.name.clone()).collect();
         let key_rows: Vec<(&[ArrayRef], usize)> = wanted.iter().filter_map(|(o, _)| key_row(keys, *o)).collect();
         if !key_rows.is_empty() {
-            for units in dataset.keyed_units(&columns.projection, &key_names, &key_rows)? {
+            if let Some(units) = dataset.read_keys(&columns.projection, &key_names, &key_rows)? {
                 pick_by_row_hash(dataset, columns, units, &mut pending, &mut parts)?;
             }
         }

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{Category, PerCategory};
+use crate::spec::{ByCategory, Category, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -38,7 +38,7 @@ pub struct Report {
     pub compared_columns: Vec<String>,
     pub summary: Summary,
     pub column_mismatches: Map<String, Value>,
-    pub examples: PerCategory<Vec<Example>>,
+    pub examples: ByCategory<Vec<Example>>,
     pub schema: SchemaDiff,
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +61,7 @@ pub struct SampleReport {
     /// says how keys were drawn, side by side.
     pub pushed_down: bool,
     pub pushed_down_note: String,
-    pub rates: PerCategory<crate::sample::Rate>,
+    pub rates: ByCategory<crate::sample::Rate>,
 }
 
 /// What the comparison cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
@@ -143,13 +143,13 @@ pub struct SideReport {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub source_rows: u64,
     pub target_rows: u64,
     pub matched: u64,
     #[serde(flatten)]
-    pub counts: PerCategory<u64>,
+    pub counts: ByCategory<u64>,
 }
 
 impl Summary {
@@ -206,7 +206,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         source_rows: findings.fingerprints.source.rows,
         target_rows: findings.fingerprints.target.rows,
         matched: findings.matched,
-        counts: findings.counts,
+        counts: findings.counts.only(&Category::ALL),
     };
     let column_mismatches =
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
@@ -230,7 +230,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
         summary,
         column_mismatches,
-        examples: examples(plan, findings)?,
+        examples: examples(plan, findings)?.only(&Category::ALL),
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         sample,
@@ -241,7 +241,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
 
 fn sample_report(summary: &Summary, sample: &crate::sample::Sample) -> SampleReport {
     use crate::sample::Rate;
-    let rates = PerCategory::from_fn(|c| Rate::new(summary.counts[c], summary.rows(c.side()), sample.confidence));
+    let rates = summary.counts.map(|c, count| Rate::new(*count, summary.rows(c.side()), sample.confidence));
     SampleReport {
         requested_rate: sample.rate,
         rows_sampled_source: summary.source_rows,

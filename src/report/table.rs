@@ -77,7 +77,7 @@ fn table(header: &[&str]) -> Table {
 
 fn examples_table(report: &Report) -> Table {
     let mut table = table(&["category", "key", "column", "source", "target"]);
-    for example in &report.examples[Category::Mismatched] {
+    for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
         let key = text(&example.key);
         for c in &example.columns {
             let row = [Category::Mismatched.name().to_string(), key.clone(), c.column.clone()];

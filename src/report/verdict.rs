@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{SampleReport, Summary};
-use crate::spec::{Budget, Budgets, Category};
+use crate::spec::{Budget, Budgets};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Violation {
@@ -35,21 +35,20 @@ impl Verdict {
 /// Checks every category against its budget. When sampling, a percentage budget fails when the upper bound
 /// of the category's rate exceeds it.
 pub fn verdict(summary: &Summary, budgets: &Budgets, sample: Option<&SampleReport>) -> Verdict {
-    let violations = Category::ALL
-        .into_iter()
-        .filter_map(|category| {
-            let (actual, budget) = (summary.counts[category], category.budget(budgets));
-            match (budget, sample) {
-                (Budget::Percent(p), Some(sample)) => {
-                    let upper_bound = sample.rates[category].upper_bound;
-                    (upper_bound > p / 100.0).then(|| Violation {
-                        table: None,
-                        check: category.name().to_string(),
-                        actual,
-                        allowed: budget.allowed(summary.rows(category.side())),
-                        upper_bound: Some(upper_bound),
-                    })
-                }
+    let violations = summary
+        .counts
+        .iter()
+        .filter_map(|(category, &actual)| {
+            let budget = category.budget(budgets);
+            let bound = sample.and_then(|s| s.rates.get(category)).map(|rate| rate.upper_bound);
+            match (budget, bound) {
+                (Budget::Percent(p), Some(upper_bound)) => (upper_bound > p / 100.0).then(|| Violation {
+                    table: None,
+                    check: category.name().to_string(),
+                    actual,
+                    allowed: budget.allowed(summary.rows(category.side())),
+                    upper_bound: Some(upper_bound),
+                }),
                 _ => {
                     let allowed = budget.allowed(summary.source_rows);
                     (actual > allowed).then(|| Violation {

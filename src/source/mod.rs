@@ -4,7 +4,7 @@
 mod csv;
 mod ipc;
 mod parquet;
-pub mod sql;
+pub(crate) mod sql;
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,7 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
-pub use self::sql::DbOptions;
+pub use self::sql::{DbOptions, Engine, KEYS_PER_STATEMENT};
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -101,11 +101,12 @@ pub struct OpenOptions {
 
 impl Dataset {
     /// Opens the dataset a command-line location names: a database URL, a file, a directory of files, or a
-    /// glob.
-    pub fn open(location: &str, options: &OpenOptions) -> Result<Dataset> {
+    /// glob. A database is read by tasks on `runtime` (its time driver enabled), which the caller keeps
+    /// running as long as the dataset.
+    pub fn open(location: &str, options: &OpenOptions, runtime: &tokio::runtime::Handle) -> Result<Dataset> {
         if let Some(db) = sql::parse_location(location) {
             let (masked, engine) = (db.masked.clone(), db.engine);
-            let table = sql::SqlTable::open(db, &options.db)?;
+            let table = sql::SqlTable::open(db, &options.db, runtime)?;
             let schema = table.schema();
             return Ok(Dataset {
                 location: masked,
@@ -188,17 +189,32 @@ impl Dataset {
         }
     }
 
-    /// Units that read only the rows whose key is among `keys` (rows of canonical key arrays), in chunks;
-    /// empty where rows cannot be asked for by key (files, or a key value with no SQL literal).
-    pub fn keyed_units(
+    /// Units that read only the rows whose key is among `keys` (rows of canonical key arrays, named by
+    /// `key_names` as this side calls them), projected like [`Dataset::scan_units`]: a database runs one hash
+    /// semi-join per [`KEYS_PER_STATEMENT`] keys, whatever the table's indexes. `None` where rows cannot be
+    /// asked for by key (files, or a key value without an exact SQL literal): the caller then reads all.
+    pub fn read_keys(
         &self,
         projection: &[usize],
         key_names: &[String],
         keys: &[(&[arrow::array::ArrayRef], usize)],
-    ) -> Result<Vec<Vec<ScanUnit>>> {
+    ) -> Result<Option<Vec<ScanUnit>>> {
         match &self.reader {
-            Reader::Sql(table) => Ok(table.keyed_units(projection, key_names, keys)),
-            _ => Ok(Vec::new()),
+            Reader::Sql(table) => table.read_keys(projection, key_names, keys),
+            _ => Ok(None),
+        }
+    }
+
+    /// The statements [`Dataset::read_keys`] would run, for tests that `EXPLAIN` them; `None` as there.
+    pub fn read_keys_sql(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[arrow::array::ArrayRef], usize)],
+    ) -> Result<Option<Vec<String>>> {
+        match &self.reader {
+            Reader::Sql(table) => table.read_keys_sql(projection, key_names, keys),
+            _ => Ok(None),
         }
     }
 

@@ -100,7 +100,41 @@ impl<T> IndexMut<Category> for PerCategory<T> {
     }
 }
 
-impl<T: Serialize> Serialize for PerCategory<T> {
+impl<T> PerCategory<T> {
+    /// The values of `categories` only, in their order: what a report shows of a comparison whose
+    /// categories are those (a keyless one has two).
+    pub fn only(self, categories: &[Category]) -> ByCategory<T> {
+        let mut values = self.0.map(Some);
+        let entries = categories.iter().filter_map(|&c| values[c.index()].take().map(|v| (c, v))).collect();
+        ByCategory(entries)
+    }
+}
+
+/// Values for some categories, in report order; serialized as an object keyed by category name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByCategory<T>(Vec<(Category, T)>);
+
+impl<T> ByCategory<T> {
+    pub fn get(&self, category: Category) -> Option<&T> {
+        self.0.iter().find(|(c, _)| *c == category).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Category, &T)> {
+        self.0.iter().map(|(c, v)| (*c, v))
+    }
+
+    pub fn map<U>(&self, mut f: impl FnMut(Category, &T) -> U) -> ByCategory<U> {
+        ByCategory(self.0.iter().map(|(c, v)| (*c, f(*c, v))).collect())
+    }
+}
+
+impl<T> Default for ByCategory<T> {
+    fn default() -> Self {
+        ByCategory(Vec::new())
+    }
+}
+
+impl<T: Serialize> Serialize for ByCategory<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter().map(|(c, v)| (c.name(), v)))
     }
@@ -207,8 +241,10 @@ mod tests {
     #[test]
     fn categories_serialize_in_report_order() {
         let counts = PerCategory::from_fn(|c| c as u64);
-        let json = serde_json::to_string(&counts).unwrap();
+        let json = serde_json::to_string(&counts.only(&Category::ALL)).unwrap();
         assert!(json.starts_with(r#"{"missing_in_target":0,"extra_in_target":1,"mismatched":2"#), "{json}");
+        let keyless = serde_json::to_string(&counts.only(&Category::KEYLESS)).unwrap();
+        assert_eq!(keyless, r#"{"missing_in_target":0,"extra_in_target":1}"#);
         assert_eq!(Category::DuplicateKeysTarget.side(), Side::Target);
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use budget::{Budget, Budgets, Category, PerCategory};
+pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
 pub use options::Options;
 
 use crate::error::{Error, Result};

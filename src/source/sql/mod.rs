@@ -2,8 +2,8 @@
 //! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
 //! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
 
+mod keys;
 mod mysql;
-pub mod pgcopy;
 mod postgres;
 mod sqlite;
 mod text;
@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, Mutex};
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 use crate::normalize::DECLARED_TYPE;
+pub use keys::KEYS_PER_STATEMENT;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
 const MYSQL_SAMPLE: &str = include_str!("../../../queries/mysql_sample.sql");
@@ -42,7 +43,7 @@ impl Engine {
     }
 
     /// Quotes an identifier for this engine's SQL.
-    fn quote(self, name: &str) -> String {
+    pub(crate) fn quote(self, name: &str) -> String {
         match self {
             Engine::Mysql => format!("`{}`", name.replace('`', "``")),
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
@@ -118,13 +119,17 @@ impl Default for DbOptions {
 
 /// A result column: its name, the database's type for it, and the Arrow type it is read as.
 #[derive(Debug, Clone)]
-pub struct SqlColumn {
-    pub name: String,
+pub(crate) struct SqlColumn {
+    pub(crate) name: String,
     /// The type name the decoder dispatches on (PostgreSQL: pg_type.typname).
-    pub db_type: String,
+    pub(crate) db_type: String,
     /// The type as declared, with lengths and precision (`varchar(20)`, `numeric(12,2)`): for the report.
-    pub declared: String,
-    pub data_type: DataType,
+    pub(crate) declared: String,
+    pub(crate) data_type: DataType,
+    /// How a key literal is given this column's type when rows are read by key: PostgreSQL, the
+    /// schema-qualified type to cast to (`pg_catalog.int4`); MySQL, a text column's `charset collation`;
+    /// None where a literal needs nothing (or the column came from a query, whose types are not looked up).
+    pub(crate) cast: Option<String>,
 }
 
 enum Conn {
@@ -134,10 +139,11 @@ enum Conn {
 }
 
 /// A table or query inside an open read-only snapshot.
-pub struct SqlTable {
+pub(crate) struct SqlTable {
     engine: Engine,
     location: String,
-    runtime: tokio::runtime::Runtime,
+    /// The caller's runtime, on which every statement runs; the caller keeps it alive as long as the table.
+    runtime: tokio::runtime::Handle,
     conn: Arc<Mutex<Conn>>,
     /// The relation rows come from: a quoted table name or a parenthesized query with an alias.
     relation: String,
@@ -148,14 +154,16 @@ pub struct SqlTable {
 }
 
 impl SqlTable {
-    pub fn open(location: DbLocation, options: &DbOptions) -> Result<SqlTable> {
+    /// Connects, opens the snapshot and reads the relation's column types, on `runtime` (which must have its
+    /// time driver enabled: the connection timeout needs it).
+    pub(crate) fn open(
+        location: DbLocation,
+        options: &DbOptions,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<SqlTable> {
         let masked = location.masked.clone();
-        let db_error = |e: sqlx::Error| Error::input(&masked, describe(&e));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| Error::input(&masked, e.to_string()))?;
+        let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
+        let runtime = runtime.clone();
         let relation = match (&location.table, &options.query) {
             (Some(_), Some(_)) => {
                 return Err(Error::setting(
@@ -179,7 +187,7 @@ impl SqlTable {
             let connect = connect(&location, options);
             let mut conn = tokio::time::timeout(options.connect_timeout, connect)
                 .await
-                .map_err(|_| Error::input(&masked, format!("no connection within {:?}", options.connect_timeout)))?
+                .map_err(|_| Error::database(&masked, format!("no connection within {:?}", options.connect_timeout)))?
                 .map_err(db_error)?;
             begin_snapshot(&mut conn, options).await.map_err(db_error)?;
             let columns = introspect(&mut conn, &location, &relation).await.map_err(db_error)?;
@@ -218,22 +226,22 @@ impl SqlTable {
         })
     }
 
-    pub fn schema(&self) -> SchemaRef {
+    pub(crate) fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
     /// One scan unit: the whole relation (or the rows the filter keeps), streamed by a task on this
     /// table's runtime.
-    pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
+    pub(crate) fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
         let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
-        self.select_units(projection, &condition)
+        vec![self.select_unit(projection, self.select(projection, &condition))]
     }
 
     /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::compare::sample::Selection)
     /// sample keeps: the first 32 bits of MD5 over `seed|key|key` (NULL parts left out) below `threshold`.
     /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
     /// only integer and (unpadded) text keys qualify.
-    pub fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
+    pub(crate) fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
         let mut parts = vec![format!("'{seed}'")];
         for name in key_names {
             let column = self.columns.iter().find(|c| &c.name == name)?;
@@ -257,7 +265,7 @@ impl SqlTable {
     }
 
     /// `SELECT count(*)` of the relation, in the snapshot.
-    pub fn count_rows(&self) -> Result<u64> {
+    pub(crate) fn count_rows(&self) -> Result<u64> {
         let sql = format!("SELECT count(*) FROM {}", self.relation);
         let count = self.runtime.block_on(async {
             let mut conn = self.conn.lock().await;
@@ -267,85 +275,70 @@ impl SqlTable {
                 Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
             }
         });
-        count.map(|n| n.max(0) as u64).map_err(|e| Error::input(&self.location, describe(&e)))
+        count.map(|n| n.max(0) as u64).map_err(|e| Error::database(&self.location, describe(&e)))
     }
 
     /// Makes every full read keep only the rows `condition` keeps.
-    pub fn restrict(&mut self, condition: String) {
+    pub(crate) fn restrict(&mut self, condition: String) {
         self.filter = Some(condition);
     }
 
-    /// Units reading only the rows with these keys (canonical key values), 1,000 keys per statement. Empty
-    /// when some key value has no exact SQL literal: the caller then reads everything.
-    pub fn keyed_units(
+    /// The statements that read the rows whose key is among `keys` (canonical key values), one per
+    /// [`KEYS_PER_STATEMENT`] keys, each a hash semi-join of the relation with the keys as a `VALUES` list (see
+    /// `keys.rs`). `None` when some key value has no exact SQL literal: the caller then reads everything.
+    pub(crate) fn read_keys_sql(
         &self,
         projection: &[usize],
         key_names: &[String],
         keys: &[(&[ArrayRef], usize)],
-    ) -> Vec<Vec<ScanUnit>> {
-        let mut tuples = Vec::with_capacity(keys.len());
-        for (arrays, row) in keys {
-            let literals: Option<Vec<String>> = arrays.iter().map(|a| literal(self.engine, a, *row)).collect();
-            match literals {
-                Some(l) => tuples.push(format!("({})", l.join(", "))),
-                None => return Vec::new(),
-            }
+    ) -> Result<Option<Vec<String>>> {
+        let mut key_columns = Vec::with_capacity(key_names.len());
+        for name in key_names {
+            let column = self.columns.iter().find(|c| &c.name == name);
+            key_columns
+                .push(column.ok_or_else(|| Error::internal(format!("key column {name} is not in {}", self.location)))?);
         }
-        let columns: Vec<String> = key_names.iter().map(|k| self.engine.quote(k)).collect();
-        tuples
-            .chunks(1000)
-            .map(|chunk| {
-                let condition = format!(" WHERE ({}) IN ({})", columns.join(", "), chunk.join(", "));
-                self.select_units(projection, &condition)
-            })
-            .collect()
+        let Some(tuples) = keys::tuples(self.engine, &key_columns, keys) else { return Ok(None) };
+        let statements = tuples
+            .chunks(KEYS_PER_STATEMENT)
+            .map(|chunk| self.select(projection, &keys::condition(self.engine, &key_columns, chunk)))
+            .collect();
+        Ok(Some(statements))
     }
 
-    fn select_units(&self, projection: &[usize], condition: &str) -> Vec<ScanUnit> {
+    /// Units reading only the rows with these keys: see [`SqlTable::read_keys_sql`].
+    pub(crate) fn read_keys(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[ArrayRef], usize)],
+    ) -> Result<Option<Vec<ScanUnit>>> {
+        let statements = self.read_keys_sql(projection, key_names, keys)?;
+        Ok(statements.map(|all| all.into_iter().map(|select| self.select_unit(projection, select)).collect()))
+    }
+
+    /// `SELECT` of the projected columns from the relation, with `condition` (empty or ` WHERE …`).
+    fn select(&self, projection: &[usize], condition: &str) -> String {
+        let list: Vec<String> = projection.iter().map(|&i| self.engine.quote(&self.columns[i].name)).collect();
+        format!("SELECT {} FROM {}{condition}", list.join(", "), self.relation)
+    }
+
+    /// One scan unit running `select`, streamed by a task on the caller's runtime.
+    fn select_unit(&self, projection: &[usize], select: String) -> ScanUnit {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
-        let list: Vec<String> = columns.iter().map(|c| self.engine.quote(&c.name)).collect();
-        let select = format!("SELECT {} FROM {}{condition}", list.join(", "), self.relation);
-        let (conn, handle, location) = (self.conn.clone(), self.runtime.handle().clone(), self.location.clone());
+        let (conn, handle, location) = (self.conn.clone(), self.runtime.clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);
             handle.spawn(async move {
                 let mut conn = conn.lock().await;
-                let sent = stream(&mut conn, &select, &columns, &tx).await;
-                if let Err(e) = sent {
-                    let _ = tx.send(Err(Error::input(&location, e))).await;
+                if let Err(e) = stream(&mut conn, &select, &columns, &tx, &location).await {
+                    // Nobody to tell when the reader has already gone.
+                    let _ = tx.send(Err(e)).await;
                 }
             });
             Ok(Box::new(Receiver(rx)))
         };
-        vec![ScanUnit { first: ordinal(0, 0), open: Box::new(open) }]
-    }
-}
-
-/// A canonical key value as an SQL literal that selects exactly the rows holding it; `None` for values
-/// without one (floats, binaries, NULL — a NULL key is never looked up).
-fn literal(engine: Engine, array: &ArrayRef, row: usize) -> Option<String> {
-    use arrow::array::{Array, AsArray};
-    if array.is_null(row) {
-        return None;
-    }
-    let text = |a: &ArrayRef| -> Option<String> {
-        let formatter = arrow::util::display::ArrayFormatter::try_new(a.as_ref(), &Default::default()).ok()?;
-        Some(formatter.value(row).to_string())
-    };
-    let quoted = |s: &str| {
-        let s = s.replace('\'', "''");
-        // MySQL treats a backslash in a literal as an escape unless NO_BACKSLASH_ESCAPES is set.
-        let s = if engine == Engine::Mysql { s.replace('\\', "\\\\") } else { s };
-        format!("'{s}'")
-    };
-    match array.data_type() {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => text(array),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => text(array),
-        DataType::Decimal128(..) | DataType::Decimal256(..) => text(array),
-        DataType::Boolean => Some(if array.as_boolean().value(row) { "TRUE" } else { "FALSE" }.into()),
-        DataType::Utf8 => Some(quoted(array.as_string::<i32>().value(row))),
-        DataType::Date32 => text(array).map(|d| quoted(&d)),
-        _ => None,
+        ScanUnit { first: ordinal(0, 0), open: Box::new(open) }
     }
 }
 
@@ -362,19 +355,20 @@ impl Iterator for Receiver {
 
 type Sender = mpsc::Sender<Result<RecordBatch>>;
 
-/// Hands a batch to the reading thread; fails when that thread has stopped listening.
-async fn send(tx: &Sender, batch: Option<RecordBatch>) -> Result<(), String> {
+/// Hands a batch to the reading thread; fails when that thread has stopped listening (it stops reading a
+/// unit only when it has failed itself, so nobody sees this error but the streaming task, which stops).
+async fn send(tx: &Sender, batch: Option<RecordBatch>) -> Result<()> {
     match batch {
-        Some(batch) => tx.send(Ok(batch)).await.map_err(|_| "the reader stopped".to_string()),
+        Some(batch) => tx.send(Ok(batch)).await.map_err(|_| Error::internal("the reader of a database unit stopped")),
         None => Ok(()),
     }
 }
 
-async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sender) -> Result<(), String> {
+async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sender, location: &str) -> Result<()> {
     match conn {
-        Conn::Postgres(c) => postgres::stream(c, select, columns, tx).await,
-        Conn::Mysql(c) => mysql::stream(c, select, columns, tx).await,
-        Conn::Sqlite(c) => sqlite::stream(c, select, columns, tx).await,
+        Conn::Postgres(c) => postgres::stream(c, select, columns, tx, location).await,
+        Conn::Mysql(c) => mysql::stream(c, select, columns, tx, location).await,
+        Conn::Sqlite(c) => sqlite::stream(c, select, columns, tx, location).await,
     }
 }
 
@@ -452,11 +446,12 @@ async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>
         .map(|(name, db_type)| {
             let lower = db_type.to_ascii_lowercase();
             let data_type = match engine {
-                Engine::Postgres => pgcopy::arrow_type(&lower, -1),
+                Engine::Postgres => postgres::arrow_type(&lower, -1),
                 Engine::Mysql => mysql::arrow_type(lower.split(' ').next().unwrap_or(""), &lower, None, None),
                 Engine::Sqlite => Some(sqlite::arrow_type(&lower)),
             };
-            SqlColumn { name, declared: db_type.clone(), db_type, data_type: data_type.unwrap_or(DataType::Null) }
+            let data_type = data_type.unwrap_or(DataType::Null);
+            SqlColumn { name, declared: db_type.clone(), db_type, data_type, cast: None }
         })
         .collect())
 }

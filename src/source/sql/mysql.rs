@@ -23,11 +23,12 @@ use sqlx::{MySqlConnection, Row};
 
 use super::text::{stream_rows, Cell};
 use super::{describe, Sender, SqlColumn};
+use crate::error::{Error, Result};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
 const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
 
-pub async fn table_columns(
+pub(crate) async fn table_columns(
     conn: &mut MySqlConnection,
     schema: Option<&str>,
     table: &str,
@@ -44,17 +45,24 @@ pub async fn table_columns(
             let data_type: String = row.try_get(1)?;
             let column_type: String = row.try_get(2)?;
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
+            let (charset, collation): (Option<String>, Option<String>) = (row.try_get(5)?, row.try_get(6)?);
             let arrow =
                 arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
             // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
             let declared = if json.contains(&name) { "json".to_string() } else { column_type };
-            Ok(SqlColumn { name, db_type: data_type, declared, data_type: arrow.unwrap_or(DataType::Null) })
+            let cast = charset.zip(collation).map(|(charset, collation)| format!("{charset} {collation}"));
+            Ok(SqlColumn { name, db_type: data_type, declared, data_type: arrow.unwrap_or(DataType::Null), cast })
         })
         .collect()
 }
 
 /// The Arrow type of a MySQL column (`data_type` and `column_type` as information_schema gives them).
-pub fn arrow_type(data_type: &str, column_type: &str, precision: Option<i64>, scale: Option<i64>) -> Option<DataType> {
+pub(crate) fn arrow_type(
+    data_type: &str,
+    column_type: &str,
+    precision: Option<i64>,
+    scale: Option<i64>,
+) -> Option<DataType> {
     let unsigned = column_type.contains("unsigned");
     let pick = |signed: DataType, unsigned_type: DataType| if unsigned { unsigned_type } else { signed };
     Some(match data_type {
@@ -83,16 +91,18 @@ pub fn arrow_type(data_type: &str, column_type: &str, precision: Option<i64>, sc
     })
 }
 
-pub async fn stream(
+pub(crate) async fn stream(
     conn: &mut MySqlConnection,
     select: &str,
     columns: &[SqlColumn],
     tx: &Sender,
-) -> Result<(), String> {
+    location: &str,
+) -> Result<()> {
     // raw_sql runs over the text protocol: every value is its text form, whatever its type.
-    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, |row, batcher| {
+    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
         for column in 0..columns.len() {
-            let value: Option<&[u8]> = row.try_get_unchecked(column).map_err(|e| describe(&e))?;
+            let value: Option<&[u8]> =
+                row.try_get_unchecked(column).map_err(|e| Error::database(location, describe(&e)))?;
             batcher.push(column, value.map_or(Cell::Null, Cell::Bytes))?;
         }
         Ok(())

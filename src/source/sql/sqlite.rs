@@ -18,23 +18,24 @@ use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
 use super::text::{stream_rows, Cell};
 use super::{describe, Sender, SqlColumn};
+use crate::error::{Error, Result};
 
 const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
 
-pub async fn table_columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<SqlColumn>, sqlx::Error> {
+pub(crate) async fn table_columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<SqlColumn>, sqlx::Error> {
     let rows = sqlx::query(COLUMNS).bind(table).fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
             let name: String = row.try_get(0)?;
             let declared: String = row.try_get(1)?;
             let data_type = arrow_type(&declared.to_ascii_lowercase());
-            Ok(SqlColumn { name, db_type: declared.clone(), declared, data_type })
+            Ok(SqlColumn { name, db_type: declared.clone(), declared, data_type, cast: None })
         })
         .collect()
 }
 
 /// The Arrow type a declared SQLite type (lower case) is read as.
-pub fn arrow_type(declared: &str) -> DataType {
+pub(crate) fn arrow_type(declared: &str) -> DataType {
     let declared = declared.trim();
     if let Some((p, s)) = decimal_args(declared) {
         return DataType::Decimal128(p, s);
@@ -58,31 +59,33 @@ fn decimal_args(declared: &str) -> Option<(u8, i8)> {
     (1..=38).contains(&p).then_some((p, s))
 }
 
-pub async fn stream(
+pub(crate) async fn stream(
     conn: &mut SqliteConnection,
     select: &str,
     columns: &[SqlColumn],
     tx: &Sender,
-) -> Result<(), String> {
-    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, |row, batcher| {
+    location: &str,
+) -> Result<()> {
+    let db_error = |e: sqlx::Error| Error::database(location, describe(&e));
+    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
         for column in 0..columns.len() {
-            let value = row.try_get_raw(column).map_err(|e| describe(&e))?;
+            let value = row.try_get_raw(column).map_err(db_error)?;
             let info = value.type_info();
             let storage = if value.is_null() { "NULL" } else { info.name() };
             let text;
             let cell = match storage {
                 "NULL" => Cell::Null,
                 "INTEGER" => {
-                    text = row.try_get_unchecked::<i64, _>(column).map_err(|e| describe(&e))?.to_string();
+                    text = row.try_get_unchecked::<i64, _>(column).map_err(db_error)?.to_string();
                     Cell::Text(&text)
                 }
                 "REAL" => {
                     // Rust prints the shortest text that reads back as the same double.
-                    text = row.try_get_unchecked::<f64, _>(column).map_err(|e| describe(&e))?.to_string();
+                    text = row.try_get_unchecked::<f64, _>(column).map_err(db_error)?.to_string();
                     Cell::Text(&text)
                 }
-                "BLOB" => Cell::Bytes(row.try_get_unchecked::<&[u8], _>(column).map_err(|e| describe(&e))?),
-                _ => Cell::Text(row.try_get_unchecked::<&str, _>(column).map_err(|e| describe(&e))?),
+                "BLOB" => Cell::Bytes(row.try_get_unchecked::<&[u8], _>(column).map_err(db_error)?),
+                _ => Cell::Text(row.try_get_unchecked::<&str, _>(column).map_err(db_error)?),
             };
             batcher.push(column, cell)?;
         }

@@ -11,10 +11,11 @@ use futures::stream::BoxStream;
 use futures::TryStreamExt;
 
 use super::{describe, send, Sender, SqlColumn, BATCH_ROWS};
+use crate::error::{Error, Result};
 use crate::normalize::round_decimal;
 
 /// One value of a row as the driver hands it over.
-pub enum Cell<'a> {
+pub(crate) enum Cell<'a> {
     Null,
     Text(&'a str),
     Bytes(&'a [u8]),
@@ -25,7 +26,9 @@ enum Collector {
     Bytes(BinaryBuilder),
 }
 
-pub struct TextBatcher {
+pub(crate) struct TextBatcher {
+    /// Where the rows come from, masked: errors name it.
+    location: String,
     columns: Vec<SqlColumn>,
     collectors: Vec<Collector>,
     /// Rows handed out in earlier batches, for error messages.
@@ -33,14 +36,14 @@ pub struct TextBatcher {
 }
 
 impl TextBatcher {
-    pub fn new(columns: &[SqlColumn]) -> TextBatcher {
+    pub(crate) fn new(columns: &[SqlColumn], location: &str) -> TextBatcher {
         let collectors = columns.iter().map(|c| collector(&c.data_type)).collect();
-        TextBatcher { columns: columns.to_vec(), collectors, done: 0 }
+        TextBatcher { location: location.to_string(), columns: columns.to_vec(), collectors, done: 0 }
     }
 
     /// Adds the value of `column` in the current row (all columns of a row before the next row); a decimal
     /// is rounded half away from zero to its column's scale (SQLite stores DECIMAL(12,2) values as REAL).
-    pub fn push(&mut self, column: usize, cell: Cell<'_>) -> Result<(), String> {
+    pub(crate) fn push(&mut self, column: usize, cell: Cell<'_>) -> Result<()> {
         let row = self.done + self.rows() + 1;
         let SqlColumn { name, data_type, .. } = &self.columns[column];
         match (&mut self.collectors[column], cell) {
@@ -50,14 +53,15 @@ impl TextBatcher {
             (Collector::Bytes(b), Cell::Text(v)) => b.append_value(v.as_bytes()),
             (Collector::Text(b), Cell::Text(text)) => append_text(b, text, data_type),
             (Collector::Text(b), Cell::Bytes(v)) => {
-                let text = std::str::from_utf8(v).map_err(|_| format!("column {name}, row {row}: not valid UTF-8"))?;
+                let text = std::str::from_utf8(v)
+                    .map_err(|_| Error::input(&self.location, format!("column {name}, row {row}: not valid UTF-8")))?;
                 append_text(b, text, data_type)
             }
         }
         Ok(())
     }
 
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         match self.collectors.first() {
             Some(Collector::Text(b)) => b.len(),
             Some(Collector::Bytes(b)) => b.len(),
@@ -65,12 +69,12 @@ impl TextBatcher {
         }
     }
 
-    pub fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.rows() >= BATCH_ROWS
     }
 
     /// The rows collected so far as a batch of the columns' Arrow types.
-    pub fn finish(&mut self) -> Result<Option<RecordBatch>, String> {
+    pub(crate) fn finish(&mut self) -> Result<Option<RecordBatch>> {
         let rows = self.rows();
         if rows == 0 {
             return Ok(None);
@@ -83,31 +87,31 @@ impl TextBatcher {
                 Collector::Bytes(b) => Arc::new(b.finish()),
             };
             let typed = cast_with_options(&raw, &column.data_type, &strict).map_err(|e| {
-                format!(
-                    "column {} ({}), rows {}..{}: {e}",
-                    column.name,
-                    column.db_type,
-                    self.done + 1,
-                    self.done + rows
-                )
+                let (first, last) = (self.done + 1, self.done + rows);
+                let at =
+                    format!("{}: column {} ({}), rows {first}..{last}", self.location, column.name, column.db_type);
+                Error::arrow(at, e)
             })?;
             arrays.push(typed);
         }
         self.done += rows;
         let fields: Vec<Field> = self.columns.iter().map(|c| Field::new(&c.name, c.data_type.clone(), true)).collect();
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map(Some).map_err(|e| e.to_string())
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+            .map(Some)
+            .map_err(|e| Error::arrow(&self.location, e))
     }
 }
 
 /// Drains a driver's row stream into batches handed to `tx`; `push_row` adds one row's values.
-pub async fn stream_rows<R>(
+pub(crate) async fn stream_rows<R>(
     mut rows: BoxStream<'_, Result<R, sqlx::Error>>,
     columns: &[SqlColumn],
     tx: &Sender,
-    mut push_row: impl FnMut(&R, &mut TextBatcher) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut batcher = TextBatcher::new(columns);
-    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+    location: &str,
+    mut push_row: impl FnMut(&R, &mut TextBatcher) -> Result<()>,
+) -> Result<()> {
+    let mut batcher = TextBatcher::new(columns, location);
+    while let Some(row) = rows.try_next().await.map_err(|e| Error::database(location, describe(&e)))? {
         push_row(&row, &mut batcher)?;
         if batcher.full() {
             send(tx, batcher.finish()?).await?;

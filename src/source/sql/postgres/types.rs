@@ -1,0 +1,131 @@
+//! Which PostgreSQL types recon reads, and the Arrow type each becomes: the one table the catalog query, the
+//! COPY decoder and the README agree on.
+//!
+//! | PostgreSQL type (`typname`)                  | Arrow type                              | Notes |
+//! |----------------------------------------------|-----------------------------------------|-------|
+//! | `int2`, `int4`, `int8`                       | `Int16`, `Int32`, `Int64`               | |
+//! | `oid`                                        | `UInt32`                                | |
+//! | `float4`, `float8`                           | `Float32`, `Float64`                    | `-0`, `NaN` and `±Infinity` kept bit for bit |
+//! | `bool`                                       | `Boolean`                               | |
+//! | `numeric(p,s)`, `1 <= p <= 38`, `s <= p`     | `Decimal128(p,s)`                       | base-10000 digits decoded exactly; `NaN`/`±Infinity` are errors |
+//! | `numeric` (no typmod), `numeric(p,s)`, `p > 38` | `Utf8`                               | plain decimal text: no exponent, no trailing fraction zeros (`1.80` → `"1.8"`, `0` → `"0"`); `"NaN"`, `"Infinity"`, `"-Infinity"` |
+//! | `text`, `varchar`, `name`, `citext`          | `Utf8`                                  | |
+//! | `bpchar` (`char(n)`)                         | `Utf8`                                  | blank-padded to `n` as PostgreSQL stores and sends it: `'ab'::char(5)` is `"ab   "` |
+//! | `json`                                       | `Utf8`                                  | the text as stored (key order and spacing kept) |
+//! | `jsonb`                                      | `Utf8`                                  | PostgreSQL's normalised text (keys sorted by length then bytes); the leading version byte 1 is stripped |
+//! | `uuid`                                       | `Utf8`                                  | lowercase hyphenated, `8-4-4-4-12` |
+//! | enums (caller passes `pg_type` `"enum"`)     | `Utf8`                                  | the label |
+//! | `bytea`                                      | `Binary`                                | |
+//! | `date`                                       | `Date32`                                | days since 1970-01-01 (PostgreSQL counts from 2000-01-01: +10957); `±infinity` is an error |
+//! | `timestamp`                                  | `Timestamp(Microsecond, None)`          | PostgreSQL counts from 2000-01-01: +946684800 s; `±infinity` is an error |
+//! | `timestamptz`                                | `Timestamp(Microsecond, Some("+00:00"))`| the UTC instant, whatever the session time zone; `±infinity` is an error |
+//! | `time`                                       | `Time64(Microsecond)`                   | `24:00:00`, which PostgreSQL accepts, is kept as 86 400 000 000 µs |
+//! | anything else (arrays such as `_int4`, `timetz`, `interval`, ranges, …) | —            | [`arrow_type`] returns `None` |
+//!
+//! The numeric typmod is `((p << 16) | (s & 0x7ff)) + 4`: since PostgreSQL 15 the scale is an 11-bit signed
+//! number and may be negative (`numeric(5,-2)` rounds to hundreds; it becomes `Decimal128(5,-2)`) or larger
+//! than the precision (`numeric(2,5)`, which Arrow cannot represent, so it becomes `Utf8`).
+
+use arrow::datatypes::{DataType, TimeUnit};
+
+/// The timezone of `timestamptz` columns: values are UTC instants.
+pub(crate) const UTC: &str = "+00:00";
+
+/// How one result column is decoded: its PostgreSQL type and the Arrow type it becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PgColumn {
+    pub(crate) name: String,
+    /// `typname` from `pg_type`, e.g. `"int4"`, `"numeric"`, `"timestamptz"`, `"bpchar"`; `"enum"` for enums.
+    pub(crate) pg_type: String,
+    /// What [`arrow_type`] returned for the column.
+    pub(crate) data_type: DataType,
+}
+
+/// The Arrow type for a PostgreSQL column, or None when recon cannot read it. `typmod` is
+/// `pg_attribute.atttypmod` (numeric precision and scale are encoded in it; -1 = unconstrained).
+pub(crate) fn arrow_type(pg_type: &str, typmod: i32) -> Option<DataType> {
+    Some(match pg_type {
+        "int2" => DataType::Int16,
+        "int4" => DataType::Int32,
+        "int8" => DataType::Int64,
+        "oid" => DataType::UInt32,
+        "float4" => DataType::Float32,
+        "float8" => DataType::Float64,
+        "bool" => DataType::Boolean,
+        "numeric" => numeric_type(typmod),
+        "text" | "varchar" | "name" | "citext" | "bpchar" | "json" | "jsonb" | "uuid" | "enum" => DataType::Utf8,
+        "bytea" => DataType::Binary,
+        "date" => DataType::Date32,
+        "timestamp" => DataType::Timestamp(TimeUnit::Microsecond, None),
+        "timestamptz" => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+        "time" => DataType::Time64(TimeUnit::Microsecond),
+        _ => return None,
+    })
+}
+
+/// `Decimal128(p,s)` for `numeric(p,s)` when Arrow can hold it, else `Utf8`.
+fn numeric_type(typmod: i32) -> DataType {
+    // VARHDRSZ is 4; a typmod below it (normally -1) means no precision was declared.
+    let Some(packed) = typmod.checked_sub(4).filter(|p| *p >= 0) else {
+        return DataType::Utf8;
+    };
+    let precision = (packed >> 16) & 0xffff;
+    // 11-bit two's complement scale (PostgreSQL 15+); identical to `packed & 0xffff` for scales 0..=1000.
+    let scale = ((packed & 0x7ff) ^ 1024) - 1024;
+    match (u8::try_from(precision), i8::try_from(scale)) {
+        (Ok(p), Ok(s)) if (1..=38).contains(&p) && (s <= 0 || s.unsigned_abs() <= p) => DataType::Decimal128(p, s),
+        _ => DataType::Utf8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::typmod;
+    use super::*;
+
+    #[test]
+    fn type_mapping() {
+        use DataType as T;
+        let ts = |tz: Option<&str>| T::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
+        for (pg_type, expected) in [
+            ("int2", T::Int16),
+            ("int4", T::Int32),
+            ("int8", T::Int64),
+            ("oid", T::UInt32),
+            ("float4", T::Float32),
+            ("float8", T::Float64),
+            ("bool", T::Boolean),
+            ("numeric", T::Utf8),
+            ("text", T::Utf8),
+            ("varchar", T::Utf8),
+            ("name", T::Utf8),
+            ("citext", T::Utf8),
+            ("bpchar", T::Utf8),
+            ("json", T::Utf8),
+            ("jsonb", T::Utf8),
+            ("uuid", T::Utf8),
+            ("enum", T::Utf8),
+            ("bytea", T::Binary),
+            ("date", T::Date32),
+            ("timestamp", ts(None)),
+            ("timestamptz", ts(Some("+00:00"))),
+            ("time", T::Time64(TimeUnit::Microsecond)),
+        ] {
+            assert_eq!(arrow_type(pg_type, -1), Some(expected), "{pg_type}");
+        }
+        for unsupported in ["_int4", "timetz", "interval", "int4range", "xml", "money", "point", ""] {
+            assert_eq!(arrow_type(unsupported, -1), None, "{unsupported}");
+        }
+        // Typmods as PostgreSQL 15 stores them (checked with pg_attribute).
+        assert_eq!(arrow_type("numeric", 2490382), Some(T::Decimal128(38, 10)));
+        assert_eq!(arrow_type("numeric", 329730), Some(T::Decimal128(5, -2)));
+        assert_eq!(arrow_type("numeric", 131081), Some(T::Utf8), "numeric(2,5): scale > precision");
+        assert_eq!(arrow_type("numeric", typmod(12, 2)), Some(T::Decimal128(12, 2)));
+        assert_eq!(arrow_type("numeric", typmod(1, 0)), Some(T::Decimal128(1, 0)));
+        assert_eq!(arrow_type("numeric", typmod(38, 38)), Some(T::Decimal128(38, 38)));
+        assert_eq!(arrow_type("numeric", typmod(39, 0)), Some(T::Utf8));
+        assert_eq!(arrow_type("numeric", typmod(1000, 500)), Some(T::Utf8));
+        assert_eq!(arrow_type("numeric", 0), Some(T::Utf8));
+        assert_eq!(arrow_type("numeric", i32::MIN), Some(T::Utf8));
+    }
+}
