@@ -1,6 +1,7 @@
 //! ① Where rows come from: a dataset named on the command line, opened as streams of Arrow batches that
 //! several threads read at once, and re-read sparsely to show the rows that differ.
 
+pub mod catalog;
 mod csv;
 mod ipc;
 mod parquet;
@@ -56,7 +57,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn of(path: &Path) -> Option<Format> {
+    pub(crate) fn of(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
