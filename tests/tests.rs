@@ -5,6 +5,7 @@ mod bad_input;
 mod csv_parts;
 mod databases;
 mod fixtures;
+mod keys;
 mod outputs;
 mod policy;
 mod property;

@@ -551,6 +551,8 @@ pub struct SideColumns {
     pub keys: Vec<CanonColumn>,
     pub values: Vec<CanonColumn>,
     pub policy: SidePolicy,
+    /// Keyless: `keys` are every compared column, so a NULL in one is a value, not a NULL key.
+    pub whole_rows: bool,
 }
 
 /// A column as this side names it, where it sits in a projected batch, and its canonical form.
@@ -592,7 +594,7 @@ impl SideColumns {
                 .collect()
         };
         let (keys, values) = (place(keys, None), place(values, tolerance));
-        SideColumns { projection, keys, values, policy }
+        SideColumns { projection, keys, values, policy, whole_rows: false }
     }
 
     /// Casts a projected batch's columns to their canonical forms; a failure names the column.

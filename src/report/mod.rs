@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{ByCategory, Category, PerCategory};
+use crate::spec::{ByCategory, Category, KeySource, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -31,13 +31,22 @@ pub const REPORT_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub report_version: u32,
+    /// `diff`: one table pair (an audit's report holds one per table).
+    pub kind: &'static str,
     pub tool: Tool,
     pub source: SideReport,
     pub target: SideReport,
+    /// Empty when keyless.
     pub key: Vec<String>,
+    pub key_source: KeySource,
+    /// Whole rows compared as multisets: only `missing_in_target` and `extra_in_target` are counted, with
+    /// each row's multiplicity.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keyless: bool,
     pub compared_columns: Vec<String>,
     pub summary: Summary,
-    pub column_mismatches: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column_mismatches: Option<Map<String, Value>>,
     pub examples: ByCategory<Vec<Example>>,
     pub schema: SchemaDiff,
     pub policy: Policy,
@@ -202,14 +211,16 @@ pub struct Policy {
 }
 
 pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
+    let categories: &[Category] = if plan.keyless { &Category::KEYLESS } else { &Category::ALL };
     let summary = Summary {
         source_rows: findings.fingerprints.source.rows,
         target_rows: findings.fingerprints.target.rows,
         matched: findings.matched,
-        counts: findings.counts.only(&Category::ALL),
+        counts: findings.counts.only(categories),
     };
-    let column_mismatches =
-        plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
+    let column_mismatches = (!plan.keyless).then(|| {
+        plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect()
+    });
     let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
     let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref());
     let side = |side: Side| {
@@ -221,16 +232,22 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
             fingerprint: fingerprint.hex(),
         }
     };
+    let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let (key, compared_columns) =
+        if plan.keyless { (Vec::new(), names(&plan.key)) } else { (names(&plan.key), names(&plan.columns)) };
     Ok(Report {
         report_version: REPORT_VERSION,
+        kind: "diff",
         tool: Tool::recon(),
         source: side(Side::Source),
         target: side(Side::Target),
-        key: plan.key.iter().map(|k| k.name.clone()).collect(),
-        compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+        key,
+        key_source: plan.key_source,
+        keyless: plan.keyless,
+        compared_columns,
         summary,
         column_mismatches,
-        examples: examples(plan, findings)?.only(&Category::ALL),
+        examples: examples(plan, findings)?.only(categories),
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         sample,
@@ -264,11 +281,19 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
         Ok(Value::Object(key_json(&key_names, &fetched.rows.keys, row)))
     };
     let mut examples: PerCategory<Vec<Example>> = PerCategory::default();
-    for k in findings.missing.iter().take(n) {
-        examples[Category::MissingInTarget].push(Example::key(key(Side::Source, k.ordinal)?));
-    }
-    for k in findings.extra.iter().take(n) {
-        examples[Category::ExtraInTarget].push(Example::key(key(Side::Target, k.ordinal)?));
+    // Keyless, a row's "key" is the whole row, shown with how often each side holds it.
+    let counted = |example: Example, side: Side, k: &crate::compare::OneSided| match (plan.keyless, side) {
+        (false, _) => example,
+        (true, Side::Source) => Example { source_count: Some(k.count), target_count: Some(k.other_count), ..example },
+        (true, Side::Target) => Example { source_count: Some(k.other_count), target_count: Some(k.count), ..example },
+    };
+    for (category, side, list) in [
+        (Category::MissingInTarget, Side::Source, &findings.missing),
+        (Category::ExtraInTarget, Side::Target, &findings.extra),
+    ] {
+        for k in list.iter().take(n) {
+            examples[category].push(counted(Example::key(key(side, k.ordinal)?), side, k));
+        }
     }
     for m in findings.mismatched.iter().take(n) {
         let fetched = &findings.fetched;

@@ -157,6 +157,11 @@ impl Dataset {
         }
     }
 
+    /// The keys the table declares: none for files.
+    pub fn keys(&self) -> Result<catalog::TableKeys> {
+        Ok(catalog::TableKeys::default())
+    }
+
     /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable
     /// position, so rows are found again by their row hash in a second read of the same snapshot.
     pub fn rereads_by_ordinal(&self) -> bool {
