@@ -2,7 +2,7 @@
 //! subdirectories are tables. What is known of each table before reading it — where it lives, its size, its
 //! keys, its constraints and sequences — comes from here, read once per side.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -142,7 +142,7 @@ fn bytes(path: &Path) -> u64 {
 }
 
 /// A path as a location: directories end with `/`, as people write them.
-fn display(path: &PathBuf, dir: bool) -> String {
+fn display(path: &Path, dir: bool) -> String {
     let text = path.display().to_string();
     if dir && !text.ends_with('/') {
         text + "/"
