@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use arrow::datatypes::{DataType, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance};
@@ -41,14 +41,14 @@ impl ColumnPair {
 }
 
 /// Columns on one side only and pairs whose types differ: the report's `schema` section.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SchemaDiff {
     pub only_in_source: Vec<String>,
     pub only_in_target: Vec<String>,
     pub type_differences: Vec<TypeDifference>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TypeDifference {
     pub column: String,
     pub source_type: String,

@@ -44,7 +44,7 @@ pub struct Findings {
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
 /// included), DataFusion's classification of the residue, and reading back the rows findings show.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompareSeconds {
     pub fingerprints: f64,
     pub classify: f64,

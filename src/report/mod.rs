@@ -4,6 +4,7 @@
 //! JSON type where one fits (integers, finite floats, booleans, strings); other values, and every value in
 //! `columns`, are the canonical value's Arrow text rendering — the value exactly as compared. NULL is `null`.
 
+pub mod audit;
 pub mod diff_out;
 pub mod table;
 pub mod verdict;
@@ -14,7 +15,7 @@ use std::path::Path;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::compare::{Duplicate, Findings};
@@ -28,11 +29,11 @@ use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub report_version: u32,
     /// `diff`: one table pair (an audit's report holds one per table).
-    pub kind: &'static str,
+    pub kind: String,
     pub tool: Tool,
     pub source: SideReport,
     pub target: SideReport,
@@ -41,7 +42,7 @@ pub struct Report {
     pub key_source: KeySource,
     /// Whole rows compared as multisets: only `missing_in_target` and `extra_in_target` are counted, with
     /// each row's multiplicity.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keyless: bool,
     pub compared_columns: Vec<String>,
     pub summary: Summary,
@@ -59,7 +60,7 @@ pub struct Report {
 /// When sampling: how many rows each side contributed, and each category's observed rate with the upper
 /// bound of its true rate at `confidence` (one-sided Clopper-Pearson). A category's rate is a share of the
 /// sampled rows of its side ([`Category::side`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SampleReport {
     pub requested_rate: f64,
     pub rows_sampled_source: u64,
@@ -75,7 +76,7 @@ pub struct SampleReport {
 
 /// What the comparison cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
 /// `compare`, `report` and `total` are wall-clock seconds.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
     pub source: SideStats,
     pub target: SideStats,
@@ -86,7 +87,7 @@ pub struct Stats {
     pub threads: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SideStats {
     /// Rows read: every row, or under a sample pushed down, the sampled ones.
     pub rows: u64,
@@ -94,7 +95,7 @@ pub struct SideStats {
     pub spilled_bytes: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageSeconds {
     pub read: f64,
     pub hash: f64,
@@ -131,7 +132,7 @@ pub fn peak_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -143,7 +144,7 @@ impl Tool {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SideReport {
     pub location: String,
     pub kind: String,
@@ -152,7 +153,7 @@ pub struct SideReport {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub source_rows: u64,
     pub target_rows: u64,
@@ -173,10 +174,10 @@ impl Summary {
 
 /// One finding as the report shows it: its key (key values keep their JSON type where one fits), and for a
 /// mismatch the differing columns' values, for a duplicate both sides' counts.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Example {
     pub key: Value,
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "columns_as_object")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "columns_as_object")]
     pub columns: Vec<ColumnValues>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_count: Option<u64>,
@@ -197,13 +198,36 @@ pub struct ColumnValues {
     pub values: Sides<Value>,
 }
 
-fn columns_as_object<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer
-        .collect_map(columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))))
+/// A mismatch's columns as `{"column": {"source": …, "target": …}}`, in comparison order.
+mod columns_as_object {
+    use super::*;
+    use serde::Deserializer;
+
+    pub fn serialize<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ColumnValues>, D::Error> {
+        #[derive(Deserialize)]
+        struct Pair {
+            source: Value,
+            target: Value,
+        }
+        let columns = Map::<String, Value>::deserialize(deserializer)?;
+        columns
+            .into_iter()
+            .map(|(column, pair)| {
+                let pair: Pair = serde_json::from_value(pair).map_err(serde::de::Error::custom)?;
+                Ok(ColumnValues { column, values: Sides::new(pair.source, pair.target) })
+            })
+            .collect()
+    }
 }
 
 /// The equivalence policy applied: every option and its value, and the encoding version of the fingerprints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub encoding_version: u32,
     #[serde(flatten)]
@@ -237,7 +261,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         if plan.keyless { (Vec::new(), names(&plan.key)) } else { (names(&plan.key), names(&plan.columns)) };
     Ok(Report {
         report_version: REPORT_VERSION,
-        kind: "diff",
+        kind: "diff".into(),
         tool: Tool::recon(),
         source: side(Side::Source),
         target: side(Side::Target),

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
@@ -97,7 +97,7 @@ pub enum KeySpec {
 }
 
 /// Where a comparison's key came from, as the report's `key_source` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeySource {
     Option,
@@ -160,7 +160,7 @@ pub struct CsvSpec {
 }
 
 /// The equivalence policy, as the report's `policy` section shows it: every option and its value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     pub float_abs_tol: Option<f64>,
     pub float_rel_tol: Option<f64>,
