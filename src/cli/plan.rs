@@ -455,7 +455,7 @@ fn match_columns(
             };
             // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes and
             // narrower text columns are differences.
-            (p.source_type != p.target_type || truncates).then(|| TypeDifference {
+            (p.source_type != p.target_type || truncates || p.resolution.lossy).then(|| TypeDifference {
                 column: p.name.clone(),
                 source_type: show(s_decl, &p.source_type),
                 target_type: show(t_decl, &p.target_type),

@@ -10,9 +10,16 @@
 //! - `-0.0` = `0.0` and every NaN is one NaN (applied in the encoding, see `digest::encode`);
 //! - f32 against f64 compares at f32 precision;
 //! - timestamps are UTC instants (zone-less ones are taken as UTC) at the coarser side's unit, truncated
-//!   toward the past; a timestamp against a date compares its UTC day;
-//! - a text column against a non-text column compares the other side's Arrow text rendering;
-//! - strings compare as UTF-8 bytes, binaries as bytes.
+//!   toward the past; where a database declares fewer fraction digits than the unit holds (`datetime(3)`,
+//!   `timestamp(0)`), at the coarser declared precision, cut the way the server holding that side cuts
+//!   ([`Cut`]); a timestamp against a date compares its UTC day;
+//! - a text column against a typed one is parsed value by value into the typed side's form (`parse.rs`);
+//!   text that does not parse is a value of its own (`unparseable: …`), never equal to a typed value or NULL;
+//! - a text column against a binary one compares the text's UTF-8 bytes;
+//! - strings compare as UTF-8 bytes, binaries as bytes; network addresses, MAC addresses and intervals a
+//!   database declares compare by their canonical text, whatever way each side writes them;
+//! - a column a source cannot read stops the comparison only when it is compared, naming its type and a
+//!   workaround.
 //!
 //! Comparisons at a coarser precision than one side holds are flagged `lossy` in the report's schema section.
 
@@ -29,10 +36,22 @@ use arrow::error::ArrowError;
 use crate::error::{Error, Result};
 use policy::{SidePolicy, Tolerance};
 
+pub mod parse;
 pub mod policy;
+
+pub use parse::{interval_text, unparseable, Cut, UNPARSEABLE};
 
 /// Field metadata key under which database sources record a column's declared type (e.g. `jsonb`, `uuid`).
 pub const DECLARED_TYPE: &str = "recon.declared_type";
+/// Field metadata of a column a source cannot read (its Arrow type is then `Null`): what it is, e.g.
+/// `PostgreSQL array integer[]`. Only comparing it is an error; a column left out is never read.
+pub const UNREADABLE: &str = "recon.unreadable";
+/// With [`UNREADABLE`]: an SQL expression that reads the column as text, for the error's workaround.
+pub const READ_AS: &str = "recon.read_as";
+/// Field metadata: the fraction digits a timestamp column declares (`timestamp(3)`: `3`).
+pub const FRACTION_DIGITS: &str = "recon.fraction_digits";
+/// Field metadata: how the server holding the column cuts finer timestamps to its digits ([`Cut::name`]).
+pub const FRACTION_CUT: &str = "recon.fraction_cut";
 
 /// The canonical form both sides of a column are cast to before encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +86,21 @@ pub enum Canon {
     Uuid,
     /// Decimal text without exponent or trailing fraction zeros, for decimals of unknown scale.
     DecimalText,
+    /// UTC instants in microseconds cut to `digits` fraction digits as `cut` says: the coarser declared
+    /// precision of two database timestamp columns.
+    TimestampDigits {
+        digits: u8,
+        cut: Cut,
+    },
+    /// Network addresses (PostgreSQL `inet`/`cidr`, MariaDB `INET4`/`INET6`) as canonical text.
+    Inet,
+    /// MAC addresses (`macaddr`, `macaddr8`) as lowercase colon-separated hex.
+    Mac,
+    /// Intervals as months, days and seconds (`P14M3DT14706.5S`).
+    Interval,
+    /// A text column against a typed one: both as the typed side's canonical form (the inner one) in text,
+    /// the text side parsed into it.
+    Parsed(Box<Canon>),
 }
 
 /// What a value is, whatever its width.
@@ -164,11 +198,9 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
             lossy(Canon::NumberText { scale: scale.max(0) })
         }
         (Text, Text) => exact(Canon::Text),
-        (Text, Binary) | (Binary, Text) => Err(Error::column(
-            column,
-            format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
-        )),
-        (Text, _) | (_, Text) => exact(Canon::Text),
+        (Text, Binary) | (Binary, Text) => exact(Canon::Binary),
+        (Text, _) => exact(Canon::Parsed(Box::new(resolve(column, target, target)?.canon))),
+        (_, Text) => exact(Canon::Parsed(Box::new(resolve(column, source, source)?.canon))),
         (Binary, Binary) => exact(Canon::Binary),
         (Date, Date) => exact(Canon::Date),
         (Date, Timestamp(_)) | (Timestamp(_), Date) => lossy(Canon::Date),
@@ -181,41 +213,104 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
     }
 }
 
-/// Like [`resolve`], but a type a database declared wins: JSON on either side compares as canonical JSON,
-/// a UUID against text compares as canonical UUID text, an unconstrained numeric (read as text) by value.
+/// Like [`resolve`], but what a database declared wins: a column it could not read is refused with a
+/// workaround; JSON on either side compares as canonical JSON, a UUID, network address, MAC address or
+/// interval against text by its canonical text, a number the database gave as text (unconstrained or
+/// very wide `numeric`, `money`) by value; timestamps at the coarser declared precision.
 pub fn resolve_fields(
     column: &str,
     source: &arrow::datatypes::Field,
     target: &arrow::datatypes::Field,
 ) -> Result<Resolution> {
+    for (field, option) in [(source, "--source-query"), (target, "--target-query")] {
+        if let Some(what) = field.metadata().get(UNREADABLE) {
+            let name = field.name();
+            let read_as = field.metadata().get(READ_AS).cloned().unwrap_or_else(|| format!("CAST({name} AS text)"));
+            return Err(Error::column(
+                column,
+                format!(
+                    "recon cannot read {what}; leave the column out with --exclude {column}, or read it as text \
+                     in a query: {option} \"SELECT …, {read_as} AS {name} FROM …\""
+                ),
+            ));
+        }
+    }
     let declared = |f: &arrow::datatypes::Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
     let (s, t) = (declared(source), declared(target));
-    let is = |names: &[&str]| {
-        [&s, &t]
-            .iter()
-            .any(|d| d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}(")))))
+    let named = |d: &Option<String>, names: &[&str]| {
+        d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}("))))
     };
+    let is = |names: &[&str]| named(&s, names) || named(&t, names);
     let text_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Text | Family::Null);
-    if is(&["json", "jsonb"]) && text_like(source) && text_like(target) {
-        return Ok(Resolution { canon: Canon::Json, lossy: false });
+    let both_text = text_like(source) && text_like(target);
+    let by_text = |canon| Ok(Resolution { canon, lossy: false });
+    if both_text && is(&["json", "jsonb"]) {
+        return by_text(Canon::Json);
     }
-    if is(&["uuid"]) && text_like(source) && text_like(target) {
-        return Ok(Resolution { canon: Canon::Uuid, lossy: false });
+    if both_text && is(&["uuid"]) {
+        return by_text(Canon::Uuid);
     }
-    let unsized_numeric = |f: &arrow::datatypes::Field, d: &Option<String>| {
-        text_like(f) && d.as_deref().is_some_and(|d| matches!(d, "numeric" | "decimal"))
+    if both_text && is(&["inet", "cidr", "inet4", "inet6"]) {
+        return by_text(Canon::Inet);
+    }
+    if both_text && is(&["macaddr", "macaddr8"]) {
+        return by_text(Canon::Mac);
+    }
+    if both_text && is(&["interval"]) {
+        return by_text(Canon::Interval);
+    }
+    let numeric_text =
+        |f: &arrow::datatypes::Field, d: &Option<String>| text_like(f) && named(d, &["numeric", "decimal", "money"]);
+    let numeric_or_text = |f: &arrow::datatypes::Field| {
+        matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. }) || text_like(f)
     };
-    let numeric_like =
-        |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. });
-    if (unsized_numeric(source, &s) && (numeric_like(target) || unsized_numeric(target, &t)))
-        || (unsized_numeric(target, &t) && numeric_like(source))
-    {
-        return Ok(Resolution { canon: Canon::DecimalText, lossy: false });
+    if (numeric_text(source, &s) && numeric_or_text(target)) || (numeric_text(target, &t) && numeric_or_text(source)) {
+        return by_text(Canon::DecimalText);
     }
-    resolve(column, source.data_type(), target.data_type())
+    let resolution = resolve(column, source.data_type(), target.data_type())?;
+    Ok(declared_digits(resolution, source, target))
 }
 
-fn ticks_per_second(unit: TimeUnit) -> i64 {
+/// A timestamp pair at the coarser precision the two sides declare, when that is coarser than the unit both
+/// are compared in: cut the way the server holding the coarser side cuts.
+fn declared_digits(
+    resolution: Resolution,
+    source: &arrow::datatypes::Field,
+    target: &arrow::datatypes::Field,
+) -> Resolution {
+    let (unit, parsed) = match &resolution.canon {
+        Canon::Timestamp(unit) => (*unit, false),
+        Canon::Parsed(inner) => match inner.as_ref() {
+            Canon::Timestamp(unit) => (*unit, true),
+            _ => return resolution,
+        },
+        _ => return resolution,
+    };
+    let digits = |f: &arrow::datatypes::Field| -> Option<u8> {
+        let declared = f.metadata().get(FRACTION_DIGITS).and_then(|d| d.parse::<u8>().ok());
+        match f.data_type() {
+            DataType::Timestamp(unit, _) => declared.or(Some(ticks_per_second(*unit).ilog10() as u8)),
+            _ => None,
+        }
+    };
+    let cut = |f: &arrow::datatypes::Field| {
+        f.metadata().get(FRACTION_CUT).and_then(|c| Cut::from_name(c)).unwrap_or(Cut::Truncate)
+    };
+    let sides = [(digits(source), source), (digits(target), target)];
+    let Some((coarsest, holder)) = sides.iter().filter_map(|(d, f)| d.map(|d| (d, *f))).min_by_key(|(d, _)| *d) else {
+        return resolution;
+    };
+    let unit_digits = ticks_per_second(unit).ilog10() as u8;
+    let same = sides[0].0 == sides[1].0;
+    if coarsest >= unit_digits.min(6) || same {
+        return resolution;
+    }
+    let canon = Canon::TimestampDigits { digits: coarsest, cut: cut(holder) };
+    let canon = if parsed { Canon::Parsed(Box::new(canon)) } else { canon };
+    Resolution { canon, lossy: true }
+}
+
+pub(crate) fn ticks_per_second(unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,
@@ -274,6 +369,15 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
         }
         Canon::Json => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_json(v))),
         Canon::Uuid => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_uuid(v))),
+        Canon::Inet => map_strings(&to(DataType::Utf8)?, |v| Some(parse::inet(v).unwrap_or_else(|| parse::mark(v)))),
+        Canon::Mac => map_strings(&to(DataType::Utf8)?, |v| Some(parse::mac(v).unwrap_or_else(|| parse::mark(v)))),
+        Canon::Interval => {
+            map_strings(&to(DataType::Utf8)?, |v| Some(parse::interval(v).unwrap_or_else(|| parse::mark(v))))
+        }
+        Canon::Parsed(inner) => match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => parse::parse_text(&array, inner, policy),
+            _ => parse::render(&canonicalize(&array, inner, policy)?, inner),
+        },
         Canon::DecimalText => decimal_text(&array),
         Canon::Binary => match array.data_type() {
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
@@ -304,6 +408,19 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
                 _ => array,
             };
             timestamps(&array, unit)
+        }
+        Canon::TimestampDigits { digits, cut } => {
+            let array = match (array.data_type(), policy.zone) {
+                (DataType::Timestamp(_, None), Some(zone)) => in_zone(&array, zone)?,
+                _ => array,
+            };
+            let micros = timestamps(&array, TimeUnit::Microsecond)?;
+            let cut: Int64Array = instants(&micros)?.unary(|v| parse::cut_micros(v, *digits, *cut));
+            let cut: ArrayRef = Arc::new(cut.reinterpret_cast::<TimestampMicrosecondType>().with_timezone(UTC));
+            match policy.precision {
+                Some(p) if ticks_per_second(p) < ticks_per_second(TimeUnit::Microsecond) => timestamps(&cut, p),
+                _ => Ok(cut),
+            }
         }
         Canon::Time(unit) => match unit {
             TimeUnit::Second | TimeUnit::Millisecond => to(DataType::Time32(*unit)),
@@ -491,12 +608,15 @@ fn decimal_text(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
                 .collect();
             Arc::new(rendered) as ArrayRef
         }
-        _ => cast_with_options(array, &DataType::Utf8, &STRICT)?,
+        _ => {
+            let text = cast_with_options(array, &DataType::Utf8, &STRICT)?;
+            return map_strings(&text, |v| Some(parse::decimal(v).unwrap_or_else(|| parse::mark(v))));
+        }
     };
     map_strings(&text, |v| Some(trim_decimal(v)))
 }
 
-fn trim_decimal(text: &str) -> String {
+pub(crate) fn trim_decimal(text: &str) -> String {
     let text = text.trim();
     let Some((int_part, frac)) = text.split_once('.') else {
         return if text == "-0" { "0".into() } else { text.to_string() };
