@@ -9,4 +9,5 @@ mod outputs;
 mod policy;
 mod property;
 mod sampling;
+mod types;
 mod util;
