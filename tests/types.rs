@@ -392,3 +392,23 @@ fn an_excluded_csv_column_is_never_parsed() {
     let run = recon(&["diff", path(&late), path(&late), "--key", "id", "-q"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// A Parquet column recon cannot compare (a list) is refused only when compared; left out, it is not read.
+#[test]
+fn an_excluded_parquet_list_column_is_not_compared() {
+    use arrow::array::ListArray;
+    use arrow::datatypes::Int32Type;
+    let dir = scratch();
+    let file = dir.path().join("lists.parquet");
+    let tags = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), Some(2)]), None]);
+    let columns: Vec<ArrayRef> =
+        vec![Arc::new(Int64Array::from(vec![1, 2])), Arc::new(tags), Arc::new(StringArray::from(vec!["a", "b"]))];
+    let fields: Vec<Field> =
+        ["id", "tags", "v"].iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
+    write_parquet(&file, &RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap());
+    let run = recon(&["diff", path(&file), path(&file), "--key", "id", "-q"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("column tags") && run.stderr.contains("--exclude tags"), "{}", run.stderr);
+    let run = recon(&["diff", path(&file), path(&file), "--key", "id", "--exclude", "tags", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -36,22 +36,12 @@ use arrow::error::ArrowError;
 use crate::error::{Error, Result};
 use policy::{SidePolicy, Tolerance};
 
+mod declared;
 pub mod parse;
 pub mod policy;
 
+pub use declared::{resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
 pub use parse::{interval_text, unparseable, Cut, UNPARSEABLE};
-
-/// Field metadata key under which database sources record a column's declared type (e.g. `jsonb`, `uuid`).
-pub const DECLARED_TYPE: &str = "recon.declared_type";
-/// Field metadata of a column a source cannot read (its Arrow type is then `Null`): what it is, e.g.
-/// `PostgreSQL array integer[]`. Only comparing it is an error; a column left out is never read.
-pub const UNREADABLE: &str = "recon.unreadable";
-/// With [`UNREADABLE`]: an SQL expression that reads the column as text, for the error's workaround.
-pub const READ_AS: &str = "recon.read_as";
-/// Field metadata: the fraction digits a timestamp column declares (`timestamp(3)`: `3`).
-pub const FRACTION_DIGITS: &str = "recon.fraction_digits";
-/// Field metadata: how the server holding the column cuts finer timestamps to its digits ([`Cut::name`]).
-pub const FRACTION_CUT: &str = "recon.fraction_cut";
 
 /// The canonical form both sides of a column are cast to before encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +95,7 @@ pub enum Canon {
 
 /// What a value is, whatever its width.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Family {
+pub(super) enum Family {
     Null,
     Bool,
     /// Decimal digits of the integer part a type can hold, whether it fits an i64, and its scale.
@@ -126,7 +116,7 @@ enum Family {
     Other,
 }
 
-fn family(data_type: &DataType) -> Family {
+pub(super) fn family(data_type: &DataType) -> Family {
     use DataType::*;
     let exact = |digits, fits_i64| Family::Exact { digits, scale: 0, fits_i64, wide: false };
     match data_type {
@@ -211,103 +201,6 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
             format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
         )),
     }
-}
-
-/// Like [`resolve`], but what a database declared wins: a column it could not read is refused with a
-/// workaround; JSON on either side compares as canonical JSON, a UUID, network address, MAC address or
-/// interval against text by its canonical text, a number the database gave as text (unconstrained or
-/// very wide `numeric`, `money`) by value; timestamps at the coarser declared precision.
-pub fn resolve_fields(
-    column: &str,
-    source: &arrow::datatypes::Field,
-    target: &arrow::datatypes::Field,
-) -> Result<Resolution> {
-    for (field, option) in [(source, "--source-query"), (target, "--target-query")] {
-        if let Some(what) = field.metadata().get(UNREADABLE) {
-            let name = field.name();
-            let read_as = field.metadata().get(READ_AS).cloned().unwrap_or_else(|| format!("CAST({name} AS text)"));
-            return Err(Error::column(
-                column,
-                format!(
-                    "recon cannot read {what}; leave the column out with --exclude {column}, or read it as text \
-                     in a query: {option} \"SELECT …, {read_as} AS {name} FROM …\""
-                ),
-            ));
-        }
-    }
-    let declared = |f: &arrow::datatypes::Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
-    let (s, t) = (declared(source), declared(target));
-    let named = |d: &Option<String>, names: &[&str]| {
-        d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}("))))
-    };
-    let is = |names: &[&str]| named(&s, names) || named(&t, names);
-    let text_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Text | Family::Null);
-    let both_text = text_like(source) && text_like(target);
-    let by_text = |canon| Ok(Resolution { canon, lossy: false });
-    if both_text && is(&["json", "jsonb"]) {
-        return by_text(Canon::Json);
-    }
-    if both_text && is(&["uuid"]) {
-        return by_text(Canon::Uuid);
-    }
-    if both_text && is(&["inet", "cidr", "inet4", "inet6"]) {
-        return by_text(Canon::Inet);
-    }
-    if both_text && is(&["macaddr", "macaddr8"]) {
-        return by_text(Canon::Mac);
-    }
-    if both_text && is(&["interval"]) {
-        return by_text(Canon::Interval);
-    }
-    let numeric_text =
-        |f: &arrow::datatypes::Field, d: &Option<String>| text_like(f) && named(d, &["numeric", "decimal", "money"]);
-    let numeric_or_text = |f: &arrow::datatypes::Field| {
-        matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. }) || text_like(f)
-    };
-    if (numeric_text(source, &s) && numeric_or_text(target)) || (numeric_text(target, &t) && numeric_or_text(source)) {
-        return by_text(Canon::DecimalText);
-    }
-    let resolution = resolve(column, source.data_type(), target.data_type())?;
-    Ok(declared_digits(resolution, source, target))
-}
-
-/// A timestamp pair at the coarser precision the two sides declare, when that is coarser than the unit both
-/// are compared in: cut the way the server holding the coarser side cuts.
-fn declared_digits(
-    resolution: Resolution,
-    source: &arrow::datatypes::Field,
-    target: &arrow::datatypes::Field,
-) -> Resolution {
-    let (unit, parsed) = match &resolution.canon {
-        Canon::Timestamp(unit) => (*unit, false),
-        Canon::Parsed(inner) => match inner.as_ref() {
-            Canon::Timestamp(unit) => (*unit, true),
-            _ => return resolution,
-        },
-        _ => return resolution,
-    };
-    let digits = |f: &arrow::datatypes::Field| -> Option<u8> {
-        let declared = f.metadata().get(FRACTION_DIGITS).and_then(|d| d.parse::<u8>().ok());
-        match f.data_type() {
-            DataType::Timestamp(unit, _) => declared.or(Some(ticks_per_second(*unit).ilog10() as u8)),
-            _ => None,
-        }
-    };
-    let cut = |f: &arrow::datatypes::Field| {
-        f.metadata().get(FRACTION_CUT).and_then(|c| Cut::from_name(c)).unwrap_or(Cut::Truncate)
-    };
-    let sides = [(digits(source), source), (digits(target), target)];
-    let Some((coarsest, holder)) = sides.iter().filter_map(|(d, f)| d.map(|d| (d, *f))).min_by_key(|(d, _)| *d) else {
-        return resolution;
-    };
-    let unit_digits = ticks_per_second(unit).ilog10() as u8;
-    let same = sides[0].0 == sides[1].0;
-    if coarsest >= unit_digits.min(6) || same {
-        return resolution;
-    }
-    let canon = Canon::TimestampDigits { digits: coarsest, cut: cut(holder) };
-    let canon = if parsed { Canon::Parsed(Box::new(canon)) } else { canon };
-    Resolution { canon, lossy: true }
 }
 
 pub(crate) fn ticks_per_second(unit: TimeUnit) -> i64 {
@@ -788,5 +681,26 @@ mod tests {
         let list = DataType::new_list(DataType::Int32, true);
         let err = resolve("tags", &list, &list).unwrap_err().to_string();
         assert!(err.contains("tags") && err.contains("--exclude tags"), "{err}");
+    }
+
+    #[test]
+    fn text_against_typed_is_parsed_and_text_against_bytes_is_bytes() {
+        let r = resolve("n", &DataType::Utf8, &DataType::Decimal128(10, 2)).unwrap();
+        assert_eq!(r.canon, Canon::Parsed(Box::new(Canon::Decimal { precision: 38, scale: 2 })));
+        let policy = SidePolicy::default();
+        let text: ArrayRef = Arc::new(StringArray::from(vec![Some("1.8"), Some("1,8"), None, Some("")]));
+        let numbers: ArrayRef = Arc::new(
+            arrow::array::Decimal128Array::from(vec![Some(180), Some(180), None, Some(0)])
+                .with_precision_and_scale(10, 2)
+                .unwrap(),
+        );
+        let text = canonicalize(&text, &r.canon, &policy).unwrap();
+        let numbers = canonicalize(&numbers, &r.canon, &policy).unwrap();
+        let (text, numbers) = (text.as_string::<i32>(), numbers.as_string::<i32>());
+        assert_eq!(text.value(0), numbers.value(0));
+        assert_eq!(text.value(1), "unparseable: 1,8");
+        assert!(text.is_null(2) && numbers.is_null(2));
+        assert_eq!((text.value(3), numbers.value(3)), ("unparseable: ", "0"), "empty text is no number, nor NULL");
+        assert_eq!(resolve("b", &DataType::Utf8, &DataType::Binary).unwrap().canon, Canon::Binary);
     }
 }
