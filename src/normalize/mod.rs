@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use policy::{SidePolicy, Tolerance};
 
 mod declared;
-pub mod parse;
+pub(crate) mod parse;
 pub mod policy;
 
 pub use declared::{resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};

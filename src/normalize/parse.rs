@@ -59,7 +59,7 @@ impl Cut {
 const MICROS_TO_2000: i64 = 946_684_800_000_000;
 
 /// Microseconds since 1970 cut to `digits` fraction digits (6 or more: unchanged).
-pub fn cut_micros(micros: i64, digits: u8, cut: Cut) -> i64 {
+pub(crate) fn cut_micros(micros: i64, digits: u8, cut: Cut) -> i64 {
     let Some(step) = 6u32.checked_sub(u32::from(digits)).map(|d| 10i64.pow(d)).filter(|s| *s > 1) else {
         return micros;
     };

@@ -52,18 +52,18 @@ impl Engine {
 }
 
 /// A database location from the command line: `engine://…[#[schema.]table]`.
-pub struct DbLocation {
-    pub engine: Engine,
+pub(crate) struct DbLocation {
+    pub(crate) engine: Engine,
     /// The URL with credentials: passed to the driver, never printed.
     url: String,
     /// The location with the password replaced by `***`: the only form that is ever shown.
-    pub masked: String,
+    pub(crate) masked: String,
     schema: Option<String>,
     table: Option<String>,
 }
 
 /// Parses a database location; `None` when `location` is not a database URL.
-pub fn parse_location(location: &str) -> Option<DbLocation> {
+pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
     let (scheme, _) = location.split_once("://")?;
     let engine = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => Engine::Postgres,
@@ -88,7 +88,7 @@ pub fn parse_location(location: &str) -> Option<DbLocation> {
 }
 
 /// Replaces the password of a URL's user-info with `***`.
-pub fn mask(location: &str) -> String {
+pub(crate) fn mask(location: &str) -> String {
     let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
