@@ -466,9 +466,9 @@ fn type_difference(pair: &ColumnPair, s_schema: &Schema, t_schema: &Schema) -> O
         (Some(s), Some(t)) => t < s,
         _ => false,
     };
-    // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes and narrower
-    // text columns are differences.
-    (pair.source_type != pair.target_type || truncates).then(|| TypeDifference {
+    // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes, narrower text
+    // columns and comparisons at a coarser precision than a side holds are differences.
+    (pair.source_type != pair.target_type || truncates || pair.resolution.lossy).then(|| TypeDifference {
         column: pair.name.clone(),
         source_type: show(s_decl, &pair.source_type),
         target_type: show(t_decl, &pair.target_type),

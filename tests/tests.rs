@@ -10,4 +10,5 @@ mod outputs;
 mod policy;
 mod property;
 mod sampling;
+mod types;
 mod util;
