@@ -95,9 +95,15 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
 }
 
 impl Plan {
-    pub fn resolve(spec: &TableSpec, mut datasets: Sides<Dataset>, memory: Memory, spill_dir: PathBuf) -> Result<Plan> {
+    /// `keys` are what each side's table declares (from its catalog), from which the key may be discovered.
+    pub fn resolve(
+        spec: &TableSpec,
+        mut datasets: Sides<Dataset>,
+        keys: Sides<TableKeys>,
+        memory: Memory,
+        spill_dir: PathBuf,
+    ) -> Result<Plan> {
         let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
-        let keys = Sides::join(|side| datasets[side].keys()).transpose()?;
         let matcher = Matcher::new(spec, &datasets)?;
         let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
         let (key, columns, schema) = match_columns(spec, &matcher, key_indices.as_deref())?;

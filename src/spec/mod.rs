@@ -83,6 +83,8 @@ pub struct TableSpec {
     pub statement_timeout: Duration,
     /// Which findings the engine keeps for writers to show.
     pub keep: Keep,
+    /// A condition (SQL) both sides' rows must meet: a config file's `where`.
+    pub filter: Option<String>,
 }
 
 /// How the key is decided.
@@ -241,6 +243,7 @@ impl TableSpec {
             connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
             statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false },
+            filter: None,
         })
     }
 }

@@ -87,18 +87,19 @@ pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
     Some(DbLocation { engine, masked: mask(location), url, schema, table })
 }
 
-/// Replaces the password of a URL's user-info with `***`.
+/// Replaces the password of a URL's user-info with `***`, and any registered secret (`crate::secrets`).
 pub(crate) fn mask(location: &str) -> String {
     let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let masked = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
             None => location.to_string(),
         },
         None => location.to_string(),
-    }
+    };
+    crate::secrets::scrub(&masked).into_owned()
 }
 
 /// How a side's database is read.
@@ -277,9 +278,10 @@ impl SqlTable {
         Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
     }
 
-    /// `SELECT count(*)` of the relation, in the snapshot.
+    /// `SELECT count(*)` of the rows full reads keep, in the snapshot.
     pub(crate) fn count_rows(&self) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM {}", self.relation);
+        let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
+        let sql = format!("SELECT count(*) FROM {}{condition}", self.relation);
         let count = self.runtime.block_on(async {
             let mut conn = self.conn.lock().await;
             match &mut *conn {
@@ -291,9 +293,12 @@ impl SqlTable {
         count.map(|n| n.max(0) as u64).map_err(|e| Error::database(&self.location, describe(&e)))
     }
 
-    /// Makes every full read keep only the rows `condition` keeps.
+    /// Makes every full read keep only the rows `condition` keeps, as well as those earlier conditions kept.
     pub(crate) fn restrict(&mut self, condition: String) {
-        self.filter = Some(condition);
+        self.filter = Some(match self.filter.take() {
+            Some(earlier) => format!("({earlier}) AND ({condition})"),
+            None => condition,
+        });
     }
 
     /// The statements that read the rows whose key is among `keys` (canonical key values), one per
