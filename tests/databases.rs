@@ -18,9 +18,9 @@ use sqlx::{Connection, Executor};
 use crate::util::{path, recon, scratch};
 
 /// Database tests share tables and server counters: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
+pub static SERIAL: Mutex<()> = Mutex::new(());
 
-fn server(variable: &str) -> Option<String> {
+pub fn server(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{variable} must be set under CI"),
@@ -31,7 +31,7 @@ fn server(variable: &str) -> Option<String> {
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
 }
 

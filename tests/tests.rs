@@ -9,5 +9,6 @@ mod keys;
 mod outputs;
 mod policy;
 mod property;
+mod reports;
 mod sampling;
 mod util;
