@@ -24,6 +24,8 @@ use crate::spec::Category;
 const TEMPLATE: &str = include_str!("templates/report.html");
 const STYLE: &str = include_str!("templates/report.css");
 
+/// Violations listed in the verdict's box; an audit of many failing tables counts the rest.
+const VERDICT_VIOLATIONS: usize = 20;
 /// Bars in a table's chart; the rest are counted under it.
 const CHART_BARS: usize = 30;
 /// Characters of a column name beside its bar (the whole name is the bar's tooltip).
@@ -85,6 +87,8 @@ struct VerdictView {
     why: String,
     exit_code: i32,
     violations: Vec<String>,
+    /// Violations beyond those listed.
+    more: usize,
 }
 
 #[derive(Serialize)]
@@ -222,10 +226,10 @@ impl Page {
             ],
         };
         let (words, why) = documents::verdict_words(audit);
-        let violations = audit
-            .verdict
-            .violations
+        let all = &audit.verdict.violations;
+        let violations = all
             .iter()
+            .take(VERDICT_VIOLATIONS)
             .map(|v| match &v.table {
                 Some(table) if !diff => format!("{table}: {}", documents::violation_text(v)),
                 _ => documents::violation_text(v),
@@ -240,7 +244,7 @@ impl Page {
                 ("tables", s.tables),
                 ("passed", s.passed),
                 ("failed", s.failed),
-                ("errors", s.errors),
+                ("in error", s.errors),
                 ("skipped", s.skipped),
             ]
             .into_iter()
@@ -283,6 +287,7 @@ impl Page {
                 why,
                 exit_code: audit.verdict.exit_code,
                 violations,
+                more: all.len().saturating_sub(VERDICT_VIOLATIONS),
             },
             policy: shared.map(settings).unwrap_or_default(),
             summary,
@@ -648,5 +653,27 @@ mod audit_tests {
         }
         // Each compared table shows its own sides and fingerprints in an audit.
         assert_eq!(html.matches("Source fingerprint").count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod many_tables_tests {
+    use super::*;
+    use crate::report::audit::{AuditBudgets, AuditStats, Collection};
+    use crate::report::documents::tests::orders_report;
+    use crate::spec::Budget;
+
+    #[test]
+    fn the_verdict_box_lists_twenty_violations_and_counts_the_rest() {
+        let report = orders_report();
+        let tables = (0..25).map(|i| TableEntry::compared(&format!("t{i:02}"), "s", "t", &report)).collect();
+        let budget = Budget::Count(0);
+        let budgets = AuditBudgets { missing_tables: budget, extra_tables: budget, schema_checks: budget };
+        let side = || Collection { location: "dir/".into(), kind: "parquet".into() };
+        let audit = AuditReport::new([side(), side()], tables, Vec::new(), &budgets, AuditStats::default());
+        let html = render(&audit, &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
+        assert_eq!(audit.verdict.violations.len(), 150);
+        assert!(html.contains("<li>and 130 more: each table's section lists its own</li>"), "{html}");
+        assert_eq!(html.matches("class=\"table-detail\"").count(), 25);
     }
 }
