@@ -9,6 +9,7 @@ mod keys;
 mod outputs;
 mod policy;
 mod property;
+mod reports;
 mod sampling;
 mod types;
 mod util;

@@ -90,6 +90,19 @@ pub struct OutputArgs {
     /// Write every differing record as Parquet files in DIR.
     #[arg(long, value_name = "DIR")]
     pub diff_out: Option<PathBuf>,
+    /// Also write a self-contained HTML sign-off report to FILE (no script, nothing fetched, prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write JUnit XML to FILE: one testcase per table, failing when over budget.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE, under 64 KiB (a pull-request comment's limit).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Show every value in examples, in every output, as a short keyed hash (random key per run); keys,
+    /// counts and column names stay.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// What goes to stderr.

@@ -74,7 +74,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// Where a discovered key came from, in words.
-fn key_source(source: KeySource) -> &'static str {
+pub(crate) fn key_source(source: KeySource) -> &'static str {
     match source {
         KeySource::SourcePrimaryKey => "the source's primary key",
         KeySource::TargetPrimaryKey => "the target's primary key",
@@ -111,7 +111,7 @@ fn examples_table(report: &Report) -> Table {
 }
 
 /// A JSON value as a person reads it: objects as `a=1, b=x`, strings unquoted, NULL as `NULL`.
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     match value {
         Value::Null => "NULL".into(),
         // Quoted when blanks would hide the difference: "" against NULL, "Ann " against "Ann".
@@ -122,7 +122,7 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn rows(count: u64) -> String {
+pub(crate) fn rows(count: u64) -> String {
     match count {
         1 => "1 row".into(),
         _ => format!("{count} rows"),
