@@ -38,6 +38,16 @@ fn described(catalog: &Catalog, base: &str) -> Value {
     Value::Array(tables)
 }
 
+/// Every table's location opens it (a dotted name too), with as many rows as the catalog says, and the table
+/// alone declares the keys the catalog found for it.
+fn opens_every_table(catalog: &Catalog, runtime: &tokio::runtime::Runtime) {
+    for table in &catalog.tables {
+        let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
+        assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
+        assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
+    }
+}
+
 /// A table with nothing declared.
 fn bare(name: &str, location: &str, size: u64) -> Value {
     json!({"name": name, "location": location, "size": size,
@@ -188,13 +198,8 @@ fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences()
     ]);
     expected.as_array_mut().unwrap().extend(shared_tables(&names));
     assert_eq!(described(&catalog, &url), expected);
-    // Every table's location opens it, the dotted name included, and the table alone declares the keys the
-    // catalog found; the password shows nowhere but in the locations.
-    for table in &catalog.tables {
-        let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
-        assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
-        assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
-    }
+    opens_every_table(&catalog, &runtime);
+    // The password shows nowhere but in the tables' locations.
     if url != pg {
         let shown = format!("{catalog:?}");
         assert!(!shown.contains("s3cr3t-pw") && shown.contains("***"), "{shown}");
@@ -303,11 +308,7 @@ fn a_mariadb_database_lists_its_tables_with_keys_constraints_and_auto_increments
     ]);
     expected.as_array_mut().unwrap().extend(shared_tables(&names));
     assert_eq!(described(&catalog, &url), expected);
-    for table in &catalog.tables {
-        let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
-        assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
-        assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
-    }
+    opens_every_table(&catalog, &runtime);
 }
 
 #[test]
@@ -378,11 +379,7 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
     tables.extend(shared_tables(&names));
     tables.push(tags);
     assert_eq!(described(&catalog, &url), expected);
-    for table in &catalog.tables {
-        let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
-        assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
-        assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
-    }
+    opens_every_table(&catalog, &runtime);
 }
 
 /// `recon diff` without `--key` asks one table for its keys: the catalog's answer for that table alone.
@@ -468,4 +465,82 @@ fn reading_catalogs_and_keys_in_a_snapshot_writes_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     assert_eq!(pg_writes(&pg), before.0, "PostgreSQL write counters moved");
     assert_eq!(mysql_writes(&my), before.1, "MariaDB write counters moved");
+}
+
+/// Tables in the timing schema: each with a serial primary key, a unique NOT NULL column and ten rows.
+const TIMED_TABLES: usize = 200;
+
+/// The time `Catalog::open` takes over 200 tables on each server, best and median of 5 (the tables are made
+/// once, in `recon_catalog_timing`). A measurement, not a check:
+/// `cargo test --test tests catalog::catalog_read_time -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn catalog_read_time_for_200_tables() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch();
+    let lite = dir.path().join("timing.db");
+    let create = |n: usize, serial: &str| {
+        format!("CREATE TABLE t{n:03} (id {serial} PRIMARY KEY, code VARCHAR(20) NOT NULL UNIQUE, v INT)")
+    };
+    let insert = |n: usize| {
+        let rows: Vec<String> = (1..=10).map(|i| format!("({i}, 'c{i}', {i})")).collect();
+        format!("INSERT INTO t{n:03} (id, code, v) VALUES {}", rows.join(", "))
+    };
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        let made: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'recon_catalog_timing'")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        if made as usize != TIMED_TABLES {
+            c.execute("DROP SCHEMA IF EXISTS recon_catalog_timing CASCADE").await.unwrap();
+            c.execute("CREATE SCHEMA recon_catalog_timing").await.unwrap();
+            c.execute("SET search_path = recon_catalog_timing").await.unwrap();
+            for n in 0..TIMED_TABLES {
+                c.execute(create(n, "serial").as_str()).await.unwrap();
+                c.execute(insert(n).as_str()).await.unwrap();
+            }
+            c.execute("ANALYZE").await.unwrap();
+        }
+        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        let made: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon_catalog_timing'",
+        )
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+        if made as usize != TIMED_TABLES {
+            c.execute("DROP DATABASE IF EXISTS recon_catalog_timing").await.unwrap();
+            c.execute("CREATE DATABASE recon_catalog_timing").await.unwrap();
+            c.execute("USE recon_catalog_timing").await.unwrap();
+            for n in 0..TIMED_TABLES {
+                c.execute(create(n, "INT AUTO_INCREMENT").as_str()).await.unwrap();
+                c.execute(insert(n).as_str()).await.unwrap();
+            }
+        }
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", lite.display())).await.unwrap();
+        for n in 0..TIMED_TABLES {
+            c.execute(create(n, "INTEGER").replace("PRIMARY KEY", "PRIMARY KEY AUTOINCREMENT").as_str()).await.unwrap();
+            c.execute(insert(n).as_str()).await.unwrap();
+        }
+    });
+    let runtime = runtime();
+    for location in [
+        format!("{pg}#recon_catalog_timing"),
+        with_database(&my, "recon_catalog_timing"),
+        format!("sqlite://{}", lite.display()),
+    ] {
+        let mut times: Vec<std::time::Duration> = (0..5)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                let catalog = Catalog::open(&location, &DbOptions::default(), runtime.handle()).unwrap();
+                assert_eq!(catalog.tables.len(), TIMED_TABLES);
+                assert!(catalog.tables.iter().all(|t| t.sequences.len() == 1 && t.keys.unique.len() == 1));
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!("{}: {TIMED_TABLES} tables, best {:.1?}, median {:.1?}", location, times[0], times[2]);
+    }
 }
