@@ -248,6 +248,12 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_is_shared_between_the_threads_of_an_audit() {
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<Catalog>();
+    }
+
+    #[test]
     fn two_files_of_one_name_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("orders.parquet"), b"").unwrap();

@@ -54,7 +54,7 @@ impl std::fmt::Debug for Snapshot {
 }
 
 /// A unique index (or constraint) over whole columns, as one engine's catalog lists it.
-pub(crate) struct Index {
+struct Index {
     table: String,
     name: String,
     primary: bool,
@@ -63,7 +63,7 @@ pub(crate) struct Index {
 
 /// What the catalog queries say of a schema's tables, before it is put together table by table.
 #[derive(Default)]
-pub(crate) struct Facts {
+struct Facts {
     /// Each table's name and size estimate.
     tables: Vec<(String, u64)>,
     indexes: Vec<Index>,
@@ -83,6 +83,7 @@ pub(crate) fn open(
     if options.query.is_some() {
         return Err(Error::setting("--source-query/--target-query", "an audit reads whole tables, not a query"));
     }
+    check_snapshot(&location, options)?;
     let schema = match (location.engine, &location.schema, &location.table) {
         (Engine::Postgres, None, schema) => Some(schema.clone().unwrap_or_else(|| "public".to_string())),
         (_, None, None) => None,
