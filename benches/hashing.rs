@@ -37,7 +37,7 @@ fn encode_and_hash(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("key + 8 columns", name), &values, |b, values| {
             b.iter(|| {
                 let mut n = 0u64;
-                digest_batch(std::slice::from_ref(&keys), values, 0, |d| n ^= d.row_lo, |_, _| {}).unwrap();
+                digest_batch(std::slice::from_ref(&keys), values, false, 0, |d| n ^= d.row_lo, |_, _| {}).unwrap();
                 n
             })
         });
@@ -70,7 +70,7 @@ fn fingerprint_tier(c: &mut Criterion) {
     group.bench_function("1M rows a side, 0.01% differ", |b| {
         b.iter_batched(
             || (side(rows, 10_000, 0), side(rows, 10_000, 1)),
-            |(s, t)| residue(s.into_iter().zip(t).collect(), bucket_bits(rows)).unwrap(),
+            |(s, t)| residue(s.into_iter().zip(t).collect(), bucket_bits(rows), false).unwrap(),
             criterion::BatchSize::LargeInput,
         )
     });

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use arrow::datatypes::{DataType, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance};
@@ -13,8 +13,9 @@ use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
 use crate::side::{Side, Sides};
+use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
-use crate::spec::{Budgets, Keep, Policy, SampleSize, TableSpec};
+use crate::spec::{Budgets, Keep, KeySource, KeySpec, Policy, SampleSize, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -40,14 +41,14 @@ impl ColumnPair {
 }
 
 /// Columns on one side only and pairs whose types differ: the report's `schema` section.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SchemaDiff {
     pub only_in_source: Vec<String>,
     pub only_in_target: Vec<String>,
     pub type_differences: Vec<TypeDifference>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TypeDifference {
     pub column: String,
     pub source_type: String,
@@ -58,7 +59,11 @@ pub struct TypeDifference {
 /// Everything the engine runs for one table, resolved.
 pub struct Plan {
     pub datasets: Sides<Dataset>,
+    /// Key column pairs; when keyless, every compared column (a row is its own key).
     pub key: Vec<ColumnPair>,
+    pub key_source: KeySource,
+    /// Whole rows compared as multisets: `columns` is empty and `key` holds every compared column.
+    pub keyless: bool,
     pub columns: Vec<ColumnPair>,
     pub schema: SchemaDiff,
     pub policy: Policy,
@@ -93,7 +98,17 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
 impl Plan {
     pub fn resolve(spec: &TableSpec, mut datasets: Sides<Dataset>, memory: Memory, spill_dir: PathBuf) -> Result<Plan> {
         let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
-        let (key, columns, schema) = match_columns(spec, &datasets)?;
+        let keys = Sides::join(|side| datasets[side].keys()).transpose()?;
+        let matcher = Matcher::new(spec, &datasets)?;
+        let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
+        let (key, columns, schema) = match_columns(spec, &matcher, key_indices.as_deref())?;
+        let keyless = key_indices.is_none();
+        if keyless && (spec.policy.float_abs_tol.is_some() || spec.policy.float_rel_tol.is_some()) {
+            return Err(Error::setting(
+                "--float-abs-tol/--float-rel-tol",
+                "a keyless comparison matches whole rows exactly: float tolerances need a key (--key)",
+            ));
+        }
         let sample = match &spec.sample {
             Some(sample) => Some(push_down_sample(
                 Sample::new(sample_rate(sample.size, &datasets.source)?, sample.seed, sample.confidence),
@@ -106,6 +121,8 @@ impl Plan {
         Ok(Plan {
             datasets,
             key,
+            key_source,
+            keyless,
             columns,
             schema,
             policy: spec.policy.clone(),
@@ -131,7 +148,10 @@ impl Plan {
         };
         let tolerance = (self.policy.float_abs_tol.is_some() || self.policy.float_rel_tol.is_some())
             .then_some(Tolerance { abs: self.policy.float_abs_tol, rel: self.policy.float_rel_tol });
-        SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerance)
+        let mut columns =
+            SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerance);
+        columns.whole_rows = self.keyless;
+        columns
     }
 }
 
@@ -263,75 +283,169 @@ fn text_length(declared: &str) -> Option<u32> {
     rest.split(')').next()?.trim().parse().ok()
 }
 
-fn match_columns(
-    spec: &TableSpec,
-    datasets: &Sides<Dataset>,
-) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, SchemaDiff)> {
-    let (source, target) = (&datasets.source, &datasets.target);
-    let (s_schema, t_schema) = (source.schema.as_ref(), target.schema.as_ref());
-    let mut mapped = Vec::new();
-    for (from, to) in &spec.map {
-        mapped.push((require(s_schema, from, &source.location)?, require(t_schema, to, &target.location)?));
+/// Pairs source columns with target columns: `--map` first, then the same name (exactly, else ignoring case).
+struct Matcher<'a> {
+    datasets: &'a Sides<Dataset>,
+    /// (source index, target index) of every `--map` pair.
+    mapped: Vec<(usize, usize)>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(spec: &TableSpec, datasets: &'a Sides<Dataset>) -> Result<Matcher<'a>> {
+        let mut mapped = Vec::new();
+        for (from, to) in &spec.map {
+            mapped.push((
+                require(&datasets.source.schema, from, &datasets.source.location)?,
+                require(&datasets.target.schema, to, &datasets.target.location)?,
+            ));
+        }
+        Ok(Matcher { datasets, mapped })
     }
-    // The target column each source column pairs with, if any.
-    let counterpart = |s: usize| -> Result<Option<usize>> {
-        if let Some((_, t)) = mapped.iter().find(|(from, _)| *from == s) {
+
+    fn schema(&self, side: Side) -> &Schema {
+        self.datasets[side].schema.as_ref()
+    }
+
+    /// The source column's index by name.
+    fn source(&self, name: &str) -> Result<usize> {
+        require(self.schema(Side::Source), name, &self.datasets.source.location)
+    }
+
+    /// The target column a source column pairs with, if any.
+    fn counterpart(&self, s: usize) -> Result<Option<usize>> {
+        if let Some((_, t)) = self.mapped.iter().find(|(from, _)| *from == s) {
             return Ok(Some(*t));
         }
-        find(t_schema, s_schema.field(s).name(), &target.location)
-    };
-    let pair = |s: usize| -> Result<ColumnPair> {
-        let name = s_schema.field(s).name().clone();
-        let t = counterpart(s)?.ok_or_else(|| {
+        let name = self.schema(Side::Source).field(s).name();
+        find(self.schema(Side::Target), name, &self.datasets.target.location)
+    }
+
+    /// The source column a target column pairs with, if any.
+    fn source_of(&self, t: usize) -> Result<Option<usize>> {
+        for s in 0..self.schema(Side::Source).fields().len() {
+            if self.counterpart(s)? == Some(t) {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
+    }
+
+    fn pair(&self, s: usize) -> Result<ColumnPair> {
+        let (s_field, target) = (self.schema(Side::Source).field(s), &self.datasets.target);
+        let name = s_field.name().clone();
+        let t = self.counterpart(s)?.ok_or_else(|| {
             Error::column(
                 &name,
                 format!("not found in {}; name its counterpart with --map {name}=...", target.location),
             )
         })?;
-        let (source_type, target_type) = (s_schema.field(s).data_type().clone(), t_schema.field(t).data_type().clone());
-        let resolution = resolve_fields(&name, s_schema.field(s), t_schema.field(t))?;
+        let t_field = self.schema(Side::Target).field(t);
         Ok(ColumnPair {
+            resolution: resolve_fields(&name, s_field, t_field)?,
             name,
-            target_name: t_schema.field(t).name().clone(),
+            target_name: t_field.name().clone(),
             source_index: s,
             target_index: t,
-            source_type,
-            target_type,
-            resolution,
+            source_type: s_field.data_type().clone(),
+            target_type: t_field.data_type().clone(),
         })
-    };
+    }
 
-    let key_indices: Vec<usize> =
-        spec.key.iter().map(|k| require(s_schema, k, &source.location)).collect::<Result<_>>()?;
+    /// Source indices of columns named on one side, or `None` when one has no counterpart on the source.
+    fn on_source(&self, side: Side, names: &[String]) -> Result<Option<Vec<usize>>> {
+        let mut indices = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(index) = find(self.schema(side), name, &self.datasets[side].location)? else { return Ok(None) };
+            let source = match side {
+                Side::Source => Some(index),
+                Side::Target => self.source_of(index)?,
+            };
+            match source {
+                Some(s) => indices.push(s),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(indices))
+    }
+}
+
+/// The key's source columns and where they came from (`None`: keyless), by the contract's one rule: the
+/// columns given; else the source's primary key, the target's, then the unique index over NOT NULL columns
+/// with the fewest columns (ties by name), on either side; else keyless, or an error under `--require-key`.
+fn decide_key(spec: &TableSpec, matcher: &Matcher, keys: &Sides<TableKeys>) -> Result<(Option<Vec<usize>>, KeySource)> {
+    let require = match &spec.key {
+        KeySpec::Given { columns, source } => {
+            let indices: Vec<usize> = columns.iter().map(|k| matcher.source(k)).collect::<Result<_>>()?;
+            return Ok((Some(indices), *source));
+        }
+        KeySpec::Keyless => return Ok((None, KeySource::Keyless)),
+        KeySpec::Discover { require } => *require,
+    };
+    for (side, found) in [(Side::Source, KeySource::SourcePrimaryKey), (Side::Target, KeySource::TargetPrimaryKey)] {
+        if let Some(primary) = &keys[side].primary_key {
+            if let Some(indices) = matcher.on_source(side, primary)? {
+                return Ok((Some(indices), found));
+            }
+        }
+    }
+    let mut unique: Vec<(&UniqueKey, Vec<usize>)> = Vec::new();
+    for (side, side_keys) in keys.iter() {
+        for index in &side_keys.unique {
+            if let Some(indices) = matcher.on_source(side, &index.columns)? {
+                unique.push((index, indices));
+            }
+        }
+    }
+    unique.sort_by(|(a, _), (b, _)| (a.columns.len(), &a.name).cmp(&(b.columns.len(), &b.name)));
+    if let Some((_, indices)) = unique.into_iter().next() {
+        return Ok((Some(indices), KeySource::UniqueIndex));
+    }
+    if require {
+        return Err(Error::setting(
+            "--require-key",
+            format!(
+                "{} and {} declare no primary key or unique index over NOT NULL columns: name the key with --key",
+                matcher.datasets.source.location, matcher.datasets.target.location
+            ),
+        ));
+    }
+    Ok((None, KeySource::Keyless))
+}
+
+/// The key pairs (every compared column when keyless), the compared pairs and the schema differences.
+fn match_columns(
+    spec: &TableSpec,
+    matcher: &Matcher,
+    key_indices: Option<&[usize]>,
+) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, SchemaDiff)> {
+    let (s_schema, t_schema) = (matcher.schema(Side::Source), matcher.schema(Side::Target));
+    let key_indices = key_indices.unwrap_or_default();
     if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
         let name = s_schema.field(*repeated.1).name();
         return Err(Error::setting("--key", format!("column {name} is named twice")));
     }
-    let key: Vec<ColumnPair> = key_indices.iter().map(|&s| pair(s)).collect::<Result<_>>()?;
-    let excluded: Vec<usize> =
-        spec.exclude.iter().map(|c| require(s_schema, c, &source.location)).collect::<Result<_>>()?;
-
+    let excluded: Vec<usize> = spec.exclude.iter().map(|c| matcher.source(c)).collect::<Result<_>>()?;
     let candidates: Vec<usize> = if spec.columns.is_empty() {
         let mut shared = Vec::new();
         for s in 0..s_schema.fields().len() {
-            if !key_indices.contains(&s) && counterpart(s)?.is_some() {
+            if !key_indices.contains(&s) && matcher.counterpart(s)?.is_some() {
                 shared.push(s);
             }
         }
         shared
     } else {
-        spec.columns.iter().map(|c| require(s_schema, c, &source.location)).collect::<Result<_>>()?
+        spec.columns.iter().map(|c| matcher.source(c)).collect::<Result<_>>()?
     };
-    let columns: Vec<ColumnPair> = candidates
-        .into_iter()
-        .filter(|s| !excluded.contains(s) && !key_indices.contains(s))
-        .map(pair)
-        .collect::<Result<_>>()?;
+    let compared = candidates.into_iter().filter(|s| !excluded.contains(s) && !key_indices.contains(s));
+    let compared: Vec<ColumnPair> = compared.map(|s| matcher.pair(s)).collect::<Result<_>>()?;
+    let key: Vec<ColumnPair> = key_indices.iter().map(|&s| matcher.pair(s)).collect::<Result<_>>()?;
+    // Keyless: every compared column is part of the whole row's identity.
+    let (key, columns) = if key.is_empty() { (compared, Vec::new()) } else { (key, compared) };
 
     let mut paired_targets = Vec::new();
     let mut only_in_source = Vec::new();
     for s in 0..s_schema.fields().len() {
-        match counterpart(s)? {
+        match matcher.counterpart(s)? {
             Some(t) => paired_targets.push(t),
             None => only_in_source.push(s_schema.field(s).name().clone()),
         }
@@ -340,26 +454,25 @@ fn match_columns(
         .filter(|t| !paired_targets.contains(t))
         .map(|t| t_schema.field(t).name().clone())
         .collect();
-    let declared = |schema: &Schema, index: usize| schema.field(index).metadata().get(DECLARED_TYPE).cloned();
-    let type_differences = key
-        .iter()
-        .chain(&columns)
-        .filter_map(|p| {
-            let (s_decl, t_decl) = (declared(s_schema, p.source_index), declared(t_schema, p.target_index));
-            let show = |decl: Option<String>, arrow: &DataType| decl.unwrap_or_else(|| arrow.to_string());
-            let truncates = match (s_decl.as_deref().and_then(text_length), t_decl.as_deref().and_then(text_length)) {
-                (Some(s), Some(t)) => t < s,
-                _ => false,
-            };
-            // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes and
-            // narrower text columns are differences.
-            (p.source_type != p.target_type || truncates).then(|| TypeDifference {
-                column: p.name.clone(),
-                source_type: show(s_decl, &p.source_type),
-                target_type: show(t_decl, &p.target_type),
-                lossy: p.resolution.lossy || truncates,
-            })
-        })
-        .collect();
+    let type_differences = key.iter().chain(&columns).filter_map(|p| type_difference(p, s_schema, t_schema)).collect();
     Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))
+}
+
+/// How a pair's types differ, if they do in a way worth reporting.
+fn type_difference(pair: &ColumnPair, s_schema: &Schema, t_schema: &Schema) -> Option<TypeDifference> {
+    let declared = |schema: &Schema, index: usize| schema.field(index).metadata().get(DECLARED_TYPE).cloned();
+    let (s_decl, t_decl) = (declared(s_schema, pair.source_index), declared(t_schema, pair.target_index));
+    let show = |decl: Option<String>, arrow: &DataType| decl.unwrap_or_else(|| arrow.to_string());
+    let truncates = match (s_decl.as_deref().and_then(text_length), t_decl.as_deref().and_then(text_length)) {
+        (Some(s), Some(t)) => t < s,
+        _ => false,
+    };
+    // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes, narrower text
+    // columns and comparisons at a coarser precision than a side holds are differences.
+    (pair.source_type != pair.target_type || truncates || pair.resolution.lossy).then(|| TypeDifference {
+        column: pair.name.clone(),
+        source_type: show(s_decl, &pair.source_type),
+        target_type: show(t_decl, &pair.target_type),
+        lossy: pair.resolution.lossy || truncates,
+    })
 }

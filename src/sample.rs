@@ -5,7 +5,7 @@ use arrow::array::{Array, ArrayRef};
 use arrow::error::ArrowError;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use md5::{Digest, Md5};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::side::Sides;
@@ -95,7 +95,7 @@ impl Sample {
 }
 
 /// A category's observed rate in the sample and the upper bound of its true rate.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Rate {
     pub count: u64,
     pub rate: f64,

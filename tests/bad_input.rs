@@ -84,7 +84,8 @@ fn bad_settings_are_named() {
     fails(&recon(&["diff", GOOD, GOOD, "--key", "order_id", "--max-missing", "lots"]), &["--max-missing", "lots"]);
     fails(&recon(&["diff", GOOD, GOOD, "--key", "order_id", "--map", "nonsense"]), &["--map", "SRC=TGT"]);
     fails(&recon(&["diff", GOOD, GOOD, "--key", "order_id", "--csv-type", "x=money"]), &["--csv-type", "money"]);
-    fails(&recon(&["diff", GOOD, GOOD]), &["--key"]);
+    fails(&recon(&["diff", GOOD, GOOD, "--require-key"]), &["--require-key", "--key"]);
+    fails(&recon(&["diff", GOOD, GOOD, "--key", "order_id", "--keyless"]), &["--keyless"]);
 }
 
 #[test]

@@ -18,9 +18,9 @@ use sqlx::{Connection, Executor};
 use crate::util::{path, recon, scratch};
 
 /// Database tests share tables and server counters: one at a time.
-pub(crate) static SERIAL: Mutex<()> = Mutex::new(());
+pub static SERIAL: Mutex<()> = Mutex::new(());
 
-pub(crate) fn server(variable: &str) -> Option<String> {
+pub fn server(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{variable} must be set under CI"),
@@ -31,7 +31,7 @@ pub(crate) fn server(variable: &str) -> Option<String> {
     }
 }
 
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
 }
 
@@ -231,7 +231,7 @@ fn matrix_batch() -> RecordBatch {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
 }
 
-fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
+pub fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
     let mut writer =
         parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
     writer.write(batch).unwrap();
@@ -329,7 +329,7 @@ fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_thei
     assert_eq!(report["summary"]["mismatched"], 6);
 }
 
-pub(crate) fn pg_writes(url: &str) -> i64 {
+pub fn pg_writes(url: &str) -> i64 {
     block_on(async {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         sqlx::query_scalar::<_, i64>(
@@ -341,7 +341,7 @@ pub(crate) fn pg_writes(url: &str) -> i64 {
     })
 }
 
-pub(crate) fn mysql_writes(url: &str) -> i64 {
+pub fn mysql_writes(url: &str) -> i64 {
     block_on(async {
         let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
         let rows: Vec<(String, String)> = sqlx::query_as(

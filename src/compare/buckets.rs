@@ -31,20 +31,20 @@ impl Residue {
 
 /// Pairs of (source, target) partitions, in parallel: a bucket goes to the row tier when its fingerprints
 /// differ, or when a key repeats inside it (equal fingerprints then mean equal duplicates on both sides,
-/// still a finding). `bits` are the bucket bits of the larger side.
-pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32) -> std::io::Result<Residue> {
-    pairs.into_par_iter().map(|(s, t)| Ok(partition_residue(&s.into_chunks()?, &t.into_chunks()?, bits))).try_reduce(
-        Residue::default,
-        |mut a, b| {
-            a.absorb(b);
-            Ok(a)
-        },
-    )
+/// still a finding) — unless `keyless`, where a repeated row is just a row held twice, and equal
+/// fingerprints mean equal multisets of rows. `bits` are the bucket bits of the larger side.
+pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32, keyless: bool) -> std::io::Result<Residue> {
+    let residue =
+        |(s, t): (Partition, Partition)| Ok(partition_residue(&s.into_chunks()?, &t.into_chunks()?, bits, keyless));
+    pairs.into_par_iter().map(residue).try_reduce(Residue::default, |mut a, b| {
+        a.absorb(b);
+        Ok(a)
+    })
 }
 
 /// One partition: both sides counting-sorted by bucket, then walked bucket by bucket. (A bucket array
 /// updated row by row outgrows the cache at tens of millions of rows; two sequential passes do not.)
-fn partition_residue(source: &[Vec<RowDigest>], target: &[Vec<RowDigest>], bits: u32) -> Residue {
+fn partition_residue(source: &[Vec<RowDigest>], target: &[Vec<RowDigest>], bits: u32, keyless: bool) -> Residue {
     let buckets = 1usize << (bits - PARTITION_BITS);
     let (source, source_starts) = by_bucket(source, buckets, bits);
     let (target, target_starts) = by_bucket(target, buckets, bits);
@@ -54,7 +54,7 @@ fn partition_residue(source: &[Vec<RowDigest>], target: &[Vec<RowDigest>], bits:
         let t = &target[target_starts[b] as usize..target_starts[b + 1] as usize];
         // Equal buckets hold equal multisets of rows, so a key repeated on one side is repeated on the other:
         // looking at the source alone finds every duplicate the fingerprints cannot see.
-        if fingerprint(s) == fingerprint(t) && !repeats_a_key(s) {
+        if fingerprint(s) == fingerprint(t) && (keyless || !repeats_a_key(s)) {
             residue.matched += s.len() as u64;
         } else {
             residue.source.extend_from_slice(s);
@@ -123,7 +123,7 @@ mod tests {
                 source.push(digest(bucket(2), 20, 10 + i));
                 target.push(digest(bucket(2), 20, 10 + i));
             }
-            let residue = partition_residue(&[source], &[target], bits);
+            let residue = partition_residue(&[source], &[target], bits, false);
             assert_eq!(residue.matched, 2, "{copies} copies");
             assert_eq!(residue.source.len() as u64, 1 + copies);
             assert_eq!(residue.target.len() as u64, 1 + copies);

@@ -21,12 +21,15 @@ const EXTRA: &str = include_str!("../../queries/extra_in_target.sql");
 const DUPLICATES: &str = include_str!("../../queries/duplicate_keys.sql");
 const MISMATCHED: &str = include_str!("../../queries/mismatched.sql");
 const MATCHED: &str = include_str!("../../queries/matched.sql");
+const ROW_COUNTS: &str = include_str!("../../queries/row_counts.sql");
 
-/// A key found on one side only: one of its rows, and how many rows carry it.
+/// A key found on one side only: one of its rows, and how many rows carry it. Keyless, a whole row that one
+/// side holds more often than the other: `count` rows there, `other_count` on the other side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OneSided {
     pub ordinal: Ordinal,
     pub count: u64,
+    pub other_count: u64,
 }
 
 /// A key carried by more than one row on at least one side.
@@ -130,50 +133,76 @@ impl Classifier {
 
     /// Classifies every key of the residue.
     pub async fn classify(&self, source: &[RowDigest], target: &[RowDigest]) -> Result<Classes> {
-        classify(SessionContext::new_with_config_rt(self.config.clone(), self.runtime.clone()), source, target).await
+        classify(&self.context(source, target).await?).await
+    }
+
+    /// Keyless: every distinct whole row of the residue with its count on each side.
+    pub async fn count_rows(&self, source: &[RowDigest], target: &[RowDigest]) -> Result<Vec<Duplicate>> {
+        let ctx = self.context(source, target).await?;
+        let mut counted = Vec::new();
+        for batch in run(&ctx, ROW_COUNTS).await? {
+            counted.extend(duplicates(&batch)?);
+        }
+        counted.sort_by_key(Duplicate::report_order);
+        Ok(counted)
+    }
+
+    /// A context holding both sides' residue and its per-key counts.
+    async fn context(&self, source: &[RowDigest], target: &[RowDigest]) -> Result<SessionContext> {
+        let ctx = SessionContext::new_with_config_rt(self.config.clone(), self.runtime.clone());
+        register_keys(&ctx, source, target).await?;
+        Ok(ctx)
     }
 }
 
-async fn classify(ctx: SessionContext, source: &[RowDigest], target: &[RowDigest]) -> Result<Classes> {
+async fn register_keys(ctx: &SessionContext, source: &[RowDigest], target: &[RowDigest]) -> Result<()> {
     ctx.register_batch("source_rows", digest_table(source)?)?;
     ctx.register_batch("target_rows", digest_table(target)?)?;
     for side in ["source", "target"] {
-        let counts = run(&ctx, &KEY_COUNTS.replace("{side}", side)).await?;
+        let counts = run(ctx, &KEY_COUNTS.replace("{side}", side)).await?;
         let schema = counts.first().map(|b| b.schema()).unwrap_or_else(|| Arc::new(key_counts_schema()));
         let table = datafusion::datasource::MemTable::try_new(schema, vec![counts])?;
         ctx.register_table(format!("{side}_keys"), Arc::new(table))?;
     }
+    Ok(())
+}
 
+/// Rows of a query giving `source_count`, `target_count`, `source_ordinal`, `target_ordinal`.
+fn duplicates(batch: &RecordBatch) -> Result<impl Iterator<Item = Duplicate> + '_> {
+    let (sc, tc) = (u64s(batch, "source_count")?, u64s(batch, "target_count")?);
+    let (so, to) = (u64s(batch, "source_ordinal")?, u64s(batch, "target_ordinal")?);
+    Ok((0..batch.num_rows()).map(|i| Duplicate {
+        source_count: sc.value(i),
+        target_count: tc.value(i),
+        source_ordinal: so.is_valid(i).then(|| so.value(i)),
+        target_ordinal: to.is_valid(i).then(|| to.value(i)),
+    }))
+}
+
+async fn classify(ctx: &SessionContext) -> Result<Classes> {
     let mut classes = Classes::default();
-    for batch in run(&ctx, MISSING).await? {
-        let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "source_count")?);
-        classes
-            .missing
-            .extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+    for (query, count, list) in
+        [(MISSING, "source_count", &mut classes.missing), (EXTRA, "target_count", &mut classes.extra)]
+    {
+        for batch in run(ctx, query).await? {
+            let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, count)?);
+            list.extend((0..batch.num_rows()).map(|i| OneSided {
+                ordinal: ordinal.value(i),
+                count: count.value(i),
+                other_count: 0,
+            }));
+        }
     }
-    for batch in run(&ctx, EXTRA).await? {
-        let (ordinal, count) = (u64s(&batch, "ordinal")?, u64s(&batch, "target_count")?);
-        classes
-            .extra
-            .extend((0..batch.num_rows()).map(|i| OneSided { ordinal: ordinal.value(i), count: count.value(i) }));
+    for batch in run(ctx, DUPLICATES).await? {
+        classes.duplicates.extend(duplicates(&batch)?);
     }
-    for batch in run(&ctx, DUPLICATES).await? {
-        let (sc, tc) = (u64s(&batch, "source_count")?, u64s(&batch, "target_count")?);
-        let (so, to) = (u64s(&batch, "source_ordinal")?, u64s(&batch, "target_ordinal")?);
-        classes.duplicates.extend((0..batch.num_rows()).map(|i| Duplicate {
-            source_count: sc.value(i),
-            target_count: tc.value(i),
-            source_ordinal: so.is_valid(i).then(|| so.value(i)),
-            target_ordinal: to.is_valid(i).then(|| to.value(i)),
-        }));
-    }
-    for batch in run(&ctx, MISMATCHED).await? {
+    for batch in run(ctx, MISMATCHED).await? {
         let (so, to) = (u64s(&batch, "source_ordinal")?, u64s(&batch, "target_ordinal")?);
         classes.candidates.extend(
             (0..batch.num_rows()).map(|i| Candidate { source_ordinal: so.value(i), target_ordinal: to.value(i) }),
         );
     }
-    for batch in run(&ctx, MATCHED).await? {
+    for batch in run(ctx, MATCHED).await? {
         classes.matched += u64s(&batch, "matched")?.iter().flatten().sum::<u64>();
     }
     // Report order is source order, whatever order the hash joins produced.
@@ -221,8 +250,8 @@ mod tests {
         let classes = classifier.classify(&source, &target).await.unwrap();
         assert_eq!(classes.matched, 1);
         assert_eq!(classes.candidates, vec![Candidate { source_ordinal: 1, target_ordinal: 1 }]);
-        assert_eq!(classes.missing, vec![OneSided { ordinal: 2, count: 2 }]);
-        assert_eq!(classes.extra, vec![OneSided { ordinal: 2, count: 1 }]);
+        assert_eq!(classes.missing, vec![OneSided { ordinal: 2, count: 2, other_count: 0 }]);
+        assert_eq!(classes.extra, vec![OneSided { ordinal: 2, count: 1, other_count: 0 }]);
         let counts: Vec<(u64, u64)> = classes.duplicates.iter().map(|d| (d.source_count, d.target_count)).collect();
         assert_eq!(counts, vec![(2, 0), (1, 2)]);
     }

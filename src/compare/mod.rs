@@ -44,7 +44,7 @@ pub struct Findings {
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
 /// included), DataFusion's classification of the residue, and reading back the rows findings show.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompareSeconds {
     pub fingerprints: f64,
     pub classify: f64,
@@ -161,13 +161,18 @@ fn classify_in_groups(
         let started = std::time::Instant::now();
         let chunk: Vec<_> = pairs.by_ref().take(threads.max(1) * 2).collect();
         let done = chunk.is_empty();
-        group.absorb(buckets::residue(chunk, bits).map_err(|e| Error::spill(&plan.spill_dir, e))?);
+        group.absorb(buckets::residue(chunk, bits, plan.keyless).map_err(|e| Error::spill(&plan.spill_dir, e))?);
         let fingerprinted = started.elapsed();
         timings.fingerprints += fingerprinted.as_secs_f64();
         all.matched += std::mem::take(&mut group.matched);
         if group.rows() >= limits.group_rows || (done && group.rows() > 0) {
-            let classes = runtime.block_on(classifier.classify(&group.source, &group.target))?;
-            all.absorb(std::mem::take(&mut group), classes, plan);
+            if plan.keyless {
+                all.absorb_keyless(runtime.block_on(classifier.count_rows(&group.source, &group.target))?);
+            } else {
+                all.absorb(&group, runtime.block_on(classifier.classify(&group.source, &group.target))?);
+            }
+            all.keep_hashes(&group, plan);
+            group = buckets::Residue::default();
             timings.classify += (started.elapsed() - fingerprinted).as_secs_f64();
         }
         if done {
@@ -232,7 +237,7 @@ impl Classified {
         }
     }
 
-    fn absorb(&mut self, group: buckets::Residue, classes: classify::Classes, plan: &Plan) {
+    fn absorb(&mut self, group: &buckets::Residue, classes: classify::Classes) {
         let source_dups = classes.duplicates.iter().filter(|d| d.source_count > 1).count() as u64;
         let target_dups = classes.duplicates.iter().filter(|d| d.target_count > 1).count() as u64;
         self.counts[Category::MissingInTarget] += classes.missing.len() as u64;
@@ -264,8 +269,32 @@ impl Classified {
         self.candidates.sort_unstable_by_key(|c| c.source_ordinal);
         self.candidates.truncate(self.limits.candidates.max(self.listed));
         group.differing.iter().for_each(|&key_hi| self.differing.insert(key_hi));
+    }
 
-        // Keep the row hashes of the rows still listed, for sides that are found again by row hash.
+    /// Keyless: rows one side holds more often than the other are missing or extra, once per surplus row.
+    fn absorb_keyless(&mut self, counted: Vec<Duplicate>) {
+        for row in counted {
+            let (s, t) = (row.source_count, row.target_count);
+            self.matched += s.min(t);
+            let surplus = match (row.source_ordinal, row.target_ordinal) {
+                (Some(ordinal), _) if s > t => Some((Category::MissingInTarget, ordinal, s, t)),
+                (_, Some(ordinal)) if t > s => Some((Category::ExtraInTarget, ordinal, t, s)),
+                _ => None,
+            };
+            if let Some((category, ordinal, count, other_count)) = surplus {
+                self.counts[category] += count - other_count;
+                let list = if category == Category::MissingInTarget { &mut self.missing } else { &mut self.extra };
+                list.push(OneSided { ordinal, count, other_count });
+            }
+        }
+        for list in [&mut self.missing, &mut self.extra] {
+            list.sort_unstable_by_key(|k| k.ordinal);
+            list.truncate(self.listed);
+        }
+    }
+
+    /// Keeps the row hashes of the rows still listed, for sides that are found again by row hash.
+    fn keep_hashes(&mut self, group: &buckets::Residue, plan: &Plan) {
         let rows = Sides::new(&group.source, &group.target);
         for side in Side::BOTH {
             if plan.datasets[side].rereads_by_ordinal() {

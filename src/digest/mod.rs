@@ -139,13 +139,14 @@ impl ScanStats {
 pub fn digest_batch(
     keys: &[ArrayRef],
     values: &[ArrayRef],
+    whole_rows: bool,
     first: Ordinal,
     mut row: impl FnMut(RowDigest),
     mut null_key: impl FnMut(Ordinal, u128),
 ) -> Result<(), arrow::error::ArrowError> {
     let rows = keys.first().map_or(0, |k| k.len());
     let (mut key_rows, mut value_rows) = (RowBuffer::default(), RowBuffer::default());
-    let keyless = keyless_rows(keys, rows);
+    let keyless = if whole_rows { None } else { null_key_rows(keys, rows) };
     by_slices(rows, |start, len| {
         let bytes = key_rows.encode(keys, start, len, 0)? + value_rows.encode(values, start, len, 16)?;
         for r in 0..len {
@@ -171,7 +172,7 @@ pub fn digest_batch(
 }
 
 /// Which rows have a NULL in some key column; `None` when no row does.
-fn keyless_rows(keys: &[ArrayRef], rows: usize) -> Option<Vec<bool>> {
+fn null_key_rows(keys: &[ArrayRef], rows: usize) -> Option<Vec<bool>> {
     let nulls: Vec<_> = keys.iter().filter_map(|k| k.logical_nulls()).filter(|n| n.null_count() > 0).collect();
     (!nulls.is_empty()).then(|| (0..rows).map(|row| nulls.iter().any(|n| n.is_null(row))).collect())
 }
@@ -222,7 +223,8 @@ pub fn digest_canonical(
     null_key: impl FnMut(Ordinal, u128),
 ) -> Result<()> {
     let hashable = columns.hashable(&canonical.values).map_err(|e| Error::arrow(location, e))?;
-    digest_batch(&canonical.keys, &hashable, first, row, null_key).map_err(|e| Error::arrow(location, e))
+    digest_batch(&canonical.keys, &hashable, columns.whole_rows, first, row, null_key)
+        .map_err(|e| Error::arrow(location, e))
 }
 
 /// The encodings of a slice's rows, one contiguous slot per row; reused from slice to slice.
@@ -347,7 +349,8 @@ fn scan_unit(
     };
     let mut stats = ScanStats::default();
     let mut keys = Vec::new();
-    let keep_keys = !dataset.rereads_by_ordinal();
+    // Whole rows as keys would keep the whole table: a keyless side's rows are found again by a full read.
+    let keep_keys = !dataset.rereads_by_ordinal() && !columns.whole_rows;
     let mut clock = Instant::now();
     for batch in unit.open()? {
         let batch = batch?;
@@ -462,7 +465,7 @@ mod tests {
         let keys: ArrayRef = Arc::new(Int64Array::from(keys));
         let values: ArrayRef = Arc::new(StringArray::from(values));
         let mut out = Vec::new();
-        digest_batch(&[keys], &[values], 0, |d| out.push(d), |_, _| {}).unwrap();
+        digest_batch(&[keys], &[values], false, 0, |d| out.push(d), |_, _| {}).unwrap();
         out
     }
 
@@ -495,8 +498,15 @@ mod tests {
         ];
         let digest = |keys: &ArrayRef, values: &[ArrayRef], first: Ordinal| {
             let (mut rows, mut keyless) = (Vec::new(), Vec::new());
-            digest_batch(std::slice::from_ref(keys), values, first, |d| rows.push(d), |o, h| keyless.push((o, h)))
-                .unwrap();
+            digest_batch(
+                std::slice::from_ref(keys),
+                values,
+                false,
+                first,
+                |d| rows.push(d),
+                |o, h| keyless.push((o, h)),
+            )
+            .unwrap();
             (rows, keyless)
         };
         let whole = digest(&keys, &values, 100);

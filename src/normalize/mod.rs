@@ -10,9 +10,16 @@
 //! - `-0.0` = `0.0` and every NaN is one NaN (applied in the encoding, see `digest::encode`);
 //! - f32 against f64 compares at f32 precision;
 //! - timestamps are UTC instants (zone-less ones are taken as UTC) at the coarser side's unit, truncated
-//!   toward the past; a timestamp against a date compares its UTC day;
-//! - a text column against a non-text column compares the other side's Arrow text rendering;
-//! - strings compare as UTF-8 bytes, binaries as bytes.
+//!   toward the past; where a database declares fewer fraction digits than the unit holds (`datetime(3)`,
+//!   `timestamp(0)`), at the coarser declared precision, cut the way the server holding that side cuts
+//!   ([`Cut`]); a timestamp against a date compares its UTC day;
+//! - a text column against a typed one is parsed value by value into the typed side's form (`parse.rs`);
+//!   text that does not parse is a value of its own (`unparseable: …`), never equal to a typed value or NULL;
+//! - a text column against a binary one compares the text's UTF-8 bytes;
+//! - strings compare as UTF-8 bytes, binaries as bytes; network addresses, MAC addresses and intervals a
+//!   database declares compare by their canonical text, whatever way each side writes them;
+//! - a column a source cannot read stops the comparison only when it is compared, naming its type and a
+//!   workaround.
 //!
 //! Comparisons at a coarser precision than one side holds are flagged `lossy` in the report's schema section.
 
@@ -29,10 +36,12 @@ use arrow::error::ArrowError;
 use crate::error::{Error, Result};
 use policy::{SidePolicy, Tolerance};
 
+mod declared;
+pub(crate) mod parse;
 pub mod policy;
 
-/// Field metadata key under which database sources record a column's declared type (e.g. `jsonb`, `uuid`).
-pub const DECLARED_TYPE: &str = "recon.declared_type";
+pub use declared::{resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
+pub use parse::{interval_text, unparseable, Cut, UNPARSEABLE};
 
 /// The canonical form both sides of a column are cast to before encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +76,26 @@ pub enum Canon {
     Uuid,
     /// Decimal text without exponent or trailing fraction zeros, for decimals of unknown scale.
     DecimalText,
+    /// UTC instants in microseconds cut to `digits` fraction digits as `cut` says: the coarser declared
+    /// precision of two database timestamp columns.
+    TimestampDigits {
+        digits: u8,
+        cut: Cut,
+    },
+    /// Network addresses (PostgreSQL `inet`/`cidr`, MariaDB `INET4`/`INET6`) as canonical text.
+    Inet,
+    /// MAC addresses (`macaddr`, `macaddr8`) as lowercase colon-separated hex.
+    Mac,
+    /// Intervals as months, days and seconds (`P14M3DT14706.5S`).
+    Interval,
+    /// A text column against a typed one: both as the typed side's canonical form (the inner one) in text,
+    /// the text side parsed into it.
+    Parsed(Box<Canon>),
 }
 
 /// What a value is, whatever its width.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Family {
+pub(super) enum Family {
     Null,
     Bool,
     /// Decimal digits of the integer part a type can hold, whether it fits an i64, and its scale.
@@ -92,7 +116,7 @@ enum Family {
     Other,
 }
 
-fn family(data_type: &DataType) -> Family {
+pub(super) fn family(data_type: &DataType) -> Family {
     use DataType::*;
     let exact = |digits, fits_i64| Family::Exact { digits, scale: 0, fits_i64, wide: false };
     match data_type {
@@ -164,11 +188,9 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
             lossy(Canon::NumberText { scale: scale.max(0) })
         }
         (Text, Text) => exact(Canon::Text),
-        (Text, Binary) | (Binary, Text) => Err(Error::column(
-            column,
-            format!("recon cannot compare {source} with {target}; leave the column out with --exclude {column}"),
-        )),
-        (Text, _) | (_, Text) => exact(Canon::Text),
+        (Text, Binary) | (Binary, Text) => exact(Canon::Binary),
+        (Text, _) => exact(Canon::Parsed(Box::new(resolve(column, target, target)?.canon))),
+        (_, Text) => exact(Canon::Parsed(Box::new(resolve(column, source, source)?.canon))),
         (Binary, Binary) => exact(Canon::Binary),
         (Date, Date) => exact(Canon::Date),
         (Date, Timestamp(_)) | (Timestamp(_), Date) => lossy(Canon::Date),
@@ -181,41 +203,7 @@ pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Res
     }
 }
 
-/// Like [`resolve`], but a type a database declared wins: JSON on either side compares as canonical JSON,
-/// a UUID against text compares as canonical UUID text, an unconstrained numeric (read as text) by value.
-pub fn resolve_fields(
-    column: &str,
-    source: &arrow::datatypes::Field,
-    target: &arrow::datatypes::Field,
-) -> Result<Resolution> {
-    let declared = |f: &arrow::datatypes::Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
-    let (s, t) = (declared(source), declared(target));
-    let is = |names: &[&str]| {
-        [&s, &t]
-            .iter()
-            .any(|d| d.as_deref().is_some_and(|d| names.iter().any(|n| d == *n || d.starts_with(&format!("{n}(")))))
-    };
-    let text_like = |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Text | Family::Null);
-    if is(&["json", "jsonb"]) && text_like(source) && text_like(target) {
-        return Ok(Resolution { canon: Canon::Json, lossy: false });
-    }
-    if is(&["uuid"]) && text_like(source) && text_like(target) {
-        return Ok(Resolution { canon: Canon::Uuid, lossy: false });
-    }
-    let unsized_numeric = |f: &arrow::datatypes::Field, d: &Option<String>| {
-        text_like(f) && d.as_deref().is_some_and(|d| matches!(d, "numeric" | "decimal"))
-    };
-    let numeric_like =
-        |f: &arrow::datatypes::Field| matches!(family(f.data_type()), Family::Exact { .. } | Family::Float { .. });
-    if (unsized_numeric(source, &s) && (numeric_like(target) || unsized_numeric(target, &t)))
-        || (unsized_numeric(target, &t) && numeric_like(source))
-    {
-        return Ok(Resolution { canon: Canon::DecimalText, lossy: false });
-    }
-    resolve(column, source.data_type(), target.data_type())
-}
-
-fn ticks_per_second(unit: TimeUnit) -> i64 {
+pub(crate) fn ticks_per_second(unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,
@@ -274,6 +262,15 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
         }
         Canon::Json => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_json(v))),
         Canon::Uuid => map_strings(&to(DataType::Utf8)?, |v| Some(canonical_uuid(v))),
+        Canon::Inet => map_strings(&to(DataType::Utf8)?, |v| Some(parse::inet(v).unwrap_or_else(|| parse::mark(v)))),
+        Canon::Mac => map_strings(&to(DataType::Utf8)?, |v| Some(parse::mac(v).unwrap_or_else(|| parse::mark(v)))),
+        Canon::Interval => {
+            map_strings(&to(DataType::Utf8)?, |v| Some(parse::interval(v).unwrap_or_else(|| parse::mark(v))))
+        }
+        Canon::Parsed(inner) => match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => parse::parse_text(&array, inner, policy),
+            _ => parse::render(&canonicalize(&array, inner, policy)?, inner),
+        },
         Canon::DecimalText => decimal_text(&array),
         Canon::Binary => match array.data_type() {
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
@@ -304,6 +301,19 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
                 _ => array,
             };
             timestamps(&array, unit)
+        }
+        Canon::TimestampDigits { digits, cut } => {
+            let array = match (array.data_type(), policy.zone) {
+                (DataType::Timestamp(_, None), Some(zone)) => in_zone(&array, zone)?,
+                _ => array,
+            };
+            let micros = timestamps(&array, TimeUnit::Microsecond)?;
+            let cut: Int64Array = instants(&micros)?.unary(|v| parse::cut_micros(v, *digits, *cut));
+            let cut: ArrayRef = Arc::new(cut.reinterpret_cast::<TimestampMicrosecondType>().with_timezone(UTC));
+            match policy.precision {
+                Some(p) if ticks_per_second(p) < ticks_per_second(TimeUnit::Microsecond) => timestamps(&cut, p),
+                _ => Ok(cut),
+            }
         }
         Canon::Time(unit) => match unit {
             TimeUnit::Second | TimeUnit::Millisecond => to(DataType::Time32(*unit)),
@@ -491,12 +501,15 @@ fn decimal_text(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
                 .collect();
             Arc::new(rendered) as ArrayRef
         }
-        _ => cast_with_options(array, &DataType::Utf8, &STRICT)?,
+        _ => {
+            let text = cast_with_options(array, &DataType::Utf8, &STRICT)?;
+            return map_strings(&text, |v| Some(parse::decimal(v).unwrap_or_else(|| parse::mark(v))));
+        }
     };
     map_strings(&text, |v| Some(trim_decimal(v)))
 }
 
-fn trim_decimal(text: &str) -> String {
+pub(crate) fn trim_decimal(text: &str) -> String {
     let text = text.trim();
     let Some((int_part, frac)) = text.split_once('.') else {
         return if text == "-0" { "0".into() } else { text.to_string() };
@@ -551,6 +564,8 @@ pub struct SideColumns {
     pub keys: Vec<CanonColumn>,
     pub values: Vec<CanonColumn>,
     pub policy: SidePolicy,
+    /// Keyless: `keys` are every compared column, so a NULL in one is a value, not a NULL key.
+    pub whole_rows: bool,
 }
 
 /// A column as this side names it, where it sits in a projected batch, and its canonical form.
@@ -592,7 +607,7 @@ impl SideColumns {
                 .collect()
         };
         let (keys, values) = (place(keys, None), place(values, tolerance));
-        SideColumns { projection, keys, values, policy }
+        SideColumns { projection, keys, values, policy, whole_rows: false }
     }
 
     /// Casts a projected batch's columns to their canonical forms; a failure names the column.
@@ -668,5 +683,26 @@ mod tests {
         let list = DataType::new_list(DataType::Int32, true);
         let err = resolve("tags", &list, &list).unwrap_err().to_string();
         assert!(err.contains("tags") && err.contains("--exclude tags"), "{err}");
+    }
+
+    #[test]
+    fn text_against_typed_is_parsed_and_text_against_bytes_is_bytes() {
+        let r = resolve("n", &DataType::Utf8, &DataType::Decimal128(10, 2)).unwrap();
+        assert_eq!(r.canon, Canon::Parsed(Box::new(Canon::Decimal { precision: 38, scale: 2 })));
+        let policy = SidePolicy::default();
+        let text: ArrayRef = Arc::new(StringArray::from(vec![Some("1.8"), Some("1,8"), None, Some("")]));
+        let numbers: ArrayRef = Arc::new(
+            arrow::array::Decimal128Array::from(vec![Some(180), Some(180), None, Some(0)])
+                .with_precision_and_scale(10, 2)
+                .unwrap(),
+        );
+        let text = canonicalize(&text, &r.canon, &policy).unwrap();
+        let numbers = canonicalize(&numbers, &r.canon, &policy).unwrap();
+        let (text, numbers) = (text.as_string::<i32>(), numbers.as_string::<i32>());
+        assert_eq!(text.value(0), numbers.value(0));
+        assert_eq!(text.value(1), "unparseable: 1,8");
+        assert!(text.is_null(2) && numbers.is_null(2));
+        assert_eq!((text.value(3), numbers.value(3)), ("unparseable: ", "0"), "empty text is no number, nor NULL");
+        assert_eq!(resolve("b", &DataType::Utf8, &DataType::Binary).unwrap().canon, Canon::Binary);
     }
 }

@@ -10,7 +10,7 @@ use arrow::datatypes::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 
 use super::write_atomically;
-use crate::compare::{Duplicate, Fetched, Findings};
+use crate::compare::{Duplicate, Fetched, Findings, OneSided};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::source::Ordinal;
@@ -21,8 +21,28 @@ pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
     let (source, target) = (&findings.fetched.source, &findings.fetched.target);
 
     let missing: Vec<Ordinal> = findings.missing.iter().map(|k| k.ordinal).collect();
-    write_file(dir, "missing_in_target", keys_of(&key_names, source, &missing)?)?;
     let extra: Vec<Ordinal> = findings.extra.iter().map(|k| k.ordinal).collect();
+    if plan.keyless {
+        // Whole rows, each with how often each side holds it.
+        let counted = |list: &[OneSided], fetched, ordinals: &[Ordinal], mine: &str, theirs: &str| -> Result<Columns> {
+            let (mut names, mut columns) = keys_of(&key_names, fetched, ordinals)?;
+            let counts: [Vec<u64>; 2] =
+                [list.iter().map(|k| k.count).collect(), list.iter().map(|k| k.other_count).collect()];
+            for (name, count) in [mine, theirs].into_iter().zip(counts) {
+                names.push(name.to_string());
+                columns.push(Arc::new(UInt64Array::from(count)));
+            }
+            Ok((names, columns))
+        };
+        let rows = counted(&findings.missing, source, &missing, "source_count", "target_count")?;
+        write_file(dir, "missing_in_target", rows)?;
+        return write_file(
+            dir,
+            "extra_in_target",
+            counted(&findings.extra, target, &extra, "target_count", "source_count")?,
+        );
+    }
+    write_file(dir, "missing_in_target", keys_of(&key_names, source, &missing)?)?;
     write_file(dir, "extra_in_target", keys_of(&key_names, target, &extra)?)?;
     write_file(dir, "null_keys_source", keys_of(&key_names, source, &findings.null_keys.source)?)?;
     write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys.target)?)?;

@@ -4,6 +4,7 @@
 //! JSON type where one fits (integers, finite floats, booleans, strings); other values, and every value in
 //! `columns`, are the canonical value's Arrow text rendering — the value exactly as compared. NULL is `null`.
 
+pub mod audit;
 pub mod diff_out;
 pub mod table;
 pub mod verdict;
@@ -14,7 +15,7 @@ use std::path::Path;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::compare::{Duplicate, Findings};
@@ -23,21 +24,30 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{ByCategory, Category, PerCategory};
+use crate::spec::{ByCategory, Category, KeySource, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub report_version: u32,
+    /// `diff`: one table pair (an audit's report holds one per table).
+    pub kind: String,
     pub tool: Tool,
     pub source: SideReport,
     pub target: SideReport,
+    /// Empty when keyless.
     pub key: Vec<String>,
+    pub key_source: KeySource,
+    /// Whole rows compared as multisets: only `missing_in_target` and `extra_in_target` are counted, with
+    /// each row's multiplicity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keyless: bool,
     pub compared_columns: Vec<String>,
     pub summary: Summary,
-    pub column_mismatches: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column_mismatches: Option<Map<String, Value>>,
     pub examples: ByCategory<Vec<Example>>,
     pub schema: SchemaDiff,
     pub policy: Policy,
@@ -50,7 +60,7 @@ pub struct Report {
 /// When sampling: how many rows each side contributed, and each category's observed rate with the upper
 /// bound of its true rate at `confidence` (one-sided Clopper-Pearson). A category's rate is a share of the
 /// sampled rows of its side ([`Category::side`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SampleReport {
     pub requested_rate: f64,
     pub rows_sampled_source: u64,
@@ -66,7 +76,7 @@ pub struct SampleReport {
 
 /// What the comparison cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
 /// `compare`, `report` and `total` are wall-clock seconds.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
     pub source: SideStats,
     pub target: SideStats,
@@ -77,7 +87,7 @@ pub struct Stats {
     pub threads: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SideStats {
     /// Rows read: every row, or under a sample pushed down, the sampled ones.
     pub rows: u64,
@@ -85,7 +95,7 @@ pub struct SideStats {
     pub spilled_bytes: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageSeconds {
     pub read: f64,
     pub hash: f64,
@@ -122,7 +132,7 @@ pub fn peak_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -134,7 +144,7 @@ impl Tool {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SideReport {
     pub location: String,
     pub kind: String,
@@ -143,7 +153,7 @@ pub struct SideReport {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub source_rows: u64,
     pub target_rows: u64,
@@ -164,10 +174,10 @@ impl Summary {
 
 /// One finding as the report shows it: its key (key values keep their JSON type where one fits), and for a
 /// mismatch the differing columns' values, for a duplicate both sides' counts.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Example {
     pub key: Value,
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "columns_as_object")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "columns_as_object")]
     pub columns: Vec<ColumnValues>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_count: Option<u64>,
@@ -188,13 +198,36 @@ pub struct ColumnValues {
     pub values: Sides<Value>,
 }
 
-fn columns_as_object<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer
-        .collect_map(columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))))
+/// A mismatch's columns as `{"column": {"source": …, "target": …}}`, in comparison order.
+mod columns_as_object {
+    use super::*;
+    use serde::Deserializer;
+
+    pub fn serialize<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ColumnValues>, D::Error> {
+        #[derive(Deserialize)]
+        struct Pair {
+            source: Value,
+            target: Value,
+        }
+        let columns = Map::<String, Value>::deserialize(deserializer)?;
+        columns
+            .into_iter()
+            .map(|(column, pair)| {
+                let pair: Pair = serde_json::from_value(pair).map_err(serde::de::Error::custom)?;
+                Ok(ColumnValues { column, values: Sides::new(pair.source, pair.target) })
+            })
+            .collect()
+    }
 }
 
 /// The equivalence policy applied: every option and its value, and the encoding version of the fingerprints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub encoding_version: u32,
     #[serde(flatten)]
@@ -202,14 +235,16 @@ pub struct Policy {
 }
 
 pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
+    let categories: &[Category] = if plan.keyless { &Category::KEYLESS } else { &Category::ALL };
     let summary = Summary {
         source_rows: findings.fingerprints.source.rows,
         target_rows: findings.fingerprints.target.rows,
         matched: findings.matched,
-        counts: findings.counts.only(&Category::ALL),
+        counts: findings.counts.only(categories),
     };
-    let column_mismatches =
-        plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect();
+    let column_mismatches = (!plan.keyless).then(|| {
+        plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect()
+    });
     let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
     let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref());
     let side = |side: Side| {
@@ -221,16 +256,22 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
             fingerprint: fingerprint.hex(),
         }
     };
+    let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let (key, compared_columns) =
+        if plan.keyless { (Vec::new(), names(&plan.key)) } else { (names(&plan.key), names(&plan.columns)) };
     Ok(Report {
         report_version: REPORT_VERSION,
+        kind: "diff".into(),
         tool: Tool::recon(),
         source: side(Side::Source),
         target: side(Side::Target),
-        key: plan.key.iter().map(|k| k.name.clone()).collect(),
-        compared_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+        key,
+        key_source: plan.key_source,
+        keyless: plan.keyless,
+        compared_columns,
         summary,
         column_mismatches,
-        examples: examples(plan, findings)?.only(&Category::ALL),
+        examples: examples(plan, findings)?.only(categories),
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         sample,
@@ -264,11 +305,19 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
         Ok(Value::Object(key_json(&key_names, &fetched.rows.keys, row)))
     };
     let mut examples: PerCategory<Vec<Example>> = PerCategory::default();
-    for k in findings.missing.iter().take(n) {
-        examples[Category::MissingInTarget].push(Example::key(key(Side::Source, k.ordinal)?));
-    }
-    for k in findings.extra.iter().take(n) {
-        examples[Category::ExtraInTarget].push(Example::key(key(Side::Target, k.ordinal)?));
+    // Keyless, a row's "key" is the whole row, shown with how often each side holds it.
+    let counted = |example: Example, side: Side, k: &crate::compare::OneSided| match (plan.keyless, side) {
+        (false, _) => example,
+        (true, Side::Source) => Example { source_count: Some(k.count), target_count: Some(k.other_count), ..example },
+        (true, Side::Target) => Example { source_count: Some(k.other_count), target_count: Some(k.count), ..example },
+    };
+    for (category, side, list) in [
+        (Category::MissingInTarget, Side::Source, &findings.missing),
+        (Category::ExtraInTarget, Side::Target, &findings.extra),
+    ] {
+        for k in list.iter().take(n) {
+            examples[category].push(counted(Example::key(key(side, k.ordinal)?), side, k));
+        }
     }
     for m in findings.mismatched.iter().take(n) {
         let fetched = &findings.fetched;

@@ -5,7 +5,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
 use super::Report;
-use crate::spec::Category;
+use crate::spec::{Category, KeySource};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -14,7 +14,11 @@ pub fn render(report: &Report) -> String {
     };
     out += &side("source", &report.source);
     out += &side("target", &report.target);
-    out += &format!("key: {}\n\n", report.key.join(", "));
+    out += &match report.key_source {
+        _ if report.keyless => "key: none, whole rows compared as multisets\n\n".to_string(),
+        KeySource::Option | KeySource::Config => format!("key: {}\n\n", report.key.join(", ")),
+        found => format!("key: {} ({})\n\n", report.key.join(", "), key_source(found)),
+    };
 
     let s = &report.summary;
     let mut summary = table(&["category", "count", "allowed"]);
@@ -33,7 +37,7 @@ pub fn render(report: &Report) -> String {
     out += &format!("{summary}\n");
 
     let differing: Vec<(&String, &Value)> =
-        report.column_mismatches.iter().filter(|(_, n)| n.as_u64() != Some(0)).collect();
+        report.column_mismatches.iter().flatten().filter(|(_, n)| n.as_u64() != Some(0)).collect();
     if !differing.is_empty() {
         let mut columns = table(&["column", "mismatched keys"]);
         for (name, n) in differing {
@@ -67,6 +71,16 @@ pub fn render(report: &Report) -> String {
         format!("\nNOT RECONCILED: {}\n", broken.join("; "))
     };
     out
+}
+
+/// Where a discovered key came from, in words.
+fn key_source(source: KeySource) -> &'static str {
+    match source {
+        KeySource::SourcePrimaryKey => "the source's primary key",
+        KeySource::TargetPrimaryKey => "the target's primary key",
+        KeySource::UniqueIndex => "a unique index over NOT NULL columns",
+        KeySource::Option | KeySource::Config | KeySource::Keyless => "as given",
+    }
 }
 
 fn table(header: &[&str]) -> Table {

@@ -1,24 +1,24 @@
 //! The verdict: every category against its budget, exit code 0 when each is within it, 1 when one is not.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{SampleReport, Summary};
 use crate::spec::{Budget, Budgets};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Violation {
     /// The table, in an audit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     pub check: String,
     pub actual: u64,
     pub allowed: u64,
     /// When sampling, a percentage budget is checked against this upper bound of the true rate.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upper_bound: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Verdict {
     pub pass: bool,
     pub exit_code: i32,

@@ -134,6 +134,20 @@ impl<T> Default for ByCategory<T> {
     }
 }
 
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ByCategory<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A map in report order; keys that are not categories (a summary's row counts) are left out.
+        let entries = std::collections::BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut values = Vec::new();
+        for category in Category::ALL {
+            if let Some(value) = entries.get(category.name()) {
+                values.push((category, T::deserialize(value.clone()).map_err(serde::de::Error::custom)?));
+            }
+        }
+        Ok(ByCategory(values))
+    }
+}
+
 impl<T: Serialize> Serialize for ByCategory<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter().map(|(c, v)| (c.name(), v)))

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
@@ -68,8 +68,7 @@ impl Layers {
 #[derive(Debug, Clone)]
 pub struct TableSpec {
     pub sides: Sides<SideSpec>,
-    /// Key columns as the source names them.
-    pub key: Vec<String>,
+    pub key: KeySpec,
     /// Compared columns as the source names them; empty means every column both sides share.
     pub columns: Vec<String>,
     pub exclude: Vec<String>,
@@ -84,6 +83,29 @@ pub struct TableSpec {
     pub statement_timeout: Duration,
     /// Which findings the engine keeps for writers to show.
     pub keep: Keep,
+}
+
+/// How the key is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySpec {
+    /// Columns the user named (as the source names them), on the command line or in a config file.
+    Given { columns: Vec<String>, source: KeySource },
+    /// Found from the tables' own keys; with `require`, finding none is an error instead of keyless.
+    Discover { require: bool },
+    /// Whole rows compared as multisets.
+    Keyless,
+}
+
+/// Where a comparison's key came from, as the report's `key_source` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    Option,
+    Config,
+    SourcePrimaryKey,
+    TargetPrimaryKey,
+    UniqueIndex,
+    Keyless,
 }
 
 /// One side: a location (a file, directory, glob or database URL; it may hold a password, so it is only
@@ -138,7 +160,7 @@ pub struct CsvSpec {
 }
 
 /// The equivalence policy, as the report's `policy` section shows it: every option and its value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     pub float_abs_tol: Option<f64>,
     pub float_rel_tol: Option<f64>,
@@ -199,10 +221,6 @@ impl TableSpec {
     /// Validates merged options into a spec for the table between `source` and `target`.
     pub fn resolve(sides: Sides<String>, options: &Options, layers: &Layers) -> Result<TableSpec> {
         let table = &options.table;
-        let key = table.key.clone().unwrap_or_default();
-        if key.is_empty() {
-            return Err(Error::setting(layers.setting("key"), "name the key columns, e.g. --key id"));
-        }
         let trimmed = |list: &Option<Vec<String>>| -> Vec<String> {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
         };
@@ -212,7 +230,7 @@ impl TableSpec {
         );
         Ok(TableSpec {
             sides,
-            key: key.iter().map(|k| k.trim().to_string()).collect(),
+            key: key(options, layers)?,
             columns: trimmed(&table.columns),
             exclude: trimmed(&table.exclude),
             map: pairs(table.map.as_deref().unwrap_or_default(), &layers.setting("map"), "SRC=TGT")?,
@@ -224,6 +242,30 @@ impl TableSpec {
             statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false },
         })
+    }
+}
+
+fn key(options: &Options, layers: &Layers) -> Result<KeySpec> {
+    let table = &options.table;
+    let columns: Vec<String> =
+        table.key.iter().flatten().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+    let (keyless, require) = (table.keyless.unwrap_or(false), table.require_key.unwrap_or(false));
+    match (columns.is_empty(), keyless) {
+        (false, true) => {
+            Err(Error::setting(layers.setting("keyless"), "a comparison has a key or is keyless, not both"))
+        }
+        (true, true) if require => {
+            Err(Error::setting(layers.setting("require_key"), "a keyless comparison has no key to require"))
+        }
+        (true, true) => Ok(KeySpec::Keyless),
+        (true, false) => Ok(KeySpec::Discover { require }),
+        (false, false) => {
+            let source = match layers.origins.get("key") {
+                Some(Origin::Config { .. }) => KeySource::Config,
+                _ => KeySource::Option,
+            };
+            Ok(KeySpec::Given { columns, source })
+        }
     }
 }
 

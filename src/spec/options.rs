@@ -36,9 +36,16 @@ pub struct Options {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[command(next_help_heading = "Key and columns")]
 pub struct TableOptions {
-    /// Key columns, comma-separated (composite keys allowed).
+    /// Key columns, comma-separated (composite keys allowed). Without it the key is found: the source's
+    /// primary key, the target's, or the unique index over NOT NULL columns with the fewest columns.
     #[arg(long, value_delimiter = ',', value_name = "COL")]
     pub key: Option<Vec<String>>,
+    /// Compare whole rows as multisets, without a key.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub keyless: Option<bool>,
+    /// A table without a key given or found is an error instead of compared keyless.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub require_key: Option<bool>,
     /// Compare only these non-key columns (default: every column both sides share).
     #[arg(long, value_delimiter = ',', value_name = "COL")]
     pub columns: Option<Vec<String>>,

@@ -135,8 +135,9 @@ mod tests {
     use super::*;
 
     fn column(name: &str, db_type: &str, data_type: DataType, cast: Option<&str>) -> SqlColumn {
-        let (name, db_type, declared) = (name.to_string(), db_type.to_string(), db_type.to_string());
-        SqlColumn { name, db_type, declared, data_type, cast: cast.map(str::to_string) }
+        let mut column = SqlColumn::new(name.to_string(), db_type.to_string(), db_type.to_string(), data_type);
+        column.cast = cast.map(str::to_string);
+        column
     }
 
     #[test]

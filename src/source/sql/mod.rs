@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, Mutex};
 
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
-use crate::normalize::DECLARED_TYPE;
+use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 pub use keys::KEYS_PER_STATEMENT;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
@@ -54,18 +54,18 @@ impl Engine {
 }
 
 /// A database location from the command line: `engine://…[#[schema.]table]`.
-pub struct DbLocation {
-    pub engine: Engine,
+pub(crate) struct DbLocation {
+    pub(crate) engine: Engine,
     /// The URL with credentials: passed to the driver, never printed.
     url: String,
     /// The location with the password replaced by `***`: the only form that is ever shown.
-    pub masked: String,
+    pub(crate) masked: String,
     schema: Option<String>,
     table: Option<String>,
 }
 
 /// Parses a database location; `None` when `location` is not a database URL.
-pub fn parse_location(location: &str) -> Option<DbLocation> {
+pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
     let (scheme, _) = location.split_once("://")?;
     let engine = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => Engine::Postgres,
@@ -88,7 +88,7 @@ pub fn parse_location(location: &str) -> Option<DbLocation> {
 }
 
 /// Replaces the password of a URL's user-info with `***`.
-pub fn mask(location: &str) -> String {
+pub(crate) fn mask(location: &str) -> String {
     let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -139,6 +139,28 @@ pub(crate) struct SqlColumn {
     /// schema-qualified type to cast to (`pg_catalog.int4`); MySQL, a text column's `charset collation`;
     /// None where a literal needs nothing (or the column came from a query, whose types are not looked up).
     pub(crate) cast: Option<String>,
+    /// An expression selected in the column's place (engine-quoted, e.g. MySQL `(`f` + 0e0)`), where the
+    /// column's own form is not the one to read.
+    pub(crate) select: Option<String>,
+    /// Field metadata beside the declared type: the declared fraction digits of a timestamp and how its
+    /// server cuts to them, or why the column cannot be read and how to read it as text.
+    pub(crate) metadata: Vec<(&'static str, String)>,
+}
+
+impl SqlColumn {
+    /// A column whose type recon reads as `data_type`, declared as `declared`.
+    pub(crate) fn new(name: String, db_type: String, declared: String, data_type: DataType) -> SqlColumn {
+        SqlColumn { name, db_type, declared, data_type, cast: None, select: None, metadata: Vec::new() }
+    }
+
+    /// A column recon cannot read (`what` it is, `read_as` an expression reading it as text): kept, typed
+    /// `Null`, and refused only where it is compared (`normalize::resolve_fields`).
+    pub(crate) fn unreadable(mut self, what: String, read_as: String) -> SqlColumn {
+        self.data_type = DataType::Null;
+        self.metadata.push((UNREADABLE, what));
+        self.metadata.push((READ_AS, read_as));
+        self
+    }
 }
 
 enum Conn {
@@ -203,22 +225,14 @@ impl SqlTable {
         if columns.is_empty() {
             return Err(Error::input(&masked, "no such table, or it has no columns"));
         }
-        let unreadable: Vec<String> = columns
-            .iter()
-            .filter(|c| c.data_type == DataType::Null)
-            .map(|c| format!("{} ({})", c.name, c.db_type))
-            .collect();
-        if !unreadable.is_empty() {
-            return Err(Error::input(
-                &masked,
-                format!("recon cannot read the type of {}; cast it to text in a query", unreadable.join(", ")),
-            ));
-        }
         // The declared type rides along as field metadata: the policy compares JSON, UUID and unconstrained
-        // numerics by what the database says they are.
+        // numerics by what the database says they are. A column recon cannot read is kept, typed Null, and
+        // refused only if it is compared: a column left out is never read.
         let field = |c: &SqlColumn| {
-            let declared = [(DECLARED_TYPE.to_string(), c.declared.to_ascii_lowercase())].into_iter().collect();
-            Field::new(&c.name, c.data_type.clone(), true).with_metadata(declared)
+            let mut metadata: std::collections::HashMap<String, String> =
+                [(DECLARED_TYPE.to_string(), c.declared.to_ascii_lowercase())].into_iter().collect();
+            metadata.extend(c.metadata.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            Field::new(&c.name, c.data_type.clone(), true).with_metadata(metadata)
         };
         let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
         Ok(SqlTable {
@@ -266,13 +280,12 @@ impl SqlTable {
         for name in key_names {
             let column = self.columns.iter().find(|c| &c.name == name)?;
             let text = column.data_type == DataType::Utf8;
-            if !(text || column.data_type.is_integer()) {
+            // A column read through an expression (MySQL bit(n), say) is not what the database hashes.
+            if !(text || column.data_type.is_integer()) || column.select.is_some() {
                 return None;
             }
             let quoted = self.engine.quote(name);
             parts.push(match self.engine {
-                // char(n) comes out of COPY padded but turns into unpadded text in SQL.
-                Engine::Postgres if column.db_type.eq_ignore_ascii_case("bpchar") => return None,
                 Engine::Postgres => format!("{quoted}::text"),
                 Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
                 Engine::Mysql => quoted,
@@ -339,7 +352,13 @@ impl SqlTable {
 
     /// `SELECT` of the projected columns from the relation, with `condition` (empty or ` WHERE …`).
     fn select(&self, projection: &[usize], condition: &str) -> String {
-        let list: Vec<String> = projection.iter().map(|&i| self.engine.quote(&self.columns[i].name)).collect();
+        let list: Vec<String> = projection
+            .iter()
+            .map(|&i| {
+                let (column, quoted) = (&self.columns[i], self.engine.quote(&self.columns[i].name));
+                column.select.as_ref().map_or(quoted.clone(), |expression| format!("{expression} AS {quoted}"))
+            })
+            .collect();
         format!("SELECT {} FROM {}{condition}", list.join(", "), self.relation)
     }
 
@@ -481,13 +500,11 @@ async fn query_columns(conn: &mut Conn, relation: &str) -> Result<Vec<SqlColumn>
         .into_iter()
         .map(|(name, db_type)| {
             let lower = db_type.to_ascii_lowercase();
-            let data_type = match engine {
-                Engine::Postgres => postgres::arrow_type(&lower, -1),
-                Engine::Mysql => mysql::arrow_type(lower.split(' ').next().unwrap_or(""), &lower, None, None),
-                Engine::Sqlite => Some(sqlite::arrow_type(&lower)),
-            };
-            let data_type = data_type.unwrap_or(DataType::Null);
-            SqlColumn { name, declared: db_type.clone(), db_type, data_type, cast: None }
+            match engine {
+                Engine::Postgres => postgres::column(name, &lower, -1, db_type, None),
+                Engine::Mysql => mysql::column(name, lower.split(' ').next().unwrap_or(""), &lower, None, None),
+                Engine::Sqlite => sqlite::column(name, db_type),
+            }
         })
         .collect())
 }

@@ -1,19 +1,24 @@
 //! MySQL and MariaDB: catalog types mapped to Arrow, rows read over the text protocol (every value arrives as
-//! its text form, which Arrow's strict parsers then type; the session time zone is UTC).
+//! its text form, which Arrow's strict parsers then type; the session time zone is UTC). Where the text form
+//! loses something, recon selects an expression whose text keeps it.
 //!
 //! | MySQL type | Arrow |
 //! |---|---|
-//! | `tinyint(1)`, `bool` | Boolean (MySQL's BOOLEAN is `tinyint(1)`) |
+//! | `tinyint(1)`, `bool`, `bit(1)` | Boolean (MySQL's BOOLEAN is `tinyint(1)`; `bit(1)` selected as `CAST(b AS UNSIGNED)`) |
 //! | `tinyint`, `smallint`, `mediumint`/`int`, `bigint` (`unsigned`: the unsigned type) | Int8/16/32/64 |
 //! | `year` | Int16 |
-//! | `decimal(p,s)`, p ≤ 38 | Decimal128(p,s) |
-//! | `float`, `double` | Float32, Float64 |
-//! | `char`, `varchar`, `*text`, `enum`, `set`, `json` | Utf8 (CHAR's trailing spaces are stripped by MySQL itself) |
+//! | `decimal(p,s)`, p ≤ 38 / p ≤ 65 | Decimal128(p,s) / Decimal256(p,s) |
+//! | `float`, `double` | Float32, Float64: `float` selected as `f + 0e0`, the double that holds it exactly, printed in its shortest round-trip form (a FLOAT column's own text has 6 significant digits) |
+//! | `char`, `varchar`, `*text`, `enum`, `set`, `json` | Utf8 (CHAR's trailing blanks removed, as MySQL itself does unless `PAD_CHAR_TO_FULL_LENGTH`) |
+//! | MariaDB `uuid` | Utf8, declared `uuid`: compares as a UUID |
+//! | MariaDB `inet4`, `inet6` | Utf8, declared so: compares as a network address |
+//! | `bit(n)`, n > 1 | Utf8 `0`/`1` text of n bits (`LPAD(BIN(b), n, '0')`), as PostgreSQL writes `bit(n)` |
 //! | `binary`, `varbinary`, `*blob` | Binary |
 //! | `date` | Date32 |
-//! | `datetime` | Timestamp(µs), zone-less |
-//! | `timestamp` | Timestamp(µs, UTC): MySQL converts it to the session zone, UTC |
+//! | `datetime(p)` | Timestamp(µs), zone-less; the declared `p` and the server's cut ride along as field metadata |
+//! | `timestamp(p)` | Timestamp(µs, UTC): MySQL converts it to the session zone, UTC; `p` as for `datetime` |
 //! | `time` | Time64(µs) (values outside 00:00–24:00 are refused) |
+//! | spatial types (`geometry`, `point`, …) and anything else | Null: unreadable, refused by name if compared (workaround `ST_AsText`) |
 //!
 //! MariaDB stores JSON as LONGTEXT with a `json_valid` column check; such a column is declared `json`, so it
 //! compares as JSON like MySQL's own type.
@@ -21,18 +26,50 @@
 use arrow::datatypes::{DataType, TimeUnit};
 use sqlx::{MySqlConnection, Row};
 
-use super::text::{stream_rows, Cell};
-use super::{describe, Sender, SqlColumn};
+use super::text::{stream_rows, trim_blanks, Cell};
+use super::{describe, Engine, Sender, SqlColumn};
 use crate::error::{Error, Result};
+use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
 const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
+const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
+
+const SPATIAL: [&str; 8] = [
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+];
+
+/// How the server cuts timestamps with more fraction digits than their column declares (see
+/// `queries/mysql_server.sql`).
+pub(crate) async fn fraction_cut(conn: &mut MySqlConnection) -> Result<Cut, sqlx::Error> {
+    let (version, mode): (String, String) = sqlx::query_as(SERVER).fetch_one(conn).await?;
+    let mode = mode.to_ascii_uppercase();
+    Ok(if version.contains("MariaDB") {
+        if mode.contains("TIME_ROUND_FRACTIONAL") {
+            Cut::Round
+        } else {
+            Cut::Truncate
+        }
+    } else if mode.contains("TIME_TRUNCATE_FRACTIONAL") {
+        Cut::Truncate
+    } else {
+        Cut::Round
+    })
+}
 
 pub(crate) async fn table_columns(
     conn: &mut MySqlConnection,
     schema: Option<&str>,
     table: &str,
 ) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    let cut = fraction_cut(&mut *conn).await?;
     let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await?;
     // A server without information_schema.check_constraints has no JSON stored as LONGTEXT either.
     let json: Vec<String> = match sqlx::query(JSON_COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await {
@@ -46,14 +83,56 @@ pub(crate) async fn table_columns(
             let column_type: String = row.try_get(2)?;
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
             let (charset, collation): (Option<String>, Option<String>) = (row.try_get(5)?, row.try_get(6)?);
-            let arrow =
-                arrow_type(&data_type.to_ascii_lowercase(), &column_type.to_ascii_lowercase(), precision, scale);
+            let fraction: Option<i64> = row.try_get(7)?;
+            let is_json = json.contains(&name);
+            let mut column = column(name, &data_type, &column_type, precision, scale);
             // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
-            let declared = if json.contains(&name) { "json".to_string() } else { column_type };
-            let cast = charset.zip(collation).map(|(charset, collation)| format!("{charset} {collation}"));
-            Ok(SqlColumn { name, db_type: data_type, declared, data_type: arrow.unwrap_or(DataType::Null), cast })
+            if is_json {
+                column.declared = "json".to_string();
+            }
+            column.cast = charset.zip(collation).map(|(charset, collation)| format!("{charset} {collation}"));
+            let timestamp = matches!(column.data_type, DataType::Timestamp(..));
+            if let Some(digits) = fraction.filter(|d| timestamp && (0..=6).contains(d)) {
+                column.metadata.push((FRACTION_DIGITS, digits.to_string()));
+                column.metadata.push((FRACTION_CUT, cut.name().to_string()));
+            }
+            Ok(column)
         })
         .collect()
+}
+
+/// How recon reads a column of this type (`data_type` and `column_type` as information_schema gives them,
+/// or as the driver names a query's column types, without precision).
+pub(crate) fn column(
+    name: String,
+    data_type: &str,
+    column_type: &str,
+    precision: Option<i64>,
+    scale: Option<i64>,
+) -> SqlColumn {
+    let (data_type, column_type) = (data_type.to_ascii_lowercase(), column_type.to_ascii_lowercase());
+    let quoted = Engine::Mysql.quote(&name);
+    let arrow = arrow_type(&data_type, &column_type, precision, scale);
+    let mut column =
+        SqlColumn::new(name, data_type.clone(), column_type.clone(), arrow.clone().unwrap_or(DataType::Null));
+    let bits = precision.or_else(|| column_type.strip_prefix("bit(")?.strip_suffix(')')?.parse().ok());
+    column.select = match (data_type.as_str(), &arrow) {
+        ("float", _) => Some(format!("({quoted} + 0e0)")),
+        ("bit", Some(DataType::Boolean)) => Some(format!("CAST({quoted} AS UNSIGNED)")),
+        ("bit", _) => Some(match bits {
+            Some(bits) => format!("LPAD(BIN({quoted}), {bits}, '0')"),
+            // A query's BIT column comes without its width.
+            None => format!("BIN({quoted})"),
+        }),
+        _ => None,
+    };
+    if arrow.is_none() {
+        let spatial = SPATIAL.contains(&data_type.as_str());
+        let what = format!("MySQL type {column_type}{}", if spatial { " (spatial)" } else { "" });
+        let read_as = if spatial { format!("ST_AsText({quoted})") } else { format!("CAST({quoted} AS CHAR)") };
+        return column.unreadable(what, read_as);
+    }
+    column
 }
 
 /// The Arrow type of a MySQL column (`data_type` and `column_type` as information_schema gives them).
@@ -68,6 +147,8 @@ pub(crate) fn arrow_type(
     Some(match data_type {
         "tinyint" if column_type.starts_with("tinyint(1)") => DataType::Boolean,
         "bool" | "boolean" => DataType::Boolean,
+        "bit" if precision == Some(1) || column_type == "bit(1)" => DataType::Boolean,
+        "bit" => DataType::Utf8,
         "tinyint" => pick(DataType::Int8, DataType::UInt8),
         "smallint" => pick(DataType::Int16, DataType::UInt16),
         "mediumint" | "int" | "integer" => pick(DataType::Int32, DataType::UInt32),
@@ -75,13 +156,16 @@ pub(crate) fn arrow_type(
         "year" => DataType::Int16,
         "decimal" | "numeric" => match (precision, scale) {
             (Some(p), Some(s)) if (1..=38).contains(&p) => DataType::Decimal128(p as u8, s as i8),
-            _ => return None,
+            (Some(p), Some(s)) if (39..=76).contains(&p) => DataType::Decimal256(p as u8, s as i8),
+            // A query's decimals come without precision: exact decimal text, compared by value.
+            _ => DataType::Utf8,
         },
         "float" => DataType::Float32,
         "double" | "real" => DataType::Float64,
         "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum" | "set" | "json" => {
             DataType::Utf8
         }
+        "uuid" | "inet4" | "inet6" => DataType::Utf8,
         "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => DataType::Binary,
         "date" => DataType::Date32,
         "datetime" => DataType::Timestamp(TimeUnit::Microsecond, None),
@@ -99,10 +183,15 @@ pub(crate) async fn stream(
     location: &str,
 ) -> Result<()> {
     // raw_sql runs over the text protocol: every value is its text form, whatever its type.
+    let padded: Vec<bool> = columns.iter().map(|c| c.db_type == "char").collect();
     stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
-        for column in 0..columns.len() {
+        for (column, padded) in padded.iter().enumerate() {
             let value: Option<&[u8]> =
                 row.try_get_unchecked(column).map_err(|e| Error::database(location, describe(&e)))?;
+            let value = match value {
+                Some(v) if *padded => Some(trim_blanks(v)),
+                v => v,
+            };
             batcher.push(column, value.map_or(Cell::Null, Cell::Bytes))?;
         }
         Ok(())

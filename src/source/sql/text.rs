@@ -129,7 +129,16 @@ fn collector(data_type: &DataType) -> Collector {
 
 fn append_text(builder: &mut StringBuilder, text: &str, data_type: &DataType) {
     match data_type {
-        DataType::Decimal128(_, scale) if *scale >= 0 => builder.append_value(round_decimal(text, *scale as usize)),
+        DataType::Decimal128(_, scale) | DataType::Decimal256(_, scale) if *scale >= 0 => {
+            builder.append_value(round_decimal(text, *scale as usize))
+        }
         _ => builder.append_value(text),
     }
+}
+
+/// A `CHAR(n)` value without its trailing blanks, which SQL does not count (PostgreSQL's cast of `char(n)` to
+/// text drops them; MySQL strips them on read unless its `sql_mode` has `PAD_CHAR_TO_FULL_LENGTH`).
+pub(crate) fn trim_blanks(value: &[u8]) -> &[u8] {
+    let end = value.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
+    &value[..end]
 }

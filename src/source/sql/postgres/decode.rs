@@ -5,14 +5,15 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder, Float64Builder,
-    Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
-    UInt32Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder, Float32Builder,
+    Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt32Builder,
 };
 use arrow::datatypes::{DataType, TimeUnit};
 use arrow::error::ArrowError;
 
 use super::numeric::Numeric;
+use crate::normalize::interval_text;
 
 /// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.
 const PG_EPOCH_DAYS: i32 = 10_957;
@@ -38,9 +39,26 @@ pub(crate) enum Decode {
         precision: u8,
         scale: i8,
     },
+    Decimal256 {
+        builder: Decimal256Builder,
+        precision: u8,
+        scale: i8,
+    },
     NumericText(StringBuilder),
-    /// Types whose binary form is their UTF-8 text: text, varchar, name, citext, bpchar, json, enums.
+    /// Types whose binary form is their UTF-8 text: text, varchar, name, citext, json, xml, enums.
     Text(StringBuilder),
+    /// `char(n)`: its text without the trailing blanks, which are not significant.
+    Bpchar(StringBuilder),
+    /// `interval`: 8 bytes of microseconds, 4 of days, 4 of months; written as `normalize::interval_text`.
+    Interval(StringBuilder),
+    /// `inet`, `cidr`: family, prefix bits, is-cidr flag, address length, address; written as PostgreSQL does.
+    Inet(StringBuilder),
+    /// `macaddr`, `macaddr8`: 6 or 8 bytes.
+    Mac(StringBuilder),
+    /// `bit(n)`, `varbit`: a 4-byte bit count, then the bits, first bit highest.
+    Bits(StringBuilder),
+    /// `timetz`: 8 bytes of microseconds of local time, 4 of the zone in seconds west of UTC.
+    TimeTz(Time64MicrosecondBuilder),
     Jsonb(StringBuilder),
     Uuid(StringBuilder),
     Bytea(BinaryBuilder),
@@ -67,8 +85,21 @@ impl Decode {
                 precision: *precision,
                 scale: *scale,
             },
+            ("numeric", T::Decimal256(precision, scale)) => Decode::Decimal256 {
+                builder: Decimal256Builder::with_capacity(capacity).with_precision_and_scale(*precision, *scale)?,
+                precision: *precision,
+                scale: *scale,
+            },
             ("numeric", T::Utf8) => Decode::NumericText(utf8()),
-            ("text" | "varchar" | "name" | "citext" | "bpchar" | "json" | "enum", T::Utf8) => Decode::Text(utf8()),
+            ("text" | "varchar" | "name" | "citext" | "json" | "xml" | "enum", T::Utf8) => Decode::Text(utf8()),
+            ("bpchar", T::Utf8) => Decode::Bpchar(utf8()),
+            ("interval", T::Utf8) => Decode::Interval(utf8()),
+            ("inet" | "cidr", T::Utf8) => Decode::Inet(utf8()),
+            ("macaddr" | "macaddr8", T::Utf8) => Decode::Mac(utf8()),
+            ("bit" | "varbit", T::Utf8) => Decode::Bits(utf8()),
+            ("timetz", T::Time64(TimeUnit::Microsecond)) => {
+                Decode::TimeTz(Time64MicrosecondBuilder::with_capacity(capacity))
+            }
             ("jsonb", T::Utf8) => Decode::Jsonb(utf8()),
             ("uuid", T::Utf8) => Decode::Uuid(StringBuilder::with_capacity(capacity, capacity * 36)),
             ("bytea", T::Binary) => Decode::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
@@ -98,11 +129,15 @@ impl Decode {
             Decode::Float64(b) => b.append_null(),
             Decode::Bool(b) => b.append_null(),
             Decode::Decimal { builder, .. } => builder.append_null(),
+            Decode::Decimal256 { builder, .. } => builder.append_null(),
             Decode::NumericText(b) | Decode::Text(b) | Decode::Jsonb(b) | Decode::Uuid(b) => b.append_null(),
+            Decode::Bpchar(b) | Decode::Interval(b) | Decode::Inet(b) | Decode::Mac(b) | Decode::Bits(b) => {
+                b.append_null()
+            }
             Decode::Bytea(b) => b.append_null(),
             Decode::Date(b) => b.append_null(),
             Decode::Timestamp(b) => b.append_null(),
-            Decode::Time(b) => b.append_null(),
+            Decode::Time(b) | Decode::TimeTz(b) => b.append_null(),
         }
     }
 
@@ -120,11 +155,47 @@ impl Decode {
             Decode::Decimal { builder, precision, scale } => {
                 builder.append_value(Numeric::parse(v)?.to_i128(*precision, *scale)?)
             }
+            Decode::Decimal256 { builder, precision, scale } => {
+                builder.append_value(Numeric::parse(v)?.to_i256(*precision, *scale)?)
+            }
             Decode::NumericText(b) => {
                 Numeric::parse(v)?.write_text(b).map_err(|_| invalid("cannot write numeric text"))?;
                 b.append_value("");
             }
             Decode::Text(b) => b.append_value(utf8(v)?),
+            Decode::Bpchar(b) => b.append_value(utf8(v)?.trim_end_matches(' ')),
+            Decode::Interval(b) => {
+                let (micros, rest) =
+                    v.split_first_chunk::<8>().ok_or_else(|| invalid("interval shorter than 16 bytes"))?;
+                let [d0, d1, d2, d3, m0, m1, m2, m3] = fixed::<8>(rest)?;
+                let (days, months) = (i32::from_be_bytes([d0, d1, d2, d3]), i32::from_be_bytes([m0, m1, m2, m3]));
+                b.append_value(interval_text(months, days, i64::from_be_bytes(*micros)))
+            }
+            Decode::Inet(b) => b.append_value(inet_text(v)?),
+            Decode::Mac(b) => {
+                if v.len() != 6 && v.len() != 8 {
+                    return Err(invalid(format!("a MAC address of {} bytes", v.len())));
+                }
+                let pairs: Vec<String> = v.iter().map(|byte| format!("{byte:02x}")).collect();
+                b.append_value(pairs.join(":"))
+            }
+            Decode::Bits(b) => {
+                let (count, bits) = v.split_first_chunk::<4>().ok_or_else(|| invalid("bit string without length"))?;
+                let count = usize::try_from(i32::from_be_bytes(*count)).map_err(|_| invalid("negative bit count"))?;
+                if bits.len() != count.div_ceil(8) {
+                    return Err(invalid(format!("{count} bits in {} bytes", bits.len())));
+                }
+                let text: String =
+                    (0..count).map(|i| if bits[i / 8] & (0x80 >> (i % 8)) != 0 { '1' } else { '0' }).collect();
+                b.append_value(text)
+            }
+            Decode::TimeTz(b) => {
+                let (micros, zone) =
+                    v.split_first_chunk::<8>().ok_or_else(|| invalid("timetz shorter than 12 bytes"))?;
+                let (micros, zone) = (i64::from_be_bytes(*micros), i64::from(i32::from_be_bytes(fixed(zone)?)));
+                // The zone counts seconds west of UTC: 12:00+02 is stored as 12:00 with zone -7200.
+                b.append_value((micros + zone * 1_000_000).rem_euclid(MICROS_PER_DAY))
+            }
             Decode::Jsonb(b) => match v.split_first() {
                 Some((1, text)) => b.append_value(utf8(text)?),
                 Some((version, _)) => return Err(invalid(format!("unsupported jsonb binary version {version}"))),
@@ -168,11 +239,15 @@ impl Decode {
             Decode::Float64(b) => Arc::new(b.finish()),
             Decode::Bool(b) => Arc::new(b.finish()),
             Decode::Decimal { builder, .. } => Arc::new(builder.finish()),
+            Decode::Decimal256 { builder, .. } => Arc::new(builder.finish()),
             Decode::NumericText(b) | Decode::Text(b) | Decode::Jsonb(b) | Decode::Uuid(b) => Arc::new(b.finish()),
+            Decode::Bpchar(b) | Decode::Interval(b) | Decode::Inet(b) | Decode::Mac(b) | Decode::Bits(b) => {
+                Arc::new(b.finish())
+            }
             Decode::Bytea(b) => Arc::new(b.finish()),
             Decode::Date(b) => Arc::new(b.finish()),
             Decode::Timestamp(b) => Arc::new(b.finish()),
-            Decode::Time(b) => Arc::new(b.finish()),
+            Decode::Time(b) | Decode::TimeTz(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -192,6 +267,20 @@ fn fixed<const N: usize>(v: &[u8]) -> Result<[u8; N], ArrowError> {
 
 fn utf8(v: &[u8]) -> Result<&str, ArrowError> {
     std::str::from_utf8(v).map_err(|e| invalid(format!("invalid UTF-8: {e}")))
+}
+
+/// An `inet`/`cidr` value as PostgreSQL writes it: the address, and `/bits` for a `cidr` or an `inet`
+/// whose prefix is not the whole address (`inet_send`: family 2 for IPv4, 3 for IPv6, prefix bits, is-cidr,
+/// address length, address bytes).
+fn inet_text(v: &[u8]) -> Result<String, ArrowError> {
+    let ([family, bits, is_cidr, length], address) =
+        v.split_first_chunk::<4>().map(|(h, a)| (*h, a)).ok_or_else(|| invalid("inet shorter than 4 bytes"))?;
+    let (address, full): (std::net::IpAddr, u8) = match (family, length, address.len()) {
+        (2, 4, 4) => (std::net::Ipv4Addr::from(fixed::<4>(address)?).into(), 32),
+        (3, 16, 16) => (std::net::Ipv6Addr::from(fixed::<16>(address)?).into(), 128),
+        _ => return Err(invalid(format!("inet of family {family} with {} address bytes", address.len()))),
+    };
+    Ok(if is_cidr != 0 || bits != full { format!("{address}/{bits}") } else { address.to_string() })
 }
 
 fn uuid_text<'a>(bytes: &[u8; 16], out: &'a mut [u8; 36]) -> Result<&'a str, ArrowError> {
@@ -303,9 +392,14 @@ mod tests {
         ]);
         x.push(None);
         assert_eq!(strings(&batch, "x"), x);
-        let mut wide = some(&["1.8", "-12345678901234567890123456789012345678901234.56789", "0"]);
-        wide.resize(13, None);
-        assert_eq!(strings(&batch, "wide"), wide);
+        // numeric(50,5) is wider than Decimal128 but fits Decimal256, exactly.
+        let wide = batch.column_by_name("wide").expect("column");
+        assert_eq!(wide.data_type(), &DataType::Decimal256(50, 5));
+        let wide = arrow::compute::cast(wide, &DataType::Utf8).expect("formats");
+        let wide: Vec<Option<String>> = wide.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect();
+        let mut expected = some(&["1.80000", "-12345678901234567890123456789012345678901234.56789", "0.00000"]);
+        expected.resize(13, None);
+        assert_eq!(wide, expected);
     }
 
     #[test]
@@ -342,8 +436,9 @@ mod tests {
         assert_eq!(strings(&batch, "t"), with_null(&["héllo 🦀 wörld", ""]));
         assert_eq!(strings(&batch, "vc"), with_null(&["varchar", ""]));
         assert_eq!(strings(&batch, "nm"), with_null(&["pg_class", ""]));
-        // char(5) arrives blank-padded; the second row's '' has no length (VALUES drops the typmod).
-        assert_eq!(strings(&batch, "ch"), with_null(&["ab   ", ""]));
+        // char(5) arrives blank-padded and is read without the blanks, which char(n) does not count; the
+        // second row's '' has no length (VALUES drops the typmod).
+        assert_eq!(strings(&batch, "ch"), with_null(&["ab", ""]));
         assert_eq!(strings(&batch, "ci"), with_null(&["MiXeD", ""]));
         assert_eq!(strings(&batch, "js"), with_null(&[r#"{"b": 1,  "a": [1, 2]}"#, "[]"]));
         // jsonb is PostgreSQL's normalised text: keys reordered, version byte stripped.

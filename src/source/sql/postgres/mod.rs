@@ -7,14 +7,15 @@ mod decode;
 mod numeric;
 mod types;
 
+use arrow::datatypes::DataType;
 use futures::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
 use self::copy::CopyDecoder;
-pub(crate) use self::types::arrow_type;
-use self::types::PgColumn;
-use super::{describe, send, Sender, SqlColumn, BATCH_ROWS};
+use self::types::{arrow_type, fraction_digits, selected_as, PgColumn};
+use super::{describe, send, Engine, Sender, SqlColumn, BATCH_ROWS};
 use crate::error::{Error, Result};
+use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
 
@@ -31,10 +32,35 @@ pub(crate) async fn table_columns(
             let typmod: i32 = row.try_get(2)?;
             let declared: String = row.try_get(3)?;
             let cast: String = row.try_get(4)?;
-            let data_type = arrow_type(&db_type, typmod).unwrap_or(arrow::datatypes::DataType::Null);
-            Ok(SqlColumn { name, db_type, declared, data_type, cast: Some(cast) })
+            Ok(column(name, &db_type, typmod, declared, Some(cast)))
         })
         .collect()
+}
+
+/// How recon reads a column of this type (`pg_type` the `typname`, or `enum`), declared as `declared`.
+pub(crate) fn column(name: String, pg_type: &str, typmod: i32, declared: String, cast: Option<String>) -> SqlColumn {
+    let quoted = Engine::Postgres.quote(&name);
+    let (select, decoded) = match selected_as(pg_type, &quoted) {
+        Some((expression, decoded)) => (Some(expression), decoded),
+        None => (None, pg_type),
+    };
+    let data_type = arrow_type(decoded, typmod);
+    let mut column = SqlColumn::new(name, decoded.to_string(), declared, data_type.clone().unwrap_or(DataType::Null));
+    (column.cast, column.select) = (cast, select);
+    if let Some(digits) = fraction_digits(pg_type, typmod) {
+        column.metadata.push((FRACTION_DIGITS, digits.to_string()));
+        column.metadata.push((FRACTION_CUT, Cut::RoundFrom2000.name().to_string()));
+    }
+    if data_type.is_none() {
+        let kind = match column.declared.as_str() {
+            d if d.ends_with(']') => " (an array)",
+            d if d.contains("range") => " (a range)",
+            _ => "",
+        };
+        let what = format!("PostgreSQL type {}{kind}", column.declared);
+        return column.unreadable(what, format!("{quoted}::text"));
+    }
+    column
 }
 
 /// Streams `select` as binary COPY, decoded into batches of `columns` handed to `tx`.

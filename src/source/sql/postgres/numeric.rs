@@ -5,6 +5,7 @@
 //! the number of base-10000 digits, the weight of the first digit, the sign word and the display scale — then
 //! the digits, each a big-endian u16 below 10000: `value = ± Σ digit[i] · 10000^(weight - i)`.
 
+use arrow::datatypes::i256;
 use arrow::error::ArrowError;
 
 pub(crate) const NUMERIC_POS: u16 = 0x0000;
@@ -110,6 +111,36 @@ impl<'a> Numeric<'a> {
         Ok(if self.negative { -unscaled } else { unscaled })
     }
 
+    /// The unscaled value at `scale` as a 256-bit integer, checked against `precision` (at most 76 digits).
+    pub(crate) fn to_i256(&self, precision: u8, scale: i8) -> Result<i256, ArrowError> {
+        if let Some(special) = self.special {
+            return Err(invalid(format!("{special} cannot be represented in Decimal256({precision}, {scale})")));
+        }
+        let out_of_range = || invalid(format!("value out of range for Decimal256({precision}, {scale})"));
+        let ten = i256::from_i128(10);
+        let mut unscaled = i256::ZERO;
+        for (exponent, digit) in self.digits() {
+            let power = 4 * exponent + i32::from(scale);
+            let term = if power >= 0 {
+                let power = u32::try_from(power).map_err(|_| out_of_range())?;
+                let factor = ten.checked_pow(power).ok_or_else(out_of_range)?;
+                i256::from_i128(i128::from(digit)).checked_mul(factor).ok_or_else(out_of_range)?
+            } else {
+                let divisor = usize::try_from(-power).ok().and_then(|p| POW10.get(p)).copied().unwrap_or(i128::MAX);
+                if i128::from(digit) % divisor != 0 {
+                    return Err(invalid(format!("value has more fraction digits than scale {scale}")));
+                }
+                i256::from_i128(i128::from(digit) / divisor)
+            };
+            unscaled = unscaled.checked_add(term).ok_or_else(out_of_range)?;
+        }
+        let limit = ten.checked_pow(u32::from(precision));
+        if limit.is_some_and(|limit| unscaled >= limit) {
+            return Err(out_of_range());
+        }
+        Ok(if self.negative { unscaled.wrapping_neg() } else { unscaled })
+    }
+
     /// Plain decimal text: no exponent, no trailing fraction zeros, `0` for zero.
     pub(crate) fn write_text(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         if let Some(special) = self.special {
@@ -193,5 +224,22 @@ mod tests {
         assert_eq!(Numeric::parse(&tiny).and_then(|n| n.to_i128(38, 38)).ok(), Some(10i128.pow(18)));
         let huge = numeric_bytes(20, NUMERIC_POS, &[1]);
         assert!(Numeric::parse(&huge).and_then(|n| n.to_i128(38, 0)).is_err());
+    }
+
+    #[test]
+    fn wide_numerics_fill_256_bits_exactly() {
+        // -(10^75 - 1) at scale 10: 65 integer nines (9, then 16 groups of 9999) and ten fraction nines
+        // (9999, 9999, 9900).
+        let mut digits = vec![9999u16; 20];
+        digits[0] = 9;
+        digits[19] = 9900;
+        let max76 = numeric_bytes(16, NUMERIC_NEG, &digits);
+        let value = Numeric::parse(&max76).and_then(|n| n.to_i256(76, 10)).expect("fits");
+        let expected = i256::from_i128(10).checked_pow(75).expect("fits").wrapping_sub(i256::ONE);
+        assert_eq!(value, expected.wrapping_neg());
+        assert!(Numeric::parse(&max76).and_then(|n| n.to_i256(74, 10)).is_err());
+        let small = numeric_bytes(0, NUMERIC_POS, &[12, 3400]);
+        assert_eq!(Numeric::parse(&small).and_then(|n| n.to_i256(40, 2)).ok(), Some(i256::from_i128(1234)));
+        assert!(Numeric::parse(&small).and_then(|n| n.to_i256(40, 1)).is_err(), "0.34 needs two places");
     }
 }

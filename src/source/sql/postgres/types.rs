@@ -8,9 +8,11 @@
 //! | `float4`, `float8`                           | `Float32`, `Float64`                    | `-0`, `NaN` and `±Infinity` kept bit for bit |
 //! | `bool`                                       | `Boolean`                               | |
 //! | `numeric(p,s)`, `1 <= p <= 38`, `s <= p`     | `Decimal128(p,s)`                       | base-10000 digits decoded exactly; `NaN`/`±Infinity` are errors |
-//! | `numeric` (no typmod), `numeric(p,s)`, `p > 38` | `Utf8`                               | plain decimal text: no exponent, no trailing fraction zeros (`1.80` → `"1.8"`, `0` → `"0"`); `"NaN"`, `"Infinity"`, `"-Infinity"` |
-//! | `text`, `varchar`, `name`, `citext`          | `Utf8`                                  | |
-//! | `bpchar` (`char(n)`)                         | `Utf8`                                  | blank-padded to `n` as PostgreSQL stores and sends it: `'ab'::char(5)` is `"ab   "` |
+//! | `numeric(p,s)`, `38 < p <= 76`               | `Decimal256(p,s)`                       | likewise |
+//! | `numeric` (no typmod), `numeric(p,s)`, `p > 76` | `Utf8`                               | plain decimal text: no exponent, no trailing fraction zeros (`1.80` → `"1.8"`, `0` → `"0"`); `"NaN"`, `"Infinity"`, `"-Infinity"` |
+//! | `money`                                      | `Utf8`                                  | selected as `col::numeric` (exact, in the server's `lc_monetary` fraction digits), then as `numeric` |
+//! | `text`, `varchar`, `name`, `citext`, `xml`   | `Utf8`                                  | |
+//! | `bpchar` (`char(n)`)                         | `Utf8`                                  | trailing blanks removed, as PostgreSQL's own cast to `text` does: they are not significant in `char(n)` |
 //! | `json`                                       | `Utf8`                                  | the text as stored (key order and spacing kept) |
 //! | `jsonb`                                      | `Utf8`                                  | PostgreSQL's normalised text (keys sorted by length then bytes); the leading version byte 1 is stripped |
 //! | `uuid`                                       | `Utf8`                                  | lowercase hyphenated, `8-4-4-4-12` |
@@ -20,7 +22,12 @@
 //! | `timestamp`                                  | `Timestamp(Microsecond, None)`          | PostgreSQL counts from 2000-01-01: +946684800 s; `±infinity` is an error |
 //! | `timestamptz`                                | `Timestamp(Microsecond, Some("+00:00"))`| the UTC instant, whatever the session time zone; `±infinity` is an error |
 //! | `time`                                       | `Time64(Microsecond)`                   | `24:00:00`, which PostgreSQL accepts, is kept as 86 400 000 000 µs |
-//! | anything else (arrays such as `_int4`, `timetz`, `interval`, ranges, …) | —            | [`arrow_type`] returns `None` |
+//! | `timetz`                                     | `Time64(Microsecond)`                   | the UTC time of day (`12:00+02` is `10:00`), as timestamps compare as UTC instants |
+//! | `interval`                                   | `Utf8`                                  | months, days and seconds apart: `P14M3DT14706.5S` (see `normalize::interval_text`) |
+//! | `inet`, `cidr`                               | `Utf8`                                  | PostgreSQL's text form (`10.0.0.1`, `10.0.0.0/8`) |
+//! | `macaddr`, `macaddr8`                        | `Utf8`                                  | lowercase, colon-separated |
+//! | `bit(n)`, `varbit`                           | `Utf8`                                  | the bits as `0`/`1` text |
+//! | anything else (arrays such as `_int4`, ranges, geometric types, …) | `Null`            | [`arrow_type`] returns `None`: the column is kept, unreadable, and refused only if compared |
 //!
 //! The numeric typmod is `((p << 16) | (s & 0x7ff)) + 4`: since PostgreSQL 15 the scale is an 11-bit signed
 //! number and may be negative (`numeric(5,-2)` rounds to hundreds; it becomes `Decimal128(5,-2)`) or larger
@@ -42,7 +49,8 @@ pub(crate) struct PgColumn {
 }
 
 /// The Arrow type for a PostgreSQL column, or None when recon cannot read it. `typmod` is
-/// `pg_attribute.atttypmod` (numeric precision and scale are encoded in it; -1 = unconstrained).
+/// `pg_attribute.atttypmod` (numeric precision and scale are encoded in it; -1 = unconstrained). `money`
+/// is read through a cast (see [`selected_as`]) and typed as the `numeric` it becomes.
 pub(crate) fn arrow_type(pg_type: &str, typmod: i32) -> Option<DataType> {
     Some(match pg_type {
         "int2" => DataType::Int16,
@@ -53,17 +61,20 @@ pub(crate) fn arrow_type(pg_type: &str, typmod: i32) -> Option<DataType> {
         "float8" => DataType::Float64,
         "bool" => DataType::Boolean,
         "numeric" => numeric_type(typmod),
-        "text" | "varchar" | "name" | "citext" | "bpchar" | "json" | "jsonb" | "uuid" | "enum" => DataType::Utf8,
+        "text" | "varchar" | "name" | "citext" | "bpchar" | "json" | "jsonb" | "uuid" | "enum" | "xml" => {
+            DataType::Utf8
+        }
+        "interval" | "inet" | "cidr" | "macaddr" | "macaddr8" | "bit" | "varbit" => DataType::Utf8,
         "bytea" => DataType::Binary,
         "date" => DataType::Date32,
         "timestamp" => DataType::Timestamp(TimeUnit::Microsecond, None),
         "timestamptz" => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-        "time" => DataType::Time64(TimeUnit::Microsecond),
+        "time" | "timetz" => DataType::Time64(TimeUnit::Microsecond),
         _ => return None,
     })
 }
 
-/// `Decimal128(p,s)` for `numeric(p,s)` when Arrow can hold it, else `Utf8`.
+/// `Decimal128(p,s)` or `Decimal256(p,s)` for `numeric(p,s)` when Arrow can hold it, else `Utf8`.
 fn numeric_type(typmod: i32) -> DataType {
     // VARHDRSZ is 4; a typmod below it (normally -1) means no precision was declared.
     let Some(packed) = typmod.checked_sub(4).filter(|p| *p >= 0) else {
@@ -74,7 +85,26 @@ fn numeric_type(typmod: i32) -> DataType {
     let scale = ((packed & 0x7ff) ^ 1024) - 1024;
     match (u8::try_from(precision), i8::try_from(scale)) {
         (Ok(p), Ok(s)) if (1..=38).contains(&p) && (s <= 0 || s.unsigned_abs() <= p) => DataType::Decimal128(p, s),
+        (Ok(p), Ok(s)) if (39..=76).contains(&p) && (s <= 0 || s.unsigned_abs() <= p) => DataType::Decimal256(p, s),
         _ => DataType::Utf8,
+    }
+}
+
+/// What recon selects instead of a column whose binary form it does not decode, and the type it decodes
+/// then: `money` as `numeric` (its binary form is an integer in units of `lc_monetary`'s fraction digits,
+/// which the stream does not say).
+pub(crate) fn selected_as(pg_type: &str, quoted: &str) -> Option<(String, &'static str)> {
+    match pg_type {
+        "money" => Some((format!("{quoted}::numeric"), "numeric")),
+        _ => None,
+    }
+}
+
+/// The fraction digits a `timestamp(p)` or `timestamptz(p)` column declares: its typmod, or 6.
+pub(crate) fn fraction_digits(pg_type: &str, typmod: i32) -> Option<u8> {
+    match pg_type {
+        "timestamp" | "timestamptz" => Some(u8::try_from(typmod).ok().filter(|p| *p <= 6).unwrap_or(6)),
+        _ => None,
     }
 }
 
@@ -110,10 +140,19 @@ mod tests {
             ("timestamp", ts(None)),
             ("timestamptz", ts(Some("+00:00"))),
             ("time", T::Time64(TimeUnit::Microsecond)),
+            ("timetz", T::Time64(TimeUnit::Microsecond)),
+            ("interval", T::Utf8),
+            ("inet", T::Utf8),
+            ("cidr", T::Utf8),
+            ("macaddr", T::Utf8),
+            ("macaddr8", T::Utf8),
+            ("bit", T::Utf8),
+            ("varbit", T::Utf8),
+            ("xml", T::Utf8),
         ] {
             assert_eq!(arrow_type(pg_type, -1), Some(expected), "{pg_type}");
         }
-        for unsupported in ["_int4", "timetz", "interval", "int4range", "xml", "money", "point", ""] {
+        for unsupported in ["_int4", "int4range", "int4multirange", "money", "point", "tsvector", ""] {
             assert_eq!(arrow_type(unsupported, -1), None, "{unsupported}");
         }
         // Typmods as PostgreSQL 15 stores them (checked with pg_attribute).
@@ -123,7 +162,9 @@ mod tests {
         assert_eq!(arrow_type("numeric", typmod(12, 2)), Some(T::Decimal128(12, 2)));
         assert_eq!(arrow_type("numeric", typmod(1, 0)), Some(T::Decimal128(1, 0)));
         assert_eq!(arrow_type("numeric", typmod(38, 38)), Some(T::Decimal128(38, 38)));
-        assert_eq!(arrow_type("numeric", typmod(39, 0)), Some(T::Utf8));
+        assert_eq!(arrow_type("numeric", typmod(39, 0)), Some(T::Decimal256(39, 0)));
+        assert_eq!(arrow_type("numeric", typmod(76, 10)), Some(T::Decimal256(76, 10)));
+        assert_eq!(arrow_type("numeric", typmod(77, 10)), Some(T::Utf8));
         assert_eq!(arrow_type("numeric", typmod(1000, 500)), Some(T::Utf8));
         assert_eq!(arrow_type("numeric", 0), Some(T::Utf8));
         assert_eq!(arrow_type("numeric", i32::MIN), Some(T::Utf8));

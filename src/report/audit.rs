@@ -1,0 +1,227 @@
+//! The audit report (CONTRACT.md, "Audits"): every table with its status and its own diff report, the tables
+//! on one side only, the schema checks a sign-off needs, one summary adding up the compared tables, and one
+//! verdict — exit 2 when a table could not be compared, else 1 when a budget is exceeded, else 0.
+
+use serde::{Deserialize, Serialize};
+
+use super::verdict::{Verdict, Violation};
+use super::{Report, Tool, REPORT_VERSION};
+use crate::spec::{Budget, ByCategory, Category, PerCategory};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub report_version: u32,
+    /// `audit`.
+    pub kind: String,
+    pub tool: Tool,
+    pub source: Collection,
+    pub target: Collection,
+    /// Every table, sorted by name.
+    pub tables: Vec<TableEntry>,
+    pub summary: AuditSummary,
+    pub schema_checks: Vec<SchemaCheck>,
+    pub verdict: Verdict,
+    pub stats: AuditStats,
+}
+
+/// One side of an audit: a database schema or a directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Collection {
+    /// The location with any password masked.
+    pub location: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableEntry {
+    /// The table's name as the source calls it (the target's when it is on the target only).
+    pub name: String,
+    pub status: TableStatus,
+    /// Why the table could not be compared, passwords masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_table: Option<String>,
+    /// The table's diff report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+}
+
+/// What became of a table (one closed vocabulary, as the contract names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableStatus {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+    MissingInTarget,
+    ExtraInTarget,
+}
+
+impl TableStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            TableStatus::Pass => "pass",
+            TableStatus::Fail => "fail",
+            TableStatus::Error => "error",
+            TableStatus::Skipped => "skipped",
+            TableStatus::MissingInTarget => "missing_in_target",
+            TableStatus::ExtraInTarget => "extra_in_target",
+        }
+    }
+}
+
+impl TableEntry {
+    /// A compared table: its status follows its report's verdict.
+    pub fn compared(name: &str, source_table: &str, target_table: &str, report: &Report) -> TableEntry {
+        TableEntry {
+            name: name.to_string(),
+            status: if report.verdict.pass { TableStatus::Pass } else { TableStatus::Fail },
+            error: None,
+            source_table: Some(source_table.to_string()),
+            target_table: Some(target_table.to_string()),
+            report: Some(report.clone()),
+        }
+    }
+
+    /// A table that was not compared: skipped, on one side only, or failed with `error`.
+    pub fn uncompared(name: &str, status: TableStatus, error: Option<String>) -> TableEntry {
+        TableEntry { name: name.to_string(), status, error, source_table: None, target_table: None, report: None }
+    }
+}
+
+/// A finding about the schema rather than the rows: what breaks after go-live though every row arrived.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SchemaCheck {
+    pub table: String,
+    /// `sequence_behind`, `not_null_missing`, `unique_missing`, `foreign_key_missing` or `type_narrowed`.
+    pub check: String,
+    pub detail: String,
+}
+
+/// The tables by status, and the compared tables' counts added up (keyless rows included in
+/// `missing_in_target` and `extra_in_target`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditSummary {
+    pub tables: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub errors: u64,
+    pub skipped: u64,
+    pub missing_tables: u64,
+    pub extra_tables: u64,
+    pub source_rows: u64,
+    pub target_rows: u64,
+    pub matched: u64,
+    #[serde(flatten)]
+    pub counts: ByCategory<u64>,
+}
+
+/// What the audit cost, wall-clock.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuditStats {
+    pub seconds: f64,
+    /// Tables compared at once.
+    pub jobs: usize,
+    /// Tables reported from `--state` without being read again.
+    pub resumed: u64,
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// Budgets on what only an audit finds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AuditBudgets {
+    pub missing_tables: Budget,
+    pub extra_tables: Budget,
+    pub schema_checks: Budget,
+}
+
+impl AuditReport {
+    /// The report of `tables` (sorted here by name) and `schema_checks`, with its summary and verdict.
+    pub fn new(
+        sides: [Collection; 2],
+        mut tables: Vec<TableEntry>,
+        schema_checks: Vec<SchemaCheck>,
+        budgets: &AuditBudgets,
+        stats: AuditStats,
+    ) -> AuditReport {
+        tables.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.name.cmp(&b.name)));
+        let summary = summarize(&tables);
+        let verdict = verdict(&tables, &summary, schema_checks.len() as u64, budgets);
+        let [source, target] = sides;
+        AuditReport {
+            report_version: REPORT_VERSION,
+            kind: "audit".into(),
+            tool: Tool::recon(),
+            source,
+            target,
+            tables,
+            summary,
+            schema_checks,
+            verdict,
+            stats,
+        }
+    }
+
+    pub fn to_json(&self) -> crate::error::Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| crate::error::Error::internal(format!("report: {e}")))
+    }
+}
+
+fn summarize(tables: &[TableEntry]) -> AuditSummary {
+    let mut summary = AuditSummary { tables: tables.len() as u64, ..AuditSummary::default() };
+    let mut counts: PerCategory<u64> = PerCategory::default();
+    for table in tables {
+        match table.status {
+            TableStatus::Pass => summary.passed += 1,
+            TableStatus::Fail => summary.failed += 1,
+            TableStatus::Error => summary.errors += 1,
+            TableStatus::Skipped => summary.skipped += 1,
+            TableStatus::MissingInTarget => summary.missing_tables += 1,
+            TableStatus::ExtraInTarget => summary.extra_tables += 1,
+        }
+        if let Some(report) = &table.report {
+            let table = &report.summary;
+            summary.source_rows += table.source_rows;
+            summary.target_rows += table.target_rows;
+            summary.matched += table.matched;
+            for (category, n) in table.counts.iter() {
+                counts[category] += n;
+            }
+        }
+    }
+    summary.counts = counts.only(&Category::ALL);
+    summary
+}
+
+/// Each compared table's own violations (named by table), then the audit's: tables on one side only and
+/// schema checks against their budgets. Exit 2 when a table is `error`, whatever the rest.
+fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
+    let mut violations = Vec::new();
+    for table in tables {
+        let Some(report) = &table.report else { continue };
+        let named =
+            report.verdict.violations.iter().map(|v| Violation { table: Some(table.name.clone()), ..v.clone() });
+        violations.extend(named);
+    }
+    let audit_checks = [
+        ("missing_tables", summary.missing_tables, budgets.missing_tables),
+        ("extra_tables", summary.extra_tables, budgets.extra_tables),
+        ("schema_checks", schema_checks, budgets.schema_checks),
+    ];
+    for (check, actual, budget) in audit_checks {
+        let allowed = budget.allowed(summary.tables);
+        if actual > allowed {
+            violations.push(Violation { table: None, check: check.into(), actual, allowed, upper_bound: None });
+        }
+    }
+    let mut verdict = Verdict::of(violations);
+    if summary.errors > 0 {
+        verdict.pass = false;
+        verdict.exit_code = 2;
+    }
+    verdict
+}
