@@ -2,6 +2,7 @@
 //! property that recon recovers exactly the defects injected into random tables.
 
 mod bad_input;
+mod catalog;
 mod csv_parts;
 mod databases;
 mod fixtures;

@@ -157,9 +157,13 @@ impl Dataset {
         }
     }
 
-    /// The keys the table declares: none for files.
+    /// The keys the table declares, for discovering a comparison's key: a database table's primary key and its
+    /// unique indexes over NOT NULL columns, read in its snapshot; none for files and for a query.
     pub fn keys(&self) -> Result<catalog::TableKeys> {
-        Ok(catalog::TableKeys::default())
+        match &self.reader {
+            Reader::Sql(table) => table.keys(),
+            _ => Ok(catalog::TableKeys::default()),
+        }
     }
 
     /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable

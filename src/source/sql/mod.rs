@@ -2,6 +2,8 @@
 //! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
 //! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
 
+pub(crate) mod catalog;
+mod fragment;
 mod keys;
 mod mysql;
 mod postgres;
@@ -77,12 +79,10 @@ pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
     };
     let url =
         if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
-    let (schema, table) = match fragment.filter(|f| !f.is_empty()) {
+    let (schema, table) = match fragment.filter(|f| !f.is_empty()).map(fragment::split) {
         None => (None, None),
-        Some(f) => match f.split_once('.') {
-            Some((s, t)) if engine != Engine::Sqlite || !t.is_empty() => (Some(s.to_string()), Some(t.to_string())),
-            _ => (None, Some(f.to_string())),
-        },
+        Some((Some(_), t)) if engine == Engine::Sqlite && t.is_empty() => (None, fragment.map(str::to_string)),
+        Some((s, t)) => (s, Some(t)),
     };
     Some(DbLocation { engine, masked: mask(location), url, schema, table })
 }
@@ -110,11 +110,20 @@ pub struct DbOptions {
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
+    /// A PostgreSQL snapshot to read in, exported by the side's catalog
+    /// ([`Catalog::snapshot`](crate::source::catalog::Catalog::snapshot)): every table of an audit's side is
+    /// then read as of one point in time. Only PostgreSQL shares snapshots between connections.
+    pub snapshot: Option<String>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { query: None, connect_timeout: Duration::from_secs(30), statement_timeout: Duration::ZERO }
+        DbOptions {
+            query: None,
+            connect_timeout: Duration::from_secs(30),
+            statement_timeout: Duration::ZERO,
+            snapshot: None,
+        }
     }
 }
 
@@ -174,6 +183,8 @@ pub(crate) struct SqlTable {
     schema: SchemaRef,
     /// A condition every full read applies: the sample's draw, when the database computes it.
     filter: Option<String>,
+    /// The schema (as the location gives it) and name of the table; `None` for a query.
+    table: Option<(Option<String>, String)>,
 }
 
 impl SqlTable {
@@ -187,6 +198,7 @@ impl SqlTable {
         let masked = location.masked.clone();
         let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
         let runtime = runtime.clone();
+        catalog::check_snapshot(&location, options)?;
         let relation = match (&location.table, &options.query) {
             (Some(_), Some(_)) => {
                 return Err(Error::setting(
@@ -207,12 +219,7 @@ impl SqlTable {
             (None, Some(query)) => format!("({}) AS recon_query", query.trim().trim_end_matches(';')),
         };
         let (conn, columns) = runtime.block_on(async {
-            let connect = connect(&location, options);
-            let mut conn = tokio::time::timeout(options.connect_timeout, connect)
-                .await
-                .map_err(|_| Error::database(&masked, format!("no connection within {:?}", options.connect_timeout)))?
-                .map_err(db_error)?;
-            begin_snapshot(&mut conn, options).await.map_err(db_error)?;
+            let mut conn = connect_in_snapshot(&location, options).await?;
             let columns = introspect(&mut conn, &location, &relation).await.map_err(db_error)?;
             Ok::<_, Error>((conn, columns))
         })?;
@@ -238,7 +245,20 @@ impl SqlTable {
             columns,
             schema,
             filter: None,
+            table: location.table.map(|table| (location.schema, table)),
         })
+    }
+
+    /// The table's primary key and unique indexes over NOT NULL columns, read in its snapshot from the
+    /// catalog queries an audit's catalog runs; none for a query.
+    pub(crate) fn keys(&self) -> Result<crate::source::catalog::TableKeys> {
+        let Some((schema, table)) = &self.table else { return Ok(Default::default()) };
+        self.runtime
+            .block_on(async {
+                let mut conn = self.conn.lock().await;
+                catalog::table_keys(&mut conn, schema.as_deref(), table).await
+            })
+            .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
     }
 
     pub(crate) fn schema(&self) -> SchemaRef {
@@ -396,6 +416,17 @@ async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sende
     }
 }
 
+/// A connection inside its read-only snapshot, or the error naming the (masked) location.
+async fn connect_in_snapshot(location: &DbLocation, options: &DbOptions) -> Result<Conn> {
+    let masked = &location.masked;
+    let mut conn = tokio::time::timeout(options.connect_timeout, connect(location, options))
+        .await
+        .map_err(|_| Error::database(masked, format!("no connection within {:?}", options.connect_timeout)))?
+        .map_err(|e| Error::database(masked, describe(&e)))?;
+    begin_snapshot(&mut conn, options).await.map_err(|e| Error::database(masked, describe(&e)))?;
+    Ok(conn)
+}
+
 async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sqlx::Error> {
     use sqlx::Connection;
     Ok(match location.engine {
@@ -419,6 +450,11 @@ async fn begin_snapshot(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx
     match conn {
         Conn::Postgres(c) => {
             c.execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+            // Before any query: the snapshot is taken by the first one (`SET TRANSACTION SNAPSHOT` in
+            // https://www.postgresql.org/docs/15/sql-set-transaction.html). The id was checked by check_snapshot.
+            if let Some(snapshot) = &options.snapshot {
+                c.execute(format!("SET TRANSACTION SNAPSHOT '{snapshot}'").as_str()).await?;
+            }
             c.execute("SET LOCAL TIME ZONE 'UTC'").await?;
             c.execute(format!("SET LOCAL statement_timeout = {}", seconds * 1000).as_str()).await?;
         }
