@@ -2,6 +2,10 @@
 //! open both sides, plan, read and hash, compare, build the report. `recon diff` runs it once; `recon audit`
 //! once per table.
 
+mod drift;
+mod recheck;
+mod window;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -63,10 +67,20 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         None => session.run(|| Sides::join(|side| datasets[side].keys())).transpose()?,
     };
     let plan = Plan::resolve(spec, datasets, keys, table.memory, session.spill_dir.clone())?;
+    if spec.drift.active() {
+        // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
+        return session.run(|| drift::compare(spec, session, table, plan, started));
+    }
     session.run(|| run(plan, session, &table.name, started))
 }
 
 fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Outcome> {
+    let (report, findings) = pass(&plan, session, name, started)?;
+    Ok(Outcome { report, plan, findings })
+}
+
+/// One pass over the rows `plan` reads: read and hash both sides, compare, build the report.
+fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<(Report, compare::Findings)> {
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
@@ -76,15 +90,21 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
     let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
     let progress = session.progress.table(name, totals);
     let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
-    let digests =
-        digest::scan(sides, plan.sample.as_ref(), plan.memory.digests_per_side, &plan.spill_dir, &progress.counters)?;
+    let digests = digest::scan(
+        sides,
+        plan.sample.as_ref(),
+        plan.key_set.as_deref(),
+        plan.memory.digests_per_side,
+        &plan.spill_dir,
+        &progress.counters,
+    )?;
     drop(progress);
     let scanned = started.elapsed();
     tracing::info!("read and hashed both sides in {scanned:.2?}");
-    let findings = compare::compare(&plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
+    let findings = compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
     let compared = started.elapsed();
     tracing::info!("classified in {:.2?}", compared - scanned);
-    let mut report = report::build(&plan, &findings)?;
+    let mut report = report::build(plan, &findings)?;
     let scans = &findings.scans;
     let seconds = report::StageSeconds {
         read: (scans.source.read + scans.target.read).as_secs_f64(),
@@ -95,6 +115,5 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
         total: started.elapsed().as_secs_f64(),
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
-    Ok(Outcome { report, plan, findings })
+    Ok((report, findings))
 }
-

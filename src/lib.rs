@@ -31,6 +31,7 @@ pub mod compare;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod normalize;
 pub mod plan;
 pub mod progress;

@@ -5,8 +5,9 @@ use std::io::Write;
 
 use clap::Parser;
 
-use recon::cli::{Cli, Command, DiffArgs, OutputArgs, OutputFormat};
+use recon::cli::{Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat};
 use recon::error::{Error, Result};
+use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report::documents::{self, Documents, Rendering};
 use recon::report::redact::Redactor;
@@ -27,13 +28,14 @@ fn main() {
     let cli = Cli::parse();
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
-        Command::SampleSize(_) => (LogFormat::Text, false),
+        Command::SampleSize(_) | Command::History(_) => (LogFormat::Text, false),
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, &progress);
     let outcome = match cli.command {
         Command::Diff(args) => diff(args, progress),
         Command::SampleSize(args) => sample_size(&args),
+        Command::History(args) => history(args),
     };
     let code = outcome.unwrap_or_else(|error| {
         tracing::error!("{error}");
@@ -83,6 +85,43 @@ fn sample_size(args: &recon::cli::SampleSizeArgs) -> Result<i32> {
         args.budget.trim(),
         confidence * 100.0
     );
+    Ok(0)
+}
+
+/// `recon history`: a history file's trend, or accepting its open findings, or pruning old runs.
+fn history(args: HistoryArgs) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
+    let open = |file: &std::path::Path| History::open(file, false, runtime.handle());
+    match args.action {
+        Some(HistoryAction::Accept { file, table }) => {
+            for (table, findings) in open(&file)?.accept(table.as_deref())? {
+                print(&format!("{table}: baseline of {findings} open findings\n"))?;
+            }
+        }
+        Some(HistoryAction::Prune { file, keep }) => {
+            if keep == 0 {
+                return Err(Error::setting(
+                    "--keep",
+                    "must be 1 or more: the latest run says where the next one starts",
+                ));
+            }
+            let (runs, findings) = open(&file)?.prune(keep)?;
+            print(&format!("pruned {runs} runs and {findings} closed findings\n"))?;
+        }
+        None => {
+            let file = args.file.ok_or_else(|| Error::setting("FILE", "name the history file"))?;
+            let trend = open(&file)?.trend(args.table.as_deref(), args.last)?;
+            print(&match args.format {
+                OutputFormat::Json => {
+                    serde_json::to_string_pretty(&trend).map_err(|e| Error::internal(e.to_string()))? + "\n"
+                }
+                OutputFormat::Table => recon::history::trend::render(&trend),
+            })?;
+        }
+    }
     Ok(0)
 }
 

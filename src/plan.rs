@@ -14,6 +14,7 @@ use crate::sample::{Sample, Selection};
 use crate::session::Memory;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{TableKeys, UniqueKey};
+use crate::source::keyset::KeySet;
 use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
 use crate::spec::{Budgets, Keep, KeySource, KeySpec, Policy, SampleSize, TableSpec};
 
@@ -69,6 +70,8 @@ pub struct Plan {
     pub policy: Policy,
     side_policies: Sides<SidePolicy>,
     pub sample: Option<Sample>,
+    /// The keys this comparison reads, or leaves out (rechecks, key lists, windows); `None`: every key.
+    pub key_set: Option<std::sync::Arc<KeySet>>,
     pub budgets: Budgets,
     pub keep: Keep,
     pub memory: Memory,
@@ -134,6 +137,7 @@ impl Plan {
             policy: spec.policy.clone(),
             side_policies,
             sample,
+            key_set: None,
             budgets: spec.budgets.clone(),
             keep: spec.keep,
             memory,

@@ -27,6 +27,48 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print how many keys a sample needs to prove a defect rate below a budget.
     SampleSize(SampleSizeArgs),
+    /// Show the runs kept in a --history file: each table's trend and open findings.
+    History(HistoryArgs),
+}
+
+/// `recon history FILE`, `recon history accept FILE`, `recon history prune FILE --keep N`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+    /// The history file (--history of diff and audit).
+    #[arg(required = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Only this table (a diff's --name).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// Runs shown per table, newest first.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub last: u64,
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Make the open findings the baseline for --max-new: a known backlog stops failing every run.
+    Accept {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only this table (default: every table).
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
+    },
+    /// Keep each table's latest N runs (open findings always stay).
+    Prune {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Runs to keep per table.
+        #[arg(long, value_name = "N")]
+        keep: u64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ use crate::normalize::SideColumns;
 use crate::plan::Plan;
 use crate::sample::Sample;
 use crate::side::{Side, Sides};
+use crate::source::keyset::KeySet;
 use crate::source::{Dataset, ScanUnit};
 
 /// The buckets the fingerprint tier sent to the row tier, by global bucket (the top `bits` of the key hash).
@@ -76,7 +77,8 @@ pub fn count(plan: &Plan, columns: Sides<&SideColumns>, differing: &Differing, r
     }
     units.into_par_iter().try_for_each(|(side, unit): (Side, _)| {
         let sample = plan.sample.as_ref().map(|s| (s, s.pushed_down[side]));
-        write_unit(&plan.datasets[side], columns[side], unit, sample, differing, &spills[side], dir)
+        let keys = plan.key_set.as_deref();
+        write_unit(&plan.datasets[side], columns[side], unit, (sample, keys), differing, &spills[side], dir)
     })?;
     let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
     let (mut source, mut target) = (Vec::new(), Vec::new());
@@ -97,7 +99,7 @@ fn write_unit(
     dataset: &Dataset,
     columns: &SideColumns,
     unit: ScanUnit,
-    sample: Option<(&Sample, bool)>,
+    (sample, keys): (Option<(&Sample, bool)>, Option<&KeySet>),
     differing: &Differing,
     files: &[Mutex<File>],
     dir: &std::path::Path,
@@ -113,7 +115,8 @@ fn write_unit(
         digest_canonical(columns, &canonical, location, 0, |d| records.push(d), |_, _| {})?;
         for d in records {
             let row = d.ordinal as usize;
-            if !in_sample(&drawn, sample, row, d.key()) || !differing.contains(d.key_hi) {
+            let outside = keys.is_some_and(|k| !k.keeps(d.key()));
+            if !in_sample(&drawn, sample, row, d.key()) || !differing.contains(d.key_hi) || outside {
                 continue;
             }
             let buffer = &mut buffers[(d.key_hi >> shift) as usize];

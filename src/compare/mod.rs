@@ -4,6 +4,7 @@
 pub mod buckets;
 pub mod classify;
 pub mod columns;
+pub mod keys;
 pub mod values;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use crate::source::Ordinal;
 use crate::spec::{Category, PerCategory};
 
 pub use classify::{Duplicate, OneSided};
+pub use keys::{FindingKey, FindingKeys};
 pub use values::{Fetched, Mismatch};
 
 /// Every difference found, with the canonical rows needed to show them. The lists hold the findings the
@@ -40,6 +42,8 @@ pub struct Findings {
     pub null_keys: Sides<Vec<Ordinal>>,
     /// Rows read again: the mismatches compared value by value, and the rows findings show.
     pub fetched: Sides<Fetched>,
+    /// Every finding's key, when the plan keeps them (history, rechecks).
+    pub keys: Option<FindingKeys>,
 }
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
@@ -104,6 +108,13 @@ pub fn compare(
     timings.reread = started.elapsed().as_secs_f64();
 
     let (mut mismatched, mut equal) = values::confirm(&all.candidates, fetched.as_ref(), columns.source)?;
+    let keys = match all.collector.take() {
+        Some(collector) => {
+            let kept = Sides::new(kept_keys.source.as_slice(), kept_keys.target.as_slice());
+            Some(collector.finish(plan, columns, kept, &all.candidates, &mismatched)?)
+        }
+        None => None,
+    };
     let mut column_mismatches = vec![0u64; plan.columns.len()];
     if overflow {
         let started = std::time::Instant::now();
@@ -138,6 +149,7 @@ pub fn compare(
         column_mismatches,
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
+        keys,
     })
 }
 
@@ -167,7 +179,11 @@ fn classify_in_groups(
         all.matched += std::mem::take(&mut group.matched);
         if group.rows() >= limits.group_rows || (done && group.rows() > 0) {
             if plan.keyless {
-                all.absorb_keyless(runtime.block_on(classifier.count_rows(&group.source, &group.target))?);
+                let counted = runtime.block_on(classifier.count_rows(&group.source, &group.target))?;
+                if let Some(collector) = &mut all.collector {
+                    collector.absorb_keyless(&group, &counted);
+                }
+                all.absorb_keyless(counted);
             } else {
                 all.absorb(&group, runtime.block_on(classifier.classify(&group.source, &group.target))?);
             }
@@ -219,6 +235,8 @@ struct Classified {
     differing: columns::Differing,
     /// Row hashes of the listed rows on each side: a database finds them again by row hash.
     hashes: Sides<HashMap<Ordinal, u128>>,
+    /// Every finding's key, when the plan keeps them.
+    collector: Option<keys::Collector>,
 }
 
 impl Classified {
@@ -234,10 +252,14 @@ impl Classified {
             candidates: Vec::new(),
             differing: columns::Differing::new(bits),
             hashes: Sides::default(),
+            collector: plan.keep.keys.then(keys::Collector::default),
         }
     }
 
     fn absorb(&mut self, group: &buckets::Residue, classes: classify::Classes) {
+        if let Some(collector) = &mut self.collector {
+            collector.absorb(group, &classes);
+        }
         let source_dups = classes.duplicates.iter().filter(|d| d.source_count > 1).count() as u64;
         let target_dups = classes.duplicates.iter().filter(|d| d.target_count > 1).count() as u64;
         self.counts[Category::MissingInTarget] += classes.missing.len() as u64;

@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::normalize::{Canonical, SideColumns};
 use crate::sample::{Sample, Selection};
 use crate::side::{Side, Sides};
+use crate::source::keyset::KeySet;
 use crate::source::{Dataset, Ordinal};
 
 pub const PARTITION_BITS: u32 = 8;
@@ -278,11 +279,13 @@ impl RowBuffer {
 }
 
 /// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row.
-/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested. Each side
-/// holds up to `budget` bytes of digests in memory and spills the rest into `spill_dir`.
+/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested; with a key set,
+/// only rows of the keys it keeps. Each side holds up to `budget` bytes of digests in memory and spills the
+/// rest into `spill_dir`.
 pub fn scan(
     sides: Sides<(&Dataset, &SideColumns)>,
     sample: Option<&Sample>,
+    keys: Option<&KeySet>,
     budget: u64,
     spill_dir: &std::path::Path,
     counters: &crate::progress::Counters,
@@ -297,7 +300,7 @@ pub fn scan(
     units.into_par_iter().try_for_each(|(side, unit): (Side, _)| {
         let (dataset, columns) = sides[side];
         let sample = sample.map(|s| (s, s.pushed_down[side]));
-        scan_unit(dataset, columns, unit, &shared[side], sample, &|rows| counters.add(side, rows))
+        scan_unit(dataset, columns, unit, &shared[side], (sample, keys), &|rows| counters.add(side, rows))
     })?;
     Ok(shared.map(Shared::finish))
 }
@@ -335,7 +338,7 @@ fn scan_unit(
     columns: &SideColumns,
     unit: crate::source::ScanUnit,
     shared: &Shared,
-    sample: Option<(&Sample, bool)>,
+    (sample, key_set): (Option<(&Sample, bool)>, Option<&KeySet>),
     read: &dyn Fn(u64),
 ) -> Result<()> {
     let mut next = unit.first;
@@ -368,13 +371,13 @@ fn scan_unit(
             &dataset.location,
             next,
             |digest| {
-                if kept(digest.ordinal, digest.key()) {
+                if kept(digest.ordinal, digest.key()) && key_set.is_none_or(|k| k.keeps(digest.key())) {
                     add(digest.row());
                     local.push(digest);
                 }
             },
             |ordinal, row_hash| {
-                if kept(ordinal, row_hash) {
+                if kept(ordinal, row_hash) && key_set.is_none_or(KeySet::keeps_null_keys) {
                     add(row_hash);
                     null_keys.push((ordinal, row_hash));
                 }

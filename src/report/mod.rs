@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod diff_out;
 pub mod documents;
+pub mod drift;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -62,6 +63,9 @@ pub struct Report {
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleReport>,
+    /// Runs over time: scope, history, rechecks (see [`drift`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<drift::DriftReport>,
     pub stats: Stats,
     pub verdict: Verdict,
 }
@@ -100,6 +104,9 @@ pub struct Stats {
 pub struct SideStats {
     /// Rows read: every row, or under a sample pushed down, the sampled ones.
     pub rows: u64,
+    /// Rows read as keys alone (a window's changed keys, `--since-last-run`'s keys-only pass).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub key_rows: u64,
     pub bytes: u64,
     pub spilled_bytes: u64,
 }
@@ -119,6 +126,7 @@ impl Stats {
     pub fn new(findings: &Findings, seconds: StageSeconds, memory_limit: u64, threads: usize) -> Stats {
         let side = |side: Side| SideStats {
             rows: findings.scans[side].rows,
+            key_rows: 0,
             bytes: findings.scans[side].bytes,
             spilled_bytes: findings.scans[side].spilled,
         };
@@ -192,12 +200,37 @@ pub struct Example {
     pub source_count: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_count: Option<u64>,
+    /// With history: when the finding was first seen (RFC 3339), and whether it is `new` or `persisting`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<drift::FindingStatus>,
+    /// The row that shows the finding (its side and ordinal in the read that found it), by which history
+    /// tells which finding an example is.
+    #[serde(skip)]
+    pub anchor: Option<(Side, Ordinal)>,
 }
 
 impl Example {
     fn key(key: Value) -> Example {
-        Example { key, columns: Vec::new(), source_count: None, target_count: None }
+        Example {
+            key,
+            columns: Vec::new(),
+            source_count: None,
+            target_count: None,
+            first_seen: None,
+            status: None,
+            anchor: None,
+        }
     }
+
+    fn at(self, side: Side, ordinal: Ordinal) -> Example {
+        Example { anchor: Some((side, ordinal)), ..self }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`.
@@ -285,12 +318,13 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         sample,
+        drift: None,
         stats: Stats::default(),
         verdict,
     })
 }
 
-fn sample_report(summary: &Summary, sample: &crate::sample::Sample) -> SampleReport {
+pub(crate) fn sample_report(summary: &Summary, sample: &crate::sample::Sample) -> SampleReport {
     use crate::sample::Rate;
     let rates = summary.counts.map(|c, count| Rate::new(*count, summary.rows(c.side()), sample.confidence));
     SampleReport {
@@ -326,7 +360,7 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
         (Category::ExtraInTarget, Side::Target, &findings.extra),
     ] {
         for k in list.iter().take(n) {
-            examples[category].push(counted(Example::key(key(side, k.ordinal)?), side, k));
+            examples[category].push(counted(Example::key(key(side, k.ordinal)?), side, k).at(side, k.ordinal));
         }
     }
     for m in findings.mismatched.iter().take(n) {
@@ -335,7 +369,7 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
         let (Some(s), Some(t)) = (rows.source, rows.target) else {
             return Err(Error::internal("a mismatched row was not read back"));
         };
-        let mut example = Example::key(key(Side::Source, m.source_ordinal)?);
+        let mut example = Example::key(key(Side::Source, m.source_ordinal)?).at(Side::Source, m.source_ordinal);
         for &c in &m.columns {
             let values = Sides::new(
                 value_text(&fetched.source.rows.values[c], s)?,
@@ -350,7 +384,9 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
             Some((side, ordinal)) => key(side, ordinal)?,
             None => Value::Null,
         };
-        Ok(Example { source_count: Some(d.source_count), target_count: Some(d.target_count), ..Example::key(key) })
+        let counts =
+            Example { source_count: Some(d.source_count), target_count: Some(d.target_count), ..Example::key(key) };
+        Ok(Example { anchor: d.shown_row(), ..counts })
     };
     for (category, side) in
         [(Category::DuplicateKeysSource, Side::Source), (Category::DuplicateKeysTarget, Side::Target)]

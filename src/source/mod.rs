@@ -4,6 +4,8 @@
 pub mod catalog;
 mod csv;
 mod ipc;
+pub mod keyset;
+pub mod narrow;
 mod parquet;
 pub(crate) mod sql;
 

@@ -3,6 +3,7 @@
 //! into one [`TableSpec`] per table. Nothing here reads data; `plan` resolves a spec against opened sources.
 
 pub mod budget;
+pub mod drift;
 pub mod options;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
+pub use drift::{DriftSpec, Scope};
 pub use options::Options;
 
 use crate::error::{Error, Result};
@@ -85,6 +87,8 @@ pub struct TableSpec {
     pub keep: Keep,
     /// A condition (SQL) both sides' rows must meet: a config file's `where`.
     pub filter: Option<String>,
+    /// History, rechecks, windows and key lists: how this run relates to others of the same table.
+    pub drift: DriftSpec,
 }
 
 /// How the key is decided.
@@ -119,11 +123,13 @@ pub struct SideSpec {
 }
 
 /// How many findings of each category the engine keeps with their rows: the first `examples` by source
-/// position, or every one (for `--diff-out`).
+/// position, or every one (for `--diff-out`); and whether it keeps every finding's key without its row (for
+/// history and rechecks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keep {
     pub examples: usize,
     pub all: bool,
+    pub keys: bool,
 }
 
 impl Keep {
@@ -242,8 +248,9 @@ impl TableSpec {
             csv: csv(options, layers)?,
             connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
             statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
-            keep: Keep { examples: table.max_examples.unwrap_or(20), all: false },
+            keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false },
             filter: None,
+            drift: DriftSpec::resolve(options, layers)?,
         })
     }
 }
@@ -287,7 +294,9 @@ fn pairs(items: &[String], setting: &str, form: &str) -> Result<Vec<(String, Str
 
 fn budgets(options: &Options) -> Budgets {
     let b = &options.budgets;
-    let or_zero = |budget: Option<Budget>| budget.unwrap_or(Budget::Count(0));
+    // With a budget on what is new, a category without its own budget is left to it (CONTRACT.md).
+    let unset = if options.drift.max_new.is_some() { Budget::Count(u64::MAX) } else { Budget::Count(0) };
+    let or_zero = |budget: Option<Budget>| budget.unwrap_or(unset);
     Budgets {
         missing_in_target: or_zero(b.max_missing),
         extra_in_target: or_zero(b.max_extra),

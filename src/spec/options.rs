@@ -30,6 +30,9 @@ pub struct Options {
     #[command(flatten)]
     #[serde(flatten)]
     pub resources: ResourceOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub drift: DriftOptions,
 }
 
 /// What is compared: key, columns, and the rows each side gives.
@@ -183,6 +186,61 @@ pub struct ResourceOptions {
     /// Seconds a database statement may run (0: no limit) [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub statement_timeout: Option<u64>,
+}
+
+/// Runs over time (CONTRACT.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,
+/// windows by change time, key lists, and budgets on what changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Runs over time")]
+pub struct DriftOptions {
+    /// Keep every run and its findings in this SQLite file (created when absent): findings are then marked
+    /// new or persisting, and those a run no longer sees are resolved.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Read the differing keys again, up to N times, in fresh snapshots: a finding gone on a recheck is
+    /// transient and not counted [default: 0].
+    #[arg(long, value_name = "N")]
+    pub recheck: Option<u32>,
+    /// Wait before each recheck: 30s, 5m, 1h [default: 10s].
+    #[arg(long, value_name = "DURATION")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub recheck_delay: Option<String>,
+    /// The column holding each row's last-change time, on both sides (--map applies).
+    #[arg(long, value_name = "COL")]
+    pub updated_column: Option<String>,
+    /// Leave out every key whose row, on either side, changed within DURATION before the run began (by the
+    /// server's clock).
+    #[arg(long, value_name = "DURATION")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub min_age: Option<String>,
+    /// Compare only keys whose row, on either side, changed within DURATION before the run began, and every
+    /// finding still open in --history.
+    #[arg(long, value_name = "DURATION")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub max_age: Option<String>,
+    /// Compare only keys changed since the previous complete run began (less --window-overlap), every finding
+    /// still open, and the keys on one side only (a keys-only pass over both sides). Needs --history and
+    /// --updated-column.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
+    pub since_last_run: Option<bool>,
+    /// How far before the previous run's start --since-last-run reaches back [default: 5m].
+    #[arg(long, value_name = "DURATION")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub window_overlap: Option<String>,
+    /// Compare only the keys listed in FILE (Parquet or CSV with the key columns, e.g. a --diff-out file),
+    /// read by key on both sides.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Findings the previous run (or the accepted baseline) did not have: a count or a share of the rows
+    /// compared. With it, category budgets that are not set are unlimited.
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_new: Option<Budget>,
+    /// Keys that kept changing through every recheck [default: 0].
+    #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
+    pub max_unstable: Option<Budget>,
+    /// The name a diff's runs are kept under in --history [default: source, target and key].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// What only an audit of many tables has: which tables, how many at once, budgets on tables, resuming.

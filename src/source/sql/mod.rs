@@ -6,6 +6,7 @@ pub(crate) mod catalog;
 mod fragment;
 mod keys;
 mod mysql;
+mod narrow;
 mod postgres;
 mod sqlite;
 mod text;
@@ -21,6 +22,7 @@ use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 pub use keys::KEYS_PER_STATEMENT;
+pub use narrow::Bound;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
 const MYSQL_SAMPLE: &str = include_str!("../../../queries/mysql_sample.sql");
@@ -185,6 +187,9 @@ pub(crate) struct SqlTable {
     filter: Option<String>,
     /// The schema (as the location gives it) and name of the table; `None` for a query.
     table: Option<(Option<String>, String)>,
+    /// When full reads are narrowed to listed keys: one ` WHERE (key) IN (…)` condition per statement (see
+    /// `narrow.rs`).
+    key_conditions: Option<Vec<String>>,
 }
 
 impl SqlTable {
@@ -246,6 +251,7 @@ impl SqlTable {
             schema,
             filter: None,
             table: location.table.map(|table| (location.schema, table)),
+            key_conditions: None,
         })
     }
 
@@ -268,6 +274,9 @@ impl SqlTable {
     /// One scan unit: the whole relation (or the rows the filter keeps), streamed by a task on this
     /// table's runtime.
     pub(crate) fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
+        if let Some(units) = self.key_units(projection) {
+            return units;
+        }
         let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
         vec![self.select_unit(projection, self.select(projection, &condition))]
     }
@@ -369,13 +378,19 @@ impl SqlTable {
 
     /// One scan unit running `select`, streamed by a task on the caller's runtime.
     fn select_unit(&self, projection: &[usize], select: String) -> ScanUnit {
+        self.bound_unit(projection, select, None)
+    }
+
+    /// One scan unit running `select`, which refers to one bound value (see `narrow.rs`) when `bound` is
+    /// given.
+    fn bound_unit(&self, projection: &[usize], select: String, bound: Option<String>) -> ScanUnit {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
         let (conn, handle, location) = (self.conn.clone(), self.runtime.clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);
             handle.spawn(async move {
                 let mut conn = conn.lock().await;
-                if let Err(e) = stream(&mut conn, &select, &columns, &tx, &location).await {
+                if let Err(e) = stream(&mut conn, &select, bound.as_deref(), &columns, &tx, &location).await {
                     // Nobody to tell when the reader has already gone.
                     let _ = tx.send(Err(e)).await;
                 }
@@ -408,11 +423,21 @@ async fn send(tx: &Sender, batch: Option<RecordBatch>) -> Result<()> {
     }
 }
 
-async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sender, location: &str) -> Result<()> {
+async fn stream(
+    conn: &mut Conn,
+    select: &str,
+    bound: Option<&str>,
+    columns: &[SqlColumn],
+    tx: &Sender,
+    location: &str,
+) -> Result<()> {
+    if let Some(bound) = bound {
+        narrow::bind(conn, bound).await.map_err(|e| Error::database(location, describe(&e)))?;
+    }
     match conn {
         Conn::Postgres(c) => postgres::stream(c, select, columns, tx, location).await,
         Conn::Mysql(c) => mysql::stream(c, select, columns, tx, location).await,
-        Conn::Sqlite(c) => sqlite::stream(c, select, columns, tx, location).await,
+        Conn::Sqlite(c) => sqlite::stream(c, select, bound, columns, tx, location).await,
     }
 }
 

@@ -125,9 +125,12 @@ fn temporal(data_type: &DataType, storage: &str, row: &sqlx::sqlite::SqliteRow, 
     })
 }
 
+/// Streams `select`'s rows as batches of `columns`; `bound` is the value of its one `?` parameter, if any (SQLite
+/// has no session variables: a window's bound is a statement parameter, see `narrow.rs`).
 pub(crate) async fn stream(
     conn: &mut SqliteConnection,
     select: &str,
+    bound: Option<&str>,
     columns: &[SqlColumn],
     tx: &Sender,
     location: &str,
@@ -136,7 +139,11 @@ pub(crate) async fn stream(
     let padded: Vec<bool> = columns.iter().map(|c| blank_padded(&c.declared)).collect();
     let dated: Vec<bool> =
         columns.iter().map(|c| matches!(c.data_type, DataType::Date32 | DataType::Timestamp(..))).collect();
-    stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
+    let rows = match bound {
+        Some(bound) => sqlx::query(select).bind(bound.to_string()).fetch(conn),
+        None => sqlx::raw_sql(select).fetch(conn),
+    };
+    stream_rows(rows, columns, tx, location, |row, batcher| {
         for column in 0..columns.len() {
             let value = row.try_get_raw(column).map_err(db_error)?;
             let info = value.type_info();

@@ -1,0 +1,588 @@
+//! One table comparison over time (CONTRACT.md, "Runs over time"): which keys this run covers (a window by
+//! change time, a key list, what changed since the last complete run), the first read, rechecks of what differs,
+//! and the findings recorded in history — new, persisting, resolved — with the report's `drift` section.
+//!
+//! The passes, in order, all on the plan's datasets (one snapshot per side) except the rechecks:
+//! 1. with `--min-age`: the keys changed within it on either side (keys only, by change time) are left out;
+//! 2. the keys to read: a `--keys` file's; or with `--max-age` the keys changed within it on either side and
+//!    every finding still open; or with `--since-last-run` the keys changed since the previous complete run
+//!    (less `--window-overlap`), every finding still open, and the keys a keys-only pass finds on one side only;
+//! 3. the comparison of those keys (a database reads them by key: one hash semi-join per 50,000 keys);
+//! 4. with `--recheck N`: the differing keys again, in fresh snapshots (`recheck.rs`);
+//! 5. with `--history`: the findings against the open ones, in one transaction.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::recheck::{self, Rechecked};
+use super::{window, Outcome, Table};
+use crate::compare::FindingKeys;
+use crate::digest::encode::ENCODING_VERSION;
+use crate::error::{Error, Result};
+use crate::history::keys::{column_types, columns_json, key_arrays, key_hashes, key_texts};
+use crate::history::{Closing, History, LatestRun, OpenFinding, RunCounts, RunRecord, Seen};
+use crate::normalize::Canon;
+use crate::plan::{ColumnPair, Plan};
+use crate::report::drift::{Baseline, BySide, DriftReport, FindingStatus, RunRef, WindowReport};
+use crate::report::verdict::{Verdict, Violation};
+use crate::report::Report;
+use crate::sample::Selection;
+use crate::session::Session;
+use crate::side::{Side, Sides};
+use crate::source::keyset::{KeyHashes, KeyRows, KeySet};
+use crate::source::narrow::Bound;
+use crate::spec::{Category, Scope, TableSpec};
+
+/// Compares one table with history, rechecks, a window or a key list, as `spec.drift` says.
+pub(super) fn compare(
+    spec: &TableSpec,
+    session: &Session,
+    table: &Table,
+    plan: Plan,
+    started: Instant,
+) -> Result<Outcome> {
+    refuse_keyless(spec, &plan)?;
+    let name = history_name(spec, table, &plan);
+    let mut history = match &spec.drift.history {
+        Some(path) => Some(History::open(path, true, session.runtime())?),
+        None => None,
+    };
+    if let Some(history) = &mut history {
+        history.lock(&name)?;
+    }
+    let outcome = run(spec, session, table, &name, history.as_mut(), plan, started);
+    if let Some(history) = &mut history {
+        let released = history.unlock(&name);
+        match (&outcome, released) {
+            (Ok(_), Err(e)) => return Err(e),
+            (Err(_), Err(e)) => tracing::warn!("{e}"),
+            _ => {}
+        }
+    }
+    outcome
+}
+
+/// Options that name or follow keys need a key (CONTRACT.md, "Keys and keyless tables").
+fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
+    if !plan.keyless {
+        return Ok(());
+    }
+    let d = &spec.drift;
+    for (setting, set) in [("--keys", d.keys.is_some()), ("--updated-column", d.window.column.is_some())] {
+        if set {
+            return Err(Error::setting(
+                setting,
+                format!(
+                    "{} and {} are compared keyless (whole rows): this needs a key (--key)",
+                    plan.datasets.source.location, plan.datasets.target.location
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name this comparison's runs are kept under: `--name`, an audit's table name, or source, target and key.
+fn history_name(spec: &TableSpec, table: &Table, plan: &Plan) -> String {
+    if let Some(name) = &spec.drift.name {
+        return name.clone();
+    }
+    if !table.name.is_empty() {
+        return table.name.clone();
+    }
+    let key = if plan.keyless {
+        "whole rows".to_string()
+    } else {
+        plan.key.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(",")
+    };
+    format!("{} -> {} by {key}", plan.datasets.source.location, plan.datasets.target.location)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn before(t: DateTime<Utc>, d: Duration, setting: &str) -> Result<DateTime<Utc>> {
+    chrono::TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_sub_signed(d))
+        .ok_or_else(|| Error::setting(setting, format!("{d:?} reaches before any time recon can name")))
+}
+
+fn by_side<T: Clone>(sides: &Sides<T>) -> BySide<T> {
+    BySide { source: sides.source.clone(), target: sides.target.clone() }
+}
+
+/// What makes findings of two runs comparable: the key and how its values are made canonical (`key_form`); and
+/// everything that decides what a finding is (`spec_hash`).
+struct Forms {
+    key_form: String,
+    spec_hash: String,
+}
+
+impl Forms {
+    fn of(spec: &TableSpec, plan: &Plan) -> Forms {
+        let pair = |c: &ColumnPair| json!([c.name, c.target_name, format!("{:?}", c.resolution.canon)]);
+        let p = &plan.policy;
+        let texty = plan
+            .key
+            .iter()
+            .any(|k| matches!(k.resolution.canon, Canon::Text | Canon::Uuid | Canon::Json | Canon::Parsed(_)));
+        let timed = plan.key.iter().any(|k| {
+            matches!(
+                k.resolution.canon,
+                Canon::Timestamp(_) | Canon::TimestampDigits { .. } | Canon::Time(_) | Canon::Parsed(_)
+            )
+        });
+        let key_form = json!({
+            "encoding": ENCODING_VERSION,
+            "keyless": plan.keyless,
+            "key": plan.key.iter().map(pair).collect::<Vec<_>>(),
+            "strings": texty.then(|| json!([p.trim, p.ignore_case, p.unicode_nfc, p.empty_as_null])),
+            "times": timed.then(|| json!([p.source_tz, p.target_tz, p.timestamp_precision])),
+        });
+        let whole = json!({
+            "key_form": key_form,
+            "columns": plan.columns.iter().map(pair).collect::<Vec<_>>(),
+            "policy": p,
+            "filter": spec.filter,
+            "queries": [spec.sides.source.query, spec.sides.target.query],
+        });
+        let hash = |v: &Value| format!("{:032x}", xxh3_128(v.to_string().as_bytes()));
+        Forms { key_form: hash(&key_form), spec_hash: hash(&whole) }
+    }
+}
+
+/// What history knows of the table before this run.
+#[derive(Default)]
+struct Past {
+    latest: Option<LatestRun>,
+    /// The latest run had the same key form: its findings can be matched with this run's.
+    comparable: bool,
+    spec_changed: Option<&'static str>,
+    open: Vec<OpenFinding>,
+    /// Where the latest complete run leaves off, per side.
+    complete: Option<Sides<DateTime<Utc>>>,
+}
+
+impl Past {
+    fn load(history: &mut History, name: &str, forms: &Forms) -> Result<Past> {
+        let Some(latest) = history.latest_run(name)? else { return Ok(Past::default()) };
+        let spec_changed = if latest.key_form != forms.key_form {
+            Some("key")
+        } else if latest.spec_hash != forms.spec_hash {
+            Some("comparison")
+        } else {
+            None
+        };
+        let comparable = spec_changed != Some("key");
+        let open = history.open_findings(name)?;
+        let complete = match history.complete_before(name)? {
+            Some((_, instants)) if comparable => {
+                let parse = |t: &String| {
+                    DateTime::parse_from_rfc3339(t)
+                        .map(|t| t.to_utc())
+                        .map_err(|e| Error::input(history.path().display().to_string(), format!("run time {t:?}: {e}")))
+                };
+                Some(Sides::new(parse(&instants.source)?, parse(&instants.target)?))
+            }
+            _ => None,
+        };
+        Ok(Past { latest: Some(latest), comparable, spec_changed, open, complete })
+    }
+
+    /// The open findings' keys as canonical arrays, to read them again; and the stored hashes of keys whose
+    /// values do not hash back to them (never taken as resolved).
+    fn open_keys(&self, keyless: bool) -> Result<(KeyRows, KeyHashes)> {
+        let (Some(latest), true) = (&self.latest, self.comparable) else { return Ok(Default::default()) };
+        if self.open.is_empty() {
+            return Ok(Default::default());
+        }
+        let types = column_types(&latest.key_columns)?;
+        let mut seen = KeyHashes::default();
+        let open: Vec<&OpenFinding> = self.open.iter().filter(|f| seen.insert(f.key_hash)).collect();
+        let texts: Vec<&str> = open.iter().map(|f| f.key.as_str()).collect();
+        let arrays = key_arrays(&texts, &types)?;
+        let hashes = key_hashes(&arrays, keyless)?;
+        let mut unreadable = KeyHashes::default();
+        for (finding, hash) in open.iter().zip(&hashes) {
+            if *hash != Some(finding.key_hash) {
+                tracing::warn!("history key {} does not hash as it was kept: left open, not read again", finding.key);
+                unreadable.insert(finding.key_hash);
+            }
+        }
+        let rows = KeyRows { hashes: hashes.iter().map(|h| h.unwrap_or(0)).collect(), arrays };
+        Ok((rows.filter(|h| !unreadable.contains(&h))?, unreadable))
+    }
+}
+
+/// Which open findings this run's scope covers.
+#[derive(Default)]
+struct Coverage {
+    /// Left out by `--min-age`.
+    except: Option<KeySet>,
+    /// `--keys`: only these.
+    listed: Option<KeySet>,
+    /// Open findings whose key could not be read again.
+    unreadable: KeyHashes,
+}
+
+fn run(
+    spec: &TableSpec,
+    session: &Session,
+    table: &Table,
+    name: &str,
+    mut history: Option<&mut History>,
+    mut plan: Plan,
+    started: Instant,
+) -> Result<Outcome> {
+    let drift = &spec.drift;
+    let run_started = Utc::now();
+    plan.keep.keys = history.is_some() || drift.rechecks > 0;
+    let forms = Forms::of(spec, &plan);
+    let past = match history.as_deref_mut() {
+        Some(h) => Past::load(h, name, &forms)?,
+        None => Past::default(),
+    };
+    let clocks = match history.is_some() || drift.window.column.is_some() {
+        true => Some(Sides::join(|side| plan.datasets[side].server_now()).transpose()?),
+        false => None,
+    };
+    let updated = match &drift.window.column {
+        Some(column) => Some(window::updated_columns(spec, &plan, column)?),
+        None => None,
+    };
+    let zones = Sides::from_fn(|side| plan.side_columns(side).policy.zone);
+    let bounds =
+        |since: &Sides<DateTime<Utc>>| Sides::from_fn(|side| Bound { instant: since[side], zone: zones[side] });
+    let mut scope = drift.scope(plan.sample.is_some());
+    let mut window_report = WindowReport::default();
+    let mut key_rows = Sides::<u64>::default();
+    let mut coverage = Coverage::default();
+    let add_rows = |total: &mut Sides<u64>, rows: Sides<u64>| Side::BOTH.into_iter().for_each(|s| total[s] += rows[s]);
+
+    // Left out: keys whose row changed within --min-age, on either side.
+    if let (Some(min_age), Some(updated), Some(clocks)) = (drift.window.min_age, &updated, &clocks) {
+        let since =
+            Sides::new(before(clocks.source, min_age, "--min-age")?, before(clocks.target, min_age, "--min-age")?);
+        let (changed, rows) = window::changed_keys(&plan, updated, &bounds(&since))?;
+        add_rows(&mut key_rows, rows);
+        window_report.left_out_since = Some(by_side(&since.map(rfc3339)));
+        window_report.left_out_keys = Some(changed.len() as u64);
+        coverage.except = Some(KeySet::except(changed.hashes.iter().copied()));
+    }
+    // Only: a key list, the keys changed within --max-age, or those changed since the last complete run.
+    let changed_since =
+        |since: Sides<DateTime<Utc>>, report: &mut WindowReport, total: &mut Sides<u64>| -> Result<KeyRows> {
+            let updated = updated.as_ref().ok_or_else(|| Error::internal("a window without its column"))?;
+            let (changed, rows) = window::changed_keys(&plan, updated, &bounds(&since))?;
+            add_rows(total, rows);
+            report.changed_since = Some(by_side(&since.map(rfc3339)));
+            report.changed_keys = Some(by_side(&rows));
+            Ok(changed)
+        };
+    let mut keys_listed = None;
+    let only = match (scope, &clocks) {
+        (Scope::Keys, _) => {
+            let path = drift.keys.as_ref().ok_or_else(|| Error::internal("a key list without its file"))?;
+            let listed = window::listed_keys(path, spec, &plan, session)?;
+            keys_listed = Some(listed.len() as u64);
+            coverage.listed = Some(KeySet::only(listed.hashes.iter().copied()));
+            Some(listed)
+        }
+        (Scope::Window, Some(clocks)) if drift.window.max_age.is_some() => {
+            let max_age = drift.window.max_age.unwrap_or_default();
+            let since =
+                Sides::new(before(clocks.source, max_age, "--max-age")?, before(clocks.target, max_age, "--max-age")?);
+            let changed = changed_since(since, &mut window_report, &mut key_rows)?;
+            let (open, unreadable) = past.open_keys(plan.keyless)?;
+            window_report.open_findings_read = history.is_some().then_some(open.len() as u64);
+            coverage.unreadable = unreadable;
+            Some(changed.union(&open)?)
+        }
+        (Scope::SinceLastRun, _) => match past.complete {
+            Some(complete) => {
+                let overlap = drift.window.overlap;
+                let since = Sides::new(
+                    before(complete.source, overlap, "--window-overlap")?,
+                    before(complete.target, overlap, "--window-overlap")?,
+                );
+                let changed = changed_since(since, &mut window_report, &mut key_rows)?;
+                let (open, unreadable) = past.open_keys(plan.keyless)?;
+                window_report.open_findings_read = Some(open.len() as u64);
+                coverage.unreadable = unreadable;
+                let (one_sided, rows) = window::one_sided_keys(&mut plan, session, &table.name)?;
+                add_rows(&mut key_rows, rows);
+                window_report.one_sided_keys = Some(one_sided.len() as u64);
+                Some(changed.union(&open)?.union(&one_sided)?)
+            }
+            None => {
+                tracing::info!("{name}: no complete earlier run to start from: comparing every key");
+                scope = Scope::Table;
+                None
+            }
+        },
+        _ => None,
+    };
+    window::narrow(&mut plan, only.as_ref(), coverage.except.as_ref())?;
+
+    let (mut report, findings) = super::pass(&plan, session, &table.name, started)?;
+    let first_keys = findings.keys.clone().unwrap_or_default();
+    let rechecked = match drift.rechecks > 0 && !first_keys.entries.is_empty() {
+        true => recheck::recheck(spec, session, table, &plan, &first_keys)?,
+        false => Rechecked::default(),
+    };
+    let unstable_keys = recheck::settle(&mut report, &rechecked, &plan, plan.keep.examples)?;
+    let mut drift_report = DriftReport {
+        history: None,
+        run: None,
+        previous_run: None,
+        scope,
+        rechecks: rechecked.done,
+        new: None,
+        persisting: None,
+        resolved: None,
+        transient: rechecked.transient,
+        unstable: rechecked.unstable.len() as u64,
+        keys_listed,
+        window: (window_report != WindowReport::default()).then_some(window_report),
+        not_covered: None,
+        spec_changed: None,
+        superseded: None,
+        baseline: None,
+        unstable_keys,
+        rechecked_rows: (rechecked.done > 0).then(|| by_side(&rechecked.rows)),
+    };
+    report.stats.source.key_rows = key_rows.source;
+    report.stats.target.key_rows = key_rows.target;
+    let mut violations = report.verdict.violations.clone();
+    let allowed = drift.max_unstable.allowed(report.summary.source_rows);
+    if drift_report.unstable > allowed {
+        violations.push(violation("unstable", drift_report.unstable, allowed));
+    }
+    let unstable = rechecked.unstable.clone();
+    let (plan, findings) = match rechecked.last {
+        Some((plan, _, findings)) => (plan, findings),
+        None => (plan, findings),
+    };
+    let final_keys = findings.keys.clone().unwrap_or_default();
+    if let Some(history) = history {
+        let complete = match (scope, &clocks) {
+            (Scope::Table | Scope::SinceLastRun, Some(clocks)) => Some(match drift.window.min_age {
+                Some(min_age) => Sides::new(
+                    before(clocks.source, min_age, "--min-age")?,
+                    before(clocks.target, min_age, "--min-age")?,
+                ),
+                None => *clocks,
+            }),
+            _ => None,
+        };
+        let context = Context { spec, plan: &plan, name, run_started, forms: &forms, clocks, complete };
+        let recorded = Recorded { keys: &final_keys, unstable: &unstable, transient: rechecked.transient };
+        remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report, &mut violations)?;
+    } else {
+        report.verdict = Verdict::of(violations);
+    }
+    report.drift = Some(drift_report);
+    Ok(Outcome { report, plan, findings })
+}
+
+fn violation(check: &str, actual: u64, allowed: u64) -> Violation {
+    Violation { table: None, check: check.to_string(), actual, allowed, upper_bound: None }
+}
+
+/// What a run is, for history.
+struct Context<'a> {
+    spec: &'a TableSpec,
+    plan: &'a Plan,
+    name: &'a str,
+    run_started: DateTime<Utc>,
+    forms: &'a Forms,
+    clocks: Option<Sides<DateTime<Utc>>>,
+    complete: Option<Sides<DateTime<Utc>>>,
+}
+
+/// What the run found, for history: every finding still differing after the rechecks, and which keys were
+/// unstable.
+struct Recorded<'a> {
+    keys: &'a FindingKeys,
+    unstable: &'a KeyHashes,
+    transient: u64,
+}
+
+/// Matches the run's findings with the open ones (new or persisting), resolves the open ones its scope covers
+/// and no longer sees, checks `--max-new`, records the run in one transaction and marks the report's examples.
+#[allow(clippy::too_many_arguments)]
+fn remember(
+    history: &mut History,
+    context: &Context,
+    past: &Past,
+    coverage: &Coverage,
+    recorded: &Recorded,
+    report: &mut Report,
+    drift: &mut DriftReport,
+    violations: &mut Vec<Violation>,
+) -> Result<()> {
+    let (plan, keys) = (context.plan, recorded.keys);
+    let started = rfc3339(context.run_started);
+    let texts = key_texts(&keys.values)?;
+    let open_by: HashMap<(Category, u128), &OpenFinding> = match past.comparable {
+        true => past.open.iter().map(|f| ((f.category, f.key_hash), f)).collect(),
+        false => HashMap::new(),
+    };
+    let names = |columns: &Option<Vec<usize>>| {
+        columns
+            .as_ref()
+            .map(|c| Value::from(c.iter().map(|&i| plan.columns[i].name.clone()).collect::<Vec<_>>()).to_string())
+    };
+    let mut seen = Vec::new();
+    let mut statuses: HashMap<(Category, u128), (FindingStatus, String)> = HashMap::new();
+    let mut counts =
+        RunCounts { transient: recorded.transient, unstable: recorded.unstable.len() as u64, ..RunCounts::default() };
+    let mut beyond_baseline = 0;
+    for (row, entry) in keys.entries.iter().enumerate() {
+        if recorded.unstable.contains(&entry.key) || statuses.contains_key(&(entry.category, entry.key)) {
+            continue;
+        }
+        let open = open_by.get(&(entry.category, entry.key));
+        let status = match open {
+            Some(f) => (FindingStatus::Persisting, f.first_seen_at.clone()),
+            None => (FindingStatus::New, started.clone()),
+        };
+        match status.0 {
+            FindingStatus::Persisting => counts.persisting += 1,
+            _ => counts.new += 1,
+        }
+        beyond_baseline += u64::from(open.is_none_or(|f| !f.accepted));
+        statuses.insert((entry.category, entry.key), status);
+        seen.push(Seen {
+            category: entry.category,
+            key_hash: entry.key,
+            key: texts[row].clone(),
+            columns: names(&entry.columns),
+            open: open.map(|f| f.id),
+        });
+    }
+    let covered = covered(past, coverage, plan)?;
+    let mut closed = Vec::new();
+    for (finding, covered) in past.open.iter().zip(covered) {
+        if !past.comparable {
+            closed.push((finding.id, Closing::Superseded));
+            counts.superseded += 1;
+        } else if statuses.contains_key(&(finding.category, finding.key_hash))
+            || recorded.unstable.contains(&finding.key_hash)
+        {
+            continue;
+        } else if covered {
+            closed.push((finding.id, Closing::Resolved));
+            counts.resolved += 1;
+        }
+    }
+    let not_covered = past.open.len() as u64 - counts.persisting - counts.resolved - counts.superseded;
+    let baseline = history.baseline(context.name)?;
+    let counted_new = if baseline.is_some() { beyond_baseline } else { counts.new };
+    if let Some(max_new) = context.spec.drift.max_new {
+        let allowed = max_new.allowed(report.summary.source_rows);
+        if counted_new > allowed {
+            violations.push(violation("new", counted_new, allowed));
+        }
+    }
+    report.verdict = Verdict::of(std::mem::take(violations));
+    let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
+    let types: Vec<arrow::datatypes::DataType> = plan.key.iter().map(|k| k.source_type.clone()).collect();
+    let record = RunRecord {
+        table: context.name.to_string(),
+        started: started.clone(),
+        scope: drift.scope,
+        spec_hash: context.forms.spec_hash.clone(),
+        key_form: context.forms.key_form.clone(),
+        key_columns: match (&past.latest, keys.values.is_empty(), past.comparable) {
+            // No finding to read types from: keep what the last comparable run recorded.
+            (Some(latest), true, true) => latest.key_columns.clone(),
+            _ => columns_json(&key_names, &keys.values, &canonical_types(plan, &types)),
+        },
+        locations: Sides::new(plan.datasets.source.location.clone(), plan.datasets.target.location.clone()),
+        clocks: context.clocks.map(|c| c.map(rfc3339)),
+        complete: context.complete.map(|c| c.map(rfc3339)),
+        rechecks: drift.rechecks,
+        summary: serde_json::to_value(&report.summary).map_err(|e| Error::internal(e.to_string()))?,
+        verdict: report.verdict.clone(),
+        counts,
+    };
+    let id = history.record(&record, &seen, &closed)?;
+    drift.history = Some(context.name.to_string());
+    drift.run = Some(id);
+    drift.previous_run = Some(past.latest.as_ref().map(|l| RunRef { id: l.id, started: l.started.clone() }));
+    drift.new = Some(counts.new);
+    drift.persisting = Some(counts.persisting);
+    drift.resolved = Some(counts.resolved);
+    drift.not_covered = (not_covered > 0).then_some(not_covered);
+    drift.spec_changed = past.spec_changed.map(str::to_string);
+    drift.superseded = (counts.superseded > 0).then_some(counts.superseded);
+    drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
+    annotate(report, keys, &statuses);
+    Ok(())
+}
+
+/// The canonical type of each key column, for the run's record when no finding shows one: integers are kept
+/// 64 bits wide, others as the source holds them (a recorded type only matters once a finding exists).
+fn canonical_types(plan: &Plan, source_types: &[arrow::datatypes::DataType]) -> Vec<arrow::datatypes::DataType> {
+    plan.key
+        .iter()
+        .zip(source_types)
+        .map(|(k, t)| match k.resolution.canon {
+            Canon::Int => arrow::datatypes::DataType::Int64,
+            _ => t.clone(),
+        })
+        .collect()
+}
+
+/// For each open finding, whether this run's scope covers its key.
+fn covered(past: &Past, coverage: &Coverage, plan: &Plan) -> Result<Vec<bool>> {
+    let mut covered: Vec<bool> = past
+        .open
+        .iter()
+        .map(|f| {
+            coverage.except.as_ref().is_none_or(|e| e.keeps(f.key_hash))
+                && coverage.listed.as_ref().is_none_or(|l| l.keeps(f.key_hash))
+                && !coverage.unreadable.contains(&f.key_hash)
+        })
+        .collect();
+    let (Some(sample), Some(latest)) = (&plan.sample, &past.latest) else { return Ok(covered) };
+    if !past.comparable || past.open.is_empty() {
+        return Ok(covered);
+    }
+    let sampled = match sample.selection {
+        Selection::KeyHash => past.open.iter().map(|f| sample.keeps(f.key_hash)).collect(),
+        Selection::KeyText => {
+            let texts: Vec<&str> = past.open.iter().map(|f| f.key.as_str()).collect();
+            let arrays = key_arrays(&texts, &column_types(&latest.key_columns)?)?;
+            sample.keeps_by_text(&arrays).map_err(|e| Error::arrow("history keys", e))?
+        }
+    };
+    covered.iter_mut().zip(sampled).for_each(|(c, s)| *c &= s);
+    Ok(covered)
+}
+
+/// Gives each example of a finding its status and when it was first seen.
+fn annotate(report: &mut Report, keys: &FindingKeys, statuses: &HashMap<(Category, u128), (FindingStatus, String)>) {
+    let anchors = keys.by_anchor();
+    report.examples = report.examples.map(|category, examples| {
+        examples
+            .iter()
+            .map(|example| {
+                let mut example = example.clone();
+                let key = example.anchor.and_then(|a| anchors.get(&a)).map(|&i| keys.entries[i].key);
+                if let Some((status, first_seen)) = key.and_then(|k| statuses.get(&(category, k))) {
+                    example.status = Some(*status);
+                    example.first_seen = Some(first_seen.clone());
+                }
+                example
+            })
+            .collect()
+    });
+}

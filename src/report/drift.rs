@@ -1,0 +1,141 @@
+//! The report's `drift` section (CONTRACT.md, "Runs over time"): what this run's scope was, how its findings
+//! relate to earlier runs kept in history (new, persisting, resolved), and what rechecks found to be rows in
+//! flight (transient) or rows that never stood still (unstable). Also the finding status vocabulary that
+//! examples carry.
+//!
+//! ```json
+//! "drift": {"history": "orders", "run": 42, "previous_run": {"id": 41, "started": "2026-11-29T02:00:00Z"},
+//!           "scope": "window", "rechecks": 2, "new": 3, "persisting": 12, "resolved": 5, "transient": 40,
+//!           "unstable": 2}
+//! ```
+//!
+//! `new`, `persisting` and `resolved` appear with `--history` only; the rest whenever a drift option is on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::Scope;
+
+/// Where a finding stands against earlier runs and rechecks: one closed vocabulary for reports and history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// First seen by this run.
+    New,
+    /// Open since an earlier run, seen again.
+    Persisting,
+    /// Open before, and this run, whose scope covers its key, no longer sees it.
+    Resolved,
+    /// Seen by this run's first read, gone on a recheck: a row in flight.
+    Transient,
+    /// Still differing after every recheck, its row changed between every pair of reads.
+    Unstable,
+}
+
+impl FindingStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingStatus::New => "new",
+            FindingStatus::Persisting => "persisting",
+            FindingStatus::Resolved => "resolved",
+            FindingStatus::Transient => "transient",
+            FindingStatus::Unstable => "unstable",
+        }
+    }
+}
+
+/// A run kept in history, as the report names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub id: i64,
+    /// RFC 3339.
+    pub started: String,
+}
+
+/// One value per side, in a report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BySide<T> {
+    pub source: T,
+    pub target: T,
+}
+
+/// The keys a windowed run chose by change time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowReport {
+    /// Keys whose row changed at or after these instants (each side's clock) were compared: `--max-age`,
+    /// `--since-last-run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_since: Option<BySide<String>>,
+    /// Keys read on each side because their row changed in that window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_keys: Option<BySide<u64>>,
+    /// Keys whose row changed at or after these instants, on either side, were left out on both: `--min-age`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out_since: Option<BySide<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out_keys: Option<u64>,
+    /// Findings still open in history, read again by key whatever their change time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_findings_read: Option<u64>,
+    /// `--since-last-run`: keys the keys-only pass over both sides found on one side only or duplicated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_sided_keys: Option<u64>,
+}
+
+/// How this run relates to the others of its table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// The name the table's runs are kept under in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
+    /// This run's id in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<i64>,
+    /// The table's latest run before this one (`null` when this is its first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_run: Option<Option<RunRef>>,
+    pub scope: Scope,
+    /// Rechecks run (at most `--recheck`: they stop when nothing differs any more).
+    pub rechecks: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persisting: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<u64>,
+    pub transient: u64,
+    pub unstable: u64,
+    /// `--keys`: how many keys the file listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_listed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowReport>,
+    /// Open findings this run's scope did not cover: neither seen nor resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_covered: Option<u64>,
+    /// What changed in the spec since the previous run: `key` (the key or how its values are made canonical;
+    /// earlier findings are closed as superseded), or `comparison` (columns, policy, filter: findings stay
+    /// comparable, but one may resolve because of the new settings rather than a fix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_changed: Option<String>,
+    /// Open findings closed because the key changed (`spec_changed: "key"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded: Option<u64>,
+    /// When a baseline was accepted (`recon history accept`): `--max-new` counts the findings not in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+    /// Keys still differing after the rechecks whose rows changed between every pair of reads (the first
+    /// `--max-examples`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unstable_keys: Vec<serde_json::Value>,
+    /// Rows the rechecks read again, per side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rechecked_rows: Option<BySide<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// RFC 3339: when the baseline was accepted.
+    pub accepted: String,
+    /// This run's findings that are not in the baseline: what `--max-new` counts.
+    pub beyond: u64,
+}

@@ -1,0 +1,281 @@
+//! Runs over time, decided: the [`DriftSpec`] one table comparison carries (history file, rechecks, window,
+//! key list, budgets on change) and the [`Scope`] vocabulary a run records. Validated here, so a bad
+//! combination fails before anything is read.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Budget, Layers, Options};
+use crate::error::{Error, Result};
+
+/// Which keys a run compared (CONTRACT.md, "Runs over time"): only a run whose scope covers a key can
+/// resolve its finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every key.
+    Table,
+    /// Keys by their rows' change time: those changed within `--max-age`, or every key but those changed
+    /// within `--min-age`.
+    Window,
+    /// Keys changed since the previous complete run, the findings still open, and a keys-only pass over
+    /// both sides: every key, incrementally.
+    SinceLastRun,
+    /// A deterministic sample of keys.
+    Sample,
+    /// The keys a `--keys` file lists.
+    Keys,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [Scope::Table, Scope::Window, Scope::SinceLastRun, Scope::Sample, Scope::Keys];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Table => "table",
+            Scope::Window => "window",
+            Scope::SinceLastRun => "since_last_run",
+            Scope::Sample => "sample",
+            Scope::Keys => "keys",
+        }
+    }
+
+    /// The scope a stored name means.
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Which rows a run reads by their change time (`--updated-column`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowSpec {
+    /// The change-time column as the source names it (the target's through `--map`).
+    pub column: Option<String>,
+    pub min_age: Option<Duration>,
+    pub max_age: Option<Duration>,
+    pub since_last_run: bool,
+    pub overlap: Duration,
+}
+
+/// Everything about a comparison that concerns other runs of it: where they are kept, rechecks, which keys
+/// this one covers, and budgets on change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftSpec {
+    pub history: Option<PathBuf>,
+    pub rechecks: u32,
+    pub recheck_delay: Duration,
+    pub window: WindowSpec,
+    /// `--keys FILE`.
+    pub keys: Option<PathBuf>,
+    pub max_new: Option<Budget>,
+    pub max_unstable: Budget,
+    /// The name runs are kept under; `None`: the table's (an audit's) or source, target and key (a diff's).
+    pub name: Option<String>,
+}
+
+impl Default for DriftSpec {
+    fn default() -> Self {
+        DriftSpec {
+            history: None,
+            rechecks: 0,
+            recheck_delay: Duration::from_secs(10),
+            window: WindowSpec { overlap: Duration::from_secs(300), ..WindowSpec::default() },
+            keys: None,
+            max_new: None,
+            max_unstable: Budget::Count(0),
+            name: None,
+        }
+    }
+}
+
+impl DriftSpec {
+    pub fn resolve(options: &Options, layers: &Layers) -> Result<DriftSpec> {
+        let d = &options.drift;
+        let duration = |field: &str, text: &Option<String>| -> Result<Option<Duration>> {
+            text.as_deref()
+                .map(|t| parse_duration(t).ok_or_else(|| Error::setting(layers.setting(field), bad_duration(t))))
+                .transpose()
+        };
+        let defaults = DriftSpec::default();
+        let window = WindowSpec {
+            column: d.updated_column.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+            min_age: duration("min_age", &d.min_age)?,
+            max_age: duration("max_age", &d.max_age)?,
+            since_last_run: d.since_last_run.unwrap_or(false),
+            overlap: duration("window_overlap", &d.window_overlap)?.unwrap_or(defaults.window.overlap),
+        };
+        let spec = DriftSpec {
+            history: d.history.clone(),
+            rechecks: d.recheck.unwrap_or(0),
+            recheck_delay: duration("recheck_delay", &d.recheck_delay)?.unwrap_or(defaults.recheck_delay),
+            window,
+            keys: d.keys.clone(),
+            max_new: d.max_new,
+            max_unstable: d.max_unstable.unwrap_or(Budget::Count(0)),
+            name: d.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
+        };
+        spec.check(options, layers)?;
+        Ok(spec)
+    }
+
+    /// Combinations that cannot mean anything, named by the settings that clash.
+    fn check(&self, options: &Options, layers: &Layers) -> Result<()> {
+        let w = &self.window;
+        let windowed = [("min_age", w.min_age.is_some()), ("max_age", w.max_age.is_some())]
+            .into_iter()
+            .chain([("since_last_run", w.since_last_run)]);
+        for (field, set) in windowed {
+            if set && w.column.is_none() {
+                return Err(Error::setting(
+                    layers.setting(field),
+                    "needs --updated-column: the column holding each row's change time",
+                ));
+            }
+        }
+        if w.since_last_run && self.history.is_none() {
+            return Err(Error::setting(
+                layers.setting("since_last_run"),
+                "needs --history: the previous run's start and the findings still open are kept there",
+            ));
+        }
+        if self.max_new.is_some() && self.history.is_none() {
+            return Err(Error::setting(
+                layers.setting("max_new"),
+                "needs --history: what is new is told against the runs kept there",
+            ));
+        }
+        let sample = options.sampling.sample.is_some();
+        let scopes = [
+            ("keys", self.keys.is_some()),
+            ("since_last_run", w.since_last_run),
+            ("max_age", w.max_age.is_some()),
+            ("sample", sample),
+        ];
+        let chosen: Vec<&str> = scopes.iter().filter(|(_, set)| *set).map(|(field, _)| *field).collect();
+        if let [first, second, ..] = chosen.as_slice() {
+            return Err(Error::setting(
+                layers.setting(second),
+                format!(
+                    "a run compares one set of keys: {} and {} both choose it",
+                    layers.setting(first),
+                    layers.setting(second)
+                ),
+            ));
+        }
+        if let (Some(min), Some(max)) = (w.min_age, w.max_age) {
+            if min >= max {
+                return Err(Error::setting(layers.setting("min_age"), "must be shorter than --max-age"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether anything beyond a one-shot comparison was asked for.
+    pub fn active(&self) -> bool {
+        self.history.is_some()
+            || self.rechecks > 0
+            || self.window.column.is_some()
+            || self.keys.is_some()
+            || self.max_new.is_some()
+    }
+
+    /// The scope of a run under this spec (`sampled`: the comparison samples its keys).
+    pub fn scope(&self, sampled: bool) -> Scope {
+        let w = &self.window;
+        if self.keys.is_some() {
+            Scope::Keys
+        } else if w.since_last_run {
+            Scope::SinceLastRun
+        } else if sampled {
+            Scope::Sample
+        } else if w.max_age.is_some() || w.min_age.is_some() {
+            Scope::Window
+        } else {
+            Scope::Table
+        }
+    }
+}
+
+fn bad_duration(text: &str) -> String {
+    format!("{text:?} is not a duration like 30s, 5m, 2h or 1d")
+}
+
+/// A duration such as `500ms`, `30s`, `5m`, `2h`, `1d`, or a number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok().filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        "d" => number * 86_400.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Origin;
+
+    fn resolve(set: impl FnOnce(&mut Options)) -> Result<DriftSpec> {
+        let mut options = Options::default();
+        set(&mut options);
+        let mut layers = Layers::default();
+        layers.push(&options, Origin::CommandLine)?;
+        DriftSpec::resolve(&layers.options()?, &layers)
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("-1s"), None);
+    }
+
+    #[test]
+    fn settings_that_need_others_name_what_is_missing() {
+        let error = resolve(|o| o.drift.min_age = Some("1h".into())).unwrap_err().to_string();
+        assert!(error.starts_with("--min-age: needs --updated-column"), "{error}");
+        let error = resolve(|o| {
+            o.drift.since_last_run = Some(true);
+            o.drift.updated_column = Some("updated_at".into());
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("--since-last-run: needs --history"), "{error}");
+        let error = resolve(|o| {
+            o.drift.keys = Some("k.csv".into());
+            o.sampling.sample = Some("1%".into());
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("--keys and --sample both choose it"), "{error}");
+    }
+
+    #[test]
+    fn scopes_follow_the_options() {
+        let spec = resolve(|_| {}).unwrap();
+        assert!(!spec.active());
+        assert_eq!(spec.scope(false), Scope::Table);
+        assert_eq!(spec.scope(true), Scope::Sample);
+        let spec = resolve(|o| {
+            o.drift.updated_column = Some("u".into());
+            o.drift.min_age = Some("10m".into());
+        })
+        .unwrap();
+        assert_eq!(spec.scope(false), Scope::Window);
+        assert_eq!(spec.window.overlap, Duration::from_secs(300));
+        assert!(Scope::ALL.iter().all(|s| Scope::parse(s.name()) == Some(*s)));
+    }
+}
