@@ -5,6 +5,7 @@ mod bad_input;
 mod catalog;
 mod csv_parts;
 mod databases;
+mod drift;
 mod fixtures;
 mod keys;
 mod outputs;

@@ -286,6 +286,7 @@ fn run(
             Ok(changed)
         };
     let mut keys_listed = None;
+    let mut null_keys = None;
     let only = match (scope, &clocks) {
         (Scope::Keys, _) => {
             let path = drift.keys.as_ref().ok_or_else(|| Error::internal("a key list without its file"))?;
@@ -315,8 +316,9 @@ fn run(
                 let (open, unreadable) = past.open_keys(plan.keyless)?;
                 window_report.open_findings_read = Some(open.len() as u64);
                 coverage.unreadable = unreadable;
-                let (one_sided, rows) = window::one_sided_keys(&mut plan, session, &table.name)?;
+                let (one_sided, rows, nulls) = window::one_sided_keys(&mut plan, session, &table.name)?;
                 add_rows(&mut key_rows, rows);
+                null_keys = Some(nulls);
                 window_report.one_sided_keys = Some(one_sided.len() as u64);
                 Some(changed.union(&open)?.union(&one_sided)?)
             }
@@ -331,6 +333,15 @@ fn run(
     window::narrow(&mut plan, only.as_ref(), coverage.except.as_ref())?;
 
     let (mut report, findings) = super::pass(&plan, session, &table.name, started)?;
+    if let Some(nulls) = null_keys {
+        // The keys-only pass read every row's key: its rows with a NULL key part are this run's.
+        report.summary.counts = report.summary.counts.map(|category, &count| match category {
+            Category::NullKeysSource => nulls.source,
+            Category::NullKeysTarget => nulls.target,
+            _ => count,
+        });
+        report.verdict = crate::report::verdict::verdict(&report.summary, &plan.budgets, report.sample.as_ref());
+    }
     let first_keys = findings.keys.clone().unwrap_or_default();
     let rechecked = match drift.rechecks > 0 && !first_keys.entries.is_empty() {
         true => recheck::recheck(spec, session, table, &plan, &first_keys)?,

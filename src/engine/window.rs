@@ -179,8 +179,13 @@ pub(super) fn listed_keys(path: &std::path::Path, spec: &TableSpec, plan: &Plan,
 
 /// The keys-only pass of `--since-last-run`: both sides' key columns, read whole and compared as the comparison
 /// compares keys, to find keys on one side only (rows deleted or inserted without their change time moving)
-/// and duplicated keys. Returns those keys and the rows each side read.
-pub(super) fn one_sided_keys(plan: &mut Plan, session: &Session, name: &str) -> Result<(KeyRows, Sides<u64>)> {
+/// and duplicated keys. Returns those keys, the rows each side read, and the rows with a NULL key part on each
+/// side (a narrowed read never sees them: it asks for keys).
+pub(super) fn one_sided_keys(
+    plan: &mut Plan,
+    session: &Session,
+    name: &str,
+) -> Result<(KeyRows, Sides<u64>, Sides<u64>)> {
     let columns = std::mem::take(&mut plan.columns);
     let keep = std::mem::replace(&mut plan.keep, Keep { examples: 0, all: false, keys: true });
     let pass = super::pass(plan, session, name, Instant::now());
@@ -188,9 +193,10 @@ pub(super) fn one_sided_keys(plan: &mut Plan, session: &Session, name: &str) -> 
     plan.keep = keep;
     let (_, findings) = pass?;
     let rows = Sides::from_fn(|side| findings.scans[side].rows);
+    let null_keys = Sides::from_fn(|side| findings.null_keys[side].len() as u64);
     let keys = findings.keys.unwrap_or_default();
     let rows_of = KeyRows { hashes: keys.entries.iter().map(|e| e.key).collect(), arrays: keys.values };
-    Ok((rows_of.unique()?, rows))
+    Ok((rows_of.unique()?, rows, null_keys))
 }
 
 /// Whether a database can be asked for exactly the rows of canonical key values: keys whose canonical form is

@@ -139,3 +139,23 @@ pub struct Baseline {
     /// This run's findings that are not in the baseline: what `--max-new` counts.
     pub beyond: u64,
 }
+
+/// The drift section in one line of the terminal report: scope, rechecks, and the counts over time.
+pub fn summary_line(drift: &DriftReport) -> String {
+    let mut parts = vec![format!("scope {}", drift.scope.name())];
+    if let (Some(new), Some(persisting), Some(resolved)) = (drift.new, drift.persisting, drift.resolved) {
+        parts.push(format!("{new} new, {persisting} persisting, {resolved} resolved"));
+    }
+    if drift.rechecks > 0 {
+        let rechecks =
+            if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
+        parts.push(format!("{rechecks}: {} transient, {} unstable", drift.transient, drift.unstable));
+    }
+    if let Some(not_covered) = drift.not_covered {
+        parts.push(format!("{not_covered} open findings outside this run's scope"));
+    }
+    if let Some(changed) = &drift.spec_changed {
+        parts.push(format!("spec changed since the previous run ({changed})"));
+    }
+    format!("\nover time: {}\n", parts.join("; "))
+}

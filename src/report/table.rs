@@ -63,6 +63,10 @@ pub fn render(report: &Report) -> String {
         out += &format!("type of {}: {} in source, {} in target{lossy}\n", t.column, t.source_type, t.target_type);
     }
 
+    if let Some(drift) = &report.drift {
+        out += &super::drift::summary_line(drift);
+    }
+
     out += &if report.verdict.pass {
         "\nRECONCILED: every category is within its budget\n".to_string()
     } else {
