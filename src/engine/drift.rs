@@ -367,6 +367,7 @@ fn run(
         baseline: None,
         unstable_keys,
         rechecked_rows: (rechecked.done > 0).then(|| by_side(&rechecked.rows)),
+        recheck_seconds: (rechecked.done > 0).then_some(rechecked.seconds),
     };
     report.stats.source.key_rows = key_rows.source;
     report.stats.target.key_rows = key_rows.target;
@@ -383,13 +384,18 @@ fn run(
     let final_keys = findings.keys.clone().unwrap_or_default();
     if let Some(history) = history {
         let complete = match (scope, &clocks) {
-            (Scope::Table | Scope::SinceLastRun, Some(clocks)) => Some(match drift.window.min_age {
-                Some(min_age) => Sides::new(
-                    before(clocks.source, min_age, "--min-age")?,
-                    before(clocks.target, min_age, "--min-age")?,
-                ),
-                None => *clocks,
-            }),
+            // Every key but those changed within --min-age was compared: every change before that is known.
+            (Scope::Table | Scope::SinceLastRun, Some(clocks)) | (Scope::Window, Some(clocks))
+                if drift.window.max_age.is_none() =>
+            {
+                Some(match drift.window.min_age {
+                    Some(min_age) => Sides::new(
+                        before(clocks.source, min_age, "--min-age")?,
+                        before(clocks.target, min_age, "--min-age")?,
+                    ),
+                    None => *clocks,
+                })
+            }
             _ => None,
         };
         let context = Context { spec, plan: &plan, name, run_started, forms: &forms, clocks, complete };
@@ -480,6 +486,7 @@ fn remember(
     }
     let covered = covered(past, coverage, plan)?;
     let mut closed = Vec::new();
+    let mut not_covered = 0;
     for (finding, covered) in past.open.iter().zip(covered) {
         if !past.comparable {
             closed.push((finding.id, Closing::Superseded));
@@ -487,13 +494,14 @@ fn remember(
         } else if statuses.contains_key(&(finding.category, finding.key_hash))
             || recorded.unstable.contains(&finding.key_hash)
         {
-            continue;
+            // Seen again, or still changing: open either way.
         } else if covered {
             closed.push((finding.id, Closing::Resolved));
             counts.resolved += 1;
+        } else {
+            not_covered += 1;
         }
     }
-    let not_covered = past.open.len() as u64 - counts.persisting - counts.resolved - counts.superseded;
     let baseline = history.baseline(context.name)?;
     let counted_new = if baseline.is_some() { beyond_baseline } else { counts.new };
     if let Some(max_new) = context.spec.drift.max_new {
@@ -504,7 +512,6 @@ fn remember(
     }
     report.verdict = Verdict::of(std::mem::take(violations));
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
-    let types: Vec<arrow::datatypes::DataType> = plan.key.iter().map(|k| k.source_type.clone()).collect();
     let record = RunRecord {
         table: context.name.to_string(),
         started: started.clone(),
@@ -514,7 +521,7 @@ fn remember(
         key_columns: match (&past.latest, keys.values.is_empty(), past.comparable) {
             // No finding to read types from: keep what the last comparable run recorded.
             (Some(latest), true, true) => latest.key_columns.clone(),
-            _ => columns_json(&key_names, &keys.values, &canonical_types(plan, &types)),
+            _ => columns_json(&key_names, &keys.values, &canonical_types(plan)?),
         },
         locations: Sides::new(plan.datasets.source.location.clone(), plan.datasets.target.location.clone()),
         clocks: context.clocks.map(|c| c.map(rfc3339)),
@@ -539,15 +546,20 @@ fn remember(
     Ok(())
 }
 
-/// The canonical type of each key column, for the run's record when no finding shows one: integers are kept
-/// 64 bits wide, others as the source holds them (a recorded type only matters once a finding exists).
-fn canonical_types(plan: &Plan, source_types: &[arrow::datatypes::DataType]) -> Vec<arrow::datatypes::DataType> {
+/// The canonical type of each key column, for the run's record when no finding shows one: the source's type
+/// made canonical (integers 64 bits wide, as finding keys are kept).
+fn canonical_types(plan: &Plan) -> Result<Vec<arrow::datatypes::DataType>> {
+    let policy = plan.side_columns(Side::Source).policy;
     plan.key
         .iter()
-        .zip(source_types)
-        .map(|(k, t)| match k.resolution.canon {
-            Canon::Int => arrow::datatypes::DataType::Int64,
-            _ => t.clone(),
+        .map(|k| {
+            let empty = arrow::array::new_empty_array(&k.source_type);
+            let canonical = crate::normalize::canonicalize(&empty, &k.resolution.canon, &policy)
+                .map_err(|e| Error::arrow(format!("key column {}", k.name), e))?;
+            Ok(match k.resolution.canon {
+                Canon::Int => arrow::datatypes::DataType::Int64,
+                _ => canonical.data_type().clone(),
+            })
         })
         .collect()
 }

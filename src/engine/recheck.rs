@@ -32,6 +32,8 @@ pub(super) struct Rechecked {
     pub(super) matched: u64,
     pub(super) unstable: KeyHashes,
     pub(super) rows: Sides<u64>,
+    /// Spent reading and comparing, delays left out.
+    pub(super) seconds: f64,
 }
 
 /// Each key's rows on both sides at its latest read, and whether they changed between every pair of reads.
@@ -63,9 +65,11 @@ pub(super) fn recheck(
             spec.drift.recheck_delay
         );
         std::thread::sleep(spec.drift.recheck_delay);
+        let started = Instant::now();
         let mut fresh = reopen(spec, session, table, plan)?;
         super::window::narrow(&mut fresh, Some(&keys), None)?;
-        let (report, findings) = super::pass(&fresh, session, &table.name, Instant::now())?;
+        let (report, findings) = super::pass(&fresh, session, &table.name, started)?;
+        out.seconds += started.elapsed().as_secs_f64();
         out.done += 1;
         out.matched += findings.matched;
         for side in Side::BOTH {

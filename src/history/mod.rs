@@ -282,10 +282,17 @@ impl History {
                 let category: String = r.try_get(1)?;
                 let hash: Vec<u8> = r.try_get(2)?;
                 let accepted: Option<String> = r.try_get(6)?;
+                let category = Category::ALL
+                    .into_iter()
+                    .find(|c| c.name() == category)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("unknown finding category {category:?}").into()))?;
                 Ok(OpenFinding {
                     id: r.try_get(0)?,
-                    category: Category::ALL.into_iter().find(|c| c.name() == category).unwrap_or(Category::Mismatched),
-                    key_hash: hash.try_into().map(u128::from_be_bytes).unwrap_or(0),
+                    category,
+                    key_hash: hash
+                        .try_into()
+                        .map(u128::from_be_bytes)
+                        .map_err(|_| sqlx::Error::Decode("a finding's key hash is not 16 bytes".into()))?,
                     key: r.try_get(3)?,
                     first_seen: r.try_get(4)?,
                     first_seen_at: r.try_get(5)?,

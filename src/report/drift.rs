@@ -130,6 +130,10 @@ pub struct DriftReport {
     /// Rows the rechecks read again, per side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rechecked_rows: Option<BySide<u64>>,
+    /// Wall-clock seconds of the rechecks' reads and comparisons, without the delays before them (the first
+    /// read's are in `stats.seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
