@@ -19,7 +19,10 @@
 //!    buckets that differ to DataFusion (anti-joins, duplicate counts, row-hash mismatches), and reads back
 //!    the few rows it must show to tell which columns differ;
 //! 6. [`report`] builds one [`report::Report`] with its verdict against per-category budgets, and holds the
-//!    writers that render it (terminal table, JSON, `--diff-out` Parquet).
+//!    writers that render it (terminal table, JSON, `--diff-out` Parquet);
+//! 7. [`history`] keeps runs and findings over time in a SQLite file; [`engine`] runs one table's passes —
+//!    once, or (with history, rechecks, a window by change time or a key list) narrowed to some keys, read
+//!    again in fresh snapshots, and matched against the findings still open.
 //!
 //! Where new things go: a new output format is a writer in `report/`; a new source is a reader in `source/`
 //! behind [`source::Dataset`]; a new comparison tier is a step in `compare/` between the fingerprints and

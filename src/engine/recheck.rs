@@ -158,7 +158,8 @@ pub(super) fn settle(first: &mut Report, rechecked: &Rechecked, plan: &Plan, exa
         let weight = if plan.keyless { rows(Side::Source).abs_diff(rows(Side::Target)) } else { 1 };
         *less.entry(entry.category).or_default() += weight;
         entry.columns.iter().flatten().for_each(|&c| less_columns[c] += 1);
-        if unstable_keys.len() < examples && !unstable_keys.iter().any(|(k, _)| *k == entry.key) {
+        // Keyless, a key is a whole row: its values are not listed (nothing would redact them).
+        if !plan.keyless && unstable_keys.len() < examples && !unstable_keys.iter().any(|(k, _)| *k == entry.key) {
             unstable_keys.push((entry.key, Value::Object(report::key_json(&names, &keys.values, row))));
         }
     }
