@@ -17,18 +17,19 @@ RUNS=${1:-5}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
 RECON=${RECON:-$HOME/.cache/recon-release/profiling/recon}
 KEY=l_orderkey,l_linenumber
+FROM=${FROM:-lineitem_src}  # the table copied (a smaller one for a trial run)
 SRC="$PGURL#public.drift_li_src"
 DST="$PGURL#public.drift_li_dst"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 psql_() { PGOPTIONS='-c client_min_messages=warning' psql "$PGURL" -X -v ON_ERROR_STOP=1 -q "$@"; }
 [ -x "$RECON" ] || { echo "drift.sh: no recon at $RECON (cargo build --profile profiling)" >&2; exit 1; }
-[ -n "$(psql_ -Atc "SELECT to_regclass('public.lineitem_src')")" ] || { echo "drift.sh: run benches/load_postgres.sh 1 first" >&2; exit 1; }
+[ -n "$(psql_ -Atc "SELECT to_regclass('public.$FROM')")" ] || { echo "drift.sh: run benches/load_postgres.sh 1 first" >&2; exit 1; }
 
 echo "drift.sh: copying lineitem_src into drift_li_src and drift_li_dst"
 for t in drift_li_src drift_li_dst; do
   psql_ -c "DROP TABLE IF EXISTS public.$t" \
-        -c "CREATE TABLE public.$t AS SELECT *, timestamptz '2020-01-01 00:00:00+00' AS updated_at FROM public.lineitem_src" \
+        -c "CREATE TABLE public.$t AS SELECT *, timestamptz '2020-01-01 00:00:00+00' AS updated_at FROM public.$FROM" \
         -c "ALTER TABLE public.$t ADD PRIMARY KEY (l_orderkey, l_linenumber)" \
         -c "CREATE INDEX ${t}_updated_at ON public.$t (updated_at)" \
         -c "VACUUM (FREEZE, ANALYZE) public.$t"
@@ -68,7 +69,7 @@ echo "drift.sh: changed $(psql_ -Atc "SELECT count(*) FROM public.drift_li_src W
 : > "$WORK/full.lines"; : > "$WORK/since.lines"
 for i in $(seq "$RUNS"); do
   run "$WORK/full.json" | tee -a "$WORK/full.lines" | sed 's/^/full   /'
-  cp "$WORK/base.db" "$WORK/since.db"
+  rm -f "$WORK"/since.db*; cp "$WORK/base.db" "$WORK/since.db"
   run "$WORK/since.json" --history "$WORK/since.db" --updated-column updated_at --since-last-run --window-overlap 0s \
     | tee -a "$WORK/since.lines" | sed 's/^/since  /'
 done

@@ -97,7 +97,10 @@ fn history(args: HistoryArgs) -> Result<i32> {
     let open = |file: &std::path::Path| History::open(file, false, runtime.handle());
     match args.action {
         Some(HistoryAction::Accept { file, table }) => {
-            for (table, findings) in open(&file)?.accept(table.as_deref())? {
+            let mut history = open(&file)?;
+            let accepted = history.accept(table.as_deref())?;
+            history.close()?;
+            for (table, findings) in accepted {
                 print(&format!("{table}: baseline of {findings} open findings\n"))?;
             }
         }
@@ -108,12 +111,16 @@ fn history(args: HistoryArgs) -> Result<i32> {
                     "must be 1 or more: the latest run says where the next one starts",
                 ));
             }
-            let (runs, findings) = open(&file)?.prune(keep)?;
+            let mut history = open(&file)?;
+            let (runs, findings) = history.prune(keep)?;
+            history.close()?;
             print(&format!("pruned {runs} runs and {findings} closed findings\n"))?;
         }
         None => {
             let file = args.file.ok_or_else(|| Error::setting("FILE", "name the history file"))?;
-            let trend = open(&file)?.trend(args.table.as_deref(), args.last)?;
+            let mut history = open(&file)?;
+            let trend = history.trend(args.table.as_deref(), args.last)?;
+            history.close()?;
             print(&match args.format {
                 OutputFormat::Json => {
                     serde_json::to_string_pretty(&trend).map_err(|e| Error::internal(e.to_string()))? + "\n"

@@ -55,8 +55,8 @@ pub(super) fn compare(
         history.lock(&name)?;
     }
     let outcome = run(spec, session, table, &name, history.as_mut(), plan, started);
-    if let Some(history) = &mut history {
-        let released = history.unlock(&name);
+    if let Some(mut history) = history {
+        let released = history.unlock(&name).and_then(|_| history.close());
         match (&outcome, released) {
             (Ok(_), Err(e)) => return Err(e),
             (Err(_), Err(e)) => tracing::warn!("{e}"),

@@ -179,6 +179,13 @@ impl History {
         &self.path
     }
 
+    /// Closes the file: the last connection to close checkpoints the write-ahead log into the file and
+    /// removes it, so the file alone holds every run (recon exits without running destructors).
+    pub fn close(self) -> Result<()> {
+        let path = self.path;
+        self.runtime.block_on(self.conn.close()).map_err(|e| db_error(&path, "cannot close", &e))
+    }
+
     /// Brings the schema to the newest version, each migration in its own transaction.
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.clone();
