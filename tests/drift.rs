@@ -583,3 +583,23 @@ fn windowed(source: &str, target: &str, extra: &[&str]) -> Run {
     let base = ["diff", source, target, "--key", "id", "--format", "json", "-q", "--updated-column", "updated_at"];
     recon(&[&base[..], extra].concat())
 }
+
+#[test]
+fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rows = recon::source::KEYS_PER_STATEMENT as i64 + 10_000;
+    let Some(pair) = Pair::new("drift_many", rows) else { return };
+    pair.target(&["UPDATE drift_many SET amount = 0 WHERE id % 1000 = 0", "DELETE FROM drift_many WHERE id = 7"]);
+    let dir = scratch();
+    let keys = dir.path().join("keys.csv");
+    let listed: String = (1..=rows).map(|id| format!("{id}\n")).collect();
+    std::fs::write(&keys, format!("id\n{listed}")).unwrap();
+    let history = dir.path().join("h.db");
+    let report =
+        pair.diff(&["--keys", path(&keys), "--history", path(&history), "--recheck", "1", "--recheck-delay", "0s"]);
+    let summary = &report["summary"];
+    assert_eq!(summary["source_rows"].as_i64(), Some(rows), "{summary:#}");
+    assert_eq!((summary["mismatched"].as_i64(), summary["missing_in_target"].as_u64()), (Some(rows / 1000), Some(1)));
+    assert_eq!(report["drift"]["new"].as_i64(), Some(rows / 1000 + 1), "{:#}", report["drift"]);
+    assert_eq!(report["drift"]["rechecked_rows"]["source"].as_i64(), Some(rows / 1000 + 1));
+}

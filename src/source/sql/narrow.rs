@@ -15,7 +15,7 @@ use arrow::datatypes::DataType;
 use super::{Conn, Engine, SqlTable};
 use crate::error::{Error, Result};
 use crate::source::keyset::KeyList;
-use crate::source::ScanUnit;
+use crate::source::{ordinal, ScanUnit};
 
 const POSTGRES_NOW: &str = include_str!("../../../queries/window_now_postgres.sql");
 const MYSQL_NOW: &str = include_str!("../../../queries/window_now_mysql.sql");
@@ -70,10 +70,17 @@ impl SqlTable {
     }
 
     /// The units of a read narrowed to listed keys: one statement per [`super::KEYS_PER_STATEMENT`] keys (none
-    /// for no keys); `None` when reads are not narrowed.
+    /// for no keys); `None` when reads are not narrowed. Each unit's rows get ordinals of their own (the unit's
+    /// number in the high bits, as a file's), so that rows of different statements are never taken for one
+    /// another.
     pub(super) fn key_units(&self, projection: &[usize]) -> Option<Vec<ScanUnit>> {
         let conditions = self.key_conditions.as_ref()?;
-        Some(conditions.iter().map(|c| self.select_unit(projection, self.select(projection, c))).collect())
+        let units = conditions.iter().enumerate().map(|(i, c)| {
+            let mut unit = self.select_unit(projection, self.select(projection, c));
+            unit.first = ordinal(i, 0);
+            unit
+        });
+        Some(units.collect())
     }
 
     /// The server's clock, read once in the snapshot (PostgreSQL: when its transaction began).
