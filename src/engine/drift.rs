@@ -231,6 +231,118 @@ struct Coverage {
     unreadable: KeyHashes,
 }
 
+/// The keys a run reads, chosen before any row is read whole.
+struct Chosen {
+    scope: Scope,
+    /// Only these keys (`None`: every key but those `coverage.except` leaves out).
+    only: Option<KeyRows>,
+    coverage: Coverage,
+    window: WindowReport,
+    /// Rows read as keys alone, per side.
+    key_rows: Sides<u64>,
+    keys_listed: Option<u64>,
+    /// Rows with a NULL key part, per side, when a keys-only pass read every key.
+    null_keys: Option<Sides<u64>>,
+}
+
+/// Reads what decides the run's keys: with `--min-age` the keys changed within it on either side (left out);
+/// then a `--keys` file's keys, or the keys changed within `--max-age` or since the last complete run on either
+/// side with every finding still open (and, since the last run, the keys a keys-only pass finds on one side
+/// only).
+#[allow(clippy::too_many_arguments)]
+fn choose(
+    spec: &TableSpec,
+    session: &Session,
+    table: &Table,
+    name: &str,
+    with_history: bool,
+    past: &Past,
+    clocks: Option<&Sides<DateTime<Utc>>>,
+    plan: &mut Plan,
+) -> Result<Chosen> {
+    let drift = &spec.drift;
+    let updated = match &drift.window.column {
+        Some(column) => Some(window::updated_columns(spec, plan, column)?),
+        None => None,
+    };
+    let zones = Sides::from_fn(|side| plan.side_columns(side).policy.zone);
+    let bounds =
+        |since: &Sides<DateTime<Utc>>| Sides::from_fn(|side| Bound { instant: since[side], zone: zones[side] });
+    let ago = |age: Duration, setting: &str| -> Result<Sides<DateTime<Utc>>> {
+        let clocks = clocks.ok_or_else(|| Error::internal("a window without the servers' clocks"))?;
+        Ok(Sides::new(before(clocks.source, age, setting)?, before(clocks.target, age, setting)?))
+    };
+    let mut chosen = Chosen {
+        scope: drift.scope(plan.sample.is_some()),
+        only: None,
+        coverage: Coverage::default(),
+        window: WindowReport::default(),
+        key_rows: Sides::default(),
+        keys_listed: None,
+        null_keys: None,
+    };
+    let add_rows = |total: &mut Sides<u64>, rows: Sides<u64>| Side::BOTH.into_iter().for_each(|s| total[s] += rows[s]);
+    let changed = |since: Sides<DateTime<Utc>>, chosen: &mut Chosen, plan: &Plan| -> Result<(KeyRows, Sides<u64>)> {
+        let updated = updated.as_ref().ok_or_else(|| Error::internal("a window without its column"))?;
+        let (changed, rows) = window::changed_keys(plan, updated, &bounds(&since))?;
+        add_rows(&mut chosen.key_rows, rows);
+        Ok((changed, rows))
+    };
+
+    // Left out: keys whose row changed within --min-age, on either side.
+    if let Some(min_age) = drift.window.min_age {
+        let since = ago(min_age, "--min-age")?;
+        let (left_out, _) = changed(since, &mut chosen, plan)?;
+        chosen.window.left_out_since = Some(by_side(&since.map(rfc3339)));
+        chosen.window.left_out_keys = Some(left_out.len() as u64);
+        chosen.coverage.except = Some(KeySet::except(left_out.hashes.iter().copied()));
+    }
+    // Only: a key list, the keys changed within --max-age, or those changed since the last complete run.
+    let since = match chosen.scope {
+        Scope::Keys => {
+            let path = drift.keys.as_ref().ok_or_else(|| Error::internal("a key list without its file"))?;
+            let listed = window::listed_keys(path, spec, plan, session)?;
+            chosen.keys_listed = Some(listed.len() as u64);
+            chosen.coverage.listed = Some(KeySet::only(listed.hashes.iter().copied()));
+            chosen.only = Some(listed);
+            return Ok(chosen);
+        }
+        Scope::Window => match drift.window.max_age {
+            Some(max_age) => ago(max_age, "--max-age")?,
+            None => return Ok(chosen),
+        },
+        Scope::SinceLastRun => match past.complete {
+            Some(complete) => {
+                let overlap = drift.window.overlap;
+                let before = |t| before(t, overlap, "--window-overlap");
+                Sides::new(before(complete.source)?, before(complete.target)?)
+            }
+            None => {
+                tracing::info!("{name}: no complete earlier run to start from: comparing every key");
+                chosen.scope = Scope::Table;
+                return Ok(chosen);
+            }
+        },
+        Scope::Table | Scope::Sample => return Ok(chosen),
+    };
+    let (changed_keys, rows) = changed(since, &mut chosen, plan)?;
+    chosen.window.changed_since = Some(by_side(&since.map(rfc3339)));
+    chosen.window.changed_keys = Some(by_side(&rows));
+    let (open, unreadable) = past.open_keys(plan.keyless)?;
+    chosen.window.open_findings_read = with_history.then_some(open.len() as u64);
+    chosen.coverage.unreadable = unreadable;
+    let mut only = changed_keys.union(&open)?;
+    if chosen.scope == Scope::SinceLastRun {
+        let (one_sided, rows, nulls) = window::one_sided_keys(plan, session, &table.name)?;
+        add_rows(&mut chosen.key_rows, rows);
+        chosen.null_keys = Some(nulls);
+        chosen.window.one_sided_keys = Some(one_sided.len() as u64);
+        only = only.union(&one_sided)?;
+    }
+    chosen.only = Some(only);
+    Ok(chosen)
+}
+
 fn run(
     spec: &TableSpec,
     session: &Session,
@@ -252,84 +364,8 @@ fn run(
         true => Some(Sides::join(|side| plan.datasets[side].server_now()).transpose()?),
         false => None,
     };
-    let updated = match &drift.window.column {
-        Some(column) => Some(window::updated_columns(spec, &plan, column)?),
-        None => None,
-    };
-    let zones = Sides::from_fn(|side| plan.side_columns(side).policy.zone);
-    let bounds =
-        |since: &Sides<DateTime<Utc>>| Sides::from_fn(|side| Bound { instant: since[side], zone: zones[side] });
-    let mut scope = drift.scope(plan.sample.is_some());
-    let mut window_report = WindowReport::default();
-    let mut key_rows = Sides::<u64>::default();
-    let mut coverage = Coverage::default();
-    let add_rows = |total: &mut Sides<u64>, rows: Sides<u64>| Side::BOTH.into_iter().for_each(|s| total[s] += rows[s]);
-
-    // Left out: keys whose row changed within --min-age, on either side.
-    if let (Some(min_age), Some(updated), Some(clocks)) = (drift.window.min_age, &updated, &clocks) {
-        let since =
-            Sides::new(before(clocks.source, min_age, "--min-age")?, before(clocks.target, min_age, "--min-age")?);
-        let (changed, rows) = window::changed_keys(&plan, updated, &bounds(&since))?;
-        add_rows(&mut key_rows, rows);
-        window_report.left_out_since = Some(by_side(&since.map(rfc3339)));
-        window_report.left_out_keys = Some(changed.len() as u64);
-        coverage.except = Some(KeySet::except(changed.hashes.iter().copied()));
-    }
-    // Only: a key list, the keys changed within --max-age, or those changed since the last complete run.
-    let changed_since =
-        |since: Sides<DateTime<Utc>>, report: &mut WindowReport, total: &mut Sides<u64>| -> Result<KeyRows> {
-            let updated = updated.as_ref().ok_or_else(|| Error::internal("a window without its column"))?;
-            let (changed, rows) = window::changed_keys(&plan, updated, &bounds(&since))?;
-            add_rows(total, rows);
-            report.changed_since = Some(by_side(&since.map(rfc3339)));
-            report.changed_keys = Some(by_side(&rows));
-            Ok(changed)
-        };
-    let mut keys_listed = None;
-    let mut null_keys = None;
-    let only = match (scope, &clocks) {
-        (Scope::Keys, _) => {
-            let path = drift.keys.as_ref().ok_or_else(|| Error::internal("a key list without its file"))?;
-            let listed = window::listed_keys(path, spec, &plan, session)?;
-            keys_listed = Some(listed.len() as u64);
-            coverage.listed = Some(KeySet::only(listed.hashes.iter().copied()));
-            Some(listed)
-        }
-        (Scope::Window, Some(clocks)) if drift.window.max_age.is_some() => {
-            let max_age = drift.window.max_age.unwrap_or_default();
-            let since =
-                Sides::new(before(clocks.source, max_age, "--max-age")?, before(clocks.target, max_age, "--max-age")?);
-            let changed = changed_since(since, &mut window_report, &mut key_rows)?;
-            let (open, unreadable) = past.open_keys(plan.keyless)?;
-            window_report.open_findings_read = history.is_some().then_some(open.len() as u64);
-            coverage.unreadable = unreadable;
-            Some(changed.union(&open)?)
-        }
-        (Scope::SinceLastRun, _) => match past.complete {
-            Some(complete) => {
-                let overlap = drift.window.overlap;
-                let since = Sides::new(
-                    before(complete.source, overlap, "--window-overlap")?,
-                    before(complete.target, overlap, "--window-overlap")?,
-                );
-                let changed = changed_since(since, &mut window_report, &mut key_rows)?;
-                let (open, unreadable) = past.open_keys(plan.keyless)?;
-                window_report.open_findings_read = Some(open.len() as u64);
-                coverage.unreadable = unreadable;
-                let (one_sided, rows, nulls) = window::one_sided_keys(&mut plan, session, &table.name)?;
-                add_rows(&mut key_rows, rows);
-                null_keys = Some(nulls);
-                window_report.one_sided_keys = Some(one_sided.len() as u64);
-                Some(changed.union(&open)?.union(&one_sided)?)
-            }
-            None => {
-                tracing::info!("{name}: no complete earlier run to start from: comparing every key");
-                scope = Scope::Table;
-                None
-            }
-        },
-        _ => None,
-    };
+    let Chosen { scope, only, coverage, window: window_report, key_rows, keys_listed, null_keys } =
+        choose(spec, session, table, name, history.is_some(), &past, clocks.as_ref(), &mut plan)?;
     window::narrow(&mut plan, only.as_ref(), coverage.except.as_ref())?;
 
     let (mut report, findings) = super::pass(&plan, session, &table.name, started)?;

@@ -10,7 +10,7 @@
 //! The schema is in `queries/history_v1_*.sql`, one statement per file; `PRAGMA user_version` says which
 //! version a file holds, so later versions can migrate older files.
 
-pub mod keys;
+pub(crate) mod keys;
 mod lock;
 pub mod trend;
 
