@@ -55,7 +55,10 @@ fn orders_findings_sit_on_the_documented_keys() {
     assert_eq!(keys("duplicate_keys_source"), [json!(25)]);
     assert_eq!(keys("duplicate_keys_target"), [json!(3)]);
     assert_eq!(keys("null_keys_target"), [Value::Null]);
-    assert_eq!(report["examples"]["mismatched"][2]["columns"]["note"], json!({"source": null, "target": ""}));
+    assert_eq!(
+        report["examples"]["mismatched"][2]["columns"]["note"],
+        json!({"source": null, "target": "", "cause": "null_vs_empty"})
+    );
     assert_eq!(report["summary"]["matched"], 33);
 }
 

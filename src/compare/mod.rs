@@ -2,9 +2,12 @@
 //! those keys, and the row tier reads back the rows that findings name to tell which columns differ.
 
 pub mod buckets;
+pub mod causes;
 pub mod classify;
 pub mod columns;
+pub mod suggest;
 pub mod values;
+mod zones;
 
 use std::collections::HashMap;
 
@@ -18,7 +21,9 @@ use crate::side::{Side, Sides};
 use crate::source::Ordinal;
 use crate::spec::{Category, PerCategory};
 
+pub use causes::{Cause, Explained};
 pub use classify::{Duplicate, OneSided};
+pub use suggest::{Explanations, Suggestion, SuggestionKind};
 pub use values::{Fetched, Mismatch};
 
 /// Every difference found, with the canonical rows needed to show them. The lists hold the findings the
@@ -40,6 +45,8 @@ pub struct Findings {
     pub null_keys: Sides<Vec<Ordinal>>,
     /// Rows read again: the mismatches compared value by value, and the rows findings show.
     pub fetched: Sides<Fetched>,
+    /// Why every mismatched row's values differ, and the options proved to reconcile them.
+    pub explanations: Explanations,
 }
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
@@ -103,12 +110,18 @@ pub fn compare(
     .transpose()?;
     timings.reread = started.elapsed().as_secs_f64();
 
-    let (mut mismatched, mut equal) = values::confirm(&all.candidates, fetched.as_ref(), columns.source)?;
+    // Read back, the listed candidates are every mismatch (then they explain them all) or, on overflow, the
+    // first few (then they only explain the examples, and the column pass explains every mismatch).
+    let mut explainer = suggest::Explainer::new(plan);
+    let mut listed_only = suggest::Explainer::new(plan);
+    let read_back = if overflow { &mut listed_only } else { &mut explainer };
+    let (mut mismatched, mut equal) =
+        values::confirm(&all.candidates, fetched.as_ref(), columns.source, read_back, !overflow)?;
     let mut column_mismatches = vec![0u64; plan.columns.len()];
     if overflow {
         let started = std::time::Instant::now();
         let rows = fingerprints.source.rows + fingerprints.target.rows;
-        let counted = columns::count(plan, columns, &all.differing, rows)?;
+        let counted = columns::count(plan, columns, &all.differing, rows, limits.row_bytes, &mut explainer)?;
         if counted.mismatched + counted.equal != all.counts[Category::Mismatched] {
             return Err(Error::input("re-read", "rows changed between two reads of the same data"));
         }
@@ -138,6 +151,7 @@ pub fn compare(
         column_mismatches,
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
+        explanations: explainer.finish(),
     })
 }
 
@@ -188,6 +202,8 @@ struct Limits {
     group_rows: usize,
     /// Mismatch candidates read back and compared value by value.
     candidates: usize,
+    /// The larger side's Arrow bytes per row: what a row's encodings take, about.
+    row_bytes: u64,
 }
 
 impl Limits {
@@ -199,6 +215,7 @@ impl Limits {
         Limits {
             group_rows: (plan.memory.classify / Memory::RESIDUE_ROW_BYTES).max(1) as usize,
             candidates: (plan.memory.readback / candidate_bytes).max(1) as usize,
+            row_bytes,
         }
     }
 }

@@ -1,10 +1,13 @@
-//! The terminal rendering of a [`Report`]: counts against budgets, per-column mismatch counts, examples,
-//! schema differences and the verdict. Built from the same `Report` as the JSON, so the two never disagree.
+//! The terminal rendering of a [`Report`]: counts against budgets, per-column mismatch counts with their
+//! causes, suggested options, examples with the cause of each difference, schema differences and the
+//! verdict. Built from the same `Report` as the JSON, so the two never disagree.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
 use super::Report;
+use crate::compare::causes::shift_text;
+use crate::compare::Cause;
 use crate::spec::{Category, KeySource};
 
 pub fn render(report: &Report) -> String {
@@ -39,12 +42,13 @@ pub fn render(report: &Report) -> String {
     let differing: Vec<(&String, &Value)> =
         report.column_mismatches.iter().flatten().filter(|(_, n)| n.as_u64() != Some(0)).collect();
     if !differing.is_empty() {
-        let mut columns = table(&["column", "mismatched keys"]);
+        let mut columns = table(&["column", "mismatched keys", "causes"]);
         for (name, n) in differing {
-            columns.add_row(vec![Cell::new(name), Cell::new(n)]);
+            columns.add_row(vec![Cell::new(name), Cell::new(n), Cell::new(causes(report, name))]);
         }
         out += &format!("\n{columns}\n");
     }
+    out += &suggestions(report);
 
     let examples = examples_table(report);
     if examples.row_count() > 0 {
@@ -89,13 +93,63 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A column's causes as `whitespace 12, other 3` (time shifts with their offsets: `time_shift 5 (-05:00 3,
+/// -04:00 2)`).
+fn causes(report: &Report, column: &str) -> String {
+    let Some(counts) = report.mismatch_causes.as_ref().and_then(|c| c.get(column)) else { return String::new() };
+    let shifts = report.time_shifts.get(column).unwrap_or_default();
+    let shown: Vec<String> = counts
+        .iter()
+        .map(|(cause, n)| match cause {
+            Cause::TimeShift if !shifts.is_empty() => {
+                let each: Vec<String> =
+                    shifts.iter().take(4).map(|(s, n)| format!("{} {n}", shift_text(s.0))).collect();
+                let more = if shifts.len() > 4 { ", …" } else { "" };
+                format!("{} {n} ({}{more})", cause.name(), each.join(", "))
+            }
+            _ => format!("{} {n}", cause.name()),
+        })
+        .collect();
+    shown.join(", ")
+}
+
+/// The suggestions as options to paste, each with what it was proved to resolve.
+fn suggestions(report: &Report) -> String {
+    let Some(suggestions) = report.suggestions.as_ref().filter(|s| !s.is_empty()) else { return String::new() };
+    let mut out =
+        "\nsuggestions (each tried on the mismatched rows; add it to the command to reconcile them):\n".to_string();
+    for s in suggestions {
+        let what = match s.checked {
+            Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
+            None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
+        };
+        out += &format!("  {}    {what}\n", s.option);
+        if !s.alternatives.is_empty() {
+            let shown: Vec<&str> = s.alternatives.iter().take(8).map(String::as_str).collect();
+            let more = s.alternatives.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            out += &format!("      as well: {}{more}\n", shown.join(", "));
+        }
+        if let Some(note) = &s.note {
+            out += &format!("      {note}\n");
+        }
+    }
+    out
+}
+
 fn examples_table(report: &Report) -> Table {
-    let mut table = table(&["category", "key", "column", "source", "target"]);
+    let mut table = table(&["category", "key", "column", "source", "target", "cause"]);
     for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
         let key = text(&example.key);
         for c in &example.columns {
+            let cause = match (c.cause, c.shift) {
+                (Some(cause), Some(shift)) => format!("{} {}", cause.name(), shift_text(shift.0)),
+                (Some(cause), None) => cause.name().to_string(),
+                _ => String::new(),
+            };
             let row = [Category::Mismatched.name().to_string(), key.clone(), c.column.clone()];
-            table.add_row(row.into_iter().chain([text(&c.values.source), text(&c.values.target)]).collect::<Vec<_>>());
+            let values = [text(&c.values.source), text(&c.values.target), cause];
+            table.add_row(row.into_iter().chain(values).collect::<Vec<_>>());
         }
     }
     for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
@@ -104,7 +158,8 @@ fn examples_table(report: &Report) -> Table {
                 (Some(s), Some(t)) => (rows(s), rows(t)),
                 _ => (String::new(), String::new()),
             };
-            table.add_row(vec![category.name().to_string(), text(&example.key), String::new(), counts.0, counts.1]);
+            let row = [category.name().to_string(), text(&example.key), String::new(), counts.0, counts.1];
+            table.add_row(row.into_iter().chain([String::new()]).collect::<Vec<_>>());
         }
     }
     table
