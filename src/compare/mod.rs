@@ -138,6 +138,8 @@ pub fn compare(
     counts[Category::NullKeysSource] = null_keys.source.len() as u64;
     counts[Category::NullKeysTarget] = null_keys.target.len() as u64;
     mismatched.truncate(all.listed);
+    let mut explanations = explainer.finish();
+    explanations.suggestions.extend(suggest::map_suggestions(plan)?);
     Ok(Findings {
         fingerprints,
         scans,
@@ -151,7 +153,7 @@ pub fn compare(
         column_mismatches,
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
-        explanations: explainer.finish(),
+        explanations,
     })
 }
 
