@@ -4,6 +4,7 @@
 mod bad_input;
 mod csv_parts;
 mod databases;
+mod explain;
 mod fixtures;
 mod keys;
 mod outputs;

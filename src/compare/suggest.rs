@@ -25,7 +25,7 @@ use arrow::datatypes::DataType;
 use chrono::{Offset, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::causes::{coarser_scale, explain, Cause, Explained, View};
+use super::causes::{explain, Cause, Explained, View};
 use crate::digest::encode::{decode, Decoded};
 use crate::error::{Error, Result};
 use crate::normalize::policy::{StringRules, Tolerance};
@@ -150,8 +150,10 @@ pub struct Explanations {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// Tolerances tried: 10^-k for k in 0..=MAX_SCALE.
-const MAX_SCALE: usize = 15;
+/// Absolute tolerances tried: 10^e for e in MIN_EXPONENT..=MAX_EXPONENT.
+const MIN_EXPONENT: i32 = -20;
+const MAX_EXPONENT: i32 = 6;
+const TOLERANCES: usize = (MAX_EXPONENT - MIN_EXPONENT + 1) as usize;
 /// Distinct (wall time, instant) pairs held before the zone candidates are tried on them: 24 bytes each.
 const ZONE_PAIRS: usize = 1 << 20;
 
@@ -168,9 +170,9 @@ struct Column {
     causes: [u64; Cause::ALL.len()],
     shifts: BTreeMap<i32, Shift>,
     strings: Vec<(SuggestionKind, StringRules, u64)>,
-    /// Under no tolerance yet, float columns: the coarsest scale a `rounding` pair needs, and pairs resolved
-    /// by an absolute tolerance of 10^-k.
-    floats: Option<(Option<usize>, [u64; MAX_SCALE + 1])>,
+    /// Under no tolerance yet, float columns: the largest difference of a `rounding` pair, and the pairs each
+    /// absolute tolerance 10^e resolves (index e − MIN_EXPONENT).
+    floats: Option<(Option<f64>, [u64; TOLERANCES])>,
     /// Timestamp columns: each coarser precision (name, ticks per step) and the pairs it resolves.
     precisions: Vec<(&'static str, i64, u64)>,
     /// Sides whose timestamps are naive (zone-less) and so can take a zone: the zone they are read in now.
@@ -326,8 +328,7 @@ impl Column {
             _ => Vec::new(),
         };
         let tolerant = policy.float_abs_tol.is_some() || policy.float_rel_tol.is_some();
-        let floats =
-            (matches!(canon, Canon::Float32 | Canon::Float64) && !tolerant).then_some((None, [0; MAX_SCALE + 1]));
+        let floats = (matches!(canon, Canon::Float32 | Canon::Float64) && !tolerant).then_some((None, [0; TOLERANCES]));
         let per_second = match &canon {
             Canon::Timestamp(unit) => Some(crate::normalize::ticks_per_second(*unit)),
             Canon::TimestampDigits { .. } => Some(1_000_000),
@@ -385,23 +386,22 @@ impl Column {
                 }
             }
         }
-        if let Some((coarsest, resolved)) = &mut self.floats {
+        if let Some((largest, resolved)) = &mut self.floats {
             let float = |d: Decoded| match d {
                 Decoded::Float(v) => Some(v),
                 Decoded::Float32(v) => Some(v.into()),
                 _ => None,
             };
             if let (Some(x), Some(y)) = (float(a), float(b)) {
-                for (k, resolved) in resolved.iter_mut().enumerate() {
-                    let tolerance = Tolerance { abs: Some(10f64.powi(-(k as i32))), rel: None };
+                for (i, resolved) in resolved.iter_mut().enumerate() {
+                    let tolerance = Tolerance { abs: Some(power_of_ten(MIN_EXPONENT + i as i32)), rel: None };
                     if tolerance.equal(x, y) {
                         *resolved += 1;
                     }
                 }
-                if let (Cause::Rounding, View::Number(x), View::Number(y)) = (explained.cause, va, vb) {
-                    if let Some(scale) = coarser_scale(x, y, self.scales) {
-                        *coarsest = Some(coarsest.map_or(scale, |c: usize| c.min(scale)));
-                    }
+                if explained.cause == Cause::Rounding {
+                    let diff = (x - y).abs();
+                    *largest = Some(largest.map_or(diff, |l: f64| l.max(diff)));
                 }
             }
         }
@@ -465,10 +465,13 @@ impl Column {
                 out.push(Suggestion::new(*kind, None, &name, *resolved));
             }
         }
-        if let Some((Some(scale), resolved)) = &self.floats {
-            if resolved[*scale] > 0 {
-                let tolerance = format!("{}", 10f64.powi(-(*scale as i32)));
-                out.push(Suggestion::new(SuggestionKind::FloatAbsTol, Some(tolerance), &name, resolved[*scale]));
+        // The smallest power of ten at least the largest rounding difference: every `rounding` pair within it.
+        if let Some((Some(largest), resolved)) = &self.floats {
+            let exponent = (MIN_EXPONENT..=MAX_EXPONENT).find(|e| power_of_ten(*e) >= *largest);
+            if let Some(e) = exponent.filter(|e| resolved[(e - MIN_EXPONENT) as usize] > 0) {
+                let tolerance = if e >= -6 { format!("{}", power_of_ten(e)) } else { format!("1e{e}") };
+                let resolves = resolved[(e - MIN_EXPONENT) as usize];
+                out.push(Suggestion::new(SuggestionKind::FloatAbsTol, Some(tolerance), &name, resolves));
             }
         }
         // The finest precision that resolves as many pairs as the coarsest: no more loosening than needed.
@@ -488,6 +491,11 @@ impl Column {
         }
         out.extend(best);
     }
+}
+
+/// 10^e as the command line reads `1e{e}`: the tolerance tried is the one suggested, to the last bit.
+fn power_of_ten(e: i32) -> f64 {
+    format!("1e{e}").parse().unwrap_or(f64::NAN)
 }
 
 /// A naive side's wall time, as ticks since 1970 read as if UTC: its canonical instant in the zone it was
