@@ -291,7 +291,7 @@ fn text_cause(a: &str, b: &str) -> Cause {
     use unicode_normalization::UnicodeNormalization;
     if a.trim() == b.trim() {
         Cause::Whitespace
-    } else if a.to_lowercase() == b.to_lowercase() {
+    } else if a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase)) {
         Cause::Case
     } else if a.nfc().eq(b.nfc()) {
         Cause::UnicodeNormalization
@@ -350,6 +350,9 @@ const CP1252_HIGH: [Option<char>; 32] = [
 /// The text whose UTF-8 bytes, read as Latin-1 or Windows-1252, give `text`: `Café` for `CafÃ©`. `None` when
 /// `text` has a character neither encoding has, the bytes are no UTF-8, or nothing changes (ASCII).
 pub(crate) fn mojibake_of(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None;
+    }
     let mut bytes = Vec::with_capacity(text.len());
     for c in text.chars() {
         let byte = match u32::from(c) {
