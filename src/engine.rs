@@ -67,10 +67,12 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
 }
 
 fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Outcome> {
+    // In an audit, each line says which table it is about.
+    let table = if name.is_empty() { String::new() } else { format!("{name}: ") };
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        tracing::info!("column types of {}: {}", dataset.location, types.join(", "));
+        tracing::info!("{table}column types of {}: {}", dataset.location, types.join(", "));
     }
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
@@ -80,10 +82,10 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
         digest::scan(sides, plan.sample.as_ref(), plan.memory.digests_per_side, &plan.spill_dir, &progress.counters)?;
     drop(progress);
     let scanned = started.elapsed();
-    tracing::info!("read and hashed both sides in {scanned:.2?}");
+    tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
     let findings = compare::compare(&plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
     let compared = started.elapsed();
-    tracing::info!("classified in {:.2?}", compared - scanned);
+    tracing::info!("{table}classified in {:.2?}", compared - scanned);
     let mut report = report::build(&plan, &findings)?;
     let scans = &findings.scans;
     let seconds = report::StageSeconds {
@@ -97,4 +99,3 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
     Ok(Outcome { report, plan, findings })
 }
-

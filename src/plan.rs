@@ -90,7 +90,7 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             query: side.query.clone(),
             connect_timeout: spec.connect_timeout,
             statement_timeout: spec.statement_timeout,
-            snapshot: None,
+            snapshot: side.snapshot.clone(),
         },
     }))
 }

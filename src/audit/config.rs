@@ -83,7 +83,10 @@ impl Config {
                 }
                 "table" => config.tables = file.entries(value)?,
                 other => {
-                    return Err(file.at(key.span(), format!("unknown section {other:?}: expected source, target, defaults or table")))
+                    return Err(file.at(
+                        key.span(),
+                        format!("unknown section {other:?}: expected source, target, defaults or table"),
+                    ))
                 }
             }
         }
@@ -126,7 +129,11 @@ impl File<'_> {
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
             if !known.contains(name) {
-                let hint = if SESSION_KEYS.contains(&name) { " (it holds for the whole run: set it in [defaults] or on the command line)" } else { "" };
+                let hint = if SESSION_KEYS.contains(&name) {
+                    " (it holds for the whole run: set it in [defaults] or on the command line)"
+                } else {
+                    ""
+                };
                 return Err(self.at(key.span(), format!("unknown key {name:?} in {section}{hint}")));
             }
         }
@@ -306,11 +313,18 @@ skip = true
     #[test]
     fn mistakes_are_named_at_their_line_and_column() {
         let error = |text: &str| parse(text).unwrap_err().to_string();
-        assert_eq!(error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"), "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]");
+        assert_eq!(
+            error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"),
+            "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]"
+        );
         assert!(error("[defaults]\nmax_missing = \"lots\"\n").starts_with("audit.toml:2:15: [defaults]:"));
-        assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n").contains("audit.toml:3:1: a second [[table]] entry"));
+        assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n")
+            .contains("audit.toml:3:1: a second [[table]] entry"));
         assert!(error("[[table]]\nsource = \"a\"\nthreads = 2\n").contains("audit.toml:3:1: unknown key \"threads\""));
-        assert_eq!(error("[source]\nurl = \"mysql://u:${RECON_UNSET_VARIABLE}@h/db\"\n"), "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set");
+        assert_eq!(
+            error("[source]\nurl = \"mysql://u:${RECON_UNSET_VARIABLE}@h/db\"\n"),
+            "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set"
+        );
         assert!(error("[defaults\n").starts_with("audit.toml:1:"));
     }
 }
