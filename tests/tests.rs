@@ -1,6 +1,7 @@
 //! recon's integration tests, one binary: the bundled fixtures' exact reports, outputs, bad input, and the
 //! property that recon recovers exactly the defects injected into random tables.
 
+mod audit;
 mod bad_input;
 mod catalog;
 mod csv_parts;

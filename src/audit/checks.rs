@@ -50,7 +50,7 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             check("foreign_key_missing", detail);
         }
     }
-    for difference in entry.report.iter().flat_map(|r| &r.schema.type_differences).filter(|d| d.lossy) {
+    for difference in entry.report.iter().flat_map(|r| &r.schema.type_differences).filter(|d| d.narrows) {
         let detail = format!(
             "{}: {} in the source, {} in the target",
             difference.column, difference.source_type, difference.target_type

@@ -180,7 +180,7 @@ pub fn render_audit(audit: &AuditReport) -> String {
     }
     let s = &audit.summary;
     out += &format!(
-        "\n{} tables: {} passed, {} failed, {} errors, {} skipped, {} missing in target, {} extra in target\n",
+        "\n{} tables: {} passed, {} failed, {} could not be compared, {} skipped, {} missing in target, {} extra in target\n",
         s.tables, s.passed, s.failed, s.errors, s.skipped, s.missing_tables, s.extra_tables
     );
     out += &verdict_line(&audit.verdict);
