@@ -21,6 +21,16 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             }
         }
     }
+    for difference in entry.report.iter().flat_map(|r| &r.schema.type_differences).filter(|d| d.narrows) {
+        let detail = format!(
+            "{}: {} in the source, {} in the target",
+            difference.column, difference.source_type, difference.target_type
+        );
+        check("type_narrowed", detail);
+    }
+    if !job.target_constrains {
+        return checks;
+    }
     // A column the target lacks altogether is in the report's schema section already, not a lost constraint.
     let only_in_source = entry.report.iter().flat_map(|r| &r.schema.only_in_source).collect::<Vec<_>>();
     for column in &source.constraints.not_null {
@@ -49,13 +59,6 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             );
             check("foreign_key_missing", detail);
         }
-    }
-    for difference in entry.report.iter().flat_map(|r| &r.schema.type_differences).filter(|d| d.narrows) {
-        let detail = format!(
-            "{}: {} in the source, {} in the target",
-            difference.column, difference.source_type, difference.target_type
-        );
-        check("type_narrowed", detail);
     }
     checks
 }

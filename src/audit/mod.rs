@@ -127,6 +127,8 @@ pub(crate) struct Job {
     /// What the table's report is valid for: a hash of its spec (passwords masked) and of recon's version.
     settings: String,
     size: u64,
+    /// Whether the target declares constraints at all: files hold none, so none can be lost.
+    target_constrains: bool,
 }
 
 impl Job {
@@ -147,7 +149,8 @@ impl Job {
         table.keep.all = spec.diff_out.is_some();
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
-        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size })
+        let target_constrains = catalogs.target.kind != "directory";
+        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains })
     }
 }
 
