@@ -11,7 +11,7 @@ use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
-use crate::source::{Dataset, Format};
+use crate::source::{Connections, Dataset, Format};
 use crate::spec::TableSpec;
 use crate::{compare, digest, plan};
 
@@ -31,7 +31,9 @@ impl Outcome {
 
 /// Compares one table pair: every stage from reading to the verdict. Writes nothing.
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    compare_table(spec, session, &Table { name: String::new(), memory: session.table_memory(1), keys: None })
+    let table =
+        Table { name: String::new(), memory: session.table_memory(1), keys: None, connections: Sides::default() };
+    compare_table(spec, session, &table)
 }
 
 /// What the caller knows of a table beyond its spec: its name for progress lines, its share of memory, and
@@ -40,12 +42,17 @@ pub struct Table {
     pub name: String,
     pub memory: Memory,
     pub keys: Option<Sides<TableKeys>>,
+    /// Connections each side hands from table to table (an audit's).
+    pub connections: Sides<Option<Connections>>,
 }
 
 /// Compares one table of many.
 pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Outcome> {
     let started = Instant::now();
-    let options = plan::open_options(spec)?;
+    let mut options = plan::open_options(spec)?;
+    for side in Side::BOTH {
+        options[side].db.connections = table.connections[side].clone();
+    }
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
     let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
     let mut datasets = session.run(|| Sides::join(open)).transpose()?;

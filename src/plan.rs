@@ -95,6 +95,7 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             connect_timeout: spec.connect_timeout,
             statement_timeout: spec.statement_timeout,
             snapshot: side.snapshot.clone(),
+            connections: None,
         },
     }))
 }

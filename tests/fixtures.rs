@@ -39,7 +39,16 @@ fn the_shop_audit_is_exactly_the_expected_one() {
 fn the_shop_audit_resumes_from_its_state_with_the_same_report() {
     let dir = crate::util::scratch();
     let state = dir.path().join("state");
-    let args = ["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/", "--format", "json", "-q", "--jobs", "2"];
+    let args = [
+        "audit",
+        "sqlite://fixtures/shop/legacy.db",
+        "fixtures/shop/exports/",
+        "--format",
+        "json",
+        "-q",
+        "--jobs",
+        "2",
+    ];
     let with_state = with(&args, &["--state", crate::util::path(&state)]);
     let first = recon(&with_state).json();
     let again = recon(&with_state).json();

@@ -141,10 +141,24 @@ impl File<'_> {
     }
 
     fn deserialize<'i, T: Deserialize<'i>>(&self, value: Spanned<DeValue<'i>>, section: &str) -> Result<T> {
-        let span = value.span();
+        let (culprit, whole) = (self.culprit(&value), value.span());
         T::deserialize(ValueDeserializer::from(value)).map_err(|e| {
             let message = format!("{section}: {}", e.message().trim());
-            self.at(e.span().unwrap_or(span), message)
+            self.at(culprit.or(e.span()).unwrap_or(whole), message)
+        })
+    }
+
+    /// The value of the first key of a table that does not deserialize on its own into the options: where to
+    /// point when serde's error carries no place (flattened option groups lose it).
+    fn culprit(&self, value: &Spanned<DeValue>) -> Option<std::ops::Range<usize>> {
+        let DeValue::Table(table) = value.get_ref() else { return None };
+        table.iter().find_map(|(key, item)| {
+            let mut alone = DeTable::new();
+            alone.insert(key.clone(), item.clone());
+            let alone = Spanned::new(value.span(), DeValue::Table(alone));
+            let fits = Options::deserialize(ValueDeserializer::from(alone.clone())).is_ok()
+                && AuditOptions::deserialize(ValueDeserializer::from(alone)).is_ok();
+            (!fits).then(|| item.span())
         })
     }
 
@@ -305,7 +319,7 @@ skip = true
         let orders = &config.tables[0];
         assert_eq!((orders.source.as_deref(), orders.target.as_deref()), (Some("orders"), Some("orders_v2")));
         assert_eq!(orders.options.table.map, Some(vec!["phone=phone_number".to_string()]));
-        assert_eq!(orders.at, Place { line: 11, column: 1 });
+        assert_eq!(orders.at, Place { line: 10, column: 1 });
         assert!(config.tables[1].skip);
         assert_eq!(crate::secrets::scrub("p@ss/word"), "***");
     }
@@ -317,7 +331,8 @@ skip = true
             error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"),
             "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]"
         );
-        assert!(error("[defaults]\nmax_missing = \"lots\"\n").starts_with("audit.toml:2:15: [defaults]:"));
+        let bad_value = error("[defaults]\nmax_missing = \"lots\"\n");
+        assert!(bad_value.starts_with("audit.toml:2:15: [defaults]:") && bad_value.contains("lots"), "{bad_value}");
         assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n")
             .contains("audit.toml:3:1: a second [[table]] entry"));
         assert!(error("[[table]]\nsource = \"a\"\nthreads = 2\n").contains("audit.toml:3:1: unknown key \"threads\""));

@@ -19,7 +19,7 @@ use crate::report::audit::{AuditBudgets, AuditReport, AuditStats, Collection, Sc
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{Catalog, CatalogTable};
-use crate::source::DbOptions;
+use crate::source::{Connections, DbOptions};
 use crate::spec::{Budget, Layers, Options, Origin, TableSpec};
 use config::Config;
 use matching::Pair;
@@ -167,12 +167,13 @@ fn run_jobs(
     let queue = Mutex::new(pending.into_iter());
     let finished = Mutex::new(Vec::new());
     let memory = session.table_memory(spec.jobs);
+    let connections = Sides::new(Some(Connections::default()), Some(Connections::default()));
     let worker = || -> Result<()> {
         loop {
             let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
             let Some(job) = next else { return Ok(()) };
             let keys = Some(job.tables.as_ref().map(|t| t.keys.clone()));
-            let table = Table { name: job.name.clone(), memory, keys };
+            let table = Table { name: job.name.clone(), memory, keys, connections: connections.clone() };
             let entry = match compare_table(&job.spec, session, &table) {
                 Ok(outcome) => {
                     if let Some(dir) = &spec.diff_out {
