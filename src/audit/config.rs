@@ -168,9 +168,37 @@ impl File<'_> {
         self.only(table, &["url".to_string()].into(), "[source]/[target]")?;
         let url = table.get("url").ok_or_else(|| self.at(value.span(), "expected url = \"…\""))?;
         match url.get_ref() {
-            DeValue::String(text) => expand(text).map_err(|message| self.at(url.span(), message)),
+            DeValue::String(text) => self.expand(text, url.span()),
             _ => Err(self.at(url.span(), "url must be a string")),
         }
+    }
+
+    /// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an
+    /// unset variable is an error naming it. `$$` is a literal `$`.
+    fn expand(&self, text: &str, span: std::ops::Range<usize>) -> Result<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(after) = after.strip_prefix('$') {
+                out.push('$');
+                rest = after;
+            } else if let Some(body) = after.strip_prefix('{') {
+                let end = body.find('}').ok_or_else(|| self.at(span.clone(), format!("unclosed ${{ in {text:?}")))?;
+                let name = &body[..end];
+                let value = std::env::var(name)
+                    .map_err(|_| self.at(span.clone(), format!("environment variable {name} is not set")))?;
+                crate::secrets::register(&value);
+                out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+                rest = &body[end + 1..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
     }
 
     fn entries(&self, value: &Spanned<DeValue>) -> Result<Vec<TableEntry>> {
@@ -250,33 +278,6 @@ fn keys_of(options: &impl serde::Serialize) -> Vec<String> {
         Ok(serde_json::Value::Object(fields)) => fields.into_iter().map(|(k, _)| k).collect(),
         _ => Vec::new(),
     }
-}
-
-/// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an unset
-/// variable is an error naming it. `$$` is a literal `$`.
-fn expand(text: &str) -> std::result::Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        if let Some(after) = after.strip_prefix('$') {
-            out.push('$');
-            rest = after;
-        } else if let Some(body) = after.strip_prefix('{') {
-            let end = body.find('}').ok_or_else(|| format!("unclosed ${{ in {text:?}"))?;
-            let name = &body[..end];
-            let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
-            crate::secrets::register(&value);
-            out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
-            rest = &body[end + 1..];
-        } else {
-            out.push('$');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 #[cfg(test)]

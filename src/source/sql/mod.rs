@@ -326,7 +326,7 @@ impl SqlTable {
         vec![self.select_unit(projection, self.select(projection, &condition))]
     }
 
-    /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::compare::sample::Selection)
+    /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::sample::Selection)
     /// sample keeps: the first 32 bits of MD5 over `seed|key|key` (NULL parts left out) below `threshold`.
     /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
     /// only integer and (unpadded) text keys qualify.
