@@ -8,6 +8,7 @@ mod csv_parts;
 mod databases;
 mod fixtures;
 mod keys;
+mod layers;
 mod outputs;
 mod policy;
 mod property;

@@ -168,7 +168,8 @@ impl Budget {
         let text = text.trim();
         let bad = |message: String| crate::error::Error::setting("budget", message);
         if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 = number.trim().parse().map_err(|_| bad(format!("{text:?} is not a percentage like 0.1%")))?;
+            let percent: f64 =
+                number.trim().parse().map_err(|_| bad(format!("{text:?} is not a percentage like 0.1%")))?;
             if !(0.0..=100.0).contains(&percent) {
                 return Err(bad(format!("{text:?} must lie between 0% and 100%")));
             }
