@@ -6,6 +6,10 @@ use std::path::PathBuf;
 /// Everything that stops an audit before it reaches a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A config file that cannot be used as written: the place and what is wrong there.
+    #[error("{file}:{line}:{column}: {message}")]
+    Config { file: PathBuf, line: usize, column: usize, message: String },
+
     /// A command-line value that cannot be used as given.
     #[error("{setting}: {message}")]
     Setting { setting: String, message: String },

@@ -26,87 +26,24 @@
 //! the row tier. The command line (`cli/`) only turns arguments into specs; `main.rs` maps outcomes to exit
 //! codes.
 
+pub mod audit;
 pub mod cli;
 pub mod compare;
 pub mod digest;
+pub mod engine;
 pub mod error;
 pub mod normalize;
 pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod sample;
+pub mod secrets;
 pub mod session;
 pub mod side;
 pub mod source;
 pub mod spec;
 
-use std::path::Path;
-use std::time::Instant;
-
-use error::Result;
-use plan::Plan;
-use report::Report;
-use session::Session;
-use side::{Side, Sides};
-use source::{Dataset, Format};
-use spec::TableSpec;
-
-/// What one comparison found: the report, and the findings and plan writers such as `--diff-out` need.
-pub struct Outcome {
-    pub report: Report,
-    plan: Plan,
-    findings: compare::Findings,
-}
-
-impl Outcome {
-    /// Writes every differing record as Parquet files in `dir` (the spec must keep every finding).
-    pub fn write_diff_out(&self, dir: &Path) -> Result<()> {
-        report::diff_out::write(dir, &self.plan, &self.findings)
-    }
-}
-
-/// Compares one table pair: every stage from reading to the verdict. Writes nothing.
-pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    let started = Instant::now();
-    let options = plan::open_options(spec)?;
-    // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
-    let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
-    let datasets = session.run(|| Sides::join(open));
-    let plan = Plan::resolve(spec, datasets.transpose()?, session.table_memory(1), session.spill_dir.clone())?;
-    session.run(|| run(plan, session, started))
-}
-
-fn run(plan: Plan, session: &Session, started: Instant) -> Result<Outcome> {
-    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
-        let types: Vec<String> =
-            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        tracing::info!("column types of {}: {}", dataset.location, types.join(", "));
-    }
-    let columns = Sides::from_fn(|side| plan.side_columns(side));
-    let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
-    let progress = session.progress.table("", totals);
-    let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
-    let digests =
-        digest::scan(sides, plan.sample.as_ref(), plan.memory.digests_per_side, &plan.spill_dir, &progress.counters)?;
-    drop(progress);
-    let scanned = started.elapsed();
-    tracing::info!("read and hashed both sides in {scanned:.2?}");
-    let findings = compare::compare(&plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
-    let compared = started.elapsed();
-    tracing::info!("classified in {:.2?}", compared - scanned);
-    let mut report = report::build(&plan, &findings)?;
-    let scans = &findings.scans;
-    let seconds = report::StageSeconds {
-        read: (scans.source.read + scans.target.read).as_secs_f64(),
-        hash: (scans.source.hash + scans.target.hash).as_secs_f64(),
-        compare: (compared - scanned).as_secs_f64(),
-        compare_steps: findings.timings,
-        report: (started.elapsed() - compared).as_secs_f64(),
-        total: started.elapsed().as_secs_f64(),
-    };
-    report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
-    Ok(Outcome { report, plan, findings })
-}
+pub use engine::{diff, Outcome};
 
 /// How many keys a sample needs to prove a defect rate below `budget` (a share, 0 < budget < 1) at
 /// `confidence`.

@@ -5,9 +5,11 @@ use std::io::Write;
 
 use clap::Parser;
 
-use recon::cli::{Cli, Command, DiffArgs, OutputFormat};
+use recon::cli::{AuditArgs, Cli, Command, DiffArgs, OutputArgs, OutputFormat};
 use recon::error::{Error, Result};
 use recon::progress::{init_logging, LogFormat, Progress};
+use recon::report::documents::{self, Documents, Rendering};
+use recon::report::redact::Redactor;
 use recon::session::Session;
 
 #[global_allocator]
@@ -25,12 +27,14 @@ fn main() {
     let cli = Cli::parse();
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
+        Command::Audit(args) => (args.log.log_format, args.log.quiet),
         Command::SampleSize(_) => (LogFormat::Text, false),
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, &progress);
     let outcome = match cli.command {
         Command::Diff(args) => diff(args, progress),
+        Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
     };
     let code = outcome.unwrap_or_else(|error| {
@@ -42,22 +46,56 @@ fn main() {
 
 /// `recon diff`: compares, writes the report where asked, and returns the verdict's exit code.
 fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
+    let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, table) = args.specs()?;
     let session = Session::new(&session, progress)?;
-    let outcome = recon::diff(&table, &session)?;
+    let mut outcome = recon::diff(&table, &session)?;
     if let Some(dir) = &args.output.diff_out {
         outcome.write_diff_out(dir)?;
+    }
+    // Before any writer: no output can show what --redact removes.
+    if args.output.redact {
+        Redactor::random()?.report(&mut outcome.report);
     }
     let report = &outcome.report;
     if let Some(path) = &args.output.output {
         report.write_json(path)?;
     }
+    documents::write(&documents::single(report), &documents_of(&args.output), &Rendering::new(started))?;
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
         OutputFormat::Table => recon::report::table::render(report),
     };
     print(&text)?;
     Ok(report.verdict.exit_code)
+}
+
+/// `recon audit`: every table compared, the audit report written where asked; the verdict's exit code (2 when
+/// a table could not be compared).
+fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
+    let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let (session, spec) = args.specs()?;
+    let session = Session::new(&session, progress)?;
+    let mut report = recon::audit::run(&spec, &session)?;
+    // After --state's reports are read back, before any writer: no output shows what --redact removes.
+    if args.output.redact {
+        Redactor::random()?.audit(&mut report);
+    }
+    if let Some(path) = &args.output.output {
+        report.write_json(path)?;
+    }
+    documents::write(&report, &documents_of(&args.output), &Rendering::new(started))?;
+    let text = match args.output.format {
+        OutputFormat::Json => report.to_json()? + "\n",
+        OutputFormat::Table => recon::report::table::render_audit(&report),
+    };
+    print(&text)?;
+    Ok(report.verdict.exit_code)
+}
+
+/// Where `--html`, `--junit` and `--markdown` go.
+fn documents_of(output: &OutputArgs) -> Documents {
+    Documents { html: output.html.clone(), junit: output.junit.clone(), markdown: output.markdown.clone() }
 }
 
 /// `recon sample-size`: the keys a sample needs, on stdout; what they prove, on stderr.

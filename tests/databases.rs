@@ -329,7 +329,7 @@ fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_thei
     assert_eq!(report["summary"]["mismatched"], 6);
 }
 
-fn pg_writes(url: &str) -> i64 {
+pub fn pg_writes(url: &str) -> i64 {
     block_on(async {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         sqlx::query_scalar::<_, i64>(
@@ -341,7 +341,7 @@ fn pg_writes(url: &str) -> i64 {
     })
 }
 
-fn mysql_writes(url: &str) -> i64 {
+pub fn mysql_writes(url: &str) -> i64 {
     block_on(async {
         let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
         let rows: Vec<(String, String)> = sqlx::query_as(

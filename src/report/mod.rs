@@ -6,6 +6,11 @@
 
 pub mod audit;
 pub mod diff_out;
+pub mod documents;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod redact;
 pub mod table;
 pub mod verdict;
 
@@ -59,6 +64,10 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<Suggestion>>,
     pub examples: ByCategory<Vec<Example>>,
+    /// `--redact`: every value in `examples` is a keyed hash (see [`redact`]); so is every key value when
+    /// keyless, where the key is the whole row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
     pub schema: SchemaDiff,
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -410,6 +419,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         time_shifts,
         suggestions,
         examples: examples(plan, findings)?.only(categories),
+        redacted: false,
         schema: plan.schema.clone(),
         policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
         sample,
@@ -553,8 +563,16 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> s
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, without_temp_name(e)))?;
     write(temp.as_file_mut()).and_then(|_| temp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// tempfile's errors name its random temporary file; the message should name only the file asked for.
+fn without_temp_name(e: std::io::Error) -> std::io::Error {
+    match e.get_ref().and_then(|inner| inner.source()).map(|cause| cause.to_string()) {
+        Some(cause) => std::io::Error::new(e.kind(), cause),
+        None => e,
+    }
 }

@@ -5,6 +5,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
+use super::audit::AuditReport;
 use super::Report;
 use crate::compare::causes::shift_text;
 use crate::compare::Cause;
@@ -67,18 +68,12 @@ pub fn render(report: &Report) -> String {
         out += &format!("type of {}: {} in source, {} in target{lossy}\n", t.column, t.source_type, t.target_type);
     }
 
-    out += &if report.verdict.pass {
-        "\nRECONCILED: every category is within its budget\n".to_string()
-    } else {
-        let broken: Vec<String> =
-            report.verdict.violations.iter().map(|v| format!("{} {} > {}", v.check, v.actual, v.allowed)).collect();
-        format!("\nNOT RECONCILED: {}\n", broken.join("; "))
-    };
+    out += &verdict_line(&report.verdict);
     out
 }
 
 /// Where a discovered key came from, in words.
-fn key_source(source: KeySource) -> &'static str {
+pub(crate) fn key_source(source: KeySource) -> &'static str {
     match source {
         KeySource::SourcePrimaryKey => "the source's primary key",
         KeySource::TargetPrimaryKey => "the target's primary key",
@@ -166,7 +161,7 @@ fn examples_table(report: &Report) -> Table {
 }
 
 /// A JSON value as a person reads it: objects as `a=1, b=x`, strings unquoted, NULL as `NULL`.
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     match value {
         Value::Null => "NULL".into(),
         // Quoted when blanks would hide the difference: "" against NULL, "Ann " against "Ann".
@@ -177,9 +172,89 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn rows(count: u64) -> String {
+pub(crate) fn rows(count: u64) -> String {
     match count {
         1 => "1 row".into(),
         _ => format!("{count} rows"),
     }
+}
+
+/// The terminal rendering of an audit: every table with its status and counts, the tables that could not be
+/// compared and why, the schema checks, and the verdict.
+pub fn render_audit(audit: &AuditReport) -> String {
+    let mut out = String::new();
+    for (label, side) in [("source", &audit.source), ("target", &audit.target)] {
+        out += &format!("{label}: {} ({})\n", side.location, side.kind);
+    }
+    let mut tables = table(&[
+        "table",
+        "status",
+        "source rows",
+        "target rows",
+        "matched",
+        "missing",
+        "extra",
+        "mismatched",
+        "duplicates",
+        "key",
+    ]);
+    for entry in &audit.tables {
+        let mut row = vec![entry.name.clone(), entry.status.name().to_string()];
+        match &entry.report {
+            Some(report) => {
+                let s = &report.summary;
+                let count = |c: Category| s.counts.get(c).map_or(String::new(), u64::to_string);
+                let duplicates =
+                    match (s.counts.get(Category::DuplicateKeysSource), s.counts.get(Category::DuplicateKeysTarget)) {
+                        (Some(a), Some(b)) => (a + b).to_string(),
+                        _ => String::new(),
+                    };
+                let key = if report.keyless { "keyless".to_string() } else { report.key.join(", ") };
+                row.extend([s.source_rows.to_string(), s.target_rows.to_string(), s.matched.to_string()]);
+                row.extend([
+                    count(Category::MissingInTarget),
+                    count(Category::ExtraInTarget),
+                    count(Category::Mismatched),
+                ]);
+                row.extend([duplicates, key]);
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 8)),
+        }
+        tables.add_row(row);
+    }
+    out += &format!("\n{tables}\n");
+    for entry in audit.tables.iter().filter(|e| e.error.is_some()) {
+        out += &format!("\nerror in {}: {}\n", entry.name, entry.error.as_deref().unwrap_or_default());
+    }
+    if !audit.schema_checks.is_empty() {
+        let mut checks = table(&["table", "check", "detail"]);
+        for c in &audit.schema_checks {
+            checks.add_row(vec![c.table.clone(), c.check.clone(), c.detail.clone()]);
+        }
+        out += &format!("\nschema checks\n{checks}\n");
+    }
+    let s = &audit.summary;
+    out += &format!(
+        "\n{} tables: {} passed, {} failed, {} could not be compared, {} skipped, {} missing in target, {} extra in target\n",
+        s.tables, s.passed, s.failed, s.errors, s.skipped, s.missing_tables, s.extra_tables
+    );
+    out += &verdict_line(&audit.verdict);
+    out
+}
+
+fn verdict_line(verdict: &super::verdict::Verdict) -> String {
+    if verdict.pass {
+        return "\nRECONCILED: every category is within its budget\n".to_string();
+    }
+    let broken: Vec<String> = verdict
+        .violations
+        .iter()
+        .map(|v| match &v.table {
+            Some(table) => format!("{table}: {} {} > {}", v.check, v.actual, v.allowed),
+            None => format!("{} {} > {}", v.check, v.actual, v.allowed),
+        })
+        .collect();
+    let errors = if verdict.exit_code == 2 { "tables could not be compared" } else { "" };
+    let joined = [errors.to_string(), broken.join("; ")].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>();
+    format!("\nNOT RECONCILED: {}\n", joined.join("; "))
 }

@@ -15,7 +15,12 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
-pub use self::sql::{DbOptions, Engine, KEYS_PER_STATEMENT};
+pub use self::sql::{Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
+
+/// A location as it may be shown: a database URL's password, and any registered secret, as `***`.
+pub fn mask_location(location: &str) -> String {
+    sql::mask(location)
+}
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -157,9 +162,13 @@ impl Dataset {
         }
     }
 
-    /// The keys the table declares: none for files.
+    /// The keys the table declares, for discovering a comparison's key: a database table's primary key and its
+    /// unique indexes over NOT NULL columns, read in its snapshot; none for files and for a query.
     pub fn keys(&self) -> Result<catalog::TableKeys> {
-        Ok(catalog::TableKeys::default())
+        match &self.reader {
+            Reader::Sql(table) => table.keys(),
+            _ => Ok(catalog::TableKeys::default()),
+        }
     }
 
     /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable

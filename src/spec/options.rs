@@ -185,12 +185,40 @@ pub struct ResourceOptions {
     pub statement_timeout: Option<u64>,
 }
 
+/// What only an audit of many tables has: which tables, how many at once, budgets on tables, resuming.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "Audit")]
+pub struct AuditOptions {
+    /// Only tables whose name matches one of these globs (case-insensitive), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub tables: Option<Vec<String>>,
+    /// Skip tables whose name matches one of these globs (case-insensitive), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_tables: Option<Vec<String>>,
+    /// Tables compared at once [default: 1]; they share --memory-limit and the worker threads.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Tables present in the source only that are tolerated [default: 0].
+    #[arg(long, value_name = "N")]
+    pub max_missing_tables: Option<u64>,
+    /// Tables present in the target only that are tolerated [default: 0].
+    #[arg(long, value_name = "N")]
+    pub max_extra_tables: Option<u64>,
+    /// Schema findings tolerated (a lagging sequence, a constraint the target lost) [default: 0].
+    #[arg(long, value_name = "N")]
+    pub max_schema_checks: Option<u64>,
+    /// Keep each finished table's report in DIR; a rerun skips tables finished under the same settings and
+    /// retries those that ended in error.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
 /// One ASCII character, `\t` for a tab.
-pub fn single_byte(value: &str) -> Result<u8, String> {
+pub fn single_byte(value: &str) -> crate::error::Result<u8> {
     let value = if value == "\\t" { "\t" } else { value };
     match value.as_bytes() {
         [byte] => Ok(*byte),
-        _ => Err(format!("expected one ASCII character, got {value:?}")),
+        _ => Err(crate::error::Error::setting("character", format!("expected one ASCII character, got {value:?}"))),
     }
 }
 

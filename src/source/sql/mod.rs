@@ -2,6 +2,8 @@
 //! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
 //! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
 
+pub(crate) mod catalog;
+mod fragment;
 mod keys;
 mod mysql;
 mod postgres;
@@ -77,28 +79,27 @@ pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
     };
     let url =
         if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
-    let (schema, table) = match fragment.filter(|f| !f.is_empty()) {
+    let (schema, table) = match fragment.filter(|f| !f.is_empty()).map(fragment::split) {
         None => (None, None),
-        Some(f) => match f.split_once('.') {
-            Some((s, t)) if engine != Engine::Sqlite || !t.is_empty() => (Some(s.to_string()), Some(t.to_string())),
-            _ => (None, Some(f.to_string())),
-        },
+        Some((Some(_), t)) if engine == Engine::Sqlite && t.is_empty() => (None, fragment.map(str::to_string)),
+        Some((s, t)) => (s, Some(t)),
     };
     Some(DbLocation { engine, masked: mask(location), url, schema, table })
 }
 
-/// Replaces the password of a URL's user-info with `***`.
+/// Replaces the password of a URL's user-info with `***`, and any registered secret (`crate::secrets`).
 pub(crate) fn mask(location: &str) -> String {
     let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let masked = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
             None => location.to_string(),
         },
         None => location.to_string(),
-    }
+    };
+    crate::secrets::scrub(&masked).into_owned()
 }
 
 /// How a side's database is read.
@@ -109,11 +110,48 @@ pub struct DbOptions {
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
+    /// A PostgreSQL snapshot to read in, exported by the side's catalog
+    /// ([`Catalog::snapshot`](crate::source::catalog::Catalog::snapshot)): every table of an audit's side is
+    /// then read as of one point in time. Only PostgreSQL shares snapshots between connections.
+    pub snapshot: Option<String>,
+    /// Connections an audit's side hands from table to table (see [`Connections`]).
+    pub connections: Option<Connections>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { query: None, connect_timeout: Duration::from_secs(30), statement_timeout: Duration::ZERO }
+        DbOptions {
+            query: None,
+            connect_timeout: Duration::from_secs(30),
+            statement_timeout: Duration::ZERO,
+            snapshot: None,
+            connections: None,
+        }
+    }
+}
+
+/// Connections one side of an audit keeps between its tables. Each stays inside the read-only transaction it
+/// began (in the side's exported snapshot, for PostgreSQL), so a table read on a kept connection is read as
+/// of the same point in time, and the next table costs no connection, TLS handshake or session setup: on 200
+/// small tables that setup was most of the audit's time. A table hands its connection back when it is done,
+/// unless a statement on it failed (a failed statement ends a PostgreSQL transaction).
+#[derive(Clone, Default)]
+pub struct Connections(Arc<std::sync::Mutex<Vec<Arc<Mutex<Conn>>>>>);
+
+impl Connections {
+    fn take(&self) -> Option<Arc<Mutex<Conn>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    fn give_back(&self, conn: Arc<Mutex<Conn>>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+    }
+}
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.0.lock().map_or(0, |c| c.len());
+        write!(f, "Connections({kept} kept)")
     }
 }
 
@@ -173,6 +211,21 @@ pub(crate) struct SqlTable {
     schema: SchemaRef,
     /// A condition every full read applies: the sample's draw, when the database computes it.
     filter: Option<String>,
+    /// The schema (as the location gives it) and name of the table; `None` for a query.
+    table: Option<(Option<String>, String)>,
+    /// Where the connection goes back when the table is done, and whether every statement on it succeeded.
+    connections: Option<Connections>,
+    healthy: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for SqlTable {
+    fn drop(&mut self) {
+        let healthy = self.healthy.load(std::sync::atomic::Ordering::Relaxed);
+        // Only when no read still holds it: every unit was read to its end.
+        if let (Some(connections), true, 1) = (&self.connections, healthy, Arc::strong_count(&self.conn)) {
+            connections.give_back(self.conn.clone());
+        }
+    }
 }
 
 impl SqlTable {
@@ -186,6 +239,7 @@ impl SqlTable {
         let masked = location.masked.clone();
         let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
         let runtime = runtime.clone();
+        catalog::check_snapshot(&location, options)?;
         let relation = match (&location.table, &options.query) {
             (Some(_), Some(_)) => {
                 return Err(Error::setting(
@@ -206,14 +260,20 @@ impl SqlTable {
             (None, Some(query)) => format!("({}) AS recon_query", query.trim().trim_end_matches(';')),
         };
         let (conn, columns) = runtime.block_on(async {
-            let connect = connect(&location, options);
-            let mut conn = tokio::time::timeout(options.connect_timeout, connect)
-                .await
-                .map_err(|_| Error::database(&masked, format!("no connection within {:?}", options.connect_timeout)))?
-                .map_err(db_error)?;
-            begin_snapshot(&mut conn, options).await.map_err(db_error)?;
+            // A kept connection first; if it went bad while idle (a server timeout, say), a fresh one.
+            if let Some(kept) = options.connections.as_ref().and_then(Connections::take) {
+                let columns = async {
+                    let mut conn = kept.lock().await;
+                    set_timeout(&mut conn, options).await?;
+                    introspect(&mut conn, &location, &relation).await
+                };
+                if let Ok(columns) = columns.await {
+                    return Ok::<_, Error>((kept, columns));
+                }
+            }
+            let mut conn = connect_in_snapshot(&location, options).await?;
             let columns = introspect(&mut conn, &location, &relation).await.map_err(db_error)?;
-            Ok::<_, Error>((conn, columns))
+            Ok((Arc::new(Mutex::new(conn)), columns))
         })?;
         if columns.is_empty() {
             return Err(Error::input(&masked, "no such table, or it has no columns"));
@@ -232,12 +292,27 @@ impl SqlTable {
             engine: location.engine,
             location: masked,
             runtime,
-            conn: Arc::new(Mutex::new(conn)),
+            conn,
             relation,
             columns,
             schema,
             filter: None,
+            table: location.table.map(|table| (location.schema, table)),
+            connections: options.connections.clone(),
+            healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         })
+    }
+
+    /// The table's primary key and unique indexes over NOT NULL columns, read in its snapshot from the
+    /// catalog queries an audit's catalog runs; none for a query.
+    pub(crate) fn keys(&self) -> Result<crate::source::catalog::TableKeys> {
+        let Some((schema, table)) = &self.table else { return Ok(Default::default()) };
+        self.runtime
+            .block_on(async {
+                let mut conn = self.conn.lock().await;
+                catalog::table_keys(&mut conn, schema.as_deref(), table).await
+            })
+            .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
     }
 
     pub(crate) fn schema(&self) -> SchemaRef {
@@ -251,7 +326,7 @@ impl SqlTable {
         vec![self.select_unit(projection, self.select(projection, &condition))]
     }
 
-    /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::compare::sample::Selection)
+    /// The SQL condition that keeps the rows a [`Selection::KeyText`](crate::sample::Selection)
     /// sample keeps: the first 32 bits of MD5 over `seed|key|key` (NULL parts left out) below `threshold`.
     /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
     /// only integer and (unpadded) text keys qualify.
@@ -277,9 +352,10 @@ impl SqlTable {
         Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
     }
 
-    /// `SELECT count(*)` of the relation, in the snapshot.
+    /// `SELECT count(*)` of the rows full reads keep, in the snapshot.
     pub(crate) fn count_rows(&self) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM {}", self.relation);
+        let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
+        let sql = format!("SELECT count(*) FROM {}{condition}", self.relation);
         let count = self.runtime.block_on(async {
             let mut conn = self.conn.lock().await;
             match &mut *conn {
@@ -291,9 +367,12 @@ impl SqlTable {
         count.map(|n| n.max(0) as u64).map_err(|e| Error::database(&self.location, describe(&e)))
     }
 
-    /// Makes every full read keep only the rows `condition` keeps.
+    /// Makes every full read keep only the rows `condition` keeps, as well as those earlier conditions kept.
     pub(crate) fn restrict(&mut self, condition: String) {
-        self.filter = Some(condition);
+        self.filter = Some(match self.filter.take() {
+            Some(earlier) => format!("({earlier}) AND ({condition})"),
+            None => condition,
+        });
     }
 
     /// The statements that read the rows whose key is among `keys` (canonical key values), one per
@@ -346,11 +425,13 @@ impl SqlTable {
     fn select_unit(&self, projection: &[usize], select: String) -> ScanUnit {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
         let (conn, handle, location) = (self.conn.clone(), self.runtime.clone(), self.location.clone());
+        let healthy = self.healthy.clone();
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);
             handle.spawn(async move {
                 let mut conn = conn.lock().await;
                 if let Err(e) = stream(&mut conn, &select, &columns, &tx, &location).await {
+                    healthy.store(false, std::sync::atomic::Ordering::Relaxed);
                     // Nobody to tell when the reader has already gone.
                     let _ = tx.send(Err(e)).await;
                 }
@@ -391,6 +472,17 @@ async fn stream(conn: &mut Conn, select: &str, columns: &[SqlColumn], tx: &Sende
     }
 }
 
+/// A connection inside its read-only snapshot, or the error naming the (masked) location.
+async fn connect_in_snapshot(location: &DbLocation, options: &DbOptions) -> Result<Conn> {
+    let masked = &location.masked;
+    let mut conn = tokio::time::timeout(options.connect_timeout, connect(location, options))
+        .await
+        .map_err(|_| Error::database(masked, format!("no connection within {:?}", options.connect_timeout)))?
+        .map_err(|e| Error::database(masked, describe(&e)))?;
+    begin_snapshot(&mut conn, options).await.map_err(|e| Error::database(masked, describe(&e)))?;
+    Ok(conn)
+}
+
 async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sqlx::Error> {
     use sqlx::Connection;
     Ok(match location.engine {
@@ -410,27 +502,49 @@ async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sql
 /// Opens the read-only snapshot the whole audit reads from, with the session time zone set to UTC.
 async fn begin_snapshot(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx::Error> {
     use sqlx::Executor;
-    let seconds = options.statement_timeout.as_secs();
     match conn {
         Conn::Postgres(c) => {
             c.execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+            // Before any query: the snapshot is taken by the first one (`SET TRANSACTION SNAPSHOT` in
+            // https://www.postgresql.org/docs/15/sql-set-transaction.html). The id was checked by check_snapshot.
+            if let Some(snapshot) = &options.snapshot {
+                c.execute(format!("SET TRANSACTION SNAPSHOT '{snapshot}'").as_str()).await?;
+            }
             c.execute("SET LOCAL TIME ZONE 'UTC'").await?;
-            c.execute(format!("SET LOCAL statement_timeout = {}", seconds * 1000).as_str()).await?;
         }
         Conn::Mysql(c) => {
             c.execute("SET SESSION time_zone = '+00:00'").await?;
             c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
-            // MariaDB names the limit max_statement_time (seconds), MySQL max_execution_time (ms).
-            let mariadb = c.execute(format!("SET SESSION max_statement_time = {seconds}").as_str()).await;
-            if mariadb.is_err() {
-                c.execute(format!("SET SESSION max_execution_time = {}", seconds * 1000).as_str()).await?;
-            }
-            c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY").await?;
         }
         Conn::Sqlite(c) => {
             // A deferred transaction takes its snapshot at the first read and holds it until the end.
             c.execute("BEGIN").await?;
         }
+    }
+    set_timeout(conn, options).await?;
+    if let Conn::Mysql(c) = conn {
+        c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY").await?;
+    }
+    Ok(())
+}
+
+/// The table's statement timeout (each table of an audit may set its own; a kept connection takes the next
+/// table's).
+async fn set_timeout(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let seconds = options.statement_timeout.as_secs();
+    match conn {
+        Conn::Postgres(c) => {
+            c.execute(format!("SET LOCAL statement_timeout = {}", seconds * 1000).as_str()).await?;
+        }
+        Conn::Mysql(c) => {
+            // MariaDB names the limit max_statement_time (seconds), MySQL max_execution_time (ms).
+            let mariadb = c.execute(format!("SET SESSION max_statement_time = {seconds}").as_str()).await;
+            if mariadb.is_err() {
+                c.execute(format!("SET SESSION max_execution_time = {}", seconds * 1000).as_str()).await?;
+            }
+        }
+        Conn::Sqlite(_) => {}
     }
     Ok(())
 }

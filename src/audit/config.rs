@@ -1,0 +1,346 @@
+//! The audit config file (CONTRACT.md, "Audits"): `[source]` and `[target]` URLs with `${VAR}` taken from the
+//! environment, `[defaults]` holding any diff or audit option by its long name, and `[[table]]` entries that
+//! refine a table, pair two names or skip one. Every mistake is reported at its file, line and column.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::spec::options::AuditOptions;
+use crate::spec::Options;
+
+/// A config file, read and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// The sides' URLs with `${VAR}` expanded (so they may hold passwords: never show them unmasked).
+    pub source: Option<String>,
+    pub target: Option<String>,
+    pub defaults: Options,
+    pub audit: AuditOptions,
+    pub tables: Vec<TableEntry>,
+}
+
+/// One `[[table]]` entry.
+#[derive(Debug, Clone)]
+pub struct TableEntry {
+    /// The table's name on the source (or, for a table only the target has, on the target).
+    pub source: Option<String>,
+    /// The target's name, when it differs.
+    pub target: Option<String>,
+    pub skip: bool,
+    /// A condition both sides' rows must meet (SQL, for database sides).
+    pub filter: Option<String>,
+    pub options: Options,
+    /// Where the entry starts, for errors about it.
+    pub at: Place,
+}
+
+/// A line and column of the file (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Keys of a `[[table]]` entry that are not options.
+const ENTRY_KEYS: [&str; 4] = ["source", "target", "skip", "where"];
+/// Options that hold for the whole run, not one table.
+const SESSION_KEYS: [&str; 3] = ["memory_limit", "spill_dir", "threads"];
+
+impl Config {
+    pub fn read(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let file = File { path, text };
+        let root = DeTable::parse(text).map_err(|e| file.toml_error(&e))?;
+        let root = root.into_inner();
+        let mut config = Config {
+            path: path.to_path_buf(),
+            source: None,
+            target: None,
+            defaults: Options::default(),
+            audit: AuditOptions::default(),
+            tables: Vec::new(),
+        };
+        for (key, value) in root.iter() {
+            match key.get_ref().as_ref() {
+                "source" => config.source = Some(file.url(value)?),
+                "target" => config.target = Some(file.url(value)?),
+                "defaults" => {
+                    let table = file.table(value)?;
+                    let known: BTreeSet<String> = option_keys().into_iter().chain(audit_keys()).collect();
+                    file.only(table, &known, "[defaults]")?;
+                    config.defaults = file.deserialize(value.clone(), "[defaults]")?;
+                    config.audit = file.deserialize(value.clone(), "[defaults]")?;
+                }
+                "table" => config.tables = file.entries(value)?,
+                other => {
+                    return Err(file.at(
+                        key.span(),
+                        format!("unknown section {other:?}: expected source, target, defaults or table"),
+                    ))
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// The file being read, to place errors.
+struct File<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl File<'_> {
+    fn place(&self, offset: usize) -> Place {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Place { line, column }
+    }
+
+    fn at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
+        let Place { line, column } = self.place(span.start);
+        Error::Config { file: self.path.to_path_buf(), line, column, message: message.into() }
+    }
+
+    fn toml_error(&self, error: &toml::de::Error) -> Error {
+        self.at(error.span().unwrap_or(0..0), error.message().trim().to_string())
+    }
+
+    fn table<'v, 'i>(&self, value: &'v Spanned<DeValue<'i>>) -> Result<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Ok(table),
+            _ => Err(self.at(value.span(), "expected a table")),
+        }
+    }
+
+    /// Refuses any key of `table` not in `known`.
+    fn only(&self, table: &DeTable, known: &BTreeSet<String>, section: &str) -> Result<()> {
+        for (key, _) in table.iter() {
+            let name = key.get_ref().as_ref();
+            if !known.contains(name) {
+                let hint = if SESSION_KEYS.contains(&name) {
+                    " (it holds for the whole run: set it in [defaults] or on the command line)"
+                } else {
+                    ""
+                };
+                return Err(self.at(key.span(), format!("unknown key {name:?} in {section}{hint}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn deserialize<'i, T: Deserialize<'i>>(&self, value: Spanned<DeValue<'i>>, section: &str) -> Result<T> {
+        let (culprit, whole) = (self.culprit(&value), value.span());
+        T::deserialize(ValueDeserializer::from(value)).map_err(|e| {
+            let message = format!("{section}: {}", e.message().trim());
+            self.at(culprit.or(e.span()).unwrap_or(whole), message)
+        })
+    }
+
+    /// The value of the first key of a table that does not deserialize on its own into the options: where to
+    /// point when serde's error carries no place (flattened option groups lose it).
+    fn culprit(&self, value: &Spanned<DeValue>) -> Option<std::ops::Range<usize>> {
+        let DeValue::Table(table) = value.get_ref() else { return None };
+        table.iter().find_map(|(key, item)| {
+            let mut alone = DeTable::new();
+            alone.insert(key.clone(), item.clone());
+            let alone = Spanned::new(value.span(), DeValue::Table(alone));
+            let fits = Options::deserialize(ValueDeserializer::from(alone.clone())).is_ok()
+                && AuditOptions::deserialize(ValueDeserializer::from(alone)).is_ok();
+            (!fits).then(|| item.span())
+        })
+    }
+
+    /// `[source]` or `[target]`: its `url`, with `${VAR}` expanded.
+    fn url(&self, value: &Spanned<DeValue>) -> Result<String> {
+        let table = self.table(value)?;
+        self.only(table, &["url".to_string()].into(), "[source]/[target]")?;
+        let url = table.get("url").ok_or_else(|| self.at(value.span(), "expected url = \"…\""))?;
+        match url.get_ref() {
+            DeValue::String(text) => self.expand(text, url.span()),
+            _ => Err(self.at(url.span(), "url must be a string")),
+        }
+    }
+
+    /// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an
+    /// unset variable is an error naming it. `$$` is a literal `$`.
+    fn expand(&self, text: &str, span: std::ops::Range<usize>) -> Result<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(after) = after.strip_prefix('$') {
+                out.push('$');
+                rest = after;
+            } else if let Some(body) = after.strip_prefix('{') {
+                let end = body.find('}').ok_or_else(|| self.at(span.clone(), format!("unclosed ${{ in {text:?}")))?;
+                let name = &body[..end];
+                let value = std::env::var(name)
+                    .map_err(|_| self.at(span.clone(), format!("environment variable {name} is not set")))?;
+                crate::secrets::register(&value);
+                out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+                rest = &body[end + 1..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn entries(&self, value: &Spanned<DeValue>) -> Result<Vec<TableEntry>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self.at(value.span(), "expected [[table]] entries"));
+        };
+        let known: BTreeSet<String> = option_keys()
+            .into_iter()
+            .filter(|k| !SESSION_KEYS.contains(&k.as_str()))
+            .chain(ENTRY_KEYS.map(String::from))
+            .collect();
+        let mut entries: Vec<TableEntry> = Vec::new();
+        for item in items.iter() {
+            let table = self.table(item)?;
+            self.only(table, &known, "[[table]]")?;
+            let text = |key: &str| -> Result<Option<String>> {
+                match table.get(key).map(|v| (v.get_ref(), v.span())) {
+                    None => Ok(None),
+                    Some((DeValue::String(s), _)) => Ok(Some(s.to_string())),
+                    Some((_, span)) => Err(self.at(span, format!("{key} must be a string"))),
+                }
+            };
+            let skip = match table.get("skip").map(|v| (v.get_ref(), v.span())) {
+                None => false,
+                Some((DeValue::Boolean(b), _)) => *b,
+                Some((_, span)) => Err(self.at(span, "skip must be true or false"))?,
+            };
+            let mut rest = table.clone();
+            for key in ENTRY_KEYS {
+                rest.remove(key);
+            }
+            let section = "[[table]]";
+            let options = self.deserialize(Spanned::new(item.span(), DeValue::Table(rest)), section)?;
+            let entry = TableEntry {
+                source: text("source")?,
+                target: text("target")?,
+                skip,
+                filter: text("where")?,
+                options,
+                at: self.place(item.span().start),
+            };
+            if entry.source.is_none() && entry.target.is_none() {
+                return Err(self.at(item.span(), "a [[table]] entry names its table: source = \"…\""));
+            }
+            if let Some(earlier) = entries.iter().find(|e| same_table(e, &entry)) {
+                let first = earlier.at;
+                return Err(self.at(
+                    item.span(),
+                    format!("a second [[table]] entry for the same table (the first is at line {})", first.line),
+                ));
+            }
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+fn same_table(a: &TableEntry, b: &TableEntry) -> bool {
+    let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => false,
+    };
+    same(&a.source, &b.source) || same(&a.target, &b.target)
+}
+
+/// The names every option has in a config file (its long name, dashes as underscores).
+fn option_keys() -> Vec<String> {
+    keys_of(&Options::default())
+}
+
+fn audit_keys() -> Vec<String> {
+    keys_of(&AuditOptions::default())
+}
+
+fn keys_of(options: &impl serde::Serialize) -> Vec<String> {
+    match serde_json::to_value(options) {
+        Ok(serde_json::Value::Object(fields)) => fields.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(Path::new("audit.toml"), text)
+    }
+
+    #[test]
+    fn a_full_config_reads_into_layers() {
+        std::env::set_var("RECON_CONFIG_TEST_PASSWORD", "p@ss/word");
+        let config = parse(
+            r#"
+[source]
+url = "postgres://app:${RECON_CONFIG_TEST_PASSWORD}@db:5432/shop#public"
+[target]
+url = "sqlite://new.db"
+[defaults]
+max_mismatched = "0.01%"
+trim = true
+jobs = 4
+[[table]]
+source = "orders"
+target = "orders_v2"
+key = ["order_id"]
+exclude = ["etl_loaded_at"]
+map = { phone = "phone_number" }
+max_missing = 10
+[[table]]
+source = "audit_log"
+skip = true
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.source.as_deref(), Some("postgres://app:p%40ss%2Fword@db:5432/shop#public"));
+        assert_eq!(config.defaults.policy.trim, Some(true));
+        assert_eq!(config.audit.jobs, Some(4));
+        let orders = &config.tables[0];
+        assert_eq!((orders.source.as_deref(), orders.target.as_deref()), (Some("orders"), Some("orders_v2")));
+        assert_eq!(orders.options.table.map, Some(vec!["phone=phone_number".to_string()]));
+        assert_eq!(orders.at, Place { line: 10, column: 1 });
+        assert!(config.tables[1].skip);
+        assert_eq!(crate::secrets::scrub("p@ss/word"), "***");
+    }
+
+    #[test]
+    fn mistakes_are_named_at_their_line_and_column() {
+        let error = |text: &str| parse(text).unwrap_err().to_string();
+        assert_eq!(
+            error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"),
+            "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]"
+        );
+        let bad_value = error("[defaults]\nmax_missing = \"lots\"\n");
+        assert!(bad_value.starts_with("audit.toml:2:15: [defaults]:") && bad_value.contains("lots"), "{bad_value}");
+        assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n")
+            .contains("audit.toml:3:1: a second [[table]] entry"));
+        assert!(error("[[table]]\nsource = \"a\"\nthreads = 2\n").contains("audit.toml:3:1: unknown key \"threads\""));
+        assert_eq!(
+            error("[source]\nurl = \"mysql://u:${RECON_UNSET_VARIABLE}@h/db\"\n"),
+            "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set"
+        );
+        assert!(error("[defaults\n").starts_with("audit.toml:1:"));
+    }
+}

@@ -1,0 +1,108 @@
+//! The engine's entry: one table comparison, from a [`TableSpec`] and a [`Session`] to an [`Outcome`] —
+//! open both sides, plan, read and hash, compare, build the report. `recon diff` runs it once; `recon audit`
+//! once per table.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+use crate::report::{self, Report};
+use crate::session::{Memory, Session};
+use crate::side::{Side, Sides};
+use crate::source::catalog::TableKeys;
+use crate::source::{Connections, Dataset, Format};
+use crate::spec::TableSpec;
+use crate::{compare, digest, plan};
+
+/// What one comparison found: the report, and the findings and plan writers such as `--diff-out` need.
+pub struct Outcome {
+    pub report: Report,
+    plan: Plan,
+    findings: compare::Findings,
+}
+
+impl Outcome {
+    /// Writes every differing record as Parquet files in `dir` (the spec must keep every finding).
+    pub fn write_diff_out(&self, dir: &Path) -> Result<()> {
+        report::diff_out::write(dir, &self.plan, &self.findings)
+    }
+}
+
+/// Compares one table pair: every stage from reading to the verdict. Writes nothing.
+pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
+    let table =
+        Table { name: String::new(), memory: session.table_memory(1), keys: None, connections: Sides::default() };
+    compare_table(spec, session, &table)
+}
+
+/// What the caller knows of a table beyond its spec: its name for progress lines, its share of memory, and
+/// the keys its catalog already declared (so they are not asked for again).
+pub struct Table {
+    pub name: String,
+    pub memory: Memory,
+    pub keys: Option<Sides<TableKeys>>,
+    /// Connections each side hands from table to table (an audit's).
+    pub connections: Sides<Option<Connections>>,
+}
+
+/// Compares one table of many.
+pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut options = plan::open_options(spec)?;
+    for side in Side::BOTH {
+        options[side].db.connections = table.connections[side].clone();
+    }
+    // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
+    let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
+    let mut datasets = session.run(|| Sides::join(open)).transpose()?;
+    if let Some(filter) = &spec.filter {
+        for side in Side::BOTH {
+            if datasets[side].rereads_by_ordinal() {
+                let location = &datasets[side].location;
+                return Err(Error::setting("where", format!("{location} is not a database: a where filter needs SQL")));
+            }
+            datasets[side].restrict(filter.clone());
+        }
+    }
+    let keys = match &table.keys {
+        Some(keys) => keys.clone(),
+        None => session.run(|| Sides::join(|side| datasets[side].keys())).transpose()?,
+    };
+    let plan = Plan::resolve(spec, datasets, keys, table.memory, session.spill_dir.clone())?;
+    session.run(|| run(plan, session, &table.name, started))
+}
+
+fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Outcome> {
+    // In an audit, each line says which table it is about.
+    let table = if name.is_empty() { String::new() } else { format!("{name}: ") };
+    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
+        let types: Vec<String> =
+            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+        tracing::info!("{table}column types of {}: {}", dataset.location, types.join(", "));
+    }
+    let columns = Sides::from_fn(|side| plan.side_columns(side));
+    let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
+    let progress = session.progress.table(name, totals);
+    let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
+    let digests =
+        digest::scan(sides, plan.sample.as_ref(), plan.memory.digests_per_side, &plan.spill_dir, &progress.counters)?;
+    drop(progress);
+    let scanned = started.elapsed();
+    tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
+    let findings = compare::compare(&plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
+    let compared = started.elapsed();
+    tracing::info!("{table}classified in {:.2?}", compared - scanned);
+    let mut report = report::build(&plan, &findings)?;
+    let scans = &findings.scans;
+    let seconds = report::StageSeconds {
+        read: (scans.source.read + scans.target.read).as_secs_f64(),
+        hash: (scans.source.hash + scans.target.hash).as_secs_f64(),
+        compare: (compared - scanned).as_secs_f64(),
+        compare_steps: findings.timings,
+        report: (started.elapsed() - compared).as_secs_f64(),
+        total: started.elapsed().as_secs_f64(),
+    };
+    report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
+    Ok(Outcome { report, plan, findings })
+}

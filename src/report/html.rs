@@ -1,0 +1,679 @@
+//! `--html FILE`: the sign-off document — one self-contained file (inline CSS and SVG, no script, nothing
+//! fetched) that reads on screen and printed on A4: when, which tool, which sides (masked) under which policy
+//! with both sides' fingerprints; the verdict; every table's status and counts; per table a bar chart of
+//! mismatches per column, examples side by side with the differing characters marked, schema differences
+//! and checks.
+//!
+//! The page is a minijinja template (`templates/report.html`) with auto-escaping on, fed the plain view
+//! built here: every value reaches the page escaped, and nothing is marked safe. The template keeps named
+//! blocks where later issues add a table's mismatch causes and the history trend.
+
+use std::io::Write;
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::audit::{AuditReport, TableEntry};
+use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::{write_atomically, Report, SideReport};
+use crate::error::{Error, Result};
+use crate::spec::Category;
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+const STYLE: &str = include_str!("templates/report.css");
+
+/// Violations listed in the verdict's box; an audit of many failing tables counts the rest.
+const VERDICT_VIOLATIONS: usize = 20;
+/// Bars in a table's chart; the rest are counted under it.
+const CHART_BARS: usize = 30;
+/// Characters of a column name beside its bar (the whole name is the bar's tooltip).
+const CHART_LABEL_CHARS: usize = 28;
+/// The largest middle part (after the common prefix and suffix) two values may have for the characters
+/// that differ to be found by LCS: `source chars × target chars` cells. Longer ones are marked whole.
+const LCS_CELLS: usize = 40_000;
+
+pub fn write(path: &Path, audit: &AuditReport, rendering: &Rendering) -> Result<()> {
+    let html = render(audit, rendering)?;
+    write_atomically(path, |file| file.write_all(html.as_bytes()))
+}
+
+pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
+    let template_error = |e: minijinja::Error| Error::internal(format!("HTML report template: {e:#}"));
+    let mut env = Environment::new();
+    // Strict: a name the template misspells is an error here, not a blank in someone's sign-off.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.add_template("report.css", STYLE).map_err(template_error)?;
+    env.add_template("report.html", TEMPLATE).map_err(template_error)?;
+    let page = Page::of(audit, rendering);
+    env.get_template("report.html").and_then(|t| t.render(minijinja::value::Serde(&page))).map_err(template_error)
+}
+
+/// Everything the template shows, as plain text and numbers.
+#[derive(Serialize)]
+struct Page {
+    started: String,
+    tool_version: String,
+    diff: bool,
+    redacted: bool,
+    sides: Vec<SideView>,
+    verdict: VerdictView,
+    /// The policy every compared table shared; empty when tables differ (each section then shows its own).
+    policy: Vec<Setting>,
+    summary: Vec<Setting>,
+    heads: [&'static str; 8],
+    overview: Vec<Row>,
+    schema_checks: Vec<Check>,
+    schema_checks_over: Option<String>,
+    sections: Vec<Section>,
+}
+
+#[derive(Serialize)]
+struct SideView {
+    label: &'static str,
+    location: String,
+    kind: String,
+    /// A diff's: its rows and fingerprint (an audit shows them per table).
+    rows: Option<u64>,
+    fingerprint: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VerdictView {
+    pass: bool,
+    words: &'static str,
+    why: String,
+    exit_code: i32,
+    violations: Vec<String>,
+    /// Violations beyond those listed.
+    more: usize,
+}
+
+#[derive(Serialize)]
+struct Setting {
+    name: String,
+    value: String,
+    /// Set away from its default (shown apart, so a loosened rule stands out).
+    changed: bool,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    anchor: Option<String>,
+    status: String,
+    tone: &'static str,
+    cells: [String; 8],
+    seconds: String,
+}
+
+#[derive(Serialize)]
+struct Check {
+    table: String,
+    check: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct Section {
+    anchor: String,
+    name: String,
+    status: String,
+    tone: &'static str,
+    error: Option<String>,
+    violations: Vec<String>,
+    /// An audit's table: both sides with rows and fingerprints (a diff's are in the header).
+    sides: Vec<SideView>,
+    key: String,
+    columns: String,
+    settings: Vec<Setting>,
+    counts: Vec<CountRow>,
+    chart: Option<Chart>,
+    mismatches: Vec<Mismatch>,
+    keys: Vec<KeyExample>,
+    only_in_source: String,
+    only_in_target: String,
+    type_differences: Vec<super::super::plan::TypeDifference>,
+    schema_checks: Vec<Check>,
+}
+
+#[derive(Serialize)]
+struct CountRow {
+    category: &'static str,
+    count: u64,
+    allowed: String,
+    over: bool,
+}
+
+/// A horizontal bar chart, laid out here so the template only draws it.
+#[derive(Serialize)]
+struct Chart {
+    width: u32,
+    height: u32,
+    label_width: u32,
+    bars: Vec<Bar>,
+    /// Differing columns beyond the bars drawn.
+    more: usize,
+    /// Compared columns without a difference.
+    clean: usize,
+}
+
+#[derive(Serialize)]
+struct Bar {
+    label: String,
+    title: String,
+    count: u64,
+    y: u32,
+    text_y: u32,
+    width: u32,
+    count_x: u32,
+}
+
+#[derive(Serialize)]
+struct Mismatch {
+    key: String,
+    column: String,
+    source: Cell,
+    target: Cell,
+}
+
+/// A value with its differing characters marked and its whitespace made visible.
+#[derive(Serialize, Debug, PartialEq)]
+struct Cell {
+    null: bool,
+    empty: bool,
+    segments: Vec<Segment>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+struct Segment {
+    text: String,
+    changed: bool,
+    space: bool,
+}
+
+#[derive(Serialize)]
+struct KeyExample {
+    category: &'static str,
+    key: String,
+    source_count: String,
+    target_count: String,
+}
+
+impl Page {
+    fn of(audit: &AuditReport, rendering: &Rendering) -> Page {
+        let diff = documents::is_diff(audit);
+        let single = audit.tables.first().and_then(|t| t.report.as_ref()).filter(|_| diff);
+        let sides = match single {
+            Some(report) => side_views(report),
+            None => vec![
+                SideView {
+                    label: "Source",
+                    location: audit.source.location.clone(),
+                    kind: audit.source.kind.clone(),
+                    rows: None,
+                    fingerprint: None,
+                },
+                SideView {
+                    label: "Target",
+                    location: audit.target.location.clone(),
+                    kind: audit.target.kind.clone(),
+                    rows: None,
+                    fingerprint: None,
+                },
+            ],
+        };
+        let (words, why) = documents::verdict_words(audit);
+        let all = &audit.verdict.violations;
+        let violations = all
+            .iter()
+            .take(VERDICT_VIOLATIONS)
+            .map(|v| match &v.table {
+                Some(table) if !diff => format!("{table}: {}", documents::violation_text(v)),
+                _ => documents::violation_text(v),
+            })
+            .collect();
+        let shared = shared_policy(audit);
+        let s = &audit.summary;
+        let summary = if diff {
+            Vec::new()
+        } else {
+            [
+                ("tables", s.tables),
+                ("passed", s.passed),
+                ("failed", s.failed),
+                ("in error", s.errors),
+                ("skipped", s.skipped),
+            ]
+            .into_iter()
+            .chain([("missing in target", s.missing_tables), ("extra in target", s.extra_tables)])
+            .map(|(name, n)| Setting { name: name.into(), value: n.to_string(), changed: false })
+            .collect()
+        };
+        let sections: Vec<Section> = audit
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.report.is_some() || t.error.is_some())
+            .map(|(i, t)| Section::of(i, t, audit, shared.is_none()))
+            .collect();
+        let overview = audit
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let counts = Counts::of(t);
+                Row {
+                    name: t.name.clone(),
+                    anchor: (t.report.is_some() || t.error.is_some()).then(|| anchor(i)),
+                    status: documents::status_text(t.status),
+                    tone: documents::status_tone(t, audit),
+                    cells: counts.cells(),
+                    seconds: counts.seconds.map_or(String::new(), |s| format!("{s:.2} s")),
+                }
+            })
+            .collect();
+        Page {
+            started: rendering.started.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            tool_version: audit.tool.version.clone(),
+            diff,
+            redacted: documents::redacted(audit),
+            sides,
+            verdict: VerdictView {
+                pass: audit.verdict.pass,
+                words,
+                why,
+                exit_code: audit.verdict.exit_code,
+                violations,
+                more: all.len().saturating_sub(VERDICT_VIOLATIONS),
+            },
+            policy: shared.map(settings).unwrap_or_default(),
+            summary,
+            heads: COUNT_HEADS,
+            overview,
+            schema_checks: audit.schema_checks.iter().map(check).collect(),
+            schema_checks_over: documents::audit_violation(audit, "schema_checks").map(documents::violation_text),
+            sections,
+        }
+    }
+}
+
+impl Section {
+    fn of(index: usize, entry: &TableEntry, audit: &AuditReport, own_policy: bool) -> Section {
+        let diff = documents::is_diff(audit);
+        let report = entry.report.as_ref();
+        let violations = documents::violations(entry, audit);
+        let allowed = |category: Category| violations.iter().find(|v| v.check == category.name()).map(|v| v.allowed);
+        let counts = report
+            .map(|r| {
+                r.summary
+                    .counts
+                    .iter()
+                    .map(|(category, &count)| CountRow {
+                        category: category.name(),
+                        count,
+                        allowed: allowed(category).map_or(String::new(), |a| a.to_string()),
+                        over: allowed(category).is_some(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let key = report.map_or(String::new(), |r| match r.key_source {
+            _ if r.keyless => "none: whole rows compared as multisets".to_string(),
+            crate::spec::KeySource::Option | crate::spec::KeySource::Config => r.key.join(", "),
+            found => format!("{} ({})", r.key.join(", "), super::table::key_source(found)),
+        });
+        let names = |list: &[String]| list.join(", ");
+        Section {
+            anchor: anchor(index),
+            name: entry.name.clone(),
+            status: documents::status_text(entry.status),
+            tone: documents::status_tone(entry, audit),
+            error: entry.error.clone(),
+            violations: violations.iter().map(|v| documents::violation_text(v)).collect(),
+            sides: if diff { Vec::new() } else { report.map(side_views).unwrap_or_default() },
+            key,
+            columns: report.map_or(String::new(), |r| names(&r.compared_columns)),
+            settings: report.filter(|_| own_policy).map(settings).unwrap_or_default(),
+            counts,
+            chart: report.and_then(chart),
+            mismatches: report.map(mismatches).unwrap_or_default(),
+            keys: report.map(key_examples).unwrap_or_default(),
+            only_in_source: report.map_or(String::new(), |r| names(&r.schema.only_in_source)),
+            only_in_target: report.map_or(String::new(), |r| names(&r.schema.only_in_target)),
+            type_differences: report.map(|r| r.schema.type_differences.clone()).unwrap_or_default(),
+            schema_checks: audit.schema_checks.iter().filter(|c| c.table == entry.name).map(check).collect(),
+        }
+    }
+}
+
+fn anchor(index: usize) -> String {
+    format!("table-{}", index + 1)
+}
+
+fn check(c: &super::audit::SchemaCheck) -> Check {
+    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone() }
+}
+
+fn side_views(report: &Report) -> Vec<SideView> {
+    let view = |label, side: &SideReport| SideView {
+        label,
+        location: side.location.clone(),
+        kind: side.kind.clone(),
+        rows: Some(side.rows),
+        fingerprint: Some(side.fingerprint.clone()),
+    };
+    vec![view("Source", &report.source), view("Target", &report.target)]
+}
+
+/// The report every compared table shares a policy and sampling with, or `None` when they differ.
+fn shared_policy(audit: &AuditReport) -> Option<&Report> {
+    let mut reports = audit.tables.iter().filter_map(|t| t.report.as_ref());
+    let first = reports.next()?;
+    let same = |r: &Report| {
+        serde_json::to_value(&r.policy).ok() == serde_json::to_value(&first.policy).ok()
+            && serde_json::to_value(&r.sample).ok() == serde_json::to_value(&first.sample).ok()
+    };
+    reports.all(same).then_some(first)
+}
+
+/// The policy in force, each option by its flag, then sampling when there was one.
+fn settings(report: &Report) -> Vec<Setting> {
+    let policy = serde_json::to_value(&report.policy).unwrap_or(Value::Null);
+    let mut settings: Vec<Setting> = policy
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let name = match name.as_str() {
+                "encoding_version" => "fingerprint encoding version".to_string(),
+                flag => format!("--{}", flag.replace('_', "-")),
+            };
+            let changed = !matches!(value, Value::Null | Value::Bool(false)) && name.starts_with("--");
+            let value = match value {
+                Value::Null => "not set".to_string(),
+                Value::Bool(true) => "on".to_string(),
+                Value::Bool(false) => "off".to_string(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Setting { name, value, changed }
+        })
+        .collect();
+    if let Some(sample) = &report.sample {
+        settings.push(Setting {
+            changed: true,
+            name: "--sample".into(),
+            value: format!(
+                "{:.4}% of keys, seed {}, confidence {}; {}",
+                sample.requested_rate * 100.0,
+                sample.seed,
+                sample.confidence,
+                sample.pushed_down_note
+            ),
+        });
+    }
+    settings
+}
+
+fn chart(report: &Report) -> Option<Chart> {
+    const ROW: u32 = 22;
+    const BAR_AREA: u32 = 380;
+    const COUNT_AREA: u32 = 70;
+    let columns = report.column_mismatches.as_ref()?;
+    let mut differing: Vec<(&String, u64)> =
+        columns.iter().filter_map(|(c, n)| n.as_u64().filter(|n| *n > 0).map(|n| (c, n))).collect();
+    if differing.is_empty() {
+        return None;
+    }
+    differing.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let clean = columns.len() - differing.len();
+    let more = differing.len().saturating_sub(CHART_BARS);
+    differing.truncate(CHART_BARS);
+    let max = differing[0].1;
+    let longest = differing.iter().map(|(c, _)| c.chars().count().min(CHART_LABEL_CHARS + 1)).max().unwrap_or(0);
+    // About 7.5 px a character at the chart's 12 px font.
+    let label_width = (longest as u32 * 15 / 2 + 12).max(60);
+    let bars = differing
+        .iter()
+        .enumerate()
+        .map(|(i, (column, count))| {
+            let width = ((*count as f64 / max as f64) * BAR_AREA as f64).round().max(2.0) as u32;
+            let label = match column.char_indices().nth(CHART_LABEL_CHARS) {
+                Some((at, _)) => format!("{}…", &column[..at]),
+                None => column.to_string(),
+            };
+            Bar {
+                label,
+                title: format!("{column}: {count} mismatched keys"),
+                count: *count,
+                y: i as u32 * ROW + 3,
+                text_y: i as u32 * ROW + 16,
+                width,
+                count_x: label_width + width + 6,
+            }
+        })
+        .collect::<Vec<_>>();
+    let height = bars.len() as u32 * ROW + 4;
+    Some(Chart { width: label_width + BAR_AREA + COUNT_AREA, height, label_width, bars, more, clean })
+}
+
+fn mismatches(report: &Report) -> Vec<Mismatch> {
+    let examples = report.examples.get(Category::Mismatched).into_iter().flatten();
+    examples
+        .flat_map(|example| {
+            let key = documents::text(&example.key);
+            example.columns.iter().map(move |c| {
+                let (source, target) = cells(&c.values.source, &c.values.target, !report.redacted);
+                Mismatch { key: key.clone(), column: c.column.clone(), source, target }
+            })
+        })
+        .collect()
+}
+
+fn key_examples(report: &Report) -> Vec<KeyExample> {
+    let rows = |n: Option<u64>| n.map_or(String::new(), super::table::rows);
+    report
+        .examples
+        .iter()
+        .filter(|(c, _)| *c != Category::Mismatched)
+        .flat_map(|(category, examples)| {
+            examples.iter().map(move |e| KeyExample {
+                category: category.name(),
+                key: documents::text(&e.key),
+                source_count: rows(e.source_count),
+                target_count: rows(e.target_count),
+            })
+        })
+        .collect()
+}
+
+/// Both values of a mismatch, with the characters that differ marked when `mark` (not for hashes, whose
+/// characters say nothing).
+fn cells(source: &Value, target: &Value, mark: bool) -> (Cell, Cell) {
+    let text = |v: &Value| match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    };
+    let (s, t) = (text(source), text(target));
+    let chars = |s: &Option<String>| s.as_deref().unwrap_or_default().chars().collect::<Vec<char>>();
+    let (sc, tc) = (chars(&s), chars(&t));
+    let (sf, tf) = match (&s, &t) {
+        (Some(_), Some(_)) if mark => changed_chars(&sc, &tc),
+        // One side NULL: the other differs whole.
+        _ => (vec![mark; sc.len()], vec![mark; tc.len()]),
+    };
+    let cell = |value: &Option<String>, chars: &[char], flags: &[bool]| Cell {
+        null: value.is_none(),
+        empty: value.as_deref() == Some(""),
+        segments: segments(chars, flags),
+    };
+    (cell(&s, &sc, &sf), cell(&t, &tc, &tf))
+}
+
+/// Which characters of `a` and of `b` are not part of what they share: the common prefix and suffix are
+/// kept, the middles compared by longest common subsequence. A middle that shares less than half of the
+/// shorter one's characters is marked whole: scattered single letters in common only distract.
+fn changed_chars(a: &[char], b: &[char]) -> (Vec<bool>, Vec<bool>) {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    let (mut fa, mut fb) = (vec![false; a.len()], vec![false; b.len()]);
+    let (ca, cb) = if ma.len() * mb.len() <= LCS_CELLS {
+        let (ca, cb) = lcs_changed(ma, mb);
+        let common = ca.iter().filter(|c| !**c).count();
+        if common * 2 < ma.len().min(mb.len()) {
+            (vec![true; ma.len()], vec![true; mb.len()])
+        } else {
+            (ca, cb)
+        }
+    } else {
+        (vec![true; ma.len()], vec![true; mb.len()])
+    };
+    fa[prefix..prefix + ma.len()].copy_from_slice(&ca);
+    fb[prefix..prefix + mb.len()].copy_from_slice(&cb);
+    (fa, fb)
+}
+
+/// The characters of `a` and `b` outside one longest common subsequence.
+fn lcs_changed(a: &[char], b: &[char]) -> (Vec<bool>, Vec<bool>) {
+    let (n, m) = (a.len(), b.len());
+    // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut fa, mut fb) = (vec![true; n], vec![true; m]);
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if a[i] == b[j] && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
+            fa[i] = false;
+            fb[j] = false;
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    (fa, fb)
+}
+
+/// Runs of characters alike in being changed and in being whitespace; whitespace shown as visible marks.
+fn segments(chars: &[char], changed: &[bool]) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    for (&c, &changed) in chars.iter().zip(changed) {
+        let space = c.is_whitespace();
+        let shown = match c {
+            ' ' => '·',
+            '\t' => '⇥',
+            '\n' => '↵',
+            '\r' => '␍',
+            _ if space => '␣',
+            c => c,
+        };
+        match out.last_mut() {
+            Some(last) if last.changed == changed && last.space == space => last.text.push(shown),
+            _ => out.push(Segment { text: shown.to_string(), changed, space }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn marked(segments: &[Segment]) -> String {
+        segments.iter().map(|s| if s.changed { format!("[{}]", s.text) } else { s.text.clone() }).collect()
+    }
+
+    fn diff(a: &str, b: &str) -> (String, String) {
+        let (s, t) = cells(&json!(a), &json!(b), true);
+        (marked(&s.segments), marked(&t.segments))
+    }
+
+    #[test]
+    fn the_differing_characters_are_marked() {
+        assert_eq!(diff("gift wrap", "gift-wrap"), ("gift[·]wrap".into(), "gift[-]wrap".into()));
+        assert_eq!(diff("Ann", "Ann "), ("Ann".into(), "Ann[·]".into()));
+        assert_eq!(diff("bo@example.com", "bo@example.org"), ("bo@example.[com]".into(), "bo@example.[org]".into()));
+        assert_eq!(
+            diff("2024-01-23 10:00", "2024-02-23 11:00"),
+            ("2024-0[1]-23·1[0]:00".into(), "2024-0[2]-23·1[1]:00".into())
+        );
+        assert_eq!(diff("same", "same"), ("same".into(), "same".into()));
+        assert_eq!(diff("", "x"), ("".into(), "[x]".into()));
+    }
+
+    #[test]
+    fn null_and_empty_are_told_apart_and_hashes_are_not_marked() {
+        let (s, t) = cells(&Value::Null, &json!(""), true);
+        assert!(s.null && !s.empty && t.empty && !t.null);
+        let (s, _) = cells(&json!("#3f9a1c2e"), &json!("#3f9a1c2f"), false);
+        assert_eq!(marked(&s.segments), "#3f9a1c2e");
+    }
+
+    #[test]
+    fn long_values_are_marked_whole_beyond_the_lcs_budget() {
+        let (a, b) = ("x".repeat(300) + "a", "y".repeat(300) + "a");
+        let (fa, fb) = changed_chars(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
+        assert_eq!(fa.iter().filter(|f| **f).count(), 300);
+        assert_eq!(fb.iter().filter(|f| **f).count(), 300);
+    }
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+    use crate::report::documents::tests::mixed_audit;
+
+    #[test]
+    fn an_audit_renders_every_table_and_its_schema_checks() {
+        let html = render(&mixed_audit(), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
+        for part in [
+            "1970-01-01 00:00:00 UTC",
+            "NOT RECONCILED",
+            "events: relation does not exist",
+            "orders_id_seq 990 &lt; max(order_id) 1000",
+            r##"<a href="#table-5">orders</a>"##,
+            "legacy_flags",
+            "sequence_behind",
+            // Escaped, slashes too.
+            "postgres:&#x2f;&#x2f;app:***@db&#x2f;shop#public",
+        ] {
+            assert!(html.contains(part), "{part} in\n{html}");
+        }
+        // Each compared table shows its own sides and fingerprints in an audit.
+        assert_eq!(html.matches("Source fingerprint").count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod many_tables_tests {
+    use super::*;
+    use crate::report::audit::{AuditBudgets, AuditStats, Collection};
+    use crate::report::documents::tests::orders_report;
+    use crate::spec::Budget;
+
+    #[test]
+    fn the_verdict_box_lists_twenty_violations_and_counts_the_rest() {
+        let report = orders_report();
+        let tables = (0..25).map(|i| TableEntry::compared(&format!("t{i:02}"), "s", "t", &report)).collect();
+        let budget = Budget::Count(0);
+        let budgets = AuditBudgets { missing_tables: budget, extra_tables: budget, schema_checks: budget };
+        let side = || Collection { location: "dir/".into(), kind: "parquet".into() };
+        let audit = AuditReport::new([side(), side()], tables, Vec::new(), &budgets, AuditStats::default());
+        let html = render(&audit, &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
+        assert_eq!(audit.verdict.violations.len(), 150);
+        assert!(html.contains("<li>and 130 more: each table's section lists its own</li>"), "{html}");
+        assert_eq!(html.matches("class=\"table-detail\"").count(), 25);
+    }
+}

@@ -1,0 +1,341 @@
+//! `--markdown FILE`: a summary for a pull-request comment or a CI job summary — the verdict first, then every
+//! table's status and counts (tables that need attention first), the most differing columns and a few
+//! examples. It stays under [`Rendering::markdown_limit`] bytes (64 KiB, a comment's limit, by default): whole
+//! rows of the tables overview are left out from its end, and the summary then ends with "N more tables".
+
+use std::io::Write;
+use std::path::Path;
+
+use super::audit::{AuditReport, TableEntry};
+use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::write_atomically;
+use crate::error::Result;
+use crate::spec::Category;
+
+/// Examples shown, as table rows (a mismatch shows a row per differing column).
+const EXAMPLE_ROWS: usize = 10;
+/// Differing columns listed.
+const TOP_COLUMNS: usize = 10;
+/// Characters of a value, a name or a message shown before it is cut with `…`: a cell stays readable.
+const CELL_CHARS: usize = 80;
+/// Characters of a location shown.
+const LOCATION_CHARS: usize = 200;
+
+pub fn write(path: &Path, audit: &AuditReport, rendering: &Rendering) -> Result<()> {
+    let text = render(audit, rendering);
+    write_atomically(path, |file| file.write_all(text.as_bytes()))
+}
+
+/// The summary, shorter than `rendering.markdown_limit` bytes.
+pub fn render(audit: &AuditReport, rendering: &Rendering) -> String {
+    let head = head(audit, rendering);
+    let tables = documents::failing_first(audit);
+    let rows: Vec<String> = tables.iter().map(|t| table_row(t, audit)).collect();
+    let mut sections = vec![top_columns(audit), examples(audit)];
+    sections.retain(|s| !s.is_empty());
+    fit(&head, &overview_head(audit), &rows, &mut sections, rendering.markdown_limit)
+}
+
+/// Lays the parts out within `limit`: as many overview rows as fit, then the sections; when rows are left
+/// out, the closing line counts them. Sections go, last first, only when not even one row would fit.
+fn fit(head: &str, overview: &str, rows: &[String], sections: &mut Vec<String>, limit: usize) -> String {
+    let more = |left: usize| match left {
+        0 => String::new(),
+        n => format!(
+            "\n**{n} more {}** are not listed above: the summary stays under {} KiB. The JSON and HTML reports \
+             list every table.\n\n{n} more tables\n",
+            documents::plural(n as u64, "table", "tables"),
+            limit / 1024
+        ),
+    };
+    loop {
+        let fixed = head.len() + overview.len() + sections.iter().map(|s| s.len() + 1).sum::<usize>();
+        let whole = fixed + rows.iter().map(String::len).sum::<usize>();
+        let (mut size, mut shown) = (fixed, rows.len());
+        if whole >= limit {
+            shown = 0;
+            for (i, row) in rows.iter().enumerate() {
+                if size + row.len() + more(rows.len() - (i + 1)).len() >= limit {
+                    break;
+                }
+                size += row.len();
+                shown = i + 1;
+            }
+        }
+        if shown > 0 || rows.is_empty() || sections.is_empty() {
+            let mut out = String::with_capacity(limit.min(size + 512));
+            out += head;
+            out += overview;
+            rows[..shown].iter().for_each(|r| out += r);
+            for section in sections.iter() {
+                out += "\n";
+                out += section;
+            }
+            out += &more(rows.len() - shown);
+            if out.len() < limit {
+                return out;
+            }
+            // Not even the verdict and the count fit: say only those.
+            let bare = format!("{}\n{}", head.lines().next().unwrap_or_default(), more(rows.len()));
+            if bare.len() < limit {
+                return bare;
+            }
+            return bare.chars().take(limit.saturating_sub(1) / 4).collect();
+        }
+        sections.pop();
+    }
+}
+
+fn head(audit: &AuditReport, rendering: &Rendering) -> String {
+    let (words, why) = documents::verdict_words(audit);
+    let mark = if audit.verdict.pass { "✅" } else { "❌" };
+    let mut out = format!("## {mark} recon: {words}\n\n");
+    out += &format!(
+        "{} · exit code {} · {} · recon {}\n\n",
+        escape(&why),
+        audit.verdict.exit_code,
+        rendering.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        escape(&audit.tool.version)
+    );
+    let side =
+        |c: &super::audit::Collection| format!("{} ({})", escape(&cut(&c.location, LOCATION_CHARS)), escape(&c.kind));
+    out += &format!("Source: {} → target: {}\n\n", side(&audit.source), side(&audit.target));
+    if documents::redacted(audit) {
+        out += "Values in examples are redacted: each is shown as a keyed hash, equal values alike.\n\n";
+    }
+    // A diff's few violations are listed; an audit's per-table ones are in its overview, its own here.
+    let listed: Vec<String> = audit
+        .verdict
+        .violations
+        .iter()
+        .filter(|v| v.table.is_none() || documents::is_diff(audit))
+        .map(|v| format!("- {}\n", escape(&documents::violation_text(v))))
+        .collect();
+    if !listed.is_empty() {
+        out += &listed.concat();
+        out += "\n";
+    }
+    if !documents::is_diff(audit) {
+        let s = &audit.summary;
+        out += &format!(
+            "{} tables: {} passed, {} failed, {} errors, {} skipped, {} missing in target, {} extra in target\n\n",
+            s.tables, s.passed, s.failed, s.errors, s.skipped, s.missing_tables, s.extra_tables
+        );
+    }
+    out
+}
+
+fn overview_head(audit: &AuditReport) -> String {
+    let title = if documents::is_diff(audit) { "### Counts\n\n" } else { "### Tables\n\n" };
+    let heads: Vec<&str> = ["table", "status"].into_iter().chain(COUNT_HEADS).collect();
+    let rule: Vec<&str> = heads.iter().enumerate().map(|(i, _)| if i < 2 { "---" } else { "--:" }).collect();
+    format!("{title}| {} |\n|{}|\n", heads.join(" | "), rule.join("|"))
+}
+
+fn table_row(entry: &TableEntry, audit: &AuditReport) -> String {
+    let broken = documents::violations(entry, audit);
+    let mark = match documents::status_tone(entry, audit) {
+        "ok" => "✅",
+        "bad" => "❌",
+        "warn" => "⚠️",
+        _ => "➖",
+    };
+    let mut status = format!("{mark} {}", documents::status_text(entry.status));
+    if let Some(error) = &entry.error {
+        status += &format!(": {}", cut(error, CELL_CHARS));
+    } else if entry.report.is_some() && !broken.is_empty() && !documents::is_diff(audit) {
+        // An audit's compared table says which checks it broke; a diff's are listed under the verdict, and
+        // the budget on tables on one side only is the audit's.
+        let checks: Vec<String> = broken.iter().map(|v| format!("{} {} > {}", v.check, v.actual, v.allowed)).collect();
+        status += &format!(": {}", checks.join(", "));
+    }
+    let cells: Vec<String> =
+        [cut(&entry.name, CELL_CHARS), status].iter().map(|c| escape(c)).chain(Counts::of(entry).cells()).collect();
+    format!("| {} |\n", cells.join(" | "))
+}
+
+fn top_columns(audit: &AuditReport) -> String {
+    let columns = documents::differing_columns(audit);
+    if columns.is_empty() {
+        return String::new();
+    }
+    let diff = documents::is_diff(audit);
+    let mut out = String::from("### Most differing columns\n\n");
+    out += if diff {
+        "| column | mismatched keys |\n|---|--:|\n"
+    } else {
+        "| table | column | mismatched keys |\n|---|---|--:|\n"
+    };
+    for (table, column, n) in columns.iter().take(TOP_COLUMNS) {
+        let table = if diff { String::new() } else { format!(" {} |", escape(&cut(table, CELL_CHARS))) };
+        out += &format!("|{table} {} | {n} |\n", escape(&cut(column, CELL_CHARS)));
+    }
+    if columns.len() > TOP_COLUMNS {
+        out += &format!("\n{} more differing columns.\n", columns.len() - TOP_COLUMNS);
+    }
+    out
+}
+
+fn examples(audit: &AuditReport) -> String {
+    let diff = documents::is_diff(audit);
+    let mut rows = Vec::new();
+    let reports = documents::failing_first(audit).into_iter().filter_map(|t| t.report.as_ref().map(|r| (t, r)));
+    for (table, report) in reports {
+        let prefix = if diff { String::new() } else { format!(" {} |", escape(&cut(&table.name, CELL_CHARS))) };
+        let cell = |value: &serde_json::Value| escape(&cut(&documents::text(value), CELL_CHARS));
+        for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
+            for c in &example.columns {
+                let (column, source, target) = (escape(&c.column), cell(&c.values.source), cell(&c.values.target));
+                rows.push(format!(
+                    "|{prefix} mismatched | {} | {column} | {source} | {target} |\n",
+                    cell(&example.key)
+                ));
+            }
+        }
+        for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
+            for example in examples {
+                let rows_of = |n: Option<u64>| n.map_or(String::new(), super::table::rows);
+                let (source, target) = (rows_of(example.source_count), rows_of(example.target_count));
+                let (category, key) = (escape(category.name()), cell(&example.key));
+                rows.push(format!("|{prefix} {category} | {key} | | {source} | {target} |\n"));
+            }
+        }
+        if rows.len() >= EXAMPLE_ROWS {
+            break;
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let head = if diff {
+        "| category | key | column | source | target |\n|---|---|---|---|---|\n"
+    } else {
+        "| table | category | key | column | source | target |\n|---|---|---|---|---|---|\n"
+    };
+    let shown = rows.len().min(EXAMPLE_ROWS);
+    format!("### Examples\n\n{head}{}", rows[..shown].concat())
+}
+
+/// At most `n` characters of `text`, cut with `…`.
+fn cut(text: &str, n: usize) -> String {
+    match text.char_indices().nth(n) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Text that Markdown shows as written: metacharacters escaped, HTML turned into entities, line breaks and
+/// tabs made visible (a table cell is one line).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out += "&lt;",
+            '>' => out += "&gt;",
+            '&' => out += "&amp;",
+            '\n' => out.push('↵'),
+            '\r' => out.push('␍'),
+            '\t' => out.push('⇥'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::audit::{AuditBudgets, AuditStats, Collection, TableStatus};
+    use crate::spec::Budget;
+
+    #[test]
+    fn metacharacters_are_escaped() {
+        assert_eq!(escape("a|b `c` <script>&"), "a\\|b \\`c\\` &lt;script&gt;&amp;");
+        assert_eq!(escape("two\nlines"), "two↵lines");
+        assert_eq!(cut("abcdef", 3), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+    }
+
+    /// An audit of `n` tables on the source only (no report needed to fill the overview).
+    fn audit(n: usize) -> AuditReport {
+        let collection = |location: &str| Collection { location: location.into(), kind: "postgres".into() };
+        // A third could not be compared (their messages make longer rows), the rest are on the source only.
+        let error = "could not connect to the server at 10.0.0.1:5432: connection refused after 30 s";
+        let tables = (0..n)
+            .map(|i| match i % 3 {
+                0 => TableEntry::uncompared(&format!("schema_{i:04}.t"), TableStatus::Error, Some(error.into())),
+                _ => TableEntry::uncompared(
+                    &format!("schema_{i:04}.customer_order_line_items_{i}"),
+                    TableStatus::MissingInTarget,
+                    None,
+                ),
+            })
+            .collect();
+        let budgets = AuditBudgets {
+            missing_tables: Budget::Count(0),
+            extra_tables: Budget::Count(0),
+            schema_checks: Budget::Count(0),
+        };
+        AuditReport::new(
+            [collection("postgres://app:***@db/shop#public"), collection("postgres://app:***@new/shop#public")],
+            tables,
+            Vec::new(),
+            &budgets,
+            AuditStats::default(),
+        )
+    }
+
+    fn rendering(limit: usize) -> Rendering {
+        Rendering { markdown_limit: limit, ..Rendering::new(chrono::DateTime::UNIX_EPOCH) }
+    }
+
+    #[test]
+    fn a_500_table_audit_is_cut_under_the_limit_and_counts_what_it_left_out() {
+        let audit = audit(500);
+        let text = render(&audit, &rendering(super::super::documents::MARKDOWN_LIMIT));
+        assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+        let shown = text.lines().filter(|l| l.starts_with("| schema\\_")).count();
+        assert!(shown > 100 && shown < 500, "{shown} rows");
+        let last = text.lines().last().unwrap();
+        assert_eq!(last, format!("{} more tables", 500 - shown));
+        // Cut whole rows: every overview row is complete.
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| schema\\_")).collect();
+        assert!(rows.iter().all(|l| l.ends_with(" |") && l.matches(" | ").count() == 9));
+        // Tables that could not be compared come first: every one of them is shown.
+        assert!(rows[..167].iter().all(|l| l.contains("⚠️ error: could not connect")), "{}", rows[166]);
+        // Fits as tightly as whole rows allow: one more row would not have.
+        let row = text.lines().find(|l| l.starts_with("| schema\\_")).unwrap().len() + 1;
+        assert!(text.len() + row >= 64 * 1024 - 16, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn a_small_audit_is_whole() {
+        let text = render(&audit(3), &rendering(64 * 1024));
+        assert_eq!(text.lines().filter(|l| l.starts_with("| schema\\_")).count(), 3);
+        assert!(!text.contains("more tables"));
+        assert!(text.starts_with("## ❌ recon: NOT RECONCILED"));
+        assert!(text.contains("1 table could not be compared; 1 check over budget · exit code 2"), "{text}");
+        assert!(text.contains("- missing\\_tables 2 &gt; 0 allowed\n"), "{text}");
+    }
+
+    #[test]
+    fn every_limit_is_kept() {
+        let audit = audit(50);
+        for limit in [300, 1000, 2000, 4096] {
+            let text = render(&audit, &rendering(limit));
+            assert!(text.len() < limit, "{limit}: {} bytes", text.len());
+            assert!(text.trim_end().ends_with("more tables"), "{limit}: {text}");
+        }
+        let whole = render(&audit, &rendering(64 * 1024));
+        let just = render(&audit, &rendering(whole.len() + 1));
+        assert_eq!(just, whole, "a limit one byte above the whole summary cuts nothing");
+        let cut = render(&audit, &rendering(whole.len()));
+        let left: usize = cut.lines().last().and_then(|l| l.strip_suffix(" more tables")).unwrap().parse().unwrap();
+        let shown = cut.lines().filter(|l| l.starts_with("| schema\\_")).count();
+        assert_eq!((shown + left, cut.len() < whole.len()), (50, true), "{cut}");
+    }
+}
