@@ -169,6 +169,9 @@ struct Column {
     scales: Sides<Option<i8>>,
     causes: [u64; Cause::ALL.len()],
     shifts: BTreeMap<i32, Shift>,
+    /// Text columns: the string rules on now, and each one not on with the rules it would make and the pairs
+    /// they resolve.
+    current: StringRules,
     strings: Vec<(SuggestionKind, StringRules, u64)>,
     /// Under no tolerance yet, float columns: the largest difference of a `rounding` pair, and the pairs each
     /// absolute tolerance 10^e resolves (index e − MIN_EXPONENT).
@@ -282,6 +285,19 @@ fn decoded(bytes: &[u8]) -> Decoded<'_> {
     decode(bytes).map_or(Decoded::Null, |(value, _)| value)
 }
 
+/// Whether one string rule alone makes two different non-NULL strings equal: `StringRules::apply` with only
+/// that rule, compared without building either result.
+fn one_rule(kind: SuggestionKind, x: &str, y: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    match kind {
+        SuggestionKind::Trim => x.trim() == y.trim(),
+        SuggestionKind::IgnoreCase => x.chars().flat_map(char::to_lowercase).eq(y.chars().flat_map(char::to_lowercase)),
+        SuggestionKind::UnicodeNfc => x.nfc().eq(y.nfc()),
+        // Two different strings are never both empty.
+        _ => false,
+    }
+}
+
 /// The fraction digits a type holds, for types that declare them.
 fn declared_scale(data_type: &DataType) -> Option<i8> {
     match data_type {
@@ -358,6 +374,7 @@ impl Column {
         Column {
             name: pair.name.clone(),
             scales: Sides::new(declared_scale(&pair.source_type), declared_scale(&pair.target_type)),
+            current,
             canon,
             causes: [0; Cause::ALL.len()],
             shifts: BTreeMap::new(),
@@ -379,8 +396,14 @@ impl Column {
                 }
             }
             if let (Some(x), Some(y)) = (text(va), text(vb)) {
-                for (_, rules, resolved) in &mut self.strings {
-                    if x.and_then(|x| rules.apply(x)) == y.and_then(|y| rules.apply(y)) {
+                let plain = !self.current.any();
+                for (kind, rules, resolved) in &mut self.strings {
+                    let equal = match (x, y) {
+                        // Values compared as stored: each option alone, without copying either string.
+                        (Some(x), Some(y)) if plain => one_rule(*kind, x, y),
+                        _ => x.and_then(|x| rules.apply(x)) == y.and_then(|y| rules.apply(y)),
+                    };
+                    if equal {
                         *resolved += 1;
                     }
                 }
@@ -773,7 +796,21 @@ mod tests {
     }
 
     #[test]
-    fn new_york_stands_for_the_eastern_zones() {
+    fn one_rule_alone_agrees_with_the_policy_applying_it() {
+        let pairs =
+            [("Ann ", "Ann"), ("BOB", "bob"), ("Cafe\u{301}", "Caf\u{e9}"), ("ß", "SS"), (" a", "A"), ("x", "")];
+        for kind in
+            [SuggestionKind::Trim, SuggestionKind::IgnoreCase, SuggestionKind::UnicodeNfc, SuggestionKind::EmptyAsNull]
+        {
+            let rules = kind.with_strings(StringRules::default());
+            for (x, y) in pairs {
+                assert_eq!(one_rule(kind, x, y), rules.apply(x) == rules.apply(y), "{kind:?} {x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn agreement_favours_the_zone_closest_to_the_group() {
         let names = ["America/Detroit", "America/New_York", "America/Toronto", "America/Indiana/Indianapolis"];
         let zones: Vec<chrono_tz::Tz> = names.iter().map(|n| n.parse().unwrap()).collect();
         let scores = agreement(&zones, 1_388_534_400);
