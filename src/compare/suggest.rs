@@ -12,7 +12,9 @@
 //! shifts; a zone is a candidate when its offset, at an instant where the most frequent shift was seen,
 //! is that shift (so a few dozen of chrono-tz's ~600 names remain). The second tries every candidate on
 //! every shifted pair (pairs with equal values counted once), in bounded memory. The zone named is, among
-//! those resolving the most pairs: a canonical zone before a link ([`super::zones`]); then the zone whose
+//! those resolving the most pairs: a canonical zone before a link ([`super::zones`]); then a zone that stands
+//! for its region ([`super::zones::PRINCIPAL`], CLDR's choice: America/New_York among the Eastern zones); then
+//! the zone whose
 //! offsets, on the first of every month from 1970 to the data's last instant, agree most often with the
 //! most common offset of all the zones tied with it (the one that best stands for the group: America/New_York
 //! rather than America/Detroit, which kept no daylight saving time in 1970–72); then by name. The others
@@ -573,7 +575,7 @@ impl ZoneTrial {
         let mut order: Vec<usize> = (0..tied.len()).collect();
         order.sort_by_key(|&i| {
             let name = tied_zones[i].name();
-            (super::zones::is_link(name), std::cmp::Reverse(agreement[i]), name)
+            (super::zones::is_link(name), !super::zones::is_principal(name), std::cmp::Reverse(agreement[i]), name)
         });
         let chosen = tied[order[0]];
         let kind = match side {

@@ -121,7 +121,6 @@ pub(crate) const LINKS: &[&str] = &[
     "Asia/Vientiane",
     "Atlantic/Faeroe",
     "Atlantic/Jan_Mayen",
-    "Atlantic/Reykjavik",
     "Atlantic/St_Helena",
     "Australia/ACT",
     "Australia/Canberra",
@@ -265,6 +264,52 @@ pub(crate) const LINKS: &[&str] = &[
     "Zulu",
 ];
 
+/// The zones that stand for their region when several fit alike: the zone CLDR's time-zone names use for each
+/// metazone (its "golden zone": America/New_York for US Eastern time, Europe/Paris for Central European
+/// time), so that data from New York gets `America/New_York` rather than another Eastern zone with the same
+/// rules in the data's years. Sorted.
+pub(crate) const PRINCIPAL: &[&str] = &[
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "America/Anchorage",
+    "America/Argentina/Buenos_Aires",
+    "America/Chicago",
+    "America/Denver",
+    "America/Halifax",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Phoenix",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "America/St_Johns",
+    "Asia/Dubai",
+    "Asia/Jerusalem",
+    "Asia/Kolkata",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Adelaide",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Australia/Sydney",
+    "Europe/Bucharest",
+    "Europe/Istanbul",
+    "Europe/Lisbon",
+    "Europe/London",
+    "Europe/Moscow",
+    "Europe/Paris",
+    "Pacific/Auckland",
+    "Pacific/Honolulu",
+];
+
+/// Whether `name` stands for its region ([`PRINCIPAL`]).
+pub(crate) fn is_principal(name: &str) -> bool {
+    PRINCIPAL.binary_search(&name).is_ok()
+}
+
 /// Whether `name` is a link (an alias of another zone) rather than a zone of its own.
 pub(crate) fn is_link(name: &str) -> bool {
     LINKS.binary_search(&name).is_ok()
@@ -282,5 +327,7 @@ mod tests {
         }
         assert!(is_link("US/Eastern") && is_link("America/Montreal"));
         assert!(!is_link("America/New_York") && !is_link("Europe/Berlin"));
+        assert!(PRINCIPAL.windows(2).all(|w| w[0] < w[1]));
+        assert!(PRINCIPAL.iter().all(|name| name.parse::<chrono_tz::Tz>().is_ok() && !is_link(name)));
     }
 }
