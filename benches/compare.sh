@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Why: times `recon diff` against the DuckDB peer (benches/duckdb_diff.py) on the same TPC-H pair, same thread count, and checks both counts.
-# Usage (from the repo root): benches/compare.sh [SF]   (default 1). Build recon first: cargo build --release.
-# recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/release/recon. Each tool runs RUNS (3) times, interleaved;
+# Usage (from the repo root): benches/compare.sh [SF]   (default 1). Build recon first: cargo build --profile profiling (release code with line tables, for perf).
+# recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon. Each tool runs RUNS (3) times, interleaved;
 # reports median wall seconds and the largest peak RSS (/usr/bin/time -v) of the runs. Raw outputs are kept in $OUT (printed).
 # FORMAT=csv runs both tools on CSV copies of the pair (written once by DuckDB beside the Parquet files).
 # FLOOR=1 adds benches/read_floor.rs (pass one's Parquet reading alone, built with `cargo bench`): the part of
@@ -12,7 +12,7 @@ SF=${1:-1}
 THREADS=2
 RUNS=${RUNS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd) ROOT=$(cd "$HERE/.." && pwd)
-RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/recon}
+RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/profiling/recon}
 
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 SRC=$DIR/lineitem.parquet DST=$DIR/lineitem_target.parquet EXP=$DIR/expected.json

@@ -2,7 +2,7 @@
 # Why: times `recon diff` on PostgreSQL tables against the two things it should be judged by: psql's own binary COPY
 # (the floor for pulling the rows out) and data-diff's hashdiff (the usual open-source tool for a DB-to-DB diff).
 # Usage (from the repo root): benches/db_compare.sh [SF]   (default 1). Loads the tables first (benches/load_postgres.sh).
-# recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/release/recon; without it only psql and data-diff run.
+# recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon; without it only psql and data-diff run.
 # STEPS (default "psql recon_read recon_diff datadiff") picks what runs. One run of each; /usr/bin/time -v gives wall
 # seconds and peak RSS (client side only: the PostgreSQL backends' work is in no column). Raw outputs stay in $OUT.
 #  (a) extraction: one `psql \copy lineitem_src to /dev/null (format binary)`; two of them at once (recon reads the
@@ -13,7 +13,7 @@ set -euo pipefail
 
 SF=${1:-1}
 HERE=$(cd "$(dirname "$0")" && pwd) ROOT=$(cd "$HERE/.." && pwd)
-RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/recon}
+RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/profiling/recon}
 STEPS=${STEPS:-psql recon_read recon_diff datadiff}
 BENCH=${RECON_BENCH_DIR:-$HOME/.cache/recon-bench}
 PG=postgres://postgres@127.0.0.1:5432/test

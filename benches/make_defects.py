@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Why: builds a benchmark target for `recon diff` from a TPC-H lineitem parquet, with known defects and exact expected counts.
-"""make_defects.py SRC DST EXPECTED_JSON [--rate 0.0001] [--seed 1] [--verify]
+"""make_defects.py SRC DST EXPECTED_JSON [--rate 0.0001] [--seed 1] [--mismatched N] [--verify]
 
 DST = copy of SRC (same schema, row order and codec, but a different row-group size)
 with n = round(rate * rows) rows in EACH category, on disjoint keys (l_orderkey, l_linenumber):
@@ -9,6 +9,8 @@ with n = round(rate * rows) rows in EACH category, on disjoint keys (l_orderkey,
   changed    -> mismatched        (exactly one non-key column changed, cycling through CHANGES)
   duplicated -> duplicate_keys_target (an exact copy of the row appended at the end of DST)
 Added and duplicated rows go at the end of DST; everything else keeps its place.
+--mismatched N: only N changed rows (no deleted, added or duplicated ones), for timing what recon does per
+mismatched row (the causes and suggestions of its explanations).
 Streams SRC batch by batch, so memory stays ~one row group whatever the scale factor.
 --verify recounts everything with an independent DuckDB query (no hashing) and fails on any difference.
 Bench-only: needs pyarrow (and duckdb for --verify), never a recon dependency.
@@ -125,6 +127,7 @@ def main():
     ap.add_argument("expected_json")
     ap.add_argument("--rate", type=float, default=0.0001)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mismatched", type=int, default=None, help="only this many changed rows, no other defects")
     ap.add_argument("--verify", action="store_true", help="recount with an independent DuckDB query")
     a = ap.parse_args()
 
@@ -141,8 +144,11 @@ def main():
         max_orderkey = max(pc.max(b.column(0)).as_py() for b in pf.iter_batches(columns=[KEY[0]]))
 
     # Disjoint, deterministic row positions for the three in-place categories.
-    picked = random.Random(a.seed).sample(range(rows), 3 * n)
-    deleted, changed, duplicated = set(picked[:n]), sorted(picked[n:2 * n]), set(picked[2 * n:])
+    n_changed, n_other = (n, n) if a.mismatched is None else (a.mismatched, 0)
+    picked = random.Random(a.seed).sample(range(rows), n_changed + 2 * n_other)
+    deleted = set(picked[:n_other])
+    changed = sorted(picked[n_other:n_other + n_changed])
+    duplicated = set(picked[n_other + n_changed:])
     change_of = {pos: CHANGES[i % len(CHANGES)] for i, pos in enumerate(changed)}
 
     out = RowGroupWriter(a.dst, schema, TARGET_ROW_GROUP)

@@ -1,10 +1,6 @@
 -- Keys carried by more than one row on either side, with both sides' counts (0 where a side lacks the key).
--- Input:  source_keys, target_keys (key_counts.sql per side).
+-- Input:  key_pairs (key_pairs.sql).
 -- Output: source_count, target_count, source_ordinal, target_ordinal (NULL where that side lacks the key).
-SELECT CAST(coalesce(s.n, 0) AS BIGINT UNSIGNED) AS source_count,
-       CAST(coalesce(t.n, 0) AS BIGINT UNSIGNED) AS target_count,
-       s.ordinal AS source_ordinal,
-       t.ordinal AS target_ordinal
-FROM source_keys s
-FULL OUTER JOIN target_keys t ON s.key_hi = t.key_hi AND s.key_lo = t.key_lo
-WHERE s.n > 1 OR t.n > 1
+SELECT source_count, target_count, source_ordinal, target_ordinal
+FROM key_pairs
+WHERE source_count > 1 OR target_count > 1

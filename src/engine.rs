@@ -15,7 +15,7 @@ use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
-use crate::source::{Dataset, Format};
+use crate::source::{Connections, Dataset, Format};
 use crate::spec::TableSpec;
 use crate::{compare, digest, plan};
 
@@ -35,7 +35,9 @@ impl Outcome {
 
 /// Compares one table pair: every stage from reading to the verdict. Writes nothing.
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    compare_table(spec, session, &Table { name: String::new(), memory: session.table_memory(1), keys: None })
+    let table =
+        Table { name: String::new(), memory: session.table_memory(1), keys: None, connections: Sides::default() };
+    compare_table(spec, session, &table)
 }
 
 /// What the caller knows of a table beyond its spec: its name for progress lines, its share of memory, and
@@ -44,12 +46,17 @@ pub struct Table {
     pub name: String,
     pub memory: Memory,
     pub keys: Option<Sides<TableKeys>>,
+    /// Connections each side hands from table to table (an audit's).
+    pub connections: Sides<Option<Connections>>,
 }
 
 /// Compares one table of many.
 pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Outcome> {
     let started = Instant::now();
-    let options = plan::open_options(spec)?;
+    let mut options = plan::open_options(spec)?;
+    for side in Side::BOTH {
+        options[side].db.connections = table.connections[side].clone();
+    }
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
     let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
     let mut datasets = session.run(|| Sides::join(open)).transpose()?;
@@ -81,10 +88,12 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
 
 /// One pass over the rows `plan` reads: read and hash both sides, compare, build the report.
 fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<(Report, compare::Findings)> {
+    // In an audit, each line says which table it is about.
+    let table = if name.is_empty() { String::new() } else { format!("{name}: ") };
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        tracing::info!("column types of {}: {}", dataset.location, types.join(", "));
+        tracing::info!("{table}column types of {}: {}", dataset.location, types.join(", "));
     }
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
@@ -100,10 +109,10 @@ fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<
     )?;
     drop(progress);
     let scanned = started.elapsed();
-    tracing::info!("read and hashed both sides in {scanned:.2?}");
+    tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
     let findings = compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
     let compared = started.elapsed();
-    tracing::info!("classified in {:.2?}", compared - scanned);
+    tracing::info!("{table}classified in {:.2?}", compared - scanned);
     let mut report = report::build(plan, &findings)?;
     let scans = &findings.scans;
     let seconds = report::StageSeconds {

@@ -29,6 +29,7 @@
 //! the row tier. The command line (`cli/`) only turns arguments into specs; `main.rs` maps outcomes to exit
 //! codes.
 
+pub mod audit;
 pub mod cli;
 pub mod compare;
 pub mod digest;

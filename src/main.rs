@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-use recon::cli::{Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat};
+use recon::cli::{AuditArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat};
 use recon::error::{Error, Result};
 use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
@@ -28,12 +28,14 @@ fn main() {
     let cli = Cli::parse();
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
+        Command::Audit(args) => (args.log.log_format, args.log.quiet),
         Command::SampleSize(_) | Command::History(_) => (LogFormat::Text, false),
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, &progress);
     let outcome = match cli.command {
         Command::Diff(args) => diff(args, progress),
+        Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
     };
@@ -65,6 +67,29 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
         OutputFormat::Table => recon::report::table::render(report),
+    };
+    print(&text)?;
+    Ok(report.verdict.exit_code)
+}
+
+/// `recon audit`: every table compared, the audit report written where asked; the verdict's exit code (2 when
+/// a table could not be compared).
+fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
+    let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let (session, spec) = args.specs()?;
+    let session = Session::new(&session, progress)?;
+    let mut report = recon::audit::run(&spec, &session)?;
+    // After --state's reports are read back, before any writer: no output shows what --redact removes.
+    if args.output.redact {
+        Redactor::random()?.audit(&mut report);
+    }
+    if let Some(path) = &args.output.output {
+        report.write_json(path)?;
+    }
+    documents::write(&report, &documents_of(&args.output), &Rendering::new(started))?;
+    let text = match args.output.format {
+        OutputFormat::Json => report.to_json()? + "\n",
+        OutputFormat::Table => recon::report::table::render_audit(&report),
     };
     print(&text)?;
     Ok(report.verdict.exit_code)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance};
-use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE};
+use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
 use crate::side::{Side, Sides};
@@ -55,6 +55,10 @@ pub struct TypeDifference {
     pub source_type: String,
     pub target_type: String,
     pub lossy: bool,
+    /// The target's type holds less than the source's (fewer digits, a coarser time unit, a shorter text, a
+    /// narrower integer): values the source may hold would not fit. A sign-off's `type_narrowed` check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrows: bool,
 }
 
 /// Everything the engine runs for one table, resolved.
@@ -93,7 +97,8 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             query: side.query.clone(),
             connect_timeout: spec.connect_timeout,
             statement_timeout: spec.statement_timeout,
-            snapshot: None,
+            snapshot: side.snapshot.clone(),
+            connections: None,
         },
     }))
 }
@@ -479,10 +484,43 @@ fn type_difference(pair: &ColumnPair, s_schema: &Schema, t_schema: &Schema) -> O
     };
     // Engines name the same type differently (`integer`, `int(11)`): only Arrow type changes, narrower text
     // columns and comparisons at a coarser precision than a side holds are differences.
+    let digits = |schema: &Schema, index: usize| {
+        schema.field(index).metadata().get(FRACTION_DIGITS).and_then(|d| d.parse::<u8>().ok())
+    };
+    let narrows = truncates
+        || narrower(&pair.source_type, &pair.target_type)
+        || matches!((digits(s_schema, pair.source_index), digits(t_schema, pair.target_index)), (Some(s), Some(t)) if t < s);
     (pair.source_type != pair.target_type || truncates || pair.resolution.lossy).then(|| TypeDifference {
         column: pair.name.clone(),
         source_type: show(s_decl, &pair.source_type),
         target_type: show(t_decl, &pair.target_type),
         lossy: pair.resolution.lossy || truncates,
+        narrows,
     })
+}
+
+/// Whether the target's Arrow type holds less than the source's: fewer integer bits, fewer decimal digits or
+/// scale, a 32-bit float for a 64-bit one, a coarser time unit, a date for a timestamp.
+fn narrower(source: &DataType, target: &DataType) -> bool {
+    use DataType::*;
+    let ticks = |unit: &arrow::datatypes::TimeUnit| match unit {
+        arrow::datatypes::TimeUnit::Second => 0,
+        arrow::datatypes::TimeUnit::Millisecond => 3,
+        arrow::datatypes::TimeUnit::Microsecond => 6,
+        arrow::datatypes::TimeUnit::Nanosecond => 9,
+    };
+    let decimal = |t: &DataType| match t {
+        Decimal32(p, s) | Decimal64(p, s) | Decimal128(p, s) | Decimal256(p, s) => Some((*p as i16 - *s as i16, *s)),
+        _ => None,
+    };
+    match (source, target) {
+        (s, t) if s.is_integer() && t.is_integer() => t.primitive_width() < s.primitive_width(),
+        (Float64, Float32 | Float16) | (Float32, Float16) => true,
+        (Timestamp(s, _), Timestamp(t, _)) | (Time64(s) | Time32(s), Time64(t) | Time32(t)) => ticks(t) < ticks(s),
+        (Timestamp(..), Date32 | Date64) => true,
+        (s, t) => match (decimal(s), decimal(t)) {
+            (Some((s_int, s_scale)), Some((t_int, t_scale))) => t_int < s_int || t_scale < s_scale,
+            _ => false,
+        },
+    }
 }

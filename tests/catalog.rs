@@ -64,7 +64,7 @@ fn with_password(url: &str) -> Option<String> {
 }
 
 /// The URL naming another database on the same server.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (url, query) = url.split_once('?').map_or((url, ""), |(u, q)| (u, q));
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let host = rest.split('/').next().unwrap_or(rest);
@@ -72,14 +72,14 @@ fn with_database(url: &str, database: &str) -> String {
     format!("{scheme}://{host}/{database}{query}")
 }
 
-async fn run_pg(url: &str, statements: &[&str]) {
+pub async fn run_pg(url: &str, statements: &[&str]) {
     let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
     for statement in statements {
         c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
 
-async fn run_mysql(url: &str, statements: &[&str]) {
+pub async fn run_mysql(url: &str, statements: &[&str]) {
     let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
     for statement in statements {
         c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));

@@ -432,7 +432,7 @@ fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
     assert_eq!(report["summary"]["mismatched"], 1);
     assert_eq!(
         report["examples"]["mismatched"][0],
-        json!({"key": {"k": key}, "columns": {"v": {"source": "5", "target": "1"}}})
+        json!({"key": {"k": key}, "columns": {"v": {"source": "5", "target": "1", "cause": "other"}}})
     );
 }
 
@@ -489,7 +489,7 @@ fn a_postgres_domain_is_read_as_its_base_type() {
     assert_eq!(report["summary"]["matched"], 2);
     assert_eq!(
         report["examples"]["mismatched"],
-        json!([{"key": {"id": 2}, "columns": {"paid": {"source": "20.00", "target": "20.01"}}}])
+        json!([{"key": {"id": 2}, "columns": {"paid": {"source": "20.00", "target": "20.01", "cause": "other"}}}])
     );
 }
 

@@ -186,8 +186,8 @@ fn decimals_compare_by_value_however_parquet_stores_them() {
     assert_eq!(report["column_mismatches"], serde_json::json!({"d": 1, "e": 0, "n": 1}));
     let example = &report["examples"]["mismatched"][0];
     assert_eq!(example["key"], serde_json::json!({"id": 3}));
-    assert_eq!(example["columns"]["d"], serde_json::json!({"source": "19.99", "target": "20.00"}));
-    assert_eq!(example["columns"]["n"], serde_json::json!({"source": "-0.5", "target": null}));
+    assert_eq!(example["columns"]["d"], serde_json::json!({"source": "19.99", "target": "20.00", "cause": "other"}));
+    assert_eq!(example["columns"]["n"], serde_json::json!({"source": "-0.5", "target": null, "cause": "other"}));
 }
 
 /// Writes one row group of `schema` (Parquet's message syntax), each column by `write(index, writer)`.

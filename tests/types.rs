@@ -217,7 +217,7 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
         assert_eq!(columns, [expected], "row {id}: {example:#}");
     }
     let rounded = examples.iter().find(|e| e["key"]["id"] == 4).unwrap();
-    assert_eq!(rounded["columns"]["nx"], json!({"source": "1.234567", "target": "1.23457"}));
+    assert_eq!(rounded["columns"]["nx"], json!({"source": "1.234567", "target": "1.23457", "cause": "rounding"}));
 
     // Declared precision: compared at the coarser side's, flagged lossy; text against typed is listed too.
     let differences = report["schema"]["type_differences"].as_array().unwrap();
@@ -239,7 +239,7 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
     let row1 = report["examples"]["mismatched"].as_array().unwrap().iter().find(|e| e["key"]["id"] == 1).cloned();
     assert_eq!(
         row1.unwrap()["columns"]["tsx"],
-        json!({"source": "unparseable: not a time", "target": "2024-01-15T05:02:03.147405Z"})
+        json!({"source": "unparseable: not a time", "target": "2024-01-15T05:02:03.147405Z", "cause": "unparseable"})
     );
 }
 

@@ -22,7 +22,14 @@ pub fn root() -> PathBuf {
 
 /// Runs `recon ARGS` in the repository root.
 pub fn recon(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_recon")).args(args).current_dir(root()).output().expect("run recon");
+    recon_with(args, &[])
+}
+
+/// Runs `recon ARGS` with these environment variables set.
+pub fn recon_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_recon"));
+    command.args(args).current_dir(root()).envs(env.iter().copied());
+    let output = command.output().expect("run recon");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -83,7 +83,10 @@ impl Config {
                 }
                 "table" => config.tables = file.entries(value)?,
                 other => {
-                    return Err(file.at(key.span(), format!("unknown section {other:?}: expected source, target, defaults or table")))
+                    return Err(file.at(
+                        key.span(),
+                        format!("unknown section {other:?}: expected source, target, defaults or table"),
+                    ))
                 }
             }
         }
@@ -126,7 +129,11 @@ impl File<'_> {
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
             if !known.contains(name) {
-                let hint = if SESSION_KEYS.contains(&name) { " (it holds for the whole run: set it in [defaults] or on the command line)" } else { "" };
+                let hint = if SESSION_KEYS.contains(&name) {
+                    " (it holds for the whole run: set it in [defaults] or on the command line)"
+                } else {
+                    ""
+                };
                 return Err(self.at(key.span(), format!("unknown key {name:?} in {section}{hint}")));
             }
         }
@@ -134,10 +141,24 @@ impl File<'_> {
     }
 
     fn deserialize<'i, T: Deserialize<'i>>(&self, value: Spanned<DeValue<'i>>, section: &str) -> Result<T> {
-        let span = value.span();
+        let (culprit, whole) = (self.culprit(&value), value.span());
         T::deserialize(ValueDeserializer::from(value)).map_err(|e| {
             let message = format!("{section}: {}", e.message().trim());
-            self.at(e.span().unwrap_or(span), message)
+            self.at(culprit.or(e.span()).unwrap_or(whole), message)
+        })
+    }
+
+    /// The value of the first key of a table that does not deserialize on its own into the options: where to
+    /// point when serde's error carries no place (flattened option groups lose it).
+    fn culprit(&self, value: &Spanned<DeValue>) -> Option<std::ops::Range<usize>> {
+        let DeValue::Table(table) = value.get_ref() else { return None };
+        table.iter().find_map(|(key, item)| {
+            let mut alone = DeTable::new();
+            alone.insert(key.clone(), item.clone());
+            let alone = Spanned::new(value.span(), DeValue::Table(alone));
+            let fits = Options::deserialize(ValueDeserializer::from(alone.clone())).is_ok()
+                && AuditOptions::deserialize(ValueDeserializer::from(alone)).is_ok();
+            (!fits).then(|| item.span())
         })
     }
 
@@ -147,9 +168,37 @@ impl File<'_> {
         self.only(table, &["url".to_string()].into(), "[source]/[target]")?;
         let url = table.get("url").ok_or_else(|| self.at(value.span(), "expected url = \"…\""))?;
         match url.get_ref() {
-            DeValue::String(text) => expand(text).map_err(|message| self.at(url.span(), message)),
+            DeValue::String(text) => self.expand(text, url.span()),
             _ => Err(self.at(url.span(), "url must be a string")),
         }
+    }
+
+    /// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an
+    /// unset variable is an error naming it. `$$` is a literal `$`.
+    fn expand(&self, text: &str, span: std::ops::Range<usize>) -> Result<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(after) = after.strip_prefix('$') {
+                out.push('$');
+                rest = after;
+            } else if let Some(body) = after.strip_prefix('{') {
+                let end = body.find('}').ok_or_else(|| self.at(span.clone(), format!("unclosed ${{ in {text:?}")))?;
+                let name = &body[..end];
+                let value = std::env::var(name)
+                    .map_err(|_| self.at(span.clone(), format!("environment variable {name} is not set")))?;
+                crate::secrets::register(&value);
+                out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+                rest = &body[end + 1..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
     }
 
     fn entries(&self, value: &Spanned<DeValue>) -> Result<Vec<TableEntry>> {
@@ -231,33 +280,6 @@ fn keys_of(options: &impl serde::Serialize) -> Vec<String> {
     }
 }
 
-/// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an unset
-/// variable is an error naming it. `$$` is a literal `$`.
-fn expand(text: &str) -> std::result::Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        if let Some(after) = after.strip_prefix('$') {
-            out.push('$');
-            rest = after;
-        } else if let Some(body) = after.strip_prefix('{') {
-            let end = body.find('}').ok_or_else(|| format!("unclosed ${{ in {text:?}"))?;
-            let name = &body[..end];
-            let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
-            crate::secrets::register(&value);
-            out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
-            rest = &body[end + 1..];
-        } else {
-            out.push('$');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,7 +320,7 @@ skip = true
         let orders = &config.tables[0];
         assert_eq!((orders.source.as_deref(), orders.target.as_deref()), (Some("orders"), Some("orders_v2")));
         assert_eq!(orders.options.table.map, Some(vec!["phone=phone_number".to_string()]));
-        assert_eq!(orders.at, Place { line: 11, column: 1 });
+        assert_eq!(orders.at, Place { line: 10, column: 1 });
         assert!(config.tables[1].skip);
         assert_eq!(crate::secrets::scrub("p@ss/word"), "***");
     }
@@ -306,11 +328,19 @@ skip = true
     #[test]
     fn mistakes_are_named_at_their_line_and_column() {
         let error = |text: &str| parse(text).unwrap_err().to_string();
-        assert_eq!(error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"), "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]");
-        assert!(error("[defaults]\nmax_missing = \"lots\"\n").starts_with("audit.toml:2:15: [defaults]:"));
-        assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n").contains("audit.toml:3:1: a second [[table]] entry"));
+        assert_eq!(
+            error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"),
+            "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]"
+        );
+        let bad_value = error("[defaults]\nmax_missing = \"lots\"\n");
+        assert!(bad_value.starts_with("audit.toml:2:15: [defaults]:") && bad_value.contains("lots"), "{bad_value}");
+        assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n")
+            .contains("audit.toml:3:1: a second [[table]] entry"));
         assert!(error("[[table]]\nsource = \"a\"\nthreads = 2\n").contains("audit.toml:3:1: unknown key \"threads\""));
-        assert_eq!(error("[source]\nurl = \"mysql://u:${RECON_UNSET_VARIABLE}@h/db\"\n"), "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set");
+        assert_eq!(
+            error("[source]\nurl = \"mysql://u:${RECON_UNSET_VARIABLE}@h/db\"\n"),
+            "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set"
+        );
         assert!(error("[defaults\n").starts_with("audit.toml:1:"));
     }
 }

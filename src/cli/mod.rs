@@ -6,9 +6,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::audit::config::Config;
+use crate::audit::AuditSpec;
 use crate::error::{Error, Result};
 use crate::progress::LogFormat;
 use crate::side::Sides;
+use crate::spec::options::AuditOptions;
 use crate::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
 
 /// recon proves a data migration moved every row.
@@ -25,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Reconcile TARGET against SOURCE by key: missing, extra, duplicate and mismatched records.
     Diff(DiffArgs),
+    /// Audit every table of two databases, schemas or directories (or those a config file names): one
+    /// verdict for the whole migration.
+    Audit(AuditArgs),
     /// Print how many keys a sample needs to prove a defect rate below a budget.
     SampleSize(SampleSizeArgs),
     /// Show the runs kept in a --history file: each table's trend and open findings.
@@ -117,6 +123,66 @@ pub struct DiffArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A config file (CONFIG.toml), or SOURCE and TARGET: databases or schemas (postgres://…/db#schema,
+    /// mysql://…/db, sqlite://file.db) or directories whose data files and subdirectories are tables.
+    #[arg(num_args = 1..=2, required = true, value_name = "CONFIG.toml | SOURCE TARGET")]
+    pub locations: Vec<String>,
+    #[command(flatten)]
+    pub options: Options,
+    #[command(flatten)]
+    pub audit: AuditOptions,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+impl AuditArgs {
+    /// The session and the audit this command line (and its config file) describes.
+    pub fn specs(&self) -> Result<(SessionSpec, AuditSpec)> {
+        let (config, sides) = match self.locations.as_slice() {
+            [source, target] => (None, Sides::new(source.clone(), target.clone())),
+            [file] => {
+                let config = Config::read(std::path::Path::new(file))?;
+                let side = |url: &Option<String>, name: &str| {
+                    url.clone().ok_or_else(|| Error::setting(file.as_str(), format!("no [{name}] url = \"…\" section")))
+                };
+                let sides = Sides::new(side(&config.source, "source")?, side(&config.target, "target")?);
+                (Some(config), sides)
+            }
+            _ => return Err(Error::setting("recon audit", "give a config file, or SOURCE and TARGET")),
+        };
+        let audit = match &config {
+            Some(config) => crate::spec::overlay(&config.audit, &self.audit)?,
+            None => self.audit.clone(),
+        };
+        let mut spec = AuditSpec {
+            sides,
+            config,
+            command_line: self.options.clone(),
+            tables: audit.tables.unwrap_or_default(),
+            skip_tables: audit.skip_tables.unwrap_or_default(),
+            jobs: audit.jobs.unwrap_or(1),
+            budgets: AuditSpec::budgets(audit.max_missing_tables, audit.max_extra_tables, audit.max_schema_checks),
+            state: audit.state,
+            diff_out: self.output.diff_out.clone(),
+            db: Default::default(),
+        };
+        if spec.jobs == 0 {
+            return Err(Error::setting("--jobs", "must be 1 or more"));
+        }
+        let layers = spec.base_layers()?;
+        let options = layers.options()?;
+        let session = SessionSpec::resolve(&options, &layers)?;
+        let resources = &options.resources;
+        spec.db.connect_timeout = std::time::Duration::from_secs(resources.connect_timeout.unwrap_or(30).max(1));
+        spec.db.statement_timeout = std::time::Duration::from_secs(resources.statement_timeout.unwrap_or(0));
+        Ok((session, spec))
+    }
 }
 
 /// Where the report goes.

@@ -21,7 +21,7 @@ const EXTRA: &str = include_str!("../../queries/extra_in_target.sql");
 const DUPLICATES: &str = include_str!("../../queries/duplicate_keys.sql");
 const MISMATCHED: &str = include_str!("../../queries/mismatched.sql");
 const MATCHED: &str = include_str!("../../queries/matched.sql");
-const ROW_COUNTS: &str = include_str!("../../queries/row_counts.sql");
+const KEY_PAIRS: &str = include_str!("../../queries/key_pairs.sql");
 
 /// A key found on one side only: one of its rows, and how many rows carry it. Keyless, a whole row that one
 /// side holds more often than the other: `count` rows there, `other_count` on the other side.
@@ -140,7 +140,7 @@ impl Classifier {
     pub async fn count_rows(&self, source: &[RowDigest], target: &[RowDigest]) -> Result<Vec<Duplicate>> {
         let ctx = self.context(source, target).await?;
         let mut counted = Vec::new();
-        for batch in run(&ctx, ROW_COUNTS).await? {
+        for batch in run(&ctx, "SELECT * FROM key_pairs").await? {
             counted.extend(duplicates(&batch)?);
         }
         counted.sort_by_key(Duplicate::report_order);
@@ -164,6 +164,7 @@ async fn register_keys(ctx: &SessionContext, source: &[RowDigest], target: &[Row
         let table = datafusion::datasource::MemTable::try_new(schema, vec![counts])?;
         ctx.register_table(format!("{side}_keys"), Arc::new(table))?;
     }
+    run(ctx, &format!("CREATE VIEW key_pairs AS {KEY_PAIRS}")).await?;
     Ok(())
 }
 

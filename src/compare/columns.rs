@@ -1,20 +1,26 @@
 //! The row tier when more rows differ than the memory limit lets recon read back: one more streaming pass
-//! over both sides writes, for every row of a differing bucket, its key and row hashes and one word per
-//! compared column (xxh3-64 of the value's encoding; under a tolerance, the float itself) to temporary
-//! files by key hash, then joins them file by file. Which columns differ stays exact for every mismatched
-//! key, in bounded memory.
+//! over both sides writes, for every row of a differing bucket, a record — its key and row hashes and the
+//! canonical encodings of its compared values — to temporary files by key hash, then joins them file by
+//! file. Which columns differ, and why (the causes and the options tried, `suggest`), stay exact for every
+//! mismatched key, in bounded memory: a record is the row as the digest encoded it, so every explanation
+//! the read-back path makes from two values is made here from the same bytes.
+//!
+//! Record: key hash and row hash (4 × 8 bytes), the encodings' length (4 bytes), the encodings (a value's
+//! encoding is self-delimiting: 9 bytes for an integer, float or instant, 18 for a decimal, 2 + length for
+//! a short string). Against one xxh3-64 word per column, short values cost about as much and long strings
+//! more; that is the price of deciding `truncation` (is one string a prefix of the other?) exactly, which no
+//! fixed-width digest of a value can.
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::sync::Mutex;
 
-use arrow::array::AsArray;
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type};
+use arrow::array::ArrayRef;
 use rayon::prelude::*;
 
-use crate::digest::encode::canonical_f64;
-use crate::digest::{digest_canonical, draw, in_sample, value_hashes};
+use super::suggest::Explainer;
+use crate::digest::encode::{add_lengths, decode, encode_into, Decoded};
+use crate::digest::{digest_canonical, draw, in_sample};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
 use crate::plan::Plan;
@@ -56,16 +62,23 @@ pub struct ColumnCounts {
     pub equal: u64,
 }
 
-/// A word no canonical float has: NULL under a tolerance.
-const NULL_FLOAT: u64 = u64::MAX;
-/// Words before the per-column ones: key hash and row hash.
-const HEAD: usize = 4;
+/// Bytes before a record's encodings: key hash, row hash (4 × 8) and the encodings' length (4).
+const HEAD: usize = 36;
 
-/// `rows` is how many rows both sides hold together.
-pub fn count(plan: &Plan, columns: Sides<&SideColumns>, differing: &Differing, rows: u64) -> Result<ColumnCounts> {
+/// `rows` is how many rows both sides hold together, `row_bytes` an estimate of one row's encodings (the
+/// larger side's Arrow bytes per row). Every differing pair goes through `explainer`, and when it asks for
+/// time zones, through its zone pass in a second join of the same files.
+pub(crate) fn count(
+    plan: &Plan,
+    columns: Sides<&SideColumns>,
+    differing: &Differing,
+    rows: u64,
+    row_bytes: u64,
+    explainer: &mut Explainer,
+) -> Result<ColumnCounts> {
     let width = plan.columns.len();
     // Enough files that one file's records of both sides fit the column pass's memory.
-    let bytes = rows.max(1) * ((HEAD + width) * 8) as u64;
+    let bytes = rows.max(1) * (HEAD as u64 + row_bytes + 2 * width as u64);
     let files = (bytes / plan.memory.column_pass.max(1)).clamp(16, 256).next_power_of_two() as usize;
     let dir = &plan.spill_dir;
     let spills = Sides::new(temp_files(files, dir)?, temp_files(files, dir)?);
@@ -81,11 +94,39 @@ pub fn count(plan: &Plan, columns: Sides<&SideColumns>, differing: &Differing, r
         write_unit(&plan.datasets[side], columns[side], unit, (sample, keys), differing, &spills[side], dir)
     })?;
     let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
-    let (mut source, mut target) = (Vec::new(), Vec::new());
-    for (source_file, target_file) in spills.source.iter().zip(&spills.target) {
-        read_words(source_file, &mut source, dir)?;
-        read_words(target_file, &mut target, dir)?;
-        join(&source, &target, columns.source, &mut counts);
+    let tolerant: Vec<_> = columns.source.values.iter().map(|c| c.tolerance).collect();
+    join_files(&spills, dir, width, |a, b| {
+        let differ = |c: usize| {
+            a[c] != b[c]
+                && match (tolerant[c], decode(a[c]), decode(b[c])) {
+                    (Some(tolerance), Some((Decoded::Float(x), _)), Some((Decoded::Float(y), _))) => {
+                        !tolerance.equal(x, y)
+                    }
+                    (Some(tolerance), Some((Decoded::Float32(x), _)), Some((Decoded::Float32(y), _))) => {
+                        !tolerance.equal(x.into(), y.into())
+                    }
+                    _ => true,
+                }
+        };
+        let differing: Vec<usize> = (0..width).filter(|&c| differ(c)).collect();
+        if differing.is_empty() {
+            counts.equal += 1;
+        } else {
+            counts.mismatched += 1;
+            for &c in &differing {
+                counts.per_column[c] += 1;
+                explainer.observe(c, a[c], b[c]);
+            }
+        }
+    })?;
+    if explainer.wants_zones() {
+        join_files(&spills, dir, width, |a, b| {
+            for c in 0..width {
+                if a[c] != b[c] && explainer.zone_column(c) {
+                    explainer.observe_zone(c, a[c], b[c]);
+                }
+            }
+        })?;
     }
     Ok(counts)
 }
@@ -107,28 +148,70 @@ fn write_unit(
     let shift = 64 - files.len().trailing_zeros();
     let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); files.len()];
     let location = &dataset.location;
+    let mut encoded = Encoded::default();
     for batch in unit.open()? {
         let canonical = columns.canonical(&batch?, location)?;
         let drawn = draw(sample, &canonical.keys, location)?;
-        let words = column_words(columns, &canonical.values).map_err(|e| Error::arrow(location, e))?;
         let mut records = Vec::new();
         digest_canonical(columns, &canonical, location, 0, |d| records.push(d), |_, _| {})?;
-        for d in records {
-            let row = d.ordinal as usize;
-            let outside = keys.is_some_and(|k| !k.keeps(d.key()));
-            if !in_sample(&drawn, sample, row, d.key()) || !differing.contains(d.key_hi) || outside {
-                continue;
-            }
+        let kept: Vec<_> = records
+            .into_iter()
+            .filter(|d| in_sample(&drawn, sample, d.ordinal as usize, d.key()) && differing.contains(d.key_hi))
+            .filter(|d| keys.is_none_or(|k| k.keeps(d.key())))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        encoded.encode(&canonical.values).map_err(|e| Error::arrow(location, e))?;
+        for d in kept {
+            let values = encoded.row(d.ordinal as usize);
             let buffer = &mut buffers[(d.key_hi >> shift) as usize];
-            for word in [d.key_hi, d.key_lo, d.row_hi, d.row_lo].into_iter().chain(words.iter().map(|w| w[row])) {
+            for word in [d.key_hi, d.key_lo, d.row_hi, d.row_lo] {
                 buffer.extend_from_slice(&word.to_le_bytes());
             }
+            buffer.extend_from_slice(&(values.len() as u32).to_le_bytes());
+            buffer.extend_from_slice(values);
         }
         if buffers.iter().map(Vec::len).sum::<usize>() > 8 << 20 {
             flush(&mut buffers, files, dir)?;
         }
     }
     flush(&mut buffers, files, dir)
+}
+
+/// A batch's compared values encoded row by row (as the digest encodes them), reused from batch to batch.
+#[derive(Default)]
+struct Encoded {
+    bytes: Vec<u8>,
+    offsets: Vec<usize>,
+}
+
+impl Encoded {
+    fn encode(&mut self, values: &[ArrayRef]) -> arrow::error::Result<()> {
+        let rows = values.first().map_or(0, |v| v.len());
+        let mut cursor = vec![0usize; rows];
+        for column in values {
+            add_lengths(column.as_ref(), 0, &mut cursor)?;
+        }
+        self.offsets.clear();
+        self.offsets.push(0);
+        let mut total = 0;
+        for c in cursor.iter_mut() {
+            let len = std::mem::replace(c, total);
+            total += len;
+            self.offsets.push(total);
+        }
+        self.bytes.clear();
+        self.bytes.resize(total, 0);
+        for column in values {
+            encode_into(column.as_ref(), 0, &mut self.bytes, &mut cursor)?;
+        }
+        Ok(())
+    }
+
+    fn row(&self, r: usize) -> &[u8] {
+        &self.bytes[self.offsets[r]..self.offsets[r + 1]]
+    }
 }
 
 fn flush(buffers: &mut [Vec<u8>], files: &[Mutex<File>], dir: &std::path::Path) -> Result<()> {
@@ -142,89 +225,90 @@ fn flush(buffers: &mut [Vec<u8>], files: &[Mutex<File>], dir: &std::path::Path) 
     Ok(())
 }
 
-/// One word per row for each compared column: the hash of its encoding, or under a tolerance the float.
-fn column_words(columns: &SideColumns, values: &[arrow::array::ArrayRef]) -> arrow::error::Result<Vec<Vec<u64>>> {
-    columns
-        .values
-        .iter()
-        .zip(values)
-        .map(|(column, array)| match column.tolerance {
-            None => value_hashes(array),
-            Some(_) => {
-                let floats = cast(array, &DataType::Float64)?;
-                let floats = floats.as_primitive::<Float64Type>();
-                Ok(floats.iter().map(|v| v.map_or(NULL_FLOAT, canonical_f64)).collect())
-            }
-        })
-        .collect()
-}
-
-/// Reads a file of records into `words`, reusing its memory from file to file (fresh pages are costly).
-fn read_words(file: &Mutex<File>, words: &mut Vec<u64>, dir: &std::path::Path) -> Result<()> {
+/// Reads a whole file into `bytes`, reusing its memory from file to file (fresh pages are costly).
+fn read_file(file: &Mutex<File>, bytes: &mut Vec<u8>, dir: &std::path::Path) -> Result<()> {
     let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
     file.rewind().map_err(|e| Error::spill(dir, e))?;
-    words.clear();
-    let mut chunk = vec![0u8; 1 << 20];
-    let mut filled = 0;
-    loop {
-        let read = file.read(&mut chunk[filled..]).map_err(|e| Error::spill(dir, e))?;
-        filled += read;
-        let whole = filled / 8 * 8;
-        let word = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        words.extend(chunk[..whole].chunks_exact(8).map(word));
-        chunk.copy_within(whole..filled, 0);
-        filled -= whole;
-        if read == 0 {
-            return Ok(());
-        }
+    bytes.clear();
+    file.read_to_end(bytes).map_err(|e| Error::spill(dir, e))?;
+    Ok(())
+}
+
+/// One record in a file read back: key and row hash, and its encodings split into values.
+struct Record<'a> {
+    key: (u64, u64),
+    row: (u64, u64),
+    encodings: &'a [u8],
+}
+
+/// A file's records, sorted by key hash.
+fn records<'a>(bytes: &'a [u8], dir: &std::path::Path) -> Result<Vec<Record<'a>>> {
+    let corrupt = || Error::spill(dir, std::io::Error::other("a spilled record is cut short"));
+    let word = |at: usize| -> Result<u64> {
+        let b = bytes.get(at..at + 8).ok_or_else(corrupt)?;
+        Ok(u64::from_le_bytes(b.try_into().map_err(|_| corrupt())?))
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = bytes.get(at + 32..at + HEAD).ok_or_else(corrupt)?;
+        let len = u32::from_le_bytes(len.try_into().map_err(|_| corrupt())?) as usize;
+        let encodings = bytes.get(at + HEAD..at + HEAD + len).ok_or_else(corrupt)?;
+        out.push(Record { key: (word(at)?, word(at + 8)?), row: (word(at + 16)?, word(at + 24)?), encodings });
+        at += HEAD + len;
     }
+    out.sort_unstable_by_key(|r| r.key);
+    Ok(out)
 }
 
-/// Records of `stride` words, sorted by key hash.
-fn by_key(words: &[u64], stride: usize) -> Vec<&[u64]> {
-    let mut rows: Vec<&[u64]> = words.chunks_exact(stride).collect();
-    rows.sort_unstable_by_key(|r| (r[0], r[1]));
-    rows
+/// A record's encodings split into its `width` values.
+fn split<'a>(encodings: &'a [u8], width: usize, values: &mut Vec<&'a [u8]>, dir: &std::path::Path) -> Result<()> {
+    values.clear();
+    let mut rest = encodings;
+    for _ in 0..width {
+        let (_, len) =
+            decode(rest).ok_or_else(|| Error::spill(dir, std::io::Error::other("a spilled value is no encoding")))?;
+        values.push(&rest[..len]);
+        rest = &rest[len..];
+    }
+    Ok(())
 }
 
-/// Keys with exactly one row on each side and differing row hashes are the mismatch candidates, as in
-/// `queries/mismatched.sql`; their column words say which columns differ.
-fn join(source: &[u64], target: &[u64], columns: &SideColumns, counts: &mut ColumnCounts) {
-    let stride = HEAD + columns.values.len();
-    let (source, target) = (by_key(source, stride), by_key(target, stride));
-    let (mut s, mut t) = (0, 0);
-    while s < source.len() && t < target.len() {
-        let (key_s, key_t) = ((source[s][0], source[s][1]), (target[t][0], target[t][1]));
-        if key_s != key_t {
-            if key_s < key_t {
-                s += 1
-            } else {
-                t += 1
-            }
-            continue;
-        }
-        let run = |rows: &[&[u64]], from: usize| rows[from..].iter().take_while(|r| (r[0], r[1]) == key_s).count();
-        let (run_s, run_t) = (run(&source, s), run(&target, t));
-        let (a, b) = (source[s], target[t]);
-        if run_s == 1 && run_t == 1 && a[2..HEAD] != b[2..HEAD] {
-            let differ = |c: usize| {
-                let (x, y) = (a[HEAD + c], b[HEAD + c]);
-                match columns.values[c].tolerance {
-                    _ if x == y => false,
-                    Some(_) if x == NULL_FLOAT || y == NULL_FLOAT => true,
-                    Some(tolerance) => !tolerance.equal(f64::from_bits(x), f64::from_bits(y)),
-                    None => true,
+/// Joins the two sides' files one pair at a time. Keys with exactly one row on each side and differing row
+/// hashes are the mismatch candidates, as in `queries/mismatched.sql`; `pair` gets their values.
+fn join_files(
+    spills: &Sides<Vec<Mutex<File>>>,
+    dir: &std::path::Path,
+    width: usize,
+    mut pair: impl FnMut(&[&[u8]], &[&[u8]]),
+) -> Result<()> {
+    let (mut source_bytes, mut target_bytes) = (Vec::new(), Vec::new());
+    for (source_file, target_file) in spills.source.iter().zip(&spills.target) {
+        read_file(source_file, &mut source_bytes, dir)?;
+        read_file(target_file, &mut target_bytes, dir)?;
+        let (mut a, mut b) = (Vec::with_capacity(width), Vec::with_capacity(width));
+        let (source, target) = (records(&source_bytes, dir)?, records(&target_bytes, dir)?);
+        let (mut s, mut t) = (0, 0);
+        while s < source.len() && t < target.len() {
+            let (key_s, key_t) = (source[s].key, target[t].key);
+            if key_s != key_t {
+                if key_s < key_t {
+                    s += 1
+                } else {
+                    t += 1
                 }
-            };
-            let differing: Vec<usize> = (0..columns.values.len()).filter(|&c| differ(c)).collect();
-            if differing.is_empty() {
-                counts.equal += 1;
-            } else {
-                counts.mismatched += 1;
-                differing.iter().for_each(|&c| counts.per_column[c] += 1);
+                continue;
             }
+            let run = |rows: &[Record], from: usize| rows[from..].iter().take_while(|r| r.key == key_s).count();
+            let (run_s, run_t) = (run(&source, s), run(&target, t));
+            if run_s == 1 && run_t == 1 && source[s].row != target[t].row {
+                split(source[s].encodings, width, &mut a, dir)?;
+                split(target[t].encodings, width, &mut b, dir)?;
+                pair(&a, &b);
+            }
+            s += run_s;
+            t += run_t;
         }
-        s += run_s;
-        t += run_t;
     }
+    Ok(())
 }

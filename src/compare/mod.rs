@@ -2,10 +2,13 @@
 //! those keys, and the row tier reads back the rows that findings name to tell which columns differ.
 
 pub mod buckets;
+pub mod causes;
 pub mod classify;
 pub mod columns;
 pub mod keys;
+pub mod suggest;
 pub mod values;
+mod zones;
 
 use std::collections::HashMap;
 
@@ -19,8 +22,10 @@ use crate::side::{Side, Sides};
 use crate::source::Ordinal;
 use crate::spec::{Category, PerCategory};
 
+pub use causes::{Cause, Explained};
 pub use classify::{Duplicate, OneSided};
 pub use keys::{FindingKey, FindingKeys};
+pub use suggest::{Explanations, Suggestion, SuggestionKind};
 pub use values::{Fetched, Mismatch};
 
 /// Every difference found, with the canonical rows needed to show them. The lists hold the findings the
@@ -44,6 +49,8 @@ pub struct Findings {
     pub fetched: Sides<Fetched>,
     /// Every finding's key, when the plan keeps them (history, rechecks).
     pub keys: Option<FindingKeys>,
+    /// Why every mismatched row's values differ, and the options proved to reconcile them.
+    pub explanations: Explanations,
 }
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
@@ -107,7 +114,13 @@ pub fn compare(
     .transpose()?;
     timings.reread = started.elapsed().as_secs_f64();
 
-    let (mut mismatched, mut equal) = values::confirm(&all.candidates, fetched.as_ref(), columns.source)?;
+    // Read back, the listed candidates are every mismatch (then they explain them all) or, on overflow, the
+    // first few (then they only explain the examples, and the column pass explains every mismatch).
+    let mut explainer = suggest::Explainer::new(plan);
+    let mut listed_only = suggest::Explainer::new(plan);
+    let read_back = if overflow { &mut listed_only } else { &mut explainer };
+    let (mut mismatched, mut equal) =
+        values::confirm(&all.candidates, fetched.as_ref(), columns.source, read_back, !overflow)?;
     let keys = match all.collector.take() {
         Some(collector) => {
             let kept = Sides::new(kept_keys.source.as_slice(), kept_keys.target.as_slice());
@@ -119,7 +132,7 @@ pub fn compare(
     if overflow {
         let started = std::time::Instant::now();
         let rows = fingerprints.source.rows + fingerprints.target.rows;
-        let counted = columns::count(plan, columns, &all.differing, rows)?;
+        let counted = columns::count(plan, columns, &all.differing, rows, limits.row_bytes, &mut explainer)?;
         if counted.mismatched + counted.equal != all.counts[Category::Mismatched] {
             return Err(Error::input("re-read", "rows changed between two reads of the same data"));
         }
@@ -136,6 +149,8 @@ pub fn compare(
     counts[Category::NullKeysSource] = null_keys.source.len() as u64;
     counts[Category::NullKeysTarget] = null_keys.target.len() as u64;
     mismatched.truncate(all.listed);
+    let mut explanations = explainer.finish();
+    explanations.suggestions.extend(suggest::map_suggestions(plan)?);
     Ok(Findings {
         fingerprints,
         scans,
@@ -150,6 +165,7 @@ pub fn compare(
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
         keys,
+        explanations,
     })
 }
 
@@ -204,6 +220,8 @@ struct Limits {
     group_rows: usize,
     /// Mismatch candidates read back and compared value by value.
     candidates: usize,
+    /// The larger side's Arrow bytes per row: what a row's encodings take, about.
+    row_bytes: u64,
 }
 
 impl Limits {
@@ -215,6 +233,7 @@ impl Limits {
         Limits {
             group_rows: (plan.memory.classify / Memory::RESIDUE_ROW_BYTES).max(1) as usize,
             candidates: (plan.memory.readback / candidate_bytes).max(1) as usize,
+            row_bytes,
         }
     }
 }

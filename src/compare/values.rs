@@ -7,7 +7,9 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt32Array};
 use arrow::compute::{cast, concat, take};
 use arrow::datatypes::{DataType, Float64Type};
 
+use super::causes::Explained;
 use super::classify::Candidate;
+use super::suggest::Explainer;
 use crate::digest::digest_canonical;
 use crate::digest::encode::encodings;
 use crate::error::{Error, Result};
@@ -150,20 +152,25 @@ fn assemble(dataset: &Dataset, columns: &SideColumns, parts: Vec<(Vec<Ordinal>, 
     Ok(Fetched { ordinals: sorted, rows })
 }
 
-/// A key whose single source and target rows differ, and the compared columns (by index) that differ.
+/// A key whose single source and target rows differ, the compared columns (by index) that differ, and why
+/// each differs (in the same order).
 #[derive(Debug, Clone)]
 pub struct Mismatch {
     pub source_ordinal: Ordinal,
     pub target_ordinal: Ordinal,
     pub columns: Vec<usize>,
+    pub causes: Vec<Explained>,
 }
 
 /// Compares each candidate's two rows column by column: equal encodings, or floats within the column's
-/// tolerance. Returns the confirmed mismatches and how many candidates turned out equal.
-pub fn confirm(
+/// tolerance. Returns the confirmed mismatches and how many candidates turned out equal. Each differing pair
+/// goes through `explainer`; with `zones`, a second pass tries the time zones it asks for.
+pub(crate) fn confirm(
     candidates: &[Candidate],
     fetched: Sides<&Fetched>,
     columns: &SideColumns,
+    explainer: &mut Explainer,
+    zones: bool,
 ) -> Result<(Vec<Mismatch>, u64)> {
     let Sides { source, target } = fetched;
     let width = source.rows.values.len();
@@ -197,11 +204,24 @@ pub fn confirm(
         if differing.is_empty() {
             equal += 1;
         } else {
+            let causes = differing.iter().map(|&c| explainer.observe(c, &per_column[c][0][s], &per_column[c][1][t]));
             mismatches.push(Mismatch {
                 source_ordinal: candidate.source_ordinal,
                 target_ordinal: candidate.target_ordinal,
+                causes: causes.collect(),
                 columns: differing,
             });
+        }
+    }
+    if zones && explainer.wants_zones() {
+        for m in &mismatches {
+            let rows = (source.row(m.source_ordinal), target.row(m.target_ordinal));
+            let (Some(s), Some(t)) = rows else { continue };
+            for &c in &m.columns {
+                if explainer.zone_column(c) {
+                    explainer.observe_zone(c, &per_column[c][0][s], &per_column[c][1][t]);
+                }
+            }
         }
     }
     Ok((mismatches, equal))

@@ -369,6 +369,76 @@ pub fn encodings(array: &dyn Array) -> Result<Vec<Vec<u8>>, ArrowError> {
     Ok(starts.iter().zip(&lengths).map(|(start, len)| bytes[*start..start + len].to_vec()).collect())
 }
 
+/// One canonical value read back from its encoding: the inverse of [`encode_into`], for the row tier's
+/// explanations of why two values differ (the streaming column pass keeps values only as encodings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decoded<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Decimal {
+        scale: i8,
+        value: i128,
+    },
+    /// Little-endian 256-bit unscaled value.
+    Decimal256 {
+        scale: i8,
+        value: [u8; 32],
+    },
+    Float(f64),
+    Float32(f32),
+    Text(&'a [u8]),
+    Binary(&'a [u8]),
+    Date(i32),
+    /// Ticks since 1970 (UTC) in units of 10^-`digits` seconds.
+    Timestamp {
+        digits: u8,
+        ticks: i64,
+    },
+    Time {
+        digits: u8,
+        ticks: i64,
+    },
+}
+
+/// Reads the value encoded at the start of `bytes`: the value and the bytes its encoding took. `None` for
+/// bytes that are no encoding.
+pub fn decode(bytes: &[u8]) -> Option<(Decoded<'_>, usize)> {
+    let fixed = |at: usize, n: usize| bytes.get(at..at + n);
+    let i64_at = |at: usize| fixed(at, 8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+    let tag = *bytes.first()?;
+    Some(match tag {
+        NULL => (Decoded::Null, 1),
+        BOOL => (Decoded::Bool(*bytes.get(1)? != 0), 2),
+        INT => (Decoded::Int(i64_at(1)?), 9),
+        DECIMAL => {
+            let value = i128::from_le_bytes(fixed(2, 16)?.try_into().ok()?);
+            (Decoded::Decimal { scale: *bytes.get(1)? as i8, value }, 18)
+        }
+        DECIMAL256 => (Decoded::Decimal256 { scale: *bytes.get(1)? as i8, value: fixed(2, 32)?.try_into().ok()? }, 34),
+        FLOAT => (Decoded::Float(f64::from_bits(i64_at(1)? as u64)), 9),
+        FLOAT32 => (Decoded::Float32(f32::from_bits(u32::from_le_bytes(fixed(1, 4)?.try_into().ok()?))), 5),
+        DATE => (Decoded::Date(i32::from_le_bytes(fixed(1, 4)?.try_into().ok()?)), 5),
+        TIMESTAMP => (Decoded::Timestamp { digits: *bytes.get(1)?, ticks: i64_at(2)? }, 10),
+        TIME => (Decoded::Time { digits: *bytes.get(1)?, ticks: i64_at(2)? }, 10),
+        TEXT | BINARY => {
+            let (mut len, mut shift, mut at) = (0usize, 0, 1);
+            loop {
+                let byte = *bytes.get(at)?;
+                len |= ((byte & 0x7f) as usize) << shift;
+                at += 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+            }
+            let value = fixed(at, len)?;
+            (if tag == TEXT { Decoded::Text(value) } else { Decoded::Binary(value) }, at + len)
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,5 +555,45 @@ mod tests {
         let ints = encodings(&Int64Array::from(vec![0x41])).unwrap();
         let text = encodings(&StringArray::from(vec!["A\0\0\0\0\0\0\0"])).unwrap();
         assert_ne!(ints[0], text[0]);
+    }
+
+    #[test]
+    fn every_encoding_decodes_to_its_value() {
+        use arrow::array::{BooleanArray, Decimal128Array, TimestampMillisecondArray};
+        let arrays: Vec<arrow::array::ArrayRef> = vec![
+            std::sync::Arc::new(StringArray::from(vec![Some("héllo"), None, Some(""), Some(&*"x".repeat(300))])),
+            std::sync::Arc::new(Int64Array::from(vec![Some(-1), None, Some(i64::MAX), Some(0)])),
+            std::sync::Arc::new(Float64Array::from(vec![1.5, -0.0, f64::INFINITY, 2.0])),
+            std::sync::Arc::new(BooleanArray::from(vec![Some(true), None, Some(false), Some(true)])),
+            std::sync::Arc::new(
+                Decimal128Array::from(vec![Some(-185), None, Some(0), Some(7)])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+            std::sync::Arc::new(TimestampMillisecondArray::from(vec![Some(-1), None, Some(3), Some(4)])),
+        ];
+        let rows: Vec<Vec<u8>> =
+            (0..4).map(|r| arrays.iter().flat_map(|a| encodings(a.as_ref()).unwrap()[r].clone()).collect()).collect();
+        let mut decoded = Vec::new();
+        let mut rest = rows[0].as_slice();
+        while let Some((value, len)) = decode(rest) {
+            decoded.push(value);
+            rest = &rest[len..];
+        }
+        assert_eq!(
+            decoded,
+            [
+                Decoded::Text("héllo".as_bytes()),
+                Decoded::Int(-1),
+                Decoded::Float(1.5),
+                Decoded::Bool(true),
+                Decoded::Decimal { scale: 2, value: -185 },
+                Decoded::Timestamp { digits: 3, ticks: -1 }
+            ]
+        );
+        assert_eq!(decode(&rows[1]).unwrap(), (Decoded::Null, 1));
+        let (long, len) = decode(&rows[3]).unwrap();
+        assert_eq!((long, len), (Decoded::Text("x".repeat(300).as_bytes()), 303));
+        assert_eq!(decode(&[TEXT, 5, b'a']), None, "a cut encoding is no value");
     }
 }

@@ -24,7 +24,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
-use crate::compare::{Duplicate, Findings};
+use crate::compare::{Cause, Duplicate, Findings, Suggestion};
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
@@ -54,6 +54,16 @@ pub struct Report {
     pub summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column_mismatches: Option<Map<String, Value>>,
+    /// Per column with mismatches, how many of its differing pairs each cause explains (every mismatched row,
+    /// not only the examples). Absent when keyless.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mismatch_causes: Option<PerColumn<Cause>>,
+    /// Per column with `time_shift` pairs, how many pairs each shift (target minus source, as `-05:00`) has.
+    #[serde(default, skip_serializing_if = "PerColumn::is_empty")]
+    pub time_shifts: PerColumn<Shift>,
+    /// Options proved to reconcile mismatches, the most resolving first. Absent when keyless.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<Vec<Suggestion>>,
     pub examples: ByCategory<Vec<Example>>,
     /// `--redact`: every value in `examples` is a keyed hash (see [`redact`]); so is every key value when
     /// keyless, where the key is the whole row.
@@ -233,22 +243,33 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`.
+/// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`; why they
+/// differ, and for a `time_shift` by how much (target minus source).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnValues {
     pub column: String,
     pub values: Sides<Value>,
+    pub cause: Option<Cause>,
+    pub shift: Option<Shift>,
 }
 
-/// A mismatch's columns as `{"column": {"source": …, "target": …}}`, in comparison order.
+/// A mismatch's columns as `{"column": {"source": …, "target": …, "cause": …, "shift": …}}`, in comparison
+/// order (`shift` only for a `time_shift`).
 mod columns_as_object {
     use super::*;
     use serde::Deserializer;
 
     pub fn serialize<S: Serializer>(columns: &[ColumnValues], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(
-            columns.iter().map(|c| (&c.column, json!({"source": c.values.source, "target": c.values.target}))),
-        )
+        serializer.collect_map(columns.iter().map(|c| {
+            let mut pair = json!({"source": c.values.source, "target": c.values.target});
+            if let Some(cause) = c.cause {
+                pair["cause"] = json!(cause);
+            }
+            if let Some(shift) = c.shift {
+                pair["shift"] = json!(shift);
+            }
+            (&c.column, pair)
+        }))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ColumnValues>, D::Error> {
@@ -256,15 +277,108 @@ mod columns_as_object {
         struct Pair {
             source: Value,
             target: Value,
+            #[serde(default)]
+            cause: Option<Cause>,
+            #[serde(default)]
+            shift: Option<Shift>,
         }
         let columns = Map::<String, Value>::deserialize(deserializer)?;
         columns
             .into_iter()
             .map(|(column, pair)| {
                 let pair: Pair = serde_json::from_value(pair).map_err(serde::de::Error::custom)?;
-                Ok(ColumnValues { column, values: Sides::new(pair.source, pair.target) })
+                Ok(ColumnValues {
+                    column,
+                    values: Sides::new(pair.source, pair.target),
+                    cause: pair.cause,
+                    shift: pair.shift,
+                })
             })
             .collect()
+    }
+}
+
+/// A time shift in seconds (target minus source), written as a UTC offset: `-05:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Shift(pub i32);
+
+impl Serialize for Shift {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::compare::causes::shift_text(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Shift {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Shift, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        crate::compare::causes::parse_shift(&text)
+            .map(Shift)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is no shift like -05:00")))
+    }
+}
+
+/// Counts per column (in comparison order) and per kind (a [`Cause`], a [`Shift`]), only those not zero:
+/// serialized as `{"column": {"kind": count}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerColumn<K>(pub Vec<(String, Vec<(K, u64)>)>);
+
+impl<K> Default for PerColumn<K> {
+    fn default() -> Self {
+        PerColumn(Vec::new())
+    }
+}
+
+impl<K> PerColumn<K> {
+    /// The columns that have a count.
+    fn nonzero(columns: Vec<(String, Vec<(K, u64)>)>) -> PerColumn<K> {
+        PerColumn(columns.into_iter().filter(|(_, counts)| !counts.is_empty()).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The counts of one column.
+    pub fn get(&self, column: &str) -> Option<&[(K, u64)]> {
+        self.0.iter().find(|(c, _)| c == column).map(|(_, counts)| counts.as_slice())
+    }
+}
+
+impl<K: Serialize> Serialize for PerColumn<K> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Counts<'a, K>(&'a [(K, u64)]);
+        impl<K: Serialize> Serialize for Counts<'_, K> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (kind, count) in self.0 {
+                    map.serialize_entry(kind, count)?;
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (column, counts) in &self.0 {
+            map.serialize_entry(column, &Counts(counts))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, K: Deserialize<'de>> Deserialize<'de> for PerColumn<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PerColumn<K>, D::Error> {
+        let columns = Map::<String, Value>::deserialize(deserializer)?;
+        let mut out = Vec::new();
+        for (column, counts) in columns {
+            let counts = Map::<String, Value>::deserialize(counts).map_err(serde::de::Error::custom)?;
+            let mut entries = Vec::new();
+            for (kind, count) in counts {
+                let kind = K::deserialize(Value::String(kind)).map_err(serde::de::Error::custom)?;
+                entries.push((kind, count.as_u64().ok_or_else(|| serde::de::Error::custom("a count is no integer"))?));
+            }
+            out.push((column, entries));
+        }
+        Ok(PerColumn(out))
     }
 }
 
@@ -287,6 +401,27 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
     let column_mismatches = (!plan.keyless).then(|| {
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect()
     });
+    let explained = &findings.explanations;
+    let mismatch_causes = (!plan.keyless).then(|| {
+        PerColumn::nonzero(
+            plan.columns
+                .iter()
+                .zip(&explained.causes)
+                .map(|(c, counts)| {
+                    let counts = Cause::ALL.into_iter().map(|cause| (cause, counts[cause.index()]));
+                    (c.name.clone(), counts.filter(|(_, n)| *n > 0).collect())
+                })
+                .collect(),
+        )
+    });
+    let time_shifts = PerColumn::nonzero(
+        plan.columns
+            .iter()
+            .zip(&explained.shifts)
+            .map(|(c, shifts)| (c.name.clone(), shifts.iter().map(|(s, n)| (Shift(*s), *n)).collect()))
+            .collect(),
+    );
+    let suggestions = (!plan.keyless).then(|| explained.suggestions.clone());
     let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
     let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref());
     let side = |side: Side| {
@@ -313,6 +448,9 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         compared_columns,
         summary,
         column_mismatches,
+        mismatch_causes,
+        time_shifts,
+        suggestions,
         examples: examples(plan, findings)?.only(categories),
         redacted: false,
         schema: plan.schema.clone(),
@@ -370,12 +508,17 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
             return Err(Error::internal("a mismatched row was not read back"));
         };
         let mut example = Example::key(key(Side::Source, m.source_ordinal)?).at(Side::Source, m.source_ordinal);
-        for &c in &m.columns {
+        for (&c, explained) in m.columns.iter().zip(&m.causes) {
             let values = Sides::new(
                 value_text(&fetched.source.rows.values[c], s)?,
                 value_text(&fetched.target.rows.values[c], t)?,
             );
-            example.columns.push(ColumnValues { column: plan.columns[c].name.clone(), values });
+            example.columns.push(ColumnValues {
+                column: plan.columns[c].name.clone(),
+                values,
+                cause: Some(explained.cause),
+                shift: explained.shift.map(Shift),
+            });
         }
         examples[Category::Mismatched].push(example);
     }

@@ -1,10 +1,14 @@
-//! The terminal rendering of a [`Report`]: counts against budgets, per-column mismatch counts, examples,
-//! schema differences and the verdict. Built from the same `Report` as the JSON, so the two never disagree.
+//! The terminal rendering of a [`Report`]: counts against budgets, per-column mismatch counts with their
+//! causes, suggested options, examples with the cause of each difference, schema differences and the
+//! verdict. Built from the same `Report` as the JSON, so the two never disagree.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
+use super::audit::AuditReport;
 use super::Report;
+use crate::compare::causes::shift_text;
+use crate::compare::Cause;
 use crate::spec::{Category, KeySource};
 
 pub fn render(report: &Report) -> String {
@@ -39,12 +43,13 @@ pub fn render(report: &Report) -> String {
     let differing: Vec<(&String, &Value)> =
         report.column_mismatches.iter().flatten().filter(|(_, n)| n.as_u64() != Some(0)).collect();
     if !differing.is_empty() {
-        let mut columns = table(&["column", "mismatched keys"]);
+        let mut columns = table(&["column", "mismatched keys", "causes"]);
         for (name, n) in differing {
-            columns.add_row(vec![Cell::new(name), Cell::new(n)]);
+            columns.add_row(vec![Cell::new(name), Cell::new(n), Cell::new(causes(report, name))]);
         }
         out += &format!("\n{columns}\n");
     }
+    out += &suggestions(report);
 
     let examples = examples_table(report);
     if examples.row_count() > 0 {
@@ -66,14 +71,7 @@ pub fn render(report: &Report) -> String {
     if let Some(drift) = &report.drift {
         out += &super::drift::summary_line(drift);
     }
-
-    out += &if report.verdict.pass {
-        "\nRECONCILED: every category is within its budget\n".to_string()
-    } else {
-        let broken: Vec<String> =
-            report.verdict.violations.iter().map(|v| format!("{} {} > {}", v.check, v.actual, v.allowed)).collect();
-        format!("\nNOT RECONCILED: {}\n", broken.join("; "))
-    };
+    out += &verdict_line(&report.verdict);
     out
 }
 
@@ -93,13 +91,63 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A column's causes as `whitespace 12, other 3` (time shifts with their offsets: `time_shift 5 (-05:00 3,
+/// -04:00 2)`).
+fn causes(report: &Report, column: &str) -> String {
+    let Some(counts) = report.mismatch_causes.as_ref().and_then(|c| c.get(column)) else { return String::new() };
+    let shifts = report.time_shifts.get(column).unwrap_or_default();
+    let shown: Vec<String> = counts
+        .iter()
+        .map(|(cause, n)| match cause {
+            Cause::TimeShift if !shifts.is_empty() => {
+                let each: Vec<String> =
+                    shifts.iter().take(4).map(|(s, n)| format!("{} {n}", shift_text(s.0))).collect();
+                let more = if shifts.len() > 4 { ", …" } else { "" };
+                format!("{} {n} ({}{more})", cause.name(), each.join(", "))
+            }
+            _ => format!("{} {n}", cause.name()),
+        })
+        .collect();
+    shown.join(", ")
+}
+
+/// The suggestions as options to paste, each with what it was proved to resolve.
+fn suggestions(report: &Report) -> String {
+    let Some(suggestions) = report.suggestions.as_ref().filter(|s| !s.is_empty()) else { return String::new() };
+    let mut out =
+        "\nsuggestions (each tried on the mismatched rows; add it to the command to reconcile them):\n".to_string();
+    for s in suggestions {
+        let what = match s.checked {
+            Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
+            None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
+        };
+        out += &format!("  {}    {what}\n", s.option);
+        if !s.alternatives.is_empty() {
+            let shown: Vec<&str> = s.alternatives.iter().take(8).map(String::as_str).collect();
+            let more = s.alternatives.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            out += &format!("      as well: {}{more}\n", shown.join(", "));
+        }
+        if let Some(note) = &s.note {
+            out += &format!("      {note}\n");
+        }
+    }
+    out
+}
+
 fn examples_table(report: &Report) -> Table {
-    let mut table = table(&["category", "key", "column", "source", "target"]);
+    let mut table = table(&["category", "key", "column", "source", "target", "cause"]);
     for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
         let key = text(&example.key);
         for c in &example.columns {
+            let cause = match (c.cause, c.shift) {
+                (Some(cause), Some(shift)) => format!("{} {}", cause.name(), shift_text(shift.0)),
+                (Some(cause), None) => cause.name().to_string(),
+                _ => String::new(),
+            };
             let row = [Category::Mismatched.name().to_string(), key.clone(), c.column.clone()];
-            table.add_row(row.into_iter().chain([text(&c.values.source), text(&c.values.target)]).collect::<Vec<_>>());
+            let values = [text(&c.values.source), text(&c.values.target), cause];
+            table.add_row(row.into_iter().chain(values).collect::<Vec<_>>());
         }
     }
     for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
@@ -108,7 +156,8 @@ fn examples_table(report: &Report) -> Table {
                 (Some(s), Some(t)) => (rows(s), rows(t)),
                 _ => (String::new(), String::new()),
             };
-            table.add_row(vec![category.name().to_string(), text(&example.key), String::new(), counts.0, counts.1]);
+            let row = [category.name().to_string(), text(&example.key), String::new(), counts.0, counts.1];
+            table.add_row(row.into_iter().chain([String::new()]).collect::<Vec<_>>());
         }
     }
     table
@@ -131,4 +180,84 @@ pub(crate) fn rows(count: u64) -> String {
         1 => "1 row".into(),
         _ => format!("{count} rows"),
     }
+}
+
+/// The terminal rendering of an audit: every table with its status and counts, the tables that could not be
+/// compared and why, the schema checks, and the verdict.
+pub fn render_audit(audit: &AuditReport) -> String {
+    let mut out = String::new();
+    for (label, side) in [("source", &audit.source), ("target", &audit.target)] {
+        out += &format!("{label}: {} ({})\n", side.location, side.kind);
+    }
+    let mut tables = table(&[
+        "table",
+        "status",
+        "source rows",
+        "target rows",
+        "matched",
+        "missing",
+        "extra",
+        "mismatched",
+        "duplicates",
+        "key",
+    ]);
+    for entry in &audit.tables {
+        let mut row = vec![entry.name.clone(), entry.status.name().to_string()];
+        match &entry.report {
+            Some(report) => {
+                let s = &report.summary;
+                let count = |c: Category| s.counts.get(c).map_or(String::new(), u64::to_string);
+                let duplicates =
+                    match (s.counts.get(Category::DuplicateKeysSource), s.counts.get(Category::DuplicateKeysTarget)) {
+                        (Some(a), Some(b)) => (a + b).to_string(),
+                        _ => String::new(),
+                    };
+                let key = if report.keyless { "keyless".to_string() } else { report.key.join(", ") };
+                row.extend([s.source_rows.to_string(), s.target_rows.to_string(), s.matched.to_string()]);
+                row.extend([
+                    count(Category::MissingInTarget),
+                    count(Category::ExtraInTarget),
+                    count(Category::Mismatched),
+                ]);
+                row.extend([duplicates, key]);
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 8)),
+        }
+        tables.add_row(row);
+    }
+    out += &format!("\n{tables}\n");
+    for entry in audit.tables.iter().filter(|e| e.error.is_some()) {
+        out += &format!("\nerror in {}: {}\n", entry.name, entry.error.as_deref().unwrap_or_default());
+    }
+    if !audit.schema_checks.is_empty() {
+        let mut checks = table(&["table", "check", "detail"]);
+        for c in &audit.schema_checks {
+            checks.add_row(vec![c.table.clone(), c.check.clone(), c.detail.clone()]);
+        }
+        out += &format!("\nschema checks\n{checks}\n");
+    }
+    let s = &audit.summary;
+    out += &format!(
+        "\n{} tables: {} passed, {} failed, {} could not be compared, {} skipped, {} missing in target, {} extra in target\n",
+        s.tables, s.passed, s.failed, s.errors, s.skipped, s.missing_tables, s.extra_tables
+    );
+    out += &verdict_line(&audit.verdict);
+    out
+}
+
+fn verdict_line(verdict: &super::verdict::Verdict) -> String {
+    if verdict.pass {
+        return "\nRECONCILED: every category is within its budget\n".to_string();
+    }
+    let broken: Vec<String> = verdict
+        .violations
+        .iter()
+        .map(|v| match &v.table {
+            Some(table) => format!("{table}: {} {} > {}", v.check, v.actual, v.allowed),
+            None => format!("{} {} > {}", v.check, v.actual, v.allowed),
+        })
+        .collect();
+    let errors = if verdict.exit_code == 2 { "tables could not be compared" } else { "" };
+    let joined = [errors.to_string(), broken.join("; ")].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>();
+    format!("\nNOT RECONCILED: {}\n", joined.join("; "))
 }

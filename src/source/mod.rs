@@ -17,7 +17,12 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
-pub use self::sql::{DbOptions, Engine, KEYS_PER_STATEMENT};
+pub use self::sql::{Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
+
+/// A location as it may be shown: a database URL's password, and any registered secret, as `***`.
+pub fn mask_location(location: &str) -> String {
+    sql::mask(location)
+}
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;

@@ -164,18 +164,20 @@ pub enum Budget {
 
 impl Budget {
     /// Parses `10` (a count) or `0.1%` (a share of the source rows).
-    pub fn parse(text: &str) -> Result<Budget, String> {
+    pub fn parse(text: &str) -> crate::error::Result<Budget> {
         let text = text.trim();
+        let bad = |message: String| crate::error::Error::setting("budget", message);
         if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a percentage like 0.1%"))?;
+            let percent: f64 =
+                number.trim().parse().map_err(|_| bad(format!("{text:?} is not a percentage like 0.1%")))?;
             if !(0.0..=100.0).contains(&percent) {
-                return Err(format!("{text:?} must lie between 0% and 100%"));
+                return Err(bad(format!("{text:?} must lie between 0% and 100%")));
             }
             return Ok(Budget::Percent(percent));
         }
         text.parse()
             .map(Budget::Count)
-            .map_err(|_| format!("{text:?} is neither a count like 10 nor a share like 0.1%"))
+            .map_err(|_| bad(format!("{text:?} is neither a count like 10 nor a share like 0.1%")))
     }
 
     /// The largest count this budget allows; a share rounds down, so a budget is never exceeded by rounding.
@@ -239,8 +241,8 @@ mod tests {
 
     #[test]
     fn budgets_parse_counts_and_shares() {
-        assert_eq!(Budget::parse("10"), Ok(Budget::Count(10)));
-        assert_eq!(Budget::parse("0.1%"), Ok(Budget::Percent(0.1)));
+        assert_eq!(Budget::parse("10").unwrap(), Budget::Count(10));
+        assert_eq!(Budget::parse("0.1%").unwrap(), Budget::Percent(0.1));
         assert!(Budget::parse("ten").is_err());
         assert!(Budget::parse("-1").is_err());
         assert!(Budget::parse("101%").is_err());

@@ -66,6 +66,17 @@ impl Layers {
     }
 }
 
+/// `above` laid over `below`, field by field: what `above` sets wins.
+pub fn overlay<T: Serialize + serde::de::DeserializeOwned>(below: &T, above: &T) -> Result<T> {
+    let fields = |value: &T| match serde_json::to_value(value) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(Error::internal("options must serialize as an object")),
+    };
+    let mut merged = fields(below)?;
+    merged.extend(fields(above)?.into_iter().filter(|(_, v)| !v.is_null()));
+    serde_json::from_value(Value::Object(merged)).map_err(|e| Error::internal(e.to_string()))
+}
+
 /// One table comparison, fully decided: which rows, which columns, which policy, which budgets.
 #[derive(Debug, Clone)]
 pub struct TableSpec {
@@ -120,6 +131,8 @@ pub enum KeySource {
 pub struct SideSpec {
     pub location: String,
     pub query: Option<String>,
+    /// A PostgreSQL snapshot exported by an audit's catalog: the side's tables are read as of one point in time.
+    pub snapshot: Option<String>,
 }
 
 /// How many findings of each category the engine keeps with their rows: the first `examples` by source
@@ -233,8 +246,8 @@ impl TableSpec {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
         };
         let sides = Sides::new(
-            SideSpec { location: sides.source, query: table.source_query.clone() },
-            SideSpec { location: sides.target, query: table.target_query.clone() },
+            SideSpec { location: sides.source, query: table.source_query.clone(), snapshot: None },
+            SideSpec { location: sides.target, query: table.target_query.clone(), snapshot: None },
         );
         Ok(TableSpec {
             sides,

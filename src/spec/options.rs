@@ -272,11 +272,11 @@ pub struct AuditOptions {
 }
 
 /// One ASCII character, `\t` for a tab.
-pub fn single_byte(value: &str) -> Result<u8, String> {
+pub fn single_byte(value: &str) -> crate::error::Result<u8> {
     let value = if value == "\\t" { "\t" } else { value };
     match value.as_bytes() {
         [byte] => Ok(*byte),
-        _ => Err(format!("expected one ASCII character, got {value:?}")),
+        _ => Err(crate::error::Error::setting("character", format!("expected one ASCII character, got {value:?}"))),
     }
 }
 

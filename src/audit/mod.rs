@@ -1,0 +1,217 @@
+//! `recon audit`: a whole migration signed off in one run. Both sides' catalogs are read once, tables are
+//! matched by name (ignoring case, or paired by the config file), each pair is compared by the engine with
+//! its own layered options, `--jobs` tables at a time in one session, and everything ends in one
+//! [`AuditReport`] with one verdict.
+
+mod checks;
+pub mod config;
+mod matching;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::engine::{compare_table, Table};
+use crate::error::{Error, Result};
+use crate::report::audit::{AuditBudgets, AuditReport, AuditStats, Collection, SchemaCheck, TableEntry, TableStatus};
+use crate::session::Session;
+use crate::side::{Side, Sides};
+use crate::source::catalog::{Catalog, CatalogTable};
+use crate::source::{Connections, DbOptions};
+use crate::spec::{Budget, Layers, Options, Origin, TableSpec};
+use config::Config;
+use matching::Pair;
+
+/// Everything an audit needs, resolved from the command line and the config file.
+#[derive(Debug, Clone)]
+pub struct AuditSpec {
+    /// The two collections: a database schema or a directory of tables (may hold passwords).
+    pub sides: Sides<String>,
+    /// The config file's `[defaults]` (lowest layer after the built-in defaults) and its `[[table]]` entries.
+    pub config: Option<Config>,
+    /// The command line's options: above `[defaults]`, below a `[[table]]` entry.
+    pub command_line: Options,
+    /// Only tables matching one of these globs (none: every table).
+    pub tables: Vec<String>,
+    pub skip_tables: Vec<String>,
+    pub jobs: usize,
+    pub budgets: AuditBudgets,
+    pub state: Option<PathBuf>,
+    /// Each table's differing records go to `DIR/<table>/`.
+    pub diff_out: Option<PathBuf>,
+    /// Waits for the catalogs' connections.
+    pub db: DbOptions,
+}
+
+impl AuditSpec {
+    /// The layers every table starts from: `[defaults]`, then the command line.
+    pub fn base_layers(&self) -> Result<Layers> {
+        let mut layers = Layers::default();
+        if let Some(config) = &self.config {
+            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into() };
+            layers.push(&config.defaults, origin)?;
+        }
+        layers.push(&self.command_line, Origin::CommandLine)?;
+        Ok(layers)
+    }
+
+    /// The audit's budgets from merged audit options.
+    pub fn budgets(missing_tables: Option<u64>, extra_tables: Option<u64>, schema_checks: Option<u64>) -> AuditBudgets {
+        let count = |n: Option<u64>| Budget::Count(n.unwrap_or(0));
+        AuditBudgets {
+            missing_tables: count(missing_tables),
+            extra_tables: count(extra_tables),
+            schema_checks: count(schema_checks),
+        }
+    }
+}
+
+/// Runs the audit: every table attempted, the report whole. Ctrl-C ends the process with exit code 130.
+pub fn run(spec: &AuditSpec, session: &Session) -> Result<AuditReport> {
+    let started = Instant::now();
+    let open = |side: Side| Catalog::open(&spec.sides[side], &spec.db, session.runtime());
+    let catalogs = session.run(|| Sides::join(open)).transpose()?;
+    for (side, catalog) in catalogs.iter() {
+        tracing::info!("{} {}: {} tables", side.name(), catalog.location, catalog.tables.len());
+    }
+    let pairs = matching::pair(spec, &catalogs)?;
+    let base = spec.base_layers()?;
+    let mut work = Vec::new();
+    let mut entries = Vec::new();
+    for pair in pairs {
+        match pair {
+            Pair::Compare(compare) => work.push(Job::new(spec, &catalogs, &base, *compare)?),
+            Pair::Uncompared { name, status } => entries.push(TableEntry::uncompared(&name, status, None)),
+        }
+    }
+    let state = state::State::open(spec.state.as_deref())?;
+    let resumed = AtomicU64::new(0);
+    let (mut ready, mut pending) = (Vec::new(), Vec::new());
+    for job in work {
+        match state.finished(&job.name, &job.settings) {
+            Some(entry) => {
+                resumed.fetch_add(1, Ordering::Relaxed);
+                ready.push((entry, job));
+            }
+            None => pending.push(job),
+        }
+    }
+    interrupt_on_ctrl_c(session, spec.state.is_some());
+    // Largest tables first: the last to finish is then a small one, and the jobs end together.
+    pending.sort_by_key(|job| std::cmp::Reverse(job.size));
+    let finished = run_jobs(spec, session, &state, pending)?;
+    let mut checks = Vec::new();
+    for (entry, job) in ready.into_iter().chain(finished) {
+        checks.extend(checks::of(&job, &entry));
+        entries.push(entry);
+    }
+    let sides = Side::BOTH
+        .map(|side| Collection { location: catalogs[side].location.clone(), kind: catalogs[side].kind.to_string() });
+    let stats = AuditStats {
+        seconds: started.elapsed().as_secs_f64(),
+        jobs: spec.jobs,
+        resumed: resumed.into_inner(),
+        peak_memory_bytes: crate::report::peak_memory(),
+    };
+    checks.sort_by(|a: &SchemaCheck, b| (a.table.to_lowercase(), &a.check).cmp(&(b.table.to_lowercase(), &b.check)));
+    Ok(AuditReport::new(sides, entries, checks, &spec.budgets, stats))
+}
+
+/// One table pair to compare: its spec, and what the catalogs say of both tables.
+pub(crate) struct Job {
+    name: String,
+    spec: TableSpec,
+    tables: Sides<CatalogTable>,
+    /// What the table's report is valid for: a hash of its spec (passwords masked) and of recon's version.
+    settings: String,
+    size: u64,
+    /// Whether the target declares constraints at all: files hold none, so none can be lost.
+    target_constrains: bool,
+}
+
+impl Job {
+    fn new(spec: &AuditSpec, catalogs: &Sides<Catalog>, base: &Layers, pair: matching::Compare) -> Result<Job> {
+        let mut layers = base.clone();
+        if let (Some(entry), Some(config)) = (&pair.entry, &spec.config) {
+            let section = format!("[[table]] {} (line {})", pair.name, entry.at.line);
+            layers.push(&entry.options, Origin::Config { file: config.path.clone(), section })?;
+        }
+        let options = layers.options()?;
+        let locations = Sides::new(pair.tables.source.location.clone(), pair.tables.target.location.clone());
+        let mut table = TableSpec::resolve(locations, &options, &layers)
+            .map_err(|e| Error::setting(format!("table {}", pair.name), e.to_string()))?;
+        for side in Side::BOTH {
+            table.sides[side].snapshot = catalogs[side].snapshot().map(str::to_string);
+        }
+        table.filter = pair.entry.as_ref().and_then(|e| e.filter.clone());
+        table.keep.all = spec.diff_out.is_some();
+        let settings = state::settings_hash(&table);
+        let size = pair.tables.source.size.max(pair.tables.target.size);
+        let target_constrains = catalogs.target.kind != "directory";
+        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains })
+    }
+}
+
+/// Compares `jobs` tables at a time on plain threads (each runs its heavy work on the session's pool), every
+/// table attempted whatever happens to the others.
+fn run_jobs(
+    spec: &AuditSpec,
+    session: &Session,
+    state: &state::State,
+    pending: Vec<Job>,
+) -> Result<Vec<(TableEntry, Job)>> {
+    let total = pending.len() as u64;
+    let done_bar = session.progress.tables(total);
+    let queue = Mutex::new(pending.into_iter());
+    let finished = Mutex::new(Vec::new());
+    let memory = session.table_memory(spec.jobs);
+    let connections = Sides::new(Some(Connections::default()), Some(Connections::default()));
+    let worker = || -> Result<()> {
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some(job) = next else { return Ok(()) };
+            let keys = Some(job.tables.as_ref().map(|t| t.keys.clone()));
+            let table = Table { name: job.name.clone(), memory, keys, connections: connections.clone() };
+            let entry = match compare_table(&job.spec, session, &table) {
+                Ok(outcome) => {
+                    if let Some(dir) = &spec.diff_out {
+                        outcome.write_diff_out(&dir.join(state::file_name(&job.name)))?;
+                    }
+                    let (source, target) = (&job.tables.source.name, &job.tables.target.name);
+                    TableEntry::compared(&job.name, source, target, &outcome.report)
+                }
+                Err(error) => {
+                    let message = crate::secrets::scrub(&error.to_string()).into_owned();
+                    tracing::error!("table {}: {message}", job.name);
+                    TableEntry::uncompared(&job.name, TableStatus::Error, Some(message))
+                }
+            };
+            state.keep(&job.name, &job.settings, &entry)?;
+            done_bar.inc(1);
+            finished.lock().unwrap_or_else(|e| e.into_inner()).push((entry, job));
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..spec.jobs.max(1)).map(|_| scope.spawn(worker)).collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().unwrap_or_else(|_| Err(Error::internal("an audit worker panicked"))))
+    })?;
+    done_bar.finish_and_clear();
+    Ok(finished.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Ctrl-C ends the audit at once with exit code 130; what `--state` holds is whole (each table's file is
+/// written atomically), so a rerun resumes from there and loses only the tables that were running.
+fn interrupt_on_ctrl_c(session: &Session, kept: bool) {
+    let started = Instant::now();
+    session.runtime().spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
+            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
+            std::process::exit(130);
+        }
+    });
+}

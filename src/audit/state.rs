@@ -1,0 +1,88 @@
+//! `--state DIR`: each finished table's report entry, kept in a file of its own written whole or not at all,
+//! with a hash of the settings it was made under. A rerun with the same DIR reports a table from there when
+//! its settings are the same and it did not end in error; anything else is compared again.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::encode::ENCODING_VERSION;
+use crate::error::{Error, Result};
+use crate::report::audit::{TableEntry, TableStatus};
+use crate::report::write_atomically;
+use crate::spec::TableSpec;
+
+/// The state directory, or none.
+pub(crate) struct State {
+    dir: Option<PathBuf>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    settings: String,
+    entry: TableEntry,
+}
+
+impl State {
+    pub(crate) fn open(dir: Option<&Path>) -> Result<State> {
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        Ok(State { dir: dir.map(Path::to_path_buf) })
+    }
+
+    /// The entry kept for `table` under the same `settings`, unless it ended in error. A file that cannot be
+    /// read or parsed counts as not kept: the table is compared again and its file rewritten.
+    pub(crate) fn finished(&self, table: &str, settings: &str) -> Option<TableEntry> {
+        let path = self.dir.as_ref()?.join(format!("{}.json", file_name(table)));
+        let kept: Kept = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+        (kept.settings == settings && kept.entry.status != TableStatus::Error).then_some(kept.entry)
+    }
+
+    pub(crate) fn keep(&self, table: &str, settings: &str, entry: &TableEntry) -> Result<()> {
+        let Some(dir) = &self.dir else { return Ok(()) };
+        let kept = Kept { settings: settings.to_string(), entry: entry.clone() };
+        let json = serde_json::to_vec(&kept).map_err(|e| Error::internal(format!("state: {e}")))?;
+        write_atomically(&dir.join(format!("{}.json", file_name(table))), |file| std::io::Write::write_all(file, &json))
+    }
+}
+
+/// A table's name as a file name: characters that are not letters, digits, `_`, `-` or `.` as `%XX`, so two
+/// tables never share a file and none escapes the directory.
+pub(crate) fn file_name(table: &str) -> String {
+    let mut out = String::with_capacity(table.len());
+    for byte in table.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' => out.push(byte as char),
+            b'.' if !out.is_empty() => out.push('.'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// What a table's kept report is valid for: recon's version, the encoding, and every setting of the table's
+/// spec (locations masked, so no password is hashed into the file).
+pub(crate) fn settings_hash(spec: &TableSpec) -> String {
+    let mut masked = spec.clone();
+    for side in masked.sides.as_mut().into_array() {
+        side.location = crate::source::mask_location(&side.location);
+        side.snapshot = None;
+    }
+    let text = format!("{} {ENCODING_VERSION} {masked:?}", env!("CARGO_PKG_VERSION"));
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_become_safe_distinct_file_names() {
+        assert_eq!(file_name("orders"), "orders");
+        assert_eq!(file_name("odd.name"), "odd.name");
+        assert_eq!(file_name("../etc"), "%2E.%2Fetc");
+        assert_eq!(file_name("a b/c"), "a%20b%2Fc");
+        assert_ne!(file_name("Orders"), file_name("orders"));
+    }
+}

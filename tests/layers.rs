@@ -1,0 +1,72 @@
+//! The stages import only the stages below them (src/lib.rs lists the order): a module that reaches up a
+//! layer — the engine importing the command line, a reader importing the comparison — fails here.
+
+use std::collections::BTreeMap;
+
+use crate::util::root;
+
+/// Every top-level module of `src/`, lowest first; a module may import only those before it in this list.
+const LAYERS: &[&str] = &[
+    "error",
+    "side",
+    "secrets",
+    "spec",
+    "sample",
+    "progress",
+    "session",
+    "normalize",
+    "source",
+    "digest",
+    "plan",
+    "compare",
+    "report",
+    "history",
+    "engine",
+    "audit",
+    "cli",
+];
+
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src readable") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_stage_imports_only_stages_below_it() {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut imports: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let module = relative.iter().next().unwrap().to_string_lossy().trim_end_matches(".rs").to_string();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("crate::") {
+            let used: String = text[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if used != module && !used.is_empty() {
+                imports.entry(module.clone()).or_default().push((used, relative.display().to_string()));
+            }
+        }
+    }
+    let layer = |m: &str| LAYERS.iter().position(|l| *l == m).unwrap_or_else(|| panic!("module {m} is not in LAYERS"));
+    let mut upward = Vec::new();
+    for (module, used) in &imports {
+        for (import, file) in used {
+            if layer(import) > layer(module) {
+                upward.push(format!("{file} ({module}) imports {import}"));
+            }
+        }
+    }
+    upward.sort();
+    upward.dedup();
+    assert!(upward.is_empty(), "imports that reach up a layer:\n{}", upward.join("\n"));
+}
