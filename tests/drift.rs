@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::{Connection, Executor};
 
 use crate::databases::{block_on, server, SERIAL};
@@ -275,7 +275,7 @@ fn findings_are_new_persisting_or_resolved_across_runs_and_a_key_list_resolves_o
         .map(|r| (r["new"].as_u64().unwrap(), r["persisting"].as_u64().unwrap(), r["resolved"].as_u64().unwrap()))
         .collect();
     assert_eq!(runs, vec![(0, 2, 1), (0, 0, 1), (2, 2, 1), (3, 0, 0)], "newest first");
-    assert_eq!(table["open_findings"], serde_json::json!({"extra_in_target": 1, "missing_in_target": 1}));
+    assert_eq!(table["open_findings"], json!({"extra_in_target": 1, "missing_in_target": 1}));
     let text = recon(&["history", history, "--last", "2"]);
     assert!(text.stdout.contains("open findings: 2 (extra_in_target 1, missing_in_target 1)"), "{}", text.stdout);
 }
@@ -344,7 +344,7 @@ fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fi
     assert_eq!(example_ids(&two, "mismatched"), vec![200]);
     assert_eq!(example_ids(&two, "missing_in_target"), vec![300]);
     let window = &drift["window"];
-    assert_eq!(window["changed_keys"], serde_json::json!({"source": 6, "target": 6}));
+    assert_eq!(window["changed_keys"], json!({"source": 6, "target": 6}));
     assert_eq!((&window["open_findings_read"], &window["one_sided_keys"]), (&Value::from(1), &Value::from(1)));
     // Rows read whole: the 6 changed, the open finding 10 and the deleted 300 (gone from the target).
     let stats = &two["stats"];
@@ -353,12 +353,7 @@ fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fi
     assert_eq!((stats["source"]["key_rows"].as_u64(), stats["target"]["key_rows"].as_u64()), (Some(1006), Some(1005)));
     // The next run starts where this one began (with the default overlap, five minutes before).
     let three = pair.diff(&[&incremental[..], &["--window-overlap", "0s"]].concat());
-    assert_eq!(
-        three["drift"]["window"]["changed_keys"],
-        serde_json::json!({"source": 0, "target": 0}),
-        "{:#}",
-        three["drift"]
-    );
+    assert_eq!(three["drift"]["window"]["changed_keys"], json!({"source": 0, "target": 0}), "{:#}", three["drift"]);
     assert_eq!(counts(&three), (0, 2, 0));
 }
 
@@ -546,7 +541,7 @@ fn sqlite_windows_read_change_times_stored_as_text_unix_seconds_or_julian_days()
     };
     let recent = run(&["--max-age", "1h"]);
     assert_eq!(example_ids(&recent, "mismatched"), vec![2, 3, 4, 5]);
-    assert_eq!(recent["drift"]["window"]["changed_keys"], serde_json::json!({"source": 3, "target": 1}));
+    assert_eq!(recent["drift"]["window"]["changed_keys"], json!({"source": 3, "target": 1}));
     assert_eq!(recent["stats"]["source"]["rows"], 4, "read by key");
     let aged = windowed(&source, &target, &["--min-age", "1h"]);
     assert_eq!(aged.code, 0, "{}", aged.stdout);
@@ -602,4 +597,35 @@ fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
     assert_eq!((summary["mismatched"].as_i64(), summary["missing_in_target"].as_u64()), (Some(rows / 1000), Some(1)));
     assert_eq!(report["drift"]["new"].as_i64(), Some(rows / 1000 + 1), "{:#}", report["drift"]);
     assert_eq!(report["drift"]["rechecked_rows"]["source"].as_i64(), Some(rows / 1000 + 1));
+}
+
+#[test]
+fn an_audit_keeps_each_table_under_its_name_in_one_history_file() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(a), Some(b)) = (Pair::new("drift_audit_a", 20), Pair::new("drift_audit_b", 20)) else { return };
+    b.target(&["DELETE FROM drift_audit_b WHERE id = 4"]);
+    let dir = scratch();
+    let history = dir.path().join("audits.db");
+    let (source, target) = (format!("{}#public", a.pg), a.my.clone());
+    let audit = |extra: &[&str]| {
+        let base = ["audit", &source, &target, "--tables", "drift_audit_*", "--format", "json", "-q", "--jobs", "2"];
+        let run = recon(&[&base[..], &["--history", path(&history)], extra].concat());
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.json()
+    };
+    audit(&[]);
+    a.target(&["UPDATE drift_audit_a SET amount = 0 WHERE id = 2"]);
+    let second = audit(&[]);
+    let drift = |name: &str| {
+        let tables = second["tables"].as_array().unwrap();
+        tables.iter().find(|t| t["name"] == name).unwrap()["report"]["drift"].clone()
+    };
+    // Each table's findings are its own: a's new mismatch, b's missing row seen again.
+    let (a_drift, b_drift) = (drift("drift_audit_a"), drift("drift_audit_b"));
+    assert_eq!(a_drift["history"], "drift_audit_a");
+    assert_eq!(counts(&json!({ "drift": a_drift })), (1, 0, 0));
+    assert_eq!(counts(&json!({ "drift": b_drift })), (0, 1, 0));
+    let trend = recon(&["history", path(&history), "--format", "json"]).json();
+    let names: Vec<&str> = trend["tables"].as_array().unwrap().iter().filter_map(|t| t["table"].as_str()).collect();
+    assert_eq!(names, vec!["drift_audit_a", "drift_audit_b"]);
 }
