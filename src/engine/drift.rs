@@ -86,13 +86,14 @@ fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// The name this comparison's runs are kept under: `--name`, an audit's table name, or source, target and key.
+/// The name this comparison's runs are kept under: an audit's table name (`--name` names a diff's runs: in an
+/// audit it would give every table one name), else `--name`, else source, target and key.
 fn history_name(spec: &TableSpec, table: &Table, plan: &Plan) -> String {
-    if let Some(name) = &spec.drift.name {
-        return name.clone();
-    }
     if !table.name.is_empty() {
         return table.name.clone();
+    }
+    if let Some(name) = &spec.drift.name {
+        return name.clone();
     }
     let key = if plan.keyless {
         "whole rows".to_string()
