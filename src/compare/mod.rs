@@ -6,6 +6,7 @@ pub mod causes;
 pub mod classify;
 pub mod columns;
 pub mod keys;
+mod renamed;
 pub mod suggest;
 pub mod values;
 mod zones;
@@ -150,7 +151,7 @@ pub fn compare(
     counts[Category::NullKeysTarget] = null_keys.target.len() as u64;
     mismatched.truncate(all.listed);
     let mut explanations = explainer.finish();
-    explanations.suggestions.extend(suggest::map_suggestions(plan)?);
+    explanations.suggestions.extend(renamed::map_suggestions(plan)?);
     Ok(Findings {
         fingerprints,
         scans,
