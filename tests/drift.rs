@@ -482,6 +482,35 @@ fn an_accepted_baseline_keeps_a_known_backlog_from_failing_max_new() {
 }
 
 #[test]
+fn the_documents_show_findings_over_time() {
+    let dir = scratch();
+    let (history, html, markdown) = (dir.path().join("h.db"), dir.path().join("r.html"), dir.path().join("r.md"));
+    let (source, target) =
+        csv_pair(dir.path(), |id| if id == 4 { Some("changed".into()) } else { Some(format!("n{id}")) });
+    let run = |extra: &[&str]| {
+        let base = ["diff", &source, &target, "--key", "id", "-q", "--history", path(&history)];
+        let run = recon(&[&base[..], extra].concat());
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    };
+    run(&[]);
+    csv_pair(dir.path(), |id| match id {
+        4 | 7 => Some("changed".into()),
+        _ => Some(format!("n{id}")),
+    });
+    run(&["--html", path(&html), "--markdown", path(&markdown)]);
+    let html = std::fs::read_to_string(html).unwrap();
+    let row = "<td>table</td><td>#1 of ";
+    assert!(html.contains("<h2>Over time</h2>") && html.contains(row), "{html}");
+    let counts = "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">0</td>";
+    assert!(html.contains(counts), "1 new, 1 persisting, 0 resolved, 0 transient: {html}");
+    let markdown = std::fs::read_to_string(markdown).unwrap();
+    assert!(
+        markdown.contains("### Over time\n\n| scope | new | persisting | resolved | transient | unstable | notes |\n")
+    );
+    assert!(markdown.contains("| table | 1 | 1 | 0 | 0 | 0 |  |\n"), "{markdown}");
+}
+
+#[test]
 fn history_settings_that_cannot_work_are_errors_naming_them() {
     let dir = scratch();
     let missing = dir.path().join("none.db");

@@ -225,6 +225,42 @@ fn the_terminal_table_shows_causes_and_ready_to_paste_options() {
     assert!(run.stdout.contains("unicode_normalization"), "{}", run.stdout);
 }
 
+#[test]
+fn the_documents_show_why_values_differ_and_the_options_to_paste() {
+    let dir = scratch();
+    let (source, target) = write_pair(dir.path());
+    let (html, markdown, junit) = (dir.path().join("r.html"), dir.path().join("r.md"), dir.path().join("r.xml"));
+    let run = recon(&[
+        "diff",
+        &source,
+        &target,
+        "--key",
+        "id",
+        "-q",
+        "--html",
+        path(&html),
+        "--markdown",
+        path(&markdown),
+        "--junit",
+        path(&junit),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains("<h3>Why values differ</h3>"), "{html}");
+    assert!(html.contains("<td>at</td><td class=\"n\">24</td><td>time_shift 24 (+01:00 22, +02:00 2)</td>"), "{html}");
+    assert!(html.contains("<td><code>--trim</code></td><td>resolves 1 mismatched rows of note"), "{html}");
+    assert!(html.contains("<code>--map phone=phone_number</code></td><td>equal on 24 of 24 rows checked"), "{html}");
+    assert!(html.contains("<td>time_shift +02:00</td>"), "an example's cause: {html}");
+    let markdown = std::fs::read_to_string(markdown).unwrap();
+    assert!(markdown.contains("| at | 24 | time\\_shift 24 (+01:00 22, +02:00 2) |"), "{markdown}");
+    assert!(markdown.contains("### Suggested options\n"), "{markdown}");
+    assert!(markdown.contains("```\n"), "{markdown}");
+    assert!(markdown.contains("\n--trim    # resolves 1 mismatched rows of note\n"), "{markdown}");
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(junit.contains("suggested: --trim (resolves 1 mismatched rows of note)"), "{junit}");
+    assert!(junit.contains("at differs by: time_shift 24 (+01:00 22, +02:00 2)"), "{junit}");
+}
+
 const PG_TABLE: &str = "CREATE TABLE explain_pair (id bigint PRIMARY KEY, note text, amount numeric(10,3), \
                         at timestamptz, phone text)";
 const MY_TABLE: &str = "CREATE TABLE explain_pair (id bigint PRIMARY KEY, note varchar(20), amount decimal(10,2), \

@@ -227,20 +227,30 @@ impl Counts {
 pub(crate) const COUNT_HEADS: [&str; 8] =
     ["source rows", "target rows", "matched", "missing", "extra", "mismatched", "duplicate keys", "NULL keys"];
 
+/// A column that differs, with the table and report it belongs to.
+pub(crate) struct DifferingColumn<'a> {
+    pub table: &'a str,
+    pub report: &'a Report,
+    pub column: &'a str,
+    pub mismatched: u64,
+}
+
 /// Every table's differing columns, most differences first (ties by table, then column order).
-pub(crate) fn differing_columns(audit: &AuditReport) -> Vec<(&str, &str, u64)> {
-    let mut columns: Vec<(&str, &str, u64)> = audit
+pub(crate) fn differing_columns(audit: &AuditReport) -> Vec<DifferingColumn<'_>> {
+    let mut columns: Vec<DifferingColumn> = audit
         .tables
         .iter()
         .filter_map(|t| t.report.as_ref().map(|r| (t.name.as_str(), r)))
-        .flat_map(|(table, r)| {
-            r.column_mismatches.iter().flatten().filter_map(move |(column, n)| match n.as_u64() {
-                Some(n) if n > 0 => Some((table, column.as_str(), n)),
+        .flat_map(|(table, report)| {
+            report.column_mismatches.iter().flatten().filter_map(move |(column, n)| match n.as_u64() {
+                Some(mismatched) if mismatched > 0 => {
+                    Some(DifferingColumn { table, report, column: column.as_str(), mismatched })
+                }
                 _ => None,
             })
         })
         .collect();
-    columns.sort_by_key(|c| std::cmp::Reverse(c.2));
+    columns.sort_by_key(|c| std::cmp::Reverse(c.mismatched));
     columns
 }
 

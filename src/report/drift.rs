@@ -155,11 +155,18 @@ pub fn summary_line(drift: &DriftReport) -> String {
             if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
         parts.push(format!("{rechecks}: {} transient, {} unstable", drift.transient, drift.unstable));
     }
+    parts.extend(notes(drift));
+    format!("\nover time: {}\n", parts.join("; "))
+}
+
+/// What else a reader of the counts over time must know: findings the run did not cover, a changed spec.
+pub fn notes(drift: &DriftReport) -> Vec<String> {
+    let mut notes = Vec::new();
     if let Some(not_covered) = drift.not_covered {
-        parts.push(format!("{not_covered} open findings outside this run's scope"));
+        notes.push(format!("{not_covered} open findings outside this run's scope"));
     }
     if let Some(changed) = &drift.spec_changed {
-        parts.push(format!("spec changed since the previous run ({changed})"));
+        notes.push(format!("spec changed since the previous run ({changed})"));
     }
-    format!("\nover time: {}\n", parts.join("; "))
+    notes
 }

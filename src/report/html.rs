@@ -1,12 +1,12 @@
 //! `--html FILE`: the sign-off document — one self-contained file (inline CSS and SVG, no script, nothing
 //! fetched) that reads on screen and printed on A4: when, which tool, which sides (masked) under which policy
-//! with both sides' fingerprints; the verdict; every table's status and counts; per table a bar chart of
-//! mismatches per column, examples side by side with the differing characters marked, schema differences
-//! and checks.
+//! with both sides' fingerprints; the verdict; every table's status and counts, and with a drift option how
+//! its findings stand against earlier runs; per table a bar chart of mismatches per column, why values differ
+//! and the options that reconcile them, examples side by side with the differing characters marked and their
+//! cause, schema differences and checks.
 //!
 //! The page is a minijinja template (`templates/report.html`) with auto-escaping on, fed the plain view
-//! built here: every value reaches the page escaped, and nothing is marked safe. The template keeps named
-//! blocks where later issues add a table's mismatch causes and the history trend.
+//! built here: every value reaches the page escaped, and nothing is marked safe.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
-use super::{write_atomically, Report, SideReport};
+use super::{table, write_atomically, Report, SideReport};
 use crate::error::{Error, Result};
 use crate::spec::Category;
 
@@ -65,6 +65,8 @@ struct Page {
     summary: Vec<Setting>,
     heads: [&'static str; 8],
     overview: Vec<Row>,
+    /// Tables run with a drift option: how their findings relate to earlier runs.
+    drift: Vec<DriftRow>,
     schema_checks: Vec<Check>,
     schema_checks_over: Option<String>,
     sections: Vec<Section>,
@@ -110,6 +112,16 @@ struct Row {
 }
 
 #[derive(Serialize)]
+struct DriftRow {
+    name: String,
+    scope: &'static str,
+    previous_run: String,
+    /// `new`, `persisting`, `resolved` (with history), `transient`, `unstable` (`–` where not counted).
+    counts: [String; 5],
+    notes: String,
+}
+
+#[derive(Serialize)]
 struct Check {
     table: String,
     check: String,
@@ -131,6 +143,9 @@ struct Section {
     settings: Vec<Setting>,
     counts: Vec<CountRow>,
     chart: Option<Chart>,
+    /// Differing columns with why their values differ.
+    causes: Vec<CauseRow>,
+    suggestions: Vec<SuggestionView>,
     mismatches: Vec<Mismatch>,
     keys: Vec<KeyExample>,
     only_in_source: String,
@@ -172,11 +187,27 @@ struct Bar {
 }
 
 #[derive(Serialize)]
+struct CauseRow {
+    column: String,
+    mismatched: u64,
+    causes: String,
+}
+
+#[derive(Serialize)]
+struct SuggestionView {
+    option: String,
+    effect: String,
+    alternatives: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
 struct Mismatch {
     key: String,
     column: String,
     source: Cell,
     target: Cell,
+    cause: String,
 }
 
 /// A value with its differing characters marked and its whitespace made visible.
@@ -293,6 +324,7 @@ impl Page {
             summary,
             heads: COUNT_HEADS,
             overview,
+            drift: audit.tables.iter().filter_map(drift_row).collect(),
             schema_checks: audit.schema_checks.iter().map(check).collect(),
             schema_checks_over: documents::audit_violation(audit, "schema_checks").map(documents::violation_text),
             sections,
@@ -339,6 +371,8 @@ impl Section {
             settings: report.filter(|_| own_policy).map(settings).unwrap_or_default(),
             counts,
             chart: report.and_then(chart),
+            causes: report.map(cause_rows).unwrap_or_default(),
+            suggestions: report.map(suggestion_views).unwrap_or_default(),
             mismatches: report.map(mismatches).unwrap_or_default(),
             keys: report.map(key_examples).unwrap_or_default(),
             only_in_source: report.map_or(String::new(), |r| names(&r.schema.only_in_source)),
@@ -347,6 +381,29 @@ impl Section {
             schema_checks: audit.schema_checks.iter().filter(|c| c.table == entry.name).map(check).collect(),
         }
     }
+}
+
+fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
+    let drift = entry.report.as_ref()?.drift.as_ref()?;
+    let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+    let previous_run = match &drift.previous_run {
+        Some(Some(run)) => format!("#{} of {}", run.id, run.started),
+        Some(None) => "none: the first run kept".to_string(),
+        None => String::new(),
+    };
+    Some(DriftRow {
+        name: entry.name.clone(),
+        scope: drift.scope.name(),
+        previous_run,
+        counts: [
+            n(drift.new),
+            n(drift.persisting),
+            n(drift.resolved),
+            n(Some(drift.transient)),
+            n(Some(drift.unstable)),
+        ],
+        notes: super::drift::notes(drift).join("; "),
+    })
 }
 
 fn anchor(index: usize) -> String {
@@ -467,8 +524,35 @@ fn mismatches(report: &Report) -> Vec<Mismatch> {
             let key = documents::text(&example.key);
             example.columns.iter().map(move |c| {
                 let (source, target) = cells(&c.values.source, &c.values.target, !report.redacted);
-                Mismatch { key: key.clone(), column: c.column.clone(), source, target }
+                let cause = table::example_cause(c);
+                Mismatch { key: key.clone(), column: c.column.clone(), source, target, cause }
             })
+        })
+        .collect()
+}
+
+/// The differing columns that have causes, in comparison order.
+fn cause_rows(report: &Report) -> Vec<CauseRow> {
+    report
+        .column_mismatches
+        .iter()
+        .flatten()
+        .filter_map(|(column, n)| {
+            let mismatched = n.as_u64().filter(|&n| n > 0)?;
+            let causes = table::causes(report, column);
+            (!causes.is_empty()).then(|| CauseRow { column: column.clone(), mismatched, causes })
+        })
+        .collect()
+}
+
+fn suggestion_views(report: &Report) -> Vec<SuggestionView> {
+    let suggestions = report.suggestions.iter().flatten();
+    suggestions
+        .map(|s| SuggestionView {
+            option: s.option.clone(),
+            effect: table::effect(s),
+            alternatives: table::alternatives(s),
+            note: s.note.clone(),
         })
         .collect()
 }

@@ -1,8 +1,9 @@
 //! `--junit FILE`: the verdict as JUnit XML, the format every CI server renders — one testsuite `recon`, one
-//! testcase per table: `failure` listing the checks over budget, `error` with the message when the table could
-//! not be compared, `skipped` when skipped. A table on one side only fails when the audit's budget on such
-//! tables is exceeded and passes otherwise; an audit's schema checks are one more testcase, failing when over
-//! their budget. Each testcase takes the time its table's comparison took.
+//! testcase per table: `failure` listing the checks over budget, then why values differ and the options
+//! suggested to reconcile them; `error` with the message when the table could not be compared; `skipped`
+//! when skipped. A table on one side only fails when the audit's budget on such tables is exceeded and passes
+//! otherwise; an audit's schema checks are one more testcase, failing when over their budget. Each testcase
+//! takes the time its table's comparison took.
 
 use std::io::Write;
 use std::path::Path;
@@ -63,7 +64,7 @@ fn table_case(entry: &TableEntry, audit: &AuditReport) -> TestCase {
                     checks.join("; ")
                 ))
                 .set_type("over_budget")
-                .set_description(checks.join("\n"));
+                .set_description(checks.join("\n") + &explanation(entry));
             status
         }
     };
@@ -84,6 +85,22 @@ fn table_case(entry: &TableEntry, audit: &AuditReport) -> TestCase {
     }
     case.set_system_out(out);
     case
+}
+
+/// Why a failing table's values differ and the options that reconcile them, as lines after its checks.
+fn explanation(entry: &TableEntry) -> String {
+    let Some(report) = &entry.report else { return String::new() };
+    let mut out = String::new();
+    for (column, _) in report.column_mismatches.iter().flatten() {
+        let causes = super::table::causes(report, column);
+        if !causes.is_empty() {
+            out += &format!("\n{column} differs by: {causes}");
+        }
+    }
+    for s in report.suggestions.iter().flatten() {
+        out += &format!("\nsuggested: {} ({})", s.option, super::table::effect(s));
+    }
+    out
 }
 
 fn schema_case(audit: &AuditReport) -> TestCase {

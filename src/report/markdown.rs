@@ -1,6 +1,7 @@
 //! `--markdown FILE`: a summary for a pull-request comment or a CI job summary — the verdict first, then every
-//! table's status and counts (tables that need attention first), the most differing columns and a few
-//! examples. It stays under [`Rendering::markdown_limit`] bytes (64 KiB, a comment's limit, by default): whole
+//! table's status and counts (tables that need attention first), with a drift option how findings stand
+//! against earlier runs, the most differing columns with why they differ, the options that reconcile them
+//! (ready to paste) and a few examples. It stays under [`Rendering::markdown_limit`] bytes (64 KiB, a comment's limit, by default): whole
 //! rows of the tables overview are left out from its end, and the summary then ends with "N more tables".
 
 use std::io::Write;
@@ -12,6 +13,10 @@ use super::write_atomically;
 use crate::error::Result;
 use crate::spec::Category;
 
+/// Tables whose runs over time are shown.
+const OVER_TIME_ROWS: usize = 20;
+/// Tables whose suggested options are shown.
+const SUGGESTION_TABLES: usize = 10;
 /// Examples shown, as table rows (a mismatch shows a row per differing column).
 const EXAMPLE_ROWS: usize = 10;
 /// Differing columns listed.
@@ -31,7 +36,7 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> String {
     let head = head(audit, rendering);
     let tables = documents::failing_first(audit);
     let rows: Vec<String> = tables.iter().map(|t| table_row(t, audit)).collect();
-    let mut sections = vec![top_columns(audit), examples(audit)];
+    let mut sections = vec![over_time(audit), top_columns(audit), suggestions(audit), examples(audit)];
     sections.retain(|s| !s.is_empty());
     fit(&head, &overview_head(audit), &rows, &mut sections, rendering.markdown_limit)
 }
@@ -162,18 +167,97 @@ fn top_columns(audit: &AuditReport) -> String {
     let diff = documents::is_diff(audit);
     let mut out = String::from("### Most differing columns\n\n");
     out += if diff {
-        "| column | mismatched keys |\n|---|--:|\n"
+        "| column | mismatched keys | causes |\n|---|--:|---|\n"
     } else {
-        "| table | column | mismatched keys |\n|---|---|--:|\n"
+        "| table | column | mismatched keys | causes |\n|---|---|--:|---|\n"
     };
-    for (table, column, n) in columns.iter().take(TOP_COLUMNS) {
-        let table = if diff { String::new() } else { format!(" {} |", escape(&cut(table, CELL_CHARS))) };
-        out += &format!("|{table} {} | {n} |\n", escape(&cut(column, CELL_CHARS)));
+    for c in columns.iter().take(TOP_COLUMNS) {
+        let table = if diff { String::new() } else { format!(" {} |", escape(&cut(c.table, CELL_CHARS))) };
+        let causes = escape(&super::table::causes(c.report, c.column));
+        out += &format!("|{table} {} | {} | {causes} |\n", escape(&cut(c.column, CELL_CHARS)), c.mismatched);
     }
     if columns.len() > TOP_COLUMNS {
         out += &format!("\n{} more differing columns.\n", columns.len() - TOP_COLUMNS);
     }
     out
+}
+
+/// Each table's suggested options in a code block, ready to paste, with what each was proved to do.
+fn suggestions(audit: &AuditReport) -> String {
+    let mut out = String::new();
+    let tables = documents::failing_first(audit).into_iter().filter_map(|t| {
+        let suggestions = t.report.as_ref()?.suggestions.as_ref().filter(|s| !s.is_empty())?;
+        Some((t, suggestions))
+    });
+    let tables: Vec<_> = tables.collect();
+    for (table, suggestions) in tables.iter().take(SUGGESTION_TABLES) {
+        let lines: Vec<String> =
+            suggestions.iter().map(|s| format!("{}    # {}\n", s.option, super::table::effect(s))).collect();
+        let lines = lines.concat();
+        if !out.is_empty() {
+            out += "\n";
+        }
+        if !documents::is_diff(audit) {
+            out += &format!("{}:\n\n", escape(&cut(&table.name, CELL_CHARS)));
+        }
+        let fence = "`".repeat(longest_run(&lines, '`').max(2) + 1);
+        out += &format!("{fence}\n{lines}{fence}\n");
+    }
+    if tables.len() > SUGGESTION_TABLES {
+        out += &format!(
+            "\n{} more tables have suggestions: the JSON and HTML reports list them.\n",
+            tables.len() - SUGGESTION_TABLES
+        );
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("### Suggested options\n\nEach was tried on the mismatched rows; add it to the command to reconcile them.\n\n{out}")
+}
+
+/// The longest run of `c` in `text`: a code fence must be longer than any inside it.
+fn longest_run(text: &str, c: char) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for ch in text.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// The tables run with a drift option: their findings against earlier runs.
+fn over_time(audit: &AuditReport) -> String {
+    let diff = documents::is_diff(audit);
+    let rows: Vec<String> = audit
+        .tables
+        .iter()
+        .filter_map(|t| Some((t, t.report.as_ref()?.drift.as_ref()?)))
+        .map(|(t, drift)| {
+            let table = if diff { String::new() } else { format!(" {} |", escape(&cut(&t.name, CELL_CHARS))) };
+            let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+            let notes = escape(&super::drift::notes(drift).join("; "));
+            format!(
+                "|{table} {} | {} | {} | {} | {} | {} | {notes} |\n",
+                drift.scope.name(),
+                n(drift.new),
+                n(drift.persisting),
+                n(drift.resolved),
+                drift.transient,
+                drift.unstable
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let more = match rows.len().saturating_sub(OVER_TIME_ROWS) {
+        0 => String::new(),
+        n => format!("\n{n} more tables were run over time: the JSON and HTML reports list them.\n"),
+    };
+    let heads = "scope | new | persisting | resolved | transient | unstable | notes |";
+    let rule = "---|--:|--:|--:|--:|--:|---|";
+    let head = if diff { format!("| {heads}\n|{rule}\n") } else { format!("| table | {heads}\n|---|{rule}\n") };
+    format!("### Over time\n\n{head}{}{more}", rows[..rows.len().min(OVER_TIME_ROWS)].concat())
 }
 
 fn examples(audit: &AuditReport) -> String {
@@ -186,8 +270,9 @@ fn examples(audit: &AuditReport) -> String {
         for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
             for c in &example.columns {
                 let (column, source, target) = (escape(&c.column), cell(&c.values.source), cell(&c.values.target));
+                let cause = escape(&super::table::example_cause(c));
                 rows.push(format!(
-                    "|{prefix} mismatched | {} | {column} | {source} | {target} |\n",
+                    "|{prefix} mismatched | {} | {column} | {source} | {target} | {cause} |\n",
                     cell(&example.key)
                 ));
             }
@@ -197,7 +282,7 @@ fn examples(audit: &AuditReport) -> String {
                 let rows_of = |n: Option<u64>| n.map_or(String::new(), super::table::rows);
                 let (source, target) = (rows_of(example.source_count), rows_of(example.target_count));
                 let (category, key) = (escape(category.name()), cell(&example.key));
-                rows.push(format!("|{prefix} {category} | {key} | | {source} | {target} |\n"));
+                rows.push(format!("|{prefix} {category} | {key} | | {source} | {target} | |\n"));
             }
         }
         if rows.len() >= EXAMPLE_ROWS {
@@ -208,9 +293,9 @@ fn examples(audit: &AuditReport) -> String {
         return String::new();
     }
     let head = if diff {
-        "| category | key | column | source | target |\n|---|---|---|---|---|\n"
+        "| category | key | column | source | target | cause |\n|---|---|---|---|---|---|\n"
     } else {
-        "| table | category | key | column | source | target |\n|---|---|---|---|---|---|\n"
+        "| table | category | key | column | source | target | cause |\n|---|---|---|---|---|---|---|\n"
     };
     let shown = rows.len().min(EXAMPLE_ROWS);
     format!("### Examples\n\n{head}{}", rows[..shown].concat())

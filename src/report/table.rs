@@ -6,8 +6,9 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use serde_json::Value;
 
 use super::audit::AuditReport;
-use super::Report;
+use super::{ColumnValues, Report};
 use crate::compare::causes::shift_text;
+use crate::compare::suggest::Suggestion;
 use crate::compare::Cause;
 use crate::spec::{Category, KeySource};
 
@@ -93,7 +94,7 @@ fn table(header: &[&str]) -> Table {
 
 /// A column's causes as `whitespace 12, other 3` (time shifts with their offsets: `time_shift 5 (-05:00 3,
 /// -04:00 2)`).
-fn causes(report: &Report, column: &str) -> String {
+pub(crate) fn causes(report: &Report, column: &str) -> String {
     let Some(counts) = report.mismatch_causes.as_ref().and_then(|c| c.get(column)) else { return String::new() };
     let shifts = report.time_shifts.get(column).unwrap_or_default();
     let shown: Vec<String> = counts
@@ -117,16 +118,9 @@ fn suggestions(report: &Report) -> String {
     let mut out =
         "\nsuggestions (each tried on the mismatched rows; add it to the command to reconcile them):\n".to_string();
     for s in suggestions {
-        let what = match s.checked {
-            Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
-            None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
-        };
-        out += &format!("  {}    {what}\n", s.option);
-        if !s.alternatives.is_empty() {
-            let shown: Vec<&str> = s.alternatives.iter().take(8).map(String::as_str).collect();
-            let more = s.alternatives.len().saturating_sub(shown.len());
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-            out += &format!("      as well: {}{more}\n", shown.join(", "));
+        out += &format!("  {}    {}\n", s.option, effect(s));
+        if let Some(alternatives) = alternatives(s) {
+            out += &format!("      as well: {alternatives}\n");
         }
         if let Some(note) = &s.note {
             out += &format!("      {note}\n");
@@ -135,18 +129,41 @@ fn suggestions(report: &Report) -> String {
     out
 }
 
+/// What a suggestion was proved to do, in words.
+pub(crate) fn effect(s: &Suggestion) -> String {
+    match s.checked {
+        Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
+        None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
+    }
+}
+
+/// The option's other values that resolve as many rows (the first eight, the rest counted).
+pub(crate) fn alternatives(s: &Suggestion) -> Option<String> {
+    if s.alternatives.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = s.alternatives.iter().take(8).map(String::as_str).collect();
+    let more = s.alternatives.len() - shown.len();
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    Some(format!("{}{more}", shown.join(", ")))
+}
+
+/// Why one example's column differs: `whitespace`, `time_shift -05:00`; empty when no cause was found.
+pub(crate) fn example_cause(c: &ColumnValues) -> String {
+    match (c.cause, c.shift) {
+        (Some(cause), Some(shift)) => format!("{} {}", cause.name(), shift_text(shift.0)),
+        (Some(cause), None) => cause.name().to_string(),
+        _ => String::new(),
+    }
+}
+
 fn examples_table(report: &Report) -> Table {
     let mut table = table(&["category", "key", "column", "source", "target", "cause"]);
     for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
         let key = text(&example.key);
         for c in &example.columns {
-            let cause = match (c.cause, c.shift) {
-                (Some(cause), Some(shift)) => format!("{} {}", cause.name(), shift_text(shift.0)),
-                (Some(cause), None) => cause.name().to_string(),
-                _ => String::new(),
-            };
             let row = [Category::Mismatched.name().to_string(), key.clone(), c.column.clone()];
-            let values = [text(&c.values.source), text(&c.values.target), cause];
+            let values = [text(&c.values.source), text(&c.values.target), example_cause(c)];
             table.add_row(row.into_iter().chain(values).collect::<Vec<_>>());
         }
     }
