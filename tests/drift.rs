@@ -654,6 +654,14 @@ fn an_audit_keeps_each_table_under_its_name_in_one_history_file() {
     assert_eq!(a_drift["history"], "drift_audit_a");
     assert_eq!(counts(&json!({ "drift": a_drift })), (1, 0, 0));
     assert_eq!(counts(&json!({ "drift": b_drift })), (0, 1, 0));
+    let totals = json!({"tables": 2, "new": 1, "persisting": 1, "resolved": 0, "transient": 0, "unstable": 0});
+    assert_eq!(second["summary"]["drift"], totals);
+    // A key list names one table's keys: an audit takes it only in that table's [[table]] entry.
+    let keys = dir.path().join("keys.csv");
+    std::fs::write(&keys, "id\n2\n").unwrap();
+    let listed = recon(&["audit", &source, &target, "--tables", "drift_audit_*", "-q", "--keys", path(&keys)]);
+    assert_eq!(listed.code, 2, "{}", listed.stderr);
+    assert!(listed.stderr.contains("--keys: a key list holds one table's keys"), "{}", listed.stderr);
     let trend = recon(&["history", path(&history), "--format", "json"]).json();
     let names: Vec<&str> = trend["tables"].as_array().unwrap().iter().filter_map(|t| t["table"].as_str()).collect();
     assert_eq!(names, vec!["drift_audit_a", "drift_audit_b"]);

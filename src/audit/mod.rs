@@ -54,6 +54,12 @@ impl AuditSpec {
             layers.push(&config.defaults, origin)?;
         }
         layers.push(&self.command_line, Origin::CommandLine)?;
+        if layers.is_set("keys") {
+            return Err(Error::setting(
+                layers.setting("keys"),
+                "a key list holds one table's keys: give it in that table's [[table]] entry",
+            ));
+        }
         Ok(layers)
     }
 

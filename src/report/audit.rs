@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::drift::DriftReport;
 use super::verdict::{Verdict, Violation};
 use super::{Report, Tool, REPORT_VERSION};
 use crate::spec::{Budget, ByCategory, Category, PerCategory};
@@ -118,6 +119,39 @@ pub struct AuditSummary {
     pub matched: u64,
     #[serde(flatten)]
     pub counts: ByCategory<u64>,
+    /// The tables run with a drift option, their findings over time summed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftTotals>,
+}
+
+/// Findings over time, summed over an audit's tables: `new`, `persisting` and `resolved` over those run with
+/// history, `transient` and `unstable` over all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftTotals {
+    pub tables: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persisting: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<u64>,
+    pub transient: u64,
+    pub unstable: u64,
+}
+
+impl DriftTotals {
+    fn add(&mut self, drift: &DriftReport) {
+        let sum = |total: Option<u64>, n: Option<u64>| match (total, n) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.tables += 1;
+        self.new = sum(self.new, drift.new);
+        self.persisting = sum(self.persisting, drift.persisting);
+        self.resolved = sum(self.resolved, drift.resolved);
+        self.transient += drift.transient;
+        self.unstable += drift.unstable;
+    }
 }
 
 /// What the audit cost, wall-clock.
@@ -196,6 +230,9 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
             summary.matched += table.matched;
             for (category, n) in table.counts.iter() {
                 counts[category] += n;
+            }
+            if let Some(drift) = &report.drift {
+                summary.drift.get_or_insert_with(DriftTotals::default).add(drift);
             }
         }
     }

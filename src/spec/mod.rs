@@ -57,6 +57,11 @@ impl Layers {
         serde_json::from_value(Value::Object(self.merged.clone())).map_err(|e| Error::internal(e.to_string()))
     }
 
+    /// Whether some layer set the field.
+    pub fn is_set(&self, field: &str) -> bool {
+        self.merged.contains_key(field)
+    }
+
     /// How to name a setting in an error: its flag, or its key and the config section that set it.
     pub fn setting(&self, field: &str) -> String {
         match self.origins.get(field) {
