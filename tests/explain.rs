@@ -247,6 +247,10 @@ fn the_documents_show_why_values_differ_and_the_options_to_paste() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let html = std::fs::read_to_string(html).unwrap();
     assert!(html.contains("<h3>Why values differ</h3>"), "{html}");
+    // Each bar is cut by cause, and the legend names the causes drawn.
+    assert!(html.contains("<title>note: encoding 1</title>") && html.contains("<title>at: time_shift 24</title>"));
+    assert_eq!(html.matches("<title>note: ").count(), 8, "seven causes and the bar's own title");
+    assert!(html.contains("></span>unicode_normalization"), "{html}");
     assert!(html.contains("<td>at</td><td class=\"n\">24</td><td>time_shift 24 (+01:00 22, +02:00 2)</td>"), "{html}");
     assert!(html.contains("<td><code>--trim</code></td><td>resolves 1 mismatched rows of note"), "{html}");
     assert!(html.contains("<code>--map phone=phone_number</code></td><td>equal on 24 of 24 rows checked"), "{html}");

@@ -1,9 +1,9 @@
 //! `--html FILE`: the sign-off document — one self-contained file (inline CSS and SVG, no script, nothing
 //! fetched) that reads on screen and printed on A4: when, which tool, which sides (masked) under which policy
 //! with both sides' fingerprints; the verdict; every table's status and counts, and with a drift option how
-//! its findings stand against earlier runs; per table a bar chart of mismatches per column, why values differ
-//! and the options that reconcile them, examples side by side with the differing characters marked and their
-//! cause, schema differences and checks.
+//! its findings stand against earlier runs; per table a bar chart of mismatches per column cut by cause, why
+//! values differ and the options that reconcile them, examples side by side with the differing characters
+//! marked and their cause, schema differences and checks.
 //!
 //! The page is a minijinja template (`templates/report.html`) with auto-escaping on, fed the plain view
 //! built here: every value reaches the page escaped, and nothing is marked safe.
@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
 use super::{table, write_atomically, Report, SideReport};
+use crate::compare::Cause;
 use crate::error::{Error, Result};
 use crate::spec::Category;
 
@@ -173,6 +174,8 @@ struct Chart {
     more: usize,
     /// Compared columns without a difference.
     clean: usize,
+    /// The causes the bars show.
+    legend: Vec<LegendEntry>,
 }
 
 #[derive(Serialize)]
@@ -182,9 +185,32 @@ struct Bar {
     count: u64,
     y: u32,
     text_y: u32,
-    width: u32,
+    /// The bar cut by cause, left to right in the causes' order; one uncoloured part when none is known.
+    parts: Vec<BarPart>,
     count_x: u32,
 }
+
+#[derive(Serialize)]
+struct BarPart {
+    x: u32,
+    width: u32,
+    /// A cause's colour, or `None` for the plain bar.
+    colour: Option<&'static str>,
+    title: String,
+}
+
+/// A cause drawn in a chart, with its colour.
+#[derive(Serialize)]
+struct LegendEntry {
+    cause: &'static str,
+    colour: &'static str,
+}
+
+/// One colour per cause, in [`Cause::ALL`]'s order (`other` in the bars' red), told apart in print as well.
+const CAUSE_COLOURS: [&str; 11] = [
+    "#8250df", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#6e7781", "#fb8f44", "#2da44e", "#54aeff", "#a40e26",
+    "#e5534b",
+];
 
 #[derive(Serialize)]
 struct CauseRow {
@@ -493,6 +519,7 @@ fn chart(report: &Report) -> Option<Chart> {
     let longest = differing.iter().map(|(c, _)| c.chars().count().min(CHART_LABEL_CHARS + 1)).max().unwrap_or(0);
     // About 7.5 px a character at the chart's 12 px font.
     let label_width = (longest as u32 * 15 / 2 + 12).max(60);
+    let mut drawn = [false; Cause::ALL.len()];
     let bars = differing
         .iter()
         .enumerate()
@@ -502,19 +529,51 @@ fn chart(report: &Report) -> Option<Chart> {
                 Some((at, _)) => format!("{}…", &column[..at]),
                 None => column.to_string(),
             };
+            let causes = report.mismatch_causes.as_ref().and_then(|c| c.get(column)).unwrap_or_default();
+            causes.iter().for_each(|(cause, _)| drawn[*cause as usize] = true);
             Bar {
                 label,
                 title: format!("{column}: {count} mismatched keys"),
                 count: *count,
                 y: i as u32 * ROW + 3,
                 text_y: i as u32 * ROW + 16,
-                width,
+                parts: bar_parts(column, *count, width, label_width, causes),
                 count_x: label_width + width + 6,
             }
         })
         .collect::<Vec<_>>();
+    let legend = Cause::ALL
+        .iter()
+        .filter(|c| drawn[**c as usize])
+        .map(|c| LegendEntry { cause: c.name(), colour: CAUSE_COLOURS[*c as usize] })
+        .collect();
     let height = bars.len() as u32 * ROW + 4;
-    Some(Chart { width: label_width + BAR_AREA + COUNT_AREA, height, label_width, bars, more, clean })
+    Some(Chart { width: label_width + BAR_AREA + COUNT_AREA, height, label_width, bars, more, clean, legend })
+}
+
+/// A bar of `width` pixels cut in proportion to its causes' counts (the last part takes what rounding left).
+fn bar_parts(column: &str, count: u64, width: u32, left: u32, causes: &[(Cause, u64)]) -> Vec<BarPart> {
+    if causes.is_empty() {
+        let title = format!("{column}: {count} mismatched keys");
+        return vec![BarPart { x: left, width, colour: None, title }];
+    }
+    let total: u64 = causes.iter().map(|(_, n)| n).sum();
+    let (mut x, mut before) = (left, 0u64);
+    causes
+        .iter()
+        .map(|(cause, n)| {
+            before += n;
+            let end = left + (before as f64 / total as f64 * width as f64).round() as u32;
+            let part = BarPart {
+                x,
+                width: end.saturating_sub(x),
+                colour: Some(CAUSE_COLOURS[*cause as usize]),
+                title: format!("{column}: {} {n}", cause.name()),
+            };
+            x = end;
+            part
+        })
+        .collect()
 }
 
 fn mismatches(report: &Report) -> Vec<Mismatch> {
