@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::marks::{cells, Cell};
 use super::{table, write_atomically, Report, SideReport};
 use crate::compare::Cause;
 use crate::error::{Error, Result};
@@ -31,10 +32,6 @@ const VERDICT_VIOLATIONS: usize = 20;
 const CHART_BARS: usize = 30;
 /// Characters of a column name beside its bar (the whole name is the bar's tooltip).
 const CHART_LABEL_CHARS: usize = 28;
-/// The largest middle part (after the common prefix and suffix) two values may have for the characters
-/// that differ to be found by LCS: `source chars × target chars` cells. Longer ones are marked whole.
-const LCS_CELLS: usize = 40_000;
-
 pub fn write(path: &Path, audit: &AuditReport, rendering: &Rendering) -> Result<()> {
     let html = render(audit, rendering)?;
     write_atomically(path, |file| file.write_all(html.as_bytes()))
@@ -234,21 +231,6 @@ struct Mismatch {
     source: Cell,
     target: Cell,
     cause: String,
-}
-
-/// A value with its differing characters marked and its whitespace made visible.
-#[derive(Serialize, Debug, PartialEq)]
-struct Cell {
-    null: bool,
-    empty: bool,
-    segments: Vec<Segment>,
-}
-
-#[derive(Serialize, Debug, PartialEq)]
-struct Segment {
-    text: String,
-    changed: bool,
-    space: bool,
 }
 
 #[derive(Serialize)]
@@ -633,146 +615,6 @@ fn key_examples(report: &Report) -> Vec<KeyExample> {
         .collect()
 }
 
-/// Both values of a mismatch, with the characters that differ marked when `mark` (not for hashes, whose
-/// characters say nothing).
-fn cells(source: &Value, target: &Value, mark: bool) -> (Cell, Cell) {
-    let text = |v: &Value| match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    };
-    let (s, t) = (text(source), text(target));
-    let chars = |s: &Option<String>| s.as_deref().unwrap_or_default().chars().collect::<Vec<char>>();
-    let (sc, tc) = (chars(&s), chars(&t));
-    let (sf, tf) = match (&s, &t) {
-        (Some(_), Some(_)) if mark => changed_chars(&sc, &tc),
-        // One side NULL: the other differs whole.
-        _ => (vec![mark; sc.len()], vec![mark; tc.len()]),
-    };
-    let cell = |value: &Option<String>, chars: &[char], flags: &[bool]| Cell {
-        null: value.is_none(),
-        empty: value.as_deref() == Some(""),
-        segments: segments(chars, flags),
-    };
-    (cell(&s, &sc, &sf), cell(&t, &tc, &tf))
-}
-
-/// Which characters of `a` and of `b` are not part of what they share: the common prefix and suffix are
-/// kept, the middles compared by longest common subsequence. A middle that shares less than half of the
-/// shorter one's characters is marked whole: scattered single letters in common only distract.
-fn changed_chars(a: &[char], b: &[char]) -> (Vec<bool>, Vec<bool>) {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
-    let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-    let (mut fa, mut fb) = (vec![false; a.len()], vec![false; b.len()]);
-    let (ca, cb) = if ma.len() * mb.len() <= LCS_CELLS {
-        let (ca, cb) = lcs_changed(ma, mb);
-        let common = ca.iter().filter(|c| !**c).count();
-        if common * 2 < ma.len().min(mb.len()) {
-            (vec![true; ma.len()], vec![true; mb.len()])
-        } else {
-            (ca, cb)
-        }
-    } else {
-        (vec![true; ma.len()], vec![true; mb.len()])
-    };
-    fa[prefix..prefix + ma.len()].copy_from_slice(&ca);
-    fb[prefix..prefix + mb.len()].copy_from_slice(&cb);
-    (fa, fb)
-}
-
-/// The characters of `a` and `b` outside one longest common subsequence.
-fn lcs_changed(a: &[char], b: &[char]) -> (Vec<bool>, Vec<bool>) {
-    let (n, m) = (a.len(), b.len());
-    // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
-        }
-    }
-    let (mut fa, mut fb) = (vec![true; n], vec![true; m]);
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i] == b[j] && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
-            fa[i] = false;
-            fb[j] = false;
-            i += 1;
-            j += 1;
-        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    (fa, fb)
-}
-
-/// Runs of characters alike in being changed and in being whitespace; whitespace shown as visible marks.
-fn segments(chars: &[char], changed: &[bool]) -> Vec<Segment> {
-    let mut out: Vec<Segment> = Vec::new();
-    for (&c, &changed) in chars.iter().zip(changed) {
-        let space = c.is_whitespace();
-        let shown = match c {
-            ' ' => '·',
-            '\t' => '⇥',
-            '\n' => '↵',
-            '\r' => '␍',
-            _ if space => '␣',
-            c => c,
-        };
-        match out.last_mut() {
-            Some(last) if last.changed == changed && last.space == space => last.text.push(shown),
-            _ => out.push(Segment { text: shown.to_string(), changed, space }),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn marked(segments: &[Segment]) -> String {
-        segments.iter().map(|s| if s.changed { format!("[{}]", s.text) } else { s.text.clone() }).collect()
-    }
-
-    fn diff(a: &str, b: &str) -> (String, String) {
-        let (s, t) = cells(&json!(a), &json!(b), true);
-        (marked(&s.segments), marked(&t.segments))
-    }
-
-    #[test]
-    fn the_differing_characters_are_marked() {
-        assert_eq!(diff("gift wrap", "gift-wrap"), ("gift[·]wrap".into(), "gift[-]wrap".into()));
-        assert_eq!(diff("Ann", "Ann "), ("Ann".into(), "Ann[·]".into()));
-        assert_eq!(diff("bo@example.com", "bo@example.org"), ("bo@example.[com]".into(), "bo@example.[org]".into()));
-        assert_eq!(
-            diff("2024-01-23 10:00", "2024-02-23 11:00"),
-            ("2024-0[1]-23·1[0]:00".into(), "2024-0[2]-23·1[1]:00".into())
-        );
-        assert_eq!(diff("same", "same"), ("same".into(), "same".into()));
-        assert_eq!(diff("", "x"), ("".into(), "[x]".into()));
-    }
-
-    #[test]
-    fn null_and_empty_are_told_apart_and_hashes_are_not_marked() {
-        let (s, t) = cells(&Value::Null, &json!(""), true);
-        assert!(s.null && !s.empty && t.empty && !t.null);
-        let (s, _) = cells(&json!("#3f9a1c2e"), &json!("#3f9a1c2f"), false);
-        assert_eq!(marked(&s.segments), "#3f9a1c2e");
-    }
-
-    #[test]
-    fn long_values_are_marked_whole_beyond_the_lcs_budget() {
-        let (a, b) = ("x".repeat(300) + "a", "y".repeat(300) + "a");
-        let (fa, fb) = changed_chars(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
-        assert_eq!(fa.iter().filter(|f| **f).count(), 300);
-        assert_eq!(fb.iter().filter(|f| **f).count(), 300);
-    }
-}
-
 #[cfg(test)]
 mod audit_tests {
     use super::*;
@@ -818,5 +660,21 @@ mod many_tables_tests {
         assert_eq!(audit.verdict.violations.len(), 150);
         assert!(html.contains("<li>and 130 more: each table's section lists its own</li>"), "{html}");
         assert_eq!(html.matches("class=\"table-detail\"").count(), 25);
+    }
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_is_cut_by_cause_in_proportion_and_ends_where_the_whole_bar_would() {
+        let parts = bar_parts("at", 3, 100, 10, &[(Cause::Whitespace, 1), (Cause::TimeShift, 2)]);
+        let spans: Vec<(u32, u32)> = parts.iter().map(|p| (p.x, p.width)).collect();
+        assert_eq!(spans, vec![(10, 33), (43, 67)]);
+        assert_eq!(parts[1].title, "at: time_shift 2");
+        assert_ne!(parts[0].colour, parts[1].colour);
+        let plain = bar_parts("at", 3, 100, 10, &[]);
+        assert_eq!((plain.len(), plain[0].width, plain[0].colour), (1, 100, None));
     }
 }

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+mod marks;
 pub mod redact;
 pub mod table;
 pub mod verdict;
