@@ -656,6 +656,10 @@ fn an_audit_keeps_each_table_under_its_name_in_one_history_file() {
     assert_eq!(counts(&json!({ "drift": b_drift })), (0, 1, 0));
     let totals = json!({"tables": 2, "new": 1, "persisting": 1, "resolved": 0, "transient": 0, "unstable": 0});
     assert_eq!(second["summary"]["drift"], totals);
+    let base = ["audit", &source, &target, "--tables", "drift_audit_*", "-q", "--history", path(&history)];
+    let terminal = recon(&base);
+    let line = "over time: 2 tables run over time; 0 new, 2 persisting, 0 resolved; 0 transient, 0 unstable\n";
+    assert!(terminal.stdout.contains(line), "{}", terminal.stdout);
     // A key list names one table's keys: an audit takes it only in that table's [[table]] entry.
     let keys = dir.path().join("keys.csv");
     std::fs::write(&keys, "id\n2\n").unwrap();

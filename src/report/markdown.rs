@@ -1,8 +1,9 @@
 //! `--markdown FILE`: a summary for a pull-request comment or a CI job summary — the verdict first, then every
 //! table's status and counts (tables that need attention first), with a drift option how findings stand
 //! against earlier runs, the most differing columns with why they differ, the options that reconcile them
-//! (ready to paste) and a few examples. It stays under [`Rendering::markdown_limit`] bytes (64 KiB, a comment's limit, by default): whole
-//! rows of the tables overview are left out from its end, and the summary then ends with "N more tables".
+//! (ready to paste) and a few examples. It stays under [`Rendering::markdown_limit`] bytes (64 KiB, a
+//! comment's limit, by default): whole rows of the tables overview are left out from its end, and the summary
+//! then ends with "N more tables"; sections go, last first, only when not even one row would fit.
 
 use std::io::Write;
 use std::path::Path;

@@ -258,6 +258,14 @@ pub fn render_audit(audit: &AuditReport) -> String {
         "\n{} tables: {} passed, {} failed, {} could not be compared, {} skipped, {} missing in target, {} extra in target\n",
         s.tables, s.passed, s.failed, s.errors, s.skipped, s.missing_tables, s.extra_tables
     );
+    if let Some(d) = &s.drift {
+        let mut parts = vec![format!("{} {} run over time", d.tables, if d.tables == 1 { "table" } else { "tables" })];
+        if let (Some(new), Some(persisting), Some(resolved)) = (d.new, d.persisting, d.resolved) {
+            parts.push(format!("{new} new, {persisting} persisting, {resolved} resolved"));
+        }
+        parts.push(format!("{} transient, {} unstable", d.transient, d.unstable));
+        out += &format!("over time: {}\n", parts.join("; "));
+    }
     out += &verdict_line(&audit.verdict);
     out
 }
