@@ -499,7 +499,7 @@ fn the_documents_show_findings_over_time() {
     });
     run(&["--html", path(&html), "--markdown", path(&markdown)]);
     let html = std::fs::read_to_string(html).unwrap();
-    let row = "<td>table</td><td>#1 of ";
+    let row = "<td>table</td><td>#1, ";
     assert!(html.contains("<h2>Over time</h2>") && html.contains(row), "{html}");
     let counts = "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">0</td>";
     assert!(html.contains(counts), "1 new, 1 persisting, 0 resolved, 0 transient: {html}");

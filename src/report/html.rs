@@ -395,7 +395,10 @@ fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
     let drift = entry.report.as_ref()?.drift.as_ref()?;
     let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
     let previous_run = match &drift.previous_run {
-        Some(Some(run)) => format!("#{} of {}", run.id, run.started),
+        Some(Some(run)) => match chrono::DateTime::parse_from_rfc3339(&run.started) {
+            Ok(at) => format!("#{}, {}", run.id, at.to_utc().format("%Y-%m-%d %H:%M:%S UTC")),
+            Err(_) => format!("#{}, {}", run.id, run.started),
+        },
         Some(None) => "none: the first run kept".to_string(),
         None => String::new(),
     };
