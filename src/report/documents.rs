@@ -209,7 +209,7 @@ impl Counts {
 
     /// The counts in overview order, as text (`–` where there is none).
     pub fn cells(&self) -> [String; 8] {
-        let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+        let n = count_text;
         [
             n(self.source_rows),
             n(self.target_rows),
@@ -221,6 +221,11 @@ impl Counts {
             n(self.null_keys),
         ]
     }
+}
+
+/// A count as text, `–` where there is none (a category that does not apply, a table not compared).
+pub(crate) fn count_text(count: Option<u64>) -> String {
+    count.map_or("–".to_string(), |n| n.to_string())
 }
 
 /// The overview's column heads, in [`Counts::cells`] order.

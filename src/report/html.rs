@@ -393,7 +393,7 @@ impl Section {
 
 fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
     let drift = entry.report.as_ref()?.drift.as_ref()?;
-    let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+    let n = documents::count_text;
     let previous_run = match &drift.previous_run {
         Some(Some(run)) => match chrono::DateTime::parse_from_rfc3339(&run.started) {
             Ok(at) => format!("#{}, {}", run.id, at.to_utc().format("%Y-%m-%d %H:%M:%S UTC")),

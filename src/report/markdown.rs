@@ -235,7 +235,7 @@ fn over_time(audit: &AuditReport) -> String {
         .filter_map(|t| Some((t, t.report.as_ref()?.drift.as_ref()?)))
         .map(|(t, drift)| {
             let table = if diff { String::new() } else { format!(" {} |", escape(&cut(&t.name, CELL_CHARS))) };
-            let n = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+            let n = documents::count_text;
             let notes = escape(&super::drift::notes(drift).join("; "));
             format!(
                 "|{table} {} | {} | {} | {} | {} | {} | {notes} |\n",
