@@ -15,7 +15,7 @@ use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
-use crate::source::{Connections, Dataset, Format};
+use crate::source::{Columns, Connections, Dataset, Format};
 use crate::spec::TableSpec;
 use crate::{compare, digest, plan};
 
@@ -35,8 +35,13 @@ impl Outcome {
 
 /// Compares one table pair: every stage from reading to the verdict. Writes nothing.
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    let table =
-        Table { name: String::new(), memory: session.table_memory(1), keys: None, connections: Sides::default() };
+    let table = Table {
+        name: String::new(),
+        memory: session.table_memory(1),
+        keys: None,
+        connections: Sides::default(),
+        columns: Sides::default(),
+    };
     compare_table(spec, session, &table)
 }
 
@@ -48,6 +53,8 @@ pub struct Table {
     pub keys: Option<Sides<TableKeys>>,
     /// Connections each side hands from table to table (an audit's).
     pub connections: Sides<Option<Connections>>,
+    /// Each side's columns as its catalog read them (an audit's database sides).
+    pub columns: Sides<Option<Columns>>,
 }
 
 /// Compares one table of many.
@@ -56,6 +63,7 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
     let mut options = plan::open_options(spec)?;
     for side in Side::BOTH {
         options[side].db.connections = table.connections[side].clone();
+        options[side].db.columns = table.columns[side].clone();
     }
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
     let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());

@@ -99,6 +99,7 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             statement_timeout: spec.statement_timeout,
             snapshot: side.snapshot.clone(),
             connections: None,
+            columns: None,
         },
     }))
 }

@@ -46,6 +46,19 @@ fn opens_every_table(catalog: &Catalog, runtime: &tokio::runtime::Runtime) {
         assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
         assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
     }
+    columns_read_alike(catalog, runtime.handle());
+}
+
+/// A table opened with the columns its catalog read (as an audit opens it) is typed exactly as the table
+/// opened by itself: the same Arrow types, declared types, fraction digits and cuts.
+pub(crate) fn columns_read_alike(catalog: &Catalog, runtime: &tokio::runtime::Handle) {
+    for table in &catalog.tables {
+        let alone = Dataset::open(&table.location, &OpenOptions::default(), runtime).unwrap();
+        let mut options = OpenOptions::default();
+        options.db.columns = table.columns.clone();
+        let with_catalog = Dataset::open(&table.location, &options, runtime).unwrap();
+        assert_eq!(with_catalog.schema, alone.schema, "{}", table.name);
+    }
 }
 
 /// A table with nothing declared.

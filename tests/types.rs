@@ -15,6 +15,9 @@ use arrow::datatypes::{Field, Schema};
 use serde_json::json;
 use sqlx::{Connection, Executor, Row};
 
+use recon::source::catalog::Catalog;
+use recon::source::DbOptions;
+
 use crate::databases::{block_on, server, write_parquet, SERIAL};
 use crate::util::{path, recon, scratch};
 
@@ -199,6 +202,14 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
     let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     load_matrix(&pg, &my);
+    // An audit's catalog types every column as the table alone does.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for collection in [format!("{pg}#public"), my.clone()] {
+        let mut catalog = Catalog::open(&collection, &DbOptions::default(), runtime.handle()).unwrap();
+        catalog.tables.retain(|t| t.name == "recon_types");
+        assert!(catalog.tables[0].columns.is_some(), "{collection}");
+        crate::catalog::columns_read_alike(&catalog, runtime.handle());
+    }
     let (source, target) = (format!("{pg}#public.recon_types"), format!("{my}#recon_types"));
     let report = diff(&[&source, &target, "--key", "id"]);
 

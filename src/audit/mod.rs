@@ -179,7 +179,8 @@ fn run_jobs(
             let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
             let Some(job) = next else { return Ok(()) };
             let keys = Some(job.tables.as_ref().map(|t| t.keys.clone()));
-            let table = Table { name: job.name.clone(), memory, keys, connections: connections.clone() };
+            let columns = job.tables.as_ref().map(|t| t.columns.clone());
+            let table = Table { name: job.name.clone(), memory, keys, connections: connections.clone(), columns };
             let entry = match compare_table(&job.spec, session, &table) {
                 Ok(outcome) => {
                     if let Some(dir) = &spec.diff_out {

@@ -41,6 +41,9 @@ pub struct CatalogTable {
     pub keys: TableKeys,
     pub constraints: Constraints,
     pub sequences: Vec<Sequence>,
+    /// A database table's columns, read with the catalog: opening the table takes them (see
+    /// [`DbOptions::columns`]).
+    pub columns: Option<sql::Columns>,
 }
 
 impl std::fmt::Debug for CatalogTable {
@@ -183,6 +186,7 @@ impl Catalog {
                 keys: TableKeys::default(),
                 constraints: Constraints::default(),
                 sequences: Vec::new(),
+                columns: None,
             });
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));

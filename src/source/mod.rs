@@ -17,7 +17,7 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
-pub use self::sql::{Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
+pub use self::sql::{Columns, Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
 
 /// A location as it may be shown: a database URL's password, and any registered secret, as `***`.
 pub fn mask_location(location: &str) -> String {

@@ -69,13 +69,25 @@ pub(crate) async fn table_columns(
     schema: Option<&str>,
     table: &str,
 ) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    Ok(columns_of(conn, schema, Some(table)).await?.into_iter().map(|(_, column)| column).collect())
+}
+
+/// The columns of `table`, or of every table of the database, each with its table's name, in table order.
+pub(crate) async fn columns_of(
+    conn: &mut MySqlConnection,
+    schema: Option<&str>,
+    table: Option<&str>,
+) -> Result<Vec<(String, SqlColumn)>, sqlx::Error> {
     let cut = fraction_cut(&mut *conn).await?;
-    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).bind(table).fetch_all(&mut *conn).await?;
     // A server without information_schema.check_constraints has no JSON stored as LONGTEXT either.
-    let json: Vec<String> = match sqlx::query(JSON_COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await {
-        Ok(rows) => rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?,
-        Err(_) => Vec::new(),
-    };
+    let json: Vec<(String, String)> =
+        match sqlx::query(JSON_COLUMNS).bind(schema).bind(table).bind(table).fetch_all(&mut *conn).await {
+            Ok(rows) => {
+                rows.iter().map(|row| Ok((row.try_get(1)?, row.try_get(0)?))).collect::<Result<_, sqlx::Error>>()?
+            }
+            Err(_) => Vec::new(),
+        };
     rows.iter()
         .map(|row| {
             let name: String = row.try_get(0)?;
@@ -84,7 +96,8 @@ pub(crate) async fn table_columns(
             let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
             let (charset, collation): (Option<String>, Option<String>) = (row.try_get(5)?, row.try_get(6)?);
             let fraction: Option<i64> = row.try_get(7)?;
-            let is_json = json.contains(&name);
+            let table: String = row.try_get(8)?;
+            let is_json = json.iter().any(|(t, c)| *t == table && *c == name);
             let mut column = column(name, &data_type, &column_type, precision, scale);
             // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
             if is_json {
@@ -96,7 +109,7 @@ pub(crate) async fn table_columns(
                 column.metadata.push((FRACTION_DIGITS, digits.to_string()));
                 column.metadata.push((FRACTION_CUT, cut.name().to_string()));
             }
-            Ok(column)
+            Ok((table, column))
         })
         .collect()
 }

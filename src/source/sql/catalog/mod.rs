@@ -1,6 +1,8 @@
 //! A database side of an audit: the tables of a PostgreSQL schema, a MySQL/MariaDB database or a SQLite file,
-//! with their keys, constraints and sequences, read with one set-based query per kind of fact over the whole
-//! schema (`queries/{engine}_*.sql`), never one round trip per table, inside one read-only snapshot.
+//! with their keys, constraints, sequences and (PostgreSQL, MySQL/MariaDB) typed columns, read with one
+//! set-based query per kind of fact over the whole schema (`queries/{engine}_*.sql`), never one round trip per
+//! table, inside one read-only snapshot. A table opened with its catalog's columns asks the server nothing
+//! more about itself before reading its rows.
 //!
 //! One point in time per side, as far as each engine allows:
 //! - **PostgreSQL** shares one snapshot between connections: the catalog's transaction (`REPEATABLE READ READ
@@ -25,7 +27,7 @@ mod sqlite;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{describe, fragment, Conn, DbLocation, DbOptions, Engine};
+use super::{describe, fragment, Columns, Conn, DbLocation, DbOptions, Engine, SqlColumn};
 use crate::error::{Error, Result};
 use crate::source::catalog::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
 
@@ -71,6 +73,8 @@ struct Facts {
     not_null: Vec<(String, String)>,
     foreign_keys: Vec<(String, ForeignKey)>,
     sequences: Vec<(String, Sequence)>,
+    /// Table and column, in table order: what opening each table would otherwise ask the server again.
+    columns: Vec<(String, SqlColumn)>,
 }
 
 /// The tables of the schema or database `location` names, and, on PostgreSQL, the snapshot they were read in.
@@ -188,6 +192,7 @@ fn assemble(facts: Facts, location: impl Fn(&str) -> String) -> Vec<CatalogTable
                 keys: TableKeys::default(),
                 constraints: Constraints::default(),
                 sequences: Vec::new(),
+                columns: None,
             };
             (name, table)
         })
@@ -217,6 +222,15 @@ fn assemble(facts: Facts, location: impl Fn(&str) -> String) -> Vec<CatalogTable
     for (name, sequence) in facts.sequences {
         if let Some(table) = tables.get_mut(&name) {
             table.sequences.push(sequence);
+        }
+    }
+    let mut columns: BTreeMap<String, Vec<SqlColumn>> = BTreeMap::new();
+    for (name, column) in facts.columns {
+        columns.entry(name).or_default().push(column);
+    }
+    for (name, of_table) in columns {
+        if let Some(table) = tables.get_mut(&name) {
+            table.columns = Some(Columns::new(of_table));
         }
     }
     let mut tables: Vec<CatalogTable> = tables.into_values().collect();

@@ -39,7 +39,8 @@ pub(super) async fn catalog(conn: &mut MySqlConnection) -> Result<Facts, sqlx::E
     let (indexes, not_null) = keys(conn, schema, None).await?;
     let foreign_keys = foreign_keys(conn, &database.unwrap_or_default()).await?;
     let sequences = auto_increments(conn, &tables).await?;
-    Ok(Facts { tables, indexes, not_null, foreign_keys, sequences })
+    let columns = crate::source::sql::mysql::columns_of(conn, schema, None).await?;
+    Ok(Facts { tables, indexes, not_null, foreign_keys, sequences, columns })
 }
 
 /// Unique indexes over whole columns and NOT NULL columns of `table`, or of every table of the database.

@@ -46,7 +46,8 @@ pub(super) async fn catalog(conn: &mut PgConnection, schema: &str) -> Result<Opt
         foreign_keys.push((row.try_get(0)?, foreign_key));
     }
     let sequences = sequences(conn, schema, &tables).await?;
-    Ok(Some(Facts { tables, indexes, not_null, foreign_keys, sequences }))
+    let columns = crate::source::sql::postgres::columns_of(conn, schema, None).await?;
+    Ok(Some(Facts { tables, indexes, not_null, foreign_keys, sequences, columns }))
 }
 
 /// Unique indexes and NOT NULL columns of `table`, or of every table of `schema`.

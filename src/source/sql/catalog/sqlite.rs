@@ -61,7 +61,7 @@ pub(super) async fn catalog(conn: &mut SqliteConnection) -> Result<Facts, sqlx::
         let seq = high_water.get(table.as_str()).copied().unwrap_or(0);
         sequence.next_value = Some(seq.max(sequence.max_value.unwrap_or(0)) + 1);
     }
-    Ok(Facts { tables, indexes, not_null, foreign_keys, sequences })
+    Ok(Facts { tables, indexes, not_null, foreign_keys, sequences, columns: Vec::new() })
 }
 
 /// Unique indexes (the primary key first) and NOT NULL columns of `table`, or of every table.

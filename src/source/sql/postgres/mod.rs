@@ -24,6 +24,15 @@ pub(crate) async fn table_columns(
     schema: &str,
     table: &str,
 ) -> Result<Vec<SqlColumn>, sqlx::Error> {
+    Ok(columns_of(conn, schema, Some(table)).await?.into_iter().map(|(_, column)| column).collect())
+}
+
+/// The columns of `table`, or of every relation of `schema`, each with its table's name, in table order.
+pub(crate) async fn columns_of(
+    conn: &mut PgConnection,
+    schema: &str,
+    table: Option<&str>,
+) -> Result<Vec<(String, SqlColumn)>, sqlx::Error> {
     let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
@@ -32,7 +41,7 @@ pub(crate) async fn table_columns(
             let typmod: i32 = row.try_get(2)?;
             let declared: String = row.try_get(3)?;
             let cast: String = row.try_get(4)?;
-            Ok(column(name, &db_type, typmod, declared, Some(cast)))
+            Ok((row.try_get(5)?, column(name, &db_type, typmod, declared, Some(cast))))
         })
         .collect()
 }
