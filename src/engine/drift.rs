@@ -27,7 +27,7 @@ use crate::history::keys::{column_types, columns_json, key_arrays, key_hashes, k
 use crate::history::{Closing, History, LatestRun, OpenFinding, RunCounts, RunRecord, Seen};
 use crate::normalize::Canon;
 use crate::plan::{ColumnPair, Plan};
-use crate::report::drift::{Baseline, BySide, DriftReport, FindingStatus, RunRef, WindowReport};
+use crate::report::drift::{Baseline, BySide, DriftReport, FindingCounts, FindingStatus, RunRef, WindowReport};
 use crate::report::verdict::{Verdict, Violation};
 use crate::report::Report;
 use crate::sample::Selection;
@@ -391,11 +391,11 @@ fn run(
         previous_run: None,
         scope,
         rechecks: rechecked.done,
-        new: None,
-        persisting: None,
-        resolved: None,
-        transient: rechecked.transient,
-        unstable: rechecked.unstable.len() as u64,
+        findings: FindingCounts {
+            transient: rechecked.transient,
+            unstable: rechecked.unstable.len() as u64,
+            ..FindingCounts::default()
+        },
         keys_listed,
         window: (window_report != WindowReport::default()).then_some(window_report),
         not_covered: None,
@@ -410,8 +410,8 @@ fn run(
     report.stats.target.key_rows = key_rows.target;
     let mut violations = report.verdict.violations.clone();
     let allowed = drift.max_unstable.allowed(report.summary.source_rows);
-    if drift_report.unstable > allowed {
-        violations.push(violation("unstable", drift_report.unstable, allowed));
+    if drift_report.findings.unstable > allowed {
+        violations.push(violation("unstable", drift_report.findings.unstable, allowed));
     }
     let unstable = rechecked.unstable.clone();
     let (plan, findings) = match rechecked.last {
@@ -572,9 +572,9 @@ fn remember(
     drift.history = Some(context.name.to_string());
     drift.run = Some(id);
     drift.previous_run = Some(past.latest.as_ref().map(|l| RunRef { id: l.id, started: l.started.clone() }));
-    drift.new = Some(counts.new);
-    drift.persisting = Some(counts.persisting);
-    drift.resolved = Some(counts.resolved);
+    drift.findings.new = Some(counts.new);
+    drift.findings.persisting = Some(counts.persisting);
+    drift.findings.resolved = Some(counts.resolved);
     drift.not_covered = (not_covered > 0).then_some(not_covered);
     drift.spec_changed = past.spec_changed.map(str::to_string);
     drift.superseded = (counts.superseded > 0).then_some(counts.superseded);

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::drift::DriftReport;
+use super::drift::FindingCounts;
 use super::verdict::{Verdict, Violation};
 use super::{Report, Tool, REPORT_VERSION};
 use crate::spec::{Budget, ByCategory, Category, PerCategory};
@@ -124,34 +124,12 @@ pub struct AuditSummary {
     pub drift: Option<DriftTotals>,
 }
 
-/// Findings over time, summed over an audit's tables: `new`, `persisting` and `resolved` over those run with
-/// history, `transient` and `unstable` over all.
+/// The tables of an audit run with a drift option, and their findings over time summed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriftTotals {
     pub tables: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub persisting: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved: Option<u64>,
-    pub transient: u64,
-    pub unstable: u64,
-}
-
-impl DriftTotals {
-    fn add(&mut self, drift: &DriftReport) {
-        let sum = |total: Option<u64>, n: Option<u64>| match (total, n) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        self.tables += 1;
-        self.new = sum(self.new, drift.new);
-        self.persisting = sum(self.persisting, drift.persisting);
-        self.resolved = sum(self.resolved, drift.resolved);
-        self.transient += drift.transient;
-        self.unstable += drift.unstable;
-    }
+    #[serde(flatten)]
+    pub findings: FindingCounts,
 }
 
 /// What the audit cost, wall-clock.
@@ -232,7 +210,9 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
                 counts[category] += n;
             }
             if let Some(drift) = &report.drift {
-                summary.drift.get_or_insert_with(DriftTotals::default).add(drift);
+                let totals = summary.drift.get_or_insert_with(DriftTotals::default);
+                totals.tables += 1;
+                totals.findings.add(&drift.findings);
             }
         }
     }

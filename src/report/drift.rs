@@ -96,14 +96,8 @@ pub struct DriftReport {
     pub scope: Scope,
     /// Rechecks run (at most `--recheck`: they stop when nothing differs any more).
     pub rechecks: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub persisting: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved: Option<u64>,
-    pub transient: u64,
-    pub unstable: u64,
+    #[serde(flatten)]
+    pub findings: FindingCounts,
     /// `--keys`: how many keys the file listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys_listed: Option<u64>,
@@ -136,6 +130,52 @@ pub struct DriftReport {
     pub recheck_seconds: Option<f64>,
 }
 
+/// Findings over time: `new`, `persisting` and `resolved` with history only, `transient` and `unstable` (from
+/// rechecks) always. A table's drift report holds its own; an audit's summary their sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persisting: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<u64>,
+    pub transient: u64,
+    pub unstable: u64,
+}
+
+impl FindingCounts {
+    /// Adds `other`'s counts: a history count is summed over the tables that have it.
+    pub fn add(&mut self, other: &FindingCounts) {
+        let sum = |total: Option<u64>, n: Option<u64>| match (total, n) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.new = sum(self.new, other.new);
+        self.persisting = sum(self.persisting, other.persisting);
+        self.resolved = sum(self.resolved, other.resolved);
+        self.transient += other.transient;
+        self.unstable += other.unstable;
+    }
+
+    /// `3 new, 12 persisting, 5 resolved`, when the counts come from history.
+    pub fn against_history(&self) -> Option<String> {
+        let (new, persisting, resolved) = (self.new?, self.persisting?, self.resolved?);
+        Some(format!("{new} new, {persisting} persisting, {resolved} resolved"))
+    }
+
+    /// `40 transient, 2 unstable`.
+    pub fn in_flight(&self) -> String {
+        format!("{} transient, {} unstable", self.transient, self.unstable)
+    }
+
+    /// The counts in the documents' column order, as text (`–` where not counted).
+    pub fn cells(&self) -> [String; 5] {
+        let n = super::documents::count_text;
+        [n(self.new), n(self.persisting), n(self.resolved), n(Some(self.transient)), n(Some(self.unstable))]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// RFC 3339: when the baseline was accepted.
@@ -147,13 +187,11 @@ pub struct Baseline {
 /// The drift section in one line of the terminal report: scope, rechecks, and the counts over time.
 pub fn summary_line(drift: &DriftReport) -> String {
     let mut parts = vec![format!("scope {}", drift.scope.name())];
-    if let (Some(new), Some(persisting), Some(resolved)) = (drift.new, drift.persisting, drift.resolved) {
-        parts.push(format!("{new} new, {persisting} persisting, {resolved} resolved"));
-    }
+    parts.extend(drift.findings.against_history());
     if drift.rechecks > 0 {
         let rechecks =
             if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
-        parts.push(format!("{rechecks}: {} transient, {} unstable", drift.transient, drift.unstable));
+        parts.push(format!("{rechecks}: {}", drift.findings.in_flight()));
     }
     parts.extend(notes(drift));
     format!("\nover time: {}\n", parts.join("; "))

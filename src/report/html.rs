@@ -393,7 +393,6 @@ impl Section {
 
 fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
     let drift = entry.report.as_ref()?.drift.as_ref()?;
-    let n = documents::count_text;
     let previous_run = match &drift.previous_run {
         Some(Some(run)) => match chrono::DateTime::parse_from_rfc3339(&run.started) {
             Ok(at) => format!("#{}, {}", run.id, at.to_utc().format("%Y-%m-%d %H:%M:%S UTC")),
@@ -406,13 +405,7 @@ fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
         name: entry.name.clone(),
         scope: drift.scope.name(),
         previous_run,
-        counts: [
-            n(drift.new),
-            n(drift.persisting),
-            n(drift.resolved),
-            n(Some(drift.transient)),
-            n(Some(drift.unstable)),
-        ],
+        counts: drift.findings.cells(),
         notes: super::drift::notes(drift).join("; "),
     })
 }

@@ -235,17 +235,8 @@ fn over_time(audit: &AuditReport) -> String {
         .filter_map(|t| Some((t, t.report.as_ref()?.drift.as_ref()?)))
         .map(|(t, drift)| {
             let table = if diff { String::new() } else { format!(" {} |", escape(&cut(&t.name, CELL_CHARS))) };
-            let n = documents::count_text;
             let notes = escape(&super::drift::notes(drift).join("; "));
-            format!(
-                "|{table} {} | {} | {} | {} | {} | {} | {notes} |\n",
-                drift.scope.name(),
-                n(drift.new),
-                n(drift.persisting),
-                n(drift.resolved),
-                drift.transient,
-                drift.unstable
-            )
+            format!("|{table} {} | {} | {notes} |\n", drift.scope.name(), drift.findings.cells().join(" | "))
         })
         .collect();
     if rows.is_empty() {

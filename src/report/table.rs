@@ -260,10 +260,8 @@ pub fn render_audit(audit: &AuditReport) -> String {
     );
     if let Some(d) = &s.drift {
         let mut parts = vec![format!("{} {} run over time", d.tables, if d.tables == 1 { "table" } else { "tables" })];
-        if let (Some(new), Some(persisting), Some(resolved)) = (d.new, d.persisting, d.resolved) {
-            parts.push(format!("{new} new, {persisting} persisting, {resolved} resolved"));
-        }
-        parts.push(format!("{} transient, {} unstable", d.transient, d.unstable));
+        parts.extend(d.findings.against_history());
+        parts.push(d.findings.in_flight());
         out += &format!("over time: {}\n", parts.join("; "));
     }
     out += &verdict_line(&audit.verdict);
