@@ -91,7 +91,7 @@ pub struct DriftReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<i64>,
     /// The table's latest run before this one (`null` when this is its first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub previous_run: Option<Option<RunRef>>,
     pub scope: Scope,
     /// Rechecks run (at most `--recheck`: they stop when nothing differs any more).
@@ -128,6 +128,12 @@ pub struct DriftReport {
     /// read's are in `stats.seconds`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recheck_seconds: Option<f64>,
+}
+
+/// A field that is there, `null` included (`Some(None)`); an absent one is `None` by `#[serde(default)]`.
+/// Without it a report read back (from `--state`) would lose `"previous_run": null`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Findings over time: `new`, `persisting` and `resolved` with history only, `transient` and `unstable` (from
@@ -207,4 +213,22 @@ pub fn notes(drift: &DriftReport) -> Vec<String> {
         notes.push(format!("spec changed since the previous run ({changed})"));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_run_keeps_its_null_previous_run_when_read_back() {
+        let first =
+            r#"{"history":"t","run":1,"previous_run":null,"scope":"table","rechecks":0,"transient":0,"unstable":0}"#;
+        let report: DriftReport = serde_json::from_str(first).unwrap();
+        assert_eq!(report.previous_run, Some(None));
+        assert_eq!(serde_json::to_string(&report).unwrap(), first);
+        let without = r#"{"scope":"table","rechecks":0,"transient":0,"unstable":0}"#;
+        let report: DriftReport = serde_json::from_str(without).unwrap();
+        assert_eq!(report.previous_run, None);
+        assert_eq!(serde_json::to_string(&report).unwrap(), without);
+    }
 }
