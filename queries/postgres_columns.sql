@@ -1,7 +1,8 @@
--- The columns of a PostgreSQL table, or of every relation of a schema, in table order; a column of a domain type
+-- The columns of a PostgreSQL table, or of every table of a schema, in table order; a column of a domain type
 -- is read as the domain's base type (through domains over domains), with the type modifier the domain sets
 -- (numeric(12,2), varchar(8)).
--- Parameters: $1 = schema, $2 = table name (NULL: every relation of the schema, as an audit's catalog reads them).
+-- Parameters: $1 = schema, $2 = table name (NULL: every table of the schema, ordinary or partitioned, as an
+--             audit's catalog lists them; a named relation may be any, a view included).
 -- Output: name, type (pg_type.typname, or 'enum' for enum types), typmod (numeric precision and scale,
 --         varchar length; -1 when unconstrained), declared (format_type of that type: e.g.
 --         'character varying(20)', 'numeric(12,2)', 'jsonb'), cast (the type schema-qualified and without
@@ -12,7 +13,8 @@ WITH RECURSIVE columns (relname, attnum, name, typid, typmod) AS (
     FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = $1 AND ($2::text IS NULL OR c.relname = $2) AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE n.nspname = $1 AND (c.relname = $2 OR ($2::text IS NULL AND c.relkind IN ('r', 'p')))
+      AND a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
     SELECT col.relname, col.attnum, col.name, t.typbasetype, CASE WHEN t.typtypmod <> -1 THEN t.typtypmod ELSE col.typmod END
     FROM columns col

@@ -27,7 +27,7 @@ pub(crate) async fn table_columns(
     Ok(columns_of(conn, schema, Some(table)).await?.into_iter().map(|(_, column)| column).collect())
 }
 
-/// The columns of `table`, or of every relation of `schema`, each with its table's name, in table order.
+/// The columns of `table`, or of every table of `schema`, each with its table's name, in table order.
 pub(crate) async fn columns_of(
     conn: &mut PgConnection,
     schema: &str,
