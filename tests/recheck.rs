@@ -275,10 +275,10 @@ impl Replica {
         assert!(output.status.success(), "pgbench {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     }
 
-    /// pgbench's TPC-B-like transactions on the source, two clients, until killed.
-    fn write(&self) -> Child {
+    /// pgbench's TPC-B-like transactions on the source, two clients, until dropped.
+    fn write(&self) -> Writing {
         let mut command = self.pgbench_command(SOURCE_DB, &["-n", "-c", "2", "-T", "600"]);
-        command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("pgbench starts")
+        Writing(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("pgbench starts"))
     }
 
     /// Each branch's balance on (source, target).
@@ -321,6 +321,16 @@ impl Replica {
     }
 }
 
+/// A running pgbench, stopped when dropped (also when a test fails).
+struct Writing(Child);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn a_logical_replica_whose_subscription_is_disabled_while_pgbench_writes_is_mismatched_not_unstable() {
     let Some(cluster) = logical_cluster() else { return };
@@ -329,11 +339,10 @@ fn a_logical_replica_whose_subscription_is_disabled_while_pgbench_writes_is_mism
     assert_eq!(replicating.code, 0, "a replica caught up reconciles: {}", replicating.stdout);
 
     execute(&replica.cluster.url(TARGET_DB), &["ALTER SUBSCRIPTION recon_subscription DISABLE"]);
-    let mut pgbench = replica.write();
+    let pgbench = replica.write();
     replica.wait("pgbench moving every branch", || replica.balances().iter().all(|(s, t)| s != t));
     let stopped = replica.diff(&["--recheck", "2", "--recheck-delay", "2s", "--max-unstable", "5"]);
-    pgbench.kill().expect("pgbench stops");
-    pgbench.wait().expect("pgbench ends");
+    drop(pgbench);
     replica.tear_down();
 
     assert_eq!(stopped.code, 1, "a stopped replica is not reconciled: {}\n{}", stopped.stdout, stopped.stderr);
