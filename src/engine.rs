@@ -94,10 +94,18 @@ fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Ou
     Ok(Outcome { report, plan, findings })
 }
 
+/// What a log line about a table starts with: in an audit, each line says which table it is about.
+fn line_prefix(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("{name}: ")
+    }
+}
+
 /// One pass over the rows `plan` reads: read and hash both sides, compare, build the report.
 fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<(Report, compare::Findings)> {
-    // In an audit, each line says which table it is about.
-    let table = if name.is_empty() { String::new() } else { format!("{name}: ") };
+    let table = line_prefix(name);
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();

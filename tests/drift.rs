@@ -83,7 +83,7 @@ impl Pair {
 }
 
 /// The keys of a report's examples of one category.
-fn example_ids(report: &Value, category: &str) -> Vec<i64> {
+pub fn example_ids(report: &Value, category: &str) -> Vec<i64> {
     let examples = report["examples"][category].as_array().cloned().unwrap_or_default();
     let mut ids: Vec<i64> = examples.iter().filter_map(|e| e["key"]["id"].as_i64()).collect();
     ids.sort_unstable();

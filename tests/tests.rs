@@ -14,6 +14,7 @@ mod layers;
 mod outputs;
 mod policy;
 mod property;
+mod recheck;
 mod reports;
 mod sampling;
 mod types;

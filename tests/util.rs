@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod servers;
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -384,7 +384,7 @@ fn run(
         true => recheck::recheck(spec, session, table, &plan, &first_keys)?,
         false => Rechecked::default(),
     };
-    let unstable_keys = recheck::settle(&mut report, &rechecked, &plan, plan.keep.examples)?;
+    let unstable_keys = recheck::settle(&mut report, &first_keys, &rechecked, &plan, plan.keep.examples)?;
     let mut drift_report = DriftReport {
         history: None,
         run: None,
@@ -392,7 +392,7 @@ fn run(
         scope,
         rechecks: rechecked.done,
         findings: FindingCounts {
-            transient: rechecked.transient,
+            transient: rechecked.transient.len() as u64,
             unstable: rechecked.unstable.len() as u64,
             ..FindingCounts::default()
         },
@@ -413,12 +413,12 @@ fn run(
     if drift_report.findings.unstable > allowed {
         violations.push(violation("unstable", drift_report.findings.unstable, allowed));
     }
-    let unstable = rechecked.unstable.clone();
+    let (transient, unstable) = (rechecked.transient.clone(), rechecked.unstable.clone());
     let (plan, findings) = match rechecked.last {
         Some((plan, _, findings)) => (plan, findings),
         None => (plan, findings),
     };
-    let final_keys = findings.keys.clone().unwrap_or_default();
+    let last_keys = findings.keys.clone().unwrap_or_default();
     if let Some(history) = history {
         let complete = match (scope, &clocks) {
             // Every key but those changed within --min-age was compared: every change before that is known.
@@ -436,7 +436,7 @@ fn run(
             _ => None,
         };
         let context = Context { spec, plan: &plan, name, run_started, forms: &forms, clocks, complete };
-        let recorded = Recorded { keys: &final_keys, unstable: &unstable, transient: rechecked.transient };
+        let recorded = Recorded { keys: &first_keys, shown: &last_keys, transient: &transient, unstable: &unstable };
         remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report, &mut violations)?;
     } else {
         report.verdict = Verdict::of(violations);
@@ -460,12 +460,14 @@ struct Context<'a> {
     complete: Option<Sides<DateTime<Utc>>>,
 }
 
-/// What the run found, for history: every finding still differing after the rechecks, and which keys were
-/// unstable.
+/// What the run found, for history: the first read's findings, less the keys a recheck found transient or
+/// unstable (each finding in the category the report counts it in); and the findings of the read whose rows
+/// the examples show.
 struct Recorded<'a> {
     keys: &'a FindingKeys,
+    shown: &'a FindingKeys,
+    transient: &'a KeyHashes,
     unstable: &'a KeyHashes,
-    transient: u64,
 }
 
 /// Matches the run's findings with the open ones (new or persisting), resolves the open ones its scope covers
@@ -495,11 +497,15 @@ fn remember(
     };
     let mut seen = Vec::new();
     let mut statuses: HashMap<(Category, u128), (FindingStatus, String)> = HashMap::new();
-    let mut counts =
-        RunCounts { transient: recorded.transient, unstable: recorded.unstable.len() as u64, ..RunCounts::default() };
+    let mut counts = RunCounts {
+        transient: recorded.transient.len() as u64,
+        unstable: recorded.unstable.len() as u64,
+        ..RunCounts::default()
+    };
     let mut beyond_baseline = 0;
     for (row, entry) in keys.entries.iter().enumerate() {
-        if recorded.unstable.contains(&entry.key) || statuses.contains_key(&(entry.category, entry.key)) {
+        let settled = recorded.transient.contains(&entry.key) || recorded.unstable.contains(&entry.key);
+        if settled || statuses.contains_key(&(entry.category, entry.key)) {
             continue;
         }
         let open = open_by.get(&(entry.category, entry.key));
@@ -579,7 +585,7 @@ fn remember(
     drift.spec_changed = past.spec_changed.map(str::to_string);
     drift.superseded = (counts.superseded > 0).then_some(counts.superseded);
     drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
-    annotate(report, keys, &statuses);
+    annotate(report, recorded.shown, &statuses);
     Ok(())
 }
 

@@ -1,14 +1,15 @@
 //! Rechecks: after the first pass, the keys that differ are read again on both sides, in fresh snapshots,
 //! after a delay, up to N times. A key that no longer differs on a recheck was a row in flight (`transient`);
-//! one that still differs after the last recheck and whose rows changed between every pair of reads never
-//! stood still (`unstable`, under its own budget); the rest persisted and are what the report counts.
+//! one that still differs after the last recheck and whose rows changed on both sides between every pair of
+//! reads never stood still (`unstable`, under its own budget). The rest persisted: a row whose one side stood
+//! still while the other moved is stale, not in flight (a stopped replica), and stays a finding of its category.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::compare::{FindingKeys, Findings};
+use crate::compare::{FindingKey, FindingKeys, Findings};
 use crate::digest::Fingerprint;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
@@ -27,19 +28,24 @@ pub(super) struct Rechecked {
     /// The last read: its plan, report and findings (every key in it differed in every read).
     pub(super) last: Option<(Plan, Report, Findings)>,
     pub(super) done: u32,
-    pub(super) transient: u64,
-    /// Keys gone on a recheck that matched there: they count as matched.
-    pub(super) matched: u64,
+    /// Keys of the first read's findings that no longer differed on a recheck.
+    pub(super) transient: KeyHashes,
     pub(super) unstable: KeyHashes,
     pub(super) rows: Sides<u64>,
     /// Spent reading and comparing, delays left out.
     pub(super) seconds: f64,
 }
 
-/// Each key's rows on both sides at its latest read, and whether they changed between every pair of reads.
+/// Each key's rows on both sides at its latest read, and whether both sides held it in every read and both
+/// changed between every pair of reads.
 struct Track {
     state: Sides<Fingerprint>,
-    changed_every_time: bool,
+    moving: bool,
+}
+
+/// Whether a key's rows are on both sides: a key missing on one side is never unstable.
+fn on_both(state: &Sides<Fingerprint>) -> bool {
+    Side::BOTH.into_iter().all(|side| state[side].rows > 0)
 }
 
 /// Reads the keys of `first` again, up to `spec.drift.rechecks` times.
@@ -52,13 +58,14 @@ pub(super) fn recheck(
 ) -> Result<Rechecked> {
     let mut tracks: HashMap<u128, Track> = HashMap::new();
     for entry in &first.entries {
-        tracks.insert(entry.key, Track { state: entry.state, changed_every_time: true });
+        tracks.insert(entry.key, Track { state: entry.state, moving: on_both(&entry.state) });
     }
     let mut keys = unique_keys(first)?;
     let mut out = Rechecked::default();
     while out.done < spec.drift.rechecks && !keys.is_empty() {
         tracing::info!(
-            "recheck {} of {}: {} differing keys, in {:?}",
+            "{}recheck {} of {}: {} differing keys, in {:?}",
+            super::line_prefix(&table.name),
             out.done + 1,
             spec.drift.rechecks,
             keys.len(),
@@ -71,7 +78,6 @@ pub(super) fn recheck(
         let (report, findings) = super::pass(&fresh, session, &table.name, started)?;
         out.seconds += started.elapsed().as_secs_f64();
         out.done += 1;
-        out.matched += findings.matched;
         for side in Side::BOTH {
             out.rows[side] += findings.scans[side].rows;
         }
@@ -79,12 +85,13 @@ pub(super) fn recheck(
         let states: HashMap<u128, Sides<Fingerprint>> = now.entries.iter().map(|e| (e.key, e.state)).collect();
         tracks.retain(|key, track| match states.get(key) {
             Some(state) => {
-                track.changed_every_time &= *state != track.state;
+                let both_changed = Side::BOTH.into_iter().all(|side| state[side] != track.state[side]);
+                track.moving &= on_both(state) && both_changed;
                 track.state = *state;
                 true
             }
             None => {
-                out.transient += 1;
+                out.transient.insert(*key);
                 false
             }
         });
@@ -92,7 +99,7 @@ pub(super) fn recheck(
         out.last = Some((fresh, report, findings));
     }
     if out.done > 0 {
-        out.unstable = tracks.iter().filter(|(_, t)| t.changed_every_time).map(|(k, _)| *k).collect();
+        out.unstable = tracks.iter().filter(|(_, t)| t.moving).map(|(k, _)| *k).collect();
     }
     Ok(out)
 }
@@ -140,49 +147,67 @@ fn reopen(spec: &TableSpec, session: &Session, table: &Table, first: &Plan) -> R
     Ok(plan)
 }
 
-/// The report once rechecks are done: the first read's rows, fingerprints and rows with NULL keys; the last
-/// read's findings (those that persisted through every read), less the unstable ones, which have their own
-/// count; keys gone on a recheck counted as matched when they matched there.
-pub(super) fn settle(first: &mut Report, rechecked: &Rechecked, plan: &Plan, examples: usize) -> Result<Vec<Value>> {
+/// The report once rechecks are done. Every count stays the first read's (its rows, fingerprints, NULL keys and
+/// categories), settled by the rechecks: a finding gone on a recheck leaves its category, for matched when the
+/// first read held its key on the source; an unstable one leaves it for its own count. So matched, mismatched,
+/// missing, the source's duplicate and NULL-key rows and the unstable keys still account for the first read's
+/// source rows. The examples are the last read's (the rows as they stand) of findings that kept their category.
+pub(super) fn settle(
+    first: &mut Report,
+    first_keys: &FindingKeys,
+    rechecked: &Rechecked,
+    plan: &Plan,
+    examples: usize,
+) -> Result<Vec<Value>> {
     let Some((_, last, findings)) = &rechecked.last else { return Ok(Vec::new()) };
-    let keys = findings.keys.clone().unwrap_or_default();
-    let unstable = |key: u128| rechecked.unstable.contains(&key);
-    // What the unstable keys contributed to the last read's counts and column counts.
+    let (transient, unstable) = (&rechecked.transient, &rechecked.unstable);
+    // What the settled findings contributed to the first read's counts and column counts.
     let mut less = std::collections::BTreeMap::<Category, u64>::new();
     let mut less_columns = vec![0u64; plan.columns.len()];
+    let mut now_matched = KeyHashes::default();
+    let mut matched = 0;
     let mut unstable_keys = Vec::new();
     let names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
-    for (row, entry) in keys.entries.iter().enumerate().filter(|(_, e)| unstable(e.key)) {
+    let settled = |e: &&FindingKey| transient.contains(&e.key) || unstable.contains(&e.key);
+    for (row, entry) in first_keys.entries.iter().enumerate().filter(|(_, e)| settled(e)) {
         let rows = |side: Side| entry.state[side].rows;
         // Keyless, a finding is a whole row held more often on one side: it counts each surplus row.
         let weight = if plan.keyless { rows(Side::Source).abs_diff(rows(Side::Target)) } else { 1 };
         *less.entry(entry.category).or_default() += weight;
         entry.columns.iter().flatten().for_each(|&c| less_columns[c] += 1);
-        // Keyless, a key is a whole row: its values are not listed (nothing would redact them).
-        if !plan.keyless && unstable_keys.len() < examples && !unstable_keys.iter().any(|(k, _)| *k == entry.key) {
-            unstable_keys.push((entry.key, Value::Object(report::key_json(&names, &keys.values, row))));
+        if transient.contains(&entry.key) {
+            matched += match plan.keyless {
+                true => rows(Side::Source).saturating_sub(rows(Side::Target)),
+                false => u64::from(rows(Side::Source) > 0 && now_matched.insert(entry.key)),
+            };
+        } else if !plan.keyless && unstable_keys.len() < examples && !unstable_keys.iter().any(|(k, _)| *k == entry.key)
+        {
+            // Keyless, a key is a whole row: its values are not listed (nothing would redact them).
+            unstable_keys.push((entry.key, Value::Object(report::key_json(&names, &first_keys.values, row))));
         }
     }
-    let counts = last.summary.counts.map(|category, count| match category {
-        Category::NullKeysSource | Category::NullKeysTarget => first.summary.counts.get(category).copied().unwrap_or(0),
+    first.summary.counts = first.summary.counts.map(|category, count| match category {
+        Category::NullKeysSource | Category::NullKeysTarget => *count,
         _ => count.saturating_sub(less.get(&category).copied().unwrap_or(0)),
     });
-    first.summary.counts = counts;
-    first.summary.matched += rechecked.matched;
-    if let (Some(columns), Some(last_columns)) = (&mut first.column_mismatches, &last.column_mismatches) {
+    first.summary.matched += matched;
+    if let Some(columns) = &mut first.column_mismatches {
         for (c, pair) in plan.columns.iter().enumerate() {
-            let n = last_columns.get(&pair.name).and_then(Value::as_u64).unwrap_or(0);
+            let n = columns.get(&pair.name).and_then(Value::as_u64).unwrap_or(0);
             columns.insert(pair.name.clone(), Value::from(n.saturating_sub(less_columns[c])));
         }
     }
-    let anchors = keys.by_anchor();
-    let shown = |e: &report::Example| match e.anchor.and_then(|a| anchors.get(&a)) {
-        Some(&i) => !unstable(keys.entries[i].key),
+    let kept: HashSet<(Category, u128)> =
+        first_keys.entries.iter().filter(|e| !settled(e)).map(|e| (e.category, e.key)).collect();
+    let last_keys = findings.keys.clone().unwrap_or_default();
+    let anchors = last_keys.by_anchor();
+    let shown = |category: Category, e: &report::Example| match e.anchor.and_then(|a| anchors.get(&a)) {
+        Some(&i) => kept.contains(&(category, last_keys.entries[i].key)),
         None => true,
     };
     first.examples = first.examples.map(|category, mine| match category {
         Category::NullKeysSource | Category::NullKeysTarget => mine.clone(),
-        _ => last.examples.get(category).into_iter().flatten().filter(|e| shown(e)).cloned().collect(),
+        _ => last.examples.get(category).into_iter().flatten().filter(|e| shown(category, e)).cloned().collect(),
     });
     first.sample = plan.sample.as_ref().map(|s| report::sample_report(&first.summary, s));
     first.verdict = report::verdict::verdict(&first.summary, &plan.budgets, first.sample.as_ref());

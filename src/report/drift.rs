@@ -1,7 +1,8 @@
 //! The report's `drift` section (CONTRACT.md, "Runs over time"): what this run's scope was, how its findings
 //! relate to earlier runs kept in history (new, persisting, resolved), and what rechecks found to be rows in
-//! flight (transient) or rows that never stood still (unstable). Also the finding status vocabulary that
-//! examples carry.
+//! flight (transient) or unstable: keys whose rows changed on both sides between every pair of reads and still
+//! differ (a row whose one side stood still is a finding of its category). Also the finding status vocabulary
+//! that examples carry.
 //!
 //! ```json
 //! "drift": {"history": "orders", "run": 42, "previous_run": {"id": 41, "started": "2026-11-29T02:00:00Z"},
@@ -10,6 +11,9 @@
 //! ```
 //!
 //! `new`, `persisting` and `resolved` appear with `--history` only; the rest whenever a drift option is on.
+//! With rechecks the report's counts are the first read's, settled: transient keys leave their category (for
+//! `matched` when the first read held them on the source), unstable ones leave it for `unstable`; so the
+//! summary still accounts for the first read's source rows. Examples show the last read's rows.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +31,7 @@ pub enum FindingStatus {
     Resolved,
     /// Seen by this run's first read, gone on a recheck: a row in flight.
     Transient,
-    /// Still differing after every recheck, its row changed between every pair of reads.
+    /// Still differing after every recheck, its rows changed on both sides between every pair of reads.
     Unstable,
 }
 
@@ -117,8 +121,8 @@ pub struct DriftReport {
     /// When a baseline was accepted (`recon history accept`): `--max-new` counts the findings not in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,
-    /// Keys still differing after the rechecks whose rows changed between every pair of reads (the first
-    /// `--max-examples`).
+    /// Keys still differing after the rechecks whose rows changed on both sides between every pair of reads
+    /// (the first `--max-examples`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unstable_keys: Vec<serde_json::Value>,
     /// Rows the rechecks read again, per side.

@@ -181,6 +181,9 @@ pub struct SideReport {
     pub fingerprint: String,
 }
 
+/// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient
+/// keys leave their category, for `matched` when the first read held them on the source; unstable ones leave it
+/// for `drift.unstable`), so that they still account for the first read's source rows.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub source_rows: u64,

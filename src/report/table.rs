@@ -206,7 +206,9 @@ pub fn render_audit(audit: &AuditReport) -> String {
     for (label, side) in [("source", &audit.source), ("target", &audit.target)] {
         out += &format!("{label}: {} ({})\n", side.location, side.kind);
     }
-    let mut tables = table(&[
+    // Tables run over time count their unstable keys apart from the categories: then a column shows them.
+    let over_time = audit.summary.drift.is_some();
+    let mut header = vec![
         "table",
         "status",
         "source rows",
@@ -216,8 +218,10 @@ pub fn render_audit(audit: &AuditReport) -> String {
         "extra",
         "mismatched",
         "duplicates",
-        "key",
-    ]);
+    ];
+    header.extend(over_time.then_some("unstable"));
+    header.push("key");
+    let mut tables = table(&header);
     for entry in &audit.tables {
         let mut row = vec![entry.name.clone(), entry.status.name().to_string()];
         match &entry.report {
@@ -236,9 +240,13 @@ pub fn render_audit(audit: &AuditReport) -> String {
                     count(Category::ExtraInTarget),
                     count(Category::Mismatched),
                 ]);
-                row.extend([duplicates, key]);
+                row.push(duplicates);
+                if over_time {
+                    row.push(report.drift.as_ref().map_or(String::new(), |d| d.findings.unstable.to_string()));
+                }
+                row.push(key);
             }
-            None => row.extend(std::iter::repeat_n(String::new(), 8)),
+            None => row.extend(std::iter::repeat_n(String::new(), header.len() - 2)),
         }
         tables.add_row(row);
     }

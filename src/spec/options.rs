@@ -235,7 +235,8 @@ pub struct DriftOptions {
     /// compared. With it, category budgets that are not set are unlimited.
     #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
     pub max_new: Option<Budget>,
-    /// Keys that kept changing through every recheck [default: 0].
+    /// Unstable keys: their rows changed on both sides between every pair of reads and still differ (a row
+    /// whose one side stood still is a finding of its category) [default: 0].
     #[arg(long, value_parser = Budget::parse, value_name = "N|P%")]
     pub max_unstable: Option<Budget>,
     /// The name a diff's runs are kept under in --history [default: source, target and key].

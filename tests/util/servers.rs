@@ -1,0 +1,140 @@
+//! Servers the tests start themselves when absent, so that a fresh machine runs every test (`.ci/run` runs as
+//! root): a PostgreSQL cluster of the tests' own with `wal_level = logical`, for logical replication, on the
+//! port RECON_TEST_REPLICA_PORT names. Without the variable a test that needs the server says so and passes
+//! locally; under CI (CI=true) a server that cannot be had fails it, never skips it.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use sqlx::{Connection, Row};
+
+use crate::databases::block_on;
+
+/// A PostgreSQL cluster as Debian's postgresql-common names it.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub version: String,
+    pub name: String,
+    pub port: u16,
+}
+
+impl Cluster {
+    /// One of its databases, as the superuser `postgres` over TCP.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// A program of the cluster's PostgreSQL version, such as `pgbench`.
+    pub fn program(&self, name: &str) -> PathBuf {
+        PathBuf::from(format!("/usr/lib/postgresql/{}/bin/{name}", self.version))
+    }
+}
+
+/// A server the tests cannot have: said, and `None`, locally; a failure under CI.
+fn unavailable<T>(why: &str) -> Option<T> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}");
+    }
+    eprintln!("{why}: test not run (bash .ci/run provides it)");
+    None
+}
+
+/// The cluster on port RECON_TEST_REPLICA_PORT, with `wal_level = logical`: created (`pg_createcluster`,
+/// trusting TCP connections from this machine, as a test server may) and started when absent; checked once
+/// per test run.
+pub fn logical_cluster() -> Option<Cluster> {
+    static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    let port = match std::env::var("RECON_TEST_REPLICA_PORT") {
+        Ok(port) if !port.is_empty() => port,
+        _ => return unavailable("RECON_TEST_REPLICA_PORT is not set"),
+    };
+    match CLUSTER.get_or_init(|| ensure_logical_cluster(&port)) {
+        Ok(cluster) => Some(cluster.clone()),
+        Err(why) => unavailable(why),
+    }
+}
+
+fn ensure_logical_cluster(port: &str) -> Result<Cluster, String> {
+    let port: u16 = port.parse().map_err(|_| format!("RECON_TEST_REPLICA_PORT={port:?} is not a port"))?;
+    let (cluster, online) = match listed_on(port)? {
+        Some(found) => found,
+        None => (create(port)?, false),
+    };
+    if !online {
+        let (version, name) = (cluster.version.as_str(), cluster.name.as_str());
+        run("pg_ctlcluster", &["--skip-systemctl-redirect", version, name, "start"])?;
+    }
+    wait_until_ready(port)?;
+    let level = block_on(async {
+        let mut c = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
+        sqlx::query("SHOW wal_level").fetch_one(&mut c).await?.try_get::<String, _>(0)
+    })
+    .map_err(|e| format!("cluster {} on port {port}: {e}", cluster.name))?;
+    match level.as_str() {
+        "logical" => Ok(cluster),
+        _ => Err(format!("cluster {} on port {port} has wal_level = {level}: it needs logical", cluster.name)),
+    }
+}
+
+/// The cluster `pg_lsclusters` lists on `port`, and whether it is online.
+fn listed_on(port: u16) -> Result<Option<(Cluster, bool)>, String> {
+    let listed = run("pg_lsclusters", &["--no-header"])?;
+    for line in listed.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if let [version, name, listed_port, status, ..] = fields[..] {
+            if listed_port == port.to_string() {
+                let cluster = Cluster { version: version.into(), name: name.into(), port };
+                return Ok(Some((cluster, status.starts_with("online"))));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A new cluster of the newest PostgreSQL installed, named after its port.
+fn create(port: u16) -> Result<Cluster, String> {
+    let installed = std::fs::read_dir("/usr/lib/postgresql").map_err(|e| format!("/usr/lib/postgresql: {e}"))?;
+    let version = installed
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .max()
+        .ok_or("no PostgreSQL server in /usr/lib/postgresql")?
+        .to_string();
+    let cluster = Cluster { version, name: format!("recon_{port}"), port };
+    let port_text = port.to_string();
+    run(
+        "pg_createcluster",
+        &[
+            &cluster.version,
+            &cluster.name,
+            "--port",
+            &port_text,
+            "--pgoption",
+            "wal_level=logical",
+            "--",
+            "--auth-host=trust",
+        ],
+    )?;
+    Ok(cluster)
+}
+
+fn wait_until_ready(port: u16) -> Result<(), String> {
+    let port_text = port.to_string();
+    for _ in 0..60 {
+        if run("pg_isready", &["-q", "-h", "127.0.0.1", "-p", &port_text]).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    Err(format!("the PostgreSQL cluster on port {port} did not accept connections within 60 s"))
+}
+
+/// Runs a program to its end: what it printed, or why it failed.
+fn run(program: &str, args: &[&str]) -> Result<String, String> {
+    let output = Command::new(program).args(args).output().map_err(|e| format!("{program}: {e}"))?;
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+        false => Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim())),
+    }
+}
