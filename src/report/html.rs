@@ -204,9 +204,9 @@ struct LegendEntry {
 }
 
 /// One colour per cause, in [`Cause::ALL`]'s order (`other` in the bars' red), told apart in print as well.
-const CAUSE_COLOURS: [&str; 11] = [
-    "#8250df", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#6e7781", "#fb8f44", "#2da44e", "#54aeff", "#a40e26",
-    "#e5534b",
+const CAUSE_COLOURS: [&str; Cause::ALL.len()] = [
+    "#8250df", "#1b7c83", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#6e7781", "#fb8f44", "#2da44e", "#54aeff",
+    "#a40e26", "#e5534b",
 ];
 
 #[derive(Serialize)]
