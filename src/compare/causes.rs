@@ -15,7 +15,7 @@
 //! | `unicode_normalization` | the strings are equal once both are NFC |
 //! | `encoding` | one string is the other's UTF-8 bytes read as Latin-1 or Windows-1252 (mojibake) |
 //! | `truncation` | one string (or byte string) is a non-empty proper prefix of the other |
-//! | `rounding` | numbers: the one with fewer fraction digits is within one unit of its last digit of the other; for two decimal types of one scale, decided per column ([`column_rounding`]) |
+//! | `rounding` | numbers: the one with fewer fraction digits is within one unit of its last digit of the other; for two decimal types of one scale, decided per column (`rounding.rs`) |
 //! | `time_shift` | instants a whole number of minutes apart, less than a day; the shift is kept |
 //! | `timestamp_precision` | instants (or times of day) less than one second, millisecond or microsecond apart, one of them a whole number of that unit |
 //! | `unparseable` | one side is text that does not parse as the other side's type |
@@ -425,27 +425,37 @@ impl Digits<'_> {
 /// The coarser scale at which two different numbers are equal, when one is the other rounded: within one
 /// unit of that scale's last digit, whichever way it was rounded (half up, half even, toward zero, floor or
 /// ceiling). Where both sides' types declare a scale (decimals; integers have 0), that scale is the smaller
-/// one, and equal declared scales never round (`20.00` against `20.01` in two `decimal(10,2)` columns is a
-/// change, not a rounding). Otherwise (floats, text) it is the fraction digits of the number written with
-/// fewer: `1.8` against `1.85` or `1.849`, `2` against `2.5`, float `0.30000000000000004` against `0.3`.
+/// one, and equal declared scales never round one pair on its own (`20.00` against `20.01` in two
+/// `decimal(10,2)` columns is a change, not a rounding: their column decides, see `rounding`). Otherwise
+/// (floats, text) it is the fraction digits of the number written with fewer: `1.8` against `1.85` or
+/// `1.849`, `2` against `2.5`, float `0.30000000000000004` against `0.3`.
 pub(crate) fn coarser_scale(a: &str, b: &str, scales: Sides<Option<i8>>) -> Option<usize> {
-    let (a, b) = (digits(a), digits(b));
-    let (coarse, fine, scale) = match (scales.source, scales.target) {
+    let scale = match (scales.source, scales.target) {
         (Some(x), Some(y)) if x == y => return None,
-        (Some(x), Some(y)) => {
-            let scale = usize::try_from(x.min(y)).ok()?;
-            (a, b, scale)
-        }
-        _ => match a.frac.len().cmp(&b.frac.len()) {
-            std::cmp::Ordering::Less => (a, b, a.frac.len()),
-            std::cmp::Ordering::Greater => (b, a, b.frac.len()),
+        (Some(x), Some(y)) => usize::try_from(x.min(y)).ok()?,
+        _ => match fraction_digits(a).cmp(&fraction_digits(b)) {
             std::cmp::Ordering::Equal => return None,
+            _ => fraction_digits(a).min(fraction_digits(b)),
         },
     };
-    let finest = coarse.frac.len().max(fine.frac.len()).max(scale);
-    let unit = 10i128.checked_pow((finest - scale) as u32)?;
-    let (c, f) = (coarse.scaled(finest)?, fine.scaled(finest)?);
-    (c != f && (c - f).abs() < unit).then_some(scale)
+    rounds_at(a, b, scale).then_some(scale)
+}
+
+/// The significant fraction digits of a plain decimal: `71.2600` has 2.
+pub(crate) fn fraction_digits(text: &str) -> usize {
+    digits(text).frac.len()
+}
+
+/// Whether two different numbers are within one unit of the last digit at `scale` of each other: one is the
+/// other rounded to `scale` fraction digits, whichever way.
+pub(crate) fn rounds_at(a: &str, b: &str, scale: usize) -> bool {
+    let (a, b) = (digits(a), digits(b));
+    let finest = a.frac.len().max(b.frac.len()).max(scale);
+    let Some(unit) = 10i128.checked_pow((finest - scale) as u32) else { return false };
+    match (a.scaled(finest), b.scaled(finest)) {
+        (Some(x), Some(y)) => x != y && (x - y).abs() < unit,
+        _ => false,
+    }
 }
 
 /// Whether two tick counts are less than one coarser unit (a second, millisecond or microsecond) apart with

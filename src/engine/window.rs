@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::history::keys::key_hashes;
+use crate::normalize::policy::Tolerances;
 use crate::normalize::{canonicalize, Canon, SideColumns, DECLARED_TYPE};
 use crate::plan::Plan;
 use crate::session::Session;
@@ -69,7 +70,7 @@ fn side_changed(plan: &Plan, side: Side, updated: usize, bound: &Bound) -> Resul
     let keys: Vec<_> =
         plan.key.iter().map(|k| (k.on(side).0.to_string(), k.on(side).1, k.resolution.canon.clone())).collect();
     let time = vec![(field.name().clone(), updated, Canon::Timestamp(TimeUnit::Microsecond))];
-    let columns = SideColumns::new(keys, time, policy, None);
+    let columns = SideColumns::new(keys, time, policy, Tolerances::default());
     let (units, applied) = dataset.changed_units(&columns.projection, updated, bound)?;
     let since = bound.instant.timestamp_micros();
     let parts = units

@@ -34,7 +34,7 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 
 use crate::error::{Error, Result};
-use policy::{SidePolicy, Tolerance};
+use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
 pub(crate) mod parse;
@@ -574,8 +574,8 @@ pub struct CanonColumn {
     pub name: String,
     pub position: usize,
     pub canon: Canon,
-    /// Float columns compared within a tolerance are hashed by bucket (see [`Tolerance::bucket`]).
-    pub tolerance: Option<Tolerance>,
+    /// Float and decimal columns compared within a tolerance are hashed by bucket (see [`Within`]).
+    pub tolerance: Option<Within>,
 }
 
 /// A batch's key and compared columns in canonical form, in comparison order.
@@ -590,23 +590,23 @@ impl SideColumns {
         keys: Vec<(String, usize, Canon)>,
         values: Vec<(String, usize, Canon)>,
         policy: SidePolicy,
-        tolerance: Option<Tolerance>,
+        tolerances: Tolerances,
     ) -> Self {
         let mut projection: Vec<usize> = keys.iter().chain(&values).map(|(_, index, _)| *index).collect();
         projection.sort_unstable();
         projection.dedup();
-        let place = |columns: Vec<(String, usize, Canon)>, tolerance: Option<Tolerance>| -> Vec<CanonColumn> {
+        let place = |columns: Vec<(String, usize, Canon)>, tolerances: Tolerances| -> Vec<CanonColumn> {
             columns
                 .into_iter()
                 .map(|(name, index, canon)| CanonColumn {
                     name,
                     position: projection.binary_search(&index).unwrap_or_default(),
-                    tolerance: tolerance.filter(|_| matches!(canon, Canon::Float32 | Canon::Float64)),
+                    tolerance: tolerances.of(&canon),
                     canon,
                 })
                 .collect()
         };
-        let (keys, values) = (place(keys, None), place(values, tolerance));
+        let (keys, values) = (place(keys, Tolerances::default()), place(values, tolerances));
         SideColumns { projection, keys, values, policy, whole_rows: false }
     }
 
@@ -624,18 +624,35 @@ impl SideColumns {
         Ok(Canonical { keys: convert(&self.keys)?, values: convert(&self.values)? })
     }
 
-    /// The compared columns as the digest hashes them: floats under a tolerance become their buckets.
+    /// The compared columns as the digest hashes them: floats and decimals under a tolerance become their
+    /// buckets.
     pub fn hashable(&self, values: &[ArrayRef]) -> Result<Vec<ArrayRef>, ArrowError> {
         self.values
             .iter()
             .zip(values)
             .map(|(column, array)| match column.tolerance {
                 None => Ok(array.clone()),
-                Some(tolerance) => {
+                Some(Within::Float(tolerance)) => {
                     let floats = cast_with_options(array, &DataType::Float64, &STRICT)?;
                     let buckets: arrow::array::Decimal128Array =
                         floats.as_primitive::<Float64Type>().iter().map(|v| v.map(|v| tolerance.bucket(v))).collect();
                     Ok(Arc::new(buckets.with_precision_and_scale(38, 0)?) as ArrayRef)
+                }
+                Some(Within::Decimal(tolerance)) => {
+                    let scale = match array.data_type() {
+                        DataType::Decimal32(_, s)
+                        | DataType::Decimal64(_, s)
+                        | DataType::Decimal128(_, s)
+                        | DataType::Decimal256(_, s) => *s,
+                        other => return Err(ArrowError::CastError(format!("a decimal tolerance on {other}"))),
+                    };
+                    let wide = cast_with_options(array, &DataType::Decimal256(76, scale), &STRICT)?;
+                    let buckets: arrow::array::Decimal256Array = wide
+                        .as_primitive::<arrow::datatypes::Decimal256Type>()
+                        .iter()
+                        .map(|v| v.map(|v| tolerance.bucket(v)))
+                        .collect();
+                    Ok(Arc::new(buckets.with_precision_and_scale(76, 0)?) as ArrayRef)
                 }
             })
             .collect()
