@@ -366,7 +366,7 @@ impl Column {
             unicode_nfc: policy.unicode_nfc,
             empty_as_null: policy.empty_as_null,
         };
-        let strings = match canon {
+        let strings = match canon.base() {
             Canon::Text => [
                 (SuggestionKind::Trim, policy.trim),
                 (SuggestionKind::IgnoreCase, policy.ignore_case),

@@ -40,7 +40,7 @@ mod declared;
 pub(crate) mod parse;
 pub mod policy;
 
-pub use declared::{resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
+pub use declared::{fixed_char, resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
 pub use parse::{interval_text, unparseable, Cut, UNPARSEABLE};
 
 /// The canonical form both sides of a column are cast to before encoding.
@@ -91,6 +91,33 @@ pub enum Canon {
     /// A text column against a typed one: both as the typed side's canonical form (the inner one) in text,
     /// the text side parsed into it.
     Parsed(Box<Canon>),
+    /// Text or bytes (the inner form) without trailing blanks, on both sides: one side is a fixed-length
+    /// `CHAR(n)`, whose padding is no data, whatever the other side kept of it ([`Rule::CharPadding`]).
+    Unpadded(Box<Canon>),
+}
+
+/// A rule recon applies to a column pair on its own, from what the sides declare; the report's policy lists
+/// the columns it applied to (`column_rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Trailing blanks are insignificant on both sides: either side is fixed-length `CHAR(n)`.
+    CharPadding,
+}
+
+impl Canon {
+    /// The rule this form applies of its own, if any.
+    pub fn rule(&self) -> Option<Rule> {
+        matches!(self, Canon::Unpadded(_)).then_some(Rule::CharPadding)
+    }
+
+    /// The form without a rule around it: what the values are compared as.
+    pub fn base(&self) -> &Canon {
+        match self {
+            Canon::Unpadded(inner) => inner,
+            other => other,
+        }
+    }
 }
 
 /// What a value is, whatever its width.
@@ -272,6 +299,8 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
             _ => parse::render(&canonicalize(&array, inner, policy)?, inner),
         },
         Canon::DecimalText => decimal_text(&array),
+        // Blanks go before the string rules: `--empty-as-null` sees a padded empty value as empty.
+        Canon::Unpadded(inner) => canonicalize(&unpad(&array)?, inner, policy),
         Canon::Binary => match array.data_type() {
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
             _ => to(DataType::Binary),
@@ -428,6 +457,25 @@ pub fn round_decimal(text: &str, digits: usize) -> String {
         format!("{sign}{int_digits}")
     } else {
         format!("{sign}{int_digits}.{frac_digits}")
+    }
+}
+
+/// Strings or bytes without their trailing blanks (0x20, SQL's padding); other arrays as they are.
+fn unpad(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            map_strings(array, |v| Some(v.trim_end_matches(' ').to_string()))
+        }
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            let bytes = cast_with_options(array, &DataType::Binary, &STRICT)?;
+            let unpadded: arrow::array::BinaryArray = bytes
+                .as_binary::<i32>()
+                .iter()
+                .map(|v| v.map(|v| &v[..v.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1)]))
+                .collect();
+            Ok(Arc::new(unpadded))
+        }
+        _ => Ok(array.clone()),
     }
 }
 
