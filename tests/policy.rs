@@ -44,6 +44,57 @@ fn float_tolerances_forgive_small_differences_only() {
 }
 
 #[test]
+fn a_decimal_tolerance_forgives_small_differences_exactly_in_both_tiers() {
+    // numeric(12,4) on both sides. Under 0.01: row 1 shares a hash bucket; rows 2, 3 and 5 straddle a bucket
+    // boundary and the row tier finds them within it (3 and 5 exactly 0.01 apart); row 4 is 0.0101 apart.
+    let a = "id,x\n1,1.0049\n2,2.0099\n3,3.0000\n4,4.0000\n5,-0.0050\n6,6.0000\n";
+    let b = "id,x\n1,1.0051\n2,2.0100\n3,3.0100\n4,4.0101\n5,0.0050\n6,\\N\n";
+    let typed = ["--csv-type", "x=decimal(12,4)"];
+    assert_eq!(mismatched(&diff(a, b, &typed)), 6);
+    let report = diff(a, b, &[&typed[..], &["--decimal-abs-tol", "0.01"]].concat());
+    assert_eq!(mismatched(&report), 2, "row 4, and row 6 whose NULL no tolerance equals");
+    assert_eq!(report["policy"]["decimal_abs_tol"], "0.01", "recorded exactly, as text");
+    let streamed = diff(a, b, &[&typed[..], &["--decimal-abs-tol", "0.01", "--memory-limit", "1KB"]].concat());
+    assert!(streamed["stats"]["seconds"]["compare_steps"]["columns"].as_f64().unwrap() > 0.0);
+    assert_eq!((mismatched(&streamed), &streamed["summary"]["matched"]), (2, &serde_json::json!(4)));
+    // Exact decimal arithmetic: as floats, 1.1 - 1.0 = 0.10000000000000009 > 0.1.
+    let report = diff("id,x\n1,1.1\n", "id,x\n1,1.0\n", &["--csv-type", "x=decimal(5,1)", "--decimal-abs-tol", "1e-1"]);
+    assert_eq!((mismatched(&report), &report["policy"]["decimal_abs_tol"]), (0, &serde_json::json!("0.1")));
+    // Floats and integers are no decimals: the tolerance leaves them exact.
+    assert_eq!(mismatched(&diff("id,f,i\n1,1.0,1\n", "id,f,i\n1,1.001,2\n", &["--decimal-abs-tol", "5"])), 1);
+    // Without it the policy says nothing of it, as reports made before it did.
+    assert!(diff(a, b, &typed)["policy"].get("decimal_abs_tol").is_none());
+}
+
+#[test]
+fn a_decimal_tolerance_is_read_from_a_config_file_as_text_or_number() {
+    let dir = scratch();
+    for side in ["src", "dst"] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+    }
+    std::fs::write(dir.path().join("src/prices.csv"), "id,x\n1,71.2627\n2,3.0999\n").unwrap();
+    std::fs::write(dir.path().join("dst/prices.csv"), "id,x\n1,71.2600\n2,3.1000\n").unwrap();
+    for (written, code) in [("\"0.01\"", 0), ("0.01", 0), ("0.001", 1), ("\"a cent\"", 2)] {
+        let config = dir.path().join("audit.toml");
+        let text = format!(
+            "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[defaults]\nkey = [\"id\"]\n\
+             csv_type = [\"x=decimal(12,4)\"]\ndecimal_abs_tol = {written}\n",
+            path(&dir.path().join("src")),
+            path(&dir.path().join("dst"))
+        );
+        std::fs::write(&config, text).unwrap();
+        let run = recon(&["audit", path(&config), "--format", "json", "-q"]);
+        assert_eq!(run.code, code, "{written}: {}{}", run.stdout, run.stderr);
+        if code == 2 {
+            assert!(run.stderr.contains("decimal_abs_tol in") && run.stderr.contains("[defaults]"), "{}", run.stderr);
+        } else {
+            let policy = &run.json()["tables"][0]["report"]["policy"];
+            assert_eq!(policy["decimal_abs_tol"], written.trim_matches('"'), "{policy}");
+        }
+    }
+}
+
+#[test]
 fn string_rules_each_forgive_their_own_difference() {
     let a = "id,s\n1,Ann\n2,ann\n3,\"\"\n4,Caf\u{e9}\n";
     let b = "id,s\n1,Ann \n2,ANN\n3,\\N\n4,Cafe\u{301}\n";
@@ -108,6 +159,14 @@ fn bad_policy_values_are_refused() {
     ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--timestamp-precision"), "{}", run.stderr);
+    for (value, more) in [("-0.01", None), ("0,01", None), ("0.01", Some("--keyless"))] {
+        let (legacy, option) = ("fixtures/orders/legacy.parquet", format!("--decimal-abs-tol={value}"));
+        let mut args = vec!["diff", legacy, legacy, &option];
+        args.extend(more.or(Some("--key=order_id")));
+        let run = recon(&args);
+        assert_eq!(run.code, 2, "{value}: {}", run.stderr);
+        assert!(run.stderr.contains("--decimal-abs-tol"), "{}", run.stderr);
+    }
 }
 
 #[test]

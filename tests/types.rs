@@ -318,6 +318,57 @@ fn sqlite_dates_in_every_storage_form_and_char_padding_reconcile_with_postgres_a
     assert_eq!(report["summary"]["matched"], 4, "char(5) against plain strings: {:#}", report["examples"]);
 }
 
+/// data-diff's type matrix (PostgreSQL → MySQL slice): a `char(100)` UUID column loaded, blanks and all, into
+/// MariaDB `varchar(100)` and `varbinary(100)`. PostgreSQL pads `char(100)`; the target keeps the 64 blanks.
+/// Trailing blanks do not count on either side of a pair where one side is `CHAR(n)`, and the report says so;
+/// a changed digit, a blank at the start or a character after the padding still differ.
+#[test]
+fn a_postgres_char_uuid_loaded_with_its_padding_into_mariadb_varchar_and_varbinary_reconciles() {
+    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_char_uuid").await.unwrap();
+        c.execute("CREATE TABLE recon_char_uuid (id int PRIMARY KEY, u char(100))").await.unwrap();
+        c.execute("INSERT INTO recon_char_uuid SELECT i, md5(i::text)::uuid::text FROM generate_series(1, 50) i")
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT id, u FROM recon_char_uuid ORDER BY id").fetch_all(&mut c).await.unwrap();
+        let mut m = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        m.execute("DROP TABLE IF EXISTS recon_char_uuid").await.unwrap();
+        m.execute("CREATE TABLE recon_char_uuid (id int PRIMARY KEY, u varchar(100), b varbinary(100))").await.unwrap();
+        for row in rows {
+            let (id, u): (i32, String) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
+            assert_eq!(u.len(), 100, "PostgreSQL hands char(100) over padded");
+            let insert =
+                sqlx::query("INSERT INTO recon_char_uuid VALUES (?, ?, ?)").bind(id).bind(&u).bind(u.as_bytes());
+            insert.execute(&mut m).await.unwrap();
+        }
+    });
+    let (source, target) = (format!("{pg}#public.recon_char_uuid"), format!("{my}#recon_char_uuid"));
+    let rules = json!([{"column": "u", "rule": "char_padding"}]);
+    for columns in [vec![], vec!["--map", "u=b"]] {
+        let report = diff(&[&[source.as_str(), target.as_str(), "--key", "id"], &columns[..]].concat());
+        assert_eq!(report["summary"]["matched"], 50, "{columns:?}: {:#}", report["examples"]);
+        assert_eq!(report["policy"]["column_rules"], rules);
+    }
+    block_on(async {
+        let mut m = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        m.execute("UPDATE recon_char_uuid SET u = CONCAT('0', SUBSTRING(u, 2)) WHERE id = 7").await.unwrap();
+        m.execute("UPDATE recon_char_uuid SET u = CONCAT(' ', SUBSTRING(u, 1, 99)) WHERE id = 11").await.unwrap();
+        m.execute("UPDATE recon_char_uuid SET b = CONCAT(SUBSTRING(b, 1, 99), 'x') WHERE id = 9").await.unwrap();
+    });
+    let report = diff(&[&source, &target, "--key", "id"]);
+    assert_eq!(report["summary"]["mismatched"], 2, "{:#}", report["examples"]);
+    let keys: Vec<&serde_json::Value> =
+        report["examples"]["mismatched"].as_array().unwrap().iter().map(|e| &e["key"]["id"]).collect();
+    assert_eq!(keys, [7, 11]);
+    let report = diff(&[&source, &target, "--key", "id", "--map", "u=b"]);
+    assert_eq!(report["summary"]["mismatched"], 1, "{:#}", report["examples"]);
+    assert_eq!(report["examples"]["mismatched"][0]["key"]["id"], 9);
+    assert_eq!(report["examples"]["mismatched"][0]["columns"]["u"]["cause"], "truncation");
+}
+
 /// Each type recon cannot read stops the comparison only when that column is compared: exit 2 naming the
 /// column and its type, with workarounds that are then run and work.
 #[test]

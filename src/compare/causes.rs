@@ -9,12 +9,13 @@
 //! | cause | a pair is given it when |
 //! |---|---|
 //! | `null_vs_empty` | one side is NULL and the other an empty or blank string (or empty bytes) |
+//! | `null_vs_default` | one side is NULL and the other its type's zero or a loader's default: `0`, `0.0`, `false`, `1970-01-01` (the epoch, midnight), MySQL's zero date `0000-00-00` as text |
 //! | `whitespace` | the strings are equal once leading and trailing whitespace is trimmed |
 //! | `case` | the strings are equal once lowercased (as `--ignore-case` does) |
 //! | `unicode_normalization` | the strings are equal once both are NFC |
 //! | `encoding` | one string is the other's UTF-8 bytes read as Latin-1 or Windows-1252 (mojibake) |
 //! | `truncation` | one string (or byte string) is a non-empty proper prefix of the other |
-//! | `rounding` | numbers: the one with fewer fraction digits is within one unit of its last digit of the other |
+//! | `rounding` | numbers: the one with fewer fraction digits is within one unit of its last digit of the other; for two decimal types of one scale, decided per column (`rounding.rs`) |
 //! | `time_shift` | instants a whole number of minutes apart, less than a day; the shift is kept |
 //! | `timestamp_precision` | instants (or times of day) less than one second, millisecond or microsecond apart, one of them a whole number of that unit |
 //! | `unparseable` | one side is text that does not parse as the other side's type |
@@ -30,6 +31,7 @@ use crate::side::Sides;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cause {
     NullVsEmpty,
+    NullVsDefault,
     Whitespace,
     Case,
     UnicodeNormalization,
@@ -44,8 +46,9 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause, in the order a pair is tested against them (the first that explains it wins).
-    pub const ALL: [Cause; 11] = [
+    pub const ALL: [Cause; 12] = [
         Cause::NullVsEmpty,
+        Cause::NullVsDefault,
         Cause::Whitespace,
         Cause::Case,
         Cause::UnicodeNormalization,
@@ -61,6 +64,7 @@ impl Cause {
     pub fn name(self) -> &'static str {
         match self {
             Cause::NullVsEmpty => "null_vs_empty",
+            Cause::NullVsDefault => "null_vs_default",
             Cause::Whitespace => "whitespace",
             Cause::Case => "case",
             Cause::UnicodeNormalization => "unicode_normalization",
@@ -158,7 +162,9 @@ pub(crate) enum View<'a> {
     },
     /// Text that did not parse as the other side's type: its original text.
     Unparseable(&'a str),
-    /// Booleans, dates, non-finite floats: no cause but `other` fits them.
+    /// `false`, the date 1970-01-01: a type's zero that no cause but `null_vs_default` looks into.
+    Zero,
+    /// Other booleans and dates, non-finite floats: no cause but `other` fits them.
     Opaque,
 }
 
@@ -181,6 +187,7 @@ impl<'a> View<'a> {
             Decoded::Float32(v) if v.is_finite() => View::Number(v.to_string().into()),
             Decoded::Timestamp { digits, ticks } => View::Instant { ticks, per_second: 10i64.pow(digits.into()) },
             Decoded::Time { digits, ticks } => View::Clock { ticks, per_second: 10i64.pow(digits.into()) },
+            Decoded::Bool(false) | Decoded::Date(0) => View::Zero,
             Decoded::Float(_) | Decoded::Float32(_) | Decoded::Bool(_) | Decoded::Date(_) => View::Opaque,
         }
     }
@@ -225,8 +232,28 @@ impl<'a> View<'a> {
                 }
                 Err(_) => View::Text(text),
             },
+            Canon::Bool | Canon::Date if text == "false" || text == "1970-01-01" => View::Zero,
             Canon::Bool | Canon::Date => View::Opaque,
             _ => View::Text(text),
+        }
+    }
+
+    /// Whether the value is its type's zero, or a default a loader writes for a missing value: `0` (any
+    /// scale), `false`, the epoch (1970-01-01, as a date or an instant), midnight, MySQL's zero date as text.
+    fn is_default(&self) -> bool {
+        let zero_date = |s: &str| {
+            let s = s.trim();
+            s == "0000-00-00"
+                || s.strip_prefix("0000-00-00 00:00:00").is_some_and(|rest| {
+                    rest.is_empty() || rest.strip_prefix('.').is_some_and(|f| f.bytes().all(|b| b == b'0'))
+                })
+        };
+        match self {
+            View::Number(n) => n.bytes().all(|b| matches!(b, b'0' | b'.' | b'-')),
+            View::Instant { ticks, .. } | View::Clock { ticks, .. } => *ticks == 0,
+            View::Zero => true,
+            View::Text(s) | View::Unparseable(s) => zero_date(s),
+            View::Null | View::Bytes(_) | View::Opaque => false,
         }
     }
 }
@@ -266,6 +293,7 @@ pub(crate) fn explain(source: &View, target: &View, scales: Sides<Option<i8>>) -
             Explained::of(Cause::NullVsEmpty)
         }
         (Null, Bytes(b)) | (Bytes(b), Null) if b.is_empty() => Explained::of(Cause::NullVsEmpty),
+        (Null, value) | (value, Null) if value.is_default() => Explained::of(Cause::NullVsDefault),
         (Unparseable(_), _) | (_, Unparseable(_)) => Explained::of(Cause::Unparseable),
         (Text(a), Text(b)) => Explained::of(text_cause(a, b)),
         (Bytes(a), Bytes(b)) => Explained::of(if prefix(a, b) { Cause::Truncation } else { Cause::Other }),
@@ -397,27 +425,37 @@ impl Digits<'_> {
 /// The coarser scale at which two different numbers are equal, when one is the other rounded: within one
 /// unit of that scale's last digit, whichever way it was rounded (half up, half even, toward zero, floor or
 /// ceiling). Where both sides' types declare a scale (decimals; integers have 0), that scale is the smaller
-/// one, and equal declared scales never round (`20.00` against `20.01` in two `decimal(10,2)` columns is a
-/// change, not a rounding). Otherwise (floats, text) it is the fraction digits of the number written with
-/// fewer: `1.8` against `1.85` or `1.849`, `2` against `2.5`, float `0.30000000000000004` against `0.3`.
+/// one, and equal declared scales never round one pair on its own (`20.00` against `20.01` in two
+/// `decimal(10,2)` columns is a change, not a rounding: their column decides, see `rounding`). Otherwise
+/// (floats, text) it is the fraction digits of the number written with fewer: `1.8` against `1.85` or
+/// `1.849`, `2` against `2.5`, float `0.30000000000000004` against `0.3`.
 pub(crate) fn coarser_scale(a: &str, b: &str, scales: Sides<Option<i8>>) -> Option<usize> {
-    let (a, b) = (digits(a), digits(b));
-    let (coarse, fine, scale) = match (scales.source, scales.target) {
+    let scale = match (scales.source, scales.target) {
         (Some(x), Some(y)) if x == y => return None,
-        (Some(x), Some(y)) => {
-            let scale = usize::try_from(x.min(y)).ok()?;
-            (a, b, scale)
-        }
-        _ => match a.frac.len().cmp(&b.frac.len()) {
-            std::cmp::Ordering::Less => (a, b, a.frac.len()),
-            std::cmp::Ordering::Greater => (b, a, b.frac.len()),
+        (Some(x), Some(y)) => usize::try_from(x.min(y)).ok()?,
+        _ => match fraction_digits(a).cmp(&fraction_digits(b)) {
             std::cmp::Ordering::Equal => return None,
+            _ => fraction_digits(a).min(fraction_digits(b)),
         },
     };
-    let finest = coarse.frac.len().max(fine.frac.len()).max(scale);
-    let unit = 10i128.checked_pow((finest - scale) as u32)?;
-    let (c, f) = (coarse.scaled(finest)?, fine.scaled(finest)?);
-    (c != f && (c - f).abs() < unit).then_some(scale)
+    rounds_at(a, b, scale).then_some(scale)
+}
+
+/// The significant fraction digits of a plain decimal: `71.2600` has 2.
+pub(crate) fn fraction_digits(text: &str) -> usize {
+    digits(text).frac.len()
+}
+
+/// Whether two different numbers are within one unit of the last digit at `scale` of each other: one is the
+/// other rounded to `scale` fraction digits, whichever way.
+pub(crate) fn rounds_at(a: &str, b: &str, scale: usize) -> bool {
+    let (a, b) = (digits(a), digits(b));
+    let finest = a.frac.len().max(b.frac.len()).max(scale);
+    let Some(unit) = 10i128.checked_pow((finest - scale) as u32) else { return false };
+    match (a.scaled(finest), b.scaled(finest)) {
+        (Some(x), Some(y)) => x != y && (x - y).abs() < unit,
+        _ => false,
+    }
 }
 
 /// Whether two tick counts are less than one coarser unit (a second, millisecond or microsecond) apart with
@@ -442,7 +480,8 @@ mod tests {
     fn names_round_trip_and_follow_the_contract_order() {
         let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
         assert_eq!(names[0], "null_vs_empty");
-        assert_eq!(names[10], "other");
+        assert_eq!(names[1], "null_vs_default");
+        assert_eq!(names[11], "other");
         for cause in Cause::ALL {
             assert_eq!(Cause::from_name(cause.name()), Some(cause));
             assert_eq!(serde_json::to_value(cause).unwrap(), cause.name());
@@ -462,6 +501,33 @@ mod tests {
         assert_eq!(text(Some("abc"), Some("abd")), Cause::Other);
         assert_eq!(text(Some(" Ann"), Some("ann")), Cause::Other, "two causes at once are none of them");
         assert_eq!(text(Some(""), Some("x")), Cause::Other, "an empty string is no truncation");
+    }
+
+    #[test]
+    fn null_against_a_types_zero_is_a_default_and_against_anything_else_other() {
+        let number = |n: &'static str| View::Number(n.into());
+        let explain = |a: &View, b: &View| explain(a, b, Sides::default()).cause;
+        for zero in [
+            number("0"),
+            number("0.00"),
+            number("-0"),
+            View::Zero,
+            View::Instant { ticks: 0, per_second: 1_000_000 },
+            View::Clock { ticks: 0, per_second: 1 },
+            View::Text("0000-00-00"),
+            View::Unparseable("0000-00-00 00:00:00.000"),
+        ] {
+            assert_eq!(explain(&View::Null, &zero), Cause::NullVsDefault, "{zero:?}");
+            assert_eq!(explain(&zero, &View::Null), Cause::NullVsDefault, "{zero:?}");
+        }
+        for other in [number("0.01"), number("1970"), View::Opaque, View::Text("0"), View::Unparseable("0000-00-01")] {
+            assert_ne!(explain(&View::Null, &other), Cause::NullVsDefault, "{other:?}");
+        }
+        assert_eq!(explain(&View::Null, &View::Text("")), Cause::NullVsEmpty, "the empty string stays null_vs_empty");
+        let dates = Canon::Parsed(Box::new(Canon::Date));
+        assert_eq!(View::of(&dates, Decoded::Text(b"1970-01-01")), View::Zero);
+        assert_eq!(View::of(&Canon::Bool, Decoded::Bool(false)), View::Zero);
+        assert_eq!(View::of(&Canon::Bool, Decoded::Bool(true)), View::Opaque);
     }
 
     #[test]

@@ -19,7 +19,8 @@ use arrow::array::ArrayRef;
 use rayon::prelude::*;
 
 use super::suggest::Explainer;
-use crate::digest::encode::{add_lengths, decode, encode_into, Decoded};
+use super::values::differ;
+use crate::digest::encode::{add_lengths, decode, encode_into};
 use crate::digest::{digest_canonical, draw, in_sample};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
@@ -58,7 +59,7 @@ pub struct ColumnCounts {
     /// Mismatched keys per compared column.
     pub per_column: Vec<u64>,
     pub mismatched: u64,
-    /// Keys whose rows differ only by floats within the tolerance.
+    /// Keys whose rows differ only by floats or decimals within their tolerance.
     pub equal: u64,
 }
 
@@ -96,19 +97,7 @@ pub(crate) fn count(
     let mut counts = ColumnCounts { per_column: vec![0; width], ..ColumnCounts::default() };
     let tolerant: Vec<_> = columns.source.values.iter().map(|c| c.tolerance).collect();
     join_files(&spills, dir, width, |a, b| {
-        let differ = |c: usize| {
-            a[c] != b[c]
-                && match (tolerant[c], decode(a[c]), decode(b[c])) {
-                    (Some(tolerance), Some((Decoded::Float(x), _)), Some((Decoded::Float(y), _))) => {
-                        !tolerance.equal(x, y)
-                    }
-                    (Some(tolerance), Some((Decoded::Float32(x), _)), Some((Decoded::Float32(y), _))) => {
-                        !tolerance.equal(x.into(), y.into())
-                    }
-                    _ => true,
-                }
-        };
-        let differing: Vec<usize> = (0..width).filter(|&c| differ(c)).collect();
+        let differing: Vec<usize> = (0..width).filter(|&c| differ(tolerant[c], a[c], b[c])).collect();
         if differing.is_empty() {
             counts.equal += 1;
         } else {

@@ -18,6 +18,7 @@ use super::classify::{Candidate, Classes, Duplicate};
 use super::values::{Fetched, Mismatch};
 use crate::digest::{Fingerprint, RowDigest};
 use crate::error::{Error, Result};
+use crate::normalize::policy::Tolerances;
 use crate::normalize::{Canon, SideColumns};
 use crate::plan::Plan;
 use crate::side::{Side, Sides};
@@ -268,7 +269,7 @@ fn side_keys(
 /// One side's key columns alone, canonical as in pass one.
 fn keys_only(columns: &SideColumns) -> SideColumns {
     let keys = columns.keys.iter().map(|k| (k.name.clone(), columns.projection[k.position], k.canon.clone())).collect();
-    let mut only = SideColumns::new(keys, Vec::new(), columns.policy.clone(), None);
+    let mut only = SideColumns::new(keys, Vec::new(), columns.policy.clone(), Tolerances::default());
     only.whole_rows = columns.whole_rows;
     only
 }

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod columns;
 pub mod keys;
 mod renamed;
+mod rounding;
 pub mod suggest;
 pub mod values;
 mod zones;
@@ -150,6 +151,8 @@ pub fn compare(
     counts[Category::NullKeysSource] = null_keys.source.len() as u64;
     counts[Category::NullKeysTarget] = null_keys.target.len() as u64;
     mismatched.truncate(all.listed);
+    explainer.settle();
+    values::settle(&mut mismatched, fetched.as_ref(), &explainer)?;
     let mut explanations = explainer.finish();
     explanations.suggestions.extend(renamed::map_suggestions(plan)?);
     Ok(Findings {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::suggest::{Suggestion, SuggestionKind};
 use crate::error::{Error, Result};
+use crate::normalize::policy::Tolerances;
 use crate::normalize::Canon;
 use crate::plan::Plan;
 use crate::side::{Side, Sides};
@@ -98,7 +99,8 @@ impl MapSide {
             })
             .collect();
         let values = extra.iter().map(|&i| (schema.field(i).name().clone(), i, Canon::Text)).collect();
-        let columns = crate::normalize::SideColumns::new(key_triples, values, side_columns.policy.clone(), None);
+        let columns =
+            crate::normalize::SideColumns::new(key_triples, values, side_columns.policy.clone(), Tolerances::default());
         let wanted_keys: Option<std::collections::HashSet<&[u8]>> =
             wanted.map(|w| w.keys.iter().map(Vec::as_slice).collect());
         let mut out = MapSide {

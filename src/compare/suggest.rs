@@ -5,7 +5,8 @@
 //! Options are tried on the canonical values, which is what re-canonicalizing under the option would give:
 //! string rules are idempotent and commute (`--trim` on text already lowercased is lowercase trimmed),
 //! `--timestamp-precision` truncates the instants already at the coarser unit, a float tolerance compares
-//! the floats as `Tolerance::equal` does, and a zone reads the naive side's wall time (its canonical instant
+//! the floats as `Tolerance::equal` does, a decimal tolerance the unscaled decimals exactly (`rounding`), and a
+//! zone reads the naive side's wall time (its canonical instant
 //! in the zone it was read in, UTC by default) as `--source-tz`/`--target-tz` would.
 //!
 //! Time zones are found, not guessed, in two passes over the mismatches. The first counts each column's
@@ -28,6 +29,7 @@ use chrono::{Offset, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use super::causes::{explain, Cause, Explained, View};
+use super::rounding::Decimals;
 use crate::digest::encode::{decode, Decoded};
 use crate::error::Result;
 use crate::normalize::policy::{StringRules, Tolerance};
@@ -44,19 +46,21 @@ pub enum SuggestionKind {
     EmptyAsNull,
     TimestampPrecision,
     FloatAbsTol,
+    DecimalAbsTol,
     SourceTz,
     TargetTz,
     Map,
 }
 
 impl SuggestionKind {
-    pub const ALL: [SuggestionKind; 9] = [
+    pub const ALL: [SuggestionKind; 10] = [
         SuggestionKind::Trim,
         SuggestionKind::IgnoreCase,
         SuggestionKind::UnicodeNfc,
         SuggestionKind::EmptyAsNull,
         SuggestionKind::TimestampPrecision,
         SuggestionKind::FloatAbsTol,
+        SuggestionKind::DecimalAbsTol,
         SuggestionKind::SourceTz,
         SuggestionKind::TargetTz,
         SuggestionKind::Map,
@@ -70,6 +74,7 @@ impl SuggestionKind {
             SuggestionKind::EmptyAsNull => "empty_as_null",
             SuggestionKind::TimestampPrecision => "timestamp_precision",
             SuggestionKind::FloatAbsTol => "float_abs_tol",
+            SuggestionKind::DecimalAbsTol => "decimal_abs_tol",
             SuggestionKind::SourceTz => "source_tz",
             SuggestionKind::TargetTz => "target_tz",
             SuggestionKind::Map => "map",
@@ -178,6 +183,8 @@ struct Column {
     /// Under no tolerance yet, float columns: the largest difference of a `rounding` pair, and the pairs each
     /// absolute tolerance 10^e resolves (index e − MIN_EXPONENT).
     floats: Option<(Option<f64>, [u64; TOLERANCES])>,
+    /// Decimal columns: their rounding, decided over every pair, and the decimal tolerance tried.
+    decimals: Option<Decimals>,
     /// Timestamp columns: each coarser precision (name, ticks per step) and the pairs it resolves.
     precisions: Vec<(&'static str, i64, u64)>,
     /// Sides whose timestamps are naive (zone-less) and so can take a zone: the zone they are read in now.
@@ -266,9 +273,36 @@ impl Explainer {
         }
     }
 
+    /// After the last pair: decides each decimal column's rounding, which [`Explainer::settled`] then applies
+    /// to a pair. Deciding again decides alike.
+    pub(crate) fn settle(&mut self) {
+        for column in &mut self.columns {
+            if let Some(decimals) = &mut column.decimals {
+                decimals.settle();
+            }
+        }
+    }
+
+    /// A pair's cause once its column's rounding is decided ([`Explainer::settle`]): `other` may be `rounding`.
+    pub(crate) fn settled(&self, c: usize, source: &[u8], target: &[u8], explained: Explained) -> Explained {
+        let column = &self.columns[c];
+        let (Cause::Other, Some(decimals)) = (explained.cause, &column.decimals) else { return explained };
+        let (a, b) = (View::of(&column.canon, decoded(source)), View::of(&column.canon, decoded(target)));
+        if decimals.rounds(&a, &b) {
+            Explained { cause: Cause::Rounding, shift: None }
+        } else {
+            explained
+        }
+    }
+
     pub(crate) fn finish(mut self) -> Explanations {
         let mut suggestions = Vec::new();
         for column in &mut self.columns {
+            if let Some(decimals) = &mut column.decimals {
+                let rounded = decimals.settle();
+                column.causes[Cause::Other.index()] -= rounded;
+                column.causes[Cause::Rounding.index()] += rounded;
+            }
             column.suggest(&mut suggestions);
         }
         Explanations {
@@ -332,7 +366,7 @@ impl Column {
             unicode_nfc: policy.unicode_nfc,
             empty_as_null: policy.empty_as_null,
         };
-        let strings = match canon {
+        let strings = match canon.base() {
             Canon::Text => [
                 (SuggestionKind::Trim, policy.trim),
                 (SuggestionKind::IgnoreCase, policy.ignore_case),
@@ -373,9 +407,11 @@ impl Column {
             };
             (per_second.is_some() && naive(data_type)).then(|| policy.zone(side))
         };
+        let scales = Sides::new(declared_scale(&pair.source_type), declared_scale(&pair.target_type));
         Column {
             name: pair.name.clone(),
-            scales: Sides::new(declared_scale(&pair.source_type), declared_scale(&pair.target_type)),
+            decimals: Decimals::new(&canon, scales, policy.decimal_abs_tol.is_some()),
+            scales,
             current,
             canon,
             causes: [0; Cause::ALL.len()],
@@ -429,6 +465,9 @@ impl Column {
                     *largest = Some(largest.map_or(diff, |l: f64| l.max(diff)));
                 }
             }
+        }
+        if let Some(decimals) = &mut self.decimals {
+            decimals.observe(a, b, va, vb, explained.cause);
         }
         if let (View::Instant { ticks: x, .. }, View::Instant { ticks: y, .. }) = (va, vb) {
             for (_, step, resolved) in &mut self.precisions {
@@ -499,6 +538,7 @@ impl Column {
                 out.push(Suggestion::new(SuggestionKind::FloatAbsTol, Some(tolerance), &name, resolves));
             }
         }
+        out.extend(self.decimals.as_ref().and_then(|d| d.suggestion(&name)));
         // The finest precision that resolves as many pairs as the coarsest: no more loosening than needed.
         let most = self.precisions.iter().map(|(_, _, r)| *r).max().unwrap_or(0);
         if let Some((unit, _, resolved)) = self.precisions.iter().find(|(_, _, r)| *r == most && most > 0) {

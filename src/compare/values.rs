@@ -3,16 +3,16 @@
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt32Array};
-use arrow::compute::{cast, concat, take};
-use arrow::datatypes::{DataType, Float64Type};
+use arrow::array::{Array, ArrayRef, UInt32Array};
+use arrow::compute::{concat, take};
 
-use super::causes::Explained;
+use super::causes::{Cause, Explained};
 use super::classify::Candidate;
 use super::suggest::Explainer;
 use crate::digest::digest_canonical;
-use crate::digest::encode::encodings;
+use crate::digest::encode::{decode, encodings, Decoded};
 use crate::error::{Error, Result};
+use crate::normalize::policy::Within;
 use crate::normalize::{Canonical, SideColumns};
 use crate::side::Sides;
 use crate::source::{Dataset, Ordinal};
@@ -162,8 +162,8 @@ pub struct Mismatch {
     pub causes: Vec<Explained>,
 }
 
-/// Compares each candidate's two rows column by column: equal encodings, or floats within the column's
-/// tolerance. Returns the confirmed mismatches and how many candidates turned out equal. Each differing pair
+/// Compares each candidate's two rows column by column: equal encodings, or floats or decimals within the
+/// column's tolerance. Returns the confirmed mismatches and how many candidates turned out equal. Each differing pair
 /// goes through `explainer`; with `zones`, a second pass tries the time zones it asks for.
 pub(crate) fn confirm(
     candidates: &[Candidate],
@@ -175,14 +175,9 @@ pub(crate) fn confirm(
     let Sides { source, target } = fetched;
     let width = source.rows.values.len();
     let mut per_column = Vec::with_capacity(width);
-    let mut floats = Vec::with_capacity(width);
     for c in 0..width {
         let (a, b) = (&source.rows.values[c], &target.rows.values[c]);
         per_column.push([encode_all(a.as_ref())?, encode_all(b.as_ref())?]);
-        floats.push(match columns.values[c].tolerance {
-            Some(_) => Some([as_f64(a)?, as_f64(b)?]),
-            None => None,
-        });
     }
     let mut mismatches = Vec::new();
     let mut equal = 0;
@@ -192,14 +187,7 @@ pub(crate) fn confirm(
             _ => return Err(Error::internal("a row seen in the first pass was not read back")),
         };
         let differing: Vec<usize> = (0..width)
-            .filter(|&c| per_column[c][0][s] != per_column[c][1][t])
-            .filter(|&c| match (columns.values[c].tolerance, &floats[c]) {
-                (Some(tolerance), Some([a, b])) => match (a.is_valid(s), b.is_valid(t)) {
-                    (true, true) => !tolerance.equal(a.value(s), b.value(t)),
-                    _ => true,
-                },
-                _ => true,
-            })
+            .filter(|&c| differ(columns.values[c].tolerance, &per_column[c][0][s], &per_column[c][1][t]))
             .collect();
         if differing.is_empty() {
             equal += 1;
@@ -227,9 +215,40 @@ pub(crate) fn confirm(
     Ok((mismatches, equal))
 }
 
-fn as_f64(array: &ArrayRef) -> Result<Float64Array> {
-    let floats = cast(array, &DataType::Float64).map_err(|e| Error::arrow("re-read", e))?;
-    Ok(floats.as_primitive::<Float64Type>().clone())
+/// The causes of the listed mismatches once `explainer` has seen every pair and settled: a decimal column's
+/// rounding is decided over all its pairs (`rounding`).
+pub(crate) fn settle(mismatches: &mut [Mismatch], fetched: Sides<&Fetched>, explainer: &Explainer) -> Result<()> {
+    for m in mismatches {
+        let (Some(s), Some(t)) = (fetched.source.row(m.source_ordinal), fetched.target.row(m.target_ordinal)) else {
+            return Err(Error::internal("a mismatched row was not read back"));
+        };
+        // Only a pair seen as `other` may change: no other is read again.
+        for (&c, explained) in m.columns.iter().zip(&mut m.causes).filter(|(_, e)| e.cause == Cause::Other) {
+            let value = |rows: &Fetched, row: usize| encode_all(rows.rows.values[c].slice(row, 1).as_ref());
+            let (a, b) = (value(fetched.source, s)?, value(fetched.target, t)?);
+            *explained = explainer.settled(c, &a[0], &b[0], *explained);
+        }
+    }
+    Ok(())
+}
+
+/// Whether two encodings of one column's values differ under its tolerance: the row tier's one test, for the
+/// rows read back and the streaming column pass alike. Without a tolerance, any two encodings that differ.
+pub(crate) fn differ(tolerance: Option<Within>, a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return false;
+    }
+    let (Some(tolerance), Some((x, _)), Some((y, _))) = (tolerance, decode(a), decode(b)) else { return true };
+    let within = match (tolerance, x, y) {
+        (Within::Float(t), Decoded::Float(x), Decoded::Float(y)) => t.equal(x, y),
+        (Within::Float(t), Decoded::Float32(x), Decoded::Float32(y)) => t.equal(x.into(), y.into()),
+        (Within::Decimal(t), x, y) => match (x.decimal(), y.decimal()) {
+            (Some((s1, x)), Some((s2, y))) => s1 == s2 && t.equal(x, y),
+            _ => false,
+        },
+        _ => false,
+    };
+    !within
 }
 
 fn encode_all(array: &dyn Array) -> Result<Vec<Vec<u8>>> {

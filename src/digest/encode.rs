@@ -401,6 +401,17 @@ pub enum Decoded<'a> {
     },
 }
 
+impl Decoded<'_> {
+    /// A decimal's scale and unscaled value, whatever its width.
+    pub fn decimal(&self) -> Option<(i8, arrow::datatypes::i256)> {
+        match *self {
+            Decoded::Decimal { scale, value } => Some((scale, arrow::datatypes::i256::from_i128(value))),
+            Decoded::Decimal256 { scale, value } => Some((scale, arrow::datatypes::i256::from_le_bytes(value))),
+            _ => None,
+        }
+    }
+}
+
 /// Reads the value encoded at the start of `bytes`: the value and the bytes its encoding took. `None` for
 /// bytes that are no encoding.
 pub fn decode(bytes: &[u8]) -> Option<(Decoded<'_>, usize)> {

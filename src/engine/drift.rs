@@ -132,7 +132,7 @@ impl Forms {
         let texty = plan
             .key
             .iter()
-            .any(|k| matches!(k.resolution.canon, Canon::Text | Canon::Uuid | Canon::Json | Canon::Parsed(_)));
+            .any(|k| matches!(k.resolution.canon.base(), Canon::Text | Canon::Uuid | Canon::Json | Canon::Parsed(_)));
         let timed = plan.key.iter().any(|k| {
             matches!(
                 k.resolution.canon,

@@ -11,7 +11,8 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::history::keys::key_hashes;
-use crate::normalize::{canonicalize, Canon, SideColumns, DECLARED_TYPE};
+use crate::normalize::policy::Tolerances;
+use crate::normalize::{canonicalize, Canon, SideColumns};
 use crate::plan::Plan;
 use crate::session::Session;
 use crate::side::{Side, Sides};
@@ -69,7 +70,7 @@ fn side_changed(plan: &Plan, side: Side, updated: usize, bound: &Bound) -> Resul
     let keys: Vec<_> =
         plan.key.iter().map(|k| (k.on(side).0.to_string(), k.on(side).1, k.resolution.canon.clone())).collect();
     let time = vec![(field.name().clone(), updated, Canon::Timestamp(TimeUnit::Microsecond))];
-    let columns = SideColumns::new(keys, time, policy, None);
+    let columns = SideColumns::new(keys, time, policy, Tolerances::default());
     let (units, applied) = dataset.changed_units(&columns.projection, updated, bound)?;
     let since = bound.instant.timestamp_micros();
     let parts = units
@@ -202,24 +203,16 @@ pub(super) fn one_sided_keys(
 /// Whether a database can be asked for exactly the rows of canonical key values: keys whose canonical form is
 /// the value as stored (integers, decimals, dates, booleans, variable-length text under no string rule). Others
 /// are read whole and kept by key hash after reading: a row asked for by a value it does not hold would be
-/// taken for missing. Fixed-length `CHAR(n)` text is read without its trailing blanks, which SQLite keeps and
-/// compares (https://sqlite.org/datatype3.html), so it is not asked for by key either.
+/// taken for missing. A key where either side is fixed-length `CHAR(n)` is compared without trailing blanks
+/// (`Canon::Unpadded`), which SQLite keeps and compares (https://sqlite.org/datatype3.html) and a `varchar`
+/// may hold, so it is not asked for by key either.
 fn reads_keys_exactly(plan: &Plan) -> bool {
     let p = &plan.policy;
     let string_rules = p.trim || p.ignore_case || p.unicode_nfc || p.empty_as_null;
-    let padded = |k: &crate::plan::ColumnPair| {
-        Side::BOTH.into_iter().any(|side| {
-            let (_, index) = k.on(side);
-            let declared = plan.datasets[side].schema.field(index).metadata().get(DECLARED_TYPE).cloned();
-            declared.is_some_and(|d| {
-                ["char", "character", "nchar", "bpchar"].iter().any(|c| d == *c || d.starts_with(&format!("{c}(")))
-            })
-        })
-    };
     !plan.keyless
         && plan.key.iter().all(|k| match k.resolution.canon {
             Canon::Int | Canon::Decimal { .. } | Canon::Decimal256 { .. } | Canon::Date | Canon::Bool => true,
-            Canon::Text => !string_rules && !padded(k),
+            Canon::Text => !string_rules,
             _ => false,
         })
 }

@@ -20,11 +20,31 @@ pub const FRACTION_DIGITS: &str = "recon.fraction_digits";
 /// Field metadata: how the server holding the column cuts finer timestamps to its digits ([`Cut::name`]).
 pub const FRACTION_CUT: &str = "recon.fraction_cut";
 
+/// Whether a declared type is fixed-length `CHAR(n)`, blank-padded to its length: PostgreSQL `character(n)`
+/// (`bpchar`), MySQL/MariaDB `char(n)`, SQLite `CHAR(n)`, `CHARACTER(n)`, `NCHAR(n)`, `NATIVE CHARACTER(n)`.
+pub fn fixed_char(declared: &str) -> bool {
+    let base = declared.split('(').next().unwrap_or_default();
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    matches!(base.as_str(), "char" | "character" | "nchar" | "native character" | "national character" | "bpchar")
+}
+
 /// Like [`resolve`], but what a database declared wins: a column it could not read is refused with a
 /// workaround; JSON on either side compares as canonical JSON, a UUID, network address, MAC address or
 /// interval against text by its canonical text, a number the database gave as text (unconstrained or
-/// very wide `numeric`, `money`) by value; timestamps at the coarser declared precision.
+/// very wide `numeric`, `money`) by value; timestamps at the coarser declared precision; text or bytes without
+/// trailing blanks on both sides when either side is fixed-length `CHAR(n)`.
 pub fn resolve_fields(column: &str, source: &Field, target: &Field) -> Result<Resolution> {
+    let resolution = resolve_declared(column, source, target)?;
+    let padded = [source, target].iter().any(|f| f.metadata().get(DECLARED_TYPE).is_some_and(|d| fixed_char(d)));
+    Ok(match resolution.canon {
+        Canon::Text | Canon::Binary if padded => {
+            Resolution { canon: Canon::Unpadded(Box::new(resolution.canon)), lossy: resolution.lossy }
+        }
+        _ => resolution,
+    })
+}
+
+fn resolve_declared(column: &str, source: &Field, target: &Field) -> Result<Resolution> {
     for (field, option) in [(source, "--source-query"), (target, "--target-query")] {
         if let Some(what) = field.metadata().get(UNREADABLE) {
             let name = field.name();
@@ -109,7 +129,7 @@ fn declared_digits(resolution: Resolution, source: &Field, target: &Field) -> Re
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, AsArray, StringArray};
+    use arrow::array::{Array, ArrayRef, AsArray, StringArray};
     use arrow::datatypes::TimeUnit;
 
     use super::super::canonicalize;
@@ -132,6 +152,29 @@ mod tests {
         let err = resolve_fields("tags", &text, &tags).unwrap_err().to_string();
         assert!(err.contains("integer[]") && err.contains("--exclude tags"), "{err}");
         assert!(err.contains("--target-query \"SELECT …, \"tags\"::text AS tags FROM …\""), "{err}");
+    }
+
+    #[test]
+    fn trailing_blanks_do_not_count_on_either_side_of_a_fixed_length_char() {
+        let char100 = field("u", DataType::Utf8, &[(DECLARED_TYPE, "character(100)")]);
+        let varchar = field("u", DataType::Utf8, &[(DECLARED_TYPE, "varchar(100)")]);
+        let varbinary = field("u", DataType::Binary, &[(DECLARED_TYPE, "varbinary(100)")]);
+        let r = resolve_fields("u", &char100, &varchar).unwrap();
+        assert_eq!((r.canon.rule(), r.canon.base()), (Some(super::super::Rule::CharPadding), &Canon::Text));
+        assert_eq!(resolve_fields("u", &varbinary, &char100).unwrap().canon.base(), &Canon::Binary);
+        assert_eq!(resolve_fields("u", &varchar, &varchar).unwrap().canon, Canon::Text, "no CHAR, no rule");
+        let policy = SidePolicy {
+            strings: super::super::policy::StringRules { empty_as_null: true, ..Default::default() },
+            ..Default::default()
+        };
+        let padded: ArrayRef = Arc::new(StringArray::from(vec![Some("ab  "), Some("   "), Some(" a"), None]));
+        let text = canonicalize(&padded, &r.canon, &policy).unwrap();
+        let text = text.as_string::<i32>();
+        assert_eq!((text.value(0), text.is_null(1), text.value(2), text.is_null(3)), ("ab", true, " a", true));
+        let bytes: ArrayRef = Arc::new(arrow::array::BinaryArray::from(vec![&b"ab  "[..], b"a b"]));
+        let r = resolve_fields("u", &char100, &varbinary).unwrap();
+        let bytes = canonicalize(&bytes, &r.canon, &SidePolicy::default()).unwrap();
+        assert_eq!((bytes.as_binary::<i32>().value(0), bytes.as_binary::<i32>().value(1)), (&b"ab"[..], &b"a b"[..]));
     }
 
     #[test]

@@ -34,13 +34,13 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 
 use crate::error::{Error, Result};
-use policy::{SidePolicy, Tolerance};
+use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
 pub(crate) mod parse;
 pub mod policy;
 
-pub use declared::{resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
+pub use declared::{fixed_char, resolve_fields, DECLARED_TYPE, FRACTION_CUT, FRACTION_DIGITS, READ_AS, UNREADABLE};
 pub use parse::{interval_text, unparseable, Cut, UNPARSEABLE};
 
 /// The canonical form both sides of a column are cast to before encoding.
@@ -91,6 +91,33 @@ pub enum Canon {
     /// A text column against a typed one: both as the typed side's canonical form (the inner one) in text,
     /// the text side parsed into it.
     Parsed(Box<Canon>),
+    /// Text or bytes (the inner form) without trailing blanks, on both sides: one side is a fixed-length
+    /// `CHAR(n)`, whose padding is no data, whatever the other side kept of it ([`Rule::CharPadding`]).
+    Unpadded(Box<Canon>),
+}
+
+/// A rule recon applies to a column pair on its own, from what the sides declare; the report's policy lists
+/// the columns it applied to (`column_rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Trailing blanks are insignificant on both sides: either side is fixed-length `CHAR(n)`.
+    CharPadding,
+}
+
+impl Canon {
+    /// The rule this form applies of its own, if any.
+    pub fn rule(&self) -> Option<Rule> {
+        matches!(self, Canon::Unpadded(_)).then_some(Rule::CharPadding)
+    }
+
+    /// The form without a rule around it: what the values are compared as.
+    pub fn base(&self) -> &Canon {
+        match self {
+            Canon::Unpadded(inner) => inner,
+            other => other,
+        }
+    }
 }
 
 /// What a value is, whatever its width.
@@ -272,6 +299,8 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
             _ => parse::render(&canonicalize(&array, inner, policy)?, inner),
         },
         Canon::DecimalText => decimal_text(&array),
+        // Blanks go before the string rules: `--empty-as-null` sees a padded empty value as empty.
+        Canon::Unpadded(inner) => canonicalize(&unpad(&array)?, inner, policy),
         Canon::Binary => match array.data_type() {
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(array),
             _ => to(DataType::Binary),
@@ -431,6 +460,25 @@ pub fn round_decimal(text: &str, digits: usize) -> String {
     }
 }
 
+/// Strings or bytes without their trailing blanks (0x20, SQL's padding); other arrays as they are.
+fn unpad(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            map_strings(array, |v| Some(v.trim_end_matches(' ').to_string()))
+        }
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            let bytes = cast_with_options(array, &DataType::Binary, &STRICT)?;
+            let unpadded: arrow::array::BinaryArray = bytes
+                .as_binary::<i32>()
+                .iter()
+                .map(|v| v.map(|v| &v[..v.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1)]))
+                .collect();
+            Ok(Arc::new(unpadded))
+        }
+        _ => Ok(array.clone()),
+    }
+}
+
 /// Applies `f` to every string; `None` from `f` makes the value NULL.
 fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> Result<ArrayRef, ArrowError> {
     let text = cast_with_options(array, &DataType::Utf8, &STRICT)?;
@@ -574,8 +622,8 @@ pub struct CanonColumn {
     pub name: String,
     pub position: usize,
     pub canon: Canon,
-    /// Float columns compared within a tolerance are hashed by bucket (see [`Tolerance::bucket`]).
-    pub tolerance: Option<Tolerance>,
+    /// Float and decimal columns compared within a tolerance are hashed by bucket (see [`Within`]).
+    pub tolerance: Option<Within>,
 }
 
 /// A batch's key and compared columns in canonical form, in comparison order.
@@ -590,23 +638,23 @@ impl SideColumns {
         keys: Vec<(String, usize, Canon)>,
         values: Vec<(String, usize, Canon)>,
         policy: SidePolicy,
-        tolerance: Option<Tolerance>,
+        tolerances: Tolerances,
     ) -> Self {
         let mut projection: Vec<usize> = keys.iter().chain(&values).map(|(_, index, _)| *index).collect();
         projection.sort_unstable();
         projection.dedup();
-        let place = |columns: Vec<(String, usize, Canon)>, tolerance: Option<Tolerance>| -> Vec<CanonColumn> {
+        let place = |columns: Vec<(String, usize, Canon)>, tolerances: Tolerances| -> Vec<CanonColumn> {
             columns
                 .into_iter()
                 .map(|(name, index, canon)| CanonColumn {
                     name,
                     position: projection.binary_search(&index).unwrap_or_default(),
-                    tolerance: tolerance.filter(|_| matches!(canon, Canon::Float32 | Canon::Float64)),
+                    tolerance: tolerances.of(&canon),
                     canon,
                 })
                 .collect()
         };
-        let (keys, values) = (place(keys, None), place(values, tolerance));
+        let (keys, values) = (place(keys, Tolerances::default()), place(values, tolerances));
         SideColumns { projection, keys, values, policy, whole_rows: false }
     }
 
@@ -624,18 +672,35 @@ impl SideColumns {
         Ok(Canonical { keys: convert(&self.keys)?, values: convert(&self.values)? })
     }
 
-    /// The compared columns as the digest hashes them: floats under a tolerance become their buckets.
+    /// The compared columns as the digest hashes them: floats and decimals under a tolerance become their
+    /// buckets.
     pub fn hashable(&self, values: &[ArrayRef]) -> Result<Vec<ArrayRef>, ArrowError> {
         self.values
             .iter()
             .zip(values)
             .map(|(column, array)| match column.tolerance {
                 None => Ok(array.clone()),
-                Some(tolerance) => {
+                Some(Within::Float(tolerance)) => {
                     let floats = cast_with_options(array, &DataType::Float64, &STRICT)?;
                     let buckets: arrow::array::Decimal128Array =
                         floats.as_primitive::<Float64Type>().iter().map(|v| v.map(|v| tolerance.bucket(v))).collect();
                     Ok(Arc::new(buckets.with_precision_and_scale(38, 0)?) as ArrayRef)
+                }
+                Some(Within::Decimal(tolerance)) => {
+                    let scale = match array.data_type() {
+                        DataType::Decimal32(_, s)
+                        | DataType::Decimal64(_, s)
+                        | DataType::Decimal128(_, s)
+                        | DataType::Decimal256(_, s) => *s,
+                        other => return Err(ArrowError::CastError(format!("a decimal tolerance on {other}"))),
+                    };
+                    let wide = cast_with_options(array, &DataType::Decimal256(76, scale), &STRICT)?;
+                    let buckets: arrow::array::Decimal256Array = wide
+                        .as_primitive::<arrow::datatypes::Decimal256Type>()
+                        .iter()
+                        .map(|v| v.map(|v| tolerance.bucket(v)))
+                        .collect();
+                    Ok(Arc::new(buckets.with_precision_and_scale(76, 0)?) as ArrayRef)
                 }
             })
             .collect()

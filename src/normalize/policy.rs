@@ -1,8 +1,11 @@
 //! The equivalence policy's options: each loosens one thing on purpose, and the report records them all.
-//! Applied in `canonicalize` (strings, time zones, timestamp precision) and, for float tolerances, by hashing
-//! a bucketed value and confirming in the row tier (`Tolerance`).
+//! Applied in `canonicalize` (strings, time zones, timestamp precision) and, for tolerances on floats and
+//! decimals, by hashing a bucketed value and confirming in the row tier ([`Within`]).
 
-use arrow::datatypes::TimeUnit;
+use arrow::datatypes::{i256, TimeUnit};
+
+use super::Canon;
+use crate::spec::Decimal;
 
 /// What one side's canonicalization needs of the policy.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +94,75 @@ impl Tolerance {
     }
 }
 
+/// The policy's tolerances, each applied to the columns it fits.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tolerances {
+    pub float: Option<Tolerance>,
+    pub decimal: Option<Decimal>,
+}
+
+impl Tolerances {
+    /// The tolerance of a column compared as `canon`: floats under a float tolerance, decimals under a
+    /// decimal one (at the column's scale; none when it is finer than the column's last digit).
+    pub fn of(&self, canon: &Canon) -> Option<Within> {
+        match canon {
+            Canon::Float32 | Canon::Float64 => self.float.map(Within::Float),
+            Canon::Decimal { scale, .. } | Canon::Decimal256 { scale, .. } => {
+                let units = DecimalTolerance::at_scale(self.decimal?, *scale);
+                (units.units > i256::ZERO).then_some(Within::Decimal(units))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How far apart two values of one column may be and still be equal. The digest hashes each value's bucket
+/// ([`Within`]'s `bucket`s) instead of the value, so values outside the tolerance never share a hash; values
+/// within it that straddle two buckets reach the row tier, which confirms them equal. Both tiers decide alike.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Within {
+    Float(Tolerance),
+    Decimal(DecimalTolerance),
+}
+
+/// A decimal tolerance in units of a column's last digit: two unscaled values at the column's scale are equal
+/// when they differ by at most `units`. Exact integer arithmetic: as the values differ by whole units,
+/// |a − b| ≤ X ⇔ |A − B| ≤ ⌊X · 10^scale⌋.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecimalTolerance {
+    pub units: i256,
+}
+
+impl DecimalTolerance {
+    /// `tolerance` counted in units of 10^-`scale`, rounded down; a count beyond i256 is i256's largest.
+    pub fn at_scale(tolerance: Decimal, scale: i8) -> DecimalTolerance {
+        let digits = i256::from_i128(tolerance.digits as i128);
+        let shift = i64::from(scale) - i64::from(tolerance.scale);
+        let power = |n: i64| i256::from_i128(10).checked_pow(n as u32);
+        let units = if shift >= 0 {
+            power(shift).and_then(|p| digits.checked_mul(p)).unwrap_or(i256::MAX)
+        } else {
+            power(-shift).and_then(|p| digits.checked_div(p)).unwrap_or(i256::ZERO)
+        };
+        DecimalTolerance { units }
+    }
+
+    pub fn equal(&self, a: i256, b: i256) -> bool {
+        // Two values of one column differ by less than 2 · 10^76: no overflow.
+        a.wrapping_sub(b).wrapping_abs() <= self.units
+    }
+
+    /// The bucket a value is hashed as: ⌊value / units⌋, so one bucket spans less than the tolerance.
+    pub fn bucket(&self, v: i256) -> i256 {
+        let (quotient, remainder) = (v.wrapping_div(self.units), v.wrapping_rem(self.units));
+        if remainder < i256::ZERO {
+            quotient.wrapping_sub(i256::ONE)
+        } else {
+            quotient
+        }
+    }
+}
+
 pub fn parse_unit(text: &str) -> Option<TimeUnit> {
     match text {
         "s" => Some(TimeUnit::Second),
@@ -121,6 +193,28 @@ mod tests {
         assert_ne!(r.bucket(0.0), r.bucket(-0.5));
         let huge = Tolerance { abs: Some(0.01), rel: None };
         assert_ne!(huge.bucket(1e300), huge.bucket(2e300));
+    }
+
+    #[test]
+    fn decimals_within_the_tolerance_are_equal_and_others_never_share_a_bucket() {
+        let cent = Decimal::parse("0.01").unwrap();
+        let t = DecimalTolerance::at_scale(cent, 4);
+        assert_eq!(t.units, i256::from_i128(100));
+        let v = |x: i128| i256::from_i128(x);
+        assert!(t.equal(v(712_627), v(712_600)) && t.equal(v(-5), v(95)) && !t.equal(v(0), v(101)));
+        for (a, b) in [(0, 101), (-1, 100), (712_600, 712_701), (-201, -100)] {
+            assert!(!t.equal(v(a), v(b)));
+            assert_ne!(t.bucket(v(a)), t.bucket(v(b)), "{a} {b}");
+        }
+        assert_eq!((t.bucket(v(99)), t.bucket(v(-1)), t.bucket(v(-100))), (v(0), v(-1), v(-1)));
+        // Finer than the column's last digit: no loosening at all; coarser than any value: one bucket.
+        assert_eq!(DecimalTolerance::at_scale(Decimal::parse("0.005").unwrap(), 2).units, i256::ZERO);
+        assert_eq!(DecimalTolerance::at_scale(Decimal::parse("0.015").unwrap(), 2).units, v(1));
+        assert_eq!(DecimalTolerance::at_scale(Decimal::parse("1e37").unwrap(), 76).units, i256::MAX);
+        let tolerances = Tolerances { float: None, decimal: Some(Decimal::parse("0.005").unwrap()) };
+        assert_eq!(tolerances.of(&Canon::Decimal { precision: 38, scale: 2 }), None);
+        assert!(tolerances.of(&Canon::Decimal256 { precision: 76, scale: 3 }).is_some());
+        assert_eq!(tolerances.of(&Canon::Int), None);
     }
 
     #[test]

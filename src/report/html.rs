@@ -204,9 +204,9 @@ struct LegendEntry {
 }
 
 /// One colour per cause, in [`Cause::ALL`]'s order (`other` in the bars' red), told apart in print as well.
-const CAUSE_COLOURS: [&str; 11] = [
-    "#8250df", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#6e7781", "#fb8f44", "#2da44e", "#54aeff", "#a40e26",
-    "#e5534b",
+const CAUSE_COLOURS: [&str; Cause::ALL.len()] = [
+    "#8250df", "#1b7c83", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#6e7781", "#fb8f44", "#2da44e", "#54aeff",
+    "#a40e26", "#e5534b",
 ];
 
 #[derive(Serialize)]
@@ -447,17 +447,25 @@ fn settings(report: &Report) -> Vec<Setting> {
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(name, value)| {
-            let name = match name.as_str() {
+        .map(|(key, value)| {
+            let name = match key.as_str() {
                 "encoding_version" => "fingerprint encoding version".to_string(),
+                "column_rules" => "rules recon applied".to_string(),
                 flag => format!("--{}", flag.replace('_', "-")),
             };
-            let changed = !matches!(value, Value::Null | Value::Bool(false)) && name.starts_with("--");
+            // A rule recon applied loosens the comparison as an option does: it stands out too.
+            let changed = key != "encoding_version" && !matches!(value, Value::Null | Value::Bool(false));
             let value = match value {
                 Value::Null => "not set".to_string(),
                 Value::Bool(true) => "on".to_string(),
                 Value::Bool(false) => "off".to_string(),
                 Value::String(s) => s.clone(),
+                // `column_rules`: `code: char_padding, u: char_padding`.
+                Value::Array(rules) => rules
+                    .iter()
+                    .map(|r| format!("{}: {}", r["column"].as_str().unwrap_or(""), r["rule"].as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             Setting { name, value, changed }

@@ -386,12 +386,23 @@ impl<'de, K: Deserialize<'de>> Deserialize<'de> for PerColumn<K> {
     }
 }
 
-/// The equivalence policy applied: every option and its value, and the encoding version of the fingerprints.
+/// The equivalence policy applied: every option and its value, the encoding version of the fingerprints, and
+/// the rules recon applied to some columns on its own (absent when none did).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub encoding_version: u32,
     #[serde(flatten)]
     pub options: crate::spec::Policy,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_rules: Vec<ColumnRule>,
+}
+
+/// A rule recon applied to one column pair (named as the source names it) because of what a side declares:
+/// `{"column": "code", "rule": "char_padding"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnRule {
+    pub column: String,
+    pub rule: crate::normalize::Rule,
 }
 
 pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
@@ -458,7 +469,16 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         examples: examples(plan, findings)?.only(categories),
         redacted: false,
         schema: plan.schema.clone(),
-        policy: Policy { encoding_version: ENCODING_VERSION, options: plan.policy.clone() },
+        policy: Policy {
+            encoding_version: ENCODING_VERSION,
+            options: plan.policy.clone(),
+            column_rules: plan
+                .key
+                .iter()
+                .chain(&plan.columns)
+                .filter_map(|c| Some(ColumnRule { column: c.name.clone(), rule: c.resolution.canon.rule()? }))
+                .collect(),
+        },
         sample,
         drift: None,
         stats: Stats::default(),

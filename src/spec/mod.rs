@@ -3,6 +3,7 @@
 //! into one [`TableSpec`] per table. Nothing here reads data; `plan` resolves a spec against opened sources.
 
 pub mod budget;
+pub mod decimal;
 pub mod drift;
 pub mod options;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
+pub use decimal::Decimal;
 pub use drift::{DriftSpec, Scope};
 pub use options::Options;
 
@@ -190,6 +192,9 @@ pub struct CsvSpec {
 pub struct Policy {
     pub float_abs_tol: Option<f64>,
     pub float_rel_tol: Option<f64>,
+    /// Decimals within it are equal; absent when not given, so reports made without it read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal_abs_tol: Option<Decimal>,
     /// Zone of zone-less timestamps on each side (default UTC).
     pub source_tz: Option<String>,
     pub target_tz: Option<String>,
@@ -331,6 +336,15 @@ fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
             return Err(Error::setting(layers.setting(field), "must be a finite number, 0 or more"));
         }
     }
+    let decimal_abs_tol = match &p.decimal_abs_tol {
+        Some(text) => Some(Decimal::parse(text).ok_or_else(|| {
+            Error::setting(
+                layers.setting("decimal_abs_tol"),
+                format!("{text:?} is not a decimal 0 or more like 0.01 (at most 38 digits, 76 after the point)"),
+            )
+        })?),
+        None => None,
+    };
     for (field, zone) in [("source_tz", &p.source_tz), ("target_tz", &p.target_tz)] {
         if let Some(name) = zone {
             if name.parse::<chrono_tz::Tz>().is_err() {
@@ -349,6 +363,7 @@ fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
     Ok(Policy {
         float_abs_tol: p.float_abs_tol,
         float_rel_tol: p.float_rel_tol,
+        decimal_abs_tol,
         source_tz: p.source_tz.clone(),
         target_tz: p.target_tz.clone(),
         timestamp_precision: p.timestamp_precision.clone(),

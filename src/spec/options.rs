@@ -101,6 +101,10 @@ pub struct PolicyOptions {
     /// Floats within this relative difference (of the larger magnitude) are equal.
     #[arg(long, value_name = "X")]
     pub float_rel_tol: Option<f64>,
+    /// Decimals within this absolute difference are equal, in exact decimal arithmetic (e.g. 0.01).
+    #[arg(long, value_name = "X")]
+    #[serde(default, deserialize_with = "text::deserialize")]
+    pub decimal_abs_tol: Option<String>,
     /// Zone of the source's zone-less timestamps (e.g. Europe/Paris; default UTC).
     #[arg(long, value_name = "ZONE")]
     pub source_tz: Option<String>,

@@ -27,6 +27,7 @@ use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 use super::text::{stream_rows, trim_blanks, Cell};
 use super::{describe, Sender, SqlColumn};
 use crate::error::{Error, Result};
+use crate::normalize::fixed_char;
 use crate::normalize::parse::timestamp;
 
 const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
@@ -89,12 +90,6 @@ pub(crate) fn arrow_type(declared: &str) -> DataType {
     }
 }
 
-/// Whether a declared type is a fixed-length `CHAR(n)`, whose trailing blanks are not significant.
-fn blank_padded(declared: &str) -> bool {
-    let base = base_name(declared);
-    matches!(base.as_str(), "char" | "character" | "nchar" | "native character")
-}
-
 fn decimal_args(declared: &str) -> Option<(u8, i8)> {
     let args = declared.strip_prefix("decimal(").or_else(|| declared.strip_prefix("numeric("))?.strip_suffix(')')?;
     let (p, s) = args.split_once(',')?;
@@ -136,7 +131,7 @@ pub(crate) async fn stream(
     location: &str,
 ) -> Result<()> {
     let db_error = |e: sqlx::Error| Error::database(location, describe(&e));
-    let padded: Vec<bool> = columns.iter().map(|c| blank_padded(&c.declared)).collect();
+    let padded: Vec<bool> = columns.iter().map(|c| fixed_char(&c.declared)).collect();
     let dated: Vec<bool> =
         columns.iter().map(|c| matches!(c.data_type, DataType::Date32 | DataType::Timestamp(..))).collect();
     let rows = match bound {
@@ -201,6 +196,7 @@ mod tests {
         assert_eq!(arrow_type("clob"), DataType::Utf8);
         assert_eq!(arrow_type("floating blob"), DataType::Binary);
         assert_eq!(arrow_type("float"), DataType::Float64);
-        assert!(blank_padded("CHARACTER(10)") && blank_padded("char(3)") && !blank_padded("varchar(3)"));
+        assert!(fixed_char("CHARACTER(10)") && fixed_char("char(3)") && fixed_char("NATIVE  CHARACTER(70)"));
+        assert!(!fixed_char("varchar(3)") && !fixed_char("character varying(3)") && !fixed_char("\"char\""));
     }
 }
