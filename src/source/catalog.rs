@@ -50,7 +50,7 @@ impl std::fmt::Debug for CatalogTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CatalogTable")
             .field("name", &self.name)
-            .field("location", &sql::mask(&self.location))
+            .field("location", &crate::secrets::mask(&self.location))
             .field("size", &self.size)
             .field("keys", &self.keys)
             .field("constraints", &self.constraints)
@@ -136,7 +136,7 @@ impl Catalog {
         }
         if location.contains("://") {
             return Err(Error::input(
-                sql::mask(location),
+                location,
                 "unknown location scheme: use postgres://, mysql://, sqlite:// or a directory",
             ));
         }
@@ -159,6 +159,7 @@ impl Catalog {
     /// subdirectory holding data files (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
     /// skipped, as when a directory is one table.
     pub fn directory(path: &Path) -> Result<Catalog> {
+        let location = crate::secrets::mask(&path.display().to_string());
         let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
         let mut tables = Vec::new();
         for entry in entries {
@@ -192,11 +193,11 @@ impl Catalog {
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         if let Some(twice) = tables.windows(2).find(|w| w[0].name.eq_ignore_ascii_case(&w[1].name)) {
             return Err(Error::input(
-                path.display().to_string(),
+                location,
                 format!("two tables are named {} ({} and {})", twice[0].name, twice[0].location, twice[1].location),
             ));
         }
-        Ok(Catalog { location: path.display().to_string(), kind: "directory", tables, snapshot: None })
+        Ok(Catalog { location, kind: "directory", tables, snapshot: None })
     }
 }
 

@@ -19,11 +19,6 @@ use crate::error::{Error, Result};
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
 pub use self::sql::{Columns, Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
 
-/// A location as it may be shown: a database URL's password, and any registered secret, as `***`.
-pub fn mask_location(location: &str) -> String {
-    sql::mask(location)
-}
-
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
@@ -125,8 +120,14 @@ impl Dataset {
         }
         if location.contains("://") {
             return Err(Error::input(
-                sql::mask(location),
+                location,
                 "unknown location scheme: use postgres://, mysql://, sqlite:// or a file path",
+            ));
+        }
+        if options.db.query.is_some() {
+            return Err(Error::setting(
+                "--source-query/--target-query",
+                format!("{location} is not a database: a query reads a database (postgres://, mysql://, sqlite://)"),
             ));
         }
         let files = list_files(location)?;
@@ -142,7 +143,7 @@ impl Dataset {
             Reader::Ipc(r) => r.schema(),
             Reader::Sql(r) => r.schema(),
         };
-        Ok(Dataset { location: location.to_string(), format, schema, reader })
+        Ok(Dataset { location: crate::secrets::mask(location), format, schema, reader })
     }
 
     /// The number of rows, where the files tell it without a full read: Parquet footers, and CSV files whose
@@ -320,7 +321,12 @@ fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     let mut files = if location.contains(['*', '?', '[']) {
         let paths = glob::glob(location).map_err(|e| Error::setting(location, format!("bad glob pattern: {e}")))?;
         paths
-            .map(|p| p.map_err(|e| Error::io(e.path().to_path_buf(), e.into())))
+            .map(|p| {
+                p.map_err(|e| {
+                    let path = e.path().to_path_buf();
+                    Error::io(path, e.into())
+                })
+            })
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .filter(|p| p.is_file())
