@@ -10,6 +10,7 @@ mod drift;
 mod explain;
 mod fixtures;
 mod keys;
+mod lakehouse;
 mod layers;
 mod outputs;
 mod policy;

@@ -157,9 +157,12 @@ impl Catalog {
 
     /// The tables of a directory: each data file directly in it (`orders.parquet` is table `orders`) and each
     /// subdirectory holding data files (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
-    /// skipped, as when a directory is one table.
+    /// skipped, as when a directory is one table. A subdirectory that is a lakehouse table is a table too,
+    /// whether or not its data files lie directly in it: opening it fails, so the audit shows it as an error
+    /// instead of reading its files or passing over it. A directory inside a lakehouse table is refused.
     pub fn directory(path: &Path) -> Result<Catalog> {
         let location = crate::secrets::mask(&path.display().to_string());
+        super::refuse_lakehouse(&location, [path])?;
         let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
         let mut tables = Vec::new();
         for entry in entries {
@@ -170,7 +173,7 @@ impl Catalog {
             }
             let entry_path = entry.path();
             let name = if entry_path.is_dir() {
-                if !holds_data(&entry_path)? {
+                if !holds_data(&entry_path)? && super::Lakehouse::of(&entry_path).is_none() {
                     continue;
                 }
                 file_name
