@@ -3,24 +3,29 @@
 //! misspelled), the value of a `password=`/`Pwd=`-like parameter of a URL query or a connection string, and
 //! every value registered here (what a config file's `${VAR}` put into a URL, which may sit anywhere).
 
-use std::sync::{LazyLock, Mutex};
-
-use regex::Regex;
+use std::sync::Mutex;
 
 /// What a hidden value is replaced by.
 const HIDDEN: &str = "***";
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// A parameter whose value is a credential: a name ending in one of these words (`Pwd`, `sslpassword`,
-/// `client_secret`, `access_token`, Azure's `AccountKey` and SAS `sig`…), then `=`. After `?` or `&` it is a
-/// URL's query parameter, elsewhere a connection string's (`Driver=…;Uid=u;Pwd=…;`).
-static PARAMETER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?P<query>[?&])?[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api_?key|account_?key|access_?key|sig)\s*=\s*",
-    )
-    .expect("a valid pattern")
-});
+/// A parameter whose name ends in one of these, ignoring case, holds a credential: `Pwd`, `sslpassword`,
+/// `client_secret`, `access_token`, `secret_access_key`, Azure's `AccountKey` and SAS `sig`…
+const CREDENTIAL_NAMES: [&str; 12] = [
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "accountkey",
+    "account_key",
+    "accesskey",
+    "access_key",
+    "sig",
+];
 
 /// Remembers `value` (and its percent-encoded form, as it appears in a URL) as a secret.
 pub fn register(value: &str) {
@@ -64,18 +69,29 @@ fn mask_userinfo(word: &str) -> String {
     }
 }
 
-/// `text` with the value of every credential parameter hidden.
+/// `text` with the value of every credential parameter hidden: `name=value`, blanks allowed around `=`. After
+/// `?` or `&` it is a URL's query parameter, elsewhere a connection string's (`Driver=…;Uid=u;Pwd=…;`).
 fn mask_parameters(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(found) = PARAMETER.captures(rest) {
-        let whole = found.get(0).expect("a match");
-        let value = &rest[whole.end()..];
-        out.push_str(&rest[..whole.end()]);
+    let mut copied = 0;
+    for (equals, _) in text.match_indices('=') {
+        if equals < copied {
+            continue; // inside a value already hidden
+        }
+        let before = text[..equals].trim_end();
+        let name_chars = |b: u8| b.is_ascii_alphanumeric() || b"_.-".contains(&b);
+        let start = before.bytes().rposition(|b| !name_chars(b)).map_or(0, |i| i + 1);
+        let name = before[start..].to_ascii_lowercase();
+        if !CREDENTIAL_NAMES.iter().any(|n| name.ends_with(n)) {
+            continue;
+        }
+        let in_query = before[..start].ends_with(['?', '&']);
+        let value = text.len() - text[equals + 1..].trim_start().len();
+        out.push_str(&text[copied..value]);
         out.push_str(HIDDEN);
-        rest = &value[value_len(value, found.name("query").is_some())..];
+        copied = value + value_len(&text[value..], in_query);
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -161,6 +177,7 @@ mod tests {
             ),
             ("mysql://u:a@h/db?pwd=hunter2 and more", "mysql://u:***@h/db?pwd=*** and more"),
             ("https://acct.blob/c/x.parquet?sv=1&sig=hunter2", "https://acct.blob/c/x.parquet?sv=1&sig=***"),
+            ("s3://b/x.parquet?X-Amz-Security-Token=hunter2&y=1", "s3://b/x.parquet?X-Amz-Security-Token=***&y=1"),
             // Connection strings: values to the next `;`, blanks included, or brace-quoted with `;` and `}}`.
             ("odbc:Driver=PostgreSQL;Uid=u;Pwd=hunter2;Server=h", "odbc:Driver=PostgreSQL;Uid=u;Pwd=***;Server=h"),
             ("odbc:Driver={ODBC Driver 18};PWD={hun;ter}}2};Server=h", "odbc:Driver={ODBC Driver 18};PWD=***;Server=h"),
@@ -168,6 +185,7 @@ mod tests {
             ("odbc:Dsn=x;Pwd={hunter2", "odbc:Dsn=x;Pwd=***"),
             ("host=h password='hunter 2' dbname=d", "host=h password=*** dbname=d"),
             ("AccountName=a;AccountKey=hunter2;", "AccountName=a;AccountKey=***;"),
+            ("café;api_key = hunter2;x=1", "café;api_key = ***;x=1"),
             // SQL text.
             ("select * from t where pwd = 'hunter2' and id = 1", "select * from t where pwd = *** and id = 1"),
             // What holds no credential is left alone.
