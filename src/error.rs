@@ -1,23 +1,26 @@
 //! One error type for the whole pipeline, so every failure names the file, column, row or setting at fault
-//! and maps to exit code 2.
+//! and maps to exit code 2. Every text an error carries is masked (`secrets::mask`) when the error is built,
+//! and the errors of other libraries when shown: an error may name a location that holds a password.
 
-use std::path::PathBuf;
+use std::path::Path;
+
+use crate::secrets::mask;
 
 /// Everything that stops an audit before it reaches a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A config file that cannot be used as written: the place and what is wrong there.
     #[error("{file}:{line}:{column}: {message}")]
-    Config { file: PathBuf, line: usize, column: usize, message: String },
+    Config { file: String, line: usize, column: usize, message: String },
 
     /// A command-line value that cannot be used as given.
     #[error("{setting}: {message}")]
     Setting { setting: String, message: String },
 
     /// A file or directory that cannot be opened, listed or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", mask(&.source.to_string()))]
     Io {
-        path: PathBuf,
+        path: String,
         #[source]
         source: std::io::Error,
     },
@@ -27,7 +30,7 @@ pub enum Error {
     Input { location: String, message: String },
 
     /// Arrow failed to decode or convert data from `location` (a file, or `file: column c`).
-    #[error("{location}: {source}")]
+    #[error("{location}: {}", mask(&.source.to_string()))]
     Arrow {
         location: String,
         #[source]
@@ -35,7 +38,7 @@ pub enum Error {
     },
 
     /// A Parquet file is corrupt or uses something the reader does not support.
-    #[error("{location}: {source}")]
+    #[error("{location}: {}", mask(&.source.to_string()))]
     Parquet {
         location: String,
         #[source]
@@ -51,15 +54,15 @@ pub enum Error {
     Database { location: String, message: String },
 
     /// Spilling to, or reading back from, the temporary files that keep memory bounded.
-    #[error("spill file in {dir}: {source}")]
+    #[error("spill file in {dir}: {}", mask(&.source.to_string()))]
     Spill {
-        dir: PathBuf,
+        dir: String,
         #[source]
         source: std::io::Error,
     },
 
     /// DataFusion failed while classifying digests; this is recon's fault, not the input's.
-    #[error("classifying keys: {0}")]
+    #[error("classifying keys: {}", mask(&.0.to_string()))]
     DataFusion(#[from] datafusion::error::DataFusionError),
 
     /// Something recon itself relies on broke: a runtime that would not start, an invariant that did not hold.
@@ -70,39 +73,48 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn setting(setting: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Setting { setting: setting.into(), message: message.into() }
+    pub fn config(file: &Path, line: usize, column: usize, message: impl AsRef<str>) -> Self {
+        Error::Config { file: shown(file), line, column, message: mask(message.as_ref()) }
     }
 
-    pub fn input(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Input { location: location.into(), message: message.into() }
+    pub fn setting(setting: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Setting { setting: mask(setting.as_ref()), message: mask(message.as_ref()) }
     }
 
-    pub fn column(column: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Column { column: column.into(), message: message.into() }
+    pub fn input(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Input { location: mask(location.as_ref()), message: mask(message.as_ref()) }
     }
 
-    pub fn database(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Database { location: location.into(), message: message.into() }
+    pub fn column(column: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Column { column: mask(column.as_ref()), message: mask(message.as_ref()) }
     }
 
-    pub fn spill(dir: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Spill { dir: dir.into(), source }
+    pub fn database(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Database { location: mask(location.as_ref()), message: mask(message.as_ref()) }
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
-        Error::Internal(message.into())
+    pub fn spill(dir: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Spill { dir: shown(dir.as_ref()), source }
     }
 
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn internal(message: impl AsRef<str>) -> Self {
+        Error::Internal(mask(message.as_ref()))
     }
 
-    pub fn arrow(location: impl Into<String>, source: arrow::error::ArrowError) -> Self {
-        Error::Arrow { location: location.into(), source }
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io { path: shown(path.as_ref()), source }
     }
 
-    pub fn parquet(location: impl Into<String>, source: parquet::errors::ParquetError) -> Self {
-        Error::Parquet { location: location.into(), source }
+    pub fn arrow(location: impl AsRef<str>, source: arrow::error::ArrowError) -> Self {
+        Error::Arrow { location: mask(location.as_ref()), source }
     }
+
+    pub fn parquet(location: impl AsRef<str>, source: parquet::errors::ParquetError) -> Self {
+        Error::Parquet { location: mask(location.as_ref()), source }
+    }
+}
+
+/// A path as an error shows it.
+fn shown(path: &Path) -> String {
+    mask(&path.display().to_string())
 }

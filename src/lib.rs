@@ -5,8 +5,8 @@
 //! table), and returns an [`Outcome`]: the [`report::Report`] and the findings behind it. The pipeline, one
 //! module per stage, each importing only the stages above it in this list:
 //!
-//! 0. [`spec`] (options by layer → specs), [`side`], [`sample`], [`error`], [`progress`]: shared vocabulary;
-//!    [`session`]: the process's resources;
+//! 0. [`secrets`] (what is never shown, masked in everything that is), [`error`], [`side`], [`spec`] (options
+//!    by layer → specs), [`sample`], [`progress`]: shared vocabulary; [`session`]: the process's resources;
 //! 1. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
 //! 2. [`source`] reads each side (Parquet, CSV, Arrow IPC, PostgreSQL, MySQL/MariaDB, SQLite) as streams of

@@ -1,5 +1,6 @@
 //! The `recon` binary: parse the command line, run it, write the report where asked, and turn the outcome
-//! into an exit code (0 reconciled, 1 differences beyond a budget, 2 error). Errors are printed here, once.
+//! into an exit code (0 reconciled, 1 differences beyond a budget, 2 error). Errors are printed here, once,
+//! masked like everything recon shows: the command line's own mistakes, recon's errors and its panics.
 
 use std::io::Write;
 
@@ -11,6 +12,7 @@ use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report::documents::{self, Documents, Rendering};
 use recon::report::redact::Redactor;
+use recon::secrets::mask;
 use recon::session::Session;
 
 #[global_allocator]
@@ -25,7 +27,15 @@ fn main() {
     // zeroed again (2.05 against 1.73 s, median of 8 runs, on these VMs). A short-lived process keeps it.
     // SAFETY: sets a plain integer option; mimalloc reads options at each purge, from any thread.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    let cli = Cli::parse();
+    exit_on_panic();
+    let cli = Cli::try_parse().unwrap_or_else(|error| {
+        // clap quotes the argument it could not place, which may be a location holding a password.
+        if !error.use_stderr() {
+            error.exit();
+        }
+        eprint!("{}", mask(&error.render().to_string()));
+        std::process::exit(error.exit_code());
+    });
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
         Command::Audit(args) => (args.log.log_format, args.log.quiet),
@@ -40,10 +50,24 @@ fn main() {
         Command::History(args) => history(args),
     };
     let code = outcome.unwrap_or_else(|error| {
-        tracing::error!("{error}");
+        tracing::error!("{}", mask(&error.to_string()));
         2
     });
     std::process::exit(code);
+}
+
+/// A panic is a bug in recon, but its message may quote an argument: it is printed masked, and the process
+/// ends with exit code 2 like any other error (instead of Rust's 101 and an unmasked message).
+fn exit_on_panic() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let payload = info.payload();
+        let text =
+            payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        let message = mask(text.unwrap_or("no message"));
+        eprintln!("recon: error: internal error{place}: {message}");
+        std::process::exit(2);
+    }));
 }
 
 /// `recon diff`: compares, writes the report where asked, and returns the verdict's exit code.

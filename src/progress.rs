@@ -157,7 +157,7 @@ where
     fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
         let mut message = Message(String::new());
         event.record(&mut message);
-        let message = Message(crate::secrets::scrub(&message.0).into_owned());
+        let message = Message(crate::secrets::mask(&message.0));
         let error = *event.metadata().level() == Level::ERROR;
         match self.format {
             LogFormat::Text if error => writeln!(writer, "recon: error: {}", message.0),

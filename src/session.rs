@@ -32,6 +32,8 @@ impl Session {
             .enable_all()
             .build()
             .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
+        // Checked now, not when the first spill fails deep inside DataFusion without naming the directory.
+        std::fs::read_dir(&spec.spill_dir).map_err(|e| Error::spill(&spec.spill_dir, e))?;
         Ok(Session { runtime, pool, memory_limit: spec.memory_limit, spill_dir: spec.spill_dir.clone(), progress })
     }
 

@@ -7,9 +7,9 @@ use crate::util::root;
 
 /// Every top-level module of `src/`, lowest first; a module may import only those before it in this list.
 const LAYERS: &[&str] = &[
+    "secrets",
     "error",
     "side",
-    "secrets",
     "spec",
     "sample",
     "progress",

@@ -108,13 +108,13 @@ impl File<'_> {
         Place { line, column }
     }
 
-    fn at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
+    fn at(&self, span: std::ops::Range<usize>, message: impl AsRef<str>) -> Error {
         let Place { line, column } = self.place(span.start);
-        Error::Config { file: self.path.to_path_buf(), line, column, message: message.into() }
+        Error::config(self.path, line, column, message)
     }
 
     fn toml_error(&self, error: &toml::de::Error) -> Error {
-        self.at(error.span().unwrap_or(0..0), error.message().trim().to_string())
+        self.at(error.span().unwrap_or(0..0), error.message().trim())
     }
 
     fn table<'v, 'i>(&self, value: &'v Spanned<DeValue<'i>>) -> Result<&'v DeTable<'i>> {
@@ -322,7 +322,7 @@ skip = true
         assert_eq!(orders.options.table.map, Some(vec!["phone=phone_number".to_string()]));
         assert_eq!(orders.at, Place { line: 10, column: 1 });
         assert!(config.tables[1].skip);
-        assert_eq!(crate::secrets::scrub("p@ss/word"), "***");
+        assert_eq!(crate::secrets::mask("p@ss/word"), "***");
     }
 
     #[test]

@@ -124,5 +124,5 @@ fn globs(patterns: &[String], setting: &str) -> Result<Option<GlobSet>> {
 /// A `[[table]]` entry that names what is not there, at the entry's place in the file.
 fn not_found(spec: &AuditSpec, entry: &ConfigEntry, what: String) -> Error {
     let file = spec.config.as_ref().map(|c| c.path.clone()).unwrap_or_default();
-    Error::Config { file, line: entry.at.line, column: entry.at.column, message: format!("[[table]]: {what}") }
+    Error::config(&file, entry.at.line, entry.at.column, format!("[[table]]: {what}"))
 }

@@ -190,7 +190,7 @@ fn run_jobs(
                     TableEntry::compared(&job.name, source, target, &outcome.report)
                 }
                 Err(error) => {
-                    let message = crate::secrets::scrub(&error.to_string()).into_owned();
+                    let message = crate::secrets::mask(&error.to_string());
                     tracing::error!("table {}: {message}", job.name);
                     TableEntry::uncompared(&job.name, TableStatus::Error, Some(message))
                 }

@@ -66,7 +66,7 @@ pub(crate) fn file_name(table: &str) -> String {
 pub(crate) fn settings_hash(spec: &TableSpec) -> String {
     let mut masked = spec.clone();
     for side in masked.sides.as_mut().into_array() {
-        side.location = crate::source::mask_location(&side.location);
+        side.location = crate::secrets::mask(&side.location);
         side.snapshot = None;
     }
     let text = format!("{} {ENCODING_VERSION} {masked:?}", env!("CARGO_PKG_VERSION"));

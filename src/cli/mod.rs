@@ -146,6 +146,14 @@ impl AuditArgs {
     pub fn specs(&self) -> Result<(SessionSpec, AuditSpec)> {
         let (config, sides) = match self.locations.as_slice() {
             [source, target] => (None, Sides::new(source.clone(), target.clone())),
+            [file] if names_collection(file) => {
+                return Err(Error::setting(
+                    "recon audit",
+                    format!(
+                        "{file} is one collection: an audit compares two (SOURCE TARGET), or a config file names them"
+                    ),
+                ))
+            }
             [file] => {
                 let config = Config::read(std::path::Path::new(file))?;
                 let side = |url: &Option<String>, name: &str| {
@@ -183,6 +191,15 @@ impl AuditArgs {
         spec.db.statement_timeout = std::time::Duration::from_secs(resources.statement_timeout.unwrap_or(0));
         Ok((session, spec))
     }
+}
+
+/// Whether an audit's one argument names a collection (a directory, or anything with a URL's scheme, however
+/// misspelled) rather than a config file.
+fn names_collection(argument: &str) -> bool {
+    let path = std::path::Path::new(argument);
+    let scheme = argument.split_once(':').map(|(scheme, _)| scheme).filter(|s| s.len() > 1);
+    let url = scheme.is_some_and(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)));
+    path.is_dir() || (url && !path.is_file())
 }
 
 /// Where the report goes.

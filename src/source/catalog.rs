@@ -50,7 +50,7 @@ impl std::fmt::Debug for CatalogTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CatalogTable")
             .field("name", &self.name)
-            .field("location", &sql::mask(&self.location))
+            .field("location", &crate::secrets::mask(&self.location))
             .field("size", &self.size)
             .field("keys", &self.keys)
             .field("constraints", &self.constraints)
@@ -136,7 +136,7 @@ impl Catalog {
         }
         if location.contains("://") {
             return Err(Error::input(
-                sql::mask(location),
+                location,
                 "unknown location scheme: use postgres://, mysql://, sqlite:// or a directory",
             ));
         }
@@ -157,8 +157,12 @@ impl Catalog {
 
     /// The tables of a directory: each data file directly in it (`orders.parquet` is table `orders`) and each
     /// subdirectory holding data files (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
-    /// skipped, as when a directory is one table.
+    /// skipped, as when a directory is one table. A subdirectory that is a lakehouse table is a table too,
+    /// whether or not its data files lie directly in it: opening it fails, so the audit shows it as an error
+    /// instead of reading its files or passing over it. A directory inside a lakehouse table is refused.
     pub fn directory(path: &Path) -> Result<Catalog> {
+        let location = crate::secrets::mask(&path.display().to_string());
+        super::refuse_lakehouse(&location, [path])?;
         let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
         let mut tables = Vec::new();
         for entry in entries {
@@ -169,7 +173,7 @@ impl Catalog {
             }
             let entry_path = entry.path();
             let name = if entry_path.is_dir() {
-                if !holds_data(&entry_path)? {
+                if !holds_data(&entry_path)? && super::Lakehouse::of(&entry_path).is_none() {
                     continue;
                 }
                 file_name
@@ -192,11 +196,11 @@ impl Catalog {
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         if let Some(twice) = tables.windows(2).find(|w| w[0].name.eq_ignore_ascii_case(&w[1].name)) {
             return Err(Error::input(
-                path.display().to_string(),
+                location,
                 format!("two tables are named {} ({} and {})", twice[0].name, twice[0].location, twice[1].location),
             ));
         }
-        Ok(Catalog { location: path.display().to_string(), kind: "directory", tables, snapshot: None })
+        Ok(Catalog { location, kind: "directory", tables, snapshot: None })
     }
 }
 

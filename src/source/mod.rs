@@ -19,11 +19,6 @@ use crate::error::{Error, Result};
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
 pub use self::sql::{Columns, Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
 
-/// A location as it may be shown: a database URL's password, and any registered secret, as `***`.
-pub fn mask_location(location: &str) -> String {
-    sql::mask(location)
-}
-
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
@@ -125,8 +120,14 @@ impl Dataset {
         }
         if location.contains("://") {
             return Err(Error::input(
-                sql::mask(location),
+                location,
                 "unknown location scheme: use postgres://, mysql://, sqlite:// or a file path",
+            ));
+        }
+        if options.db.query.is_some() {
+            return Err(Error::setting(
+                "--source-query/--target-query",
+                format!("{location} is not a database: a query reads a database (postgres://, mysql://, sqlite://)"),
             ));
         }
         let files = list_files(location)?;
@@ -142,7 +143,7 @@ impl Dataset {
             Reader::Ipc(r) => r.schema(),
             Reader::Sql(r) => r.schema(),
         };
-        Ok(Dataset { location: location.to_string(), format, schema, reader })
+        Ok(Dataset { location: crate::secrets::mask(location), format, schema, reader })
     }
 
     /// The number of rows, where the files tell it without a full read: Parquet footers, and CSV files whose
@@ -314,18 +315,27 @@ fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatc
     arrow::compute::concat_batches(&schema, &kept).map_err(|e| Error::arrow(path.display().to_string(), e))
 }
 
-/// The files a location names, sorted so ordinals are stable between runs.
+/// The files a location names, sorted so ordinals are stable between runs. A directory or glob inside a
+/// lakehouse table is refused; a file named alone is read as that file.
 fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     let path = Path::new(location);
     let mut files = if location.contains(['*', '?', '[']) {
         let paths = glob::glob(location).map_err(|e| Error::setting(location, format!("bad glob pattern: {e}")))?;
-        paths
-            .map(|p| p.map_err(|e| Error::io(e.path().to_path_buf(), e.into())))
+        let files: Vec<PathBuf> = paths
+            .map(|p| {
+                p.map_err(|e| {
+                    let path = e.path().to_path_buf();
+                    Error::io(path, e.into())
+                })
+            })
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .filter(|p| p.is_file())
-            .collect()
+            .collect();
+        refuse_lakehouse(location, files.iter().filter_map(|f| f.parent()))?;
+        files
     } else if path.is_dir() {
+        refuse_lakehouse(location, [path])?;
         let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
         let mut files = Vec::new();
         for entry in entries {
@@ -346,6 +356,74 @@ fn list_files(location: &str) -> Result<Vec<PathBuf>> {
         return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
     }
     Ok(files)
+}
+
+/// A table format whose directory holds more data files than the table: its log or metadata says which are
+/// live. Read as plain files, such a table after a delete or an update gives deleted rows back and updated
+/// rows twice, so recon refuses it until it reads these formats.
+#[derive(Debug, Clone, Copy)]
+enum Lakehouse {
+    Delta,
+    Iceberg,
+    Hudi,
+}
+
+impl Lakehouse {
+    /// The format whose table `dir` is the root of, by what the root holds: Delta's `_delta_log/`, Hudi's
+    /// `.hoodie/`, Iceberg's `metadata/` with its `*.metadata.json` or `version-hint.text` (a bare `metadata/`
+    /// may be an export's table of that name).
+    fn of(dir: &Path) -> Option<Lakehouse> {
+        if dir.join("_delta_log").is_dir() {
+            return Some(Lakehouse::Delta);
+        }
+        if dir.join(".hoodie").is_dir() {
+            return Some(Lakehouse::Hudi);
+        }
+        let metadata = std::fs::read_dir(dir.join("metadata")).ok()?;
+        let iceberg = metadata.flatten().any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".metadata.json") || name == "version-hint.text"
+        });
+        iceberg.then_some(Lakehouse::Iceberg)
+    }
+
+    /// The format's name with its article, its name, and the entry that marks a table's root.
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Lakehouse::Delta => ("a", "Delta Lake", "_delta_log/"),
+            Lakehouse::Iceberg => ("an", "Iceberg", "metadata/"),
+            Lakehouse::Hudi => ("a", "Hudi", ".hoodie/"),
+        }
+    }
+}
+
+/// Refuses `location` when one of `dirs` (directories it reads files from), or a directory above one, is the
+/// root of a lakehouse table. A relative path is checked up to the working directory.
+fn refuse_lakehouse<'a>(location: &str, dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for dir in dirs {
+        for above in dir.ancestors() {
+            let above = if above.as_os_str().is_empty() { Path::new(".") } else { above };
+            // Everything above a directory already seen was seen with it.
+            if !seen.insert(above) {
+                break;
+            }
+            if let Some(format) = Lakehouse::of(above) {
+                let (a, name, marker) = format.words();
+                let what = if above == Path::new(location) {
+                    format!("{a} {name} table (it holds {marker})")
+                } else {
+                    format!("inside {a} {name} table ({} holds {marker})", above.display())
+                };
+                return Err(Error::input(
+                    location,
+                    format!("{what}, which recon cannot read yet: compare an export of it"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn common_format(location: &str, files: &[PathBuf]) -> Result<Format> {

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, Mutex};
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
+use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
 pub use narrow::Bound;
 
@@ -87,21 +88,6 @@ pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
         Some((s, t)) => (s, Some(t)),
     };
     Some(DbLocation { engine, masked: mask(location), url, schema, table })
-}
-
-/// Replaces the password of a URL's user-info with `***`, and any registered secret (`crate::secrets`).
-pub(crate) fn mask(location: &str) -> String {
-    let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let masked = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => location.to_string(),
-        },
-        None => location.to_string(),
-    };
-    crate::secrets::scrub(&masked).into_owned()
 }
 
 /// How a side's database is read.
@@ -653,17 +639,6 @@ fn describe(error: &sqlx::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_masked_wherever_they_are() {
-        assert_eq!(
-            mask("postgres://app:s3cr3t@db:5432/shop#public.orders"),
-            "postgres://app:***@db:5432/shop#public.orders"
-        );
-        assert_eq!(mask("mysql://root@127.0.0.1:3306/test#t"), "mysql://root@127.0.0.1:3306/test#t");
-        assert_eq!(mask("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
-        assert_eq!(mask("sqlite://data/app.db#orders"), "sqlite://data/app.db#orders");
-    }
 
     #[test]
     fn locations_name_engine_schema_and_table() {
