@@ -302,8 +302,12 @@ fn db_inserts(target: bool) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn postgres_against_mariadb_each_defect_gets_its_cause_and_the_zone_and_the_rename_are_found() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.expect("PostgreSQL reachable");
