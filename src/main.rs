@@ -29,7 +29,9 @@ fn main() {
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
         Command::Audit(args) => (args.log.log_format, args.log.quiet),
-        Command::SampleSize(_) | Command::History(_) => (LogFormat::Text, false),
+        Command::SampleSize(_) | Command::History(_) | Command::Completions { .. } | Command::Man { .. } => {
+            (LogFormat::Text, false)
+        }
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, &progress);
@@ -38,6 +40,11 @@ fn main() {
         Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
+        Command::Completions { shell } => {
+            recon::cli::help::completions(shell, &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
     };
     let code = outcome.unwrap_or_else(|error| {
         tracing::error!("{error}");
@@ -152,6 +159,22 @@ fn history(args: HistoryArgs) -> Result<i32> {
                 }
                 OutputFormat::Table => recon::history::trend::render(&trend),
             })?;
+        }
+    }
+    Ok(0)
+}
+
+/// `recon man`: recon(1) on stdout, or every page into a directory.
+fn man(dir: Option<&std::path::Path>) -> Result<i32> {
+    match dir {
+        Some(dir) => {
+            recon::cli::help::man_pages(dir)?;
+            eprintln!("recon: wrote recon.1 and a page per command into {}", dir.display());
+        }
+        None => {
+            let mut page = Vec::new();
+            recon::cli::help::man_page(&mut page)?;
+            print(&String::from_utf8_lossy(&page))?;
         }
     }
     Ok(0)

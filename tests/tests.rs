@@ -9,6 +9,7 @@ mod databases;
 mod drift;
 mod explain;
 mod fixtures;
+mod help;
 mod keys;
 mod layers;
 mod outputs;
