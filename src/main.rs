@@ -151,17 +151,28 @@ fn history(args: HistoryArgs) -> Result<i32> {
         None => {
             let file = args.file.ok_or_else(|| Error::setting("FILE", "name the history file"))?;
             let mut history = open(&file)?;
-            let trend = history.trend(args.table.as_deref(), args.last)?;
-            history.close()?;
-            print(&match args.format {
-                OutputFormat::Json => {
-                    serde_json::to_string_pretty(&trend).map_err(|e| Error::internal(e.to_string()))? + "\n"
+            let text = if args.open {
+                let list = history.open_list(args.table.as_deref())?;
+                match args.format {
+                    OutputFormat::Json => pretty_json(&list)?,
+                    OutputFormat::Table => recon::history::listing::render(&list),
                 }
-                OutputFormat::Table => recon::history::trend::render(&trend),
-            })?;
+            } else {
+                let trend = history.trend(args.table.as_deref(), args.last)?;
+                match args.format {
+                    OutputFormat::Json => pretty_json(&trend)?,
+                    OutputFormat::Table => recon::history::trend::render(&trend),
+                }
+            };
+            history.close()?;
+            print(&text)?;
         }
     }
     Ok(0)
+}
+
+fn pretty_json(value: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))? + "\n")
 }
 
 /// `recon man`: recon(1) on stdout, or every page into a directory.

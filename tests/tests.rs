@@ -10,6 +10,7 @@ mod drift;
 mod explain;
 mod fixtures;
 mod help;
+mod history;
 mod keys;
 mod layers;
 mod outputs;
