@@ -139,6 +139,8 @@ pub(crate) struct Job {
     size: u64,
     /// Whether the target declares constraints at all: files hold none, so none can be lost.
     target_constrains: bool,
+    /// The schema checks its `[[table]]` entry accepts.
+    accept: Vec<config::Acceptance>,
 }
 
 impl Job {
@@ -160,7 +162,8 @@ impl Job {
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
         let target_constrains = catalogs.target.kind != "directory";
-        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains })
+        let accept = pair.entry.map(|e| e.accept).unwrap_or_default();
+        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains, accept })
     }
 }
 

@@ -291,7 +291,9 @@ pub(crate) mod tests {
         let checks = vec![SchemaCheck {
             table: "orders".into(),
             check: "sequence_behind".into(),
+            column: Some("order_id".into()),
             detail: "orders_id_seq 990 < max(order_id) 1000".into(),
+            accepted: false,
         }];
         let budgets = AuditBudgets {
             missing_tables: Budget::Count(0),

@@ -124,6 +124,8 @@ struct Check {
     table: String,
     check: String,
     detail: String,
+    /// Accepted by the config file: shown, not counted.
+    accepted: bool,
 }
 
 #[derive(Serialize)]
@@ -415,7 +417,7 @@ fn anchor(index: usize) -> String {
 }
 
 fn check(c: &super::audit::SchemaCheck) -> Check {
-    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone() }
+    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
 }
 
 fn side_views(report: &Report) -> Vec<SideView> {

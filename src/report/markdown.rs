@@ -18,6 +18,8 @@ use crate::spec::Category;
 const OVER_TIME_ROWS: usize = 20;
 /// Tables whose suggested options are shown.
 const SUGGESTION_TABLES: usize = 10;
+/// Schema checks listed.
+const SCHEMA_CHECK_ROWS: usize = 20;
 /// Examples shown, as table rows (a mismatch shows a row per differing column).
 const EXAMPLE_ROWS: usize = 10;
 /// Differing columns listed.
@@ -37,7 +39,8 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> String {
     let head = head(audit, rendering);
     let tables = documents::failing_first(audit);
     let rows: Vec<String> = tables.iter().map(|t| table_row(t, audit)).collect();
-    let mut sections = vec![over_time(audit), top_columns(audit), suggestions(audit), examples(audit)];
+    let mut sections =
+        vec![over_time(audit), top_columns(audit), suggestions(audit), schema_checks(audit), examples(audit)];
     sections.retain(|s| !s.is_empty());
     fit(&head, &overview_head(audit), &rows, &mut sections, rendering.markdown_limit)
 }
@@ -250,6 +253,25 @@ fn over_time(audit: &AuditReport) -> String {
     let rule = "---|--:|--:|--:|--:|--:|---|";
     let head = if diff { format!("| {heads}\n|{rule}\n") } else { format!("| table | {heads}\n|---|{rule}\n") };
     format!("### Over time\n\n{head}{}{more}", rows[..rows.len().min(OVER_TIME_ROWS)].concat())
+}
+
+/// The audit's schema checks, those the config accepts marked so.
+fn schema_checks(audit: &AuditReport) -> String {
+    if audit.schema_checks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("### Schema checks\n\n| table | check | column | detail | |\n|---|---|---|---|---|\n");
+    for c in audit.schema_checks.iter().take(SCHEMA_CHECK_ROWS) {
+        let cells = [&c.table, &c.check, c.column.as_deref().unwrap_or_default(), &c.detail]
+            .map(|t| escape(&cut(t, CELL_CHARS)));
+        let accepted = if c.accepted { "accepted" } else { "" };
+        out += &format!("| {} | {accepted} |\n", cells.join(" | "));
+    }
+    if audit.schema_checks.len() > SCHEMA_CHECK_ROWS {
+        let more = audit.schema_checks.len() - SCHEMA_CHECK_ROWS;
+        out += &format!("\n{more} more schema checks: the JSON and HTML reports list them.\n");
+    }
+    out
 }
 
 fn examples(audit: &AuditReport) -> String {

@@ -249,7 +249,8 @@ pub fn render_audit(audit: &AuditReport) -> String {
     if !audit.schema_checks.is_empty() {
         let mut checks = table(&["table", "check", "detail"]);
         for c in &audit.schema_checks {
-            checks.add_row(vec![c.table.clone(), c.check.clone(), c.detail.clone()]);
+            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.clone() };
+            checks.add_row(vec![c.table.clone(), check, c.detail.clone()]);
         }
         out += &format!("\nschema checks\n{checks}\n");
     }
