@@ -349,7 +349,9 @@ fn a_schema_check_accepted_on_its_column_is_shown_as_accepted_and_not_counted() 
     assert!(signed.stdout.contains("┆ type_narrowed            ┆ dep_delay: numeric"), "{}", signed.stdout);
     let html = std::fs::read_to_string(html).unwrap();
     assert!(
-        html.contains("<td>type_narrowed <em>(accepted)</em></td><td>time_hour: timestamp with time zone"),
+        html.contains(
+            "<td class=\"word\">type_narrowed <em>(accepted)</em></td><td>time_hour: timestamp with time zone"
+        ),
         "{html}"
     );
     let markdown = std::fs::read_to_string(markdown).unwrap();

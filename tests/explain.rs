@@ -220,7 +220,7 @@ fn the_terminal_table_shows_causes_and_ready_to_paste_options() {
     let run = recon(&["diff", &source, &target, "--key", "id", "-q"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.contains("time_shift 24 (+01:00 22, +02:00 2)"), "{}", run.stdout);
-    assert!(run.stdout.contains("  --trim    resolves 1 mismatched rows of note"), "{}", run.stdout);
+    assert!(run.stdout.contains("  --trim    resolves 1 mismatched row of note"), "{}", run.stdout);
     assert!(run.stdout.contains("  --map phone=phone_number    equal on 24 of 24 rows checked"), "{}", run.stdout);
     assert!(run.stdout.contains("unicode_normalization"), "{}", run.stdout);
 }
@@ -252,16 +252,16 @@ fn the_documents_show_why_values_differ_and_the_options_to_paste() {
     assert_eq!(html.matches("<title>note: ").count(), 8, "seven causes and the bar's own title");
     assert!(html.contains("></span>unicode_normalization"), "{html}");
     assert!(html.contains("<td>at</td><td class=\"n\">24</td><td>time_shift 24 (+01:00 22, +02:00 2)</td>"), "{html}");
-    assert!(html.contains("<td><code>--trim</code></td><td>resolves 1 mismatched rows of note"), "{html}");
+    assert!(html.contains("<td><code>--trim</code></td><td>resolves 1 mismatched row of note"), "{html}");
     assert!(html.contains("<code>--map phone=phone_number</code></td><td>equal on 24 of 24 rows checked"), "{html}");
     assert!(html.contains("<td>time_shift +02:00</td>"), "an example's cause: {html}");
     let markdown = std::fs::read_to_string(markdown).unwrap();
     assert!(markdown.contains("| at | 24 | time\\_shift 24 (+01:00 22, +02:00 2) |"), "{markdown}");
     assert!(markdown.contains("### Suggested options\n"), "{markdown}");
     assert!(markdown.contains("```\n"), "{markdown}");
-    assert!(markdown.contains("\n--trim    # resolves 1 mismatched rows of note\n"), "{markdown}");
+    assert!(markdown.contains("\n--trim    # resolves 1 mismatched row of note\n"), "{markdown}");
     let junit = std::fs::read_to_string(junit).unwrap();
-    assert!(junit.contains("suggested: --trim (resolves 1 mismatched rows of note)"), "{junit}");
+    assert!(junit.contains("suggested: --trim (resolves 1 mismatched row of note)"), "{junit}");
     assert!(junit.contains("at differs by: time_shift 24 (+01:00 22, +02:00 2)"), "{junit}");
 }
 

@@ -131,9 +131,10 @@ fn suggestions(report: &Report) -> String {
 
 /// What a suggestion was proved to do, in words.
 pub(crate) fn effect(s: &Suggestion) -> String {
+    let rows = |n: u64| super::documents::plural(n, "row", "rows");
     match s.checked {
-        Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
-        None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
+        Some(checked) => format!("equal on {} of {checked} {} checked", s.resolves, rows(checked)),
+        None => format!("resolves {} mismatched {} of {}", s.resolves, rows(s.resolves), s.column),
     }
 }
 
