@@ -40,10 +40,7 @@ fn main() {
         Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
-        Command::Completions { shell } => {
-            recon::cli::help::completions(shell, &mut std::io::stdout());
-            Ok(0)
-        }
+        Command::Completions { shell } => print(&recon::cli::help::completions(shell)).map(|()| 0),
         Command::Man { dir } => man(dir.as_deref()),
     };
     let code = outcome.unwrap_or_else(|error| {
@@ -171,6 +168,7 @@ fn history(args: HistoryArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `value` as indented JSON, ending with a newline.
 fn pretty_json(value: &impl serde::Serialize) -> Result<String> {
     Ok(serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))? + "\n")
 }

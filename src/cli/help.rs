@@ -68,10 +68,12 @@ Exit codes: 0 done, 2 error (no such file, an unknown or ambiguous --table).";
 /// The shells `recon completions` writes for.
 pub use clap_complete::Shell;
 
-/// Writes the completion script for `shell` to `out`.
-pub fn completions(shell: Shell, out: &mut dyn Write) {
-    let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "recon", out);
+/// The completion script for `shell` (built in memory: clap_complete panics on a failed write, and stdout may
+/// be a pipe that closes early).
+pub fn completions(shell: Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "recon", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
 }
 
 /// Writes recon(1), the page of the whole program, to `out`.
