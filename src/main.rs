@@ -39,7 +39,9 @@ fn main() {
     let (format, quiet) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet),
         Command::Audit(args) => (args.log.log_format, args.log.quiet),
-        Command::SampleSize(_) | Command::History(_) => (LogFormat::Text, false),
+        Command::SampleSize(_) | Command::History(_) | Command::Completions { .. } | Command::Man { .. } => {
+            (LogFormat::Text, false)
+        }
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, &progress);
@@ -48,6 +50,8 @@ fn main() {
         Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
+        Command::Completions { shell } => print(&recon::cli::help::completions(shell)).map(|()| 0),
+        Command::Man { dir } => man(dir.as_deref()),
     };
     let code = outcome.unwrap_or_else(|error| {
         tracing::error!("{}", mask(&error.to_string()));
@@ -168,14 +172,42 @@ fn history(args: HistoryArgs) -> Result<i32> {
         None => {
             let file = args.file.ok_or_else(|| Error::setting("FILE", "name the history file"))?;
             let mut history = open(&file)?;
-            let trend = history.trend(args.table.as_deref(), args.last)?;
-            history.close()?;
-            print(&match args.format {
-                OutputFormat::Json => {
-                    serde_json::to_string_pretty(&trend).map_err(|e| Error::internal(e.to_string()))? + "\n"
+            let text = if args.open {
+                let list = history.open_list(args.table.as_deref())?;
+                match args.format {
+                    OutputFormat::Json => pretty_json(&list)?,
+                    OutputFormat::Table => recon::history::listing::render(&list),
                 }
-                OutputFormat::Table => recon::history::trend::render(&trend),
-            })?;
+            } else {
+                let trend = history.trend(args.table.as_deref(), args.last)?;
+                match args.format {
+                    OutputFormat::Json => pretty_json(&trend)?,
+                    OutputFormat::Table => recon::history::trend::render(&trend),
+                }
+            };
+            history.close()?;
+            print(&text)?;
+        }
+    }
+    Ok(0)
+}
+
+/// `value` as indented JSON, ending with a newline.
+fn pretty_json(value: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))? + "\n")
+}
+
+/// `recon man`: recon(1) on stdout, or every page into a directory.
+fn man(dir: Option<&std::path::Path>) -> Result<i32> {
+    match dir {
+        Some(dir) => {
+            recon::cli::help::man_pages(dir)?;
+            eprintln!("recon: wrote recon.1 and a page per command into {}", dir.display());
+        }
+        None => {
+            let mut page = Vec::new();
+            recon::cli::help::man_page(&mut page)?;
+            print(&String::from_utf8_lossy(&page))?;
         }
     }
     Ok(0)

@@ -67,14 +67,14 @@ struct Servers {
     postgres: String,
 }
 
-fn servers() -> Option<Servers> {
-    let (my, pg) = (server("RECON_TEST_MYSQL_URL")?, server("RECON_TEST_POSTGRES_URL")?);
+fn servers() -> Servers {
+    let (my, pg) = (server("RECON_TEST_MYSQL_URL"), server("RECON_TEST_POSTGRES_URL"));
     block_on(run_mysql(&my, MARIADB));
     block_on(run_pg(&pg, POSTGRES));
     let mariadb = with_database(&my, "recon_audit_src");
     // Trust authentication accepts any password: this one comes from the environment, and must never show.
     let postgres = pg.replacen("://postgres@", "://postgres:${RECON_AUDIT_SECRET}@", 1) + "#recon_audit_dst";
-    Some(Servers { mariadb, postgres })
+    Servers { mariadb, postgres }
 }
 
 fn config(dir: &tempfile::TempDir, servers: &Servers, more: &str) -> String {
@@ -101,9 +101,13 @@ fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn a_migrated_schema_is_audited_table_by_table_into_one_verdict() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(servers) = servers() else { return };
+    let servers = servers();
     let dir = scratch();
     let config = config(&dir, &servers, "");
     let html = dir.path().join("audit.html");
@@ -148,15 +152,18 @@ fn a_migrated_schema_is_audited_table_by_table_into_one_verdict() {
     assert_eq!(table(&report, "events")["report"]["summary"]["missing_in_target"], 1);
     let error = table(&report, "notes")["error"].as_str().unwrap();
     assert!(error.contains("tags") && error.contains("--exclude"), "{error}");
-    let checks: Vec<(String, String)> = report["schema_checks"]
+    let checks: Vec<[&str; 3]> = report["schema_checks"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["table"].as_str().unwrap().into(), c["check"].as_str().unwrap().into()))
+        .map(|c| ["table", "check", "column"].map(|field| c[field].as_str().unwrap()))
         .collect();
-    let expected_checks =
-        [("order_lines", "not_null_missing"), ("orders", "foreign_key_missing"), ("orders", "sequence_behind")];
-    assert_eq!(checks, expected_checks.map(|(t, c)| (t.to_string(), c.to_string())));
+    let expected_checks = [
+        ["order_lines", "not_null_missing", "product"],
+        ["orders", "foreign_key_missing", "customer_id"],
+        ["orders", "sequence_behind", "id"],
+    ];
+    assert_eq!(checks, expected_checks);
     let behind = report["schema_checks"].as_array().unwrap().iter().find(|c| c["check"] == "sequence_behind").unwrap();
     assert_eq!(behind["detail"], "orders_id_seq next value 3 <= max(id) 5");
     // The secret went into the URL and nowhere else.
@@ -168,9 +175,13 @@ fn a_migrated_schema_is_audited_table_by_table_into_one_verdict() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn a_rerun_with_state_skips_finished_tables_and_retries_errors() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(servers) = servers() else { return };
+    let servers = servers();
     let dir = scratch();
     let state = dir.path().join("state");
     let config = config(&dir, &servers, "");
@@ -191,9 +202,13 @@ fn a_rerun_with_state_skips_finished_tables_and_retries_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn config_mistakes_are_named_at_file_line_and_column() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(servers) = servers() else { return };
+    let servers = servers();
     let dir = scratch();
     let config = config(&dir, &servers, "\n[[table]]\nsource = \"no_such_table\"\nkey = [\"id\"]\n");
     let run = audit(&["audit", &config]);
@@ -255,4 +270,108 @@ fn ctrl_c_exits_130_and_a_rerun_resumes_from_the_state() {
     let report = rerun.json();
     assert_eq!(report["stats"]["resumed"].as_u64(), Some(finished as u64));
     assert_eq!(report["summary"]["passed"], 40);
+}
+
+/// The nyc migration's reviewed change: `time_hour` went from timestamptz to datetime (no zone, whole
+/// seconds), and `dep_delay` lost a decimal place. Both are `type_narrowed`; the config accepts the first by
+/// name on its column, so only the second counts against the budget, and every output says which is which.
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn a_schema_check_accepted_on_its_column_is_shown_as_accepted_and_not_counted() {
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(run_pg(
+        &pg,
+        &[
+            "DROP SCHEMA IF EXISTS recon_accept_src CASCADE",
+            "CREATE SCHEMA recon_accept_src",
+            "CREATE TABLE recon_accept_src.flights (id bigint PRIMARY KEY, time_hour timestamptz NOT NULL,
+               dep_delay numeric(6,2))",
+            "INSERT INTO recon_accept_src.flights VALUES (1, '2013-01-01 10:00:00+00', 2.5),
+               (2, '2013-01-01 11:00:00+00', -1.0), (3, '2013-01-02 05:00:00+00', NULL)",
+        ],
+    ));
+    block_on(run_mysql(
+        &my,
+        &[
+            "DROP DATABASE IF EXISTS recon_accept_dst",
+            "CREATE DATABASE recon_accept_dst",
+            "CREATE TABLE recon_accept_dst.flights (id bigint PRIMARY KEY, time_hour datetime NOT NULL,
+               dep_delay decimal(6,1))",
+            "INSERT INTO recon_accept_dst.flights VALUES (1, '2013-01-01 10:00:00', 2.5),
+               (2, '2013-01-01 11:00:00', -1.0), (3, '2013-01-02 05:00:00', NULL)",
+        ],
+    ));
+    let dir = scratch();
+    let run = |accept: &str, extra: &[&str]| {
+        let file = dir.path().join("nyc.toml");
+        let text = format!(
+            "[source]\nurl = \"{pg}#recon_accept_src\"\n[target]\nurl = \"{}\"\n\n[[table]]\nsource = \"flights\"\n{accept}",
+            with_database(&my, "recon_accept_dst")
+        );
+        std::fs::write(&file, text).unwrap();
+        audit(&[&["audit", path(&file)][..], extra].concat())
+    };
+    let time_hour = json!({"table": "flights", "check": "type_narrowed", "column": "time_hour",
+                           "detail": "time_hour: timestamp with time zone in the source, datetime in the target"});
+    let dep_delay = json!({"table": "flights", "check": "type_narrowed", "column": "dep_delay",
+                           "detail": "dep_delay: numeric(6,2) in the source, decimal(6,1) in the target"});
+    let over = |actual: u64| json!([{"check": "schema_checks", "actual": actual, "allowed": 0}]);
+
+    let plain = run("", &["--format", "json", "-q"]);
+    assert_eq!(plain.code, 1, "{}", plain.stderr);
+    let report = plain.json();
+    assert_eq!(table(&report, "flights")["status"], "pass", "every row arrived");
+    assert_eq!(report["schema_checks"], json!([time_hour, dep_delay]));
+    assert_eq!(report["verdict"]["violations"], over(2));
+
+    let accept = "accept = [{check = \"type_narrowed\", column = \"Time_Hour\"}]\n";
+    let accepted = run(accept, &["--format", "json", "-q"]);
+    assert_eq!(accepted.code, 1, "{}", accepted.stderr);
+    let report = accepted.json();
+    let mut time_hour_accepted = time_hour.clone();
+    time_hour_accepted["accepted"] = json!(true);
+    assert_eq!(report["schema_checks"], json!([time_hour_accepted, dep_delay]));
+    assert_eq!(report["verdict"]["violations"], over(1), "the accepted check is not counted");
+
+    let (html, markdown, junit) = (dir.path().join("a.html"), dir.path().join("a.md"), dir.path().join("a.xml"));
+    let outputs = ["--max-schema-checks", "1", "--html", path(&html), "--markdown", path(&markdown)];
+    let signed = run(accept, &[&outputs[..], &["--junit", path(&junit)]].concat());
+    assert_eq!(signed.code, 0, "{}\n{}", signed.stdout, signed.stderr);
+    assert!(
+        signed.stdout.contains("┆ type_narrowed (accepted) ┆ time_hour: timestamp with time zone"),
+        "{}",
+        signed.stdout
+    );
+    assert!(signed.stdout.contains("┆ type_narrowed            ┆ dep_delay: numeric"), "{}", signed.stdout);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains(
+            "<td class=\"word\">type_narrowed <em>(accepted)</em></td><td>time_hour: timestamp with time zone"
+        ),
+        "{html}"
+    );
+    let markdown = std::fs::read_to_string(markdown).unwrap();
+    assert!(markdown.contains("### Schema checks\n\n| table | check | column | detail | |\n"), "{markdown}");
+    let row = "| flights | type\\_narrowed | time\\_hour | time\\_hour: timestamp with time zone in the source, \
+               datetime in the target | accepted |\n";
+    assert!(markdown.contains(row), "{markdown}");
+    let junit = std::fs::read_to_string(junit).unwrap();
+    assert!(junit.contains("flights: type_narrowed (accepted): time_hour: timestamp with time zone"), "{junit}");
+
+    // An acceptance that no check matches (a fixed column, a typo) says so, and accepts nothing.
+    let stale = run("accept = [{check = \"type_narrowed\", column = \"dep_time\"}]\n", &["--format", "json"]);
+    assert_eq!(stale.json()["verdict"]["violations"], over(2));
+    let warning = "table flights: accept type_narrowed on dep_time (line 8) accepts nothing: no such check was found";
+    assert!(stale.stderr.contains(warning), "{}", stale.stderr);
+    let unknown = run("accept = [{check = \"type_change\", column = \"time_hour\"}]\n", &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("nyc.toml:8:20: unknown schema check \"type_change\" (the checks: "),
+        "{}",
+        unknown.stderr
+    );
 }

@@ -181,8 +181,9 @@ fn shared_tables(names: &Names) -> [Value; 3] {
 }
 
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences() {
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let pg = server("RECON_TEST_POSTGRES_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(run_pg(&pg, PG_SCHEMA));
     let runtime = runtime();
@@ -221,8 +222,9 @@ fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences()
 }
 
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_table_read_in_the_catalog_snapshot_misses_rows_committed_after_it() {
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let pg = server("RECON_TEST_POSTGRES_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(run_pg(
         &pg,
@@ -294,8 +296,9 @@ const MY_SCHEMA: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
 fn a_mariadb_database_lists_its_tables_with_keys_constraints_and_auto_increments() {
-    let Some(my) = server("RECON_TEST_MYSQL_URL") else { return };
+    let my = server("RECON_TEST_MYSQL_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(run_mysql(&my, MY_SCHEMA));
     let runtime = runtime();
@@ -396,14 +399,29 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
 }
 
 /// `recon diff` without `--key` asks one table for its keys: the catalog's answer for that table alone.
-#[test]
-fn one_table_declares_its_keys_and_files_and_queries_none() {
+fn declared_keys(location: &str, options: &OpenOptions) -> Value {
     let runtime = runtime();
-    let keys = |location: &str, options: &OpenOptions| {
-        let dataset = Dataset::open(location, options, runtime.handle()).unwrap();
-        serde_json::to_value(dataset.keys().unwrap()).unwrap()
-    };
-    let none = json!({"primary_key": null, "unique": []});
+    let dataset = Dataset::open(location, options, runtime.handle()).unwrap();
+    serde_json::to_value(dataset.keys().unwrap()).unwrap()
+}
+
+fn no_keys() -> Value {
+    json!({"primary_key": null, "unique": []})
+}
+
+#[test]
+fn a_file_declares_no_keys() {
+    let dir = scratch();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "id\n1\n").unwrap();
+    assert_eq!(declared_keys(csv.to_str().unwrap(), &OpenOptions::default()), no_keys());
+}
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn one_postgres_table_declares_its_keys_and_a_query_none() {
+    let pg = server("RECON_TEST_POSTGRES_URL");
+    let none = no_keys();
     let products = json!({"primary_key": null,
                           "unique": products_keys(&[("products_code_key", "code"), ("products_sku", "sku")])});
     let order_lines = json!({"primary_key": ["order_id", "line_no"], "unique": []});
@@ -411,28 +429,20 @@ fn one_table_declares_its_keys_and_files_and_queries_none() {
         db: DbOptions { query: Some(sql.into()), ..Default::default() },
         ..Default::default()
     };
-
-    let dir = scratch();
-    let csv = dir.path().join("t.csv");
-    std::fs::write(&csv, "id\n1\n").unwrap();
-    assert_eq!(keys(csv.to_str().unwrap(), &OpenOptions::default()), none);
-
-    if let Some(pg) = server("RECON_TEST_POSTGRES_URL") {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        block_on(run_pg(&pg, PG_SCHEMA));
-        let table = |t: &str| format!("{pg}#recon_catalog_test.{t}");
-        assert_eq!(keys(&table("products"), &OpenOptions::default()), products);
-        assert_eq!(keys(&table("order_lines"), &OpenOptions::default()), order_lines);
-        assert_eq!(keys(&table("events_log"), &OpenOptions::default()), none);
-        // A partition keeps the keys its parent gave it.
-        let partition = json!({"primary_key": ["id", "taken_on"], "unique": []});
-        assert_eq!(keys(&table("measurements_2024"), &OpenOptions::default()), partition);
-        assert_eq!(keys(&pg, &query("SELECT 1 AS id")), none);
-    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(run_pg(&pg, PG_SCHEMA));
+    let table = |t: &str| format!("{pg}#recon_catalog_test.{t}");
+    assert_eq!(declared_keys(&table("products"), &OpenOptions::default()), products);
+    assert_eq!(declared_keys(&table("order_lines"), &OpenOptions::default()), order_lines);
+    assert_eq!(declared_keys(&table("events_log"), &OpenOptions::default()), none);
+    // A partition keeps the keys its parent gave it.
+    let partition = json!({"primary_key": ["id", "taken_on"], "unique": []});
+    assert_eq!(declared_keys(&table("measurements_2024"), &OpenOptions::default()), partition);
+    assert_eq!(declared_keys(&pg, &query("SELECT 1 AS id")), none);
 }
 
 #[test]
-fn a_missing_schema_or_a_table_instead_of_a_collection_is_an_error() {
+fn a_file_or_one_table_instead_of_a_collection_is_an_error() {
     let runtime = runtime();
     let dir = scratch();
     let file = dir.path().join("one.csv");
@@ -443,8 +453,13 @@ fn a_missing_schema_or_a_table_instead_of_a_collection_is_an_error() {
     assert!(error.to_string().contains("unknown location scheme"), "{error}");
     let error = Catalog::open("sqlite://x.db#orders", &DbOptions::default(), runtime.handle()).unwrap_err();
     assert!(error.to_string().contains("an audit takes the whole file"), "{error}");
+}
 
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn a_missing_postgres_schema_or_one_table_instead_of_a_schema_is_an_error() {
+    let runtime = runtime();
+    let pg = server("RECON_TEST_POSTGRES_URL");
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
     let error = Catalog::open(&format!("{url}#recon_no_such_schema"), &DbOptions::default(), runtime.handle())
         .unwrap_err()
@@ -457,8 +472,12 @@ fn a_missing_schema_or_a_table_instead_of_a_collection_is_an_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn reading_catalogs_and_keys_in_a_snapshot_writes_nothing() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(run_pg(&pg, PG_SCHEMA));
     block_on(run_mysql(&my, MY_SCHEMA));
@@ -489,7 +508,7 @@ const TIMED_TABLES: usize = 200;
 #[test]
 #[ignore]
 fn catalog_read_time_for_200_tables() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch();
     let lite = dir.path().join("timing.db");

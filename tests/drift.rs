@@ -25,10 +25,8 @@ struct Pair {
 const OLD: &str = "2020-01-01 00:00:00";
 
 impl Pair {
-    fn new(table: &'static str, rows: i64) -> Option<Pair> {
-        let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else {
-            return None;
-        };
+    fn new(table: &'static str, rows: i64) -> Pair {
+        let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
         let pair = Pair { pg, my, table };
         pair.source(&[
             &format!("DROP TABLE IF EXISTS {table}"),
@@ -40,7 +38,7 @@ impl Pair {
             &format!("CREATE TABLE {table} (id bigint PRIMARY KEY, name text, amount decimal(10,2), updated_at timestamp(6) NOT NULL)"),
             &format!("INSERT INTO {table} SELECT seq, concat('n', seq), seq * 1.5, '{OLD}' FROM seq_1_to_{rows}"),
         ]);
-        Some(pair)
+        pair
     }
 
     fn source(&self, statements: &[&str]) {
@@ -157,9 +155,13 @@ fn dual_writer(pair: &Pair, stop: mpsc::Receiver<()>, ready: mpsc::Sender<()>) -
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn during_dual_writes_rows_in_flight_are_transient_a_hot_row_is_unstable_and_only_real_drift_counts() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pair) = Pair::new("drift_dual", 300) else { return };
+    let pair = Pair::new("drift_dual", 300);
     // The real drift: three values changed, two rows lost and one row added on the target only.
     pair.target(&[
         "UPDATE drift_dual SET amount = amount + 1 WHERE id IN (10, 11, 12)",
@@ -211,9 +213,13 @@ fn during_dual_writes_rows_in_flight_are_transient_a_hot_row_is_unstable_and_onl
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn findings_are_new_persisting_or_resolved_across_runs_and_a_key_list_resolves_only_its_keys() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pair) = Pair::new("drift_runs", 100) else { return };
+    let pair = Pair::new("drift_runs", 100);
     let dir = scratch();
     let file = dir.path().join("history.db");
     let history = path(&file);
@@ -281,9 +287,13 @@ fn findings_are_new_persisting_or_resolved_across_runs_and_a_key_list_resolves_o
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn a_row_changed_on_one_side_within_min_age_is_left_out_on_both_sides() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pair) = Pair::new("drift_age", 100) else { return };
+    let pair = Pair::new("drift_age", 100);
     // 5 changed a moment ago on the source only (its write has not reached the target yet); 7 is old drift.
     pair.source(&["UPDATE drift_age SET name = 'fresh', updated_at = now() WHERE id = 5"]);
     pair.target(&["UPDATE drift_age SET amount = 0 WHERE id = 7"]);
@@ -314,9 +324,13 @@ fn a_row_changed_on_one_side_within_min_age_is_left_out_on_both_sides() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fixed_finding() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pair) = Pair::new("drift_since", 1000) else { return };
+    let pair = Pair::new("drift_since", 1000);
     let dir = scratch();
     let file = dir.path().join("history.db");
     let incremental = ["--history", path(&file), "--updated-column", "updated_at", "--since-last-run"];
@@ -358,9 +372,13 @@ fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fi
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn two_runs_of_one_table_never_overlap() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pair) = Pair::new("drift_lock", 50) else { return };
+    let pair = Pair::new("drift_lock", 50);
     pair.target(&["UPDATE drift_lock SET amount = 0 WHERE id = 1"]);
     let dir = scratch();
     let file = dir.path().join("history.db");
@@ -578,9 +596,10 @@ fn sqlite_windows_read_change_times_stored_as_text_unix_seconds_or_julian_days()
 }
 
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_zone_less_change_time_is_read_in_the_side_zone() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let pg = server("RECON_TEST_POSTGRES_URL");
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
         for s in [
@@ -609,10 +628,14 @@ fn windowed(source: &str, target: &str, extra: &[&str]) -> Run {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rows = recon::source::KEYS_PER_STATEMENT as i64 + 10_000;
-    let Some(pair) = Pair::new("drift_many", rows) else { return };
+    let pair = Pair::new("drift_many", rows);
     pair.target(&["UPDATE drift_many SET amount = 0 WHERE id % 1000 = 0", "DELETE FROM drift_many WHERE id = 7"]);
     let dir = scratch();
     let keys = dir.path().join("keys.csv");
@@ -629,9 +652,13 @@ fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn an_audit_keeps_each_table_under_its_name_in_one_history_file() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let (Some(a), Some(b)) = (Pair::new("drift_audit_a", 20), Pair::new("drift_audit_b", 20)) else { return };
+    let (a, b) = (Pair::new("drift_audit_a", 20), Pair::new("drift_audit_b", 20));
     b.target(&["DELETE FROM drift_audit_b WHERE id = 4"]);
     let dir = scratch();
     let history = dir.path().join("audits.db");

@@ -113,8 +113,9 @@ fn writer(pg: String, stop: mpsc::Receiver<()>, ready: mpsc::Sender<()>) -> std:
 }
 
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_row_moving_on_one_side_only_is_a_finding_not_unstable_and_every_first_read_source_row_is_accounted_for() {
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let pg = server("RECON_TEST_POSTGRES_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     load(&pg);
     let (source, target) = (format!("{pg}#recheck_source.items"), format!("{pg}#recheck_target.items"));
@@ -332,8 +333,12 @@ impl Drop for Writing {
 }
 
 #[test]
+#[cfg_attr(
+    not(recon_replica),
+    ignore = "needs a PostgreSQL cluster for logical replication: set RECON_TEST_REPLICA_PORT"
+)]
 fn a_logical_replica_whose_subscription_is_disabled_while_pgbench_writes_is_mismatched_not_unstable() {
-    let Some(cluster) = logical_cluster() else { return };
+    let cluster = logical_cluster();
     let replica = Replica::set_up(cluster);
     let replicating = replica.diff(&["--recheck", "2", "--recheck-delay", "2s"]);
     assert_eq!(replicating.code, 0, "a replica caught up reconciles: {}", replicating.stdout);

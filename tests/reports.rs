@@ -317,8 +317,9 @@ fn reports_into_a_missing_directory_are_an_error_naming_the_path() {
 }
 
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn reports_never_show_a_password() {
-    let Some(url) = crate::databases::server("RECON_TEST_POSTGRES_URL") else { return };
+    let url = crate::databases::server("RECON_TEST_POSTGRES_URL");
     let _serial = crate::databases::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     crate::databases::block_on(async {
         use sqlx::{Connection, Executor};
@@ -344,4 +345,48 @@ fn reports_never_show_a_password() {
         assert!(!text.contains(secret), "{name} shows the password");
     }
     assert!(docs.html.contains(&format!("{user}:***@")), "the masked location is shown");
+}
+
+/// A source of 12,500 rows with long text, and a target that lost its last 1,200.
+fn long_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let rows = |n: u32| -> String {
+        (1..=n).map(|i| format!("{i},a long description of item number {i} with many words in it,{i}.5\n")).collect()
+    };
+    let (source, target) = (dir.join("source.csv"), dir.join("target.csv"));
+    std::fs::write(&source, format!("id,description,amount\n{}", rows(12_500))).unwrap();
+    std::fs::write(&target, format!("id,description,amount\n{}", rows(11_300))).unwrap();
+    (source, target)
+}
+
+/// Documents read as a person reads them: counts with thousands separators, category words that never break
+/// (long keyless rows squeezed them mid-word), no column left empty, and `>` as itself in Markdown (`&gt;`
+/// shows raw wherever Markdown is not rendered).
+#[test]
+fn reports_read_well_thousands_whole_words_no_empty_columns_and_plain_comparisons() {
+    let dir = scratch();
+    let (source, target) = long_pair(dir.path());
+    let keyed = documents(&["diff", path(&source), path(&target), "--key", "id"], dir.path());
+    let html = &keyed.html;
+    assert!(html.contains("(csv, 12,500 rows)") && html.contains("(csv, 11,300 rows)"), "{html}");
+    let counted = "<td class=\"word\">missing_in_target</td><td class=\"n over\">1,200</td>";
+    assert!(html.contains(counted), "{html}");
+    assert!(html.contains("missing_in_target 1,200 &gt; 0 allowed"), "the verdict's violation: {html}");
+    assert!(html.contains("td.word { overflow-wrap: normal; white-space: nowrap; }"), "words never break");
+    // Keys missing in the target carry no row counts: the other findings show category and key only.
+    let others = "<h3>Other findings</h3>\n  <table>\n    <thead><tr><th>category</th><th>key</th></tr></thead>";
+    assert!(html.contains(others), "{html}");
+    let md = &keyed.markdown;
+    assert!(md.contains("| 12,500 | 11,300 | 11,300 | 1,200 | 0 | 0 | 0 | 0 |"), "{md}");
+    assert!(md.contains("- missing\\_in\\_target 1,200 > 0 allowed\n") && !md.contains("&gt;"), "{md}");
+    assert!(md.contains("| finding | key |\n|---|---|\n| missing\\_in\\_target | id=11301 |\n"), "{md}");
+
+    let keyless = documents(&["diff", path(&source), path(&target), "--keyless"], dir.path());
+    let others =
+        "<thead><tr><th>category</th><th>key</th><th class=\"n\">source</th><th class=\"n\">target</th></tr></thead>";
+    assert!(keyless.html.contains(others), "keyless rows are counted: {}", keyless.html);
+    assert!(keyless.html.contains("<tr><td class=\"word\">missing_in_target</td><td class=\"mono\">id=11301, "));
+    let row =
+        "| missing\\_in\\_target | id=11301, description=a long description of item number 11301 with many words \
+               in… | 1 row | 0 rows |";
+    assert!(keyless.markdown.contains(row), "{}", keyless.markdown);
 }

@@ -9,6 +9,8 @@ mod databases;
 mod drift;
 mod explain;
 mod fixtures;
+mod help;
+mod history;
 mod keys;
 mod lakehouse;
 mod layers;

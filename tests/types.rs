@@ -198,8 +198,12 @@ fn diff(args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_lands_in_its_column() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     load_matrix(&pg, &my);
     // An audit's catalog types every column as the table alone does.
@@ -257,8 +261,9 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
 /// SQLite keeps a timestamp as ISO 8601 text (with or without offset), a Julian day number or Unix time;
 /// each compares as the instant it is. CHAR(n) blanks do not count, against PostgreSQL or Parquet.
 #[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn sqlite_dates_in_every_storage_form_and_char_padding_reconcile_with_postgres_and_parquet() {
-    let Some(pg) = server("RECON_TEST_POSTGRES_URL") else { return };
+    let pg = server("RECON_TEST_POSTGRES_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch();
     let lite = dir.path().join("dates.db");
@@ -323,8 +328,12 @@ fn sqlite_dates_in_every_storage_form_and_char_padding_reconcile_with_postgres_a
 /// Trailing blanks do not count on either side of a pair where one side is `CHAR(n)`, and the report says so;
 /// a changed digit, a blank at the start or a character after the padding still differ.
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn a_postgres_char_uuid_loaded_with_its_padding_into_mariadb_varchar_and_varbinary_reconciles() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
@@ -372,8 +381,12 @@ fn a_postgres_char_uuid_loaded_with_its_padding_into_mariadb_varchar_and_varbina
 /// Each type recon cannot read stops the comparison only when that column is compared: exit 2 naming the
 /// column and its type, with workarounds that are then run and work.
 #[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn unreadable_types_are_refused_by_name_only_when_compared_and_the_workarounds_work() {
-    let (Some(pg), Some(my)) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL")) else { return };
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();

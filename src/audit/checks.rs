@@ -1,23 +1,43 @@
 //! Schema checks a sign-off needs, from both catalogs and the table's report: what breaks after go-live
 //! though every row arrived — a sequence behind its column (the first insert fails), NOT NULL, unique and
-//! foreign-key constraints the target lost, and columns compared at a narrower type on one side.
+//! foreign-key constraints the target lost, and columns compared at a narrower type on one side. A check the
+//! table's `[[table]]` entry accepts is marked so, and does not count against the budget.
 
 use super::Job;
 use crate::report::audit::{SchemaCheck, TableEntry};
 
-/// The checks of one compared table.
+/// The checks of one compared table, those its config entry accepts marked so.
 pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
+    let mut checks = found(job, entry);
+    for check in &mut checks {
+        check.accepted = job.accept.iter().any(|a| a.covers(check));
+    }
+    for unused in job.accept.iter().filter(|a| !checks.iter().any(|c| a.covers(c))) {
+        tracing::warn!(
+            "table {}: accept {} on {} (line {}) accepts nothing: no such check was found",
+            job.name,
+            unused.check,
+            unused.column,
+            unused.at.line
+        );
+    }
+    checks
+}
+
+fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
     let (source, target) = (&job.tables.source, &job.tables.target);
     let to_target = |column: &str| target_name(&job.spec.map, column);
     let mut checks = Vec::new();
-    let mut check = |check: &str, detail: String| {
-        checks.push(SchemaCheck { table: job.name.clone(), check: check.into(), detail });
+    let mut check = |check: &str, column: String, detail: String| {
+        let (table, check, column) = (job.name.clone(), check.into(), Some(column));
+        checks.push(SchemaCheck { table, check, column, detail, accepted: false });
     };
     for sequence in &target.sequences {
         if let (Some(next), Some(max)) = (sequence.next_value, sequence.max_value) {
             if next <= max {
                 let (name, column) = (&sequence.name, &sequence.column);
-                check("sequence_behind", format!("{name} next value {next} <= max({column}) {max}"));
+                let detail = format!("{name} next value {next} <= max({column}) {max}");
+                check("sequence_behind", column.clone(), detail);
             }
         }
     }
@@ -26,7 +46,7 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             "{}: {} in the source, {} in the target",
             difference.column, difference.source_type, difference.target_type
         );
-        check("type_narrowed", detail);
+        check("type_narrowed", difference.column.clone(), detail);
     }
     if !job.target_constrains {
         return checks;
@@ -37,13 +57,15 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
         let mapped = to_target(column);
         let absent = only_in_source.iter().any(|c| c.eq_ignore_ascii_case(column));
         if !absent && !contains(&target.constraints.not_null, &mapped) {
-            check("not_null_missing", format!("{column} is NOT NULL in the source, nullable in the target"));
+            let detail = format!("{column} is NOT NULL in the source, nullable in the target");
+            check("not_null_missing", column.clone(), detail);
         }
     }
     for unique in &source.constraints.unique {
         let columns: Vec<String> = unique.columns.iter().map(|c| to_target(c)).collect();
         if !target.constraints.unique.iter().any(|u| same_columns(&u.columns, &columns)) {
-            check("unique_missing", format!("unique ({}) has no counterpart in the target", unique.columns.join(", ")));
+            let detail = format!("unique ({}) has no counterpart in the target", unique.columns.join(", "));
+            check("unique_missing", unique.columns.join(","), detail);
         }
     }
     for key in &source.constraints.foreign_keys {
@@ -57,7 +79,7 @@ pub(crate) fn of(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
                 key.columns.join(", "),
                 key.referenced_table
             );
-            check("foreign_key_missing", detail);
+            check("foreign_key_missing", key.columns.join(","), detail);
         }
     }
     checks

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::report::audit::{SchemaCheck, SCHEMA_CHECKS};
 use crate::spec::options::AuditOptions;
 use crate::spec::Options;
 
@@ -36,8 +37,30 @@ pub struct TableEntry {
     /// A condition both sides' rows must meet (SQL, for database sides).
     pub filter: Option<String>,
     pub options: Options,
+    /// Schema checks reviewed and accepted: `accept = [{check = "type_narrowed", column = "time_hour"}]`.
+    pub accept: Vec<Acceptance>,
     /// Where the entry starts, for errors about it.
     pub at: Place,
+}
+
+/// A schema check accepted on one column of one table (DVT keeps such an allow-list of type mappings): a
+/// reviewed change, shown as accepted in every output and not counted against `--max-schema-checks`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acceptance {
+    /// One of [`SCHEMA_CHECKS`].
+    pub check: String,
+    /// The column as the check names it (a constraint's columns comma-separated).
+    pub column: String,
+    /// Where it is written, to say so when it accepts nothing.
+    pub at: Place,
+}
+
+impl Acceptance {
+    /// Whether this accepts `check`: the same check on the same column (or columns), ignoring case and blanks.
+    pub fn covers(&self, check: &SchemaCheck) -> bool {
+        let columns = |text: &str| text.split(',').map(|c| c.trim().to_lowercase()).collect::<Vec<_>>();
+        check.check == self.check && check.column.as_deref().is_some_and(|c| columns(c) == columns(&self.column))
+    }
 }
 
 /// A line and column of the file (1-based).
@@ -48,7 +71,7 @@ pub struct Place {
 }
 
 /// Keys of a `[[table]]` entry that are not options.
-const ENTRY_KEYS: [&str; 4] = ["source", "target", "skip", "where"];
+const ENTRY_KEYS: [&str; 5] = ["source", "target", "skip", "where", "accept"];
 /// Options that hold for the whole run, not one table.
 const SESSION_KEYS: [&str; 3] = ["memory_limit", "spill_dir", "threads"];
 
@@ -214,13 +237,7 @@ impl File<'_> {
         for item in items.iter() {
             let table = self.table(item)?;
             self.only(table, &known, "[[table]]")?;
-            let text = |key: &str| -> Result<Option<String>> {
-                match table.get(key).map(|v| (v.get_ref(), v.span())) {
-                    None => Ok(None),
-                    Some((DeValue::String(s), _)) => Ok(Some(s.to_string())),
-                    Some((_, span)) => Err(self.at(span, format!("{key} must be a string"))),
-                }
-            };
+            let text = |key: &str| self.string(table, key);
             let skip = match table.get("skip").map(|v| (v.get_ref(), v.span())) {
                 None => false,
                 Some((DeValue::Boolean(b), _)) => *b,
@@ -238,6 +255,7 @@ impl File<'_> {
                 skip,
                 filter: text("where")?,
                 options,
+                accept: self.acceptances(table.get("accept"))?,
                 at: self.place(item.span().start),
             };
             if entry.source.is_none() && entry.target.is_none() {
@@ -253,6 +271,42 @@ impl File<'_> {
             entries.push(entry);
         }
         Ok(entries)
+    }
+
+    /// The string under `key` of `table`, if there is one.
+    fn string(&self, table: &DeTable, key: &str) -> Result<Option<String>> {
+        match table.get(key).map(|v| (v.get_ref(), v.span())) {
+            None => Ok(None),
+            Some((DeValue::String(s), _)) => Ok(Some(s.to_string())),
+            Some((_, span)) => Err(self.at(span, format!("{key} must be a string"))),
+        }
+    }
+
+    /// A `[[table]]` entry's `accept = [{check = "…", column = "…"}, …]`.
+    fn acceptances(&self, value: Option<&Spanned<DeValue>>) -> Result<Vec<Acceptance>> {
+        const FORM: &str = "accept = [{check = \"type_narrowed\", column = \"…\"}, …]";
+        let Some(value) = value else { return Ok(Vec::new()) };
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self.at(value.span(), format!("expected {FORM}")));
+        };
+        let mut accepted = Vec::new();
+        for item in items.iter() {
+            let DeValue::Table(table) = item.get_ref() else {
+                return Err(self.at(item.span(), format!("expected {FORM}")));
+            };
+            self.only(table, &["check".to_string(), "column".to_string()].into(), "accept")?;
+            let named = |key: &str| {
+                self.string(table, key)?.ok_or_else(|| self.at(item.span(), format!("{key} is missing: {FORM}")))
+            };
+            let check = named("check")?;
+            if !SCHEMA_CHECKS.contains(&check.as_str()) {
+                let span = table.get("check").map_or(item.span(), |c| c.span());
+                let known = SCHEMA_CHECKS.join(", ");
+                return Err(self.at(span, format!("unknown schema check {check:?} (the checks: {known})")));
+            }
+            accepted.push(Acceptance { check, column: named("column")?, at: self.place(item.span().start) });
+        }
+        Ok(accepted)
     }
 }
 
@@ -342,5 +396,40 @@ skip = true
             "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set"
         );
         assert!(error("[defaults\n").starts_with("audit.toml:1:"));
+    }
+
+    #[test]
+    fn an_entry_accepts_named_checks_on_named_columns() {
+        let config = parse(
+            "[[table]]\nsource = \"flights\"\naccept = [{check = \"type_narrowed\", column = \"time_hour\"},\n  \
+             {check = \"unique_missing\", column = \"carrier, flight\"}]\n",
+        )
+        .unwrap();
+        let accept = &config.tables[0].accept;
+        assert_eq!((accept[0].check.as_str(), accept[0].column.as_str()), ("type_narrowed", "time_hour"));
+        let check = |check: &str, column: &str| SchemaCheck {
+            table: "flights".into(),
+            check: check.into(),
+            column: Some(column.into()),
+            detail: String::new(),
+            accepted: false,
+        };
+        assert!(accept[0].covers(&check("type_narrowed", "TIME_HOUR")));
+        assert!(!accept[0].covers(&check("type_narrowed", "dep_delay")));
+        assert!(!accept[0].covers(&check("not_null_missing", "time_hour")));
+        assert!(accept[1].covers(&check("unique_missing", "Carrier,Flight")), "a constraint's columns, blanks aside");
+        assert_eq!(accept[1].at, Place { line: 4, column: 3 });
+
+        let error = |text: &str| parse(&format!("[[table]]\nsource = \"flights\"\n{text}\n")).unwrap_err().to_string();
+        assert_eq!(
+            error("accept = [{check = \"type_narrowed\"}]"),
+            "audit.toml:3:11: column is missing: accept = [{check = \"type_narrowed\", column = \"…\"}, …]"
+        );
+        assert_eq!(
+            error("accept = [{check = \"type_narrowed\", columns = \"a\"}]").as_str(),
+            "audit.toml:3:37: unknown key \"columns\" in accept"
+        );
+        assert!(error("accept = \"type_narrowed\"").starts_with("audit.toml:3:10: expected accept = [{check"));
+        assert!(error("accept = [{check = 1, column = \"a\"}]").starts_with("audit.toml:3:20: check must be a string"));
     }
 }

@@ -54,13 +54,17 @@ impl AuditSpec {
             layers.push(&config.defaults, origin)?;
         }
         layers.push(&self.command_line, Origin::CommandLine)?;
-        if layers.is_set("keys") {
-            return Err(Error::setting(
-                layers.setting("keys"),
-                "a key list holds one table's keys: give it in that table's [[table]] entry",
-            ));
+        // What names one table's rows or runs cannot hold for every table (`recon audit --help` hides them).
+        let one_table = [
+            ("keys", "a key list holds one table's keys: give it in that table's [[table]] entry"),
+            ("source_query", "a query stands for one table: compare it with recon diff"),
+            ("target_query", "a query stands for one table: compare it with recon diff"),
+            ("name", "names a diff's runs in --history: an audit keeps each table's runs under its own name"),
+        ];
+        match one_table.into_iter().find(|(field, _)| layers.is_set(field)) {
+            Some((field, why)) => Err(Error::setting(layers.setting(field), why)),
+            None => Ok(layers),
         }
-        Ok(layers)
     }
 
     /// The audit's budgets from merged audit options.
@@ -135,6 +139,8 @@ pub(crate) struct Job {
     size: u64,
     /// Whether the target declares constraints at all: files hold none, so none can be lost.
     target_constrains: bool,
+    /// The schema checks its `[[table]]` entry accepts.
+    accept: Vec<config::Acceptance>,
 }
 
 impl Job {
@@ -156,7 +162,8 @@ impl Job {
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
         let target_constrains = catalogs.target.kind != "directory";
-        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains })
+        let accept = pair.entry.map(|e| e.accept).unwrap_or_default();
+        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains, accept })
     }
 }
 

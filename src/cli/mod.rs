@@ -2,6 +2,8 @@
 //! [`crate::spec::Options`], whose groups clap shows under their own headings; what is only the command
 //! line's — where the report goes, how logs look — stays here.
 
+pub mod help;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,7 +18,8 @@ use crate::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
 
 /// recon proves a data migration moved every row.
 #[derive(Debug, Parser)]
-#[command(name = "recon", version, about, long_about = None)]
+// propagate_version: each command's man page names recon's version.
+#[command(name = "recon", version, propagate_version = true, about, long_about = None, after_help = help::RECON)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -27,14 +30,30 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Reconcile TARGET against SOURCE by key: missing, extra, duplicate and mismatched records.
+    #[command(after_help = help::DIFF)]
     Diff(DiffArgs),
     /// Audit every table of two databases, schemas or directories (or those a config file names): one
     /// verdict for the whole migration.
+    #[command(after_help = help::AUDIT)]
     Audit(AuditArgs),
     /// Print how many keys a sample needs to prove a defect rate below a budget.
     SampleSize(SampleSizeArgs),
     /// Show the runs kept in a --history file: each table's trend and open findings.
+    #[command(after_help = help::HISTORY)]
     History(HistoryArgs),
+    /// Print the completion script for a shell on stdout (e.g. `recon completions bash >
+    /// ~/.local/share/bash-completion/completions/recon`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: help::Shell,
+    },
+    /// Print the man page recon(1) on stdout, or write it and a page per command into DIR.
+    Man {
+        /// Write recon.1, recon-diff.1, recon-audit.1, … into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `recon history FILE`, `recon history accept FILE`, `recon history prune FILE --keep N`.
@@ -46,12 +65,16 @@ pub struct HistoryArgs {
     /// The history file (--history of diff and audit).
     #[arg(required = true, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Only this table (a diff's --name).
+    /// Only this table: its name, or a diff's --name; a diff kept without one goes by its source's or
+    /// target's table or file name when that is unambiguous.
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// Runs shown per table, newest first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub last: u64,
+    /// List the open findings themselves (table, category, key, first seen) instead of the runs.
+    #[arg(long, conflicts_with = "last")]
+    pub open: bool,
     /// What goes to stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -61,6 +84,7 @@ pub struct HistoryArgs {
 pub enum HistoryAction {
     /// Make the open findings the baseline for --max-new: a known backlog stops failing every run.
     Accept {
+        /// The history file (--history of diff and audit).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Only this table (default: every table).
@@ -69,6 +93,7 @@ pub enum HistoryAction {
     },
     /// Keep each table's latest N runs (open findings always stay).
     Prune {
+        /// The history file (--history of diff and audit).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Runs to keep per table.
@@ -125,7 +150,15 @@ pub struct DiffArgs {
     pub log: LogArgs,
 }
 
+/// Options that name one table's rows or runs are hidden here: `AuditSpec::base_layers` refuses them outside
+/// a `[[table]]` entry.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("keys", |a| a.hide(true)),
+    mut_arg("source_query", |a| a.hide(true)),
+    mut_arg("target_query", |a| a.hide(true)),
+    mut_arg("name", |a| a.hide(true))
+)]
 pub struct AuditArgs {
     /// A config file (CONFIG.toml), or SOURCE and TARGET: databases or schemas (postgres://…/db#schema,
     /// mysql://…/db, sqlite://file.db) or directories whose data files and subdirectories are tables.

@@ -11,6 +11,7 @@
 //! version a file holds, so later versions can migrate older files.
 
 pub(crate) mod keys;
+pub mod listing;
 mod lock;
 pub mod trend;
 
@@ -49,6 +50,7 @@ const ACCEPT_BASELINE: &str = include_str!("../../queries/history_accept_baselin
 const TABLES: &str = include_str!("../../queries/history_tables.sql");
 const RUNS: &str = include_str!("../../queries/history_runs.sql");
 const OPEN_COUNTS: &str = include_str!("../../queries/history_open_counts.sql");
+const OPEN_LIST: &str = include_str!("../../queries/history_open_list.sql");
 const PRUNE_RUNS: &str = include_str!("../../queries/history_prune_runs.sql");
 const PRUNE_FINDINGS: &str = include_str!("../../queries/history_prune_findings.sql");
 
@@ -401,16 +403,39 @@ impl History {
         tables.map_err(|e| db_error(&self.path, "cannot read", &e))
     }
 
+    /// The table `--table NAME` means: the one kept under NAME, else the one whose source or target table (or
+    /// file) is called NAME, ignoring case — a diff kept without `--name` goes by `SOURCE -> TARGET by KEY`,
+    /// whose masked URLs nobody wants to type. No match, or several, is an error listing the candidates.
+    pub fn table_named(&mut self, name: &str) -> Result<String> {
+        let known = self.tables()?;
+        if known.iter().any(|k| k == name) {
+            return Ok(name.to_string());
+        }
+        let matching: Vec<&String> =
+            known.iter().filter(|k| short_names(k).iter().any(|s| s.eq_ignore_ascii_case(name))).collect();
+        let listed = |names: &[&String]| names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join("; ");
+        match matching.as_slice() {
+            [one] => Ok(one.to_string()),
+            [] => {
+                let all: Vec<&String> = known.iter().collect();
+                let tables = if all.is_empty() { "none".to_string() } else { listed(&all) };
+                Err(Error::setting(
+                    "--table",
+                    format!("{} has no runs of {name} (tables: {tables})", self.path.display()),
+                ))
+            }
+            several => Err(Error::setting(
+                "--table",
+                format!("{name} matches {} tables, give one whole: {}", several.len(), listed(several)),
+            )),
+        }
+    }
+
     /// Makes the open findings of `table` (of every table when `None`) the baseline that `--max-new` counts
     /// against; returns each table and how many of its findings the baseline holds now.
     pub fn accept(&mut self, table: Option<&str>) -> Result<Vec<(String, u64)>> {
         let tables = match table {
-            Some(t) => {
-                if !self.tables()?.iter().any(|known| known == t) {
-                    return Err(Error::setting("--table", format!("{} has no runs of {t}", self.path.display())));
-                }
-                vec![t.to_string()]
-            }
+            Some(name) => vec![self.table_named(name)?],
             None => self.tables()?,
         };
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
@@ -447,6 +472,26 @@ impl History {
             Ok((runs.rows_affected(), findings.rows_affected()))
         })
     }
+}
+
+/// The short names of a diff's default history name `SOURCE -> TARGET by KEY`: each side's table (`orders`,
+/// and `public.orders` as written after `#`) or file or directory name (`legacy.parquet`, `legacy`).
+fn short_names(name: &str) -> Vec<&str> {
+    let Some((source, rest)) = name.split_once(" -> ") else { return Vec::new() };
+    let target = rest.rsplit_once(" by ").map_or(rest, |(target, _)| target);
+    let mut names = Vec::new();
+    for location in [source, target] {
+        let (whole, short) = match location.rsplit_once('#') {
+            Some((_, table)) => (table, table.rsplit_once('.').map(|(_, table)| table)),
+            None => {
+                let file = location.trim_end_matches('/').rsplit('/').next().unwrap_or(location);
+                (file, file.split_once('.').map(|(stem, _)| stem))
+            }
+        };
+        names.push(whole);
+        names.extend(short);
+    }
+    names
 }
 
 /// A SQLite error on the history file, naming it (SQLite's messages carry no credentials).

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{db_error, History, BASELINE, OPEN_COUNTS, RUNS};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
@@ -66,17 +66,9 @@ pub struct RunVerdict {
 impl History {
     /// The latest `last` runs of `table` (of every table when `None`).
     pub fn trend(&mut self, table: Option<&str>, last: u64) -> Result<Trend> {
-        let known = self.tables()?;
         let tables = match table {
-            Some(t) if known.iter().any(|k| k == t) => vec![t.to_string()],
-            Some(t) => {
-                let names = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                return Err(Error::setting(
-                    "--table",
-                    format!("{} has no runs of {t} (tables: {names})", self.path.display()),
-                ));
-            }
-            None => known,
+            Some(name) => vec![self.table_named(name)?],
+            None => self.tables()?,
         };
         let mut trends = Vec::with_capacity(tables.len());
         for table in tables {

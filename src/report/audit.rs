@@ -98,10 +98,21 @@ impl TableEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SchemaCheck {
     pub table: String,
-    /// `sequence_behind`, `not_null_missing`, `unique_missing`, `foreign_key_missing` or `type_narrowed`.
+    /// One of [`SCHEMA_CHECKS`].
     pub check: String,
+    /// The column it is about (a constraint's columns comma-separated), as the check names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     pub detail: String,
+    /// Reviewed and accepted by the config file (`accept` in the table's `[[table]]` entry): shown, and not
+    /// counted against `--max-schema-checks`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
 }
+
+/// The schema checks, by the names reports and config files give them.
+pub const SCHEMA_CHECKS: [&str; 5] =
+    ["sequence_behind", "not_null_missing", "unique_missing", "foreign_key_missing", "type_narrowed"];
 
 /// The tables by status, and the compared tables' counts added up (keyless rows included in
 /// `missing_in_target` and `extra_in_target`).
@@ -162,7 +173,8 @@ impl AuditReport {
     ) -> AuditReport {
         tables.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.name.cmp(&b.name)));
         let summary = summarize(&tables);
-        let verdict = verdict(&tables, &summary, schema_checks.len() as u64, budgets);
+        let counted = schema_checks.iter().filter(|c| !c.accepted).count() as u64;
+        let verdict = verdict(&tables, &summary, counted, budgets);
         let [source, target] = sides;
         AuditReport {
             report_version: REPORT_VERSION,

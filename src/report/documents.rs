@@ -112,7 +112,7 @@ pub(crate) fn audit_violation<'a>(audit: &'a AuditReport, check: &str) -> Option
 /// `mismatched 3 > 0 allowed`.
 pub(crate) fn violation_text(v: &Violation) -> String {
     let bound = v.upper_bound.map_or(String::new(), |b| format!(" (upper bound of the rate {:.4}%)", b * 100.0));
-    format!("{} {} > {} allowed{bound}", v.check, v.actual, v.allowed)
+    format!("{} {} > {} allowed{bound}", v.check, thousands(v.actual), thousands(v.allowed))
 }
 
 /// How a table ended, as a reader's word: `pass`, `fail`, `error`, `skipped`, `missing in target`, ….
@@ -225,7 +225,20 @@ impl Counts {
 
 /// A count as text, `–` where there is none (a category that does not apply, a table not compared).
 pub(crate) fn count_text(count: Option<u64>) -> String {
-    count.map_or("–".to_string(), |n| n.to_string())
+    count.map_or("–".to_string(), thousands)
+}
+
+/// A count as people read it in a document: `336,776`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The overview's column heads, in [`Counts::cells`] order.
@@ -291,7 +304,9 @@ pub(crate) mod tests {
         let checks = vec![SchemaCheck {
             table: "orders".into(),
             check: "sequence_behind".into(),
+            column: Some("order_id".into()),
             detail: "orders_id_seq 990 < max(order_id) 1000".into(),
+            accepted: false,
         }];
         let budgets = AuditBudgets {
             missing_tables: Budget::Count(0),

@@ -43,6 +43,7 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
     // Strict: a name the template misspells is an error here, not a blank in someone's sign-off.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.add_filter("n", documents::thousands);
     env.add_template("report.css", STYLE).map_err(template_error)?;
     env.add_template("report.html", TEMPLATE).map_err(template_error)?;
     let page = Page::of(audit, rendering);
@@ -124,6 +125,8 @@ struct Check {
     table: String,
     check: String,
     detail: String,
+    /// Accepted by the config file: shown, not counted.
+    accepted: bool,
 }
 
 #[derive(Serialize)]
@@ -146,6 +149,8 @@ struct Section {
     suggestions: Vec<SuggestionView>,
     mismatches: Vec<Mismatch>,
     keys: Vec<KeyExample>,
+    /// Whether a key example carries row counts (keyless rows, duplicates): else no count columns are shown.
+    keys_counted: bool,
     only_in_source: String,
     only_in_target: String,
     type_differences: Vec<super::super::plan::TypeDifference>,
@@ -288,7 +293,7 @@ impl Page {
             ]
             .into_iter()
             .chain([("missing in target", s.missing_tables), ("extra in target", s.extra_tables)])
-            .map(|(name, n)| Setting { name: name.into(), value: n.to_string(), changed: false })
+            .map(|(name, n)| Setting { name: name.into(), value: documents::thousands(n), changed: false })
             .collect()
         };
         let sections: Vec<Section> = audit
@@ -366,6 +371,7 @@ impl Section {
             found => format!("{} ({})", r.key.join(", "), super::table::key_source(found)),
         });
         let names = |list: &[String]| list.join(", ");
+        let keys = report.map(key_examples).unwrap_or_default();
         Section {
             anchor: anchor(index),
             name: entry.name.clone(),
@@ -382,7 +388,8 @@ impl Section {
             causes: report.map(cause_rows).unwrap_or_default(),
             suggestions: report.map(suggestion_views).unwrap_or_default(),
             mismatches: report.map(mismatches).unwrap_or_default(),
-            keys: report.map(key_examples).unwrap_or_default(),
+            keys_counted: keys.iter().any(|k| !k.source_count.is_empty() || !k.target_count.is_empty()),
+            keys,
             only_in_source: report.map_or(String::new(), |r| names(&r.schema.only_in_source)),
             only_in_target: report.map_or(String::new(), |r| names(&r.schema.only_in_target)),
             type_differences: report.map(|r| r.schema.type_differences.clone()).unwrap_or_default(),
@@ -415,7 +422,7 @@ fn anchor(index: usize) -> String {
 }
 
 fn check(c: &super::audit::SchemaCheck) -> Check {
-    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone() }
+    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
 }
 
 fn side_views(report: &Report) -> Vec<SideView> {

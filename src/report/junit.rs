@@ -104,8 +104,14 @@ fn explanation(entry: &TableEntry) -> String {
 }
 
 fn schema_case(audit: &AuditReport) -> TestCase {
-    let listed: Vec<String> =
-        audit.schema_checks.iter().map(|c| format!("{}: {}: {}", c.table, c.check, c.detail)).collect();
+    let listed: Vec<String> = audit
+        .schema_checks
+        .iter()
+        .map(|c| {
+            let accepted = if c.accepted { " (accepted)" } else { "" };
+            format!("{}: {}{accepted}: {}", c.table, c.check, c.detail)
+        })
+        .collect();
     let status = match documents::audit_violation(audit, "schema_checks") {
         Some(v) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

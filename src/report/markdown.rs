@@ -18,6 +18,8 @@ use crate::spec::Category;
 const OVER_TIME_ROWS: usize = 20;
 /// Tables whose suggested options are shown.
 const SUGGESTION_TABLES: usize = 10;
+/// Schema checks listed.
+const SCHEMA_CHECK_ROWS: usize = 20;
 /// Examples shown, as table rows (a mismatch shows a row per differing column).
 const EXAMPLE_ROWS: usize = 10;
 /// Differing columns listed.
@@ -37,7 +39,8 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> String {
     let head = head(audit, rendering);
     let tables = documents::failing_first(audit);
     let rows: Vec<String> = tables.iter().map(|t| table_row(t, audit)).collect();
-    let mut sections = vec![over_time(audit), top_columns(audit), suggestions(audit), examples(audit)];
+    let mut sections =
+        vec![over_time(audit), top_columns(audit), suggestions(audit), schema_checks(audit), examples(audit)];
     sections.retain(|s| !s.is_empty());
     fit(&head, &overview_head(audit), &rows, &mut sections, rendering.markdown_limit)
 }
@@ -252,9 +255,30 @@ fn over_time(audit: &AuditReport) -> String {
     format!("### Over time\n\n{head}{}{more}", rows[..rows.len().min(OVER_TIME_ROWS)].concat())
 }
 
+/// The audit's schema checks, those the config accepts marked so.
+fn schema_checks(audit: &AuditReport) -> String {
+    if audit.schema_checks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("### Schema checks\n\n| table | check | column | detail | |\n|---|---|---|---|---|\n");
+    for c in audit.schema_checks.iter().take(SCHEMA_CHECK_ROWS) {
+        let cells = [&c.table, &c.check, c.column.as_deref().unwrap_or_default(), &c.detail]
+            .map(|t| escape(&cut(t, CELL_CHARS)));
+        let accepted = if c.accepted { "accepted" } else { "" };
+        out += &format!("| {} | {accepted} |\n", cells.join(" | "));
+    }
+    if audit.schema_checks.len() > SCHEMA_CHECK_ROWS {
+        let more = audit.schema_checks.len() - SCHEMA_CHECK_ROWS;
+        out += &format!("\n{more} more schema checks: the JSON and HTML reports list them.\n");
+    }
+    out
+}
+
+/// A few examples: mismatched values with their cause, then the other findings by key (with each side's rows
+/// where they were counted: keyless rows, duplicates), each in a table of its own so no column stays empty.
 fn examples(audit: &AuditReport) -> String {
     let diff = documents::is_diff(audit);
-    let mut rows = Vec::new();
+    let (mut mismatched, mut others) = (Vec::new(), Vec::new());
     let reports = documents::failing_first(audit).into_iter().filter_map(|t| t.report.as_ref().map(|r| (t, r)));
     for (table, report) in reports {
         let prefix = if diff { String::new() } else { format!(" {} |", escape(&cut(&table.name, CELL_CHARS))) };
@@ -263,34 +287,51 @@ fn examples(audit: &AuditReport) -> String {
             for c in &example.columns {
                 let (column, source, target) = (escape(&c.column), cell(&c.values.source), cell(&c.values.target));
                 let cause = escape(&super::table::example_cause(c));
-                rows.push(format!(
-                    "|{prefix} mismatched | {} | {column} | {source} | {target} | {cause} |\n",
-                    cell(&example.key)
-                ));
+                let key = cell(&example.key);
+                mismatched.push(format!("|{prefix} {key} | {column} | {source} | {target} | {cause} |\n"));
             }
         }
         for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
             for example in examples {
-                let rows_of = |n: Option<u64>| n.map_or(String::new(), super::table::rows);
-                let (source, target) = (rows_of(example.source_count), rows_of(example.target_count));
-                let (category, key) = (escape(category.name()), cell(&example.key));
-                rows.push(format!("|{prefix} {category} | {key} | | {source} | {target} | |\n"));
+                let counts = [example.source_count, example.target_count].map(|n| n.map(super::table::rows));
+                others.push((format!("|{prefix} {} | {}", escape(category.name()), cell(&example.key)), counts));
             }
         }
-        if rows.len() >= EXAMPLE_ROWS {
+        if mismatched.len() + others.len() >= EXAMPLE_ROWS {
             break;
         }
     }
-    if rows.is_empty() {
+    mismatched.truncate(EXAMPLE_ROWS);
+    others.truncate(EXAMPLE_ROWS - mismatched.len());
+    if mismatched.is_empty() && others.is_empty() {
         return String::new();
     }
-    let head = if diff {
-        "| category | key | column | source | target | cause |\n|---|---|---|---|---|---|\n"
-    } else {
-        "| table | category | key | column | source | target | cause |\n|---|---|---|---|---|---|---|\n"
-    };
-    let shown = rows.len().min(EXAMPLE_ROWS);
-    format!("### Examples\n\n{head}{}", rows[..shown].concat())
+    let table = if diff { "" } else { "table | " };
+    let rule = if diff { "" } else { "---|" };
+    let mut out = String::from("### Examples\n\n");
+    if !mismatched.is_empty() {
+        out += &format!("| {table}key | column | source | target | cause |\n|{rule}---|---|---|---|---|\n");
+        out += &mismatched.concat();
+    }
+    if !others.is_empty() {
+        let counted = others.iter().any(|(_, counts)| counts.iter().any(Option::is_some));
+        if !mismatched.is_empty() {
+            out += "\n";
+        }
+        out += &if counted {
+            format!("| {table}finding | key | source | target |\n|{rule}---|---|--:|--:|\n")
+        } else {
+            format!("| {table}finding | key |\n|{rule}---|---|\n")
+        };
+        for (row, [source, target]) in &others {
+            out += row;
+            if counted {
+                out += &format!(" | {} | {}", source.as_deref().unwrap_or("–"), target.as_deref().unwrap_or("–"));
+            }
+            out += " |\n";
+        }
+    }
+    out
 }
 
 /// At most `n` characters of `text`, cut with `…`.
@@ -301,19 +342,23 @@ fn cut(text: &str, n: usize) -> String {
     }
 }
 
-/// Text that Markdown shows as written: metacharacters escaped, HTML turned into entities, line breaks and
-/// tabs made visible (a table cell is one line).
+/// Text that Markdown shows as written, and that still reads well as plain text: metacharacters escaped with
+/// a backslash, `<` and `&` only where they could start a tag or an entity, `>` only where it could start a
+/// quote (entities such as `&gt;` show raw where Markdown is not rendered); line breaks and tabs made visible
+/// (a table cell is one line).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' => {
                 out.push('\\');
                 out.push(c);
             }
-            '<' => out += "&lt;",
-            '>' => out += "&gt;",
-            '&' => out += "&amp;",
+            '<' if next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?') => out += "\\<",
+            '&' if next.is_ascii_alphanumeric() || next == '#' => out += "\\&",
+            '>' if out.is_empty() => out += "\\>",
             '\n' => out.push('↵'),
             '\r' => out.push('␍'),
             '\t' => out.push('⇥'),
@@ -331,7 +376,10 @@ mod tests {
 
     #[test]
     fn metacharacters_are_escaped() {
-        assert_eq!(escape("a|b `c` <script>&"), "a\\|b \\`c\\` &lt;script&gt;&amp;");
+        assert_eq!(escape("a|b `c` <script>&"), "a\\|b \\`c\\` \\<script>&");
+        // Plain comparisons stay plain (an entity would show raw where Markdown is not rendered).
+        assert_eq!(escape("mismatched 3 > 0, 1 < 2 & more"), "mismatched 3 > 0, 1 < 2 & more");
+        assert_eq!(escape("> quoted &amp; </b>"), "\\> quoted \\&amp; \\</b>");
         assert_eq!(escape("two\nlines"), "two↵lines");
         assert_eq!(cut("abcdef", 3), "abc…");
         assert_eq!(cut("abc", 3), "abc");
@@ -396,7 +444,7 @@ mod tests {
         assert!(!text.contains("more tables"));
         assert!(text.starts_with("## ❌ recon: NOT RECONCILED"));
         assert!(text.contains("1 table could not be compared; 1 check over budget · exit code 2"), "{text}");
-        assert!(text.contains("- missing\\_tables 2 &gt; 0 allowed\n"), "{text}");
+        assert!(text.contains("- missing\\_tables 2 > 0 allowed\n"), "{text}");
     }
 
     #[test]

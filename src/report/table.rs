@@ -131,9 +131,10 @@ fn suggestions(report: &Report) -> String {
 
 /// What a suggestion was proved to do, in words.
 pub(crate) fn effect(s: &Suggestion) -> String {
+    let rows = |n: u64| super::documents::plural(n, "row", "rows");
     match s.checked {
-        Some(checked) => format!("equal on {} of {checked} rows checked", s.resolves),
-        None => format!("resolves {} mismatched rows of {}", s.resolves, s.column),
+        Some(checked) => format!("equal on {} of {checked} {} checked", s.resolves, rows(checked)),
+        None => format!("resolves {} mismatched {} of {}", s.resolves, rows(s.resolves), s.column),
     }
 }
 
@@ -257,7 +258,8 @@ pub fn render_audit(audit: &AuditReport) -> String {
     if !audit.schema_checks.is_empty() {
         let mut checks = table(&["table", "check", "detail"]);
         for c in &audit.schema_checks {
-            checks.add_row(vec![c.table.clone(), c.check.clone(), c.detail.clone()]);
+            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.clone() };
+            checks.add_row(vec![c.table.clone(), check, c.detail.clone()]);
         }
         out += &format!("\nschema checks\n{checks}\n");
     }

@@ -1,7 +1,7 @@
 //! Servers the tests start themselves when absent, so that a fresh machine runs every test (`.ci/run` runs as
 //! root): a PostgreSQL cluster of the tests' own with `wal_level = logical`, for logical replication, on the
-//! port RECON_TEST_REPLICA_PORT names. Without the variable a test that needs the server says so and passes
-//! locally; under CI (CI=true) a server that cannot be had fails it, never skips it.
+//! port RECON_TEST_REPLICA_PORT names. Without the variable a test that needs the server is built as ignored
+//! (`build.rs`); a server that cannot be had fails it, never skips it.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,27 +32,18 @@ impl Cluster {
     }
 }
 
-/// A server the tests cannot have: said, and `None`, locally; a failure under CI.
-fn unavailable<T>(why: &str) -> Option<T> {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why}");
-    }
-    eprintln!("{why}: test not run (bash .ci/run provides it)");
-    None
-}
-
 /// The cluster on port RECON_TEST_REPLICA_PORT, with `wal_level = logical`: created (`pg_createcluster`,
 /// trusting TCP connections from this machine, as a test server may) and started when absent; checked once
 /// per test run.
-pub fn logical_cluster() -> Option<Cluster> {
+pub fn logical_cluster() -> Cluster {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
     let port = match std::env::var("RECON_TEST_REPLICA_PORT") {
         Ok(port) if !port.is_empty() => port,
-        _ => return unavailable("RECON_TEST_REPLICA_PORT is not set"),
+        _ => panic!("RECON_TEST_REPLICA_PORT must be set under CI=true (and the tests built with it): see the README"),
     };
     match CLUSTER.get_or_init(|| ensure_logical_cluster(&port)) {
-        Ok(cluster) => Some(cluster.clone()),
-        Err(why) => unavailable(why),
+        Ok(cluster) => cluster.clone(),
+        Err(why) => panic!("{why}"),
     }
 }
 

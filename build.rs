@@ -1,0 +1,23 @@
+//! Tells the tests which database servers they may use, so that a test without its server shows as ignored
+//! (with the reason) in `cargo test`'s summary instead of passing without having run.
+//!
+//! `recon_postgres` / `recon_mysql` / `recon_replica` are set when RECON_TEST_POSTGRES_URL /
+//! RECON_TEST_MYSQL_URL / RECON_TEST_REPLICA_PORT are, and always under CI=true: there a missing variable must
+//! fail the run, never skip it.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(recon_postgres, recon_mysql, recon_replica)");
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=CI");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    for (variable, cfg) in [
+        ("RECON_TEST_POSTGRES_URL", "recon_postgres"),
+        ("RECON_TEST_MYSQL_URL", "recon_mysql"),
+        ("RECON_TEST_REPLICA_PORT", "recon_replica"),
+    ] {
+        println!("cargo::rerun-if-env-changed={variable}");
+        if ci || std::env::var(variable).is_ok_and(|value| !value.is_empty()) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
+}
