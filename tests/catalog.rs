@@ -39,12 +39,15 @@ fn described(catalog: &Catalog, base: &str) -> Value {
 }
 
 /// Every table's location opens it (a dotted name too), with as many rows as the catalog says, and the table
-/// alone declares the keys the catalog found for it.
+/// alone declares the keys the catalog found for it, and estimates its rows as the catalog did (progress lines'
+/// totals; SQLite keeps no estimate, its catalog counts).
 fn opens_every_table(catalog: &Catalog, runtime: &tokio::runtime::Runtime) {
     for table in &catalog.tables {
         let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
         assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
         assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
+        let estimate = (catalog.kind != "sqlite").then_some(table.size);
+        assert_eq!(dataset.estimate_rows(), estimate, "{}", table.name);
     }
     columns_read_alike(catalog, runtime.handle());
 }
@@ -395,7 +398,8 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
     opens_every_table(&catalog, &runtime);
 }
 
-/// `recon diff` without `--key` asks one table for its keys: the catalog's answer for that table alone.
+/// `recon diff` without `--key` asks one table for its keys: the catalog's answer for that table alone. A query
+/// and a file have none, nor an estimate of their rows (a file counts them exactly, or not at all).
 #[test]
 fn one_table_declares_its_keys_and_files_and_queries_none() {
     let runtime = runtime();
@@ -416,6 +420,10 @@ fn one_table_declares_its_keys_and_files_and_queries_none() {
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, "id\n1\n").unwrap();
     assert_eq!(keys(csv.to_str().unwrap(), &OpenOptions::default()), none);
+    let estimate = |location: &str, options: &OpenOptions| {
+        Dataset::open(location, options, runtime.handle()).unwrap().estimate_rows()
+    };
+    assert_eq!(estimate(csv.to_str().unwrap(), &OpenOptions::default()), None);
 
     if let Some(pg) = server("RECON_TEST_POSTGRES_URL") {
         let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -428,6 +436,9 @@ fn one_table_declares_its_keys_and_files_and_queries_none() {
         let partition = json!({"primary_key": ["id", "taken_on"], "unique": []});
         assert_eq!(keys(&table("measurements_2024"), &OpenOptions::default()), partition);
         assert_eq!(keys(&pg, &query("SELECT 1 AS id")), none);
+        assert_eq!(estimate(&pg, &query("SELECT 1 AS id")), None);
+        // A partitioned table's estimate sums its partitions'.
+        assert_eq!(estimate(&table("measurements"), &OpenOptions::default()), Some(3));
     }
 }
 
