@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{ByCategory, Category, KeySource, PerCategory};
+use crate::spec::{Budget, ByCategory, Category, KeySource, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -78,6 +78,10 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<drift::DriftReport>,
     pub stats: Stats,
+    /// The budgets set on this table's categories, as given (a count, or a share of the source rows such as
+    /// `"0.1%"`); a category absent here allows none (or, beside `--max-new`, is left to that budget).
+    #[serde(default, skip_serializing_if = "ByCategory::is_empty")]
+    pub budgets: ByCategory<Budget>,
     pub verdict: Verdict,
 }
 
@@ -459,6 +463,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         sample,
         drift: None,
         stats: Stats::default(),
+        budgets: plan.budgets.set(categories),
         verdict,
     })
 }
@@ -582,7 +587,23 @@ pub fn value_text(array: &ArrayRef, row: usize) -> Result<Value> {
     Ok(Value::String(formatter.value(row).to_string()))
 }
 
+/// What a category's "allowed" cell says: the count allowed when it is exceeded, else the budget set on it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Allowed {
+    pub text: String,
+    pub over: bool,
+}
+
 impl Report {
+    /// What `category` is allowed, where a budget was set on it or it is over its budget; `None` for a
+    /// category left at its default and within it.
+    pub(crate) fn allowed(&self, category: Category) -> Option<Allowed> {
+        match self.verdict.violations.iter().find(|v| v.check == category.name()) {
+            Some(v) => Some(Allowed { text: v.allowed.to_string(), over: true }),
+            None => self.budgets.get(category).map(|b| Allowed { text: b.to_string(), over: false }),
+        }
+    }
+
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
     }
