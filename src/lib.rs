@@ -5,8 +5,8 @@
 //! table), and returns an [`Outcome`]: the [`report::Report`] and the findings behind it. The pipeline, one
 //! module per stage, each importing only the stages above it in this list:
 //!
-//! 0. [`spec`] (options by layer → specs), [`side`], [`sample`], [`error`], [`progress`]: shared vocabulary;
-//!    [`session`]: the process's resources;
+//! 0. [`spec`] (options by layer → specs), [`side`], [`sample`], [`error`], [`terminal`] (colour, width),
+//!    [`progress`]: shared vocabulary; [`session`]: the process's resources;
 //! 1. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
 //! 2. [`source`] reads each side (Parquet, CSV, Arrow IPC, PostgreSQL, MySQL/MariaDB, SQLite) as streams of
@@ -46,6 +46,7 @@ pub mod session;
 pub mod side;
 pub mod source;
 pub mod spec;
+pub mod terminal;
 
 pub use engine::{diff, Outcome};
 

@@ -16,5 +16,6 @@ mod policy;
 mod property;
 mod reports;
 mod sampling;
+mod terminal;
 mod types;
 mod util;
