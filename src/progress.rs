@@ -59,9 +59,12 @@ impl Progress {
         let bar = self.visible.then(|| {
             let bar = self.multi.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template("recon: {prefix}{msg}").unwrap_or(ProgressStyle::default_spinner()),
+                // `wide_msg` cuts a line at the terminal's width: a wrapped line would tear the redraws.
+                ProgressStyle::with_template("recon: {prefix}{wide_msg}").unwrap_or(ProgressStyle::default_spinner()),
             );
             bar.set_prefix(if name.is_empty() { String::new() } else { format!("{name}: ") });
+            // Until the first count, a quarter of a second in.
+            bar.set_message("reading");
             bar
         });
         let done = Arc::new(AtomicBool::new(false));
@@ -91,6 +94,8 @@ impl Progress {
         let bar = self.multi.add(ProgressBar::new(total));
         let style = ProgressStyle::with_template("recon: audit [{bar:30}] {pos}/{len} tables done, {elapsed}");
         bar.set_style(style.map_or(ProgressStyle::default_bar(), |s| s.progress_chars("=> ")));
+        // The time taken moves while a long table keeps the count still.
+        bar.enable_steady_tick(Duration::from_secs(1));
         bar
     }
 
@@ -132,8 +137,8 @@ impl Drop for TableProgress {
     }
 }
 
-/// One side's part of a table's line: `source 500/~1000 rows (~50%, 1.2 k rows/s, ETA ~1s)`. An estimate's
-/// total, share and time left are marked `~`, and dropped once the rows read pass it.
+/// One side's part of a table's line: `source 1.23 M/~3.53 M rows (~35%, 612.0 k rows/s, ETA ~4s)`. An
+/// estimate's total, share and time left are marked `~`, and dropped once the rows read pass it.
 fn side_status(name: &str, rows: u64, total: Option<Total>, elapsed: f64) -> String {
     let rate = rows as f64 / elapsed;
     let (total, about) = match total {
@@ -141,12 +146,23 @@ fn side_status(name: &str, rows: u64, total: Option<Total>, elapsed: f64) -> Str
         Some(Total::Estimate(total)) => (total, "~"),
         None => (0, ""),
     };
+    let read = count_text(rows);
     if total == 0 || rows > total {
-        return format!("{name} {rows} rows ({})", rate_text(rate));
+        return format!("{name} {read} rows ({})", rate_text(rate));
     }
     let percent = 100.0 * rows as f64 / total as f64;
     let left = if rate > 0.0 { duration_text(total.saturating_sub(rows) as f64 / rate) } else { "?".to_string() };
-    format!("{name} {rows}/{about}{total} rows ({about}{percent:.0}%, {}, ETA {about}{left})", rate_text(rate))
+    let total = count_text(total);
+    format!("{name} {read}/{about}{total} rows ({about}{percent:.0}%, {}, ETA {about}{left})", rate_text(rate))
+}
+
+/// Rows as a moving count reads: exact below ten thousand, then `57.3 k`, `1.50 M`.
+fn count_text(rows: u64) -> String {
+    match rows {
+        0..10_000 => rows.to_string(),
+        10_000..1_000_000 => format!("{:.1} k", rows as f64 / 1e3),
+        _ => format!("{:.2} M", rows as f64 / 1e6),
+    }
 }
 
 /// Rows per second in the unit that fits: `850 rows/s`, `12.5 k rows/s`, `1.4 M rows/s`.
@@ -282,7 +298,8 @@ mod tests {
     fn a_known_total_gives_a_share_and_the_time_left() {
         let exact = Some(Total::Exact(1000));
         assert_eq!(side_status("source", 500, exact, 1.0), "source 500/1000 rows (50%, 500 rows/s, ETA 1s)");
-        assert_eq!(side_status("target", 2_000_000, None, 2.0), "target 2000000 rows (1.0 M rows/s)");
+        assert_eq!(side_status("target", 2_000_000, None, 2.0), "target 2.00 M rows (1.0 M rows/s)");
+        assert_eq!(side_status("target", 57_300, None, 1.0), "target 57.3 k rows (57.3 k rows/s)");
     }
 
     #[test]
@@ -290,9 +307,9 @@ mod tests {
         let estimate = Some(Total::Estimate(3_530_752));
         assert_eq!(
             side_status("source", 1_000_000, estimate, 4.0),
-            "source 1000000/~3530752 rows (~28%, 250.0 k rows/s, ETA ~11s)"
+            "source 1.00 M/~3.53 M rows (~28%, 250.0 k rows/s, ETA ~11s)"
         );
-        assert_eq!(side_status("source", 3_600_000, estimate, 6.0), "source 3600000 rows (600.0 k rows/s)");
+        assert_eq!(side_status("source", 3_600_000, estimate, 6.0), "source 3.60 M rows (600.0 k rows/s)");
         assert_eq!(
             side_status("target", 0, Some(Total::Estimate(10)), 1.0),
             "target 0/~10 rows (~0%, 0 rows/s, ETA ~?)"
