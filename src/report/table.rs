@@ -446,3 +446,26 @@ fn verdict_line(verdict: &super::verdict::Verdict, screen: &Screen) -> String {
     let joined = [errors.to_string(), broken.join("; ")].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>();
     format!("\n{}: {}\n", screen.paint("NOT RECONCILED", Tone::Bad), joined.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::documents::tests::mixed_audit;
+
+    #[test]
+    fn a_failing_table_of_an_audit_shows_its_examples_causes_and_suggestions_and_the_verdict_comes_last() {
+        let text = render_audit(&mixed_audit(), &Screen::default());
+        let section = &text[text.find("── orders: missing_in_target 2 > 0 allowed; ").expect(&text)..];
+        for part in [
+            "│ null keys target ",
+            "│ note    ┆ 2               ┆ null_vs_empty 1, other 1 │",
+            "--empty-as-null    resolves 1 mismatched rows of note",
+        ] {
+            assert!(section.contains(part), "{part}: {text}");
+        }
+        // Only failing tables get a section: not one in error, skipped or on one side only.
+        assert_eq!(text.matches("\n── ").count(), 1, "{text}");
+        assert!(text.trim_end().lines().last().unwrap().starts_with("NOT RECONCILED: "), "{text}");
+        assert!(!text.contains('\x1b'), "{text}");
+    }
+}
