@@ -386,9 +386,14 @@ fn narrow_overview(audit: &AuditReport, screen: &Screen) -> Table {
     let mut tables = screen.table(&["table", "status", "source\nrows", "target\nrows", "differences", "key"]);
     for entry in &audit.tables {
         let counts = Counts::of(entry);
-        let found = [counts.missing, counts.extra, counts.mismatched, counts.duplicate_keys, counts.null_keys];
+        // Keys that never stood still through the rechecks are counted apart from the categories.
+        let unstable = entry.report.as_ref().and_then(|r| r.drift.as_ref()).map(|d| d.findings.unstable);
+        let found =
+            [counts.missing, counts.extra, counts.mismatched, counts.duplicate_keys, counts.null_keys, unstable];
         let differing: Vec<String> = COUNT_HEADS[3..]
             .iter()
+            .copied()
+            .chain(["unstable"])
             .zip(found)
             .filter_map(|(head, n)| n.filter(|&n| n > 0).map(|n| format!("{head} {n}")))
             .collect();
@@ -467,5 +472,25 @@ mod tests {
         assert_eq!(text.matches("\n── ").count(), 1, "{text}");
         assert!(text.trim_end().lines().last().unwrap().starts_with("NOT RECONCILED: "), "{text}");
         assert!(!text.contains('\x1b'), "{text}");
+    }
+
+    #[test]
+    fn a_narrow_overview_lists_the_counts_that_are_not_zero_unstable_keys_too() {
+        let mut audit = mixed_audit();
+        let report = audit.tables.iter_mut().find_map(|t| t.report.as_mut()).unwrap();
+        let drift = serde_json::json!({"scope": "table", "rechecks": 2, "transient": 4, "unstable": 2});
+        report.drift = Some(serde_json::from_value(drift).unwrap());
+        let text = render_audit(&audit, &Screen { width: Some(80), color: false });
+        let overview = &text[..text.find("── orders").expect(&text)];
+        let differences: String = overview
+            .lines()
+            .skip_while(|l| !l.starts_with("│ orders "))
+            .take_while(|l| !l.starts_with('└'))
+            .filter_map(|l| l.split('┆').nth(4))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(differences, "missing 2, extra 2, mismatched 3, duplicate keys 2, NULL keys 1, unstable 2");
+        assert!(overview.lines().all(|l| l.chars().count() <= 80), "{overview}");
     }
 }
