@@ -1,7 +1,7 @@
 -- The tables of a PostgreSQL schema that an audit compares: ordinary and partitioned tables. A partitioned
 -- table is audited as its parent, which reads every partition; the partitions themselves (relispartition) are
 -- left out. Views, materialized views and foreign tables are not listed.
--- Parameters: $1 = schema.
+-- Parameters: $1 = schema, $2 = one table's name, or NULL for every table of the schema.
 -- Output: name, estimate (rows, from the catalog without reading the table: pg_class.reltuples of the table,
 --         or summed over the leaf partitions of a partitioned table; a table never vacuumed or analyzed has
 --         reltuples -1 (PostgreSQL 14+) and counts the live rows the statistics system saw inserted instead).
@@ -16,5 +16,5 @@ LEFT JOIN LATERAL (
     SELECT tree.relid FROM pg_partition_tree(c.oid) AS tree WHERE tree.isleaf
 ) AS leaves (oid) ON true
 LEFT JOIN pg_catalog.pg_class leaf ON leaf.oid = leaves.oid
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = $1 AND ($2::text IS NULL OR c.relname = $2) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 GROUP BY c.relname

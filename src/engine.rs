@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use crate::progress::Total;
 use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
@@ -37,24 +38,31 @@ impl Outcome {
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
     let table = Table {
         name: String::new(),
+        label: String::new(),
         memory: session.table_memory(1),
         keys: None,
         connections: Sides::default(),
         columns: Sides::default(),
+        estimates: Sides::default(),
     };
     compare_table(spec, session, &table)
 }
 
-/// What the caller knows of a table beyond its spec: its name for progress lines, its share of memory, and
-/// the keys its catalog already declared (so they are not asked for again).
+/// What the caller knows of a table beyond its spec: its name, its share of memory, and what its catalog
+/// already read (keys, columns, row estimates: not asked for again).
 pub struct Table {
+    /// An audit's name for the table (history keeps its runs under it); empty for a diff.
     pub name: String,
+    /// What progress and log lines call the table: `[3/10] orders` in an audit, nothing in a diff.
+    pub label: String,
     pub memory: Memory,
     pub keys: Option<Sides<TableKeys>>,
     /// Connections each side hands from table to table (an audit's).
     pub connections: Sides<Option<Connections>>,
     /// Each side's columns as its catalog read them (an audit's database sides).
     pub columns: Sides<Option<Columns>>,
+    /// Each side's rows as its catalog estimated them (an audit's database sides), for progress lines.
+    pub estimates: Sides<Option<u64>>,
 }
 
 /// Compares one table of many.
@@ -64,6 +72,7 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
     for side in Side::BOTH {
         options[side].db.connections = table.connections[side].clone();
         options[side].db.columns = table.columns[side].clone();
+        options[side].db.estimate = table.estimates[side];
     }
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
     let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());
@@ -86,34 +95,39 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
         return session.run(|| drift::compare(spec, session, table, plan, started));
     }
-    session.run(|| run(plan, session, &table.name, started))
+    session.run(|| run(plan, session, &table.label, started))
 }
 
-fn run(plan: Plan, session: &Session, name: &str, started: Instant) -> Result<Outcome> {
-    let (report, findings) = pass(&plan, session, name, started)?;
+fn run(plan: Plan, session: &Session, label: &str, started: Instant) -> Result<Outcome> {
+    let (report, findings) = pass(&plan, session, label, started)?;
     Ok(Outcome { report, plan, findings })
 }
 
 /// What a log line about a table starts with: in an audit, each line says which table it is about.
-fn line_prefix(name: &str) -> String {
-    if name.is_empty() {
+fn line_prefix(label: &str) -> String {
+    if label.is_empty() {
         String::new()
     } else {
-        format!("{name}: ")
+        format!("{label}: ")
     }
 }
 
-/// One pass over the rows `plan` reads: read and hash both sides, compare, build the report.
-fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<(Report, compare::Findings)> {
-    let table = line_prefix(name);
+/// One pass over the rows `plan` reads: read and hash both sides, compare, build the report. `label` names
+/// the table in progress and log lines.
+fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result<(Report, compare::Findings)> {
+    let table = line_prefix(label);
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
         tracing::info!("{table}column types of {}: {}", dataset.location, types.join(", "));
     }
     let columns = Sides::from_fn(|side| plan.side_columns(side));
-    let totals = Sides::from_fn(|side| plan.datasets[side].row_count());
-    let progress = session.progress.table(name, totals);
+    // Asking a catalog for an estimate costs a query: only for lines someone sees.
+    let totals = match session.progress.visible() {
+        true => Sides::from_fn(|side| total(&plan.datasets[side])),
+        false => Sides::default(),
+    };
+    let progress = session.progress.table(label, totals);
     let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
     let digests = digest::scan(
         sides,
@@ -141,4 +155,9 @@ fn pass(plan: &Plan, session: &Session, name: &str, started: Instant) -> Result<
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
     Ok((report, findings))
+}
+
+/// The rows a side holds, counted where the files tell it, else as its catalog estimates them.
+fn total(dataset: &Dataset) -> Option<Total> {
+    dataset.row_count().map(Total::Exact).or_else(|| dataset.estimate_rows().map(Total::Estimate))
 }

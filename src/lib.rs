@@ -6,7 +6,8 @@
 //! module per stage, each importing only the stages above it in this list:
 //!
 //! 0. [`secrets`] (what is never shown, masked in everything that is), [`error`], [`side`], [`spec`] (options
-//!    by layer → specs), [`sample`], [`progress`]: shared vocabulary; [`session`]: the process's resources;
+//!    by layer → specs), [`sample`], [`terminal`] (colour, width), [`progress`]: shared vocabulary;
+//!    [`session`]: the process's resources;
 //! 1. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
 //! 2. [`source`] reads each side (Parquet, CSV, Arrow IPC, PostgreSQL, MySQL/MariaDB, SQLite) as streams of
@@ -46,6 +47,7 @@ pub mod session;
 pub mod side;
 pub mod source;
 pub mod spec;
+pub mod terminal;
 
 pub use engine::{diff, Outcome};
 

@@ -2,18 +2,23 @@
 //! into an exit code (0 reconciled, 1 differences beyond a budget, 2 error). Errors are printed here, once,
 //! masked like everything recon shows: the command line's own mistakes, recon's errors and its panics.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
+use recon::audit::Audited;
 use recon::cli::{AuditArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat};
 use recon::error::{Error, Result};
 use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
+use recon::report;
 use recon::report::documents::{self, Documents, Rendering};
 use recon::report::redact::Redactor;
+use recon::report::table::{self, Screen};
 use recon::secrets::mask;
 use recon::session::Session;
+use recon::terminal::ColorChoice;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -36,15 +41,15 @@ fn main() {
         eprint!("{}", mask(&error.render().to_string()));
         std::process::exit(error.exit_code());
     });
-    let (format, quiet) = match &cli.command {
-        Command::Diff(args) => (args.log.log_format, args.log.quiet),
-        Command::Audit(args) => (args.log.log_format, args.log.quiet),
+    let (format, quiet, color) = match &cli.command {
+        Command::Diff(args) => (args.log.log_format, args.log.quiet, args.output.color),
+        Command::Audit(args) => (args.log.log_format, args.log.quiet, args.output.color),
         Command::SampleSize(_) | Command::History(_) | Command::Completions { .. } | Command::Man { .. } => {
-            (LogFormat::Text, false)
+            (LogFormat::Text, false, ColorChoice::Auto)
         }
     };
     let progress = Progress::new(format, quiet);
-    init_logging(format, quiet, &progress);
+    init_logging(format, quiet, color.enabled(std::io::stderr().is_terminal()), &progress);
     let outcome = match cli.command {
         Command::Diff(args) => diff(args, progress),
         Command::Audit(args) => audit(args, progress),
@@ -78,10 +83,12 @@ fn exit_on_panic() {
 fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, table) = args.specs()?;
+    check_outputs(&args.output, None)?;
     let session = Session::new(&session, progress)?;
     let mut outcome = recon::diff(&table, &session)?;
+    let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
-        outcome.write_diff_out(dir)?;
+        written.record(dir, outcome.write_diff_out(dir));
     }
     // Before any writer: no output can show what --redact removes.
     if args.output.redact {
@@ -89,15 +96,17 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     }
     let report = &outcome.report;
     if let Some(path) = &args.output.output {
-        report.write_json(path)?;
+        written.record(path, report.write_json(path));
     }
-    documents::write(&documents::single(report), &documents_of(&args.output), &Rendering::new(started))?;
+    let rendering = Rendering::new(started);
+    for (path, result) in documents::write(&documents::single(report), &documents_of(&args.output), &rendering) {
+        written.record(&path, result);
+    }
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
-        OutputFormat::Table => recon::report::table::render(report),
+        OutputFormat::Table => table::render(report, &Screen::stdout(args.output.color)),
     };
-    print(&text)?;
-    Ok(report.verdict.exit_code)
+    written.finish(&text, report.verdict.exit_code)
 }
 
 /// `recon audit`: every table compared, the audit report written where asked; the verdict's exit code (2 when
@@ -105,27 +114,81 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
 fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, spec) = args.specs()?;
+    check_outputs(&args.output, spec.state.as_deref())?;
     let session = Session::new(&session, progress)?;
-    let mut report = recon::audit::run(&spec, &session)?;
+    let Audited { mut report, unwritten } = recon::audit::run(&spec, &session)?;
+    let mut written = Written::default();
+    if let Some(dir) = &args.output.diff_out {
+        written.files.push(dir.clone());
+    }
+    written.failed.extend(unwritten);
     // After --state's reports are read back, before any writer: no output shows what --redact removes.
     if args.output.redact {
         Redactor::random()?.audit(&mut report);
     }
     if let Some(path) = &args.output.output {
-        report.write_json(path)?;
+        written.record(path, report.write_json(path));
     }
-    documents::write(&report, &documents_of(&args.output), &Rendering::new(started))?;
+    for (path, result) in documents::write(&report, &documents_of(&args.output), &Rendering::new(started)) {
+        written.record(&path, result);
+    }
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
-        OutputFormat::Table => recon::report::table::render_audit(&report),
+        OutputFormat::Table => table::render_audit(&report, &Screen::stdout(args.output.color)),
     };
-    print(&text)?;
-    Ok(report.verdict.exit_code)
+    written.finish(&text, report.verdict.exit_code)
 }
 
 /// Where `--html`, `--junit` and `--markdown` go.
 fn documents_of(output: &OutputArgs) -> Documents {
     Documents { html: output.html.clone(), junit: output.junit.clone(), markdown: output.markdown.clone() }
+}
+
+/// Checks every output path before a row is read: a run of an hour must not end in "no such directory".
+fn check_outputs(output: &OutputArgs, state: Option<&Path>) -> Result<()> {
+    if let Some(path) = &output.output {
+        report::check_file("--output", path)?;
+    }
+    for (flag, path) in documents_of(output).paths() {
+        report::check_file(flag, path)?;
+    }
+    if let Some(dir) = &output.diff_out {
+        report::check_directory("--diff-out", dir)?;
+    }
+    if let Some(dir) = state {
+        report::check_directory("--state", dir)?;
+    }
+    Ok(())
+}
+
+/// The files a run wrote, and the errors of those it could not write.
+#[derive(Default)]
+struct Written {
+    files: Vec<PathBuf>,
+    failed: Vec<Error>,
+}
+
+impl Written {
+    fn record(&mut self, path: &Path, result: Result<()>) {
+        match result {
+            Ok(()) => self.files.push(path.to_path_buf()),
+            Err(error) => self.failed.push(error),
+        }
+    }
+
+    /// Says on stderr which files were written, prints the report, then what could not be written: the
+    /// verdict is never lost to a file, but a run that lost one exits 2.
+    fn finish(self, text: &str, exit_code: i32) -> Result<i32> {
+        if !self.files.is_empty() {
+            let files: Vec<String> = self.files.iter().map(|f| f.display().to_string()).collect();
+            tracing::info!("wrote {}", files.join(", "));
+        }
+        print(text)?;
+        for error in &self.failed {
+            tracing::error!("{error} (not written; the verdict above stands)");
+        }
+        Ok(if self.failed.is_empty() { exit_code } else { 2 })
+    }
 }
 
 /// `recon sample-size`: the keys a sample needs, on stdout; what they prove, on stderr.

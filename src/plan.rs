@@ -100,6 +100,7 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             snapshot: side.snapshot.clone(),
             connections: None,
             columns: None,
+            estimate: None,
         },
     }))
 }

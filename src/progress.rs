@@ -1,7 +1,8 @@
 //! What recon says on stderr while it works: log lines through `tracing`, as text or one JSON object a line
-//! (`--log-format`), and on a terminal live progress lines (`indicatif`): one per running table, with rows
-//! read per side, rows per second and, where the row count is known, the time left. Nothing here ever goes
-//! to stdout, which belongs to the report.
+//! (`--log-format`), and on a terminal live progress lines (`indicatif`): an audit's bar of tables done, and
+//! one line per running table with rows read per side, rows per second and, where the rows are known (files)
+//! or estimated (a database's catalog, marked `~`), the share read and the time left. Nothing here ever goes
+//! to stdout, which belongs to the report; nothing is redrawn where stderr is not a terminal.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,12 +16,22 @@ use tracing_subscriber::fmt::{format::Writer, FmtContext, FormatEvent, FormatFie
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::side::{Side, Sides};
+use crate::terminal::Tone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+/// How many rows a side holds, as known before reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// Counted: Parquet footers, a CSV file's record ends.
+    Exact(u64),
+    /// A database catalog's estimate: statistics that may lag the table.
+    Estimate(u64),
 }
 
 /// The live lines on a terminal; invisible (and free) elsewhere, with `--quiet` or with JSON logs.
@@ -37,15 +48,23 @@ impl Progress {
         Progress { multi: MultiProgress::with_draw_target(target), visible }
     }
 
+    /// Whether lines are drawn: worth asking a catalog for a total only then.
+    pub fn visible(&self) -> bool {
+        self.visible
+    }
+
     /// A progress line for one table, showing both sides' rows as readers count them.
-    pub fn table(&self, name: &str, totals: Sides<Option<u64>>) -> TableProgress {
+    pub fn table(&self, name: &str, totals: Sides<Option<Total>>) -> TableProgress {
         let counters = Arc::new(Counters::default());
         let bar = self.visible.then(|| {
             let bar = self.multi.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template("recon: {prefix}{msg}").unwrap_or(ProgressStyle::default_spinner()),
+                // `wide_msg` cuts a line at the terminal's width: a wrapped line would tear the redraws.
+                ProgressStyle::with_template("recon: {prefix}{wide_msg}").unwrap_or(ProgressStyle::default_spinner()),
             );
             bar.set_prefix(if name.is_empty() { String::new() } else { format!("{name}: ") });
+            // Until the first count, a quarter of a second in.
+            bar.set_message("reading");
             bar
         });
         let done = Arc::new(AtomicBool::new(false));
@@ -67,14 +86,16 @@ impl Progress {
         TableProgress { counters, done, ticker }
     }
 
-    /// A line counting finished tables out of `total`.
+    /// An audit's bar of finished tables out of `total`, above its tables' lines.
     pub fn tables(&self, total: u64) -> ProgressBar {
         if !self.visible {
             return ProgressBar::hidden();
         }
         let bar = self.multi.add(ProgressBar::new(total));
-        let style = ProgressStyle::with_template("recon: {pos}/{len} tables [{elapsed}]");
-        bar.set_style(style.unwrap_or(ProgressStyle::default_bar()));
+        let style = ProgressStyle::with_template("recon: audit [{bar:30}] {pos}/{len} tables done, {elapsed}");
+        bar.set_style(style.map_or(ProgressStyle::default_bar(), |s| s.progress_chars("=> ")));
+        // The time taken moves while a long table keeps the count still.
+        bar.enable_steady_tick(Duration::from_secs(1));
         bar
     }
 
@@ -116,27 +137,65 @@ impl Drop for TableProgress {
     }
 }
 
-fn side_status(name: &str, rows: u64, total: Option<u64>, elapsed: f64) -> String {
+/// One side's part of a table's line: `source 1.23 M/~3.53 M rows (~35%, 612.0 k rows/s, ETA ~4s)`. An
+/// estimate's total, share and time left are marked `~`, and dropped once the rows read pass it.
+fn side_status(name: &str, rows: u64, total: Option<Total>, elapsed: f64) -> String {
     let rate = rows as f64 / elapsed;
-    match total {
-        Some(total) if total > 0 => {
-            let left = if rate > 0.0 { total.saturating_sub(rows) as f64 / rate } else { f64::INFINITY };
-            let percent = 100.0 * rows as f64 / total as f64;
-            format!("{name} {rows}/{total} rows ({percent:.0}%, {:.1} M rows/s, ETA {left:.0}s)", rate / 1e6)
-        }
-        _ => format!("{name} {rows} rows ({:.1} M rows/s)", rate / 1e6),
+    let (total, about) = match total {
+        Some(Total::Exact(total)) => (total, ""),
+        Some(Total::Estimate(total)) => (total, "~"),
+        None => (0, ""),
+    };
+    let read = count_text(rows);
+    if total == 0 || rows > total {
+        return format!("{name} {read} rows ({})", rate_text(rate));
+    }
+    let percent = 100.0 * rows as f64 / total as f64;
+    let left = if rate > 0.0 { duration_text(total.saturating_sub(rows) as f64 / rate) } else { "?".to_string() };
+    let total = count_text(total);
+    format!("{name} {read}/{about}{total} rows ({about}{percent:.0}%, {}, ETA {about}{left})", rate_text(rate))
+}
+
+/// Rows as a moving count reads: exact below ten thousand, then `57.3 k`, `1.50 M`.
+fn count_text(rows: u64) -> String {
+    match rows {
+        0..10_000 => rows.to_string(),
+        10_000..1_000_000 => format!("{:.1} k", rows as f64 / 1e3),
+        _ => format!("{:.2} M", rows as f64 / 1e6),
     }
 }
 
-/// Sends recon's log events to stderr in `format`: errors always, the rest unless `quiet`. Other crates'
-/// events (drivers, DataFusion) are left out: what they log is for their own debugging.
-pub fn init_logging(format: LogFormat, quiet: bool, progress: &Progress) {
+/// Rows per second in the unit that fits: `850 rows/s`, `12.5 k rows/s`, `1.4 M rows/s`.
+fn rate_text(rate: f64) -> String {
+    if rate < 1e3 {
+        format!("{rate:.0} rows/s")
+    } else if rate < 1e6 {
+        format!("{:.1} k rows/s", rate / 1e3)
+    } else {
+        format!("{:.1} M rows/s", rate / 1e6)
+    }
+}
+
+/// A time left as a person reads it: `42s`, `3m05s`, `2h07m`.
+fn duration_text(seconds: f64) -> String {
+    let s = seconds.ceil() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Sends recon's log events to stderr in `format`: errors always, the rest unless `quiet`; `color` paints the
+/// word `error`. Other crates' events (drivers, DataFusion) are left out: what they log is for their own
+/// debugging.
+pub fn init_logging(format: LogFormat, quiet: bool, color: bool, progress: &Progress) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let level = if quiet { Level::ERROR } else { Level::INFO };
     let filter = tracing_subscriber::filter::Targets::new().with_target("recon", level);
     let layer = tracing_subscriber::fmt::layer()
-        .event_format(Lines { format, started: Instant::now() })
+        .event_format(Lines { format, color, started: Instant::now() })
         .with_writer(Stderr(progress.clone()));
     // A second call (tests build several sessions in one process) keeps the first subscriber.
     let _ = tracing_subscriber::registry().with(filter).with(layer).try_init();
@@ -146,6 +205,7 @@ pub fn init_logging(format: LogFormat, quiet: bool, progress: &Progress) {
 /// `elapsed_s` and `message`.
 struct Lines {
     format: LogFormat,
+    color: bool,
     started: Instant,
 }
 
@@ -160,7 +220,9 @@ where
         let message = Message(crate::secrets::mask(&message.0));
         let error = *event.metadata().level() == Level::ERROR;
         match self.format {
-            LogFormat::Text if error => writeln!(writer, "recon: error: {}", message.0),
+            LogFormat::Text if error => {
+                writeln!(writer, "recon: {} {}", Tone::Bad.paint("error:", self.color), message.0)
+            }
             LogFormat::Text => writeln!(writer, "recon: {}", message.0),
             LogFormat::Json => {
                 let line = serde_json::json!({
@@ -234,7 +296,33 @@ mod tests {
 
     #[test]
     fn a_known_total_gives_a_share_and_the_time_left() {
-        assert_eq!(side_status("source", 500, Some(1000), 1.0), "source 500/1000 rows (50%, 0.0 M rows/s, ETA 1s)");
-        assert_eq!(side_status("target", 2_000_000, None, 2.0), "target 2000000 rows (1.0 M rows/s)");
+        let exact = Some(Total::Exact(1000));
+        assert_eq!(side_status("source", 500, exact, 1.0), "source 500/1000 rows (50%, 500 rows/s, ETA 1s)");
+        assert_eq!(side_status("target", 2_000_000, None, 2.0), "target 2.00 M rows (1.0 M rows/s)");
+        assert_eq!(side_status("target", 57_300, None, 1.0), "target 57.3 k rows (57.3 k rows/s)");
+    }
+
+    #[test]
+    fn an_estimate_is_marked_and_dropped_once_passed() {
+        let estimate = Some(Total::Estimate(3_530_752));
+        assert_eq!(
+            side_status("source", 1_000_000, estimate, 4.0),
+            "source 1.00 M/~3.53 M rows (~28%, 250.0 k rows/s, ETA ~11s)"
+        );
+        assert_eq!(side_status("source", 3_600_000, estimate, 6.0), "source 3.60 M rows (600.0 k rows/s)");
+        assert_eq!(
+            side_status("target", 0, Some(Total::Estimate(10)), 1.0),
+            "target 0/~10 rows (~0%, 0 rows/s, ETA ~?)"
+        );
+    }
+
+    #[test]
+    fn rates_and_times_take_the_unit_that_fits() {
+        assert_eq!(rate_text(12.4), "12 rows/s");
+        assert_eq!(rate_text(12_500.0), "12.5 k rows/s");
+        assert_eq!(rate_text(1_400_000.0), "1.4 M rows/s");
+        assert_eq!(duration_text(41.2), "42s");
+        assert_eq!(duration_text(185.0), "3m05s");
+        assert_eq!(duration_text(7620.0), "2h07m");
     }
 }

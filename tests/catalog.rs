@@ -39,12 +39,15 @@ fn described(catalog: &Catalog, base: &str) -> Value {
 }
 
 /// Every table's location opens it (a dotted name too), with as many rows as the catalog says, and the table
-/// alone declares the keys the catalog found for it.
+/// alone declares the keys the catalog found for it, and estimates its rows as the catalog did (progress lines'
+/// totals; SQLite keeps no estimate, its catalog counts).
 fn opens_every_table(catalog: &Catalog, runtime: &tokio::runtime::Runtime) {
     for table in &catalog.tables {
         let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
         assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
         assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
+        let estimate = (catalog.kind != "sqlite").then_some(table.size);
+        assert_eq!(dataset.estimate_rows(), estimate, "{}", table.name);
     }
     columns_read_alike(catalog, runtime.handle());
 }
@@ -409,12 +412,19 @@ fn no_keys() -> Value {
     json!({"primary_key": null, "unique": []})
 }
 
+/// A table's estimate of its rows, as progress lines show it; a query and a file have none (a file counts them
+/// exactly, or not at all).
+fn estimate(location: &str, options: &OpenOptions) -> Option<u64> {
+    Dataset::open(location, options, runtime().handle()).unwrap().estimate_rows()
+}
+
 #[test]
 fn a_file_declares_no_keys() {
     let dir = scratch();
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, "id\n1\n").unwrap();
     assert_eq!(declared_keys(csv.to_str().unwrap(), &OpenOptions::default()), no_keys());
+    assert_eq!(estimate(csv.to_str().unwrap(), &OpenOptions::default()), None);
 }
 
 #[test]
@@ -439,6 +449,9 @@ fn one_postgres_table_declares_its_keys_and_a_query_none() {
     let partition = json!({"primary_key": ["id", "taken_on"], "unique": []});
     assert_eq!(declared_keys(&table("measurements_2024"), &OpenOptions::default()), partition);
     assert_eq!(declared_keys(&pg, &query("SELECT 1 AS id")), none);
+    assert_eq!(estimate(&pg, &query("SELECT 1 AS id")), None);
+    // A partitioned table's estimate sums its partitions'.
+    assert_eq!(estimate(&table("measurements"), &OpenOptions::default()), Some(3));
 }
 
 #[test]

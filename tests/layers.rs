@@ -9,6 +9,7 @@ use crate::util::root;
 const LAYERS: &[&str] = &[
     "secrets",
     "error",
+    "terminal",
     "side",
     "spec",
     "sample",

@@ -1,4 +1,6 @@
-//! Where reports go: stdout, `--output` (whole or not at all), `--diff-out` Parquet files.
+//! Where reports go: stdout, `--output` (whole or not at all), `--diff-out` Parquet files; every output path
+//! checked before a row is read, the files written named on stderr, and the verdict printed even when a file
+//! could not be written after all.
 
 use std::fs::File;
 
@@ -87,4 +89,94 @@ fn null_key_rows_are_shown_when_nothing_else_differs() {
     let report = run.json();
     assert_eq!(report["summary"]["matched"], 1);
     assert_eq!(report["examples"]["null_keys_source"], serde_json::json!([{"key": {"id": null}}]));
+}
+
+/// Every file and directory a run would write, asked for where it cannot be: the option and the path named,
+/// exit 2, before a row is read, and nothing left behind.
+#[test]
+fn every_output_path_is_checked_before_a_row_is_read() {
+    let dir = scratch();
+    let missing = dir.path().join("no/such/dir/report");
+    let under_a_file = dir.path().join("a-file/diffs");
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let cases = [
+        ("--output", path(&missing), "there is no directory"),
+        ("--html", path(&missing), "there is no directory"),
+        ("--junit", path(&missing), "there is no directory"),
+        ("--markdown", path(&missing), "there is no directory"),
+        ("--output", path(dir.path()), "is a directory: name a file"),
+        ("--diff-out", path(&under_a_file), "a-file is not a directory"),
+    ];
+    for (flag, target, why) in cases {
+        let run = recon(&with(&ORDERS, &[flag, target]));
+        assert_eq!(run.code, 2, "{flag}");
+        let error = format!("recon: error: {flag}: {target}: ");
+        assert!(run.stderr.contains(&error) && run.stderr.contains(why), "{flag}: {}", run.stderr);
+        assert!(!run.stderr.contains("read and hashed"), "{flag} was checked after reading: {}", run.stderr);
+    }
+    let state =
+        recon(&["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/", "--state", path(&under_a_file)]);
+    assert_eq!(state.code, 2);
+    assert!(
+        state.stderr.contains("recon: error: --state: ") && state.stderr.contains("is not a directory"),
+        "{}",
+        state.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["a-file"], "the checks left files behind");
+}
+
+/// Regression: the message of a file that could not be written named tempfile's random temporary file
+/// (`… at path "/proc/.tmpdHLJ9d"`) instead of only the directory asked for.
+#[test]
+fn an_unwritable_directory_is_named_without_a_temporary_file() {
+    let run = recon(&with(&ORDERS, &["--output", "/proc/report.json"]));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--output: /proc/report.json: cannot write in /proc: "), "{}", run.stderr);
+    assert!(!run.stderr.contains(".tmp") && !run.stderr.contains("at path"), "{}", run.stderr);
+}
+
+#[test]
+fn the_files_written_are_named_on_stderr() {
+    let dir = scratch();
+    let (json, html, diffs) = (dir.path().join("r.json"), dir.path().join("r.html"), dir.path().join("diffs"));
+    let run = recon(&with(&ORDERS, &["--output", path(&json), "--html", path(&html), "--diff-out", path(&diffs)]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let wrote = format!("recon: wrote {}, {}, {}\n", path(&diffs), path(&json), path(&html));
+    assert!(run.stderr.ends_with(&wrote), "{}", run.stderr);
+}
+
+/// A file that passes the check but cannot be written in the end (here a directory stands where a
+/// `--diff-out` file goes): the verdict is printed all the same, the other files are written, and recon exits
+/// 2 naming the file.
+#[test]
+fn a_file_that_cannot_be_written_after_all_leaves_the_verdict_standing() {
+    let dir = scratch();
+    let (diffs, json) = (dir.path().join("diffs"), dir.path().join("r.json"));
+    std::fs::create_dir_all(diffs.join("missing_in_target.parquet/taken")).unwrap();
+    let run = recon(&with(&ORDERS, &["--diff-out", path(&diffs), "--output", path(&json)]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stdout.lines().last().unwrap().starts_with("NOT RECONCILED: missing_in_target 2 > 0"),
+        "{}",
+        run.stdout
+    );
+    let lost = format!("{}: ", diffs.join("missing_in_target.parquet").display());
+    assert!(run.stderr.contains(&lost) && run.stderr.contains("the verdict above stands"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("recon: wrote {}\n", path(&json))), "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()["verdict"]
+            ["exit_code"],
+        1
+    );
+
+    // An audit writes each table's records under DIR/<table>/: one that cannot be is lost alone.
+    let taken = dir.path().join("audit");
+    std::fs::create_dir_all(taken.join("orders/missing_in_target.parquet/taken")).unwrap();
+    let audit =
+        recon(&["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/", "--diff-out", path(&taken)]);
+    assert_eq!(audit.code, 2, "{}", audit.stderr);
+    assert!(audit.stdout.lines().last().unwrap().starts_with("NOT RECONCILED: "), "{}", audit.stdout);
+    assert!(audit.stderr.contains("orders/missing_in_target.parquet: "), "{}", audit.stderr);
+    assert!(taken.join("customers/mismatched.parquet").exists());
 }

@@ -21,5 +21,6 @@ mod recheck;
 mod reports;
 mod sampling;
 mod secrets;
+mod terminal;
 mod types;
 mod util;

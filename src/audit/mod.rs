@@ -78,8 +78,15 @@ impl AuditSpec {
     }
 }
 
+/// An audit's report, and the `--diff-out` files it could not write: each table's comparison stands, the
+/// caller says what was lost (and exits 2).
+pub struct Audited {
+    pub report: AuditReport,
+    pub unwritten: Vec<Error>,
+}
+
 /// Runs the audit: every table attempted, the report whole. Ctrl-C ends the process with exit code 130.
-pub fn run(spec: &AuditSpec, session: &Session) -> Result<AuditReport> {
+pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     let started = Instant::now();
     let open = |side: Side| Catalog::open(&spec.sides[side], &spec.db, session.runtime());
     let catalogs = session.run(|| Sides::join(open)).transpose()?;
@@ -111,7 +118,8 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<AuditReport> {
     interrupt_on_ctrl_c(session, spec.state.is_some());
     // Largest tables first: the last to finish is then a small one, and the jobs end together.
     pending.sort_by_key(|job| std::cmp::Reverse(job.size));
-    let finished = run_jobs(spec, session, &state, pending)?;
+    let unwritten = Mutex::new(Vec::new());
+    let finished = run_jobs(spec, session, &state, pending, &unwritten)?;
     let mut checks = Vec::new();
     for (entry, job) in ready.into_iter().chain(finished) {
         checks.extend(checks::of(&job, &entry));
@@ -126,7 +134,8 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<AuditReport> {
         peak_memory_bytes: crate::report::peak_memory(),
     };
     checks.sort_by(|a: &SchemaCheck, b| (a.table.to_lowercase(), &a.check).cmp(&(b.table.to_lowercase(), &b.check)));
-    Ok(AuditReport::new(sides, entries, checks, &spec.budgets, stats))
+    let report = AuditReport::new(sides, entries, checks, &spec.budgets, stats);
+    Ok(Audited { report, unwritten: unwritten.into_inner().unwrap_or_else(|e| e.into_inner()) })
 }
 
 /// One table pair to compare: its spec, and what the catalogs say of both tables.
@@ -137,6 +146,8 @@ pub(crate) struct Job {
     /// What the table's report is valid for: a hash of its spec (passwords masked) and of recon's version.
     settings: String,
     size: u64,
+    /// Each side's rows as its catalog estimated them: a database's; a directory's size is its files' bytes.
+    estimates: Sides<Option<u64>>,
     /// Whether the target declares constraints at all: files hold none, so none can be lost.
     target_constrains: bool,
     /// The schema checks its `[[table]]` entry accepts.
@@ -161,37 +172,63 @@ impl Job {
         table.keep.all = spec.diff_out.is_some();
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
+        let estimates = Sides::from_fn(|side| (catalogs[side].kind != "directory").then_some(pair.tables[side].size));
         let target_constrains = catalogs.target.kind != "directory";
         let accept = pair.entry.map(|e| e.accept).unwrap_or_default();
-        Ok(Job { name: pair.name, spec: table, tables: pair.tables, settings, size, target_constrains, accept })
+        Ok(Job {
+            name: pair.name,
+            spec: table,
+            tables: pair.tables,
+            settings,
+            size,
+            estimates,
+            target_constrains,
+            accept,
+        })
     }
 }
 
 /// Compares `jobs` tables at a time on plain threads (each runs its heavy work on the session's pool), every
-/// table attempted whatever happens to the others.
+/// table attempted whatever happens to the others; a table's `--diff-out` files that cannot be written go to
+/// `unwritten`, its comparison stands.
 fn run_jobs(
     spec: &AuditSpec,
     session: &Session,
     state: &state::State,
     pending: Vec<Job>,
+    unwritten: &Mutex<Vec<Error>>,
 ) -> Result<Vec<(TableEntry, Job)>> {
-    let total = pending.len() as u64;
-    let done_bar = session.progress.tables(total);
-    let queue = Mutex::new(pending.into_iter());
+    let total = pending.len();
+    let done_bar = session.progress.tables(total as u64);
+    // Numbered as they start: "[3/10] orders" in progress and log lines.
+    let queue = Mutex::new(pending.into_iter().enumerate());
     let finished = Mutex::new(Vec::new());
     let memory = session.table_memory(spec.jobs);
     let connections = Sides::new(Some(Connections::default()), Some(Connections::default()));
     let worker = || -> Result<()> {
         loop {
             let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-            let Some(job) = next else { return Ok(()) };
+            let Some((index, job)) = next else { return Ok(()) };
             let keys = Some(job.tables.as_ref().map(|t| t.keys.clone()));
             let columns = job.tables.as_ref().map(|t| t.columns.clone());
-            let table = Table { name: job.name.clone(), memory, keys, connections: connections.clone(), columns };
+            let table = Table {
+                name: job.name.clone(),
+                label: format!("[{}/{total}] {}", index + 1, job.name),
+                memory,
+                keys,
+                connections: connections.clone(),
+                columns,
+                estimates: job.estimates,
+            };
+            let started = Instant::now();
             let entry = match compare_table(&job.spec, session, &table) {
                 Ok(outcome) => {
-                    if let Some(dir) = &spec.diff_out {
-                        outcome.write_diff_out(&dir.join(state::file_name(&job.name)))?;
+                    let written = spec
+                        .diff_out
+                        .as_ref()
+                        .map(|dir| outcome.write_diff_out(&dir.join(state::file_name(&job.name))));
+                    if let Some(Err(error)) = written {
+                        unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
                     }
                     let (source, target) = (&job.tables.source.name, &job.tables.target.name);
                     TableEntry::compared(&job.name, source, target, &outcome.report)
@@ -203,6 +240,7 @@ fn run_jobs(
                 }
             };
             state.keep(&job.name, &job.settings, &entry)?;
+            tracing::info!("{}: {} in {:.2?}", table.label, entry.status.name(), started.elapsed());
             done_bar.inc(1);
             finished.lock().unwrap_or_else(|e| e.into_inner()).push((entry, job));
         }

@@ -15,6 +15,7 @@ use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
 use crate::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
+use crate::terminal::ColorChoice;
 
 /// recon proves a data migration moved every row.
 #[derive(Debug, Parser)]
@@ -261,6 +262,9 @@ pub struct OutputArgs {
     /// counts and column names stay.
     #[arg(long)]
     pub redact: bool,
+    /// Colour on stdout and stderr: `auto` only where it is a terminal and NO_COLOR is not set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// What goes to stderr.

@@ -334,7 +334,7 @@ fn choose(
     chosen.coverage.unreadable = unreadable;
     let mut only = changed_keys.union(&open)?;
     if chosen.scope == Scope::SinceLastRun {
-        let (one_sided, rows, nulls) = window::one_sided_keys(plan, session, &table.name)?;
+        let (one_sided, rows, nulls) = window::one_sided_keys(plan, session, &table.label)?;
         add_rows(&mut chosen.key_rows, rows);
         chosen.null_keys = Some(nulls);
         chosen.window.one_sided_keys = Some(one_sided.len() as u64);
@@ -369,7 +369,7 @@ fn run(
         choose(spec, session, table, name, history.is_some(), &past, clocks.as_ref(), &mut plan)?;
     window::narrow(&mut plan, only.as_ref(), coverage.except.as_ref())?;
 
-    let (mut report, findings) = super::pass(&plan, session, &table.name, started)?;
+    let (mut report, findings) = super::pass(&plan, session, &table.label, started)?;
     if let Some(nulls) = null_keys {
         // The keys-only pass read every row's key: its rows with a NULL key part are this run's.
         report.summary.counts = report.summary.counts.map(|category, &count| match category {

@@ -75,7 +75,7 @@ pub(super) fn recheck(
         let started = Instant::now();
         let mut fresh = reopen(spec, session, table, plan)?;
         super::window::narrow(&mut fresh, Some(&keys), None)?;
-        let (report, findings) = super::pass(&fresh, session, &table.name, started)?;
+        let (report, findings) = super::pass(&fresh, session, &table.label, started)?;
         out.seconds += started.elapsed().as_secs_f64();
         out.done += 1;
         for side in Side::BOTH {

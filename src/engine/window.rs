@@ -185,11 +185,11 @@ pub(super) fn listed_keys(path: &std::path::Path, spec: &TableSpec, plan: &Plan,
 pub(super) fn one_sided_keys(
     plan: &mut Plan,
     session: &Session,
-    name: &str,
+    label: &str,
 ) -> Result<(KeyRows, Sides<u64>, Sides<u64>)> {
     let columns = std::mem::take(&mut plan.columns);
     let keep = std::mem::replace(&mut plan.keep, Keep { examples: 0, all: false, keys: true });
-    let pass = super::pass(plan, session, name, Instant::now());
+    let pass = super::pass(plan, session, label, Instant::now());
     plan.columns = columns;
     plan.keep = keep;
     let (_, findings) = pass?;

@@ -2,7 +2,7 @@
 //! one view of a run that every writer takes — an audit, or a diff seen as a one-table audit — where each
 //! document goes, and what the writers share (a table's counts, its violations, the verdict in words).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -39,19 +39,30 @@ pub struct Documents {
     pub markdown: Option<PathBuf>,
 }
 
-/// Writes every document asked for, each whole or not at all; the first that cannot be written stops with an
-/// error naming its path.
-pub fn write(audit: &AuditReport, documents: &Documents, rendering: &Rendering) -> Result<()> {
-    if let Some(path) = &documents.html {
-        html::write(path, audit, rendering)?;
+/// Writes every document asked for, each whole or not at all, whatever became of the others: where each went,
+/// and whether it was written (an error names its path).
+pub fn write(audit: &AuditReport, documents: &Documents, rendering: &Rendering) -> Vec<(PathBuf, Result<()>)> {
+    documents.asked().map(|(_, path, write)| (path.clone(), write(path, audit, rendering))).collect()
+}
+
+/// A document's writer.
+type Writer = fn(&Path, &AuditReport, &Rendering) -> Result<()>;
+
+impl Documents {
+    /// Each document asked for, with the option that asks for it: what is checked before a run.
+    pub fn paths(&self) -> impl Iterator<Item = (&'static str, &PathBuf)> {
+        self.asked().map(|(flag, path, _)| (flag, path))
     }
-    if let Some(path) = &documents.junit {
-        junit::write(path, audit, rendering)?;
+
+    /// Each document asked for: its option, where it goes, and its writer.
+    fn asked(&self) -> impl Iterator<Item = (&'static str, &PathBuf, Writer)> {
+        let writers: [(&'static str, &Option<PathBuf>, Writer); 3] = [
+            ("--html", &self.html, html::write),
+            ("--junit", &self.junit, junit::write),
+            ("--markdown", &self.markdown, markdown::write),
+        ];
+        writers.into_iter().filter_map(|(flag, path, write)| path.as_ref().map(|path| (flag, path, write)))
     }
-    if let Some(path) = &documents.markdown {
-        markdown::write(path, audit, rendering)?;
-    }
-    Ok(())
 }
 
 /// A diff report seen as an audit of one table, so one writer serves both commands. Its `kind` stays `diff`;

@@ -350,17 +350,19 @@ impl Section {
         let diff = documents::is_diff(audit);
         let report = entry.report.as_ref();
         let violations = documents::violations(entry, audit);
-        let allowed = |category: Category| violations.iter().find(|v| v.check == category.name()).map(|v| v.allowed);
         let counts = report
             .map(|r| {
                 r.summary
                     .counts
                     .iter()
-                    .map(|(category, &count)| CountRow {
-                        category: category.name(),
-                        count,
-                        allowed: allowed(category).map_or(String::new(), |a| a.to_string()),
-                        over: allowed(category).is_some(),
+                    .map(|(category, &count)| {
+                        let allowed = r.allowed(category);
+                        CountRow {
+                            category: category.name(),
+                            count,
+                            over: allowed.as_ref().is_some_and(|a| a.over),
+                            allowed: allowed.map(|a| a.text).unwrap_or_default(),
+                        }
                     })
                     .collect()
             })
@@ -658,6 +660,17 @@ mod many_tables_tests {
     use crate::report::audit::{AuditBudgets, AuditStats, Collection};
     use crate::report::documents::tests::orders_report;
     use crate::spec::Budget;
+
+    /// Regression: a budget that was set and met left its "allowed" cell blank.
+    #[test]
+    fn a_budget_set_and_met_shows_what_it_allows() {
+        let mut report = orders_report();
+        report.verdict.violations.retain(|v| v.check != "missing_in_target");
+        report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
+        let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
+        assert!(html.contains(r#"<td>missing_in_target</td><td class="n">2</td><td class="n">5</td>"#), "{html}");
+        assert!(html.contains(r#"<td>extra_in_target</td><td class="n over">2</td><td class="n">0 ✘</td>"#), "{html}");
+    }
 
     #[test]
     fn the_verdict_box_lists_twenty_violations_and_counts_the_rest() {

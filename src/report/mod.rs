@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{ByCategory, Category, KeySource, PerCategory};
+use crate::spec::{Budget, ByCategory, Category, KeySource, PerCategory};
 use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -78,6 +78,10 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<drift::DriftReport>,
     pub stats: Stats,
+    /// The budgets set on this table's categories, as given (a count, or a share of the source rows such as
+    /// `"0.1%"`); a category absent here allows none (or, beside `--max-new`, is left to that budget).
+    #[serde(default, skip_serializing_if = "ByCategory::is_empty")]
+    pub budgets: ByCategory<Budget>,
     pub verdict: Verdict,
 }
 
@@ -482,6 +486,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         sample,
         drift: None,
         stats: Stats::default(),
+        budgets: plan.budgets.set(categories),
         verdict,
     })
 }
@@ -605,7 +610,23 @@ pub fn value_text(array: &ArrayRef, row: usize) -> Result<Value> {
     Ok(Value::String(formatter.value(row).to_string()))
 }
 
+/// What a category's "allowed" cell says: the count allowed when it is exceeded, else the budget set on it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Allowed {
+    pub text: String,
+    pub over: bool,
+}
+
 impl Report {
+    /// What `category` is allowed, where a budget was set on it or it is over its budget; `None` for a
+    /// category left at its default and within it.
+    pub(crate) fn allowed(&self, category: Category) -> Option<Allowed> {
+        match self.verdict.violations.iter().find(|v| v.check == category.name()) {
+            Some(v) => Some(Allowed { text: v.allowed.to_string(), over: true }),
+            None => self.budgets.get(category).map(|b| Allowed { text: b.to_string(), over: false }),
+        }
+    }
+
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
     }
@@ -619,20 +640,58 @@ impl Report {
 
 /// Writes a file through a temporary sibling renamed into place, so readers see all of it or none of it.
 pub fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(path);
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, without_temp_name(e)))?;
     write(temp.as_file_mut()).and_then(|_| temp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
-/// tempfile's errors name its random temporary file; the message should name only the file asked for.
+/// The directory a file goes in (`.` for a bare file name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Checks, before any row is read, that [`write_atomically`] can write the file `path` that `setting` names:
+/// `path` is no directory and its directory takes a new file. Nothing is left behind.
+pub fn check_file(setting: &str, path: &Path) -> Result<()> {
+    let refuse = |message: String| Error::setting(setting, format!("{}: {message}", path.display()));
+    if path.is_dir() {
+        return Err(refuse("is a directory: name a file".into()));
+    }
+    takes_files(directory_of(path)).map_err(refuse)
+}
+
+/// Checks, before any row is read, that the directory `dir` that `setting` names can be made (if it is not
+/// there) and written: it, or else its nearest existing ancestor, is a directory that takes a new file. Nothing
+/// is made or left behind.
+pub fn check_directory(setting: &str, dir: &Path) -> Result<()> {
+    let refuse = |message: String| Error::setting(setting, format!("{}: {message}", dir.display()));
+    let existing = dir.ancestors().find(|a| a.as_os_str().is_empty() || a.exists()).unwrap_or(dir);
+    takes_files(if existing.as_os_str().is_empty() { Path::new(".") } else { existing }).map_err(refuse)
+}
+
+/// Whether a new file can be made in `dir`: tried with a temporary file, removed at once.
+fn takes_files(dir: &Path) -> std::result::Result<(), String> {
+    if !dir.exists() {
+        return Err(format!("there is no directory {}", dir.display()));
+    }
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    tempfile::NamedTempFile::new_in(dir)
+        .map(drop)
+        .map_err(|e| format!("cannot write in {}: {}", dir.display(), without_temp_name(e)))
+}
+
+/// tempfile's errors name its random temporary file (`… at path "/dir/.tmpAbC123"`, tempfile 3's `PathError`,
+/// whose cause it does not expose); the message should name only the file asked for.
 fn without_temp_name(e: std::io::Error) -> std::io::Error {
-    match e.get_ref().and_then(|inner| inner.source()).map(|cause| cause.to_string()) {
-        Some(cause) => std::io::Error::new(e.kind(), cause),
+    match e.to_string().rsplit_once(" at path ") {
+        Some((cause, _)) => std::io::Error::new(e.kind(), cause.to_string()),
         None => e,
     }
 }

@@ -156,6 +156,15 @@ impl Dataset {
         }
     }
 
+    /// About how many rows a full read returns where only a catalog can say (a database table: see
+    /// [`sql::SqlTable::estimate_rows`]); files tell their count exactly through [`Dataset::row_count`].
+    pub fn estimate_rows(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Sql(table) => table.estimate_rows(),
+            _ => None,
+        }
+    }
+
     /// The number of rows, counted by the database where the files do not record it (`None` for Arrow IPC and
     /// irregularly quoted CSV, which only a full read counts). A database counts inside the audit's snapshot.
     pub fn count_rows(&self) -> Result<Option<u64>> {

@@ -56,8 +56,13 @@ impl Category {
         }
     }
 
-    /// The budget that bounds this category.
+    /// The budget that bounds this category: its own, or else what an unset budget allows.
     pub fn budget(self, budgets: &Budgets) -> Budget {
+        self.own_budget(budgets).unwrap_or(budgets.unset)
+    }
+
+    /// The budget set for this category, if one was.
+    fn own_budget(self, budgets: &Budgets) -> Option<Budget> {
         match self {
             Category::MissingInTarget => budgets.missing_in_target,
             Category::ExtraInTarget => budgets.extra_in_target,
@@ -115,6 +120,10 @@ impl<T> PerCategory<T> {
 pub struct ByCategory<T>(Vec<(Category, T)>);
 
 impl<T> ByCategory<T> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn get(&self, category: Category) -> Option<&T> {
         self.0.iter().find(|(c, _)| *c == category).map(|(_, v)| v)
     }
@@ -223,16 +232,26 @@ impl<'de> Deserialize<'de> for Budget {
     }
 }
 
-/// The budget of every category: by default nothing is tolerated.
+/// The budgets set per category, and what a category without one allows: by default nothing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Budgets {
-    pub missing_in_target: Budget,
-    pub extra_in_target: Budget,
-    pub mismatched: Budget,
+    pub missing_in_target: Option<Budget>,
+    pub extra_in_target: Option<Budget>,
+    pub mismatched: Option<Budget>,
     /// Checked against each side's duplicate keys.
-    pub duplicates: Budget,
+    pub duplicates: Option<Budget>,
     /// Checked against each side's rows with a NULL key part.
-    pub null_keys: Budget,
+    pub null_keys: Option<Budget>,
+    /// A category's budget when none is set: 0, or unlimited beside a budget on what is new.
+    pub unset: Budget,
+}
+
+impl Budgets {
+    /// The budgets set for `categories`, in their order (both duplicate categories under the one budget
+    /// that bounds them): what a report shows as allowed where nothing is over.
+    pub fn set(&self, categories: &[Category]) -> ByCategory<Budget> {
+        ByCategory(categories.iter().filter_map(|&c| c.own_budget(self).map(|b| (c, b))).collect())
+    }
 }
 
 #[cfg(test)]

@@ -319,13 +319,13 @@ fn budgets(options: &Options) -> Budgets {
     let b = &options.budgets;
     // With a budget on what is new, a category without its own budget is left to it (CONTRACT.md).
     let unset = if options.drift.max_new.is_some() { Budget::Count(u64::MAX) } else { Budget::Count(0) };
-    let or_zero = |budget: Option<Budget>| budget.unwrap_or(unset);
     Budgets {
-        missing_in_target: or_zero(b.max_missing),
-        extra_in_target: or_zero(b.max_extra),
-        mismatched: or_zero(b.max_mismatched),
-        duplicates: or_zero(b.max_duplicates),
-        null_keys: or_zero(b.max_null_keys),
+        missing_in_target: b.max_missing,
+        extra_in_target: b.max_extra,
+        mismatched: b.max_mismatched,
+        duplicates: b.max_duplicates,
+        null_keys: b.max_null_keys,
+        unset,
     }
 }
 

@@ -107,6 +107,8 @@ pub struct DbOptions {
     /// The table's columns as the side's catalog read them: opening the table then asks the server nothing
     /// more about it (an audit's catalog reads every table's columns in one query).
     pub columns: Option<Columns>,
+    /// The table's rows as the side's catalog estimated them (an audit's): progress lines need not ask again.
+    pub estimate: Option<u64>,
 }
 
 impl Default for DbOptions {
@@ -118,6 +120,7 @@ impl Default for DbOptions {
             snapshot: None,
             connections: None,
             columns: None,
+            estimate: None,
         }
     }
 }
@@ -218,6 +221,8 @@ pub(crate) struct SqlTable {
     /// When full reads are narrowed to listed keys: one ` WHERE (key) IN (…)` condition per statement (see
     /// `narrow.rs`).
     key_conditions: Option<Vec<String>>,
+    /// The catalog's estimate of the table's rows, when the caller's catalog read it.
+    estimate: Option<u64>,
     /// Where the connection goes back when the table is done, and whether every statement on it succeeded.
     connections: Option<Connections>,
     healthy: Arc<std::sync::atomic::AtomicBool>,
@@ -305,6 +310,7 @@ impl SqlTable {
             filter: None,
             table: location.table.map(|table| (location.schema, table)),
             key_conditions: None,
+            estimate: options.estimate,
             connections: options.connections.clone(),
             healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         })
@@ -320,6 +326,25 @@ impl SqlTable {
                 catalog::table_keys(&mut conn, schema.as_deref(), table).await
             })
             .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
+    }
+
+    /// About how many rows a full read returns, from the catalog, without touching the table: for progress
+    /// lines. `None` for a query, a read narrowed by a filter or to listed keys, SQLite (which keeps no
+    /// estimate), or when the catalog cannot say.
+    pub(crate) fn estimate_rows(&self) -> Option<u64> {
+        let (schema, table) = self.table.as_ref()?;
+        if self.filter.is_some() || self.key_conditions.is_some() {
+            return None;
+        }
+        if self.estimate.is_some() {
+            return self.estimate;
+        }
+        let estimate = self.runtime.block_on(async {
+            let mut conn = self.conn.lock().await;
+            catalog::table_estimate(&mut conn, schema.as_deref(), table).await
+        });
+        // A progress line's total, nothing more: a catalog this user may not read leaves it out.
+        estimate.ok().flatten()
     }
 
     pub(crate) fn schema(&self) -> SchemaRef {

@@ -166,6 +166,22 @@ pub(super) async fn table_keys(conn: &mut Conn, schema: Option<&str>, table: &st
     Ok(keys_of(&indexes, &not_null))
 }
 
+/// The catalog's estimate of one table's rows, read without touching the table (PostgreSQL `reltuples`,
+/// MySQL/MariaDB `table_rows`, as the audit's catalog reads them); `None` on SQLite, which keeps none (only a
+/// count would tell), and for a table the catalog does not list.
+pub(super) async fn table_estimate(
+    conn: &mut Conn,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Option<u64>, sqlx::Error> {
+    let tables = match conn {
+        Conn::Postgres(c) => postgres::tables(c, schema.unwrap_or("public"), Some(table)).await?,
+        Conn::Mysql(c) => mysql::tables(c, schema, Some(table)).await?,
+        Conn::Sqlite(_) => Vec::new(),
+    };
+    Ok(tables.into_iter().find(|(name, _)| name == table).map(|(_, estimate)| estimate))
+}
+
 /// The keys a comparison can use: the primary key, and the other unique indexes whose columns are all NOT
 /// NULL (a nullable column lets several rows hold NULL there), by name.
 fn keys_of(indexes: &[&Index], not_null: &[String]) -> TableKeys {

@@ -31,11 +31,7 @@ pub(super) async fn catalog(conn: &mut MySqlConnection) -> Result<Facts, sqlx::E
     // such cache, and no such variable: the error is expected there.
     let _ = sqlx::query("SET SESSION information_schema_stats_expiry = 0").execute(&mut *conn).await;
     let schema: Option<&str> = None;
-    let mut tables = Vec::new();
-    for row in sqlx::query(TABLES).bind(schema).fetch_all(&mut *conn).await? {
-        let estimate: i64 = row.try_get(1)?;
-        tables.push((row.try_get(0)?, estimate.max(0) as u64));
-    }
+    let tables = tables(conn, schema, None).await?;
     let (indexes, not_null) = keys(conn, schema, None).await?;
     let foreign_keys = foreign_keys(conn, &database.unwrap_or_default()).await?;
     let sequences = auto_increments(conn, &tables).await?;
@@ -44,6 +40,20 @@ pub(super) async fn catalog(conn: &mut MySqlConnection) -> Result<Facts, sqlx::E
 }
 
 /// Unique indexes over whole columns and NOT NULL columns of `table`, or of every table of the database.
+/// The tables of the database (or only `table`) with the catalog's estimate of their rows.
+pub(super) async fn tables(
+    conn: &mut MySqlConnection,
+    schema: Option<&str>,
+    table: Option<&str>,
+) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let mut tables = Vec::new();
+    for row in sqlx::query(TABLES).bind(schema).bind(table).bind(table).fetch_all(&mut *conn).await? {
+        let estimate: i64 = row.try_get(1)?;
+        tables.push((row.try_get(0)?, estimate.max(0) as u64));
+    }
+    Ok(tables)
+}
+
 pub(super) async fn keys(
     conn: &mut MySqlConnection,
     schema: Option<&str>,

@@ -29,11 +29,7 @@ pub(super) async fn catalog(conn: &mut PgConnection, schema: &str) -> Result<Opt
     if !exists {
         return Ok(None);
     }
-    let mut tables = Vec::new();
-    for row in sqlx::query(TABLES).bind(schema).fetch_all(&mut *conn).await? {
-        let estimate: i64 = row.try_get(1)?;
-        tables.push((row.try_get(0)?, estimate.max(0) as u64));
-    }
+    let tables = tables(conn, schema, None).await?;
     let (indexes, not_null) = keys(conn, schema, None).await?;
     let mut foreign_keys = Vec::new();
     for row in sqlx::query(FOREIGN_KEYS).bind(schema).fetch_all(&mut *conn).await? {
@@ -51,6 +47,20 @@ pub(super) async fn catalog(conn: &mut PgConnection, schema: &str) -> Result<Opt
 }
 
 /// Unique indexes and NOT NULL columns of `table`, or of every table of `schema`.
+/// The tables of `schema` (or only `table`) with the catalog's estimate of their rows.
+pub(super) async fn tables(
+    conn: &mut PgConnection,
+    schema: &str,
+    table: Option<&str>,
+) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let mut tables = Vec::new();
+    for row in sqlx::query(TABLES).bind(schema).bind(table).fetch_all(&mut *conn).await? {
+        let estimate: i64 = row.try_get(1)?;
+        tables.push((row.try_get(0)?, estimate.max(0) as u64));
+    }
+    Ok(tables)
+}
+
 pub(super) async fn keys(
     conn: &mut PgConnection,
     schema: &str,
