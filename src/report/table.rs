@@ -474,7 +474,7 @@ mod tests {
         for part in [
             "│ null keys target ",
             "│ note    ┆ 2               ┆ null_vs_empty 1, other 1 │",
-            "--empty-as-null    resolves 1 mismatched rows of note",
+            "--empty-as-null    resolves 1 mismatched row of note",
         ] {
             assert!(section.contains(part), "{part}: {text}");
         }
