@@ -50,7 +50,8 @@ impl Place {
             }
             Kind::Mariadb => {
                 let setup = format!(
-                    "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0}; USE {0}; SET time_zone = '+00:00';\n{sql}",
+                    "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0} CHARACTER SET utf8mb4; USE {0}; \
+                     SET time_zone = '+00:00';\n{sql}",
                     self.name
                 );
                 client(self.kind, None, &setup);
@@ -511,4 +512,303 @@ fn an_audit_of_related_mariadb_tables_is_repaired_in_foreign_key_order() {
 #[test]
 fn an_audit_of_related_sqlite_tables_is_repaired_in_foreign_key_order() {
     related_tables_are_repaired(Kind::Sqlite, Kind::Sqlite, "lite");
+}
+
+/// Text as each engine reads it from its UTF-8 bytes: the fixtures hold no literal a quoting bug could share.
+fn text(kind: Kind, value: &str) -> String {
+    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    match kind {
+        Kind::Postgres => format!("convert_from('\\x{hex}'::bytea, 'UTF8')"),
+        Kind::Mariadb => format!("CONVERT(X'{hex}' USING utf8mb4)"),
+        Kind::Sqlite => format!("CAST(X'{hex}' AS TEXT)"),
+    }
+}
+
+/// Strings that break naive quoting: quotes, backslashes (MariaDB's default sql_mode reads them as escapes),
+/// comment and statement markers, control characters, Unicode beyond the BMP, combining marks, right-to-left
+/// text, separators a line reader may split on, a byte-order mark, the empty string and the word NULL.
+const NASTY: [&str; 20] = [
+    "O'Brien",
+    "''",
+    "\\",
+    "\\'",
+    "C:\\dir\\",
+    "a\\nb",
+    "\"double\" `tick`",
+    "semi; -- not a comment /* nor this */",
+    "line\nbreak",
+    "tab\there",
+    "cr\rhere",
+    "bell\u{7}",
+    "🎉 emoji",
+    "e\u{301} combining",
+    "שלום",
+    "\u{2028}sep",
+    "\u{feff}bom",
+    "",
+    "NULL",
+    "%_% ? $1 :x",
+];
+
+/// One torture row: its values as an engine's literals (text and bytes by their bytes).
+fn torture_row(kind: Kind, i: usize, t: &str, extreme: bool) -> String {
+    let bytes_of = |i: usize| -> String {
+        let all: Vec<u8> = if i == 0 { (0..=255).collect() } else { [NASTY[i].as_bytes(), &[0, 255]].concat() };
+        all.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let n = match i % 4 {
+        0 if extreme => "9999999999999999999999999999.9999999999",
+        0 => "99999.9999999999",
+        1 => "-0.0000000001",
+        2 => "0",
+        _ => "12345.6789",
+    };
+    let f = ["1.7976931348623157e308", "-1.5e-300", "2.2250738585072014e-308", "-0.0", "0.30000000000000004", "2.0"][i % 6];
+    // 32-bit floats, written as the doubles that hold them exactly (a 64-bit column holds just that).
+    let r = ["3.4028234663852886e38", "1.100000023841858", "-0.0", "1.1754943508222875e-38"][i % 4];
+    let float = |v: &str| match kind {
+        Kind::Postgres => format!("'{v}'"),
+        Kind::Mariadb if v.contains('e') => v.to_string(),
+        Kind::Mariadb => format!("{v}e0"),
+        Kind::Sqlite => v.to_string(),
+    };
+    let ts = ["1000-01-01 00:00:00.000001", "9999-12-31 23:59:59.999999", "1970-01-01 00:00:00", "2024-02-29 12:34:56.5"][i % 4];
+    let d = ["1000-01-01", "9999-12-31", "2024-02-29", "1970-01-01"][i % 4];
+    format!(
+        "({}, {i}, {}, {}, {n}, {}, {}, {}, '{d}')",
+        text(kind, NASTY[i]),
+        text(kind, t),
+        bytes(kind, &bytes_of(i)),
+        float(f),
+        float(r),
+        instant(kind, ts)
+    )
+}
+
+/// `torture`, keyed by (k, id): every string of [`NASTY`] as a key and a value, bytes 0–255, numbers at their
+/// types' edges, timestamps at the ends of their range (and one written at +05:30 in the source). The target
+/// holds row 0 with other text (an UPDATE), row 3 twice (a surplus copy matched on every column), an extra row
+/// keyed by nasty text, and lacks every other row.
+fn torture(kind: Kind, target: bool, extreme: bool) -> String {
+    let types = match kind {
+        Kind::Postgres => "k text, id integer, t text, b bytea, n numeric(38,10), f double precision, r real, ts timestamptz, d date",
+        Kind::Mariadb => {
+            "k varchar(100), id int, t text, b blob, n decimal(38,10), f double, r float, ts datetime(6) NULL, d date"
+        }
+        Kind::Sqlite => "k TEXT, id INTEGER, t TEXT, b BLOB, n DECIMAL(38,10), f REAL, r REAL, ts TIMESTAMPTZ, d DATE",
+    };
+    let mut rows: Vec<String> = Vec::new();
+    if target {
+        rows.push(torture_row(kind, 0, "was other text", extreme));
+        rows.push(torture_row(kind, 3, NASTY[4], extreme));
+        rows.push(torture_row(kind, 3, NASTY[4], extreme));
+        rows.push(format!("({}, 99, NULL, NULL, NULL, NULL, NULL, NULL, NULL)", text(kind, "O'Brien\\ extra\r")));
+    } else {
+        rows.extend((0..NASTY.len()).map(|i| torture_row(kind, i, NASTY[(i + 1) % NASTY.len()], extreme)));
+        rows.push(format!("({}, 98, NULL, NULL, NULL, NULL, NULL, NULL, NULL)", text(kind, "all NULL")));
+        if kind == Kind::Postgres {
+            rows.push(format!(
+                "({}, 97, NULL, NULL, NULL, NULL, NULL, '2024-03-10 02:30:00+05:30', NULL)",
+                text(kind, "zone")
+            ));
+        }
+    }
+    format!("CREATE TABLE torture ({types});\nINSERT INTO torture VALUES\n  {};\n", rows.join(",\n  "))
+}
+
+/// The torture table repaired from PostgreSQL into `target_kind`: zero differences after.
+fn torture_survives(target_kind: Kind, name: &str, special_floats: bool) {
+    let dir = scratch();
+    let source = Place::new(Kind::Postgres, &format!("rp_{name}_torture_src"), dir.path());
+    let target = Place::new(target_kind, &format!("rp_{name}_torture_tgt"), dir.path());
+    let extreme = target_kind != Kind::Sqlite; // SQLite keeps 15 significant digits of a decimal
+    let mut source_sql = torture(Kind::Postgres, false, extreme);
+    if special_floats {
+        source_sql.push_str(
+            "INSERT INTO torture (k, id, f, r) VALUES ('nan', 1, 'NaN', 'NaN'), ('inf', 2, 'Infinity', '-Infinity');\n",
+        );
+    }
+    source.load(&source_sql);
+    let target_sql = torture(target_kind, true, extreme);
+    target.load(&target_sql);
+    let script = dir.path().join("repair.sql");
+    let key = ["--key", "k,id"];
+    let mut first = key.to_vec();
+    first.extend(["--repair-sql", path(&script)]);
+    let (_, before) = diff(&source.location(Some("torture")), &target.location(Some("torture")), &first);
+    let summary = &before["summary"];
+    let extra_rows = if special_floats { 2 } else { 0 };
+    assert_eq!(summary["missing_in_target"], 20 + extra_rows, "{summary}");
+    assert_eq!((&summary["extra_in_target"], &summary["mismatched"]), (&1.into(), &1.into()), "{summary}");
+    assert_eq!(summary["duplicate_keys_target"], 1);
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("UPDATE")).count(), 1, "{text}");
+    assert!(text.contains("LIMIT 1"), "the surplus copy of row 3 is found by every column:\n{text}");
+    let copy = target.copy_repaired(&target_sql, &script);
+    let (run, after) = diff(&source.location(Some("torture")), &copy.location(Some("torture")), &key);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, std::fs::read_to_string(&script).unwrap());
+    assert_same_rows(&after);
+}
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_postgres() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    torture_survives(Kind::Postgres, "pg", true);
+}
+
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_mariadb() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    torture_survives(Kind::Mariadb, "my", false);
+}
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_sqlite() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    torture_survives(Kind::Sqlite, "lite", false);
+}
+
+/// Runs recon expecting exit 2 before any row is read (recon logs "read and hashed" once it has read both sides),
+/// with `reason` in the message, and no script written.
+fn assert_refused(args: &[&str], script: &Path, reason: &str) {
+    let run = recon(args);
+    assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(reason), "{args:?}: expected {reason:?} in:\n{}", run.stderr);
+    assert!(!run.stderr.contains("read and hashed"), "{args:?} read rows before refusing:\n{}", run.stderr);
+    assert!(!script.exists(), "{args:?} wrote {}", script.display());
+}
+
+#[test]
+fn what_cannot_be_repaired_exactly_is_refused_before_a_row_is_read() {
+    let dir = scratch();
+    let source = Place::new(Kind::Sqlite, "refused_src", dir.path());
+    source.load("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');");
+    let target = Place::new(Kind::Sqlite, "refused_tgt", dir.path());
+    target.load("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, note TEXT); INSERT INTO t VALUES (1, 'A', 'x');");
+    let script = dir.path().join("repair.sql");
+    let (s, t) = (source.location(Some("t")), target.location(Some("t")));
+    let equating = [
+        (&["--trim"][..], "--trim"),
+        (&["--ignore-case"], "--ignore-case"),
+        (&["--unicode-nfc"], "--unicode-nfc"),
+        (&["--empty-as-null"], "--empty-as-null"),
+        (&["--float-abs-tol", "0.1"], "--float-abs-tol"),
+        (&["--float-rel-tol", "0.1"], "--float-rel-tol"),
+        (&["--decimal-abs-tol", "0.01"], "--decimal-abs-tol"),
+        (&["--source-tz", "Europe/Paris"], "--source-tz"),
+        (&["--target-tz", "UTC"], "--target-tz"),
+        (&["--timestamp-precision", "ms"], "--timestamp-precision"),
+    ];
+    for (options, option) in equating {
+        let mut args = vec!["diff", &s, &t, "--repair-sql", path(&script)];
+        args.extend(options);
+        let reason = format!("--repair-sql: {option} counts different values as equal");
+        assert_refused(&args, &script, &reason);
+    }
+    let refused = [
+        (&["--sample", "50%"][..], "--repair-sql: --sample compares some keys only"),
+        (&["--redact"], "--repair-sql: --redact hides every value from every output"),
+        (&["--keyless"], "keyless rows are told apart by every column, and the target's column note is not compared"),
+    ];
+    for (options, reason) in refused {
+        let mut args = vec!["diff", &s, &t, "--repair-sql", path(&script)];
+        args.extend(options);
+        assert_refused(&args, &script, reason);
+    }
+
+    // Files as the target: --diff-out is the answer there.
+    let files = ["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--key", "order_id"];
+    let mut args = files.to_vec();
+    args.extend(["--repair-sql", path(&script)]);
+    assert_refused(&args, &script, "the target is parquet files: a script writes to a database table (--diff-out DIR");
+
+    // A source value no SQL literal can hold (a list), even in a column left out of the comparison.
+    use arrow::array::{ArrayRef, Int64Array, ListArray, RecordBatch};
+    let ids: ArrayRef = std::sync::Arc::new(Int64Array::from(vec![1, 2]));
+    let tags: ArrayRef = std::sync::Arc::new(ListArray::from_iter_primitive::<arrow::datatypes::Int32Type, _, _>(
+        vec![Some(vec![Some(1)]), None],
+    ));
+    let batch = RecordBatch::try_from_iter([("id", ids), ("name", tags)]).unwrap();
+    let lists = dir.path().join("lists.parquet");
+    crate::databases::write_parquet(&lists, &batch);
+    let args = ["diff", path(&lists), &t, "--key", "id", "--exclude", "name", "--repair-sql", path(&script)];
+    assert_refused(&args, &script, "column name (List(");
+
+    // An audit refuses at once what no table could be repaired under; a directory target, likewise.
+    let (s, t) = (source.location(None), target.location(None));
+    let audit = ["audit", &s, &t, "--repair-sql", path(&script)];
+    assert_refused(&[&audit[..], &["--trim"]].concat(), &script, "--repair-sql: --trim counts different values as equal");
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let to_files = ["audit", &s, path(&exports), "--repair-sql", path(&script)];
+    assert_refused(&to_files, &script, "is a directory of files: a script writes to database tables");
+}
+
+/// A table whose `[[table]]` entry counts different values as equal is left out of an audit's script, named
+/// with the reason; the other tables are repaired.
+#[test]
+fn an_audit_leaves_out_the_table_it_cannot_repair_and_says_why() {
+    let dir = scratch();
+    let shop = |target: bool| {
+        let note = if target { "'  draft '" } else { "'draft'" };
+        shop(Kind::Sqlite, target) + &format!("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, {note});\n")
+    };
+    let source = Place::new(Kind::Sqlite, "left_src", dir.path());
+    source.load(&shop(false));
+    let target = Place::new(Kind::Sqlite, "left_tgt", dir.path());
+    let target_sql = shop(true);
+    target.load(&target_sql);
+    let config = dir.path().join("audit.toml");
+    let (s, t) = (source.location(None), target.location(None));
+    let toml = format!("[source]\nurl = \"{s}\"\n[target]\nurl = \"{t}\"\n[[table]]\nsource = \"notes\"\ntrim = true\n");
+    std::fs::write(&config, toml).unwrap();
+    let script = dir.path().join("repair.sql");
+    let (run, _) = audit(&[path(&config), "--repair-sql", path(&script)]);
+    assert_eq!(run.code, 1);
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        text.contains("-- NOT REPAIRED: notes: --trim counts different values as equal"),
+        "{text}"
+    );
+    let copy = target.copy_repaired(&target_sql, &script);
+    let (_, after) = audit(&[&s, &copy.location(None)]);
+    let expected: Vec<(String, String)> = [("customers", "pass"), ("notes", "fail"), ("order_lines", "pass"), ("orders", "pass")]
+        .iter()
+        .map(|(t, s)| (t.to_string(), s.to_string()))
+        .collect();
+    assert_eq!(statuses(&after), expected);
+}
+
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn values_the_target_cannot_hold_and_columns_recon_cannot_read_are_refused() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch();
+    let script = dir.path().join("repair.sql");
+    let source = Place::new(Kind::Postgres, "rp_refused_src", dir.path());
+    source.load("CREATE TABLE t (id integer PRIMARY KEY, f double precision, tags integer[]);
+                 INSERT INTO t VALUES (1, 'NaN', '{1,2}');");
+    let target = Place::new(Kind::Mariadb, "rp_refused_tgt", dir.path());
+    target.load("CREATE TABLE t (id int PRIMARY KEY, f double, tags text);");
+    let (s, t) = (source.location(Some("t")), target.location(Some("t")));
+    // An array column is left out of the comparison, but an inserted row would lack it.
+    let args = ["diff", &s, &t, "--exclude", "tags", "--repair-sql", path(&script)];
+    assert_refused(&args, &script, "column tags (PostgreSQL type integer[] (an array)) cannot be read: inserted rows would lack it");
+    // NaN has no place in MariaDB: the comparison stands (its verdict printed), the script is not written.
+    client(Kind::Postgres, None, "ALTER TABLE rp_refused_src.t DROP COLUMN tags;");
+    client_in(Kind::Mariadb, None, Some("rp_refused_tgt"), "ALTER TABLE t DROP COLUMN tags;");
+    let run = recon(&["diff", &s, &t, "--repair-sql", path(&script)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.contains("NOT RECONCILED"), "{}", run.stdout);
+    assert!(run.stderr.contains("--repair-sql: column f: MySQL and MariaDB cannot store NaN"), "{}", run.stderr);
+    assert!(!script.exists());
 }

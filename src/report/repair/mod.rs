@@ -117,7 +117,8 @@ pub fn script(made: &Made, parts: &[Part], audit: bool) -> Result<String> {
     let dialect = dialect(engine.unwrap_or(Engine::Postgres));
     let (order, cycle) = order(&rendered);
     let mut out = header(made, dialect.as_ref());
-    for &i in &order {
+    // A table with nothing to change is not named, unless it has rows it leaves alone.
+    for &i in order.iter().filter(|&&i| !rendered[i].is_empty() || rendered[i].leaves_rows) {
         out.extend(rendered[i].summary.iter().map(|line| format!("-- {line}\n")));
     }
     if !cycle.is_empty() {
@@ -228,6 +229,8 @@ struct Rendered {
     target: String,
     references: Vec<String>,
     summary: Vec<String>,
+    /// Whether rows with a NULL key part are left alone.
+    leaves_rows: bool,
     inserts: Vec<String>,
     updates: Vec<String>,
     deletes: Vec<String>,
@@ -261,9 +264,11 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
         let target_column = column_of(&values.names[column])?;
         let value = values.columns[column].value(row).map_err(|e| e.to_string())?;
         let text = (target_column.data_type == DataType::Utf8).then(|| text_form(&value)).flatten();
-        let value = match &text {
-            Some(text) => Value::Text(text),
-            None => value,
+        let value = match (&text, value) {
+            (Some(text), _) => Value::Text(text),
+            // A 32-bit float in a 64-bit column is the double that holds it exactly, as recon compares them.
+            (None, Value::Float32(f)) if target_column.data_type == DataType::Float64 => Value::Float(f64::from(f)),
+            (None, value) => value,
         };
         dialect.literal(&value, target_column).map_err(|why| format!("column {}: {why}", target_column.name))
     };
@@ -334,6 +339,7 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
         target: rows.target.name.clone(),
         references: references.to_vec(),
         summary,
+        leaves_rows: rows.null_keys.source + rows.null_keys.target > 0,
         inserts,
         updates,
         deletes,
@@ -513,6 +519,7 @@ mod tests {
             target: name.into(),
             references: references.iter().map(|r| r.to_string()).collect(),
             summary: Vec::new(),
+            leaves_rows: false,
             inserts: Vec::new(),
             updates: Vec::new(),
             deletes: Vec::new(),

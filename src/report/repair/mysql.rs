@@ -37,7 +37,10 @@ impl Dialect for Mysql {
             Value::Null => "NULL".into(),
             Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
             Value::Number(n) => n.clone(),
-            Value::Float(_) | Value::Float32(_) => match (special(value), float_text(value)) {
+            // A 32-bit float as the double that holds it exactly: its shortest 32-bit text may lie beyond FLOAT's
+            // range as a double (3.4028235e38), which MySQL refuses.
+            Value::Float32(f) => return self.literal(&Value::Float(f64::from(*f)), column),
+            Value::Float(_) => match (special(value), float_text(value)) {
                 (Some(special), _) => return Err(format!("MySQL and MariaDB cannot store {special}")),
                 // An exponent makes the literal a double, never a decimal.
                 (None, Some(text)) if text.contains('e') => text,

@@ -445,9 +445,11 @@ impl SqlTable {
                 .push(column.ok_or_else(|| Error::internal(format!("key column {name} is not in {}", self.location)))?);
         }
         let Some(tuples) = keys::tuples(self.engine, &key_columns, keys) else { return Ok(None) };
+        // Rows a full read leaves out (a `where` filter, a sample drawn by the database) stay out here too.
+        let filter = self.filter.as_ref().map_or(String::new(), |f| format!(" AND ({f})"));
         let statements = tuples
             .chunks(KEYS_PER_STATEMENT)
-            .map(|chunk| self.select(projection, &keys::condition(self.engine, &key_columns, chunk)))
+            .map(|chunk| self.select(projection, &(keys::condition(self.engine, &key_columns, chunk) + &filter)))
             .collect();
         Ok(Some(statements))
     }
