@@ -120,7 +120,7 @@ impl Plan {
         let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
         let matcher = Matcher::new(spec, &datasets)?;
         let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
-        let (key, columns, shared, schema) = match_columns(spec, &matcher, key_indices.as_deref())?;
+        let Matched { key, columns, shared, schema } = match_columns(spec, &matcher, key_indices.as_deref())?;
         let keyless = key_indices.is_none();
         let p = &spec.policy;
         let tolerances = [
@@ -440,13 +440,17 @@ fn decide_key(spec: &TableSpec, matcher: &Matcher, keys: &Sides<TableKeys>) -> R
     Ok((None, KeySource::Keyless))
 }
 
-/// The key pairs (every compared column when keyless), the compared pairs, every shared column's (source,
-/// target) indices and the schema differences.
-fn match_columns(
-    spec: &TableSpec,
-    matcher: &Matcher,
-    key_indices: Option<&[usize]>,
-) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, Vec<(usize, usize)>, SchemaDiff)> {
+/// How the two sides' columns pair up.
+struct Matched {
+    /// The key pairs; when keyless, every compared column.
+    key: Vec<ColumnPair>,
+    columns: Vec<ColumnPair>,
+    /// Every column both sides hold: (source index, target index).
+    shared: Vec<(usize, usize)>,
+    schema: SchemaDiff,
+}
+
+fn match_columns(spec: &TableSpec, matcher: &Matcher, key_indices: Option<&[usize]>) -> Result<Matched> {
     let (s_schema, t_schema) = (matcher.schema(Side::Source), matcher.schema(Side::Target));
     let key_indices = key_indices.unwrap_or_default();
     if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
@@ -484,7 +488,7 @@ fn match_columns(
         .map(|t| t_schema.field(t).name().clone())
         .collect();
     let type_differences = key.iter().chain(&columns).filter_map(|p| type_difference(p, s_schema, t_schema)).collect();
-    Ok((key, columns, shared, SchemaDiff { only_in_source, only_in_target, type_differences }))
+    Ok(Matched { key, columns, shared, schema: SchemaDiff { only_in_source, only_in_target, type_differences } })
 }
 
 /// How a pair's types differ, if they do in a way worth reporting.

@@ -563,7 +563,8 @@ fn torture_row(kind: Kind, i: usize, t: &str, extreme: bool) -> String {
         2 => "0",
         _ => "12345.6789",
     };
-    let f = ["1.7976931348623157e308", "-1.5e-300", "2.2250738585072014e-308", "-0.0", "0.30000000000000004", "2.0"][i % 6];
+    let f =
+        ["1.7976931348623157e308", "-1.5e-300", "2.2250738585072014e-308", "-0.0", "0.30000000000000004", "2.0"][i % 6];
     // 32-bit floats, written as the doubles that hold them exactly (a 64-bit column holds just that).
     let r = ["3.4028234663852886e38", "1.100000023841858", "-0.0", "1.1754943508222875e-38"][i % 4];
     let float = |v: &str| match kind {
@@ -572,7 +573,9 @@ fn torture_row(kind: Kind, i: usize, t: &str, extreme: bool) -> String {
         Kind::Mariadb => format!("{v}e0"),
         Kind::Sqlite => v.to_string(),
     };
-    let ts = ["1000-01-01 00:00:00.000001", "9999-12-31 23:59:59.999999", "1970-01-01 00:00:00", "2024-02-29 12:34:56.5"][i % 4];
+    let ts =
+        ["1000-01-01 00:00:00.000001", "9999-12-31 23:59:59.999999", "1970-01-01 00:00:00", "2024-02-29 12:34:56.5"]
+            [i % 4];
     let d = ["1000-01-01", "9999-12-31", "2024-02-29", "1970-01-01"][i % 4];
     format!(
         "({}, {i}, {}, {}, {n}, {}, {}, {}, '{d}')",
@@ -591,7 +594,9 @@ fn torture_row(kind: Kind, i: usize, t: &str, extreme: bool) -> String {
 /// keyed by nasty text, and lacks every other row.
 fn torture(kind: Kind, target: bool, extreme: bool) -> String {
     let types = match kind {
-        Kind::Postgres => "k text, id integer, t text, b bytea, n numeric(38,10), f double precision, r real, ts timestamptz, d date",
+        Kind::Postgres => {
+            "k text, id integer, t text, b bytea, n numeric(38,10), f double precision, r real, ts timestamptz, d date"
+        }
         Kind::Mariadb => {
             "k varchar(100), id int, t text, b blob, n decimal(38,10), f double, r float, ts datetime(6) NULL, d date"
         }
@@ -731,9 +736,11 @@ fn what_cannot_be_repaired_exactly_is_refused_before_a_row_is_read() {
     // A source value no SQL literal can hold (a list), even in a column left out of the comparison.
     use arrow::array::{ArrayRef, Int64Array, ListArray, RecordBatch};
     let ids: ArrayRef = std::sync::Arc::new(Int64Array::from(vec![1, 2]));
-    let tags: ArrayRef = std::sync::Arc::new(ListArray::from_iter_primitive::<arrow::datatypes::Int32Type, _, _>(
-        vec![Some(vec![Some(1)]), None],
-    ));
+    let tags: ArrayRef =
+        std::sync::Arc::new(ListArray::from_iter_primitive::<arrow::datatypes::Int32Type, _, _>(vec![
+            Some(vec![Some(1)]),
+            None,
+        ]));
     let batch = RecordBatch::try_from_iter([("id", ids), ("name", tags)]).unwrap();
     let lists = dir.path().join("lists.parquet");
     crate::databases::write_parquet(&lists, &batch);
@@ -743,7 +750,11 @@ fn what_cannot_be_repaired_exactly_is_refused_before_a_row_is_read() {
     // An audit refuses at once what no table could be repaired under; a directory target, likewise.
     let (s, t) = (source.location(None), target.location(None));
     let audit = ["audit", &s, &t, "--repair-sql", path(&script)];
-    assert_refused(&[&audit[..], &["--trim"]].concat(), &script, "--repair-sql: --trim counts different values as equal");
+    assert_refused(
+        &[&audit[..], &["--trim"]].concat(),
+        &script,
+        "--repair-sql: --trim counts different values as equal",
+    );
     let exports = dir.path().join("exports");
     std::fs::create_dir(&exports).unwrap();
     let to_files = ["audit", &s, path(&exports), "--repair-sql", path(&script)];
@@ -757,7 +768,10 @@ fn an_audit_leaves_out_the_table_it_cannot_repair_and_says_why() {
     let dir = scratch();
     let shop = |target: bool| {
         let note = if target { "'  draft '" } else { "'draft'" };
-        shop(Kind::Sqlite, target) + &format!("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, {note});\n")
+        shop(Kind::Sqlite, target)
+            + &format!(
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, {note});\n"
+            )
     };
     let source = Place::new(Kind::Sqlite, "left_src", dir.path());
     source.load(&shop(false));
@@ -766,22 +780,21 @@ fn an_audit_leaves_out_the_table_it_cannot_repair_and_says_why() {
     target.load(&target_sql);
     let config = dir.path().join("audit.toml");
     let (s, t) = (source.location(None), target.location(None));
-    let toml = format!("[source]\nurl = \"{s}\"\n[target]\nurl = \"{t}\"\n[[table]]\nsource = \"notes\"\ntrim = true\n");
+    let toml =
+        format!("[source]\nurl = \"{s}\"\n[target]\nurl = \"{t}\"\n[[table]]\nsource = \"notes\"\ntrim = true\n");
     std::fs::write(&config, toml).unwrap();
     let script = dir.path().join("repair.sql");
     let (run, _) = audit(&[path(&config), "--repair-sql", path(&script)]);
     assert_eq!(run.code, 1);
     let text = std::fs::read_to_string(&script).unwrap();
-    assert!(
-        text.contains("-- NOT REPAIRED: notes: --trim counts different values as equal"),
-        "{text}"
-    );
+    assert!(text.contains("-- NOT REPAIRED: notes: --trim counts different values as equal"), "{text}");
     let copy = target.copy_repaired(&target_sql, &script);
     let (_, after) = audit(&[&s, &copy.location(None)]);
-    let expected: Vec<(String, String)> = [("customers", "pass"), ("notes", "fail"), ("order_lines", "pass"), ("orders", "pass")]
-        .iter()
-        .map(|(t, s)| (t.to_string(), s.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> =
+        [("customers", "pass"), ("notes", "fail"), ("order_lines", "pass"), ("orders", "pass")]
+            .iter()
+            .map(|(t, s)| (t.to_string(), s.to_string()))
+            .collect();
     assert_eq!(statuses(&after), expected);
 }
 
@@ -795,14 +808,20 @@ fn values_the_target_cannot_hold_and_columns_recon_cannot_read_are_refused() {
     let dir = scratch();
     let script = dir.path().join("repair.sql");
     let source = Place::new(Kind::Postgres, "rp_refused_src", dir.path());
-    source.load("CREATE TABLE t (id integer PRIMARY KEY, f double precision, tags integer[]);
-                 INSERT INTO t VALUES (1, 'NaN', '{1,2}');");
+    source.load(
+        "CREATE TABLE t (id integer PRIMARY KEY, f double precision, tags integer[]);
+                 INSERT INTO t VALUES (1, 'NaN', '{1,2}');",
+    );
     let target = Place::new(Kind::Mariadb, "rp_refused_tgt", dir.path());
     target.load("CREATE TABLE t (id int PRIMARY KEY, f double, tags text);");
     let (s, t) = (source.location(Some("t")), target.location(Some("t")));
     // An array column is left out of the comparison, but an inserted row would lack it.
     let args = ["diff", &s, &t, "--exclude", "tags", "--repair-sql", path(&script)];
-    assert_refused(&args, &script, "column tags (PostgreSQL type integer[] (an array)) cannot be read: inserted rows would lack it");
+    assert_refused(
+        &args,
+        &script,
+        "column tags (PostgreSQL type integer[] (an array)) cannot be read: inserted rows would lack it",
+    );
     // NaN has no place in MariaDB: the comparison stands (its verdict printed), the script is not written.
     client(Kind::Postgres, None, "ALTER TABLE rp_refused_src.t DROP COLUMN tags;");
     client_in(Kind::Mariadb, None, Some("rp_refused_tgt"), "ALTER TABLE t DROP COLUMN tags;");

@@ -139,19 +139,13 @@ pub fn script(made: &Made, parts: &[Part], audit: bool) -> Result<String> {
         out.push_str(&statement);
         out.push('\n');
     }
-    let phases: [(&str, fn(&Rendered) -> &Vec<String>); 4] = [
-        ("insert", |r| &r.inserts),
-        ("update", |r| &r.updates),
-        ("delete", |r| &r.deletes),
-        ("sequences after the inserts into", |r| &r.after),
-    ];
-    for (phase, statements) in phases {
+    for (phase, name) in PHASES.iter().enumerate() {
         // Deletes run children first: the insert order reversed.
-        let tables: Vec<usize> = if phase == "delete" { order.iter().rev().copied().collect() } else { order.clone() };
+        let tables: Vec<usize> = if phase == DELETE { order.iter().rev().copied().collect() } else { order.clone() };
         for i in tables {
-            let list = statements(&rendered[i]);
+            let list = &rendered[i].phases[phase];
             if !list.is_empty() {
-                out.push_str(&format!("\n-- {phase} {}\n", rendered[i].label));
+                out.push_str(&format!("\n-- {name} {}\n", rendered[i].label));
                 for statement in list {
                     out.push_str(statement);
                     out.push('\n');
@@ -231,15 +225,17 @@ struct Rendered {
     summary: Vec<String>,
     /// Whether rows with a NULL key part are left alone.
     leaves_rows: bool,
-    inserts: Vec<String>,
-    updates: Vec<String>,
-    deletes: Vec<String>,
-    after: Vec<String>,
+    /// The statements of each of [`PHASES`].
+    phases: [Vec<String>; 4],
 }
+
+/// The script's phases in their order, as its comments name them.
+const PHASES: [&str; 4] = ["insert", "update", "delete", "sequences after the inserts into"];
+const DELETE: usize = 2;
 
 impl Rendered {
     fn is_empty(&self) -> bool {
-        self.inserts.is_empty() && self.updates.is_empty() && self.deletes.is_empty()
+        self.phases.iter().all(Vec::is_empty)
     }
 }
 
@@ -340,10 +336,7 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
         references: references.to_vec(),
         summary,
         leaves_rows: rows.null_keys.source + rows.null_keys.target > 0,
-        inserts,
-        updates,
-        deletes,
-        after,
+        phases: [inserts, updates, deletes, after],
     })
 }
 
@@ -520,10 +513,7 @@ mod tests {
             references: references.iter().map(|r| r.to_string()).collect(),
             summary: Vec::new(),
             leaves_rows: false,
-            inserts: Vec::new(),
-            updates: Vec::new(),
-            deletes: Vec::new(),
-            after: Vec::new(),
+            phases: Default::default(),
         }
     }
 
