@@ -70,8 +70,8 @@ pub struct Plan {
     /// Whole rows compared as multisets: `columns` is empty and `key` holds every compared column.
     pub keyless: bool,
     pub columns: Vec<ColumnPair>,
-    /// Every column both sides hold, compared or not, as (source index, target index) in source order: what a
-    /// repair script's INSERT carries.
+    /// Every column both sides hold, compared or not, as (source index, target index) in source order (ascending
+    /// source index): what a repair script's INSERT carries.
     pub shared: Vec<(usize, usize)>,
     pub schema: SchemaDiff,
     pub policy: Policy,

@@ -9,7 +9,7 @@
 //! key and the compared columns, canonical). A key on the target only is deleted whole. Keyless, a row is its own
 //! key: surplus copies are inserted or deleted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
@@ -179,18 +179,16 @@ struct Wanted {
 pub fn read_back(plan: &Plan, findings: &Findings) -> Result<RepairRows> {
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     let wanted = wanted(plan, findings, &columns)?;
-    let shared: Vec<usize> = {
-        let mut s: Vec<usize> = plan.shared.iter().map(|(s, _)| *s).collect();
-        s.sort_unstable();
-        s
-    };
-    let projections = Sides::new(shared.clone(), columns.target.projection.clone());
+    // The source's every shared column (an INSERT writes them all), the target's key and compared ones.
+    let shared: Vec<usize> = plan.shared.iter().map(|(s, _)| *s).collect();
+    let projections = Sides::new(shared, columns.target.projection.clone());
     let read = Sides::join(|side| {
         SideRows::read(&plan.datasets[side], &columns[side], &projections[side], side, &wanted, findings)
     })
     .transpose()?;
     let changes = changes(plan, &wanted, &read)?;
-    let source = renamed(plan, &read.source.raw)?;
+    let Sides { source, target: target_rows } = read;
+    let source = renamed(plan, source.raw)?;
     let target = &plan.datasets.target;
     let writable = target.writable()?;
     let (schema, name) = target.table_name().ok_or_else(|| Error::internal("a repaired target names a table"))?;
@@ -209,13 +207,7 @@ pub fn read_back(plan: &Plan, findings: &Findings) -> Result<RepairRows> {
                 name: f.name().clone(),
                 data_type: f.data_type().clone(),
                 declared: f.metadata().get(crate::normalize::DECLARED_TYPE).cloned().unwrap_or_default(),
-                writable: writable.iter().find(|w| w.name == *f.name()).cloned().unwrap_or_else(|| Writable {
-                    name: f.name().clone(),
-                    db_type: String::new(),
-                    generated: false,
-                    identity: false,
-                    sequence: None,
-                }),
+                writable: writable.iter().find(|w| w.name == *f.name()).cloned().unwrap_or_default(),
             })
             .collect(),
     };
@@ -225,7 +217,7 @@ pub fn read_back(plan: &Plan, findings: &Findings) -> Result<RepairRows> {
     Ok(RepairRows {
         target: target_table,
         source,
-        target_rows: read.target.raw.clone(),
+        target_rows: target_rows.raw,
         key,
         compared,
         changes,
@@ -252,13 +244,13 @@ fn wanted(plan: &Plan, findings: &Findings, columns: &Sides<SideColumns>) -> Res
     })
     .transpose()?;
     let mut wanted: Vec<Wanted> = Vec::new();
-    let mut seen: HashMap<u128, usize> = HashMap::new();
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut add = |side: Side, ordinal: Ordinal, counts: Sides<u64>, ordinals: Sides<Option<Ordinal>>| -> Result<()> {
         let row = findings.fetched[side]
             .row(ordinal)
             .ok_or_else(|| Error::internal("--repair-sql: a finding's row was not read back"))?;
         let key = key_hashes[side][row].ok_or_else(|| Error::internal("--repair-sql: a finding has a NULL key"))?;
-        if seen.contains_key(&key) {
+        if !seen.insert(key) {
             return Ok(());
         }
         let need = match plan.keyless {
@@ -266,7 +258,6 @@ fn wanted(plan: &Plan, findings: &Findings, columns: &Sides<SideColumns>) -> Res
             true => Sides::from_fn(|s| (s == side) as u64),
             false => counts,
         };
-        seen.insert(key, wanted.len());
         wanted.push(Wanted { key, counts, need, anchor: (side, row), ordinals });
         Ok(())
     };
@@ -448,9 +439,7 @@ fn changes(plan: &Plan, wanted: &[Wanted], read: &Sides<SideRows>) -> Result<Vec
     };
     let by_key = Sides::from_fn(rows_of);
     // Where each compared column's source value sits in the source batch of shared columns.
-    let mut shared: Vec<usize> = plan.shared.iter().map(|(s, _)| *s).collect();
-    shared.sort_unstable();
-    let source_column = |c: usize| shared.iter().position(|&s| s == plan.columns[c].source_index);
+    let source_column = |c: usize| plan.shared.iter().position(|&(s, _)| s == plan.columns[c].source_index);
     let mut changes = Vec::new();
     for w in wanted {
         let rows = Sides::from_fn(|side| by_key[side].get(&w.key).cloned().unwrap_or_default());
@@ -522,12 +511,11 @@ fn multiset_changes(rows: &Sides<Vec<usize>>, read: &Sides<SideRows>) -> Vec<Cha
     changes
 }
 
-/// The source's raw rows with each column named as the target names it.
-fn renamed(plan: &Plan, raw: &RecordBatch) -> Result<RecordBatch> {
-    let mut pairs = plan.shared.clone();
-    pairs.sort_unstable();
+/// The source's raw rows (read with every shared column) with each column named as the target names it.
+fn renamed(plan: &Plan, raw: RecordBatch) -> Result<RecordBatch> {
     let target = &plan.datasets.target.schema;
-    let fields: Vec<Field> = pairs
+    let fields: Vec<Field> = plan
+        .shared
         .iter()
         .zip(raw.schema().fields())
         .map(|((_, t), field)| Field::new(target.field(*t).name(), field.data_type().clone(), true))

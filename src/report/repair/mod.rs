@@ -20,7 +20,7 @@ use arrow::datatypes::DataType;
 
 use super::documents::plural;
 use super::{write_atomically, Report};
-use crate::compare::repair::{Change, RepairRows, Repairable, TargetColumn};
+use crate::compare::repair::{Change, RepairRows, Repairable, TargetColumn, TargetTable};
 use crate::error::{Error, Result};
 use crate::report::audit::{AuditReport, TableStatus};
 use crate::source::Engine;
@@ -114,9 +114,9 @@ pub fn script(made: &Made, parts: &[Part], audit: bool) -> Result<String> {
             }
         }
     }
-    let dialect = dialect(engine.unwrap_or(Engine::Postgres));
+    let dialect = engine.map(dialect);
     let (order, cycle) = order(&rendered);
-    let mut out = header(made, dialect.as_ref());
+    let mut out = header(made, dialect.as_deref());
     // A table with nothing to change is not named, unless it has rows it leaves alone.
     for &i in order.iter().filter(|&&i| !rendered[i].is_empty() || rendered[i].leaves_rows) {
         out.extend(rendered[i].summary.iter().map(|line| format!("-- {line}\n")));
@@ -130,10 +130,10 @@ pub fn script(made: &Made, parts: &[Part], audit: bool) -> Result<String> {
     for (table, why) in &left_out {
         out.push_str(&format!("-- NOT REPAIRED: {table}: {}\n", why.replace('\n', " ")));
     }
-    if order.iter().all(|&i| rendered[i].is_empty()) {
+    let Some(dialect) = dialect.filter(|_| rendered.iter().any(|r| !r.is_empty())) else {
         out.push_str("-- Nothing to change.\n");
         return Ok(out);
-    }
+    };
     out.push('\n');
     for statement in dialect.begin() {
         out.push_str(&statement);
@@ -188,8 +188,8 @@ fn dialect(engine: Engine) -> Box<dyn Dialect> {
     }
 }
 
-/// The script's opening comment.
-fn header(made: &Made, dialect: &dyn Dialect) -> String {
+/// The script's opening comment; how to apply it, when it has a dialect (some table to write to).
+fn header(made: &Made, dialect: Option<&dyn Dialect>) -> String {
     let started = made.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let lines = [
         "recon repair script. REVIEW IT BEFORE RUNNING IT.".to_string(),
@@ -203,7 +203,7 @@ fn header(made: &Made, dialect: &dyn Dialect) -> String {
         format!("command:  {}", made.command),
         format!("source:   {}", made.source),
         format!("target:   {}", made.target),
-        format!("apply:    {}", dialect.apply()),
+        dialect.map_or(String::new(), |d| format!("apply:    {}", d.apply())),
         String::new(),
         "One transaction: INSERTs (parents before children), then UPDATEs of the differing columns only, then".into(),
         "DELETEs (children before parents). Values are the source's rows as recon read them (not the canonical".into(),
@@ -247,17 +247,12 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
         Some(schema) => format!("{}.{}", engine.quote(schema), engine.quote(&rows.target.name)),
         None => engine.quote(&rows.target.name),
     };
-    let column_of = |name: &str| {
-        rows.target.columns.iter().find(|c| c.name == name).ok_or_else(|| format!("column {name} is not in {table}"))
-    };
-    let source = Values::new(&rows.source)?;
-    let target = Values::new(&rows.target_rows)?;
-    let written: Vec<usize> =
-        (0..source.names.len()).filter(|&i| column_of(&source.names[i]).is_ok_and(|c| !c.writable.generated)).collect();
-    let written_columns: Vec<&TargetColumn> =
-        written.iter().map(|&i| column_of(&source.names[i])).collect::<Result<_, _>>()?;
+    let source = Values::new(&rows.source, &rows.target, &table)?;
+    let target = Values::new(&rows.target_rows, &rows.target, &table)?;
+    let written: Vec<usize> = (0..source.names.len()).filter(|&i| !source.targets[i].writable.generated).collect();
+    let written_columns: Vec<&TargetColumn> = written.iter().map(|&i| source.targets[i]).collect();
     let literal = |values: &Values, column: usize, row: usize| -> Result<String, String> {
-        let target_column = column_of(&values.names[column])?;
+        let target_column = values.targets[column];
         let value = values.columns[column].value(row).map_err(|e| e.to_string())?;
         let text = (target_column.data_type == DataType::Utf8).then(|| text_form(&value)).flatten();
         let value = match (&text, value) {
@@ -273,10 +268,9 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
         for name in names {
             let c = target.names.iter().position(|n| n == name).ok_or_else(|| format!("column {name} was not read"))?;
             let quoted = engine.quote(name);
-            let lit = literal(&target, c, row)?;
-            parts.push(match lit.as_str() {
-                "NULL" => format!("{quoted} IS NULL"),
-                _ => dialect.equals(&quoted, &lit, column_of(name)?),
+            parts.push(match target.columns[c].value(row).map_err(|e| e.to_string())? {
+                Value::Null => format!("{quoted} IS NULL"),
+                _ => dialect.equals(&quoted, &literal(&target, c, row)?, target.targets[c]),
             });
         }
         Ok(parts.join(" AND "))
@@ -340,17 +334,26 @@ fn render(label: &str, report: &Report, rows: &RepairRows, references: &[String]
     })
 }
 
-/// The columns of a batch, ready to write, with their names.
-struct Values {
+/// The columns of a batch, ready to write: their names, values, and the target columns they go to.
+struct Values<'a> {
     names: Vec<String>,
     columns: Vec<Column>,
+    targets: Vec<&'a TargetColumn>,
 }
 
-impl Values {
-    fn new(batch: &arrow::array::RecordBatch) -> Result<Values, String> {
-        let names = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+impl<'a> Values<'a> {
+    /// `batch`'s columns, each named as a column of `target` (the table `table`).
+    fn new(batch: &arrow::array::RecordBatch, target: &'a TargetTable, table: &str) -> Result<Values<'a>, String> {
+        let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
         let columns = batch.columns().iter().map(Column::new).collect::<Result<_>>().map_err(|e| e.to_string())?;
-        Ok(Values { names, columns })
+        let targets = names
+            .iter()
+            .map(|name| {
+                let column = target.columns.iter().find(|c| c.name == *name);
+                column.ok_or_else(|| format!("column {name} is not in {table}"))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Values { names, columns, targets })
     }
 }
 

@@ -11,7 +11,7 @@ const MYSQL: &str = include_str!("../../../queries/mysql_writable.sql");
 const SQLITE: &str = include_str!("../../../queries/sqlite_writable.sql");
 
 /// One column of a table a repair script writes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Writable {
     pub name: String,
     /// The engine's own name of its type (PostgreSQL `typname`, MySQL `data_type`, SQLite as declared): how a
