@@ -831,3 +831,45 @@ fn values_the_target_cannot_hold_and_columns_recon_cannot_read_are_refused() {
     assert!(run.stderr.contains("--repair-sql: column f: MySQL and MariaDB cannot store NaN"), "{}", run.stderr);
     assert!(!script.exists());
 }
+
+/// `nul`: text holding NUL characters (which PostgreSQL text cannot), in keys and values. The target holds key
+/// `plain` with another value and an extra key ending in NUL.
+fn nul(kind: Kind, target: bool) -> String {
+    let [_, int, ..] = types(kind);
+    let rows = match target {
+        false => format!("({}, 1, {}), ('plain', 2, {})", text(kind, "a\0b"), text(kind, "x\0y"), text(kind, "\0")),
+        true => format!("('plain', 2, 'other'), ({}, 3, NULL)", text(kind, "z\0")),
+    };
+    let key = if kind == Kind::Mariadb { "varchar(10)" } else { "TEXT" };
+    format!("CREATE TABLE nul (k {key}, id {int}, t text);\nINSERT INTO nul VALUES {rows};\n")
+}
+
+fn nul_survives(target_kind: Kind, name: &str) {
+    let dir = scratch();
+    let source = Place::new(Kind::Sqlite, &format!("rp_{name}_nul_src"), dir.path());
+    source.load(&nul(Kind::Sqlite, false));
+    let target = Place::new(target_kind, &format!("rp_{name}_nul_tgt"), dir.path());
+    let target_sql = nul(target_kind, true);
+    target.load(&target_sql);
+    let script = dir.path().join("repair.sql");
+    let (s, t) = (source.location(Some("nul")), target.location(Some("nul")));
+    let (_, before) = diff(&s, &t, &["--key", "k,id", "--repair-sql", path(&script)]);
+    let summary = &before["summary"];
+    assert_eq!([&summary["missing_in_target"], &summary["extra_in_target"], &summary["mismatched"]], [1, 1, 1]);
+    let copy = target.copy_repaired(&target_sql, &script);
+    let (run, after) = diff(&s, &copy.location(Some("nul")), &["--key", "k,id"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_same_rows(&after);
+}
+
+#[test]
+fn nul_characters_survive_into_sqlite() {
+    nul_survives(Kind::Sqlite, "lite");
+}
+
+#[test]
+#[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
+fn nul_characters_survive_into_mariadb() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    nul_survives(Kind::Mariadb, "my");
+}
