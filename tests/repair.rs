@@ -873,3 +873,53 @@ fn nul_characters_survive_into_mariadb() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     nul_survives(Kind::Mariadb, "my");
 }
+
+/// A Parquet source of `(region, no, name, amount)` rows, amount in cents as decimal(12,2).
+fn parquet_items(path: &Path, rows: &[(&str, i64, &str, i128)]) {
+    use arrow::array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let regions: ArrayRef = Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>()));
+    let names: ArrayRef = Arc::new(StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>()));
+    let numbers: ArrayRef = Arc::new(Int64Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>()));
+    let cents = Decimal128Array::from(rows.iter().map(|r| r.3).collect::<Vec<_>>()).with_precision_and_scale(12, 2);
+    let amounts: ArrayRef = Arc::new(cents.unwrap());
+    let batch =
+        RecordBatch::try_from_iter([("region", regions), ("no", numbers), ("name", names), ("amount", amounts)])
+            .unwrap();
+    crate::databases::write_parquet(path, &batch);
+}
+
+/// Files as the source: rows found again by position when each finding's key has one row there, by a full read
+/// of the files when a key repeats; either way the SQLite target ends equal to them.
+#[test]
+fn a_parquet_source_repairs_a_sqlite_target() {
+    let dir = scratch();
+    let target_sql = "CREATE TABLE items (region TEXT, no INTEGER, name TEXT, amount DECIMAL(12,2));
+INSERT INTO items VALUES ('eu', 1, 'same', 1.50), ('eu', 3, 'CHANGED', 3.10), ('eu', 9, 'extra', 9.00),
+                         ('us', 1, 'copied', 6.00), ('us', 1, 'copied', 6.00);\n";
+    let target = Place::new(Kind::Sqlite, "parquet_tgt", dir.path());
+    let single = [
+        ("eu", 1, "same", 150),
+        ("eu", 2, "O'Brien \\ missing", 250),
+        ("eu", 3, "changed", 300),
+        ("us", 1, "copied", 600),
+    ];
+    let repeated =
+        [&single[..], &[("eu", 2, "O'Brien \\ missing", 250), ("eu", 4, "twice", 400), ("eu", 4, "twice", 400)]]
+            .concat();
+    for (name, rows, duplicated) in [("single", &single[..], 0), ("repeated", &repeated[..], 2)] {
+        let source = dir.path().join(format!("{name}.parquet"));
+        parquet_items(&source, rows);
+        target.load(target_sql);
+        let script = dir.path().join(format!("{name}.sql"));
+        let (s, t) = (path(&source), target.location(Some("items")));
+        let (_, before) = diff(s, &t, &["--key", "region,no", "--repair-sql", path(&script)]);
+        assert_eq!(before["summary"]["mismatched"], 1, "{name}");
+        let copy = target.copy_repaired(target_sql, &script);
+        let (_, after) = diff(s, &copy.location(Some("items")), &["--key", "region,no"]);
+        assert_same_rows(&after);
+        let summary = &after["summary"];
+        assert_eq!([&summary["missing_in_target"], &summary["extra_in_target"], &summary["mismatched"]], [0, 0, 0]);
+        assert_eq!([&summary["duplicate_keys_source"], &summary["duplicate_keys_target"]], [duplicated, duplicated]);
+    }
+}
