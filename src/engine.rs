@@ -9,6 +9,7 @@ mod window;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::compare::repair::{self, Repairable};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::progress::Total;
@@ -17,14 +18,16 @@ use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
 use crate::source::{Columns, Connections, Dataset, Format};
-use crate::spec::TableSpec;
+use crate::spec::{Repair, TableSpec};
 use crate::{compare, digest, plan};
 
-/// What one comparison found: the report, and the findings and plan writers such as `--diff-out` need.
+/// What one comparison found: the report, and the findings and plan writers such as `--diff-out` need; with
+/// `--repair-sql`, the rows a repair script writes (read back before the datasets closed), or why it writes none.
 pub struct Outcome {
     pub report: Report,
     plan: Plan,
     findings: compare::Findings,
+    pub repair: Option<Repairable>,
 }
 
 impl Outcome {
@@ -91,6 +94,9 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         None => session.run(|| Sides::join(|side| datasets[side].keys())).transpose()?,
     };
     let plan = Plan::resolve(spec, datasets, keys, table.memory, session.spill_dir.clone())?;
+    if let (Repair::Required, Some(why)) = (spec.keep.repair, repair::refusal(&plan)) {
+        return Err(Error::setting("--repair-sql", why));
+    }
     if spec.drift.active() {
         // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
         return session.run(|| drift::compare(spec, session, table, plan, started));
@@ -100,7 +106,25 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
 
 fn run(plan: Plan, session: &Session, label: &str, started: Instant) -> Result<Outcome> {
     let (report, findings) = pass(&plan, session, label, started)?;
-    Ok(Outcome { report, plan, findings })
+    finish(report, plan, findings)
+}
+
+/// The outcome of a table's last pass. With `--repair-sql`, every finding's rows are read back first, while the
+/// datasets still hold the snapshot that pass read; in an audit, a table that cannot be repaired keeps its
+/// comparison and says why.
+fn finish(report: Report, plan: Plan, findings: compare::Findings) -> Result<Outcome> {
+    let repair = match plan.keep.repair {
+        Repair::Off => None,
+        mode => Some(match repair::refusal(&plan) {
+            Some(why) => Repairable::Refused(why),
+            None => match repair::read_back(&plan, &findings) {
+                Ok(rows) => Repairable::Rows(Box::new(rows)),
+                Err(error) if mode == Repair::WherePossible => Repairable::Refused(error.to_string()),
+                Err(error) => return Err(error),
+            },
+        }),
+    };
+    Ok(Outcome { report, plan, findings, repair })
 }
 
 /// What a log line about a table starts with: in an audit, each line says which table it is about.

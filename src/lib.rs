@@ -18,9 +18,9 @@
 //!    sample pushed down;
 //! 5. [`compare`] fingerprints key-hash buckets (row count + 128-bit wrapping sum of row hashes), sends the
 //!    buckets that differ to DataFusion (anti-joins, duplicate counts, row-hash mismatches), and reads back
-//!    the few rows it must show to tell which columns differ;
+//!    the few rows it must show to tell which columns differ (with `--repair-sql`, every finding's rows, raw);
 //! 6. [`report`] builds one [`report::Report`] with its verdict against per-category budgets, and holds the
-//!    writers that render it (terminal table, JSON, `--diff-out` Parquet);
+//!    writers that render it (terminal table, JSON, `--diff-out` Parquet, the `--repair-sql` script);
 //! 7. [`history`] keeps runs and findings over time in a SQLite file; [`engine`] runs one table's passes —
 //!    once, or (with history, rechecks, a window by change time or a key list) narrowed to some keys, read
 //!    again in fresh snapshots, and matched against the findings still open.

@@ -15,6 +15,7 @@ use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report;
 use recon::report::documents::{self, Documents, Rendering};
 use recon::report::redact::Redactor;
+use recon::report::repair;
 use recon::report::table::{self, Screen};
 use recon::secrets::mask;
 use recon::session::Session;
@@ -90,6 +91,13 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     if let Some(dir) = &args.output.diff_out {
         written.record(dir, outcome.write_diff_out(dir));
     }
+    if let (Some(path), Some(repair)) = (&args.output.repair_sql, &outcome.repair) {
+        let report = &outcome.report;
+        let sides = [&report.source, &report.target].map(|side| format!("{} ({})", side.location, side.kind));
+        let made = made(&sides[0], &sides[1], started);
+        let part = repair::diff_part(report, repair);
+        written.record(path, part.and_then(|part| repair::write(path, &made, &[part], false)));
+    }
     // Before any writer: no output can show what --redact removes.
     if args.output.redact {
         Redactor::random()?.report(&mut outcome.report);
@@ -116,12 +124,17 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     let (session, spec) = args.specs()?;
     check_outputs(&args.output, spec.state.as_deref())?;
     let session = Session::new(&session, progress)?;
-    let Audited { mut report, unwritten } = recon::audit::run(&spec, &session)?;
+    let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
         written.files.push(dir.clone());
     }
     written.failed.extend(unwritten);
+    if let Some(path) = &args.output.repair_sql {
+        let sides = [&report.source, &report.target].map(|side| format!("{} ({})", side.location, side.kind));
+        let made = made(&sides[0], &sides[1], started);
+        written.record(path, repair::write(path, &made, &repair::audit_parts(&report, &repairs), true));
+    }
     // After --state's reports are read back, before any writer: no output shows what --redact removes.
     if args.output.redact {
         Redactor::random()?.audit(&mut report);
@@ -139,6 +152,16 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     written.finish(&text, report.verdict.exit_code)
 }
 
+/// What a repair script says it was made from: both sides, when the run began, and its command line (masked).
+fn made<'a>(source: &'a str, target: &'a str, started: chrono::DateTime<chrono::Utc>) -> repair::Made<'a> {
+    let shell_word = |arg: String| match arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_=,./:@#%+".contains(c)) {
+        true => arg,
+        false => format!("'{}'", arg.replace('\'', r"'\''")),
+    };
+    let args: Vec<String> = std::env::args().skip(1).map(|a| shell_word(mask(&a))).collect();
+    repair::Made { source, target, started, command: format!("recon {}", args.join(" ")) }
+}
+
 /// Where `--html`, `--junit` and `--markdown` go.
 fn documents_of(output: &OutputArgs) -> Documents {
     Documents { html: output.html.clone(), junit: output.junit.clone(), markdown: output.markdown.clone() }
@@ -154,6 +177,9 @@ fn check_outputs(output: &OutputArgs, state: Option<&Path>) -> Result<()> {
     }
     if let Some(dir) = &output.diff_out {
         report::check_directory("--diff-out", dir)?;
+    }
+    if let Some(path) = &output.repair_sql {
+        report::check_file("--repair-sql", path)?;
     }
     if let Some(dir) = state {
         report::check_directory("--state", dir)?;

@@ -70,6 +70,9 @@ pub struct Plan {
     /// Whole rows compared as multisets: `columns` is empty and `key` holds every compared column.
     pub keyless: bool,
     pub columns: Vec<ColumnPair>,
+    /// Every column both sides hold, compared or not, as (source index, target index) in source order (ascending
+    /// source index): what a repair script's INSERT carries.
+    pub shared: Vec<(usize, usize)>,
     pub schema: SchemaDiff,
     pub policy: Policy,
     side_policies: Sides<SidePolicy>,
@@ -117,7 +120,7 @@ impl Plan {
         let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
         let matcher = Matcher::new(spec, &datasets)?;
         let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
-        let (key, columns, schema) = match_columns(spec, &matcher, key_indices.as_deref())?;
+        let Matched { key, columns, shared, schema } = match_columns(spec, &matcher, key_indices.as_deref())?;
         let keyless = key_indices.is_none();
         let p = &spec.policy;
         let tolerances = [
@@ -145,6 +148,7 @@ impl Plan {
             key_source,
             keyless,
             columns,
+            shared,
             schema,
             policy: spec.policy.clone(),
             side_policies,
@@ -436,12 +440,17 @@ fn decide_key(spec: &TableSpec, matcher: &Matcher, keys: &Sides<TableKeys>) -> R
     Ok((None, KeySource::Keyless))
 }
 
-/// The key pairs (every compared column when keyless), the compared pairs and the schema differences.
-fn match_columns(
-    spec: &TableSpec,
-    matcher: &Matcher,
-    key_indices: Option<&[usize]>,
-) -> Result<(Vec<ColumnPair>, Vec<ColumnPair>, SchemaDiff)> {
+/// How the two sides' columns pair up.
+struct Matched {
+    /// The key pairs; when keyless, every compared column.
+    key: Vec<ColumnPair>,
+    columns: Vec<ColumnPair>,
+    /// Every column both sides hold: (source index, target index).
+    shared: Vec<(usize, usize)>,
+    schema: SchemaDiff,
+}
+
+fn match_columns(spec: &TableSpec, matcher: &Matcher, key_indices: Option<&[usize]>) -> Result<Matched> {
     let (s_schema, t_schema) = (matcher.schema(Side::Source), matcher.schema(Side::Target));
     let key_indices = key_indices.unwrap_or_default();
     if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
@@ -466,20 +475,20 @@ fn match_columns(
     // Keyless: every compared column is part of the whole row's identity.
     let (key, columns) = if key.is_empty() { (compared, Vec::new()) } else { (key, compared) };
 
-    let mut paired_targets = Vec::new();
+    let mut shared = Vec::new();
     let mut only_in_source = Vec::new();
     for s in 0..s_schema.fields().len() {
         match matcher.counterpart(s)? {
-            Some(t) => paired_targets.push(t),
+            Some(t) => shared.push((s, t)),
             None => only_in_source.push(s_schema.field(s).name().clone()),
         }
     }
     let only_in_target = (0..t_schema.fields().len())
-        .filter(|t| !paired_targets.contains(t))
+        .filter(|t| !shared.iter().any(|(_, paired)| paired == t))
         .map(|t| t_schema.field(t).name().clone())
         .collect();
     let type_differences = key.iter().chain(&columns).filter_map(|p| type_difference(p, s_schema, t_schema)).collect();
-    Ok((key, columns, SchemaDiff { only_in_source, only_in_target, type_differences }))
+    Ok(Matched { key, columns, shared, schema: SchemaDiff { only_in_source, only_in_target, type_differences } })
 }
 
 /// How a pair's types differ, if they do in a way worth reporting.

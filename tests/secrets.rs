@@ -55,6 +55,7 @@ fn a_credential_in_any_argument_never_appears_in_an_error() {
             ("--junit", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--junit", &unusable]),
             ("--markdown", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--markdown", &unusable]),
             ("--diff-out", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--diff-out", &unusable]),
+            ("--repair-sql", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--repair-sql", &unusable]),
             ("--spill-dir", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--spill-dir", &unusable]),
             ("--columns", vec!["diff", SOURCE, TARGET, "--key", "order_id", "--columns", credential]),
             ("--key", vec!["diff", SOURCE, TARGET, "--key", credential]),

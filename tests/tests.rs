@@ -18,6 +18,7 @@ mod outputs;
 mod policy;
 mod property;
 mod recheck;
+mod repair;
 mod reports;
 mod sampling;
 mod secrets;

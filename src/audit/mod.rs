@@ -16,11 +16,12 @@ use std::time::Instant;
 use crate::engine::{compare_table, Table};
 use crate::error::{Error, Result};
 use crate::report::audit::{AuditBudgets, AuditReport, AuditStats, Collection, SchemaCheck, TableEntry, TableStatus};
+use crate::report::repair::TableRepair;
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{Catalog, CatalogTable};
 use crate::source::{Connections, DbOptions};
-use crate::spec::{Budget, Layers, Options, Origin, TableSpec};
+use crate::spec::{Budget, Layers, Options, Origin, Repair, TableSpec};
 use config::Config;
 use matching::Pair;
 
@@ -41,6 +42,8 @@ pub struct AuditSpec {
     pub state: Option<PathBuf>,
     /// Each table's differing records go to `DIR/<table>/`.
     pub diff_out: Option<PathBuf>,
+    /// `--repair-sql`: every table's findings are read back for one script.
+    pub repair_sql: Option<PathBuf>,
     /// Waits for the catalogs' connections.
     pub db: DbOptions,
 }
@@ -78,16 +81,20 @@ impl AuditSpec {
     }
 }
 
-/// An audit's report, and the `--diff-out` files it could not write: each table's comparison stands, the
-/// caller says what was lost (and exits 2).
+/// An audit's report, the `--diff-out` files it could not write (each table's comparison stands, the caller
+/// says what was lost and exits 2), and with `--repair-sql` what each compared table's script part holds.
 pub struct Audited {
     pub report: AuditReport,
     pub unwritten: Vec<Error>,
+    pub repairs: Vec<TableRepair>,
 }
 
 /// Runs the audit: every table attempted, the report whole. Ctrl-C ends the process with exit code 130.
 pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     let started = Instant::now();
+    if spec.repair_sql.is_some() {
+        refuse_repair(spec)?;
+    }
     let open = |side: Side| Catalog::open(&spec.sides[side], &spec.db, session.runtime());
     let catalogs = session.run(|| Sides::join(open)).transpose()?;
     for (side, catalog) in catalogs.iter() {
@@ -118,8 +125,8 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     interrupt_on_ctrl_c(session, spec.state.is_some());
     // Largest tables first: the last to finish is then a small one, and the jobs end together.
     pending.sort_by_key(|job| std::cmp::Reverse(job.size));
-    let unwritten = Mutex::new(Vec::new());
-    let finished = run_jobs(spec, session, &state, pending, &unwritten)?;
+    let (unwritten, repairs) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+    let finished = run_jobs(spec, session, &state, pending, &unwritten, &repairs)?;
     let mut checks = Vec::new();
     for (entry, job) in ready.into_iter().chain(finished) {
         checks.extend(checks::of(&job, &entry));
@@ -135,7 +142,40 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     };
     checks.sort_by(|a: &SchemaCheck, b| (a.table.to_lowercase(), &a.check).cmp(&(b.table.to_lowercase(), &b.check)));
     let report = AuditReport::new(sides, entries, checks, &spec.budgets, stats);
-    Ok(Audited { report, unwritten: unwritten.into_inner().unwrap_or_else(|e| e.into_inner()) })
+    let unwritten = unwritten.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(Audited { report, unwritten, repairs: repairs.into_inner().unwrap_or_else(|e| e.into_inner()) })
+}
+
+/// Refuses `--repair-sql` before anything is read when no table of the audit could be repaired exactly: a
+/// target of files, or an option every table takes (the command line's, `[defaults]`) that samples or counts
+/// different values as equal. A `[[table]]` entry's own options leave only that table out of the script.
+fn refuse_repair(spec: &AuditSpec) -> Result<()> {
+    if crate::source::parse_database(&spec.sides.target).is_none() {
+        return Err(Error::setting(
+            "--repair-sql",
+            format!(
+                "{} is a directory of files: a script writes to database tables (--diff-out DIR writes every \
+                 differing record as Parquet)",
+                crate::secrets::mask(&spec.sides.target)
+            ),
+        ));
+    }
+    let layers = spec.base_layers()?;
+    let options = layers.options()?;
+    if options.sampling.sample.is_some() {
+        return Err(Error::setting(
+            "--repair-sql",
+            "--sample compares some keys only: a script would leave the others unchecked",
+        ));
+    }
+    let table = TableSpec::resolve(spec.sides.clone(), &options, &layers)?;
+    match crate::compare::repair::equating_option(&table.policy) {
+        Some(option) => Err(Error::setting(
+            "--repair-sql",
+            format!("{option} counts different values as equal: the target would keep values the source does not hold"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// One table pair to compare: its spec, and what the catalogs say of both tables.
@@ -169,7 +209,10 @@ impl Job {
             table.sides[side].snapshot = catalogs[side].snapshot().map(str::to_string);
         }
         table.filter = pair.entry.as_ref().and_then(|e| e.filter.clone());
-        table.keep.all = spec.diff_out.is_some();
+        table.keep.all = spec.diff_out.is_some() || spec.repair_sql.is_some();
+        if spec.repair_sql.is_some() {
+            table.keep.repair = Repair::WherePossible;
+        }
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
         let estimates = Sides::from_fn(|side| (catalogs[side].kind != "directory").then_some(pair.tables[side].size));
@@ -197,6 +240,7 @@ fn run_jobs(
     state: &state::State,
     pending: Vec<Job>,
     unwritten: &Mutex<Vec<Error>>,
+    repairs: &Mutex<Vec<TableRepair>>,
 ) -> Result<Vec<(TableEntry, Job)>> {
     let total = pending.len();
     let done_bar = session.progress.tables(total as u64);
@@ -222,7 +266,13 @@ fn run_jobs(
             };
             let started = Instant::now();
             let entry = match compare_table(&job.spec, session, &table) {
-                Ok(outcome) => {
+                Ok(mut outcome) => {
+                    if let Some(repair) = outcome.repair.take() {
+                        let foreign_keys = &job.tables.target.constraints.foreign_keys;
+                        let references = foreign_keys.iter().map(|k| k.referenced_table.clone()).collect();
+                        let part = TableRepair { table: job.name.clone(), repair, references };
+                        repairs.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+                    }
                     let written = spec
                         .diff_out
                         .as_ref()

@@ -39,6 +39,7 @@ pub const DIFF: &str = concat!(
   recon diff a.csv b.csv --key region,invoice_no --max-mismatched 0.1% --format json --output report.json
   recon diff 'sqlite://legacy.db#orders' exports/orders/ --html report.html --markdown summary.md
   recon diff \"$SHOP_URL\" exports/orders/ --source-query 'SELECT * FROM orders WHERE NOT test' --key id
+  recon diff 'postgres://app@db/shop#public.orders' 'mysql://app@new-db/shop#orders' --repair-sql repair.sql
 
 ",
     exit_codes!()
@@ -49,6 +50,7 @@ pub const AUDIT: &str = concat!(
   recon audit 'postgres://app@db/shop#public' 'mysql://app@new-db/shop' --jobs 4
   recon audit sqlite://legacy.db exports/ --skip-tables 'tmp_*' --html audit.html
   recon audit audit.toml --state audit-state/ --junit junit.xml
+  recon audit 'postgres://app@db/shop#public' 'mysql://app@new-db/shop' --repair-sql repair.sql
 
 A key list names one table's keys: give it as keys = \"FILE\" in that table's [[table]] entry of a config
 file. --source-query, --target-query and --name are recon diff's.

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
-use crate::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
+use crate::spec::{Layers, Options, Origin, Repair, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
 /// recon proves a data migration moved every row.
@@ -212,11 +212,13 @@ impl AuditArgs {
             budgets: AuditSpec::budgets(audit.max_missing_tables, audit.max_extra_tables, audit.max_schema_checks),
             state: audit.state,
             diff_out: self.output.diff_out.clone(),
+            repair_sql: self.output.repair_sql.clone(),
             db: Default::default(),
         };
         if spec.jobs == 0 {
             return Err(Error::setting("--jobs", "must be 1 or more"));
         }
+        self.output.check_repair()?;
         let layers = spec.base_layers()?;
         let options = layers.options()?;
         let session = SessionSpec::resolve(&options, &layers)?;
@@ -249,6 +251,10 @@ pub struct OutputArgs {
     /// Write every differing record as Parquet files in DIR.
     #[arg(long, value_name = "DIR")]
     pub diff_out: Option<PathBuf>,
+    /// Write (never run) the SQL that would make the target equal the source for the findings to FILE: in the
+    /// target's dialect, in one transaction, for a person to review and apply.
+    #[arg(long, value_name = "FILE")]
+    pub repair_sql: Option<PathBuf>,
     /// Also write a self-contained HTML sign-off report to FILE (no script, nothing fetched, prints on A4).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -265,6 +271,20 @@ pub struct OutputArgs {
     /// Colour on stdout and stderr: `auto` only where it is a terminal and NO_COLOR is not set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// Refuses what cannot go with `--repair-sql`: `--redact` hides every value, and a script is made of values.
+    fn check_repair(&self) -> Result<()> {
+        match (&self.repair_sql, self.redact) {
+            (Some(_), true) => Err(Error::setting(
+                "--repair-sql",
+                "--redact hides every value from every output, and a repair script is made of values: give one or \
+                 the other",
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What goes to stderr.
@@ -287,7 +307,11 @@ impl DiffArgs {
         let options = layers.options()?;
         let session = SessionSpec::resolve(&options, &layers)?;
         let mut table = TableSpec::resolve(Sides::new(self.source.clone(), self.target.clone()), &options, &layers)?;
-        table.keep.all = self.output.diff_out.is_some();
+        self.output.check_repair()?;
+        table.keep.all = self.output.diff_out.is_some() || self.output.repair_sql.is_some();
+        if self.output.repair_sql.is_some() {
+            table.keep.repair = Repair::Required;
+        }
         Ok((session, table))
     }
 }

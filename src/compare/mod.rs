@@ -7,6 +7,7 @@ pub mod classify;
 pub mod columns;
 pub mod keys;
 mod renamed;
+pub mod repair;
 mod rounding;
 pub mod suggest;
 pub mod values;
@@ -91,8 +92,9 @@ pub fn compare(
     // Too many mismatches to read back: read back those listed, count columns in an extra pass.
     let overflow = all.counts[Category::Mismatched] > limits.candidates as u64;
     if overflow && plan.keep.all {
+        let option = if plan.keep.repair == crate::spec::Repair::Off { "--diff-out" } else { "--repair-sql" };
         return Err(Error::setting(
-            "--diff-out",
+            option,
             format!(
                 "{} mismatches are more than the memory limit lets recon read back; raise --memory-limit",
                 all.counts[Category::Mismatched]

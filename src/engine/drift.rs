@@ -442,7 +442,7 @@ fn run(
         report.verdict = Verdict::of(violations);
     }
     report.drift = Some(drift_report);
-    Ok(Outcome { report, plan, findings })
+    super::finish(report, plan, findings)
 }
 
 fn violation(check: &str, actual: u64, allowed: u64) -> Violation {

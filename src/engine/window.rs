@@ -19,7 +19,7 @@ use crate::side::{Side, Sides};
 use crate::source::keyset::{KeyHashes, KeyList, KeyRows, KeySet};
 use crate::source::narrow::Bound;
 use crate::source::Dataset;
-use crate::spec::{Keep, TableSpec};
+use crate::spec::{Keep, Repair, TableSpec};
 
 /// The change-time column of each side, by schema index: the source's by name, the target's by `--map` or
 /// by the same name.
@@ -188,7 +188,7 @@ pub(super) fn one_sided_keys(
     label: &str,
 ) -> Result<(KeyRows, Sides<u64>, Sides<u64>)> {
     let columns = std::mem::take(&mut plan.columns);
-    let keep = std::mem::replace(&mut plan.keep, Keep { examples: 0, all: false, keys: true });
+    let keep = std::mem::replace(&mut plan.keep, Keep { examples: 0, all: false, keys: true, repair: Repair::Off });
     let pass = super::pass(plan, session, label, Instant::now());
     plan.columns = columns;
     plan.keep = keep;

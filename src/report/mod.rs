@@ -13,6 +13,7 @@ pub mod junit;
 pub mod markdown;
 mod marks;
 pub mod redact;
+pub mod repair;
 pub mod table;
 pub mod verdict;
 

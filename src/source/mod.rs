@@ -17,7 +17,12 @@ use arrow::datatypes::SchemaRef;
 use crate::error::{Error, Result};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
-pub use self::sql::{Columns, Connections, DbOptions, Engine, KEYS_PER_STATEMENT};
+pub use self::sql::{Columns, Connections, DbOptions, Engine, Writable, KEYS_PER_STATEMENT};
+
+/// Whether a location names a database (postgres://, mysql://, mariadb://, sqlite://) and which engine.
+pub fn parse_database(location: &str) -> Option<Engine> {
+    sql::parse_location(location).map(|db| db.engine)
+}
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -180,6 +185,23 @@ impl Dataset {
         match &self.reader {
             Reader::Sql(table) => table.keys(),
             _ => Ok(catalog::TableKeys::default()),
+        }
+    }
+
+    /// A database table's schema (as its location names it) and name; `None` for a query and for files.
+    pub fn table_name(&self) -> Option<(Option<&str>, &str)> {
+        match &self.reader {
+            Reader::Sql(table) => table.table_name(),
+            _ => None,
+        }
+    }
+
+    /// What a repair script must know of a database table's columns before it writes to them (generated,
+    /// identity, sequences), read in its snapshot; none for a query and for files.
+    pub fn writable(&self) -> Result<Vec<Writable>> {
+        match &self.reader {
+            Reader::Sql(table) => table.writable(),
+            _ => Ok(Vec::new()),
         }
     }
 

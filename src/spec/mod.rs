@@ -143,13 +143,26 @@ pub struct SideSpec {
 }
 
 /// How many findings of each category the engine keeps with their rows: the first `examples` by source
-/// position, or every one (for `--diff-out`); and whether it keeps every finding's key without its row (for
-/// history and rechecks).
+/// position, or every one (for `--diff-out` and `--repair-sql`); whether it keeps every finding's key without
+/// its row (for history and rechecks); and whether it reads back what a repair script needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keep {
     pub examples: usize,
     pub all: bool,
     pub keys: bool,
+    pub repair: Repair,
+}
+
+/// Whether the engine reads back, in the snapshot it compared, the rows a repair script writes (`--repair-sql`),
+/// and what a table it cannot repair exactly means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Repair {
+    #[default]
+    Off,
+    /// `recon diff`: such a table stops the run before a row is read.
+    Required,
+    /// `recon audit`: such a table is compared all the same, and left out of the script with the reason.
+    WherePossible,
 }
 
 impl Keep {
@@ -271,7 +284,7 @@ impl TableSpec {
             csv: csv(options, layers)?,
             connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
             statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
-            keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false },
+            keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,
         })

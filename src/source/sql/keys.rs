@@ -106,6 +106,11 @@ fn literal(engine: Engine, column: &SqlColumn, array: &ArrayRef, row: usize) -> 
                 None => format!("_utf8mb4 X'{hex}'"),
             }
         }
+        // SQLite reads a statement as a C string: a NUL would end it. Text holding one is written as its bytes.
+        Engine::Sqlite if s.contains('\0') => {
+            let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("CAST(X'{hex}' AS TEXT)")
+        }
         _ => format!("'{}'", s.replace('\'', "''")),
     };
     let value = match array.data_type() {
@@ -171,6 +176,11 @@ mod tests {
              COLLATE utf8mb4_general_ci AS k0, 7 AS k1 UNION ALL VALUES (CONVERT(_utf8mb4 X'706c61696e' USING \
              utf8mb4) COLLATE utf8mb4_general_ci, 2)) AS k)"
         );
+
+        let nul: ArrayRef = Arc::new(StringArray::from(vec!["a\0b"]));
+        let lite = [column("k", "TEXT", DataType::Utf8, None)];
+        let rows = tuples(Engine::Sqlite, &[&lite[0]], &[(&[nul][..], 0)]).expect("literals");
+        assert_eq!(rows, [["CAST(X'610062' AS TEXT)"]], "a NUL would end SQLite's statement");
 
         let lite = [column("k", "TEXT", DataType::Utf8, None), column("n", "INTEGER", DataType::Int64, None)];
         let lite: Vec<&SqlColumn> = lite.iter().collect();

@@ -10,6 +10,7 @@ mod narrow;
 mod postgres;
 mod sqlite;
 mod text;
+mod writable;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
 pub use narrow::Bound;
+pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
 const MYSQL_SAMPLE: &str = include_str!("../../../queries/mysql_sample.sql");
@@ -328,6 +330,23 @@ impl SqlTable {
             .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
     }
 
+    /// The table's schema (as its location names it) and name; `None` for a query.
+    pub(crate) fn table_name(&self) -> Option<(Option<&str>, &str)> {
+        self.table.as_ref().map(|(schema, table)| (schema.as_deref(), table.as_str()))
+    }
+
+    /// What a repair script must know of the table's columns (see `writable.rs`), read in its snapshot; none
+    /// for a query.
+    pub(crate) fn writable(&self) -> Result<Vec<Writable>> {
+        let Some((schema, table)) = &self.table else { return Ok(Vec::new()) };
+        self.runtime
+            .block_on(async {
+                let mut conn = self.conn.lock().await;
+                writable::columns(&mut conn, schema.as_deref(), table, &self.columns).await
+            })
+            .map_err(|e| Error::database(&self.location, format!("reading the columns of {table}: {}", describe(&e))))
+    }
+
     /// About how many rows a full read returns, from the catalog, without touching the table: for progress
     /// lines. `None` for a query, a read narrowed by a filter or to listed keys, SQLite (which keeps no
     /// estimate), or when the catalog cannot say.
@@ -426,9 +445,11 @@ impl SqlTable {
                 .push(column.ok_or_else(|| Error::internal(format!("key column {name} is not in {}", self.location)))?);
         }
         let Some(tuples) = keys::tuples(self.engine, &key_columns, keys) else { return Ok(None) };
+        // Rows a full read leaves out (a `where` filter, a sample drawn by the database) stay out here too.
+        let filter = self.filter.as_ref().map_or(String::new(), |f| format!(" AND ({f})"));
         let statements = tuples
             .chunks(KEYS_PER_STATEMENT)
-            .map(|chunk| self.select(projection, &keys::condition(self.engine, &key_columns, chunk)))
+            .map(|chunk| self.select(projection, &(keys::condition(self.engine, &key_columns, chunk) + &filter)))
             .collect();
         Ok(Some(statements))
     }
