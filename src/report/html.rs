@@ -55,6 +55,8 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
 struct Page {
     started: String,
     tool_version: String,
+    /// The JSON report's digest and the fingerprint of the key that signs it.
+    integrity: Option<super::integrity::Shown>,
     diff: bool,
     redacted: bool,
     sides: Vec<SideView>,
@@ -322,6 +324,7 @@ impl Page {
         Page {
             started: rendering.started.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             tool_version: audit.tool.version.clone(),
+            integrity: rendering.integrity.clone(),
             diff,
             redacted: documents::redacted(audit),
             sides,
@@ -668,8 +671,14 @@ mod many_tables_tests {
         report.verdict.violations.retain(|v| v.check != "missing_in_target");
         report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
         let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
-        assert!(html.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#), "{html}");
-        assert!(html.contains(r#"<td class="word">extra_in_target</td><td class="n over">2</td><td class="n">0 ✘</td>"#), "{html}");
+        assert!(
+            html.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<td class="word">extra_in_target</td><td class="n over">2</td><td class="n">0 ✘</td>"#),
+            "{html}"
+        );
     }
 
     #[test]
