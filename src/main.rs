@@ -272,7 +272,7 @@ fn history(args: HistoryArgs) -> Result<i32> {
                 let open = history.open_list(args.table.as_deref())?;
                 history.close()?;
                 recon::history::html::write(out, &trend, &open, chrono::Utc::now())?;
-                eprintln!("recon: wrote {}", out.display());
+                tracing::info!("wrote {}", out.display());
                 return Ok(0);
             }
             let text = if args.open {

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub checks: Vec<Check>,
-    /// The report and the files it names.
+    /// The files the report names.
     pub files: usize,
 }
 
@@ -67,7 +67,7 @@ impl Verification {
         }
         let failed = self.checks.iter().filter(|c| c.problem.is_some()).count();
         out += &match failed {
-            0 => format!("verified: the report and the {} files it names are as recon wrote them\n", self.files - 1),
+            0 => format!("verified: the report and the {} files it names are as recon wrote them\n", self.files),
             n => format!("NOT VERIFIED: {n} of {} checks failed\n", self.checks.len()),
         };
         out
@@ -101,7 +101,7 @@ pub fn verify(path: &Path, trusted: Option<(&Path, &PublicKey)>) -> Result<Verif
         });
     }
     checks.extend(signature_check(&integrity, trusted));
-    Ok(Verification { checks, files: integrity.files.len() + 1 })
+    Ok(Verification { checks, files: integrity.files.len() })
 }
 
 /// Whether the report's contents (its canonical form) still have the digest the block gives.
