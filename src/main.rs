@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 
 use recon::audit::Audited;
-use recon::cli::{AuditArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat};
+use recon::cli::{AuditArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, OutputArgs, OutputFormat, VerifyArgs};
 use recon::error::{Error, Result};
 use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report;
 use recon::report::documents::{self, Documents, Rendering};
+use recon::report::integrity::Sealing;
 use recon::report::redact::Redactor;
 use recon::report::repair;
+use recon::report::signature::{PublicKey, Signer};
 use recon::report::table::{self, Screen};
 use recon::secrets::mask;
 use recon::session::Session;
@@ -45,9 +47,11 @@ fn main() {
     let (format, quiet, color) = match &cli.command {
         Command::Diff(args) => (args.log.log_format, args.log.quiet, args.output.color),
         Command::Audit(args) => (args.log.log_format, args.log.quiet, args.output.color),
-        Command::SampleSize(_) | Command::History(_) | Command::Completions { .. } | Command::Man { .. } => {
-            (LogFormat::Text, false, ColorChoice::Auto)
-        }
+        Command::SampleSize(_)
+        | Command::History(_)
+        | Command::Verify(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => (LogFormat::Text, false, ColorChoice::Auto),
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, color.enabled(std::io::stderr().is_terminal()), &progress);
@@ -56,6 +60,7 @@ fn main() {
         Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
+        Command::Verify(args) => verify(&args),
         Command::Completions { shell } => print(&recon::cli::help::completions(shell)).map(|()| 0),
         Command::Man { dir } => man(dir.as_deref()),
     };
@@ -85,6 +90,7 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, table) = args.specs()?;
     check_outputs(&args.output, None)?;
+    let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
     let mut outcome = recon::diff(&table, &session)?;
     let mut written = Written::default();
@@ -103,13 +109,12 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
         Redactor::random()?.report(&mut outcome.report);
     }
     let report = &outcome.report;
-    if let Some(path) = &args.output.output {
-        written.record(path, report.write_json(path));
-    }
-    let rendering = Rendering::new(started);
+    let sealing = sealing(&args.output, report, signer.as_ref())?;
+    let rendering = Rendering { integrity: sealing.as_ref().map(Sealing::shown), ..Rendering::new(started) };
     for (path, result) in documents::write(&documents::single(report), &documents_of(&args.output), &rendering) {
         written.record(&path, result);
     }
+    written.report(args.output.output.as_deref(), sealing);
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
         OutputFormat::Table => table::render(report, &Screen::stdout(args.output.color)),
@@ -123,6 +128,7 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, spec) = args.specs()?;
     check_outputs(&args.output, spec.state.as_deref())?;
+    let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
     let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
     let mut written = Written::default();
@@ -139,12 +145,12 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     if args.output.redact {
         Redactor::random()?.audit(&mut report);
     }
-    if let Some(path) = &args.output.output {
-        written.record(path, report.write_json(path));
-    }
-    for (path, result) in documents::write(&report, &documents_of(&args.output), &Rendering::new(started)) {
+    let sealing = sealing(&args.output, &report, signer.as_ref())?;
+    let rendering = Rendering { integrity: sealing.as_ref().map(Sealing::shown), ..Rendering::new(started) };
+    for (path, result) in documents::write(&report, &documents_of(&args.output), &rendering) {
         written.record(&path, result);
     }
+    written.report(args.output.output.as_deref(), sealing);
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
         OutputFormat::Table => table::render_audit(&report, &Screen::stdout(args.output.color)),
@@ -165,6 +171,20 @@ fn made<'a>(source: &'a str, target: &'a str, started: chrono::DateTime<chrono::
 /// Where `--html`, `--junit` and `--markdown` go.
 fn documents_of(output: &OutputArgs) -> Documents {
     Documents { html: output.html.clone(), junit: output.junit.clone(), markdown: output.markdown.clone() }
+}
+
+/// The key of `--sign-key`, read before a row is: a run of an hour must not end in "not a key".
+fn signer(output: &OutputArgs) -> Result<Option<Signer>> {
+    output.sign_key.as_deref().map(Signer::read).transpose()
+}
+
+/// The report `--output` writes, its digest taken before any document shows it.
+fn sealing<'a>(
+    output: &OutputArgs,
+    report: &impl serde::Serialize,
+    signer: Option<&'a Signer>,
+) -> Result<Option<Sealing<'a>>> {
+    output.output.as_ref().map(|_| Sealing::new(report, signer)).transpose()
 }
 
 /// Checks every output path before a row is read: a run of an hour must not end in "no such directory".
@@ -199,6 +219,14 @@ impl Written {
         match result {
             Ok(()) => self.files.push(path.to_path_buf()),
             Err(error) => self.failed.push(error),
+        }
+    }
+
+    /// Writes the JSON report of `--output` last: its integrity block names every file written before it.
+    fn report(&mut self, path: Option<&Path>, sealing: Option<Sealing>) {
+        if let (Some(path), Some(sealing)) = (path, sealing) {
+            let result = sealing.write(path, &self.files);
+            self.record(path, result);
         }
     }
 
@@ -260,7 +288,19 @@ fn history(args: HistoryArgs) -> Result<i32> {
         }
         None => {
             let file = args.file.ok_or_else(|| Error::setting("FILE", "name the history file"))?;
+            if let Some(out) = &args.html {
+                report::check_file("--html", out)?;
+            }
             let mut history = open(&file)?;
+            if let Some(out) = &args.html {
+                let trend =
+                    history.trend(args.table.as_deref(), args.last.unwrap_or(recon::history::html::EVERY_RUN))?;
+                let open = history.open_list(args.table.as_deref())?;
+                history.close()?;
+                recon::history::html::write(out, &trend, &open, chrono::Utc::now())?;
+                tracing::info!("wrote {}", out.display());
+                return Ok(0);
+            }
             let text = if args.open {
                 let list = history.open_list(args.table.as_deref())?;
                 match args.format {
@@ -268,7 +308,7 @@ fn history(args: HistoryArgs) -> Result<i32> {
                     OutputFormat::Table => recon::history::listing::render(&list),
                 }
             } else {
-                let trend = history.trend(args.table.as_deref(), args.last)?;
+                let trend = history.trend(args.table.as_deref(), args.last.unwrap_or(10))?;
                 match args.format {
                     OutputFormat::Json => pretty_json(&trend)?,
                     OutputFormat::Table => recon::history::trend::render(&trend),
@@ -279,6 +319,17 @@ fn history(args: HistoryArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `recon verify`: each check on stdout; 0 when the report and its files are as written, 1 when not.
+fn verify(args: &VerifyArgs) -> Result<i32> {
+    let trusted = match &args.public_key {
+        Some(file) => Some((file.as_path(), PublicKey::read(file)?)),
+        None => None,
+    };
+    let verification = report::verify::verify(&args.report, trusted.as_ref().map(|(file, key)| (*file, key)))?;
+    print(&verification.render())?;
+    Ok(verification.exit_code())
 }
 
 /// `value` as indented JSON, ending with a newline.

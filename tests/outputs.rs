@@ -142,7 +142,8 @@ fn the_files_written_are_named_on_stderr() {
     let (json, html, diffs) = (dir.path().join("r.json"), dir.path().join("r.html"), dir.path().join("diffs"));
     let run = recon(&with(&ORDERS, &["--output", path(&json), "--html", path(&html), "--diff-out", path(&diffs)]));
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let wrote = format!("recon: wrote {}, {}, {}\n", path(&diffs), path(&json), path(&html));
+    // The JSON report last: its integrity block names the files written before it.
+    let wrote = format!("recon: wrote {}, {}, {}\n", path(&diffs), path(&html), path(&json));
     assert!(run.stderr.ends_with(&wrote), "{}", run.stderr);
 }
 

@@ -106,7 +106,7 @@ fn reports_markdown_leads_with_the_verdict_and_escapes_values() {
 }
 
 /// What an HTML document may not hold to stay self-contained: anything that fetches or runs.
-fn external_references(html: &str) -> Vec<String> {
+pub(crate) fn external_references(html: &str) -> Vec<String> {
     let lower = html.to_lowercase();
     let mut found: Vec<String> =
         ["http", "src=", "@import", "url(", "<script", "<link", "<iframe", "<object", "<embed", "//"]
@@ -144,7 +144,7 @@ fn reports_html_marks_the_differing_characters() {
 
 /// Runs Debian's headless Chromium on a local HTML file and returns the screenshot's path, or `None` when
 /// Chromium is not installed (a failure under CI, where `.ci/run` installs it).
-fn screenshot(html: &Path, dir: &Path) -> Option<PathBuf> {
+pub(crate) fn screenshot(html: &Path, dir: &Path) -> Option<PathBuf> {
     let png = dir.join("screenshot.png");
     let profile = dir.join("chromium-profile");
     let spawned = Command::new("chromium")
@@ -180,7 +180,7 @@ fn screenshot(html: &Path, dir: &Path) -> Option<PathBuf> {
 }
 
 /// Distinct colours and the share of pixels that are not white, in a PNG.
-fn colours(png: &Path) -> (usize, f64) {
+pub(crate) fn colours(png: &Path) -> (usize, f64) {
     let file = std::io::BufReader::new(std::fs::File::open(png).expect("screenshot"));
     let mut reader = png::Decoder::new(file).read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];

@@ -7,6 +7,7 @@ mod catalog;
 mod csv_parts;
 mod databases;
 mod drift;
+mod evidence;
 mod explain;
 mod fixtures;
 mod help;

@@ -62,10 +62,22 @@ file. --source-query, --target-query and --name are recon diff's.
 pub const HISTORY: &str = "Examples:
   recon history nightly.db --last 5
   recon history nightly.db --open --table orders --format json
+  recon history nightly.db --html trend.html
   recon history accept nightly.db --table orders
   recon history prune nightly.db --keep 30
 
 Exit codes: 0 done, 2 error (no such file, an unknown or ambiguous --table).";
+
+pub const VERIFY: &str = "Examples:
+  recon verify evidence/report.json
+  recon verify evidence/report.json --public-key signer.pub.pem
+
+The files a report names are found relative to its directory: an evidence folder moved whole still verifies.
+Without --public-key a signature is only checked against the key the report names, which shows it intact,
+not who made it.
+
+Exit codes: 0 verified, 1 something differs (the line of each check says what), 2 error (an unreadable file,
+not a recon report with an integrity block, a key file that is not an Ed25519 public key).";
 
 /// The shells `recon completions` writes for.
 pub use clap_complete::Shell;

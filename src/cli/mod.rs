@@ -42,6 +42,9 @@ pub enum Command {
     /// Show the runs kept in a --history file: each table's trend and open findings.
     #[command(after_help = help::HISTORY)]
     History(HistoryArgs),
+    /// Check that a JSON report and the files it names are as recon wrote them (and who signed it).
+    #[command(after_help = help::VERIFY)]
+    Verify(VerifyArgs),
     /// Print the completion script for a shell on stdout (e.g. `recon completions bash >
     /// ~/.local/share/bash-completion/completions/recon`).
     Completions {
@@ -70,15 +73,31 @@ pub struct HistoryArgs {
     /// target's table or file name when that is unambiguous.
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
-    /// Runs shown per table, newest first.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub last: u64,
+    /// Runs shown per table, newest first [default: 10; with --html, every run].
+    #[arg(long, value_name = "N")]
+    pub last: Option<u64>,
     /// List the open findings themselves (table, category, key, first seen) instead of the runs.
     #[arg(long, conflicts_with = "last")]
     pub open: bool,
     /// What goes to stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Write each table's runs as a chart over time, its open findings and its last verdicts to a
+    /// self-contained HTML file instead (no script, nothing fetched, prints on A4).
+    #[arg(long, value_name = "OUT", conflicts_with_all = ["open", "format"])]
+    pub html: Option<PathBuf>,
+}
+
+/// `recon verify REPORT.json [--public-key FILE]`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The JSON report (--output of diff or audit); the files it names are found relative to its directory.
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Also check that the report was signed with the private key of this Ed25519 public key (PEM, as
+    /// `openssl pkey -in key.pem -pubout` writes it).
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,6 +287,10 @@ pub struct OutputArgs {
     /// counts and column names stay.
     #[arg(long)]
     pub redact: bool,
+    /// Sign the --output report with this Ed25519 private key (PEM PKCS#8, as `openssl genpkey -algorithm
+    /// ed25519` writes it): its digest and those of every other file written.
+    #[arg(long, value_name = "FILE", requires = "output")]
+    pub sign_key: Option<PathBuf>,
     /// Colour on stdout and stderr: `auto` only where it is a terminal and NO_COLOR is not set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -10,6 +10,7 @@
 //! The schema is in `queries/history_v1_*.sql`, one statement per file; `PRAGMA user_version` says which
 //! version a file holds, so later versions can migrate older files.
 
+pub mod html;
 pub(crate) mod keys;
 pub mod listing;
 mod lock;

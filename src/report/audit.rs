@@ -193,12 +193,6 @@ impl AuditReport {
     pub fn to_json(&self) -> crate::error::Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| crate::error::Error::internal(format!("report: {e}")))
     }
-
-    /// Writes the JSON report to `path` whole, or not at all.
-    pub fn write_json(&self, path: &std::path::Path) -> crate::error::Result<()> {
-        let json = self.to_json()? + "\n";
-        super::write_atomically(path, |file| std::io::Write::write_all(file, json.as_bytes()))
-    }
 }
 
 fn summarize(tables: &[TableEntry]) -> AuditSummary {

@@ -23,11 +23,13 @@ pub struct Rendering {
     pub started: DateTime<Utc>,
     /// The Markdown summary's size stays below this many bytes (default [`MARKDOWN_LIMIT`]).
     pub markdown_limit: usize,
+    /// The JSON report's digest and signer, when `--output` writes one (the HTML shows them).
+    pub integrity: Option<super::integrity::Shown>,
 }
 
 impl Rendering {
     pub fn new(started: DateTime<Utc>) -> Rendering {
-        Rendering { started, markdown_limit: MARKDOWN_LIMIT }
+        Rendering { started, markdown_limit: MARKDOWN_LIMIT, integrity: None }
     }
 }
 

@@ -55,6 +55,8 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
 struct Page {
     started: String,
     tool_version: String,
+    /// The JSON report's digest and the fingerprint of the key that signs it.
+    integrity: Option<super::integrity::Shown>,
     diff: bool,
     redacted: bool,
     sides: Vec<SideView>,
@@ -322,6 +324,7 @@ impl Page {
         Page {
             started: rendering.started.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             tool_version: audit.tool.version.clone(),
+            integrity: rendering.integrity.clone(),
             diff,
             redacted: documents::redacted(audit),
             sides,

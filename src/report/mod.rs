@@ -9,15 +9,17 @@ pub mod diff_out;
 pub mod documents;
 pub mod drift;
 pub mod html;
+pub mod integrity;
 pub mod junit;
 pub mod markdown;
 mod marks;
 pub mod redact;
 pub mod repair;
+pub mod signature;
 pub mod table;
 pub mod verdict;
+pub mod verify;
 
-use std::io::Write;
 use std::path::Path;
 
 use arrow::array::{Array, ArrayRef, AsArray};
@@ -630,12 +632,6 @@ impl Report {
 
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
-    }
-
-    /// Writes the JSON report to `path` whole: into a temporary file beside it, then renamed into place.
-    pub fn write_json(&self, path: &Path) -> Result<()> {
-        let json = self.to_json()?;
-        write_atomically(path, |file| file.write_all(json.as_bytes()).and_then(|_| file.write_all(b"\n")))
     }
 }
 
