@@ -88,7 +88,10 @@ fn a_budget_set_and_met_shows_what_it_allows_in_the_terminal_and_html() {
     assert_eq!(row("extra_in_target"), ["extra_in_target", "2", "0 ✗"]);
     assert_eq!(row("null_keys_source"), ["null_keys_source", "0", ""]);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#), "{page}");
+    assert!(
+        page.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#),
+        "{page}"
+    );
     let json = recon(&with(&ORDERS, &["--max-missing", "5", "--max-extra", "1%", "--format", "json"])).json();
     assert_eq!(json["budgets"], serde_json::json!({"missing_in_target": 5, "extra_in_target": "1%"}));
 }

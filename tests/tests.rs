@@ -14,6 +14,7 @@ mod history;
 mod keys;
 mod lakehouse;
 mod layers;
+mod mistakes;
 mod outputs;
 mod policy;
 mod property;

@@ -668,8 +668,14 @@ mod many_tables_tests {
         report.verdict.violations.retain(|v| v.check != "missing_in_target");
         report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
         let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
-        assert!(html.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#), "{html}");
-        assert!(html.contains(r#"<td class="word">extra_in_target</td><td class="n over">2</td><td class="n">0 ✘</td>"#), "{html}");
+        assert!(
+            html.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<td class="word">extra_in_target</td><td class="n over">2</td><td class="n">0 ✘</td>"#),
+            "{html}"
+        );
     }
 
     #[test]
