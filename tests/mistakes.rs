@@ -86,3 +86,133 @@ fn a_missing_location_shows_both_forms() {
         "TARGET: missing: recon diff SOURCE TARGET, or RECON_SOURCE_URL=… recon diff TARGET",
     );
 }
+
+/// `--kye id` makes clap suggest `--keys`, a key-list file; `--keys id` said "id: No such file or directory".
+#[test]
+fn a_key_list_that_is_no_file_suggests_the_key() {
+    refused(
+        &recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--keys", "order_id"]),
+        "--keys: order_id is not a file (a key list is a Parquet or CSV file of keys); did you mean --key order_id?",
+    );
+    let dir = scratch();
+    let config = dir.path().join("audit.toml");
+    std::fs::write(&config, format!("{SHOP}[[table]]\nsource = \"orders\"\nkeys = \"id\"\n")).unwrap();
+    refused(
+        &recon(&["audit", path(&config), "-q"]),
+        &format!(
+            "table orders: {}:7:8: keys in [[table]] orders: id is not a file (a key list is a Parquet or CSV file of \
+             keys); did you mean key = [\"id\"]?",
+            path(&config)
+        ),
+    );
+}
+
+/// The shop fixtures as an audit's two sides, for config files that need no server.
+const SHOP: &str = "[source]\nurl = \"sqlite://fixtures/shop/legacy.db\"\n[target]\nurl = \"fixtures/shop/exports/\"\n";
+
+/// A `;`-separated file read with the default `,` is one column named by its whole header line.
+#[test]
+fn a_csv_header_read_as_one_column_suggests_its_delimiter() {
+    refused(
+        &recon(&["diff", "fixtures/customers/crm.csv", "fixtures/customers/warehouse.arrow", "--key", "region,customer_no"]),
+        "--key: column region is not in fixtures/customers/crm.csv (its columns: region;customer_no;name;Email;phone); \
+         its header was read as one column holding ';': add --csv-delimiter ';'",
+    );
+    // Compared keyless, the column types line says it.
+    let run = recon(&["diff", "fixtures/customers/crm.csv", "fixtures/customers/crm.csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = "recon: column types of fixtures/customers/crm.csv: region;customer_no;name;Email;phone Utf8 (its \
+                header was read as one column holding ';': add --csv-delimiter ';')\n";
+    assert!(run.stderr.contains(line), "{}", run.stderr);
+    let dir = scratch();
+    for (name, text, advice) in [
+        ("tabs.csv", "id\tname\n1\tAnn\n", "holding a tab: add --csv-delimiter '\\t'"),
+        ("pipes.csv", "id|name\n1|Ann\n", "holding '|': add --csv-delimiter '|'"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let run = recon(&["diff", path(&file), path(&file), "--key", "id"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.ends_with(&format!("; its header was read as one column {advice}\n")), "{}", run.stderr);
+    }
+    // A file with the right delimiter gets a misspelled column suggested instead.
+    refused(
+        &recon(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--key", "orderid"]),
+        "--key: column orderid is not in fixtures/orders/legacy.parquet (its columns: order_id, customer_id, amount, \
+         currency, ordered_at, shipped, note, legacy_flag); did you mean order_id?",
+    );
+}
+
+/// Values recon checks itself say what was probably meant, as clap does for its own.
+#[test]
+fn misspelled_values_are_suggested() {
+    let diff = |more: &[&str]| {
+        let base = ["diff", "fixtures/customers/crm.csv", "fixtures/customers/warehouse.arrow"];
+        let common =
+            ["--key", "region,customer_no", "--csv-delimiter", ";", "--csv-null", "\\N", "--map", "phone=phone_number"];
+        recon(&base.iter().chain(&common).chain(more).copied().collect::<Vec<_>>())
+    };
+    refused(
+        &diff(&["--source-tz", "Europe/Pari"]),
+        "--source-tz: unknown time zone \"Europe/Pari\"; did you mean Europe/Paris?",
+    );
+    refused(
+        &diff(&["--timestamp-precision", "mss"]),
+        "--timestamp-precision: \"mss\" is not s, ms or us; did you mean ms?",
+    );
+    refused(
+        &diff(&["--csv-type", "customer_no=flaot64"]),
+        "--csv-type: unknown type \"flaot64\" for column customer_no (the types: bool, int8, int16, int32, int64, \
+         uint64, float32, float64, text, date, timestamp, timestamptz, decimal(P,S)); did you mean float64?",
+    );
+    refused(
+        &diff(&["--csv-type", "customer_nr=int64"]),
+        "--csv-type: column customer_nr is not in fixtures/customers/crm.csv (its columns: region, customer_no, \
+         name, Email, phone); did you mean customer_no?",
+    );
+}
+
+/// A config file's value of the wrong type gets the command line's message at its line and column (it was
+/// "data did not match any variant of untagged enum Written"), and a setting checked later is named where it
+/// was written, not as the flag.
+#[test]
+fn config_values_are_named_at_their_place_as_the_command_line_names_them() {
+    let dir = scratch();
+    let config = dir.path().join("audit.toml");
+    let audit = |text: &str| {
+        std::fs::write(&config, format!("{SHOP}{text}")).unwrap();
+        recon(&["audit", path(&config), "-q", "--format", "json"])
+    };
+    let at = |place: &str| format!("{}:{place}", path(&config));
+    refused(
+        &audit("[defaults]\nmemory_limit = true\n"),
+        &format!("{}: memory_limit in [defaults]: \"true\" is not a size like 2GB or 512MB", at("6:16")),
+    );
+    refused(
+        &audit("[defaults]\ntrim = \"yes\"\n"),
+        &format!("{}: trim in [defaults]: \"yes\" is not true or false", at("6:8")),
+    );
+    refused(&audit("[defaults]\njobs = 0\n"), &format!("{}: jobs in [defaults]: must be 1 or more", at("6:8")));
+    let run = audit("[[table]]\nsource = \"orders\"\nkey = \"order_idd\"\nsample = true\n");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "recon: error: table orders: {}: sample in [[table]] orders: \"true\" is neither a share like 1% nor a count\n",
+            at("8:10")
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = audit("[[table]]\nsource = \"orders\"\nkey = \"order_idd\"\n");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report = run.json();
+    let orders = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "orders").unwrap();
+    assert_eq!(
+        orders["error"].as_str().unwrap(),
+        format!(
+            "{}: key in [[table]] orders: column order_idd is not in sqlite://fixtures/shop/legacy.db#orders (its \
+             columns: id, customer_id, amount, ordered_at)",
+            at("7:7")
+        )
+    );
+}

@@ -20,7 +20,7 @@ use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{Catalog, CatalogTable};
 use crate::source::{Connections, DbOptions};
-use crate::spec::{Budget, Layers, Options, Origin, TableSpec};
+use crate::spec::{Budget, Layers, Options, Origin, Origins, TableSpec};
 use config::Config;
 use matching::Pair;
 
@@ -43,6 +43,9 @@ pub struct AuditSpec {
     pub diff_out: Option<PathBuf>,
     /// Waits for the catalogs' connections.
     pub db: DbOptions,
+    /// Which layer gave each audit option (`--state`, or `state` in the config's `[defaults]`), to name it in
+    /// errors as the user gave it.
+    pub settings: Origins,
 }
 
 impl AuditSpec {
@@ -50,7 +53,8 @@ impl AuditSpec {
     pub fn base_layers(&self) -> Result<Layers> {
         let mut layers = Layers::default();
         if let Some(config) = &self.config {
-            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into() };
+            let places = config.defaults_places.clone();
+            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
             layers.push(&config.defaults, origin)?;
         }
         layers.push(&self.command_line, Origin::CommandLine)?;
@@ -158,8 +162,9 @@ impl Job {
     fn new(spec: &AuditSpec, catalogs: &Sides<Catalog>, base: &Layers, pair: matching::Compare) -> Result<Job> {
         let mut layers = base.clone();
         if let (Some(entry), Some(config)) = (&pair.entry, &spec.config) {
-            let section = format!("[[table]] {} (line {})", pair.name, entry.at.line);
-            layers.push(&entry.options, Origin::Config { file: config.path.clone(), section })?;
+            let (file, section, places) =
+                (config.path.clone(), format!("[[table]] {}", pair.name), entry.places.clone());
+            layers.push(&entry.options, Origin::Config { file, section, places })?;
         }
         let options = layers.options()?;
         let locations = Sides::new(pair.tables.source.location.clone(), pair.tables.target.location.clone());

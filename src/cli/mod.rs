@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
-use crate::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
+use crate::spec::{Layers, Options, Origin, Origins, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
 /// recon proves a data migration moved every row.
@@ -200,10 +200,17 @@ impl AuditArgs {
             }
             _ => return Err(Error::setting("recon audit", "give a config file, or SOURCE and TARGET")),
         };
+        let mut settings = Origins::default();
         let audit = match &config {
-            Some(config) => crate::spec::overlay(&config.audit, &self.audit)?,
+            Some(config) => {
+                let places = config.defaults_places.clone();
+                let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
+                settings.record(&config.audit, &origin)?;
+                crate::spec::overlay(&config.audit, &self.audit)?
+            }
             None => self.audit.clone(),
         };
+        settings.record(&self.audit, &Origin::CommandLine)?;
         let mut spec = AuditSpec {
             sides,
             config,
@@ -215,9 +222,10 @@ impl AuditArgs {
             state: audit.state,
             diff_out: self.output.diff_out.clone(),
             db: Default::default(),
+            settings,
         };
         if spec.jobs == 0 {
-            return Err(Error::setting("--jobs", "must be 1 or more"));
+            return Err(Error::setting(spec.settings.setting("jobs"), "must be 1 or more"));
         }
         let layers = spec.base_layers()?;
         let options = layers.options()?;
