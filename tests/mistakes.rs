@@ -216,3 +216,22 @@ fn config_values_are_named_at_their_place_as_the_command_line_names_them() {
         )
     );
 }
+
+/// A key list names the key as the source does; the target's name for it (by `--map`) is not in the list, and
+/// the list's reader was told its type anyway: it stopped with "--csv-types: k.csv has no column order_id".
+#[test]
+fn a_key_list_naming_the_source_key_compares_a_target_that_maps_it() {
+    let dir = scratch();
+    let file = |name: &str, text: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        path(&file).to_string()
+    };
+    let (source, target) = (file("s.csv", "id,v\n1,a\n2,b\n3,c\n"), file("t.csv", "order_id,v\n1,a\n2,x\n3,c\n"));
+    let keys = file("k.csv", "id\n2\n");
+    let run =
+        recon(&["diff", &source, &target, "--key", "id", "--map", "id=order_id", "--keys", &keys, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let summary = &run.json()["summary"];
+    assert_eq!((summary["source_rows"].as_u64(), summary["mismatched"].as_u64()), (Some(1), Some(1)));
+}
