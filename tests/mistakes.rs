@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{Field, Schema};
 
-use crate::catalog::run_pg;
+use crate::catalog::{run_mysql, run_pg};
 use crate::databases::{block_on, server, write_parquet, SERIAL};
 use crate::util::{path, recon, recon_with, scratch, Run};
 
@@ -234,4 +234,75 @@ fn a_key_list_naming_the_source_key_compares_a_target_that_maps_it() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let summary = &run.json()["summary"];
     assert_eq!((summary["source_rows"].as_u64(), summary["mismatched"].as_u64()), (Some(1), Some(1)));
+}
+
+/// A table in another schema (`#flights` when it lives in `nyc`) said "no such table, or it has no columns":
+/// now the schema searched, where a table of that name is, or the nearest name.
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn a_table_not_in_the_schema_searched_is_found_where_it_is() {
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(run_pg(
+        &pg,
+        &[
+            "DROP SCHEMA IF EXISTS recon_nyc CASCADE",
+            "CREATE SCHEMA recon_nyc",
+            "CREATE TABLE recon_nyc.recon_flights (id int PRIMARY KEY, carrier text)",
+        ],
+    ));
+    block_on(run_mysql(
+        &my,
+        &[
+            "DROP DATABASE IF EXISTS recon_nyc",
+            "CREATE DATABASE recon_nyc",
+            "CREATE TABLE recon_nyc.recon_flights (id int PRIMARY KEY, carrier text)",
+        ],
+    ));
+    let parquet = "fixtures/orders/legacy.parquet";
+    let missing = |location: &str| recon(&["diff", location, parquet, "--key", "id", "-q"]);
+    refused(
+        &missing(&format!("{pg}#recon_flights")),
+        &format!(
+            "{pg}#recon_flights: no table recon_flights in schema public; a table of that name is in schema recon_nyc: \
+             #recon_nyc.recon_flights"
+        ),
+    );
+    refused(
+        &missing(&format!("{pg}#recon_nyc.recon_flihgts")),
+        &format!(
+            "{pg}#recon_nyc.recon_flihgts: no table recon_flihgts in schema recon_nyc; did you mean recon_flights?"
+        ),
+    );
+    refused(
+        &missing(&format!("{my}#recon_flights")),
+        &format!(
+            "{my}#recon_flights: no table recon_flights in database test; a table of that name is in database \
+             recon_nyc: #recon_nyc.recon_flights"
+        ),
+    );
+    refused(
+        &missing(&format!("{my}#recon_nyc.Recon_Flights")),
+        &format!(
+            "{my}#recon_nyc.Recon_Flights: no table Recon_Flights in database recon_nyc; did you mean recon_flights?"
+        ),
+    );
+}
+
+#[test]
+fn a_misspelled_sqlite_table_or_config_entry_is_suggested() {
+    refused(
+        &recon(&["diff", "sqlite://fixtures/shop/legacy.db#ordres", "fixtures/shop/exports/orders.parquet", "-q"]),
+        "sqlite://fixtures/shop/legacy.db#ordres: no table ordres; did you mean orders?",
+    );
+    let dir = scratch();
+    let config = dir.path().join("audit.toml");
+    std::fs::write(&config, format!("{SHOP}[[table]]\nsource = \"ordres\"\n")).unwrap();
+    refused(
+        &recon(&["audit", path(&config), "-q"]),
+        &format!("{}:5:1: [[table]]: neither side has a table \"ordres\"; did you mean orders?", path(&config)),
+    );
 }

@@ -5,6 +5,7 @@
 pub(crate) mod catalog;
 mod fragment;
 mod keys;
+mod missing;
 mod mysql;
 mod narrow;
 mod postgres;
@@ -287,7 +288,8 @@ impl SqlTable {
             Ok((Arc::new(Mutex::new(conn)), columns))
         })?;
         if columns.is_empty() {
-            return Err(Error::input(&masked, "no such table, or it has no columns"));
+            let why = runtime.block_on(async { missing::explain(&mut *conn.lock().await, &location).await });
+            return Err(Error::input(&masked, why));
         }
         // The declared type rides along as field metadata: the policy compares JSON, UUID and unconstrained
         // numerics by what the database says they are. A column recon cannot read is kept, typed Null, and
