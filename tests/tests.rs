@@ -4,6 +4,7 @@
 mod audit;
 mod bad_input;
 mod catalog;
+mod connecting;
 mod csv_parts;
 mod databases;
 mod drift;
