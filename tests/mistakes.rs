@@ -306,3 +306,80 @@ fn a_misspelled_sqlite_table_or_config_entry_is_suggested() {
         &format!("{}:5:1: [[table]]: neither side has a table \"ordres\"; did you mean orders?", path(&config)),
     );
 }
+
+/// In an audit, `--map tzone=timezone` added to the command applies to every table and fails on those without
+/// the column: a suggestion is given as the `[[table]]` entry to paste, and pasted, it reconciles its table
+/// alone.
+#[test]
+fn an_audit_suggests_the_table_entry_to_paste_and_pasted_it_reconciles_that_table() {
+    let dir = scratch();
+    let (source, target) = (dir.path().join("legacy"), dir.path().join("new"));
+    for (side, flights) in [
+        (&source, "id,tzone,carrier\n1,America/New_York,AA\n2,America/Chicago,UA\n"),
+        (&target, "id,timezone,carrier\n1,America/New_York,AA \n2,America/Chicago,UA\n"),
+    ] {
+        std::fs::create_dir(side).unwrap();
+        std::fs::write(side.join("flights.csv"), flights).unwrap();
+        std::fs::write(side.join("airports.csv"), "id,name\n1,JFK\n2,ORD\n").unwrap();
+    }
+    let config = dir.path().join("audit.toml");
+    let head = format!(
+        "[source]\nurl = \"{}/\"\n[target]\nurl = \"{}/\"\n[defaults]\nkey = \"id\"\n",
+        path(&source),
+        path(&target)
+    );
+    std::fs::write(&config, &head).unwrap();
+    let (markdown, html, junit) =
+        (dir.path().join("summary.md"), dir.path().join("audit.html"), dir.path().join("junit.xml"));
+    let documents = ["--markdown", path(&markdown), "--html", path(&html), "--junit", path(&junit)];
+    let run = recon(&[&["audit", path(&config), "-q"][..], &documents].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let entry = "[[table]]
+source = \"flights\"
+trim = true    # resolves 1 mismatched row of carrier
+map = { tzone = \"timezone\" }    # equal on 2 of 2 rows checked
+#   tzone only in the source equals timezone only in the target on 2 rows whose key both sides hold (the first \
+     1000 source rows at most)
+";
+    let shown: String = entry.lines().map(|line| format!("  {line}\n")).collect();
+    assert!(
+        run.stdout.contains(&format!(
+            "suggestions (each tried on the mismatched rows; paste the entry into the audit's config file, or its \
+             settings into the table's [[table]] entry: an option on the command line would apply to every table):\n{shown}"
+        )),
+        "{}",
+        run.stdout
+    );
+    let markdown = std::fs::read_to_string(&markdown).unwrap();
+    assert!(markdown.contains(&format!("```\n{entry}```\n")), "{markdown}");
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("<pre class=\"paste\"><code>[[table]]\nsource = &quot;flights&quot;\ntrim = true"), "{html}");
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(junit.contains("suggested: trim = true (resolves 1 mismatched row of carrier)"), "{junit}");
+    let run = recon(&["audit", path(&config), "--format", "json", "-q"]);
+    let report = run.json();
+    let flights = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "flights").unwrap();
+    let configs: Vec<&str> =
+        flights["report"]["suggestions"].as_array().unwrap().iter().map(|s| s["config"].as_str().unwrap()).collect();
+    assert_eq!(
+        configs,
+        [
+            "[[table]]\nsource = \"flights\"\ntrim = true",
+            "[[table]]\nsource = \"flights\"\nmap = { tzone = \"timezone\" }"
+        ]
+    );
+    // Pasted as given, the entry reconciles flights and leaves airports as it was.
+    std::fs::write(&config, format!("{head}{entry}")).unwrap();
+    let run = recon(&["audit", path(&config), "-q"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // A diff keeps suggesting options for its command.
+    let run = recon(&[
+        "diff",
+        &format!("{}/flights.csv", path(&source)),
+        &format!("{}/flights.csv", path(&target)),
+        "--key",
+        "id",
+        "-q",
+    ]);
+    assert!(run.stdout.contains("  --trim    resolves 1 mismatched row of carrier\n"), "{}", run.stdout);
+}

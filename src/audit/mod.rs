@@ -236,7 +236,9 @@ fn run_jobs(
                         unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
                     }
                     let (source, target) = (&job.tables.source.name, &job.tables.target.name);
-                    TableEntry::compared(&job.name, source, target, &outcome.report)
+                    let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
+                    crate::report::config_entry::fill(&mut entry);
+                    entry
                 }
                 Err(error) => {
                     let message = crate::secrets::mask(&error.to_string());
