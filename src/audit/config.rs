@@ -274,12 +274,13 @@ impl File<'_> {
             for key in ENTRY_KEYS {
                 rest.remove(key);
             }
-            let section = "[[table]]";
+            let (source, target) = (text("source")?, text("target")?);
+            let section = format!("[[table]] {}", source.as_ref().or(target.as_ref()).map_or("", String::as_str));
             let places = self.places(&rest);
-            let options = self.deserialize(Spanned::new(item.span(), DeValue::Table(rest)), section)?;
+            let options = self.deserialize(Spanned::new(item.span(), DeValue::Table(rest)), section.trim_end())?;
             let entry = TableEntry {
-                source: text("source")?,
-                target: text("target")?,
+                source,
+                target,
                 skip,
                 filter: text("where")?,
                 options,
@@ -478,7 +479,7 @@ skip = true
         let error = parse("[[table]]\nsource = \"orders\"\nmax_extra = false\n").unwrap_err().to_string();
         assert_eq!(
             error,
-            "audit.toml:3:13: max_extra in [[table]]: \"false\" is neither a count like 10 nor a share like 0.1%"
+            "audit.toml:3:13: max_extra in [[table]] orders: \"false\" is neither a count like 10 nor a share like 0.1%"
         );
         // Text settings take any scalar as its text, for their own check to judge (`sample = true` as `--sample
         // true`); names take the command line's comma-separated text too.

@@ -319,14 +319,11 @@ fn sides(given: [Option<String>; 2], variables: Sides<Option<String>>) -> Result
         ([Some(source), None], None, Some(target)) => Ok(Sides::new(source, target)),
         ([Some(_), None], Some(_), Some(_)) => Err(Error::setting(
             "recon diff",
-            format!(
-                "one location given, but {} and {} are both set: give both locations, or neither",
-                SOURCE_VARIABLE, TARGET_VARIABLE
-            ),
+            format!("one location given, but {SOURCE_VARIABLE} and {TARGET_VARIABLE} are both set: give both locations, or neither"),
         )),
         ([Some(_), None], None, None) => Err(Error::setting(
             "TARGET",
-            format!("missing: recon diff SOURCE TARGET, or {}=… recon diff TARGET", SOURCE_VARIABLE),
+            format!("missing: recon diff SOURCE TARGET, or {SOURCE_VARIABLE}=… recon diff TARGET"),
         )),
         ([None, _], Some(source), Some(target)) => Ok(Sides::new(source, target)),
         ([None, _], source, _) => {
