@@ -193,6 +193,10 @@ fn config_values_are_named_at_their_place_as_the_command_line_names_them() {
         &format!("{}: trim in [defaults]: \"yes\" is not true or false", at("6:8")),
     );
     refused(&audit("[defaults]\njobs = 0\n"), &format!("{}: jobs in [defaults]: must be 1 or more", at("6:8")));
+    refused(
+        &audit("[defaults]\nstate = \"/proc/no-such-dir/state\"\n"),
+        &format!("{}: state in [defaults]: /proc/no-such-dir/state: cannot write in /proc: No such file or directory (os error 2)", at("6:9")),
+    );
     let run = audit("[[table]]\nsource = \"orders\"\nkey = \"order_idd\"\nsample = true\n");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -203,7 +207,7 @@ fn config_values_are_named_at_their_place_as_the_command_line_names_them() {
         "{}",
         run.stderr
     );
-    let run = audit("[[table]]\nsource = \"orders\"\nkey = \"order_idd\"\n");
+    let run = audit("[[table]]\nsource = \"orders\"\nkey = \"order_idd\"\n[[table]]\nsource = \"customers\"\nupdated_column = \"emial\"\n");
     assert_eq!(run.code, 2, "{}", run.stderr);
     let report = run.json();
     let orders = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "orders").unwrap();
@@ -213,6 +217,15 @@ fn config_values_are_named_at_their_place_as_the_command_line_names_them() {
             "{}: key in [[table]] orders: column order_idd is not in sqlite://fixtures/shop/legacy.db#orders (its \
              columns: id, customer_id, amount, ordered_at)",
             at("7:7")
+        )
+    );
+    let customers = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "customers").unwrap();
+    assert_eq!(
+        customers["error"].as_str().unwrap(),
+        format!(
+            "{}: updated_column in [[table]] customers: emial is not a column of \
+             sqlite://fixtures/shop/legacy.db#customers; did you mean email? (name the target's with --map emial=...)",
+            at("10:18")
         )
     );
 }

@@ -36,10 +36,10 @@ fn find(dataset: &Dataset, name: &str, setting: &str) -> Result<usize> {
     let fields = dataset.schema.fields();
     let exact = fields.iter().position(|f| f.name() == name);
     let found = exact.or_else(|| fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))).ok_or_else(|| {
-        Error::setting(
-            setting,
-            format!("{name} is not a column of {} (name the target's with --map {name}=...)", dataset.location),
-        )
+        let hint = crate::spelling::did_you_mean(name, fields.iter().map(|f| f.name().as_str()));
+        let message =
+            format!("{name} is not a column of {}{hint} (name the target's with --map {name}=...)", dataset.location);
+        Error::setting(setting, message)
     })?;
     let field = &fields[found];
     if !matches!(field.data_type(), DataType::Timestamp(..)) {
