@@ -17,6 +17,7 @@ use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
+use crate::source::dialect::delimiter_advice;
 use crate::source::{Columns, Connections, Dataset, Format};
 use crate::spec::{Repair, TableSpec};
 use crate::{compare, digest, plan};
@@ -143,7 +144,8 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        tracing::info!("{table}column types of {}: {}", dataset.location, types.join(", "));
+        let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));
+        tracing::info!("{table}column types of {}: {}{advice}", dataset.location, types.join(", "));
     }
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     // Asking a catalog for an estimate costs a query: only for lines someone sees.

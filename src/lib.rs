@@ -5,8 +5,9 @@
 //! table), and returns an [`Outcome`]: the [`report::Report`] and the findings behind it. The pipeline, one
 //! module per stage, each importing only the stages above it in this list:
 //!
-//! 0. [`secrets`] (what is never shown, masked in everything that is), [`error`], [`side`], [`spec`] (options
-//!    by layer → specs), [`sample`], [`terminal`] (colour, width), [`progress`]: shared vocabulary;
+//! 0. [`secrets`] (what is never shown, masked in everything that is), [`error`], [`spelling`] ("did you
+//!    mean" in errors), [`side`], [`spec`] (options by layer → specs), [`sample`], [`terminal`] (colour,
+//!    width), [`progress`]: shared vocabulary;
 //!    [`session`]: the process's resources;
 //! 1. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
@@ -47,6 +48,7 @@ pub mod session;
 pub mod side;
 pub mod source;
 pub mod spec;
+pub mod spelling;
 pub mod terminal;
 
 pub use engine::{diff, Outcome};

@@ -127,7 +127,8 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
 fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let (session, spec) = args.specs()?;
-    check_outputs(&args.output, spec.state.as_deref())?;
+    let state = spec.state.as_deref().map(|dir| (spec.settings.setting("state"), dir));
+    check_outputs(&args.output, state)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
     let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
@@ -188,7 +189,7 @@ fn sealing<'a>(
 }
 
 /// Checks every output path before a row is read: a run of an hour must not end in "no such directory".
-fn check_outputs(output: &OutputArgs, state: Option<&Path>) -> Result<()> {
+fn check_outputs(output: &OutputArgs, state: Option<(String, &Path)>) -> Result<()> {
     if let Some(path) = &output.output {
         report::check_file("--output", path)?;
     }
@@ -201,8 +202,8 @@ fn check_outputs(output: &OutputArgs, state: Option<&Path>) -> Result<()> {
     if let Some(path) = &output.repair_sql {
         report::check_file("--repair-sql", path)?;
     }
-    if let Some(dir) = state {
-        report::check_directory("--state", dir)?;
+    if let Some((setting, dir)) = state {
+        report::check_directory(&setting, dir)?;
     }
     Ok(())
 }

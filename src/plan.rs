@@ -14,6 +14,7 @@ use crate::sample::{Sample, Selection};
 use crate::session::Memory;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{TableKeys, UniqueKey};
+use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
 use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
 use crate::spec::{Budgets, Keep, KeySource, KeySpec, Policy, SampleSize, TableSpec};
@@ -89,8 +90,13 @@ pub struct Plan {
 pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
     let mut types = Vec::new();
     for (name, type_name) in &spec.csv.types {
-        let data_type = crate::source::parse_csv_type(type_name)
-            .ok_or_else(|| Error::setting("--csv-type", format!("unknown type {type_name:?} for column {name}")))?;
+        let data_type = crate::source::parse_csv_type(type_name).ok_or_else(|| {
+            let known = crate::source::CSV_TYPES.join(", ");
+            let hint = crate::spelling::did_you_mean(type_name, crate::source::CSV_TYPES);
+            let message =
+                format!("unknown type {type_name:?} for column {name} (the types: {known}, decimal(P,S)){hint}");
+            Error::setting(spec.origins.setting("csv_type"), message)
+        })?;
         types.push((name.clone(), data_type));
     }
     let csv = CsvOptions { delimiter: spec.csv.delimiter, quote: spec.csv.quote, null: spec.csv.null.clone(), types };
@@ -118,24 +124,26 @@ impl Plan {
         spill_dir: PathBuf,
     ) -> Result<Plan> {
         let side_policies = Sides::from_fn(|side| side_policy(&spec.policy, side));
+        check_csv_types(spec, &datasets)?;
         let matcher = Matcher::new(spec, &datasets)?;
         let (key_indices, key_source) = decide_key(spec, &matcher, &keys)?;
         let Matched { key, columns, shared, schema } = match_columns(spec, &matcher, key_indices.as_deref())?;
         let keyless = key_indices.is_none();
         let p = &spec.policy;
         let tolerances = [
-            (p.float_abs_tol.is_some() || p.float_rel_tol.is_some(), "--float-abs-tol/--float-rel-tol", "float"),
-            (p.decimal_abs_tol.is_some(), "--decimal-abs-tol", "decimal"),
+            (p.float_abs_tol.is_some(), "float_abs_tol", "float"),
+            (p.float_rel_tol.is_some(), "float_rel_tol", "float"),
+            (p.decimal_abs_tol.is_some(), "decimal_abs_tol", "decimal"),
         ];
-        if let Some((_, setting, kind)) = tolerances.iter().find(|(given, ..)| keyless && *given) {
+        if let Some((_, field, kind)) = tolerances.iter().find(|(given, ..)| keyless && *given) {
             return Err(Error::setting(
-                *setting,
+                spec.origins.setting(field),
                 format!("a keyless comparison matches whole rows exactly: {kind} tolerances need a key (--key)"),
             ));
         }
         let sample = match &spec.sample {
             Some(sample) => Some(push_down_sample(
-                Sample::new(sample_rate(sample.size, &datasets.source)?, sample.seed, sample.confidence),
+                Sample::new(sample_rate(spec, sample.size, &datasets.source)?, sample.seed, sample.confidence),
                 &key,
                 &side_policies,
                 &mut datasets,
@@ -183,14 +191,25 @@ impl Plan {
     }
 }
 
+/// A `--csv-type` names a column of every CSV side.
+fn check_csv_types(spec: &TableSpec, datasets: &Sides<Dataset>) -> Result<()> {
+    for (_, dataset) in datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
+        let names: Vec<&str> = dataset.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        if let Some((name, _)) = spec.csv.types.iter().find(|(name, _)| !names.contains(&name.as_str())) {
+            return Err(Error::setting(spec.origins.setting("csv_type"), not_in(dataset, name)));
+        }
+    }
+    Ok(())
+}
+
 /// The share of keys a sample takes: given, or a count turned into a share of the source's rows.
-fn sample_rate(size: SampleSize, source: &Dataset) -> Result<f64> {
+fn sample_rate(spec: &TableSpec, size: SampleSize, source: &Dataset) -> Result<f64> {
     match size {
         SampleSize::Share(share) => Ok(share),
         SampleSize::Count(count) => {
             let rows = source.count_rows()?.ok_or_else(|| {
                 Error::setting(
-                    "--sample",
+                    spec.origins.setting("sample"),
                     format!("{} has no known row count: sample a share such as 1%", source.location),
                 )
             })?;
@@ -294,11 +313,21 @@ fn find(schema: &Schema, name: &str, location: &str) -> Result<Option<usize>> {
     }
 }
 
-fn require(schema: &Schema, name: &str, location: &str) -> Result<usize> {
-    find(schema, name, location)?.ok_or_else(|| {
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        Error::column(name, format!("not found in {location} (its columns: {})", names.join(", ")))
-    })
+/// The index of the column `setting` (as the user gave it: `--key`, `key in audit.toml …`) names in `dataset`.
+fn require(dataset: &Dataset, name: &str, setting: &str) -> Result<usize> {
+    let (schema, location) = (&dataset.schema, &dataset.location);
+    find(schema, name, location)?.ok_or_else(|| Error::setting(setting, not_in(dataset, name)))
+}
+
+/// `column x is not in LOCATION (its columns: …)`, then what was probably meant: the delimiter a CSV header
+/// read as one column holds, or the column nearest by spelling.
+fn not_in(dataset: &Dataset, name: &str) -> String {
+    let names: Vec<&str> = dataset.schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let hint = match delimiter_advice(dataset) {
+        Some(advice) => format!("; {advice}"),
+        None => crate::spelling::did_you_mean(name, names.iter().copied()),
+    };
+    format!("column {name} is not in {} (its columns: {}){hint}", dataset.location, names.join(", "))
 }
 
 /// The declared length of a character type: `varchar(20)`, `character varying(20)`, `char(5)`.
@@ -321,11 +350,9 @@ struct Matcher<'a> {
 impl<'a> Matcher<'a> {
     fn new(spec: &TableSpec, datasets: &'a Sides<Dataset>) -> Result<Matcher<'a>> {
         let mut mapped = Vec::new();
+        let setting = spec.origins.setting("map");
         for (from, to) in &spec.map {
-            mapped.push((
-                require(&datasets.source.schema, from, &datasets.source.location)?,
-                require(&datasets.target.schema, to, &datasets.target.location)?,
-            ));
+            mapped.push((require(&datasets.source, from, &setting)?, require(&datasets.target, to, &setting)?));
         }
         Ok(Matcher { datasets, mapped })
     }
@@ -334,9 +361,9 @@ impl<'a> Matcher<'a> {
         self.datasets[side].schema.as_ref()
     }
 
-    /// The source column's index by name.
-    fn source(&self, name: &str) -> Result<usize> {
-        require(self.schema(Side::Source), name, &self.datasets.source.location)
+    /// The index of the source column `setting` names.
+    fn source(&self, name: &str, setting: &str) -> Result<usize> {
+        require(&self.datasets.source, name, setting)
     }
 
     /// The target column a source column pairs with, if any.
@@ -362,10 +389,8 @@ impl<'a> Matcher<'a> {
         let (s_field, target) = (self.schema(Side::Source).field(s), &self.datasets.target);
         let name = s_field.name().clone();
         let t = self.counterpart(s)?.ok_or_else(|| {
-            Error::column(
-                &name,
-                format!("not found in {}; name its counterpart with --map {name}=...", target.location),
-            )
+            let advice = delimiter_advice(target).unwrap_or(format!("name its counterpart with --map {name}=..."));
+            Error::column(&name, format!("not found in {}; {advice}", target.location))
         })?;
         let t_field = self.schema(Side::Target).field(t);
         Ok(ColumnPair {
@@ -403,7 +428,8 @@ impl<'a> Matcher<'a> {
 fn decide_key(spec: &TableSpec, matcher: &Matcher, keys: &Sides<TableKeys>) -> Result<(Option<Vec<usize>>, KeySource)> {
     let require = match &spec.key {
         KeySpec::Given { columns, source } => {
-            let indices: Vec<usize> = columns.iter().map(|k| matcher.source(k)).collect::<Result<_>>()?;
+            let setting = spec.origins.setting("key");
+            let indices: Vec<usize> = columns.iter().map(|k| matcher.source(k, &setting)).collect::<Result<_>>()?;
             return Ok((Some(indices), *source));
         }
         KeySpec::Keyless => return Ok((None, KeySource::Keyless)),
@@ -430,7 +456,7 @@ fn decide_key(spec: &TableSpec, matcher: &Matcher, keys: &Sides<TableKeys>) -> R
     }
     if require {
         return Err(Error::setting(
-            "--require-key",
+            spec.origins.setting("require_key"),
             format!(
                 "{} and {} declare no primary key or unique index over NOT NULL columns: name the key with --key",
                 matcher.datasets.source.location, matcher.datasets.target.location
@@ -455,9 +481,10 @@ fn match_columns(spec: &TableSpec, matcher: &Matcher, key_indices: Option<&[usiz
     let key_indices = key_indices.unwrap_or_default();
     if let Some(repeated) = key_indices.iter().enumerate().find(|(i, k)| key_indices[..*i].contains(k)) {
         let name = s_schema.field(*repeated.1).name();
-        return Err(Error::setting("--key", format!("column {name} is named twice")));
+        return Err(Error::setting(spec.origins.setting("key"), format!("column {name} is named twice")));
     }
-    let excluded: Vec<usize> = spec.exclude.iter().map(|c| matcher.source(c)).collect::<Result<_>>()?;
+    let setting = spec.origins.setting("exclude");
+    let excluded: Vec<usize> = spec.exclude.iter().map(|c| matcher.source(c, &setting)).collect::<Result<_>>()?;
     let candidates: Vec<usize> = if spec.columns.is_empty() {
         let mut shared = Vec::new();
         for s in 0..s_schema.fields().len() {
@@ -467,7 +494,8 @@ fn match_columns(spec: &TableSpec, matcher: &Matcher, key_indices: Option<&[usiz
         }
         shared
     } else {
-        spec.columns.iter().map(|c| matcher.source(c)).collect::<Result<_>>()?
+        let setting = spec.origins.setting("columns");
+        spec.columns.iter().map(|c| matcher.source(c, &setting)).collect::<Result<_>>()?
     };
     let compared = candidates.into_iter().filter(|s| !excluded.contains(s) && !key_indices.contains(s));
     let compared: Vec<ColumnPair> = compared.map(|s| matcher.pair(s)).collect::<Result<_>>()?;

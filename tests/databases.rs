@@ -410,7 +410,7 @@ fn a_missing_table_and_an_unreachable_server_are_errors_naming_them() {
     let run =
         recon(&["diff", &format!("{pg}#public.no_such_table"), "fixtures/orders/legacy.parquet", "--key", "order_id"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no_such_table") && run.stderr.contains("no such table"), "{}", run.stderr);
+    assert!(run.stderr.contains("no table no_such_table in schema public"), "{}", run.stderr);
     let run = recon(&[
         "diff",
         "postgres://postgres@127.0.0.1:1/test#t",

@@ -316,7 +316,7 @@ fn a_row_changed_on_one_side_within_min_age_is_left_out_on_both_sides() {
     assert_eq!(recent["stats"]["source"]["rows"], 2, "only the recent rows are read");
     // Options that need a key stop a keyless comparison.
     let (source, target) = pair.locations();
-    for option in [&["--updated-column", "updated_at"][..], &["--keys", "k.csv"]] {
+    for option in [&["--updated-column", "updated_at"][..], &["--keys", "fixtures/orders/legacy.parquet"]] {
         let run = recon(&[&["diff", &source, &target, "--keyless", "-q"][..], option].concat());
         assert_eq!(run.code, 2, "{option:?}: {}", run.stderr);
         assert!(run.stderr.contains("keyless"), "{}", run.stderr);

@@ -8,6 +8,7 @@ use crate::util::root;
 /// Every top-level module of `src/`, lowest first; a module may import only those before it in this list.
 const LAYERS: &[&str] = &[
     "secrets",
+    "spelling",
     "error",
     "terminal",
     "side",

@@ -4,6 +4,7 @@
 mod audit;
 mod bad_input;
 mod catalog;
+mod connecting;
 mod csv_parts;
 mod databases;
 mod drift;
@@ -15,6 +16,7 @@ mod history;
 mod keys;
 mod lakehouse;
 mod layers;
+mod mistakes;
 mod outputs;
 mod policy;
 mod property;

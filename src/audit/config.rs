@@ -12,7 +12,7 @@ use toml::Spanned;
 use crate::error::{Error, Result};
 use crate::report::audit::{SchemaCheck, SCHEMA_CHECKS};
 use crate::spec::options::AuditOptions;
-use crate::spec::Options;
+use crate::spec::{Options, Places};
 
 /// A config file, read and checked.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct Config {
     pub target: Option<String>,
     pub defaults: Options,
     pub audit: AuditOptions,
+    /// Where each `[defaults]` value is written, for errors about it.
+    pub defaults_places: Places,
     pub tables: Vec<TableEntry>,
 }
 
@@ -37,6 +39,8 @@ pub struct TableEntry {
     /// A condition both sides' rows must meet (SQL, for database sides).
     pub filter: Option<String>,
     pub options: Options,
+    /// Where each option's value is written.
+    pub places: Places,
     /// Schema checks reviewed and accepted: `accept = [{check = "type_narrowed", column = "time_hour"}]`.
     pub accept: Vec<Acceptance>,
     /// Where the entry starts, for errors about it.
@@ -91,6 +95,7 @@ impl Config {
             target: None,
             defaults: Options::default(),
             audit: AuditOptions::default(),
+            defaults_places: Places::new(),
             tables: Vec::new(),
         };
         for (key, value) in root.iter() {
@@ -103,13 +108,16 @@ impl Config {
                     file.only(table, &known, "[defaults]")?;
                     config.defaults = file.deserialize(value.clone(), "[defaults]")?;
                     config.audit = file.deserialize(value.clone(), "[defaults]")?;
+                    config.defaults_places = file.places(table);
                 }
                 "table" => config.tables = file.entries(value)?,
                 other => {
+                    let sections = ["source", "target", "defaults", "table"];
+                    let hint = crate::spelling::did_you_mean(other, sections);
                     return Err(file.at(
                         key.span(),
-                        format!("unknown section {other:?}: expected source, target, defaults or table"),
-                    ))
+                        format!("unknown section {other:?}: expected source, target, defaults or table{hint}"),
+                    ));
                 }
             }
         }
@@ -157,32 +165,51 @@ impl File<'_> {
                 } else {
                     ""
                 };
+                let hint = match hint {
+                    "" => crate::spelling::did_you_mean(name, known.iter().map(String::as_str)),
+                    hint => hint.to_string(),
+                };
                 return Err(self.at(key.span(), format!("unknown key {name:?} in {section}{hint}")));
             }
         }
         Ok(())
     }
 
+    /// A section's options; a value that does not fit is named at its place, as the command line names a flag's
+    /// value that does not fit: `audit.toml:3:8: trim in [defaults]: "yes" is not true or false`.
     fn deserialize<'i, T: Deserialize<'i>>(&self, value: Spanned<DeValue<'i>>, section: &str) -> Result<T> {
         let (culprit, whole) = (self.culprit(&value), value.span());
-        T::deserialize(ValueDeserializer::from(value)).map_err(|e| {
-            let message = format!("{section}: {}", e.message().trim());
-            self.at(culprit.or(e.span()).unwrap_or(whole), message)
+        T::deserialize(ValueDeserializer::from(value)).map_err(|e| match culprit {
+            Some((key, span, message)) => {
+                let written = self.text.get(span.clone()).unwrap_or_default().trim();
+                self.at(span, format!("{key} in {section}: {}", value_error(written, &message)))
+            }
+            None => self.at(e.span().unwrap_or(whole), format!("{section}: {}", e.message().trim())),
         })
     }
 
-    /// The value of the first key of a table that does not deserialize on its own into the options: where to
-    /// point when serde's error carries no place (flattened option groups lose it).
-    fn culprit(&self, value: &Spanned<DeValue>) -> Option<std::ops::Range<usize>> {
+    /// The first key of a table whose value does not deserialize on its own into the options, with where its
+    /// value is and why: serde's error on the whole table carries no place (flattened option groups lose it).
+    fn culprit(&self, value: &Spanned<DeValue>) -> Option<(String, std::ops::Range<usize>, String)> {
         let DeValue::Table(table) = value.get_ref() else { return None };
         table.iter().find_map(|(key, item)| {
             let mut alone = DeTable::new();
             alone.insert(key.clone(), item.clone());
             let alone = Spanned::new(value.span(), DeValue::Table(alone));
-            let fits = Options::deserialize(ValueDeserializer::from(alone.clone())).is_ok()
-                && AuditOptions::deserialize(ValueDeserializer::from(alone)).is_ok();
-            (!fits).then(|| item.span())
+            let error = Options::deserialize(ValueDeserializer::from(alone.clone()))
+                .err()
+                .or_else(|| AuditOptions::deserialize(ValueDeserializer::from(alone)).err())?;
+            Some((key.get_ref().to_string(), item.span(), error.message().trim().to_string()))
         })
+    }
+
+    /// Where each key's value of `table` is.
+    fn places(&self, table: &DeTable) -> Places {
+        let at = |span: std::ops::Range<usize>| {
+            let Place { line, column } = self.place(span.start);
+            (line, column)
+        };
+        table.iter().map(|(key, value)| (key.get_ref().to_string(), at(value.span()))).collect()
     }
 
     /// `[source]` or `[target]`: its `url`, with `${VAR}` expanded.
@@ -247,14 +274,17 @@ impl File<'_> {
             for key in ENTRY_KEYS {
                 rest.remove(key);
             }
-            let section = "[[table]]";
-            let options = self.deserialize(Spanned::new(item.span(), DeValue::Table(rest)), section)?;
+            let (source, target) = (text("source")?, text("target")?);
+            let section = format!("[[table]] {}", source.as_ref().or(target.as_ref()).map_or("", String::as_str));
+            let places = self.places(&rest);
+            let options = self.deserialize(Spanned::new(item.span(), DeValue::Table(rest)), section.trim_end())?;
             let entry = TableEntry {
-                source: text("source")?,
-                target: text("target")?,
+                source,
+                target,
                 skip,
                 filter: text("where")?,
                 options,
+                places,
                 accept: self.acceptances(table.get("accept"))?,
                 at: self.place(item.span().start),
             };
@@ -301,13 +331,28 @@ impl File<'_> {
             let check = named("check")?;
             if !SCHEMA_CHECKS.contains(&check.as_str()) {
                 let span = table.get("check").map_or(item.span(), |c| c.span());
-                let known = SCHEMA_CHECKS.join(", ");
-                return Err(self.at(span, format!("unknown schema check {check:?} (the checks: {known})")));
+                let (known, hint) = (SCHEMA_CHECKS.join(", "), crate::spelling::did_you_mean(&check, SCHEMA_CHECKS));
+                return Err(self.at(span, format!("unknown schema check {check:?} (the checks: {known}){hint}")));
             }
             accepted.push(Acceptance { check, column: named("column")?, at: self.place(item.span().start) });
         }
         Ok(accepted)
     }
+}
+
+/// Why a value does not fit, as the command line says it of a flag's value: serde's `invalid type: string
+/// "yes", expected a boolean` becomes `"yes" is not true or false` (`written`: the value as the file writes it).
+fn value_error(written: &str, message: &str) -> String {
+    let expected = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "));
+    let Some((_, expected)) = expected.and_then(|m| m.rsplit_once(", expected ")) else { return message.to_string() };
+    let words = match expected {
+        "a boolean" => "true or false",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "f32" | "f64" => "a number",
+        "a string" => "text in quotes",
+        other => other,
+    };
+    format!("{written} is not {words}")
 }
 
 fn same_table(a: &TableEntry, b: &TableEntry) -> bool {
@@ -384,10 +429,12 @@ skip = true
         let error = |text: &str| parse(text).unwrap_err().to_string();
         assert_eq!(
             error("[defaults]\ntrim = true\nmax_mismatchd = 3\n"),
-            "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]"
+            "audit.toml:3:1: unknown key \"max_mismatchd\" in [defaults]; did you mean max_mismatched?"
         );
-        let bad_value = error("[defaults]\nmax_missing = \"lots\"\n");
-        assert!(bad_value.starts_with("audit.toml:2:15: [defaults]:") && bad_value.contains("lots"), "{bad_value}");
+        assert_eq!(
+            error("[defaults]\nmax_missing = \"lots\"\n"),
+            "audit.toml:2:15: max_missing in [defaults]: \"lots\" is neither a count like 10 nor a share like 0.1%"
+        );
         assert!(error("[[table]]\nsource = \"a\"\n[[table]]\nsource = \"A\"\n")
             .contains("audit.toml:3:1: a second [[table]] entry"));
         assert!(error("[[table]]\nsource = \"a\"\nthreads = 2\n").contains("audit.toml:3:1: unknown key \"threads\""));
@@ -396,6 +443,50 @@ skip = true
             "audit.toml:2:7: environment variable RECON_UNSET_VARIABLE is not set"
         );
         assert!(error("[defaults\n").starts_with("audit.toml:1:"));
+    }
+
+    /// A value the file gives a type the option does not take gets the message the command line gives the same
+    /// value, at the value's place (serde's own was "data did not match any variant of untagged enum Written").
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_as_the_command_line_names_it() {
+        let error = |text: &str| parse(&format!("[defaults]\n{text}\n")).unwrap_err().to_string();
+        assert_eq!(error("trim = \"yes\""), "audit.toml:2:8: trim in [defaults]: \"yes\" is not true or false");
+        assert_eq!(
+            error("jobs = \"four\""),
+            "audit.toml:2:8: jobs in [defaults]: \"four\" is not a whole number, 0 or more"
+        );
+        assert_eq!(error("seed = -1"), "audit.toml:2:8: seed in [defaults]: -1 is not a whole number, 0 or more");
+        assert_eq!(
+            error("float_abs_tol = \"x\""),
+            "audit.toml:2:17: float_abs_tol in [defaults]: \"x\" is not a number"
+        );
+        assert_eq!(
+            error("max_missing = true"),
+            "audit.toml:2:15: max_missing in [defaults]: \"true\" is neither a count like 10 nor a share like 0.1%"
+        );
+        assert_eq!(
+            error("csv_delimiter = \";;\""),
+            "audit.toml:2:17: csv_delimiter in [defaults]: expected one ASCII character, got \";;\""
+        );
+        assert_eq!(
+            error("map = { a = 1 }"),
+            "audit.toml:2:7: map in [defaults]: a = 1: a column name is text in quotes"
+        );
+        assert_eq!(
+            error("key = 5"),
+            "audit.toml:2:7: key in [defaults]: expected a list of names such as [\"a\", \"b\"], or \"a,b\""
+        );
+        let error = parse("[[table]]\nsource = \"orders\"\nmax_extra = false\n").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "audit.toml:3:13: max_extra in [[table]] orders: \"false\" is neither a count like 10 nor a share like 0.1%"
+        );
+        // Text settings take any scalar as its text, for their own check to judge (`sample = true` as `--sample
+        // true`); names take the command line's comma-separated text too.
+        let config = parse("[defaults]\nsample = true\nkey = \"region,customer_no\"\n").unwrap();
+        assert_eq!(config.defaults.sampling.sample.as_deref(), Some("true"));
+        assert_eq!(config.defaults.table.key, Some(vec!["region".to_string(), "customer_no".to_string()]));
+        assert_eq!(config.defaults_places.get("sample"), Some(&(2, 10)));
     }
 
     #[test]
@@ -427,7 +518,7 @@ skip = true
         );
         assert_eq!(
             error("accept = [{check = \"type_narrowed\", columns = \"a\"}]").as_str(),
-            "audit.toml:3:37: unknown key \"columns\" in accept"
+            "audit.toml:3:37: unknown key \"columns\" in accept; did you mean column?"
         );
         assert!(error("accept = \"type_narrowed\"").starts_with("audit.toml:3:10: expected accept = [{check"));
         assert!(error("accept = [{check = 1, column = \"a\"}]").starts_with("audit.toml:3:20: check must be a string"));

@@ -26,7 +26,9 @@ pub(crate) struct Compare {
 
 /// Every table of both catalogs, once.
 pub(crate) fn pair(spec: &AuditSpec, catalogs: &Sides<Catalog>) -> Result<Vec<Pair>> {
-    let (include, exclude) = (globs(&spec.tables, "--tables")?, globs(&spec.skip_tables, "--skip-tables")?);
+    let setting = |field: &str| spec.settings.setting(field);
+    let (include, exclude) =
+        (globs(&spec.tables, &setting("tables"))?, globs(&spec.skip_tables, &setting("skip_tables"))?);
     let wanted = |name: &str| {
         include.as_ref().is_none_or(|g| g.is_match(name)) && !exclude.as_ref().is_some_and(|g| g.is_match(name))
     };
@@ -39,8 +41,14 @@ pub(crate) fn pair(spec: &AuditSpec, catalogs: &Sides<Catalog>) -> Result<Vec<Pa
         let found = Sides::new(take(&mut left.source, source), take(&mut left.target, target));
         match (found.source, found.target) {
             (Some(s), Some(t)) => pairs.push(decide(&s.name, Some(entry), Sides::new(s, t), &wanted)),
-            (None, _) => return Err(not_found(spec, entry, format!("the source has no table {source:?}"))),
-            (_, None) => return Err(not_found(spec, entry, format!("the target has no table {target:?}"))),
+            (None, _) => {
+                let hint = nearest(catalogs, Side::Source, source);
+                return Err(not_found(spec, entry, format!("the source has no table {source:?}{hint}")));
+            }
+            (_, None) => {
+                let hint = nearest(catalogs, Side::Target, target);
+                return Err(not_found(spec, entry, format!("the target has no table {target:?}{hint}")));
+            }
         }
     }
     // The rest by name: exactly, else ignoring case.
@@ -62,7 +70,9 @@ pub(crate) fn pair(spec: &AuditSpec, catalogs: &Sides<Catalog>) -> Result<Vec<Pa
             name.is_some_and(|n| catalogs.iter().any(|(_, c)| c.tables.iter().any(|t| t.name.eq_ignore_ascii_case(n))));
         if !named {
             let name = name.map_or("", String::as_str);
-            return Err(not_found(spec, entry, format!("neither side has a table {name:?}")));
+            let side = if entry.source.is_some() { Side::Source } else { Side::Target };
+            let hint = nearest(catalogs, side, name);
+            return Err(not_found(spec, entry, format!("neither side has a table {name:?}{hint}")));
         }
     }
     Ok(pairs)
@@ -119,6 +129,11 @@ fn globs(patterns: &[String], setting: &str) -> Result<Option<GlobSet>> {
         set.add(glob.map_err(|e| Error::setting(setting, format!("{pattern:?}: {e}")))?);
     }
     set.build().map(Some).map_err(|e| Error::setting(setting, e.to_string()))
+}
+
+/// `; did you mean orders?` for the table of `side` nearest to a name it does not have.
+fn nearest(catalogs: &Sides<Catalog>, side: Side, name: &str) -> String {
+    crate::spelling::did_you_mean(name, catalogs[side].tables.iter().map(|t| t.name.as_str()))
 }
 
 /// A `[[table]]` entry that names what is not there, at the entry's place in the file.

@@ -21,7 +21,7 @@ use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{Catalog, CatalogTable};
 use crate::source::{Connections, DbOptions};
-use crate::spec::{Budget, Layers, Options, Origin, Repair, TableSpec};
+use crate::spec::{Budget, Layers, Options, Origin, Origins, Repair, TableSpec};
 use config::Config;
 use matching::Pair;
 
@@ -46,6 +46,9 @@ pub struct AuditSpec {
     pub repair_sql: Option<PathBuf>,
     /// Waits for the catalogs' connections.
     pub db: DbOptions,
+    /// Which layer gave each audit option (`--state`, or `state` in the config's `[defaults]`), to name it in
+    /// errors as the user gave it.
+    pub settings: Origins,
 }
 
 impl AuditSpec {
@@ -53,7 +56,8 @@ impl AuditSpec {
     pub fn base_layers(&self) -> Result<Layers> {
         let mut layers = Layers::default();
         if let Some(config) = &self.config {
-            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into() };
+            let places = config.defaults_places.clone();
+            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
             layers.push(&config.defaults, origin)?;
         }
         layers.push(&self.command_line, Origin::CommandLine)?;
@@ -198,8 +202,9 @@ impl Job {
     fn new(spec: &AuditSpec, catalogs: &Sides<Catalog>, base: &Layers, pair: matching::Compare) -> Result<Job> {
         let mut layers = base.clone();
         if let (Some(entry), Some(config)) = (&pair.entry, &spec.config) {
-            let section = format!("[[table]] {} (line {})", pair.name, entry.at.line);
-            layers.push(&entry.options, Origin::Config { file: config.path.clone(), section })?;
+            let (file, section, places) =
+                (config.path.clone(), format!("[[table]] {}", pair.name), entry.places.clone());
+            layers.push(&entry.options, Origin::Config { file, section, places })?;
         }
         let options = layers.options()?;
         let locations = Sides::new(pair.tables.source.location.clone(), pair.tables.target.location.clone());
@@ -281,7 +286,9 @@ fn run_jobs(
                         unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
                     }
                     let (source, target) = (&job.tables.source.name, &job.tables.target.name);
-                    TableEntry::compared(&job.name, source, target, &outcome.report)
+                    let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
+                    crate::report::config_entry::fill(&mut entry);
+                    entry
                 }
                 Err(error) => {
                     let message = crate::secrets::mask(&error.to_string());

@@ -65,6 +65,8 @@ pub(crate) fn file_name(table: &str) -> String {
 /// spec (locations masked, so no password is hashed into the file).
 pub(crate) fn settings_hash(spec: &TableSpec) -> String {
     let mut masked = spec.clone();
+    // Where a setting was written does not change what it does.
+    masked.origins = Default::default();
     for side in masked.sides.as_mut().into_array() {
         side.location = crate::secrets::mask(&side.location);
         side.snapshot = None;

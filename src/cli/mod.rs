@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
-use crate::spec::{Layers, Options, Origin, Repair, SessionSpec, TableSpec};
+use crate::spec::{Layers, Options, Origin, Origins, Repair, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
 /// recon proves a data migration moved every row.
@@ -156,12 +156,14 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The source: a Parquet/CSV/Arrow file, a directory of them, a quoted glob, or a database URL
-    /// (postgres://, mysql://, sqlite://, with #[schema.]table or --source-query).
-    #[arg(env = "RECON_SOURCE_URL", hide_env_values = true)]
-    pub source: String,
-    /// The target, in any of the same forms.
-    #[arg(env = "RECON_TARGET_URL", hide_env_values = true)]
-    pub target: String,
+    /// (postgres://, mysql://, sqlite://, with #[schema.]table or --source-query). Without it, RECON_SOURCE_URL
+    /// (then a lone location is the TARGET).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// The target, in any of the same forms. Without it, RECON_TARGET_URL (then a lone location is the
+    /// SOURCE).
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
     #[command(flatten)]
     pub options: Options,
     #[command(flatten)]
@@ -217,10 +219,17 @@ impl AuditArgs {
             }
             _ => return Err(Error::setting("recon audit", "give a config file, or SOURCE and TARGET")),
         };
+        let mut settings = Origins::default();
         let audit = match &config {
-            Some(config) => crate::spec::overlay(&config.audit, &self.audit)?,
+            Some(config) => {
+                let places = config.defaults_places.clone();
+                let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
+                settings.record(&config.audit, &origin)?;
+                crate::spec::overlay(&config.audit, &self.audit)?
+            }
             None => self.audit.clone(),
         };
+        settings.record(&self.audit, &Origin::CommandLine)?;
         let mut spec = AuditSpec {
             sides,
             config,
@@ -233,9 +242,10 @@ impl AuditArgs {
             diff_out: self.output.diff_out.clone(),
             repair_sql: self.output.repair_sql.clone(),
             db: Default::default(),
+            settings,
         };
         if spec.jobs == 0 {
-            return Err(Error::setting("--jobs", "must be 1 or more"));
+            return Err(Error::setting(spec.settings.setting("jobs"), "must be 1 or more"));
         }
         self.output.check_repair()?;
         let layers = spec.base_layers()?;
@@ -329,12 +339,83 @@ impl DiffArgs {
         layers.push(&self.options, Origin::CommandLine)?;
         let options = layers.options()?;
         let session = SessionSpec::resolve(&options, &layers)?;
-        let mut table = TableSpec::resolve(Sides::new(self.source.clone(), self.target.clone()), &options, &layers)?;
+        let given = [self.source.clone(), self.target.clone()];
+        let variables = Sides::new(SOURCE_VARIABLE, TARGET_VARIABLE).map(|name| std::env::var(name).ok());
+        let mut table = TableSpec::resolve(sides(given, variables)?, &options, &layers)?;
         self.output.check_repair()?;
         table.keep.all = self.output.diff_out.is_some() || self.output.repair_sql.is_some();
         if self.output.repair_sql.is_some() {
             table.keep.repair = Repair::Required;
         }
         Ok((session, table))
+    }
+}
+
+/// Where a diff's locations may come from instead of the command line, so passwords stay out of shell history.
+const SOURCE_VARIABLE: &str = "RECON_SOURCE_URL";
+const TARGET_VARIABLE: &str = "RECON_TARGET_URL";
+
+/// A diff's two locations from its positional arguments (`given`, in order) and the environment's
+/// `variables`: two arguments are SOURCE and TARGET; one is whichever side the environment leaves open (with
+/// RECON_SOURCE_URL set, `recon diff --source-query '…' TARGET`); none takes both from the environment.
+fn sides(given: [Option<String>; 2], variables: Sides<Option<String>>) -> Result<Sides<String>> {
+    let variables = variables.map(|v| v.filter(|v| !v.trim().is_empty()));
+    match (given, variables.source, variables.target) {
+        ([Some(source), Some(target)], ..) => Ok(Sides::new(source, target)),
+        ([Some(target), None], Some(source), None) => Ok(Sides::new(source, target)),
+        ([Some(source), None], None, Some(target)) => Ok(Sides::new(source, target)),
+        ([Some(_), None], Some(_), Some(_)) => Err(Error::setting(
+            "recon diff",
+            format!("one location given, but {SOURCE_VARIABLE} and {TARGET_VARIABLE} are both set: give both locations, or neither"),
+        )),
+        ([Some(_), None], None, None) => Err(Error::setting(
+            "TARGET",
+            format!("missing: recon diff SOURCE TARGET, or {SOURCE_VARIABLE}=… recon diff TARGET"),
+        )),
+        ([None, _], Some(source), Some(target)) => Ok(Sides::new(source, target)),
+        ([None, _], source, _) => {
+            let (missing, variable) =
+                if source.is_none() { ("SOURCE", SOURCE_VARIABLE) } else { ("TARGET", TARGET_VARIABLE) };
+            Err(Error::setting(missing, format!("missing: recon diff SOURCE TARGET, or set {variable}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(given: [Option<&str>; 2], source: Option<&str>, target: Option<&str>) -> Result<(String, String)> {
+        let given = given.map(|g| g.map(str::to_string));
+        let variables = Sides::new(source.map(str::to_string), target.map(str::to_string));
+        sides(given, variables).map(|s| (s.source, s.target))
+    }
+
+    #[test]
+    fn a_lone_location_is_the_side_the_environment_leaves_open() {
+        let pair = |s: &str, t: &str| (s.to_string(), t.to_string());
+        assert_eq!(located([Some("a"), Some("b")], Some("env"), Some("env")).unwrap(), pair("a", "b"));
+        assert_eq!(located([Some("t.parquet"), None], Some("pg"), None).unwrap(), pair("pg", "t.parquet"));
+        assert_eq!(located([Some("s.parquet"), None], None, Some("my")).unwrap(), pair("s.parquet", "my"));
+        assert_eq!(located([Some("s.parquet"), None], Some(" "), Some("my")).unwrap(), pair("s.parquet", "my"));
+        assert_eq!(located([None, None], Some("pg"), Some("my")).unwrap(), pair("pg", "my"));
+        let error = |given, source, target| located(given, source, target).unwrap_err().to_string();
+        assert_eq!(
+            error([Some("x"), None], Some("pg"), Some("my")),
+            "recon diff: one location given, but RECON_SOURCE_URL and RECON_TARGET_URL are both set: give both \
+             locations, or neither"
+        );
+        assert_eq!(
+            error([Some("x"), None], None, None),
+            "TARGET: missing: recon diff SOURCE TARGET, or RECON_SOURCE_URL=… recon diff TARGET"
+        );
+        assert_eq!(
+            error([None, None], None, Some("my")),
+            "SOURCE: missing: recon diff SOURCE TARGET, or set RECON_SOURCE_URL"
+        );
+        assert_eq!(
+            error([None, None], Some("pg"), None),
+            "TARGET: missing: recon diff SOURCE TARGET, or set RECON_TARGET_URL"
+        );
     }
 }

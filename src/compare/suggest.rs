@@ -125,6 +125,10 @@ pub struct Suggestion {
     pub checked: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// In an audit, the `[[table]]` entry that applies it to this table alone (an option on an audit's command
+    /// line applies to every table): filled by `report::config_entry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 impl Suggestion {
@@ -142,6 +146,7 @@ impl Suggestion {
             unresolvable: None,
             checked: None,
             note: None,
+            config: None,
         }
     }
 }

@@ -72,10 +72,10 @@ fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
         return Ok(());
     }
     let d = &spec.drift;
-    for (setting, set) in [("--keys", d.keys.is_some()), ("--updated-column", d.window.column.is_some())] {
+    for (field, set) in [("keys", d.keys.is_some()), ("updated_column", d.window.column.is_some())] {
         if set {
             return Err(Error::setting(
-                setting,
+                spec.origins.setting(field),
                 format!(
                     "{} and {} are compared keyless (whole rows): this needs a key (--key)",
                     plan.datasets.source.location, plan.datasets.target.location

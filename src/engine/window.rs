@@ -24,21 +24,29 @@ use crate::spec::{Keep, Repair, TableSpec};
 /// The change-time column of each side, by schema index: the source's by name, the target's by `--map` or
 /// by the same name.
 pub(super) fn updated_columns(spec: &TableSpec, plan: &Plan, column: &str) -> Result<Sides<usize>> {
-    let source = find(&plan.datasets.source, column)?;
+    let setting = spec.origins.setting("updated_column");
+    let source = find(&plan.datasets.source, column, &setting)?;
     let mapped = spec.map.iter().find(|(from, _)| from.eq_ignore_ascii_case(column)).map(|(_, to)| to.as_str());
-    let target = find(&plan.datasets.target, mapped.unwrap_or(column))?;
+    let target = find(&plan.datasets.target, mapped.unwrap_or(column), &setting)?;
     Ok(Sides::new(source, target))
 }
 
-fn find(dataset: &Dataset, name: &str) -> Result<usize> {
+/// The change-time column `name` of `dataset`, which must be a timestamp.
+fn find(dataset: &Dataset, name: &str, setting: &str) -> Result<usize> {
     let fields = dataset.schema.fields();
     let exact = fields.iter().position(|f| f.name() == name);
-    exact.or_else(|| fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))).ok_or_else(|| {
-        Error::setting(
-            "--updated-column",
-            format!("{name} is not a column of {} (name the target's with --map {name}=...)", dataset.location),
-        )
-    })
+    let found = exact.or_else(|| fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))).ok_or_else(|| {
+        let hint = crate::spelling::did_you_mean(name, fields.iter().map(|f| f.name().as_str()));
+        let message =
+            format!("{name} is not a column of {}{hint} (name the target's with --map {name}=...)", dataset.location);
+        Error::setting(setting, message)
+    })?;
+    let field = &fields[found];
+    if !matches!(field.data_type(), DataType::Timestamp(..)) {
+        let message = format!("{} of {} is {}, not a timestamp", field.name(), dataset.location, field.data_type());
+        return Err(Error::setting(setting, message));
+    }
+    Ok(found)
 }
 
 /// The keys whose row changed at or after each side's bound, read from both sides, each key once; and the
@@ -57,13 +65,8 @@ pub(super) fn changed_keys(
 /// One side's changed keys (canonical, as the comparison makes them) and how many rows it read.
 fn side_changed(plan: &Plan, side: Side, updated: usize, bound: &Bound) -> Result<(KeyRows, u64)> {
     let dataset = &plan.datasets[side];
+    // A timestamp: `updated_columns` found it.
     let field = dataset.schema.field(updated);
-    if !matches!(field.data_type(), DataType::Timestamp(..)) {
-        return Err(Error::setting(
-            "--updated-column",
-            format!("{} of {} is {}, not a timestamp", field.name(), dataset.location, field.data_type()),
-        ));
-    }
     let mut policy = plan.side_columns(side).policy;
     // The change time is compared as stored, at microseconds, whatever --timestamp-precision says of values.
     policy.precision = None;
@@ -129,10 +132,11 @@ fn keys_of(keys: &[ArrayRef], keep: Option<&[bool]>, location: &str) -> Result<K
 /// The keys a `--keys` file lists: its columns named as the key's source (or target) columns, each value cast to
 /// the source column's type and made canonical as the source's are.
 pub(super) fn listed_keys(path: &std::path::Path, spec: &TableSpec, plan: &Plan, session: &Session) -> Result<KeyRows> {
+    let setting = spec.origins.setting("keys");
     let location =
-        path.to_str().ok_or_else(|| Error::setting("--keys", format!("{} is not a UTF-8 path", path.display())))?;
+        path.to_str().ok_or_else(|| Error::setting(&setting, format!("{} is not a UTF-8 path", path.display())))?;
     if location.contains("://") {
-        return Err(Error::setting("--keys", format!("{location}: a key list is a Parquet or CSV file")));
+        return Err(Error::setting(&setting, format!("{location}: a key list is a Parquet or CSV file")));
     }
     let mut options = crate::plan::open_options(spec)?.source;
     // Key values are read as text from CSV (a leading zero or a long number must survive), then cast.
@@ -150,7 +154,7 @@ pub(super) fn listed_keys(path: &std::path::Path, spec: &TableSpec, plan: &Plan,
         let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
         indices.push(found.ok_or_else(|| {
             Error::setting(
-                "--keys",
+                &setting,
                 format!("{location} has no key column {} (its columns: {})", key.name, names.join(", ")),
             )
         })?);

@@ -149,6 +149,8 @@ struct Section {
     /// Differing columns with why their values differ.
     causes: Vec<CauseRow>,
     suggestions: Vec<SuggestionView>,
+    /// In an audit, the `[[table]]` entry applying the suggestions to this table alone.
+    paste: Option<Paste>,
     mismatches: Vec<Mismatch>,
     keys: Vec<KeyExample>,
     /// Whether a key example carries row counts (keyless rows, duplicates): else no count columns are shown.
@@ -221,6 +223,13 @@ struct CauseRow {
     column: String,
     mismatched: u64,
     causes: String,
+}
+
+/// An audit table's suggestions as its config entry, and what to do with it.
+#[derive(Serialize)]
+struct Paste {
+    entry: String,
+    note: &'static str,
 }
 
 #[derive(Serialize)]
@@ -392,6 +401,9 @@ impl Section {
             chart: report.and_then(chart),
             causes: report.map(cause_rows).unwrap_or_default(),
             suggestions: report.map(suggestion_views).unwrap_or_default(),
+            paste: report
+                .and_then(|r| super::config_entry::entry(r.suggestions.as_deref()?))
+                .map(|entry| Paste { entry, note: super::config_entry::PASTE }),
             mismatches: report.map(mismatches).unwrap_or_default(),
             keys_counted: keys.iter().any(|k| !k.source_count.is_empty() || !k.target_count.is_empty()),
             keys,
@@ -606,7 +618,7 @@ fn suggestion_views(report: &Report) -> Vec<SuggestionView> {
     let suggestions = report.suggestions.iter().flatten();
     suggestions
         .map(|s| SuggestionView {
-            option: s.option.clone(),
+            option: super::config_entry::shown(s),
             effect: table::effect(s),
             alternatives: table::alternatives(s),
             note: s.note.clone(),

@@ -98,7 +98,7 @@ fn explanation(entry: &TableEntry) -> String {
         }
     }
     for s in report.suggestions.iter().flatten() {
-        out += &format!("\nsuggested: {} ({})", s.option, super::table::effect(s));
+        out += &format!("\nsuggested: {} ({})", super::config_entry::shown(s), super::table::effect(s));
     }
     out
 }

@@ -195,9 +195,9 @@ fn suggestions(audit: &AuditReport) -> String {
     });
     let tables: Vec<_> = tables.collect();
     for (table, suggestions) in tables.iter().take(SUGGESTION_TABLES) {
-        let lines: Vec<String> =
-            suggestions.iter().map(|s| format!("{}    # {}\n", s.option, super::table::effect(s))).collect();
-        let lines = lines.concat();
+        let lines = super::config_entry::entry(suggestions).unwrap_or_else(|| {
+            suggestions.iter().map(|s| format!("{}    # {}\n", s.option, super::table::effect(s))).collect()
+        });
         if !out.is_empty() {
             out += "\n";
         }
@@ -216,7 +216,11 @@ fn suggestions(audit: &AuditReport) -> String {
     if out.is_empty() {
         return out;
     }
-    format!("### Suggested options\n\nEach was tried on the mismatched rows; add it to the command to reconcile them.\n\n{out}")
+    let apply = match documents::is_diff(audit) {
+        true => "add it to the command to reconcile them".to_string(),
+        false => super::config_entry::PASTE.to_string(),
+    };
+    format!("### Suggested options\n\nEach was tried on the mismatched rows; {apply}.\n\n{out}")
 }
 
 /// The longest run of `c` in `text`: a code fence must be longer than any inside it.

@@ -5,6 +5,7 @@
 //! `columns`, are the canonical value's Arrow text rendering — the value exactly as compared. NULL is `null`.
 
 pub mod audit;
+pub mod config_entry;
 pub mod diff_out;
 pub mod documents;
 pub mod drift;

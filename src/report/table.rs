@@ -190,9 +190,14 @@ pub(crate) fn causes(report: &Report, column: &str) -> String {
     shown.join(", ")
 }
 
-/// The suggestions as options to paste, each with what it was proved to resolve.
+/// The suggestions as options to paste, each with what it was proved to resolve; in an audit, as the
+/// `[[table]]` entry that applies them to this table alone.
 fn suggestions(report: &Report) -> String {
     let Some(suggestions) = report.suggestions.as_ref().filter(|s| !s.is_empty()) else { return String::new() };
+    if let Some(entry) = super::config_entry::entry(suggestions) {
+        let lines: String = entry.lines().map(|line| format!("  {line}\n")).collect();
+        return format!("\nsuggestions (each tried on the mismatched rows; {}):\n{lines}", super::config_entry::PASTE);
+    }
     let mut out =
         "\nsuggestions (each tried on the mismatched rows; add it to the command to reconcile them):\n".to_string();
     for s in suggestions {

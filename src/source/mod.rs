@@ -3,6 +3,7 @@
 
 pub mod catalog;
 mod csv;
+pub mod dialect;
 mod ipc;
 pub mod keyset;
 pub mod narrow;
@@ -16,7 +17,7 @@ use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
 
-pub use self::csv::{parse_type as parse_csv_type, CsvOptions};
+pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
 pub use self::sql::{Columns, Connections, DbOptions, Engine, Writable, KEYS_PER_STATEMENT};
 
 /// Whether a location names a database (postgres://, mysql://, mariadb://, sqlite://) and which engine.

@@ -172,21 +172,20 @@ pub enum Budget {
 }
 
 impl Budget {
-    /// Parses `10` (a count) or `0.1%` (a share of the source rows).
-    pub fn parse(text: &str) -> crate::error::Result<Budget> {
+    /// Parses `10` (a count) or `0.1%` (a share of the source rows); the error says why not, and the caller
+    /// (clap, a config file) names the setting.
+    pub fn parse(text: &str) -> Result<Budget, String> {
         let text = text.trim();
-        let bad = |message: String| crate::error::Error::setting("budget", message);
         if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 =
-                number.trim().parse().map_err(|_| bad(format!("{text:?} is not a percentage like 0.1%")))?;
+            let percent: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a percentage like 0.1%"))?;
             if !(0.0..=100.0).contains(&percent) {
-                return Err(bad(format!("{text:?} must lie between 0% and 100%")));
+                return Err(format!("{text:?} must lie between 0% and 100%"));
             }
             return Ok(Budget::Percent(percent));
         }
         text.parse()
             .map(Budget::Count)
-            .map_err(|_| bad(format!("{text:?} is neither a count like 10 nor a share like 0.1%")))
+            .map_err(|_| format!("{text:?} is neither a count like 10 nor a share like 0.1%"))
     }
 
     /// The largest count this budget allows; a share rounds down, so a budget is never exceeded by rounding.
@@ -216,19 +215,12 @@ impl Serialize for Budget {
     }
 }
 
-/// `max_missing = 10` or `max_mismatched = "0.01%"` in a config file.
+/// `max_missing = 10` or `max_mismatched = "0.01%"` in a config file; any other value is read as the command
+/// line would read its text (`max_missing = true` is `"true" is neither a count like 10 nor …`).
 impl<'de> Deserialize<'de> for Budget {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Budget, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Written {
-            Count(u64),
-            Text(String),
-        }
-        match Written::deserialize(deserializer)? {
-            Written::Count(n) => Ok(Budget::Count(n)),
-            Written::Text(text) => Budget::parse(&text).map_err(serde::de::Error::custom),
-        }
+        let text = super::options::text::deserialize(deserializer)?.unwrap_or_default();
+        Budget::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -117,6 +117,9 @@ impl DriftSpec {
             name: d.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
         };
         spec.check(options, layers)?;
+        if let Some(path) = &spec.keys {
+            check_key_list(path, layers)?;
+        }
         Ok(spec)
     }
 
@@ -198,6 +201,28 @@ impl DriftSpec {
     }
 }
 
+/// A key list names a file (or a directory or glob of them) before anything is read: `--keys id`, typed for
+/// `--key id` (clap suggests `--keys` for a misspelled `--kye`), says so instead of "id: No such file".
+fn check_key_list(path: &std::path::Path, layers: &Layers) -> Result<()> {
+    let text = path.to_string_lossy();
+    if path.exists() || text.contains(['*', '?', '[']) || text.contains("://") {
+        return Ok(());
+    }
+    let columns = path.extension().is_none() && !text.contains(['/', '\\']);
+    let hint = match columns {
+        true => {
+            let names: Vec<String> = text.split(',').map(|c| format!("{:?}", c.trim())).collect();
+            let key = layers.origins().written("keys", "key", &text, &format!("[{}]", names.join(", ")));
+            format!("; did you mean {key}?")
+        }
+        false => String::new(),
+    };
+    Err(Error::setting(
+        layers.setting("keys"),
+        format!("{text} is not a file (a key list is a Parquet or CSV file of keys){hint}"),
+    ))
+}
+
 fn bad_duration(text: &str) -> String {
     format!("{text:?} is not a duration like 30s, 5m, 2h or 1d")
 }
@@ -261,6 +286,23 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("--keys and --sample both choose it"), "{error}");
+    }
+
+    /// `--kye id` → clap suggests `--keys` → `--keys id` said "id: No such file or directory".
+    #[test]
+    fn a_key_list_that_is_no_file_suggests_the_key() {
+        let error = |keys: &str| resolve(|o| o.drift.keys = Some(keys.into())).unwrap_err().to_string();
+        assert_eq!(
+            error("id"),
+            "--keys: id is not a file (a key list is a Parquet or CSV file of keys); did you mean --key id?"
+        );
+        assert_eq!(
+            error("region,customer_no"),
+            "--keys: region,customer_no is not a file (a key list is a Parquet or CSV file of keys); did you mean \
+             --key region,customer_no?"
+        );
+        assert_eq!(error("keys.csv"), "--keys: keys.csv is not a file (a key list is a Parquet or CSV file of keys)");
+        assert!(resolve(|o| o.drift.keys = Some("fixtures/orders/legacy.parquet".into())).is_ok());
     }
 
     #[test]

@@ -27,30 +27,76 @@ use crate::side::{Side, Sides};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     CommandLine,
-    /// A config file's section: `[defaults]` or `[[table]] orders`.
+    /// A config file's section: `[defaults]` or `[[table]] orders`, and where each of its keys' values is.
     Config {
         file: PathBuf,
         section: String,
+        places: Places,
     },
+}
+
+/// The line and column (1-based) of each key's value in a config file's section.
+pub type Places = BTreeMap<String, (usize, usize)>;
+
+/// Which layer gave each setting, so that an error raised once the options are resolved names the setting as
+/// the user wrote it: `--key`, or `audit.toml:14:7: key in [[table]] orders`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(BTreeMap<String, Origin>);
+
+impl Origins {
+    /// Records `origin` for every field `options` sets.
+    pub fn record(&mut self, options: &impl Serialize, origin: &Origin) -> Result<()> {
+        for (field, _) in set_fields(options)? {
+            self.0.insert(field, origin.clone());
+        }
+        Ok(())
+    }
+
+    /// How to name a setting in an error: its flag, or its key and the config section that set it.
+    pub fn setting(&self, field: &str) -> String {
+        match self.0.get(field) {
+            Some(Origin::Config { file, section, places }) => match places.get(field) {
+                Some((line, column)) => format!("{}:{line}:{column}: {field} in {section}", file.display()),
+                None => format!("{field} in {} {section}", file.display()),
+            },
+            _ => format!("--{}", field.replace('_', "-")),
+        }
+    }
+
+    /// The setting `field` with `value`, written where the user gave `beside`: `--key id` on the command line,
+    /// `key = ["id"]` in a config file (`toml`: the value as TOML writes it).
+    pub fn written(&self, beside: &str, field: &str, value: &str, toml: &str) -> String {
+        match self.0.get(beside) {
+            Some(Origin::Config { .. }) => format!("{field} = {toml}"),
+            _ => format!("--{} {value}", field.replace('_', "-")),
+        }
+    }
+
+    fn get(&self, field: &str) -> Option<&Origin> {
+        self.0.get(field)
+    }
+}
+
+/// The fields `options` sets (those not null), by name.
+fn set_fields(options: &impl Serialize) -> Result<Map<String, Value>> {
+    let Value::Object(fields) = serde_json::to_value(options).map_err(|e| Error::internal(e.to_string()))? else {
+        return Err(Error::internal("options must serialize as an object"));
+    };
+    Ok(fields.into_iter().filter(|(_, v)| !v.is_null()).collect())
 }
 
 /// The options of several layers merged, later layers winning field by field, with where each came from.
 #[derive(Debug, Clone, Default)]
 pub struct Layers {
     merged: Map<String, Value>,
-    origins: BTreeMap<String, Origin>,
+    origins: Origins,
 }
 
 impl Layers {
     /// Lays `options` over what is there: every field it sets replaces the value below.
     pub fn push(&mut self, options: &Options, origin: Origin) -> Result<()> {
-        let Value::Object(fields) = serde_json::to_value(options).map_err(|e| Error::internal(e.to_string()))? else {
-            return Err(Error::internal("options must serialize as an object"));
-        };
-        for (field, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
-            self.origins.insert(field.clone(), origin.clone());
-            self.merged.insert(field, value);
-        }
+        self.origins.record(options, &origin)?;
+        self.merged.extend(set_fields(options)?);
         Ok(())
     }
 
@@ -64,12 +110,14 @@ impl Layers {
         self.merged.contains_key(field)
     }
 
-    /// How to name a setting in an error: its flag, or its key and the config section that set it.
+    /// How to name a setting in an error (see [`Origins::setting`]).
     pub fn setting(&self, field: &str) -> String {
-        match self.origins.get(field) {
-            Some(Origin::Config { file, section }) => format!("{field} in {} {section}", file.display()),
-            _ => format!("--{}", field.replace('_', "-")),
-        }
+        self.origins.setting(field)
+    }
+
+    /// Where each setting came from.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
     }
 }
 
@@ -107,6 +155,9 @@ pub struct TableSpec {
     pub filter: Option<String>,
     /// History, rechecks, windows and key lists: how this run relates to others of the same table.
     pub drift: DriftSpec,
+    /// Which layer gave each setting: errors raised once the spec is resolved (a key column that is not there,
+    /// a `--csv-type` for no column) name it as the user gave it.
+    pub origins: Origins,
 }
 
 /// How the key is decided.
@@ -287,6 +338,7 @@ impl TableSpec {
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,
+            origins: layers.origins.clone(),
         })
     }
 }
@@ -361,15 +413,19 @@ fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
     for (field, zone) in [("source_tz", &p.source_tz), ("target_tz", &p.target_tz)] {
         if let Some(name) = zone {
             if name.parse::<chrono_tz::Tz>().is_err() {
-                return Err(Error::setting(layers.setting(field), format!("unknown time zone {name:?}")));
+                let zones = chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name());
+                let hint = crate::spelling::did_you_mean(name, zones);
+                return Err(Error::setting(layers.setting(field), format!("unknown time zone {name:?}{hint}")));
             }
         }
     }
     if let Some(precision) = &p.timestamp_precision {
-        if !matches!(precision.as_str(), "s" | "ms" | "us") {
+        const UNITS: [&str; 3] = ["s", "ms", "us"];
+        if !UNITS.contains(&precision.as_str()) {
+            let hint = crate::spelling::did_you_mean(precision, UNITS);
             return Err(Error::setting(
                 layers.setting("timestamp_precision"),
-                format!("{precision:?} is not s, ms or us"),
+                format!("{precision:?} is not s, ms or us{hint}"),
             ));
         }
     }
@@ -448,7 +504,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::CommandLine => write!(f, "the command line"),
-            Origin::Config { file, section } => write!(f, "{} {section}", file.display()),
+            Origin::Config { file, section, .. } => write!(f, "{} {section}", file.display()),
         }
     }
 }
@@ -477,7 +533,7 @@ mod tests {
         command_line.policy.trim = Some(false);
         command_line.table.key = Some(vec!["id".into()]);
         let mut layers = Layers::default();
-        let config = Origin::Config { file: "audit.toml".into(), section: "[defaults]".into() };
+        let config = Origin::Config { file: "audit.toml".into(), section: "[defaults]".into(), places: Places::new() };
         layers.push(&defaults, config).unwrap();
         layers.push(&command_line, Origin::CommandLine).unwrap();
         let merged = layers.options().unwrap();
@@ -487,5 +543,32 @@ mod tests {
         let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
         let error = TableSpec::resolve(sides, &merged, &layers).unwrap_err().to_string();
         assert_eq!(error, "float_abs_tol in audit.toml [defaults]: must be a finite number, 0 or more");
+    }
+
+    /// A setting checked once the layers are merged is named where it was written: the flag, or the config
+    /// file's line and column of its value, and a suggestion is written in the same form.
+    #[test]
+    fn a_setting_is_named_and_suggested_where_it_was_written() {
+        let mut entry = Options::default();
+        entry.policy.source_tz = Some("Europe/Pari".into());
+        let places = Places::from([("source_tz".to_string(), (14, 13))]);
+        let section = "[[table]] orders".to_string();
+        let mut layers = Layers::default();
+        layers.push(&entry, Origin::Config { file: "audit.toml".into(), section, places }).unwrap();
+        let mut command_line = Options::default();
+        command_line.policy.source_tz = Some("Europe/Paris".into());
+        command_line.policy.timestamp_precision = Some("mss".into());
+        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let error = TableSpec::resolve(sides.clone(), &layers.options().unwrap(), &layers).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "audit.toml:14:13: source_tz in [[table]] orders: unknown time zone \"Europe/Pari\"; did you mean Europe/Paris?"
+        );
+        let origins = layers.origins();
+        assert_eq!(origins.written("source_tz", "key", "id", "[\"id\"]"), "key = [\"id\"]");
+        assert_eq!(origins.written("trim", "key", "id", "[\"id\"]"), "--key id");
+        layers.push(&command_line, Origin::CommandLine).unwrap();
+        let error = TableSpec::resolve(sides, &layers.options().unwrap(), &layers).unwrap_err().to_string();
+        assert_eq!(error, "--timestamp-precision: \"mss\" is not s, ms or us; did you mean ms?");
     }
 }

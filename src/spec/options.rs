@@ -42,6 +42,7 @@ pub struct TableOptions {
     /// Key columns, comma-separated (composite keys allowed). Without it the key is found: the source's
     /// primary key, the target's, or the unique index over NOT NULL columns with the fewest columns.
     #[arg(long, value_delimiter = ',', value_name = "COL")]
+    #[serde(default, deserialize_with = "names::deserialize")]
     pub key: Option<Vec<String>>,
     /// Compare whole rows as multisets, without a key.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", hide_possible_values = true)]
@@ -51,9 +52,11 @@ pub struct TableOptions {
     pub require_key: Option<bool>,
     /// Compare only these non-key columns (default: every column both sides share).
     #[arg(long, value_delimiter = ',', value_name = "COL")]
+    #[serde(default, deserialize_with = "names::deserialize")]
     pub columns: Option<Vec<String>>,
     /// Leave these columns out of the comparison: they are neither read nor type-checked.
     #[arg(long, value_delimiter = ',', value_name = "COL")]
+    #[serde(default, deserialize_with = "names::deserialize")]
     pub exclude: Option<Vec<String>>,
     /// A column named differently in the target: SRC=TGT (repeatable).
     #[arg(long = "map", value_name = "SRC=TGT")]
@@ -254,9 +257,11 @@ pub struct DriftOptions {
 pub struct AuditOptions {
     /// Only tables whose name matches one of these globs (case-insensitive), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    #[serde(default, deserialize_with = "names::deserialize")]
     pub tables: Option<Vec<String>>,
     /// Skip tables whose name matches one of these globs (case-insensitive), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    #[serde(default, deserialize_with = "names::deserialize")]
     pub skip_tables: Option<Vec<String>>,
     /// Tables compared at once [default: 1]; they share --memory-limit and the worker threads.
     #[arg(long, value_name = "N")]
@@ -277,11 +282,11 @@ pub struct AuditOptions {
 }
 
 /// One ASCII character, `\t` for a tab.
-pub fn single_byte(value: &str) -> crate::error::Result<u8> {
+pub fn single_byte(value: &str) -> Result<u8, String> {
     let value = if value == "\\t" { "\t" } else { value };
     match value.as_bytes() {
         [byte] => Ok(*byte),
-        _ => Err(crate::error::Error::setting("character", format!("expected one ASCII character, got {value:?}"))),
+        _ => Err(format!("expected one ASCII character, got {value:?}")),
     }
 }
 
@@ -325,7 +330,9 @@ mod pairs {
                 .into_iter()
                 .map(|(from, to)| match to {
                     serde_json::Value::String(to) => Ok(format!("{from}={to}")),
-                    other => Err(serde::de::Error::custom(format!("{from}: expected a string, got {other}"))),
+                    other => {
+                        Err(serde::de::Error::custom(format!("{from} = {other}: a column name is text in quotes")))
+                    }
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -334,22 +341,50 @@ mod pairs {
 }
 
 /// A setting written as text that TOML may also give as a number (`sample = 50000`, `memory_limit = 1000000`).
-mod text {
+/// A boolean is read as its text too, so that the setting's own check says what is wrong with it, as it says it
+/// of `--sample true`.
+pub(super) mod text {
     use serde::{Deserialize, Deserializer};
 
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Written {
         Text(String),
-        Integer(u64),
+        Integer(i64),
         Float(f64),
+        Boolean(bool),
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-        Ok(Option::<Written>::deserialize(deserializer)?.map(|t| match t {
+        let written = Option::<Written>::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected text, a number or true/false"))?;
+        Ok(written.map(|t| match t {
             Written::Text(s) => s,
             Written::Integer(n) => n.to_string(),
             Written::Float(x) => x.to_string(),
+            Written::Boolean(b) => b.to_string(),
+        }))
+    }
+}
+
+/// Column or table names: a TOML list (`key = ["region", "customer_no"]`), or text as the command line takes it
+/// (`key = "region,customer_no"`).
+mod names {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        List(Vec<String>),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+        let written = Option::<Written>::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a list of names such as [\"a\", \"b\"], or \"a,b\""))?;
+        Ok(written.map(|w| match w {
+            Written::List(list) => list,
+            Written::Text(text) => text.split(',').map(str::to_string).collect(),
         }))
     }
 }

@@ -5,9 +5,11 @@
 pub(crate) mod catalog;
 mod fragment;
 mod keys;
+mod missing;
 mod mysql;
 mod narrow;
 mod postgres;
+mod probe;
 mod sqlite;
 mod text;
 mod writable;
@@ -289,7 +291,8 @@ impl SqlTable {
             Ok((Arc::new(Mutex::new(conn)), columns))
         })?;
         if columns.is_empty() {
-            return Err(Error::input(&masked, "no such table, or it has no columns"));
+            let why = runtime.block_on(async { missing::explain(&mut *conn.lock().await, &location).await });
+            return Err(Error::input(&masked, why));
         }
         // The declared type rides along as field metadata: the policy compares JSON, UUID and unconstrained
         // numerics by what the database says they are. A column recon cannot read is kept, typed Null, and
@@ -544,15 +547,58 @@ async fn stream(
     }
 }
 
-/// A connection inside its read-only snapshot, or the error naming the (masked) location.
+/// A connection inside its read-only snapshot, or the error naming the (masked) location and, when the server
+/// did not answer as the URL says, what answered there (see `probe.rs`).
 async fn connect_in_snapshot(location: &DbLocation, options: &DbOptions) -> Result<Conn> {
     let masked = &location.masked;
-    let mut conn = tokio::time::timeout(options.connect_timeout, connect(location, options))
-        .await
-        .map_err(|_| Error::database(masked, format!("no connection within {:?}", options.connect_timeout)))?
-        .map_err(|e| Error::database(masked, describe(&e)))?;
+    probe::announce(location, options.connect_timeout);
+    let mut conn = match tokio::time::timeout(options.connect_timeout, connect_watched(location, options)).await {
+        Ok(connected) => connected.map_err(|why| Error::database(masked, why))?,
+        Err(_) => {
+            let probed = probe::identify(location, options.connect_timeout).await;
+            return Err(Error::database(
+                masked,
+                probe::no_connection(location.engine, options.connect_timeout, probed),
+            ));
+        }
+    };
     begin_snapshot(&mut conn, options).await.map_err(|e| Error::database(masked, describe(&e)))?;
     Ok(conn)
+}
+
+/// Connects, or says why not. A protocol error may mean another kind of server answered: the probe says which.
+/// A MySQL client that the server has not greeted within [`probe::GREETING`] asks then whether PostgreSQL
+/// listens there (it waits for the client to speak first) instead of waiting out the timeout.
+async fn connect_watched(location: &DbLocation, options: &DbOptions) -> Result<Conn, String> {
+    use futures::future::{select, Either};
+    let mut connecting = Box::pin(connect(location, options));
+    if location.engine == Engine::Mysql {
+        match select(connecting, Box::pin(tokio::time::sleep(probe::GREETING))).await {
+            Either::Left((connected, _)) => return explained(location, options, connected).await,
+            Either::Right((_, waiting)) => connecting = waiting,
+        }
+        if let Some((port, probe::Found::Postgres)) = probe::identify(location, options.connect_timeout).await {
+            return Err(probe::wrong_server(location.engine, port, &probe::Found::Postgres).unwrap_or_default());
+        }
+    }
+    explained(location, options, connecting.await).await
+}
+
+/// A connection's outcome, its error as a sentence: what answered instead, after a protocol error.
+async fn explained(
+    location: &DbLocation,
+    options: &DbOptions,
+    connected: Result<Conn, sqlx::Error>,
+) -> Result<Conn, String> {
+    match connected {
+        Ok(conn) => Ok(conn),
+        Err(error @ sqlx::Error::Protocol(_)) => {
+            let probed = probe::identify(location, options.connect_timeout).await;
+            let wrong = probed.and_then(|(port, found)| probe::wrong_server(location.engine, port, &found));
+            Err(wrong.unwrap_or_else(|| describe(&error)))
+        }
+        Err(error) => Err(describe(&error)),
+    }
 }
 
 async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sqlx::Error> {
