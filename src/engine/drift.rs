@@ -28,7 +28,7 @@ use crate::history::{Closing, History, LatestRun, OpenFinding, RunCounts, RunRec
 use crate::normalize::Canon;
 use crate::plan::{ColumnPair, Plan};
 use crate::report::drift::{Baseline, BySide, DriftReport, FindingCounts, FindingStatus, RunRef, WindowReport};
-use crate::report::verdict::{Verdict, Violation};
+use crate::report::verdict::Verdict;
 use crate::report::Report;
 use crate::sample::Selection;
 use crate::session::Session;
@@ -377,7 +377,6 @@ fn run(
             Category::NullKeysTarget => nulls.target,
             _ => count,
         });
-        report.verdict = crate::report::verdict::verdict(&report.summary, &plan.budgets, report.sample.as_ref());
     }
     let first_keys = findings.keys.clone().unwrap_or_default();
     let rechecked = match drift.rechecks > 0 && !first_keys.entries.is_empty() {
@@ -408,11 +407,6 @@ fn run(
     };
     report.stats.source.key_rows = key_rows.source;
     report.stats.target.key_rows = key_rows.target;
-    let mut violations = report.verdict.violations.clone();
-    let allowed = drift.max_unstable.allowed(report.summary.source_rows);
-    if drift_report.findings.unstable > allowed {
-        violations.push(violation("unstable", drift_report.findings.unstable, allowed));
-    }
     let (transient, unstable) = (rechecked.transient.clone(), rechecked.unstable.clone());
     let (plan, findings) = match rechecked.last {
         Some((plan, _, findings)) => (plan, findings),
@@ -435,23 +429,24 @@ fn run(
             }
             _ => None,
         };
-        let context = Context { spec, plan: &plan, name, run_started, forms: &forms, clocks, complete };
+        let context = Context { plan: &plan, name, run_started, forms: &forms, clocks, complete };
         let recorded = Recorded { keys: &first_keys, shown: &last_keys, transient: &transient, unstable: &unstable };
-        remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report, &mut violations)?;
+        remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report)?;
     } else {
-        report.verdict = Verdict::of(violations);
+        report.verdict = judge(&report, &drift_report, &plan);
     }
     report.drift = Some(drift_report);
     super::finish(report, plan, findings)
 }
 
-fn violation(check: &str, actual: u64, allowed: u64) -> Violation {
-    Violation { table: None, check: check.to_string(), actual, allowed, upper_bound: None }
+/// The table's verdict once its runs over time are counted: its categories (settled by rechecks), the unstable
+/// keys, and with history what is new.
+fn judge(report: &Report, drift: &DriftReport, plan: &Plan) -> Verdict {
+    Verdict::of_table(&report.summary, report.sample.as_ref(), Some(drift), &plan.budgets)
 }
 
 /// What a run is, for history.
 struct Context<'a> {
-    spec: &'a TableSpec,
     plan: &'a Plan,
     name: &'a str,
     run_started: DateTime<Utc>,
@@ -481,7 +476,6 @@ fn remember(
     recorded: &Recorded,
     report: &mut Report,
     drift: &mut DriftReport,
-    violations: &mut Vec<Violation>,
 ) -> Result<()> {
     let (plan, keys) = (context.plan, recorded.keys);
     let started = rfc3339(context.run_started);
@@ -546,14 +540,11 @@ fn remember(
         }
     }
     let baseline = history.baseline(context.name)?;
-    let counted_new = if baseline.is_some() { beyond_baseline } else { counts.new };
-    if let Some(max_new) = context.spec.drift.max_new {
-        let allowed = max_new.allowed(report.summary.source_rows);
-        if counted_new > allowed {
-            violations.push(violation("new", counted_new, allowed));
-        }
-    }
-    report.verdict = Verdict::of(std::mem::take(violations));
+    drift.findings.new = Some(counts.new);
+    drift.findings.persisting = Some(counts.persisting);
+    drift.findings.resolved = Some(counts.resolved);
+    drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
+    report.verdict = judge(report, drift, plan);
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
     let record = RunRecord {
         table: context.name.to_string(),
@@ -578,13 +569,9 @@ fn remember(
     drift.history = Some(context.name.to_string());
     drift.run = Some(id);
     drift.previous_run = Some(past.latest.as_ref().map(|l| RunRef { id: l.id, started: l.started.clone() }));
-    drift.findings.new = Some(counts.new);
-    drift.findings.persisting = Some(counts.persisting);
-    drift.findings.resolved = Some(counts.resolved);
     drift.not_covered = (not_covered > 0).then_some(not_covered);
     drift.spec_changed = past.spec_changed.map(str::to_string);
     drift.superseded = (counts.superseded > 0).then_some(counts.superseded);
-    drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
     annotate(report, recorded.shown, &statuses);
     Ok(())
 }

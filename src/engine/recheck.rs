@@ -210,6 +210,5 @@ pub(super) fn settle(
         _ => last.examples.get(category).into_iter().flatten().filter(|e| shown(category, e)).cloned().collect(),
     });
     first.sample = plan.sample.as_ref().map(|s| report::sample_report(&first.summary, s));
-    first.verdict = report::verdict::verdict(&first.summary, &plan.budgets, first.sample.as_ref());
     Ok(unstable_keys.into_iter().map(|(_, v)| v).collect())
 }

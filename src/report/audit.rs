@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::drift::FindingCounts;
-use super::verdict::{Verdict, Violation};
+use super::verdict::Verdict;
 use super::{Report, Tool, REPORT_VERSION};
 use crate::spec::{Budget, ByCategory, Category, PerCategory};
 
@@ -174,7 +174,8 @@ impl AuditReport {
         tables.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.name.cmp(&b.name)));
         let summary = summarize(&tables);
         let counted = schema_checks.iter().filter(|c| !c.accepted).count() as u64;
-        let verdict = verdict(&tables, &summary, counted, budgets);
+        let compared = tables.iter().filter_map(|t| Some((t.name.clone(), t.report.as_ref()?.verdict.clone())));
+        let verdict = Verdict::of_audit(compared, &summary, counted, budgets);
         let [source, target] = sides;
         AuditReport {
             report_version: REPORT_VERSION,
@@ -224,33 +225,4 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
     }
     summary.counts = counts.only(&Category::ALL);
     summary
-}
-
-/// Each compared table's own violations (named by table), then the audit's: tables on one side only and
-/// schema checks against their budgets. Exit 2 when a table is `error`, whatever the rest.
-fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
-    let mut violations = Vec::new();
-    for table in tables {
-        let Some(report) = &table.report else { continue };
-        let named =
-            report.verdict.violations.iter().map(|v| Violation { table: Some(table.name.clone()), ..v.clone() });
-        violations.extend(named);
-    }
-    let audit_checks = [
-        ("missing_tables", summary.missing_tables, budgets.missing_tables),
-        ("extra_tables", summary.extra_tables, budgets.extra_tables),
-        ("schema_checks", schema_checks, budgets.schema_checks),
-    ];
-    for (check, actual, budget) in audit_checks {
-        let allowed = budget.allowed(summary.tables);
-        if actual > allowed {
-            violations.push(Violation { table: None, check: check.into(), actual, allowed, upper_bound: None });
-        }
-    }
-    let mut verdict = Verdict::of(violations);
-    if summary.errors > 0 {
-        verdict.pass = false;
-        verdict.exit_code = 2;
-    }
-    verdict
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::audit::{AuditBudgets, AuditReport, AuditStats, Collection, TableEntry, TableStatus};
-use super::verdict::Violation;
+use super::verdict::{Check, Violation};
 use super::{html, junit, markdown, Report};
 use crate::error::Result;
 use crate::spec::{Budget, Category};
@@ -110,15 +110,15 @@ pub(crate) fn redacted(audit: &AuditReport) -> bool {
 /// such tables when it is exceeded.
 pub(crate) fn violations<'a>(entry: &'a TableEntry, audit: &'a AuditReport) -> Vec<&'a Violation> {
     let audit_check = match entry.status {
-        TableStatus::MissingInTarget => "missing_tables",
-        TableStatus::ExtraInTarget => "extra_tables",
+        TableStatus::MissingInTarget => Check::MissingTables,
+        TableStatus::ExtraInTarget => Check::ExtraTables,
         _ => return entry.report.iter().flat_map(|r| &r.verdict.violations).collect(),
     };
     audit.verdict.violations.iter().filter(|v| v.table.is_none() && v.check == audit_check).collect()
 }
 
 /// The audit's own violation of `check` (`schema_checks`, `missing_tables`, `extra_tables`), if any.
-pub(crate) fn audit_violation<'a>(audit: &'a AuditReport, check: &str) -> Option<&'a Violation> {
+pub(crate) fn audit_violation(audit: &AuditReport, check: Check) -> Option<&Violation> {
     audit.verdict.violations.iter().find(|v| v.table.is_none() && v.check == check)
 }
 
@@ -338,7 +338,7 @@ pub(crate) mod tests {
         assert_eq!(audit.tables.len(), 1);
         assert_eq!(audit.tables[0].status, TableStatus::Fail);
         assert_eq!((audit.verdict.pass, audit.verdict.exit_code), (false, 1));
-        let checks = |v: &[Violation]| v.iter().map(|v| (v.check.clone(), v.actual, v.allowed)).collect::<Vec<_>>();
+        let checks = |v: &[Violation]| v.iter().map(|v| (v.check, v.actual, v.allowed)).collect::<Vec<_>>();
         assert_eq!(checks(&audit.verdict.violations), checks(&report.verdict.violations));
         assert_eq!(audit.summary.matched, report.summary.matched);
     }

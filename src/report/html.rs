@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
 use super::marks::{cells, Cell};
+use super::verdict::Check;
 use super::{table, write_atomically, Report, SideReport};
 use crate::compare::Cause;
 use crate::error::{Error, Result};
@@ -68,7 +69,7 @@ struct Page {
     overview: Vec<Row>,
     /// Tables run with a drift option: how their findings relate to earlier runs.
     drift: Vec<DriftRow>,
-    schema_checks: Vec<Check>,
+    schema_checks: Vec<SchemaCheckRow>,
     schema_checks_over: Option<String>,
     sections: Vec<Section>,
 }
@@ -123,7 +124,7 @@ struct DriftRow {
 }
 
 #[derive(Serialize)]
-struct Check {
+struct SchemaCheckRow {
     table: String,
     check: String,
     detail: String,
@@ -158,7 +159,7 @@ struct Section {
     only_in_source: String,
     only_in_target: String,
     type_differences: Vec<super::super::plan::TypeDifference>,
-    schema_checks: Vec<Check>,
+    schema_checks: Vec<SchemaCheckRow>,
 }
 
 #[derive(Serialize)]
@@ -351,7 +352,7 @@ impl Page {
             overview,
             drift: audit.tables.iter().filter_map(drift_row).collect(),
             schema_checks: audit.schema_checks.iter().map(check).collect(),
-            schema_checks_over: documents::audit_violation(audit, "schema_checks").map(documents::violation_text),
+            schema_checks_over: documents::audit_violation(audit, Check::SchemaChecks).map(documents::violation_text),
             sections,
         }
     }
@@ -438,8 +439,8 @@ fn anchor(index: usize) -> String {
     format!("table-{}", index + 1)
 }
 
-fn check(c: &super::audit::SchemaCheck) -> Check {
-    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
+fn check(c: &super::audit::SchemaCheck) -> SchemaCheckRow {
+    SchemaCheckRow { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
 }
 
 fn side_views(report: &Report) -> Vec<SideView> {
@@ -680,7 +681,7 @@ mod many_tables_tests {
     #[test]
     fn a_budget_set_and_met_shows_what_it_allows() {
         let mut report = orders_report();
-        report.verdict.violations.retain(|v| v.check != "missing_in_target");
+        report.verdict.violations.retain(|v| v.check != Check::Category(Category::MissingInTarget));
         report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
         let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
         assert!(

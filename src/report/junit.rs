@@ -13,6 +13,7 @@ use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseS
 
 use super::audit::{AuditReport, TableEntry, TableStatus};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::verdict::Check;
 use super::write_atomically;
 use crate::error::{Error, Result};
 
@@ -112,7 +113,7 @@ fn schema_case(audit: &AuditReport) -> TestCase {
             format!("{}: {}{accepted}: {}", c.table, c.check, c.detail)
         })
         .collect();
-    let status = match documents::audit_violation(audit, "schema_checks") {
+    let status = match documents::audit_violation(audit, Check::SchemaChecks) {
         Some(v) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_message(documents::violation_text(v)).set_type("over_budget").set_description(listed.join("\n"));

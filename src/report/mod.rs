@@ -36,7 +36,7 @@ use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
 use crate::spec::{Budget, ByCategory, Category, KeySource, PerCategory};
-use verdict::Verdict;
+use verdict::{Check, Verdict};
 
 pub const REPORT_VERSION: u32 = 1;
 
@@ -446,7 +446,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
     );
     let suggestions = (!plan.keyless).then(|| explained.suggestions.clone());
     let sample = plan.sample.as_ref().map(|sample| sample_report(&summary, sample));
-    let verdict = verdict::verdict(&summary, &plan.budgets, sample.as_ref());
+    let verdict = Verdict::of_table(&summary, sample.as_ref(), None, &plan.budgets);
     let side = |side: Side| {
         let (dataset, fingerprint) = (&plan.datasets[side], findings.fingerprints[side]);
         SideReport {
@@ -625,7 +625,7 @@ impl Report {
     /// What `category` is allowed, where a budget was set on it or it is over its budget; `None` for a
     /// category left at its default and within it.
     pub(crate) fn allowed(&self, category: Category) -> Option<Allowed> {
-        match self.verdict.violations.iter().find(|v| v.check == category.name()) {
+        match self.verdict.violations.iter().find(|v| v.check == Check::Category(category)) {
             Some(v) => Some(Allowed { text: v.allowed.to_string(), over: true }),
             None => self.budgets.get(category).map(|b| Allowed { text: b.to_string(), over: false }),
         }

@@ -1,16 +1,64 @@
-//! The verdict: every category against its budget, exit code 0 when each is within it, 1 when one is not.
+//! The verdict: every check against its budget, judged in one place ([`judge`]) for a table and for an audit;
+//! exit code 0 when each is within its budget, 1 when one is not, 2 when an audit's table could not be compared.
+//! Writers only render it, matching [`Check`].
 
 use serde::{Deserialize, Serialize};
 
+use super::audit::{AuditBudgets, AuditSummary};
+use super::drift::DriftReport;
 use super::{SampleReport, Summary};
-use crate::spec::{Budget, Budgets};
+use crate::spec::{Budget, Budgets, Category};
+
+/// What a verdict weighs against a budget: each category of a table, and over time the findings new to
+/// history and the keys still moving after every recheck; in an audit, the tables on one side only and the
+/// schema checks. Serialized by [`Check::name`], as reports and history write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    Category(Category),
+    /// `--max-new`: findings history has not seen before (or beyond the accepted baseline).
+    New,
+    /// `--max-unstable`: keys whose rows changed on both sides between every pair of reads.
+    Unstable,
+    /// `--max-missing-tables`.
+    MissingTables,
+    /// `--max-extra-tables`.
+    ExtraTables,
+    /// `--max-schema-checks`.
+    SchemaChecks,
+}
+
+impl Check {
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Category(category) => category.name(),
+            Check::New => "new",
+            Check::Unstable => "unstable",
+            Check::MissingTables => "missing_tables",
+            Check::ExtraTables => "extra_tables",
+            Check::SchemaChecks => "schema_checks",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Check> {
+        let others = [Check::New, Check::Unstable, Check::MissingTables, Check::ExtraTables, Check::SchemaChecks];
+        Category::ALL.into_iter().map(Check::Category).chain(others).find(|c| c.name() == name)
+    }
+}
+
+crate::compare::causes::serde_by_name!(Check, "check");
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Violation {
     /// The table, in an audit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
-    pub check: String,
+    pub check: Check,
     pub actual: u64,
     pub allowed: u64,
     /// When sampling, a percentage budget is checked against this upper bound of the true rate.
@@ -25,42 +73,149 @@ pub struct Verdict {
     pub violations: Vec<Violation>,
 }
 
+/// One check as the verdict weighs it: how many were found, and the budget bounding them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tally {
+    pub check: Check,
+    pub actual: u64,
+    pub budget: Budget,
+    /// What a share budget is a share of: a table's source rows, an audit's tables.
+    pub whole: u64,
+    /// When sampling: the upper bound of the category's true rate, and the sampled rows of its side.
+    pub sampled: Option<(f64, u64)>,
+}
+
+/// The violations among `tallies`, in their order. A share budget under sampling fails when the upper bound of
+/// the rate exceeds it (allowing its share of the side's sampled rows); any other budget when the count
+/// exceeds what it allows.
+pub fn judge(tallies: impl IntoIterator<Item = Tally>) -> Vec<Violation> {
+    tallies
+        .into_iter()
+        .filter_map(|t| {
+            let (allowed, over, upper_bound) = match (t.budget, t.sampled) {
+                (Budget::Percent(p), Some((bound, rows))) => (t.budget.allowed(rows), bound > p / 100.0, Some(bound)),
+                _ => {
+                    let allowed = t.budget.allowed(t.whole);
+                    (allowed, t.actual > allowed, None)
+                }
+            };
+            over.then_some(Violation { table: None, check: t.check, actual: t.actual, allowed, upper_bound })
+        })
+        .collect()
+}
+
 impl Verdict {
-    pub fn of(violations: Vec<Violation>) -> Verdict {
-        let pass = violations.is_empty();
-        Verdict { pass, exit_code: if pass { 0 } else { 1 }, violations }
+    /// Passing when nothing is over budget; `errors`: tables that could not be compared, exit 2 whatever else.
+    fn of(violations: Vec<Violation>, errors: u64) -> Verdict {
+        let pass = violations.is_empty() && errors == 0;
+        let exit_code = match (errors, pass) {
+            (1.., _) => 2,
+            (0, true) => 0,
+            (0, false) => 1,
+        };
+        Verdict { pass, exit_code, violations }
+    }
+
+    /// One table's verdict: each category of `summary` against its budget; with runs over time (its `drift`
+    /// section), the unstable keys and the findings new to history (beyond the baseline, when one was
+    /// accepted) against theirs.
+    pub fn of_table(
+        summary: &Summary,
+        sample: Option<&SampleReport>,
+        drift: Option<&DriftReport>,
+        budgets: &Budgets,
+    ) -> Verdict {
+        let mut tallies: Vec<Tally> = categories(summary, budgets, sample).collect();
+        if let Some(drift) = drift {
+            let whole = summary.source_rows;
+            let unstable = drift.findings.unstable;
+            tallies.push(Tally {
+                check: Check::Unstable,
+                actual: unstable,
+                budget: budgets.unstable,
+                whole,
+                sampled: None,
+            });
+            if let (Some(budget), Some(new)) = (budgets.new, drift.findings.new) {
+                let actual = drift.baseline.as_ref().map_or(new, |b| b.beyond);
+                tallies.push(Tally { check: Check::New, actual, budget, whole, sampled: None });
+            }
+        }
+        Verdict::of(judge(tallies), 0)
+    }
+
+    /// An audit's verdict: each compared table's violations (named by table), then the tables on one side only
+    /// and the schema checks not accepted against the audit's budgets. Exit 2 when a table is `error`.
+    pub fn of_audit(
+        tables: impl IntoIterator<Item = (String, Verdict)>,
+        summary: &AuditSummary,
+        schema_checks: u64,
+        budgets: &AuditBudgets,
+    ) -> Verdict {
+        let named = tables.into_iter().flat_map(|(table, verdict)| {
+            verdict.violations.into_iter().map(move |v| Violation { table: Some(table.clone()), ..v })
+        });
+        let whole = summary.tables;
+        let tally = |check, actual, budget| Tally { check, actual, budget, whole, sampled: None };
+        let audit = judge([
+            tally(Check::MissingTables, summary.missing_tables, budgets.missing_tables),
+            tally(Check::ExtraTables, summary.extra_tables, budgets.extra_tables),
+            tally(Check::SchemaChecks, schema_checks, budgets.schema_checks),
+        ]);
+        Verdict::of(named.chain(audit).collect(), summary.errors)
     }
 }
 
-/// Checks every category against its budget. When sampling, a percentage budget fails when the upper bound
-/// of the category's rate exceeds it.
-pub fn verdict(summary: &Summary, budgets: &Budgets, sample: Option<&SampleReport>) -> Verdict {
-    let violations = summary
-        .counts
-        .iter()
-        .filter_map(|(category, &actual)| {
-            let budget = category.budget(budgets);
-            let bound = sample.and_then(|s| s.rates.get(category)).map(|rate| rate.upper_bound);
-            match (budget, bound) {
-                (Budget::Percent(p), Some(upper_bound)) => (upper_bound > p / 100.0).then(|| Violation {
-                    table: None,
-                    check: category.name().to_string(),
-                    actual,
-                    allowed: budget.allowed(summary.rows(category.side())),
-                    upper_bound: Some(upper_bound),
-                }),
-                _ => {
-                    let allowed = budget.allowed(summary.source_rows);
-                    (actual > allowed).then(|| Violation {
-                        table: None,
-                        check: category.name().to_string(),
-                        actual,
-                        allowed,
-                        upper_bound: None,
-                    })
-                }
-            }
-        })
-        .collect();
-    Verdict::of(violations)
+/// Each category's count against its budget; a share budget is of the source rows, or when sampling of the
+/// category's side's sampled rows, checked against the upper bound of its rate.
+fn categories<'a>(
+    summary: &'a Summary,
+    budgets: &'a Budgets,
+    sample: Option<&'a SampleReport>,
+) -> impl Iterator<Item = Tally> + 'a {
+    summary.counts.iter().map(move |(category, &actual)| Tally {
+        check: Check::Category(category),
+        actual,
+        budget: category.budget(budgets),
+        whole: summary.source_rows,
+        sampled: sample
+            .and_then(|s| s.rates.get(category))
+            .map(|rate| (rate.upper_bound, summary.rows(category.side()))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(actual: u64, budget: Budget, sampled: Option<(f64, u64)>) -> Tally {
+        Tally { check: Check::Category(Category::Mismatched), actual, budget, whole: 10_000, sampled }
+    }
+
+    #[test]
+    fn a_count_over_what_its_budget_allows_is_a_violation() {
+        assert!(judge([tally(10, Budget::Count(10), None)]).is_empty());
+        let over = judge([tally(11, Budget::Count(10), None), tally(11, Budget::Percent(0.1), None)]);
+        let allowed: Vec<u64> = over.iter().map(|v| v.allowed).collect();
+        assert_eq!(allowed, [10, 10]);
+    }
+
+    #[test]
+    fn a_sampled_share_is_judged_by_the_upper_bound_of_its_rate() {
+        // 0 found, but the bound of the true rate (2%) is above the budget (1%): not proved within it.
+        let over = judge([tally(0, Budget::Percent(1.0), Some((0.02, 500)))]);
+        assert_eq!((over[0].actual, over[0].allowed, over[0].upper_bound), (0, 5, Some(0.02)));
+        assert!(judge([tally(3, Budget::Percent(1.0), Some((0.009, 500)))]).is_empty());
+    }
+
+    #[test]
+    fn checks_read_back_by_their_names() {
+        let all = Category::ALL.map(Check::Category);
+        let others = [Check::New, Check::Unstable, Check::MissingTables, Check::ExtraTables, Check::SchemaChecks];
+        for check in all.into_iter().chain(others) {
+            assert_eq!(Check::from_name(check.name()), Some(check));
+            assert_eq!(serde_json::to_string(&check).unwrap(), format!("\"{check}\""));
+        }
+        assert_eq!(Check::from_name("mismatch"), None);
+    }
 }

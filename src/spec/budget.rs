@@ -236,6 +236,10 @@ pub struct Budgets {
     pub null_keys: Option<Budget>,
     /// A category's budget when none is set: 0, or unlimited beside a budget on what is new.
     pub unset: Budget,
+    /// `--max-new`: findings history has not seen before (needs `--history`).
+    pub new: Option<Budget>,
+    /// `--max-unstable`: keys still moving after every recheck.
+    pub unstable: Budget,
 }
 
 impl Budgets {

@@ -1,13 +1,13 @@
 //! Runs over time, decided: the [`DriftSpec`] one table comparison carries (history file, rechecks, window,
-//! key list, budgets on change) and the [`Scope`] vocabulary a run records. Validated here, so a bad
-//! combination fails before anything is read.
+//! key list) and the [`Scope`] vocabulary a run records. Validated here, so a bad combination fails before
+//! anything is read. Its budgets, `--max-new` and `--max-unstable`, are the table's [`Budgets`](super::Budgets).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Budget, Layers, Options};
+use super::{Layers, Options};
 use crate::error::{Error, Result};
 
 /// Which keys a run compared (CONTRACT.md, "Runs over time"): only a run whose scope covers a key can
@@ -60,7 +60,7 @@ pub struct WindowSpec {
 }
 
 /// Everything about a comparison that concerns other runs of it: where they are kept, rechecks, which keys
-/// this one covers, and budgets on change.
+/// this one covers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftSpec {
     pub history: Option<PathBuf>,
@@ -69,8 +69,6 @@ pub struct DriftSpec {
     pub window: WindowSpec,
     /// `--keys FILE`.
     pub keys: Option<PathBuf>,
-    pub max_new: Option<Budget>,
-    pub max_unstable: Budget,
     /// The name runs are kept under; `None`: the table's (an audit's) or source, target and key (a diff's).
     pub name: Option<String>,
 }
@@ -83,8 +81,6 @@ impl Default for DriftSpec {
             recheck_delay: Duration::from_secs(10),
             window: WindowSpec { overlap: Duration::from_secs(300), ..WindowSpec::default() },
             keys: None,
-            max_new: None,
-            max_unstable: Budget::Count(0),
             name: None,
         }
     }
@@ -112,8 +108,6 @@ impl DriftSpec {
             recheck_delay: duration("recheck_delay", &d.recheck_delay)?.unwrap_or(defaults.recheck_delay),
             window,
             keys: d.keys.clone(),
-            max_new: d.max_new,
-            max_unstable: d.max_unstable.unwrap_or(Budget::Count(0)),
             name: d.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
         };
         spec.check(options, layers)?;
@@ -143,7 +137,7 @@ impl DriftSpec {
                 "needs --history: the previous run's start and the findings still open are kept there",
             ));
         }
-        if self.max_new.is_some() && self.history.is_none() {
+        if options.drift.max_new.is_some() && self.history.is_none() {
             return Err(Error::setting(
                 layers.setting("max_new"),
                 "needs --history: what is new is told against the runs kept there",
@@ -177,11 +171,7 @@ impl DriftSpec {
 
     /// Whether anything beyond a one-shot comparison was asked for.
     pub fn active(&self) -> bool {
-        self.history.is_some()
-            || self.rechecks > 0
-            || self.window.column.is_some()
-            || self.keys.is_some()
-            || self.max_new.is_some()
+        self.history.is_some() || self.rechecks > 0 || self.window.column.is_some() || self.keys.is_some()
     }
 
     /// The scope of a run under this spec (`sampled`: the comparison samples its keys).

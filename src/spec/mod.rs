@@ -391,6 +391,8 @@ fn budgets(options: &Options) -> Budgets {
         duplicates: b.max_duplicates,
         null_keys: b.max_null_keys,
         unset,
+        new: options.drift.max_new,
+        unstable: options.drift.max_unstable.unwrap_or(Budget::Count(0)),
     }
 }
 
