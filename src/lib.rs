@@ -37,6 +37,7 @@ pub mod compare;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod finding;
 pub mod history;
 pub mod normalize;
 pub mod plan;
@@ -50,6 +51,7 @@ pub mod source;
 pub mod spec;
 pub mod spelling;
 pub mod terminal;
+mod vocabulary;
 
 pub use engine::{diff, Outcome};
 

@@ -8,7 +8,8 @@ use arrow::datatypes::{DataType, Schema};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance, Tolerances};
+use crate::finding::KeySource;
+use crate::normalize::policy::{SidePolicy, StringRules, Tolerance, Tolerances};
 use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
@@ -17,7 +18,7 @@ use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
 use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
-use crate::spec::{Budgets, Keep, KeySource, KeySpec, Policy, SampleSize, TableSpec};
+use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -222,7 +223,7 @@ fn sample_rate(spec: &TableSpec, size: SampleSize, source: &Dataset) -> Result<f
 fn side_policy(policy: &Policy, side: Side) -> SidePolicy {
     SidePolicy {
         zone: policy.zone(side),
-        precision: policy.timestamp_precision.as_deref().and_then(parse_unit),
+        precision: policy.timestamp_precision.map(Precision::unit),
         strings: StringRules {
             trim: policy.trim,
             ignore_case: policy.ignore_case,

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
-use crate::report::audit::{TableEntry, TableStatus};
+use crate::finding::TableStatus;
+use crate::report::audit::TableEntry;
 use crate::report::write_atomically;
 use crate::spec::TableSpec;
 

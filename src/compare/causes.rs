@@ -26,90 +26,26 @@ use std::borrow::Cow;
 use crate::digest::encode::Decoded;
 use crate::normalize::{unparseable, Canon};
 use crate::side::Sides;
+use crate::vocabulary::vocabulary;
 
-/// Why a differing value pair differs (CONTRACT.md, "Explanations").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Cause {
-    NullVsEmpty,
-    NullVsDefault,
-    Whitespace,
-    Case,
-    UnicodeNormalization,
-    Encoding,
-    Truncation,
-    Rounding,
-    TimeShift,
-    TimestampPrecision,
-    Unparseable,
-    Other,
-}
-
-impl Cause {
-    /// Every cause, in the order a pair is tested against them (the first that explains it wins).
-    pub const ALL: [Cause; 12] = [
-        Cause::NullVsEmpty,
-        Cause::NullVsDefault,
-        Cause::Whitespace,
-        Cause::Case,
-        Cause::UnicodeNormalization,
-        Cause::Encoding,
-        Cause::Truncation,
-        Cause::Rounding,
-        Cause::TimeShift,
-        Cause::TimestampPrecision,
-        Cause::Unparseable,
-        Cause::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Cause::NullVsEmpty => "null_vs_empty",
-            Cause::NullVsDefault => "null_vs_default",
-            Cause::Whitespace => "whitespace",
-            Cause::Case => "case",
-            Cause::UnicodeNormalization => "unicode_normalization",
-            Cause::Encoding => "encoding",
-            Cause::Truncation => "truncation",
-            Cause::Rounding => "rounding",
-            Cause::TimeShift => "time_shift",
-            Cause::TimestampPrecision => "timestamp_precision",
-            Cause::Unparseable => "unparseable",
-            Cause::Other => "other",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Cause> {
-        Cause::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// Its place in [`Cause::ALL`], for counting per cause in an array.
-    pub fn index(self) -> usize {
-        self as usize
+vocabulary! {
+    /// Why a differing value pair differs (DESIGN.md, "Explanations"), in the order a pair is tested against
+    /// them: the first that explains it wins.
+    pub enum Cause ("cause") {
+        NullVsEmpty = "null_vs_empty",
+        NullVsDefault = "null_vs_default",
+        Whitespace = "whitespace",
+        Case = "case",
+        UnicodeNormalization = "unicode_normalization",
+        Encoding = "encoding",
+        Truncation = "truncation",
+        Rounding = "rounding",
+        TimeShift = "time_shift",
+        TimestampPrecision = "timestamp_precision",
+        Unparseable = "unparseable",
+        Other = "other",
     }
 }
-
-/// Serde for a closed vocabulary through its `name()` and `from_name()`, so the JSON names come from one
-/// place: `serde_by_name!(Cause, "cause")`.
-macro_rules! serde_by_name {
-    ($type:ty, $what:literal) => {
-        impl serde::Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.name())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$type, D::Error> {
-                let name = <String as serde::Deserialize>::deserialize(deserializer)?;
-                <$type>::from_name(&name)
-                    .ok_or_else(|| serde::de::Error::custom(format!(concat!("unknown ", $what, " {:?}"), name)))
-            }
-        }
-    };
-}
-pub(crate) use serde_by_name;
-
-serde_by_name!(Cause, "cause");
 
 /// A differing pair's cause, and for a `time_shift` the shift (target minus source) in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -483,7 +419,7 @@ mod tests {
         assert_eq!(names[1], "null_vs_default");
         assert_eq!(names[11], "other");
         for cause in Cause::ALL {
-            assert_eq!(Cause::from_name(cause.name()), Some(cause));
+            assert_eq!(Cause::parse(cause.name()), Some(cause));
             assert_eq!(serde_json::to_value(cause).unwrap(), cause.name());
         }
     }

@@ -18,12 +18,12 @@ use std::collections::HashMap;
 use crate::digest::spill::Partition;
 use crate::digest::{bucket_bits, Fingerprint, ScanStats, SideDigest};
 use crate::error::{Error, Result};
+use crate::finding::{Category, PerCategory};
 use crate::normalize::SideColumns;
 use crate::plan::Plan;
 use crate::session::Memory;
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{Category, PerCategory};
 
 pub use causes::{Cause, Explained};
 pub use classify::{Duplicate, OneSided};

@@ -36,55 +36,26 @@ use crate::normalize::policy::{StringRules, Tolerance};
 use crate::normalize::Canon;
 use crate::plan::Plan;
 use crate::side::{Side, Sides};
+use crate::spec::Precision;
+use crate::vocabulary::vocabulary;
 
-/// What kind of change a suggestion makes (one per policy option, and `--map`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SuggestionKind {
-    Trim,
-    IgnoreCase,
-    UnicodeNfc,
-    EmptyAsNull,
-    TimestampPrecision,
-    FloatAbsTol,
-    DecimalAbsTol,
-    SourceTz,
-    TargetTz,
-    Map,
+vocabulary! {
+    /// What kind of change a suggestion makes (one per policy option, and `--map`).
+    pub enum SuggestionKind ("suggestion") {
+        Trim = "trim",
+        IgnoreCase = "ignore_case",
+        UnicodeNfc = "unicode_nfc",
+        EmptyAsNull = "empty_as_null",
+        TimestampPrecision = "timestamp_precision",
+        FloatAbsTol = "float_abs_tol",
+        DecimalAbsTol = "decimal_abs_tol",
+        SourceTz = "source_tz",
+        TargetTz = "target_tz",
+        Map = "map",
+    }
 }
 
 impl SuggestionKind {
-    pub const ALL: [SuggestionKind; 10] = [
-        SuggestionKind::Trim,
-        SuggestionKind::IgnoreCase,
-        SuggestionKind::UnicodeNfc,
-        SuggestionKind::EmptyAsNull,
-        SuggestionKind::TimestampPrecision,
-        SuggestionKind::FloatAbsTol,
-        SuggestionKind::DecimalAbsTol,
-        SuggestionKind::SourceTz,
-        SuggestionKind::TargetTz,
-        SuggestionKind::Map,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SuggestionKind::Trim => "trim",
-            SuggestionKind::IgnoreCase => "ignore_case",
-            SuggestionKind::UnicodeNfc => "unicode_nfc",
-            SuggestionKind::EmptyAsNull => "empty_as_null",
-            SuggestionKind::TimestampPrecision => "timestamp_precision",
-            SuggestionKind::FloatAbsTol => "float_abs_tol",
-            SuggestionKind::DecimalAbsTol => "decimal_abs_tol",
-            SuggestionKind::SourceTz => "source_tz",
-            SuggestionKind::TargetTz => "target_tz",
-            SuggestionKind::Map => "map",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<SuggestionKind> {
-        SuggestionKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
     /// The command-line flag, to which a value may follow.
     pub fn flag(self) -> String {
         format!("--{}", self.name().replace('_', "-"))
@@ -101,8 +72,6 @@ impl SuggestionKind {
         rules
     }
 }
-
-super::causes::serde_by_name!(SuggestionKind, "suggestion");
 
 /// An option that reconciles some of a column's mismatches, with how many it was proved to resolve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -394,7 +363,7 @@ impl Column {
             }
             _ => None,
         };
-        let finest = match policy.timestamp_precision.as_deref().and_then(crate::normalize::policy::parse_unit) {
+        let finest = match policy.timestamp_precision.map(Precision::unit) {
             Some(unit) => crate::normalize::ticks_per_second(unit),
             None => per_second.unwrap_or(0),
         };
@@ -667,7 +636,7 @@ mod tests {
     #[test]
     fn kinds_round_trip_and_render_as_flags() {
         for kind in SuggestionKind::ALL {
-            assert_eq!(SuggestionKind::from_name(kind.name()), Some(kind));
+            assert_eq!(SuggestionKind::parse(kind.name()), Some(kind));
         }
         assert_eq!(SuggestionKind::TargetTz.flag(), "--target-tz");
         assert_eq!(SuggestionKind::FloatAbsTol.flag(), "--float-abs-tol");

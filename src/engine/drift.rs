@@ -23,11 +23,13 @@ use super::{window, Outcome, Table};
 use crate::compare::FindingKeys;
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
+use crate::finding::Closing;
+use crate::finding::{Category, FindingStatus, StatusCounts};
 use crate::history::keys::{column_types, columns_json, key_arrays, key_hashes, key_texts};
-use crate::history::{Closing, History, LatestRun, OpenFinding, RunCounts, RunRecord, Seen};
+use crate::history::{History, LatestRun, OpenFinding, RunRecord, Seen};
 use crate::normalize::Canon;
 use crate::plan::{ColumnPair, Plan};
-use crate::report::drift::{Baseline, BySide, DriftReport, FindingCounts, FindingStatus, RunRef, WindowReport};
+use crate::report::drift::{Baseline, DriftReport, RunRef, WindowReport};
 use crate::report::verdict::Verdict;
 use crate::report::Report;
 use crate::sample::Selection;
@@ -35,7 +37,7 @@ use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::keyset::{KeyHashes, KeyRows, KeySet};
 use crate::source::narrow::Bound;
-use crate::spec::{Category, Scope, TableSpec};
+use crate::spec::{Scope, TableSpec};
 
 /// Compares one table with history, rechecks, a window or a key list, as `spec.drift` says.
 pub(super) fn compare(
@@ -112,10 +114,6 @@ fn before(t: DateTime<Utc>, d: Duration, setting: &str) -> Result<DateTime<Utc>>
         .ok()
         .and_then(|d| t.checked_sub_signed(d))
         .ok_or_else(|| Error::setting(setting, format!("{d:?} reaches before any time recon can name")))
-}
-
-fn by_side<T: Clone>(sides: &Sides<T>) -> BySide<T> {
-    BySide { source: sides.source.clone(), target: sides.target.clone() }
 }
 
 /// What makes findings of two runs comparable: the key and how its values are made canonical (`key_form`); and
@@ -294,7 +292,7 @@ fn choose(
     if let Some(min_age) = drift.window.min_age {
         let since = ago(min_age, "--min-age")?;
         let (left_out, _) = changed(since, &mut chosen, plan)?;
-        chosen.window.left_out_since = Some(by_side(&since.map(rfc3339)));
+        chosen.window.left_out_since = Some(since.map(rfc3339));
         chosen.window.left_out_keys = Some(left_out.len() as u64);
         chosen.coverage.except = Some(KeySet::except(left_out.hashes.iter().copied()));
     }
@@ -327,8 +325,8 @@ fn choose(
         Scope::Table | Scope::Sample => return Ok(chosen),
     };
     let (changed_keys, rows) = changed(since, &mut chosen, plan)?;
-    chosen.window.changed_since = Some(by_side(&since.map(rfc3339)));
-    chosen.window.changed_keys = Some(by_side(&rows));
+    chosen.window.changed_since = Some(since.map(rfc3339));
+    chosen.window.changed_keys = Some(rows);
     let (open, unreadable) = past.open_keys(plan.keyless)?;
     chosen.window.open_findings_read = with_history.then_some(open.len() as u64);
     chosen.coverage.unreadable = unreadable;
@@ -390,10 +388,10 @@ fn run(
         previous_run: None,
         scope,
         rechecks: rechecked.done,
-        findings: FindingCounts {
+        findings: StatusCounts {
             transient: rechecked.transient.len() as u64,
             unstable: rechecked.unstable.len() as u64,
-            ..FindingCounts::default()
+            ..StatusCounts::default()
         },
         keys_listed,
         window: (window_report != WindowReport::default()).then_some(window_report),
@@ -402,7 +400,7 @@ fn run(
         superseded: None,
         baseline: None,
         unstable_keys,
-        rechecked_rows: (rechecked.done > 0).then(|| by_side(&rechecked.rows)),
+        rechecked_rows: (rechecked.done > 0).then_some(rechecked.rows),
         recheck_seconds: (rechecked.done > 0).then_some(rechecked.seconds),
     };
     report.stats.source.key_rows = key_rows.source;
@@ -491,11 +489,7 @@ fn remember(
     };
     let mut seen = Vec::new();
     let mut statuses: HashMap<(Category, u128), (FindingStatus, String)> = HashMap::new();
-    let mut counts = RunCounts {
-        transient: recorded.transient.len() as u64,
-        unstable: recorded.unstable.len() as u64,
-        ..RunCounts::default()
-    };
+    let (mut new, mut persisting, mut resolved, mut superseded) = (0, 0, 0, 0);
     let mut beyond_baseline = 0;
     for (row, entry) in keys.entries.iter().enumerate() {
         let settled = recorded.transient.contains(&entry.key) || recorded.unstable.contains(&entry.key);
@@ -508,8 +502,8 @@ fn remember(
             None => (FindingStatus::New, started.clone()),
         };
         match status.0 {
-            FindingStatus::Persisting => counts.persisting += 1,
-            _ => counts.new += 1,
+            FindingStatus::Persisting => persisting += 1,
+            _ => new += 1,
         }
         beyond_baseline += u64::from(open.is_none_or(|f| !f.accepted));
         statuses.insert((entry.category, entry.key), status);
@@ -527,22 +521,22 @@ fn remember(
     for (finding, covered) in past.open.iter().zip(covered) {
         if !past.comparable {
             closed.push((finding.id, Closing::Superseded));
-            counts.superseded += 1;
+            superseded += 1;
         } else if statuses.contains_key(&(finding.category, finding.key_hash))
             || recorded.unstable.contains(&finding.key_hash)
         {
             // Seen again, or still changing: open either way.
         } else if covered {
             closed.push((finding.id, Closing::Resolved));
-            counts.resolved += 1;
+            resolved += 1;
         } else {
             not_covered += 1;
         }
     }
     let baseline = history.baseline(context.name)?;
-    drift.findings.new = Some(counts.new);
-    drift.findings.persisting = Some(counts.persisting);
-    drift.findings.resolved = Some(counts.resolved);
+    drift.findings.new = Some(new);
+    drift.findings.persisting = Some(persisting);
+    drift.findings.resolved = Some(resolved);
     drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
     report.verdict = judge(report, drift, plan);
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
@@ -563,7 +557,8 @@ fn remember(
         rechecks: drift.rechecks,
         summary: serde_json::to_value(&report.summary).map_err(|e| Error::internal(e.to_string()))?,
         verdict: report.verdict.clone(),
-        counts,
+        counts: drift.findings,
+        superseded,
     };
     let id = history.record(&record, &seen, &closed)?;
     drift.history = Some(context.name.to_string());
@@ -571,7 +566,7 @@ fn remember(
     drift.previous_run = Some(past.latest.as_ref().map(|l| RunRef { id: l.id, started: l.started.clone() }));
     drift.not_covered = (not_covered > 0).then_some(not_covered);
     drift.spec_changed = past.spec_changed.map(str::to_string);
-    drift.superseded = (counts.superseded > 0).then_some(counts.superseded);
+    drift.superseded = (superseded > 0).then_some(superseded);
     annotate(report, recorded.shown, &statuses);
     Ok(())
 }

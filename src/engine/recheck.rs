@@ -12,13 +12,14 @@ use serde_json::Value;
 use crate::compare::{FindingKey, FindingKeys, Findings};
 use crate::digest::Fingerprint;
 use crate::error::{Error, Result};
+use crate::finding::Category;
 use crate::plan::Plan;
 use crate::report::{self, Report};
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::keyset::{KeyHashes, KeyRows};
 use crate::source::Dataset;
-use crate::spec::{Category, KeySpec, TableSpec};
+use crate::spec::{KeySpec, TableSpec};
 
 use super::Table;
 

@@ -23,9 +23,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::finding::{Category, Closing, StatusCounts};
 use crate::report::verdict::Verdict;
 use crate::side::Sides;
-use crate::spec::{Category, Scope};
+use crate::spec::Scope;
 
 /// The migrations, in order: migration `i` takes a file from version `i` to `i + 1`, in one transaction.
 const MIGRATIONS: &[&[&str]] = &[&[
@@ -101,24 +102,6 @@ pub struct Seen {
     pub open: Option<i64>,
 }
 
-/// How an open finding ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closing {
-    /// A run covering its key no longer saw it.
-    Resolved,
-    /// The table's key changed: the finding cannot be compared with what runs see now.
-    Superseded,
-}
-
-impl Closing {
-    pub fn name(self) -> &'static str {
-        match self {
-            Closing::Resolved => "resolved",
-            Closing::Superseded => "superseded",
-        }
-    }
-}
-
 /// A run as it is recorded, with its findings.
 #[derive(Debug, Clone)]
 pub struct RunRecord {
@@ -138,17 +121,9 @@ pub struct RunRecord {
     pub rechecks: u32,
     pub summary: serde_json::Value,
     pub verdict: Verdict,
-    pub counts: RunCounts,
-}
-
-/// A run's findings against history and rechecks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunCounts {
-    pub new: u64,
-    pub persisting: u64,
-    pub resolved: u64,
-    pub transient: u64,
-    pub unstable: u64,
+    /// The run's findings against history and rechecks.
+    pub counts: StatusCounts,
+    /// Open findings closed because the key changed.
     pub superseded: u64,
 }
 
@@ -292,9 +267,7 @@ impl History {
                 let category: String = r.try_get(1)?;
                 let hash: Vec<u8> = r.try_get(2)?;
                 let accepted: Option<String> = r.try_get(6)?;
-                let category = Category::ALL
-                    .into_iter()
-                    .find(|c| c.name() == category)
+                let category = Category::parse(&category)
                     .ok_or_else(|| sqlx::Error::Decode(format!("unknown finding category {category:?}").into()))?;
                 Ok(OpenFinding {
                     id: r.try_get(0)?,
@@ -354,12 +327,12 @@ impl History {
                 .bind(run.verdict.pass)
                 .bind(run.verdict.exit_code)
                 .bind(json(&violations))
-                .bind(c.new as i64)
-                .bind(c.persisting as i64)
-                .bind(c.resolved as i64)
+                .bind(c.new.unwrap_or(0) as i64)
+                .bind(c.persisting.unwrap_or(0) as i64)
+                .bind(c.resolved.unwrap_or(0) as i64)
                 .bind(c.transient as i64)
                 .bind(c.unstable as i64)
-                .bind(c.superseded as i64)
+                .bind(run.superseded as i64)
                 .execute(&mut *tx)
                 .await
                 .map_err(write)?;

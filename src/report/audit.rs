@@ -4,16 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::drift::FindingCounts;
 use super::verdict::Verdict;
-use super::{Report, Tool, REPORT_VERSION};
-use crate::spec::{Budget, ByCategory, Category, PerCategory};
+use super::{Report, ReportKind, Tool, REPORT_VERSION};
+use crate::finding::{ByCategory, Category, PerCategory, SchemaCheckKind, StatusCounts, TableStatus};
+use crate::spec::Budget;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditReport {
     pub report_version: u32,
-    /// `audit`.
-    pub kind: String,
+    /// `audit` (`diff` for a diff seen as a one-table audit by the writers).
+    pub kind: ReportKind,
     pub tool: Tool,
     pub source: Collection,
     pub target: Collection,
@@ -50,31 +50,6 @@ pub struct TableEntry {
     pub report: Option<Report>,
 }
 
-/// What became of a table (one closed vocabulary, as the contract names it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TableStatus {
-    Pass,
-    Fail,
-    Error,
-    Skipped,
-    MissingInTarget,
-    ExtraInTarget,
-}
-
-impl TableStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            TableStatus::Pass => "pass",
-            TableStatus::Fail => "fail",
-            TableStatus::Error => "error",
-            TableStatus::Skipped => "skipped",
-            TableStatus::MissingInTarget => "missing_in_target",
-            TableStatus::ExtraInTarget => "extra_in_target",
-        }
-    }
-}
-
 impl TableEntry {
     /// A compared table: its status follows its report's verdict.
     pub fn compared(name: &str, source_table: &str, target_table: &str, report: &Report) -> TableEntry {
@@ -98,8 +73,7 @@ impl TableEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SchemaCheck {
     pub table: String,
-    /// One of [`SCHEMA_CHECKS`].
-    pub check: String,
+    pub check: SchemaCheckKind,
     /// The column it is about (a constraint's columns comma-separated), as the check names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
@@ -109,10 +83,6 @@ pub struct SchemaCheck {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub accepted: bool,
 }
-
-/// The schema checks, by the names reports and config files give them.
-pub const SCHEMA_CHECKS: [&str; 5] =
-    ["sequence_behind", "not_null_missing", "unique_missing", "foreign_key_missing", "type_narrowed"];
 
 /// The tables by status, and the compared tables' counts added up (keyless rows included in
 /// `missing_in_target` and `extra_in_target`).
@@ -140,7 +110,7 @@ pub struct AuditSummary {
 pub struct DriftTotals {
     pub tables: u64,
     #[serde(flatten)]
-    pub findings: FindingCounts,
+    pub findings: StatusCounts,
 }
 
 /// What the audit cost, wall-clock.
@@ -179,7 +149,7 @@ impl AuditReport {
         let [source, target] = sides;
         AuditReport {
             report_version: REPORT_VERSION,
-            kind: "audit".into(),
+            kind: ReportKind::Audit,
             tool: Tool::recon(),
             source,
             target,

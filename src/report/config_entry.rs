@@ -117,7 +117,7 @@ fn key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::audit::TableStatus;
+    use crate::finding::TableStatus;
     use crate::report::documents::tests::orders_report;
 
     fn suggestion(kind: SuggestionKind, value: Option<&str>, column: &str, resolves: u64) -> Suggestion {

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::audit::{AuditBudgets, AuditReport, AuditStats, Collection, TableEntry, TableStatus};
-use super::verdict::{Check, Violation};
-use super::{html, junit, markdown, Report};
+use super::audit::{AuditBudgets, AuditReport, AuditStats, Collection, TableEntry};
+use super::verdict::Violation;
+use super::{html, junit, markdown, Report, ReportKind};
 use crate::error::Result;
-use crate::spec::{Budget, Category};
+use crate::finding::{Category, Check, StatusCounts, TableStatus};
+use crate::spec::Budget;
 
 /// A pull-request comment's limit (GitHub refuses longer ones): the Markdown summary stays under it.
 pub const MARKDOWN_LIMIT: usize = 64 * 1024;
@@ -87,7 +88,7 @@ pub fn single(report: &Report) -> AuditReport {
     };
     let sides = [collection(&report.source), collection(&report.target)];
     let mut audit = AuditReport::new(sides, vec![entry], Vec::new(), &none, stats);
-    audit.kind = report.kind.clone();
+    audit.kind = report.kind;
     audit
 }
 
@@ -98,7 +99,7 @@ fn diff_name(report: &Report) -> String {
 
 /// Whether the view is a diff's (one table, its sides and fingerprints shown once, in the header).
 pub(crate) fn is_diff(audit: &AuditReport) -> bool {
-    audit.kind == "diff"
+    audit.kind == ReportKind::Diff
 }
 
 /// Whether the reports' example values are hashes (`--redact`).
@@ -236,6 +237,12 @@ impl Counts {
     }
 }
 
+/// The counts over time in the documents' column order (new, persisting, resolved, transient, unstable), as
+/// text (`–` where not counted).
+pub(crate) fn status_cells(counts: &StatusCounts) -> [String; 5] {
+    counts.by_status().map(|(_, count)| count_text(count))
+}
+
 /// A count as text, `–` where there is none (a category that does not apply, a table not compared).
 pub(crate) fn count_text(count: Option<u64>) -> String {
     count.map_or("–".to_string(), thousands)
@@ -316,7 +323,7 @@ pub(crate) mod tests {
         ];
         let checks = vec![SchemaCheck {
             table: "orders".into(),
-            check: "sequence_behind".into(),
+            check: crate::finding::SchemaCheckKind::SequenceBehind,
             column: Some("order_id".into()),
             detail: "orders_id_seq 990 < max(order_id) 1000".into(),
             accepted: false,

@@ -18,11 +18,10 @@ use serde_json::Value;
 use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
 use super::marks::{cells, Cell};
-use super::verdict::Check;
 use super::{table, write_atomically, Report, SideReport};
 use crate::compare::Cause;
 use crate::error::{Error, Result};
-use crate::spec::Category;
+use crate::finding::{Category, Check, KeySource};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 const STYLE: &str = include_str!("templates/report.css");
@@ -126,7 +125,7 @@ struct DriftRow {
 #[derive(Serialize)]
 struct SchemaCheckRow {
     table: String,
-    check: String,
+    check: &'static str,
     detail: String,
     /// Accepted by the config file: shown, not counted.
     accepted: bool,
@@ -382,7 +381,7 @@ impl Section {
             .unwrap_or_default();
         let key = report.map_or(String::new(), |r| match r.key_source {
             _ if r.keyless => "none: whole rows compared as multisets".to_string(),
-            crate::spec::KeySource::Option | crate::spec::KeySource::Config => r.key.join(", "),
+            KeySource::Option | KeySource::Config => r.key.join(", "),
             found => format!("{} ({})", r.key.join(", "), super::table::key_source(found)),
         });
         let names = |list: &[String]| list.join(", ");
@@ -430,7 +429,7 @@ fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
         name: entry.name.clone(),
         scope: drift.scope.name(),
         previous_run,
-        counts: drift.findings.cells(),
+        counts: documents::status_cells(&drift.findings),
         notes: super::drift::notes(drift).join("; "),
     })
 }
@@ -440,7 +439,7 @@ fn anchor(index: usize) -> String {
 }
 
 fn check(c: &super::audit::SchemaCheck) -> SchemaCheckRow {
-    SchemaCheckRow { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
+    SchemaCheckRow { table: c.table.clone(), check: c.check.name(), detail: c.detail.clone(), accepted: c.accepted }
 }
 
 fn side_views(report: &Report) -> Vec<SideView> {
@@ -681,7 +680,7 @@ mod many_tables_tests {
     #[test]
     fn a_budget_set_and_met_shows_what_it_allows() {
         let mut report = orders_report();
-        report.verdict.violations.retain(|v| v.check != Check::Category(Category::MissingInTarget));
+        report.verdict.violations.retain(|v| v.check != Check::MissingInTarget);
         report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
         let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
         assert!(

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-use super::audit::{AuditReport, TableEntry, TableStatus};
+use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
-use super::verdict::Check;
 use super::write_atomically;
 use crate::error::{Error, Result};
+use crate::finding::Check;
+use crate::finding::TableStatus;
 
 /// The testcase that holds an audit's schema checks (its classname tells it from a table of that name).
 pub const SCHEMA_CHECKS: &str = "schema checks";

@@ -12,7 +12,7 @@ use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, Counts, Rendering, COUNT_HEADS};
 use super::write_atomically;
 use crate::error::Result;
-use crate::spec::Category;
+use crate::finding::Category;
 
 /// Tables whose runs over time are shown.
 const OVER_TIME_ROWS: usize = 20;
@@ -243,7 +243,11 @@ fn over_time(audit: &AuditReport) -> String {
         .map(|(t, drift)| {
             let table = if diff { String::new() } else { format!(" {} |", escape(&cut(&t.name, CELL_CHARS))) };
             let notes = escape(&super::drift::notes(drift).join("; "));
-            format!("|{table} {} | {} | {notes} |\n", drift.scope.name(), drift.findings.cells().join(" | "))
+            format!(
+                "|{table} {} | {} | {notes} |\n",
+                drift.scope.name(),
+                documents::status_cells(&drift.findings).join(" | ")
+            )
         })
         .collect();
     if rows.is_empty() {
@@ -266,7 +270,7 @@ fn schema_checks(audit: &AuditReport) -> String {
     }
     let mut out = String::from("### Schema checks\n\n| table | check | column | detail | |\n|---|---|---|---|---|\n");
     for c in audit.schema_checks.iter().take(SCHEMA_CHECK_ROWS) {
-        let cells = [&c.table, &c.check, c.column.as_deref().unwrap_or_default(), &c.detail]
+        let cells = [c.table.as_str(), c.check.name(), c.column.as_deref().unwrap_or_default(), &c.detail]
             .map(|t| escape(&cut(t, CELL_CHARS)));
         let accepted = if c.accepted { "accepted" } else { "" };
         out += &format!("| {} | {accepted} |\n", cells.join(" | "));
@@ -375,7 +379,8 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::audit::{AuditBudgets, AuditStats, Collection, TableStatus};
+    use crate::finding::TableStatus;
+    use crate::report::audit::{AuditBudgets, AuditStats, Collection};
     use crate::spec::Budget;
 
     #[test]

@@ -32,19 +32,29 @@ use serde_json::{json, Map, Value};
 use crate::compare::{Cause, Duplicate, Findings, Suggestion};
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
+use crate::finding::{ByCategory, Category, Check, FindingStatus, KeySource, PerCategory};
 use crate::plan::{Plan, SchemaDiff};
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{Budget, ByCategory, Category, KeySource, PerCategory};
-use verdict::{Check, Verdict};
+use crate::spec::Budget;
+use crate::vocabulary::vocabulary;
+use verdict::Verdict;
 
 pub const REPORT_VERSION: u32 = 1;
+
+vocabulary! {
+    /// What a report is of: one table pair, or a whole migration.
+    pub enum ReportKind ("report kind") {
+        Diff = "diff",
+        Audit = "audit",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub report_version: u32,
     /// `diff`: one table pair (an audit's report holds one per table).
-    pub kind: String,
+    pub kind: ReportKind,
     pub tool: Tool,
     pub source: SideReport,
     pub target: SideReport,
@@ -226,7 +236,7 @@ pub struct Example {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<drift::FindingStatus>,
+    pub status: Option<FindingStatus>,
     /// The row that shows the finding (its side and ordinal in the read that found it), by which history
     /// tells which finding an example is.
     #[serde(skip)]
@@ -461,7 +471,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         if plan.keyless { (Vec::new(), names(&plan.key)) } else { (names(&plan.key), names(&plan.columns)) };
     Ok(Report {
         report_version: REPORT_VERSION,
-        kind: "diff".into(),
+        kind: ReportKind::Diff,
         tool: Tool::recon(),
         source: side(Side::Source),
         target: side(Side::Target),
@@ -625,7 +635,7 @@ impl Report {
     /// What `category` is allowed, where a budget was set on it or it is over its budget; `None` for a
     /// category left at its default and within it.
     pub(crate) fn allowed(&self, category: Category) -> Option<Allowed> {
-        match self.verdict.violations.iter().find(|v| v.check == Check::Category(category)) {
+        match self.verdict.violations.iter().find(|v| v.check == Check::from(category)) {
             Some(v) => Some(Allowed { text: v.allowed.to_string(), over: true }),
             None => self.budgets.get(category).map(|b| Allowed { text: b.to_string(), over: false }),
         }

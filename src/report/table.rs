@@ -8,13 +8,14 @@ use std::io::IsTerminal;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
 use serde_json::Value;
 
-use super::audit::{AuditReport, TableEntry, TableStatus};
+use super::audit::{AuditReport, TableEntry};
 use super::documents::{self, plural, Counts, COUNT_HEADS};
 use super::{ColumnValues, Report};
 use crate::compare::causes::shift_text;
 use crate::compare::suggest::Suggestion;
 use crate::compare::Cause;
-use crate::spec::{Category, KeySource};
+use crate::finding::TableStatus;
+use crate::finding::{Category, KeySource};
 use crate::terminal::{ColorChoice, Tone};
 
 /// How many examples of each category the terminal shows of a diff, and of each failing table of an audit:
@@ -315,7 +316,7 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     if !audit.schema_checks.is_empty() {
         let mut checks = screen.table(&["table", "check", "detail"]);
         for c in &audit.schema_checks {
-            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.clone() };
+            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.to_string() };
             checks.add_row(vec![c.table.clone(), check, c.detail.clone()]);
         }
         out += &format!("\nschema checks\n{checks}\n");
@@ -327,8 +328,8 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     );
     if let Some(d) = &s.drift {
         let mut parts = vec![format!("{} {} run over time", d.tables, if d.tables == 1 { "table" } else { "tables" })];
-        parts.extend(d.findings.against_history());
-        parts.push(d.findings.in_flight());
+        parts.extend(super::drift::against_history(&d.findings));
+        parts.push(super::drift::in_flight(&d.findings));
         out += &format!("over time: {}\n", parts.join("; "));
     }
     out += &verdict_line(&audit.verdict, screen);

@@ -7,51 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::audit::{AuditBudgets, AuditSummary};
 use super::drift::DriftReport;
 use super::{SampleReport, Summary};
-use crate::spec::{Budget, Budgets, Category};
-
-/// What a verdict weighs against a budget: each category of a table, and over time the findings new to
-/// history and the keys still moving after every recheck; in an audit, the tables on one side only and the
-/// schema checks. Serialized by [`Check::name`], as reports and history write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Check {
-    Category(Category),
-    /// `--max-new`: findings history has not seen before (or beyond the accepted baseline).
-    New,
-    /// `--max-unstable`: keys whose rows changed on both sides between every pair of reads.
-    Unstable,
-    /// `--max-missing-tables`.
-    MissingTables,
-    /// `--max-extra-tables`.
-    ExtraTables,
-    /// `--max-schema-checks`.
-    SchemaChecks,
-}
-
-impl Check {
-    pub fn name(self) -> &'static str {
-        match self {
-            Check::Category(category) => category.name(),
-            Check::New => "new",
-            Check::Unstable => "unstable",
-            Check::MissingTables => "missing_tables",
-            Check::ExtraTables => "extra_tables",
-            Check::SchemaChecks => "schema_checks",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Check> {
-        let others = [Check::New, Check::Unstable, Check::MissingTables, Check::ExtraTables, Check::SchemaChecks];
-        Category::ALL.into_iter().map(Check::Category).chain(others).find(|c| c.name() == name)
-    }
-}
-
-crate::compare::causes::serde_by_name!(Check, "check");
-
-impl std::fmt::Display for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::finding::Check;
+use crate::spec::{Budget, Budgets};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Violation {
@@ -174,9 +131,9 @@ fn categories<'a>(
     sample: Option<&'a SampleReport>,
 ) -> impl Iterator<Item = Tally> + 'a {
     summary.counts.iter().map(move |(category, &actual)| Tally {
-        check: Check::Category(category),
+        check: Check::from(category),
         actual,
-        budget: category.budget(budgets),
+        budget: budgets.of(category),
         whole: summary.source_rows,
         sampled: sample
             .and_then(|s| s.rates.get(category))
@@ -189,7 +146,7 @@ mod tests {
     use super::*;
 
     fn tally(actual: u64, budget: Budget, sampled: Option<(f64, u64)>) -> Tally {
-        Tally { check: Check::Category(Category::Mismatched), actual, budget, whole: 10_000, sampled }
+        Tally { check: Check::Mismatched, actual, budget, whole: 10_000, sampled }
     }
 
     #[test]
@@ -206,16 +163,5 @@ mod tests {
         let over = judge([tally(0, Budget::Percent(1.0), Some((0.02, 500)))]);
         assert_eq!((over[0].actual, over[0].allowed, over[0].upper_bound), (0, 5, Some(0.02)));
         assert!(judge([tally(3, Budget::Percent(1.0), Some((0.009, 500)))]).is_empty());
-    }
-
-    #[test]
-    fn checks_read_back_by_their_names() {
-        let all = Category::ALL.map(Check::Category);
-        let others = [Check::New, Check::Unstable, Check::MissingTables, Check::ExtraTables, Check::SchemaChecks];
-        for check in all.into_iter().chain(others) {
-            assert_eq!(Check::from_name(check.name()), Some(check));
-            assert_eq!(serde_json::to_string(&check).unwrap(), format!("\"{check}\""));
-        }
-        assert_eq!(Check::from_name("mismatch"), None);
     }
 }

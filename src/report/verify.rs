@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::audit::AuditReport;
 use super::integrity::{self, Integrity};
 use super::signature::{self, PublicKey};
-use super::Report;
+use super::{Report, ReportKind};
 use crate::error::{Error, Result};
 
 /// The checks of one report.
@@ -150,8 +150,8 @@ fn serialization(shown: &str, text: &str, kind: &str, report: &Value, integrity:
 
 /// The report read as recon's own type and serialized again: what recon would have written for it.
 fn reserialized(kind: &str, report: &Value) -> std::result::Result<Value, serde_json::Error> {
-    match kind {
-        "audit" => serde_json::to_value(serde_json::from_value::<AuditReport>(report.clone())?),
+    match ReportKind::parse(kind) {
+        Some(ReportKind::Audit) => serde_json::to_value(serde_json::from_value::<AuditReport>(report.clone())?),
         _ => serde_json::to_value(serde_json::from_value::<Report>(report.clone())?),
     }
 }

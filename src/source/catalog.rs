@@ -16,13 +16,29 @@ use crate::error::{Error, Result};
 pub struct Catalog {
     /// The collection's location with any password masked.
     pub location: String,
-    /// `postgres`, `mysql`, `sqlite` or `directory`.
-    pub kind: &'static str,
+    pub kind: CollectionKind,
     /// Sorted by name.
     pub tables: Vec<CatalogTable>,
     /// PostgreSQL: the open transaction whose snapshot the side's tables import; it ends when the last clone
     /// of this catalog is dropped.
     snapshot: Option<Arc<sql::catalog::Snapshot>>,
+}
+
+/// What a side of an audit is: a database (by its engine) or a directory of files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionKind {
+    Database(sql::Engine),
+    Directory,
+}
+
+impl CollectionKind {
+    /// `postgres`, `mysql`, `sqlite` or `directory`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectionKind::Database(engine) => engine.kind(),
+            CollectionKind::Directory => "directory",
+        }
+    }
 }
 
 /// One table of a collection.
@@ -130,7 +146,7 @@ impl Catalog {
     /// data of their own to sign off, and reading one re-runs its query; compare one with `recon diff`.
     pub fn open(location: &str, options: &DbOptions, runtime: &tokio::runtime::Handle) -> Result<Catalog> {
         if let Some(db) = sql::parse_location(location) {
-            let (masked, kind) = (db.masked.clone(), db.engine.kind());
+            let (masked, kind) = (db.masked.clone(), CollectionKind::Database(db.engine));
             let (tables, snapshot) = sql::catalog::open(db, options, runtime)?;
             return Ok(Catalog { location: masked, kind, tables, snapshot });
         }
@@ -200,7 +216,7 @@ impl Catalog {
                 format!("two tables are named {} ({} and {})", twice[0].name, twice[0].location, twice[1].location),
             ));
         }
-        Ok(Catalog { location, kind: "directory", tables, snapshot: None })
+        Ok(Catalog { location, kind: CollectionKind::Directory, tables, snapshot: None })
     }
 }
 

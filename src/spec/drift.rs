@@ -5,46 +5,26 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::{Layers, Options};
 use crate::error::{Error, Result};
+use crate::vocabulary::vocabulary;
 
-/// Which keys a run compared (CONTRACT.md, "Runs over time"): only a run whose scope covers a key can
-/// resolve its finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Every key.
-    Table,
-    /// Keys by their rows' change time: those changed within `--max-age`, or every key but those changed
-    /// within `--min-age`.
-    Window,
-    /// Keys changed since the previous complete run, the findings still open, and a keys-only pass over
-    /// both sides: every key, incrementally.
-    SinceLastRun,
-    /// A deterministic sample of keys.
-    Sample,
-    /// The keys a `--keys` file lists.
-    Keys,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 5] = [Scope::Table, Scope::Window, Scope::SinceLastRun, Scope::Sample, Scope::Keys];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Table => "table",
-            Scope::Window => "window",
-            Scope::SinceLastRun => "since_last_run",
-            Scope::Sample => "sample",
-            Scope::Keys => "keys",
-        }
-    }
-
-    /// The scope a stored name means.
-    pub fn parse(name: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.name() == name)
+vocabulary! {
+    /// Which keys a run compared (DESIGN.md, "Runs over time"): only a run whose scope covers a key can
+    /// resolve its finding.
+    pub enum Scope ("scope") {
+        /// Every key.
+        Table = "table",
+        /// Keys by their rows' change time: those changed within `--max-age`, or every key but those changed
+        /// within `--min-age`.
+        Window = "window",
+        /// Keys changed since the previous complete run, the findings still open, and a keys-only pass over
+        /// both sides: every key, incrementally.
+        SinceLastRun = "since_last_run",
+        /// A deterministic sample of keys.
+        Sample = "sample",
+        /// The keys a `--keys` file lists.
+        Keys = "keys",
     }
 }
 

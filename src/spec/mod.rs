@@ -12,16 +12,19 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use arrow::datatypes::TimeUnit;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
+pub use budget::{percentage, Budget, Budgets};
 pub use decimal::Decimal;
 pub use drift::{DriftSpec, Scope};
 pub use options::Options;
 
 use crate::error::{Error, Result};
+use crate::finding::KeySource;
 use crate::side::{Side, Sides};
+use crate::vocabulary::vocabulary;
 
 /// Where a setting's value came from, so an error names the place to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,18 +174,6 @@ pub enum KeySpec {
     Keyless,
 }
 
-/// Where a comparison's key came from, as the report's `key_source` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeySource {
-    Option,
-    Config,
-    SourcePrimaryKey,
-    TargetPrimaryKey,
-    UniqueIndex,
-    Keyless,
-}
-
 /// One side: a location (a file, directory, glob or database URL; it may hold a password, so it is only
 /// ever shown masked) and, for a database URL without `#table`, the query giving its rows.
 #[derive(Debug, Clone)]
@@ -262,8 +253,8 @@ pub struct Policy {
     /// Zone of zone-less timestamps on each side (default UTC).
     pub source_tz: Option<String>,
     pub target_tz: Option<String>,
-    /// `s`, `ms` or `us`: timestamps are truncated to this before comparing.
-    pub timestamp_precision: Option<String>,
+    /// Timestamps are truncated to this before comparing.
+    pub timestamp_precision: Option<Precision>,
     pub trim: bool,
     pub ignore_case: bool,
     pub unicode_nfc: bool,
@@ -279,6 +270,43 @@ impl Policy {
         };
         // Validated when the spec was made.
         name.as_deref().and_then(|n| n.parse().ok())
+    }
+}
+
+vocabulary! {
+    /// The unit timestamps are truncated to before comparing (`--timestamp-precision`).
+    pub enum Precision ("timestamp precision") {
+        Second = "s",
+        Millisecond = "ms",
+        Microsecond = "us",
+    }
+}
+
+impl Precision {
+    pub fn unit(self) -> TimeUnit {
+        match self {
+            Precision::Second => TimeUnit::Second,
+            Precision::Millisecond => TimeUnit::Millisecond,
+            Precision::Microsecond => TimeUnit::Microsecond,
+        }
+    }
+}
+
+/// How long recon waits for a database connection when `--connect-timeout` is not given.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What recon waits for database servers: a connection (at least a second), and each statement (zero: no
+/// limit). One place for both, whether a table's spec or an audit's catalogs wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub statement: Duration,
+}
+
+impl Timeouts {
+    pub fn of(resources: &options::ResourceOptions) -> Timeouts {
+        let connect = resources.connect_timeout.map_or(CONNECT_TIMEOUT, |s| Duration::from_secs(s.max(1)));
+        Timeouts { connect, statement: Duration::from_secs(resources.statement_timeout.unwrap_or(0)) }
     }
 }
 
@@ -319,6 +347,7 @@ impl TableSpec {
         let trimmed = |list: &Option<Vec<String>>| -> Vec<String> {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
         };
+        let timeouts = Timeouts::of(&options.resources);
         let sides = Sides::new(
             SideSpec { location: sides.source, query: table.source_query.clone(), snapshot: None },
             SideSpec { location: sides.target, query: table.target_query.clone(), snapshot: None },
@@ -333,8 +362,8 @@ impl TableSpec {
             budgets: budgets(options),
             sample: sample(options, layers)?,
             csv: csv(options, layers)?,
-            connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
-            statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
+            connect_timeout: timeouts.connect,
+            statement_timeout: timeouts.statement,
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,
@@ -421,23 +450,20 @@ fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
             }
         }
     }
-    if let Some(precision) = &p.timestamp_precision {
-        const UNITS: [&str; 3] = ["s", "ms", "us"];
-        if !UNITS.contains(&precision.as_str()) {
-            let hint = crate::spelling::did_you_mean(precision, UNITS);
-            return Err(Error::setting(
-                layers.setting("timestamp_precision"),
-                format!("{precision:?} is not s, ms or us{hint}"),
-            ));
-        }
-    }
+    let timestamp_precision = match &p.timestamp_precision {
+        Some(text) => Some(Precision::parse(text).ok_or_else(|| {
+            let hint = crate::spelling::did_you_mean(text, Precision::ALL.map(Precision::name));
+            Error::setting(layers.setting("timestamp_precision"), format!("{text:?} is not s, ms or us{hint}"))
+        })?),
+        None => None,
+    };
     Ok(Policy {
         float_abs_tol: p.float_abs_tol,
         float_rel_tol: p.float_rel_tol,
         decimal_abs_tol,
         source_tz: p.source_tz.clone(),
         target_tz: p.target_tz.clone(),
-        timestamp_precision: p.timestamp_precision.clone(),
+        timestamp_precision,
         trim: p.trim.unwrap_or(false),
         ignore_case: p.ignore_case.unwrap_or(false),
         unicode_nfc: p.unicode_nfc.unwrap_or(false),
@@ -453,9 +479,9 @@ fn sample(options: &Options, layers: &Layers) -> Result<Option<SampleSpec>> {
     }
     let Some(text) = &s.sample else { return Ok(None) };
     let setting = layers.setting("sample");
-    let size = match text.trim().strip_suffix('%') {
-        Some(percent) => match percent.trim().parse::<f64>() {
-            Ok(p) if p > 0.0 && p <= 100.0 => SampleSize::Share(p / 100.0),
+    let size = match percentage(text) {
+        Some(percent) => match percent {
+            Some(p) if p > 0.0 && p <= 100.0 => SampleSize::Share(p / 100.0),
             _ => return Err(Error::setting(setting, format!("{text:?} must be a share in (0%, 100%]"))),
         },
         None => match text.trim().parse::<u64>() {

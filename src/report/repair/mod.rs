@@ -22,7 +22,8 @@ use super::documents::plural;
 use super::{write_atomically, Report};
 use crate::compare::repair::{Change, RepairRows, Repairable, TargetColumn, TargetTable};
 use crate::error::{Error, Result};
-use crate::report::audit::{AuditReport, TableStatus};
+use crate::finding::TableStatus;
+use crate::report::audit::AuditReport;
 use crate::source::Engine;
 use value::{date_text, float_text, special, time_text, timestamp_text, Column, Value};
 

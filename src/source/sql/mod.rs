@@ -119,7 +119,7 @@ impl Default for DbOptions {
     fn default() -> Self {
         DbOptions {
             query: None,
-            connect_timeout: Duration::from_secs(30),
+            connect_timeout: crate::spec::CONNECT_TIMEOUT,
             statement_timeout: Duration::ZERO,
             snapshot: None,
             connections: None,
