@@ -11,9 +11,12 @@
 //! version a file holds, so later versions can migrate older files.
 
 pub mod html;
+pub mod identity;
 pub(crate) mod keys;
+pub mod lifecycle;
 pub mod listing;
 mod lock;
+pub mod past;
 pub mod trend;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +30,7 @@ use crate::finding::{Category, Closing, StatusCounts};
 use crate::report::verdict::Verdict;
 use crate::side::Sides;
 use crate::spec::Scope;
+use identity::Identity;
 
 /// The migrations, in order: migration `i` takes a file from version `i` to `i + 1`, in one transaction.
 const MIGRATIONS: &[&[&str]] = &[&[
@@ -71,8 +75,7 @@ pub struct History {
 pub struct LatestRun {
     pub id: i64,
     pub started: String,
-    pub key_form: String,
-    pub spec_hash: String,
+    pub identity: Identity,
     /// The key's columns and canonical Arrow types (JSON), to rebuild stored keys.
     pub key_columns: String,
 }
@@ -91,7 +94,7 @@ pub struct OpenFinding {
 }
 
 /// A finding this run saw, as it is recorded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
     pub category: Category,
     pub key_hash: u128,
@@ -109,8 +112,7 @@ pub struct RunRecord {
     /// RFC 3339 UTC.
     pub started: String,
     pub scope: Scope,
-    pub spec_hash: String,
-    pub key_form: String,
+    pub identity: Identity,
     pub key_columns: String,
     /// Masked.
     pub locations: Sides<String>,
@@ -238,8 +240,7 @@ impl History {
             Ok(LatestRun {
                 id: r.try_get(0)?,
                 started: r.try_get(1)?,
-                key_form: r.try_get(2)?,
-                spec_hash: r.try_get(3)?,
+                identity: Identity { key_form: r.try_get(2)?, spec_hash: r.try_get(3)? },
                 key_columns: r.try_get(4)?,
             })
         })
@@ -313,8 +314,8 @@ impl History {
                 .bind(&finished)
                 .bind(env!("CARGO_PKG_VERSION"))
                 .bind(run.scope.name())
-                .bind(&run.spec_hash)
-                .bind(&run.key_form)
+                .bind(&run.identity.spec_hash)
+                .bind(&run.identity.key_form)
                 .bind(&run.key_columns)
                 .bind(&run.locations.source)
                 .bind(&run.locations.target)

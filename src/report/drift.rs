@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::StatusCounts;
 use crate::side::Sides;
-use crate::spec::Scope;
+use crate::spec::{Scope, SpecChange};
 
 /// A run kept in history, as the report names it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,7 +80,7 @@ pub struct DriftReport {
     /// earlier findings are closed as superseded), or `comparison` (columns, policy, filter: findings stay
     /// comparable, but one may resolve because of the new settings rather than a fix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spec_changed: Option<String>,
+    pub spec_changed: Option<SpecChange>,
     /// Open findings closed because the key changed (`spec_changed: "key"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded: Option<u64>,

@@ -28,6 +28,17 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What changed in the spec since the previous run of a table (the report's `spec_changed`).
+    pub enum SpecChange ("spec change") {
+        /// The key or how its values are made canonical: earlier findings are closed as superseded.
+        Key = "key",
+        /// Columns, policy, filter: findings stay comparable, but one may resolve because of the new settings
+        /// rather than a fix.
+        Comparison = "comparison",
+    }
+}
+
 /// Which rows a run reads by their change time (`--updated-column`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WindowSpec {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 pub use budget::{percentage, Budget, Budgets};
 pub use decimal::Decimal;
-pub use drift::{DriftSpec, Scope};
+pub use drift::{DriftSpec, Scope, SpecChange};
 pub use options::Options;
 
 use crate::error::{Error, Result};
