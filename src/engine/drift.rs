@@ -308,7 +308,7 @@ fn run(
 /// The table's verdict once its runs over time are counted: its categories (settled by rechecks), the unstable
 /// keys, and with history what is new.
 fn judge(report: &Report, drift: &DriftReport, plan: &Plan) -> Verdict {
-    Verdict::of_table(&report.summary, report.sample.as_ref(), Some(drift), &plan.budgets)
+    crate::report::build::verdict(&report.summary, report.sample.as_ref(), Some(drift), &plan.budgets)
 }
 
 /// What a run is, for history.

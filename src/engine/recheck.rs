@@ -210,6 +210,6 @@ pub(super) fn settle(
         Category::NullKeysSource | Category::NullKeysTarget => mine.clone(),
         _ => last.examples.get(category).into_iter().flatten().filter(|e| shown(category, e)).cloned().collect(),
     });
-    first.sample = plan.sample.as_ref().map(|s| report::sample_report(&first.summary, s));
+    first.sample = plan.sample.as_ref().map(|s| report::build::sample_report(&first.summary, s));
     Ok(unstable_keys.into_iter().map(|(_, v)| v).collect())
 }

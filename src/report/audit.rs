@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::verdict::Verdict;
+use super::verdict::{judge, Tally, Verdict, Violation};
 use super::{Report, ReportKind, Tool, REPORT_VERSION};
-use crate::finding::{ByCategory, Category, PerCategory, SchemaCheckKind, StatusCounts, TableStatus};
+use crate::finding::{ByCategory, Category, Check, PerCategory, SchemaCheckKind, StatusCounts, TableStatus};
 use crate::spec::Budget;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,8 +144,7 @@ impl AuditReport {
         tables.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.name.cmp(&b.name)));
         let summary = summarize(&tables);
         let counted = schema_checks.iter().filter(|c| !c.accepted).count() as u64;
-        let compared = tables.iter().filter_map(|t| Some((t.name.clone(), t.report.as_ref()?.verdict.clone())));
-        let verdict = Verdict::of_audit(compared, &summary, counted, budgets);
+        let verdict = verdict(&tables, &summary, counted, budgets);
         let [source, target] = sides;
         AuditReport {
             report_version: REPORT_VERSION,
@@ -195,4 +194,22 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
     }
     summary.counts = counts.only(&Category::ALL);
     summary
+}
+
+/// Each compared table's own violations (named by table), then the tables on one side only and the schema
+/// checks not accepted against the audit's budgets (a share of the tables). Exit 2 when a table is `error`,
+/// whatever the rest.
+fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
+    let named = tables.iter().flat_map(|table| {
+        let violations = table.report.iter().flat_map(|r| &r.verdict.violations);
+        violations.map(|v| Violation { table: Some(table.name.clone()), ..v.clone() })
+    });
+    let whole = summary.tables;
+    let tally = |check, actual, budget| Tally { check, actual, budget, whole, sampled: None };
+    let audit = judge([
+        tally(Check::MissingTables, summary.missing_tables, budgets.missing_tables),
+        tally(Check::ExtraTables, summary.extra_tables, budgets.extra_tables),
+        tally(Check::SchemaChecks, schema_checks, budgets.schema_checks),
+    ]);
+    Verdict::of(named.chain(audit).collect(), summary.errors)
 }

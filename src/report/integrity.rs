@@ -147,7 +147,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 /// The digest of every file of `outputs` (a directory stands for every file under it), by name relative to the
 /// directory of the report at `report`, which is never among them.
 fn digests(report: &Path, outputs: &[PathBuf]) -> Result<BTreeMap<String, String>> {
-    let base = super::directory_of(report).canonicalize().map_err(|e| Error::io(report, e))?;
+    let base = super::files::directory_of(report).canonicalize().map_err(|e| Error::io(report, e))?;
     let itself = report.file_name().map(|name| base.join(name));
     let mut files = Vec::new();
     for output in outputs {

@@ -1,14 +1,11 @@
-//! The verdict: every check against its budget, judged in one place ([`judge`]) for a table and for an audit;
-//! exit code 0 when each is within its budget, 1 when one is not, 2 when an audit's table could not be compared.
-//! Writers only render it, matching [`Check`].
+//! The verdict: every check against its budget, judged in one place ([`judge`]) for a table
+//! (`build::verdict`) and for an audit (`audit.rs`); exit code 0 when each is within its budget, 1 when one is
+//! not, 2 when an audit's table could not be compared. Writers only render it, matching [`Check`].
 
 use serde::{Deserialize, Serialize};
 
-use super::audit::{AuditBudgets, AuditSummary};
-use super::drift::DriftReport;
-use super::{SampleReport, Summary};
 use crate::finding::Check;
-use crate::spec::{Budget, Budgets};
+use crate::spec::Budget;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Violation {
@@ -63,7 +60,7 @@ pub fn judge(tallies: impl IntoIterator<Item = Tally>) -> Vec<Violation> {
 
 impl Verdict {
     /// Passing when nothing is over budget; `errors`: tables that could not be compared, exit 2 whatever else.
-    fn of(violations: Vec<Violation>, errors: u64) -> Verdict {
+    pub fn of(violations: Vec<Violation>, errors: u64) -> Verdict {
         let pass = violations.is_empty() && errors == 0;
         let exit_code = match (errors, pass) {
             (1.., _) => 2,
@@ -72,73 +69,6 @@ impl Verdict {
         };
         Verdict { pass, exit_code, violations }
     }
-
-    /// One table's verdict: each category of `summary` against its budget; with runs over time (its `drift`
-    /// section), the unstable keys and the findings new to history (beyond the baseline, when one was
-    /// accepted) against theirs.
-    pub fn of_table(
-        summary: &Summary,
-        sample: Option<&SampleReport>,
-        drift: Option<&DriftReport>,
-        budgets: &Budgets,
-    ) -> Verdict {
-        let mut tallies: Vec<Tally> = categories(summary, budgets, sample).collect();
-        if let Some(drift) = drift {
-            let whole = summary.source_rows;
-            let unstable = drift.findings.unstable;
-            tallies.push(Tally {
-                check: Check::Unstable,
-                actual: unstable,
-                budget: budgets.unstable,
-                whole,
-                sampled: None,
-            });
-            if let (Some(budget), Some(new)) = (budgets.new, drift.findings.new) {
-                let actual = drift.baseline.as_ref().map_or(new, |b| b.beyond);
-                tallies.push(Tally { check: Check::New, actual, budget, whole, sampled: None });
-            }
-        }
-        Verdict::of(judge(tallies), 0)
-    }
-
-    /// An audit's verdict: each compared table's violations (named by table), then the tables on one side only
-    /// and the schema checks not accepted against the audit's budgets. Exit 2 when a table is `error`.
-    pub fn of_audit(
-        tables: impl IntoIterator<Item = (String, Verdict)>,
-        summary: &AuditSummary,
-        schema_checks: u64,
-        budgets: &AuditBudgets,
-    ) -> Verdict {
-        let named = tables.into_iter().flat_map(|(table, verdict)| {
-            verdict.violations.into_iter().map(move |v| Violation { table: Some(table.clone()), ..v })
-        });
-        let whole = summary.tables;
-        let tally = |check, actual, budget| Tally { check, actual, budget, whole, sampled: None };
-        let audit = judge([
-            tally(Check::MissingTables, summary.missing_tables, budgets.missing_tables),
-            tally(Check::ExtraTables, summary.extra_tables, budgets.extra_tables),
-            tally(Check::SchemaChecks, schema_checks, budgets.schema_checks),
-        ]);
-        Verdict::of(named.chain(audit).collect(), summary.errors)
-    }
-}
-
-/// Each category's count against its budget; a share budget is of the source rows, or when sampling of the
-/// category's side's sampled rows, checked against the upper bound of its rate.
-fn categories<'a>(
-    summary: &'a Summary,
-    budgets: &'a Budgets,
-    sample: Option<&'a SampleReport>,
-) -> impl Iterator<Item = Tally> + 'a {
-    summary.counts.iter().map(move |(category, &actual)| Tally {
-        check: Check::from(category),
-        actual,
-        budget: budgets.of(category),
-        whole: summary.source_rows,
-        sampled: sample
-            .and_then(|s| s.rates.get(category))
-            .map(|rate| (rate.upper_bound, summary.rows(category.side()))),
-    })
 }
 
 #[cfg(test)]

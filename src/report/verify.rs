@@ -95,7 +95,7 @@ pub fn verify(path: &Path, trusted: Option<(&Path, &PublicKey)>) -> Result<Verif
 
     let mut checks =
         vec![contents(&shown, &report, &integrity)?, serialization(&shown, &text, &kind, &report, &integrity)];
-    let base = super::directory_of(path);
+    let base = super::files::directory_of(path);
     for (name, digest) in &integrity.files {
         checks.push(match integrity::file_sha256(&base.join(name)) {
             Ok(actual) if actual == *digest => Check::passed(name, None),

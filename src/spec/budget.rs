@@ -61,7 +61,7 @@ impl Serialize for Budget {
 /// line would read its text (`max_missing = true` is `"true" is neither a count like 10 nor …`).
 impl<'de> Deserialize<'de> for Budget {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Budget, D::Error> {
-        let text = super::options::text::deserialize(deserializer)?.unwrap_or_default();
+        let text = super::written::text::deserialize(deserializer)?.unwrap_or_default();
         Budget::parse(&text).map_err(serde::de::Error::custom)
     }
 }

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod decimal;
 pub mod drift;
 pub mod options;
+mod written;
 
 use std::collections::BTreeMap;
 use std::fmt;
