@@ -13,12 +13,13 @@ use recon::error::{Error, Result};
 use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report;
-use recon::report::documents::{self, Documents, Rendering};
+use recon::report::documents::{self, Documents};
 use recon::report::integrity::Sealing;
 use recon::report::redact::Redactor;
 use recon::report::repair;
 use recon::report::signature::{PublicKey, Signer};
 use recon::report::table::{self, Screen};
+use recon::report::view::{self, Rendering};
 use recon::secrets::mask;
 use recon::session::Session;
 use recon::terminal::ColorChoice;
@@ -111,7 +112,7 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let report = &outcome.report;
     let sealing = sealing(&args.output, report, signer.as_ref())?;
     let rendering = Rendering { integrity: sealing.as_ref().map(Sealing::shown), ..Rendering::new(started) };
-    for (path, result) in documents::write(&documents::single(report), &documents_of(&args.output), &rendering) {
+    for (path, result) in documents::write(&view::single(report), &documents_of(&args.output), &rendering) {
         written.record(&path, result);
     }
     written.report(args.output.output.as_deref(), sealing);

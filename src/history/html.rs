@@ -15,7 +15,7 @@ use super::listing::{OpenLine, OpenList};
 use super::trend::{RunLine, TableTrend, Trend};
 use crate::error::{Error, Result};
 use crate::finding::FindingStatus;
-use crate::report::documents::thousands;
+use crate::report::words::thousands;
 use crate::report::write_atomically;
 
 const TEMPLATE: &str = include_str!("templates/history.html");

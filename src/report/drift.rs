@@ -106,48 +106,12 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: 
     T::deserialize(deserializer).map(Some)
 }
 
-/// `3 new, 12 persisting, 5 resolved`, when the counts come from history.
-pub fn against_history(counts: &StatusCounts) -> Option<String> {
-    let (new, persisting, resolved) = (counts.new?, counts.persisting?, counts.resolved?);
-    Some(format!("{new} new, {persisting} persisting, {resolved} resolved"))
-}
-
-/// `40 transient, 2 unstable`.
-pub fn in_flight(counts: &StatusCounts) -> String {
-    format!("{} transient, {} unstable", counts.transient, counts.unstable)
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// RFC 3339: when the baseline was accepted.
     pub accepted: String,
     /// This run's findings that are not in the baseline: what `--max-new` counts.
     pub beyond: u64,
-}
-
-/// The drift section in one line of the terminal report: scope, rechecks, and the counts over time.
-pub fn summary_line(drift: &DriftReport) -> String {
-    let mut parts = vec![format!("scope {}", drift.scope.name())];
-    parts.extend(against_history(&drift.findings));
-    if drift.rechecks > 0 {
-        let rechecks =
-            if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
-        parts.push(format!("{rechecks}: {}", in_flight(&drift.findings)));
-    }
-    parts.extend(notes(drift));
-    format!("\nover time: {}\n", parts.join("; "))
-}
-
-/// What else a reader of the counts over time must know: findings the run did not cover, a changed spec.
-pub fn notes(drift: &DriftReport) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(not_covered) = drift.not_covered {
-        notes.push(format!("{not_covered} open findings outside this run's scope"));
-    }
-    if let Some(changed) = &drift.spec_changed {
-        notes.push(format!("spec changed since the previous run ({changed})"));
-    }
-    notes
 }
 
 #[cfg(test)]

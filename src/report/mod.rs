@@ -22,6 +22,8 @@ pub mod signature;
 pub mod table;
 pub mod verdict;
 pub mod verify;
+pub mod view;
+pub mod words;
 
 pub use build::{build, key_json, peak_memory, value_text};
 pub use files::{check_directory, check_file, write_atomically};

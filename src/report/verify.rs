@@ -70,7 +70,7 @@ impl Verification {
             0 => format!(
                 "verified: the report and the {} {} it names are as recon wrote them\n",
                 self.files,
-                super::documents::plural(self.files as u64, "file", "files")
+                super::words::plural(self.files as u64, "file", "files")
             ),
             n => format!("NOT VERIFIED: {n} of {} checks failed\n", self.checks.len()),
         };
