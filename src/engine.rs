@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::compare::repair::{self, Repairable};
 use crate::error::{Error, Result};
+use crate::explain::Explainer;
 use crate::plan::Plan;
 use crate::progress::Total;
 use crate::report::{self, Report};
@@ -166,10 +167,13 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     drop(progress);
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
-    let findings = compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
+    let mut explainer = Explainer::new(plan);
+    let findings =
+        compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime(), &mut explainer)?;
+    let explanations = explainer.finish(plan)?;
     let compared = started.elapsed();
     tracing::info!("{table}classified in {:.2?}", compared - scanned);
-    let mut report = report::build(plan, &findings)?;
+    let mut report = report::build(plan, &findings, &explanations)?;
     let scans = &findings.scans;
     let seconds = report::StageSeconds {
         read: (scans.source.read + scans.target.read).as_secs_f64(),

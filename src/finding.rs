@@ -1,8 +1,9 @@
 //! The findings' words, shared by every stage that counts, judges, keeps or shows them: the report's
-//! categories ([`Category`], with [`PerCategory`] and [`ByCategory`] holding a value per category), where a
-//! key came from ([`KeySource`]), what a verdict checks ([`Check`]), where a finding stands over time
-//! ([`FindingStatus`], [`Closing`], counted by [`StatusCounts`]), what became of an audit's table
-//! ([`TableStatus`]), and the schema checks of a sign-off ([`SchemaCheckKind`]).
+//! categories ([`Category`], with [`PerCategory`] and [`ByCategory`] holding a value per category), why two
+//! values differ ([`Cause`], [`Explained`]), where a key came from ([`KeySource`]), what a verdict checks
+//! ([`Check`]), where a finding stands over time ([`FindingStatus`], [`Closing`], counted by
+//! [`StatusCounts`]), what became of an audit's table ([`TableStatus`]), and the schema checks of a sign-off
+//! ([`SchemaCheckKind`]).
 
 use std::ops::{Index, IndexMut};
 
@@ -125,6 +126,38 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ByCategory<T> {
 impl<T: Serialize> Serialize for ByCategory<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter().map(|(c, v)| (c.name(), v)))
+    }
+}
+
+vocabulary! {
+    /// Why a differing value pair differs (DESIGN.md, "Explanations"), in the order a pair is tested against
+    /// them: the first that explains it wins.
+    pub enum Cause ("cause") {
+        NullVsEmpty = "null_vs_empty",
+        NullVsDefault = "null_vs_default",
+        Whitespace = "whitespace",
+        Case = "case",
+        UnicodeNormalization = "unicode_normalization",
+        Encoding = "encoding",
+        Truncation = "truncation",
+        Rounding = "rounding",
+        TimeShift = "time_shift",
+        TimestampPrecision = "timestamp_precision",
+        Unparseable = "unparseable",
+        Other = "other",
+    }
+}
+
+/// A differing pair's cause, and for a `time_shift` the shift (target minus source) in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Explained {
+    pub cause: Cause,
+    pub shift: Option<i32>,
+}
+
+impl Explained {
+    pub fn of(cause: Cause) -> Explained {
+        Explained { cause, shift: None }
     }
 }
 

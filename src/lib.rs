@@ -37,6 +37,7 @@ pub mod compare;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod history;
 pub mod normalize;

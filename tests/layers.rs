@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "digest",
     "plan",
     "compare",
+    "explain",
     "report",
     "history",
     "engine",

@@ -12,16 +12,17 @@ use super::model::{
     SideStats, StageSeconds, Stats, Summary, Tool, REPORT_VERSION,
 };
 use super::verdict::{judge, Tally, Verdict};
-use crate::compare::{Cause, Duplicate, Findings};
+use crate::compare::{Duplicate, Findings};
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
-use crate::finding::{Category, Check, PerCategory};
+use crate::explain::Explanations;
+use crate::finding::{Category, Cause, Check, PerCategory};
 use crate::plan::Plan;
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
 use crate::spec::Budgets;
 
-pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
+pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Result<Report> {
     let categories: &[Category] = if plan.keyless { &Category::KEYLESS } else { &Category::ALL };
     let summary = Summary {
         source_rows: findings.fingerprints.source.rows,
@@ -32,7 +33,6 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
     let column_mismatches = (!plan.keyless).then(|| {
         plan.columns.iter().zip(&findings.column_mismatches).map(|(c, n)| (c.name.clone(), json!(n))).collect()
     });
-    let explained = &findings.explanations;
     let mismatch_causes = (!plan.keyless).then(|| {
         PerColumn::nonzero(
             plan.columns

@@ -5,7 +5,7 @@
 
 use super::audit::TableEntry;
 use super::words::{alternatives, effect};
-use crate::compare::suggest::{Suggestion, SuggestionKind};
+use crate::explain::{Suggestion, SuggestionKind};
 
 /// What to do with an entry, as every rendering says it.
 pub(crate) const PASTE: &str =

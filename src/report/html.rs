@@ -20,8 +20,8 @@ use super::marks::{cells, Cell};
 use super::view::{self, Counts, Rendering};
 use super::words::{self, COUNT_HEADS};
 use super::{write_atomically, Report, SideReport};
-use crate::compare::Cause;
 use crate::error::{Error, Result};
+use crate::finding::Cause;
 use crate::finding::{Category, Check, KeySource};
 
 const TEMPLATE: &str = include_str!("templates/report.html");

@@ -8,9 +8,9 @@ use serde_json::{json, Map, Value};
 
 use super::drift::DriftReport;
 use super::verdict::Verdict;
-use crate::compare::{Cause, Suggestion};
 use crate::error::{Error, Result};
-use crate::finding::{ByCategory, Category, Check, FindingStatus, KeySource};
+use crate::explain::Suggestion;
+use crate::finding::{ByCategory, Category, Cause, Check, FindingStatus, KeySource};
 use crate::plan::SchemaDiff;
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
@@ -276,14 +276,14 @@ pub struct Shift(pub i32);
 
 impl Serialize for Shift {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&crate::compare::causes::shift_text(self.0))
+        serializer.serialize_str(&crate::explain::causes::shift_text(self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for Shift {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Shift, D::Error> {
         let text = String::deserialize(deserializer)?;
-        crate::compare::causes::parse_shift(&text)
+        crate::explain::causes::parse_shift(&text)
             .map(Shift)
             .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is no shift like -05:00")))
     }

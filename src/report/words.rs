@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::drift::DriftReport;
 use super::model::{ColumnValues, Report};
 use super::verdict::Violation;
-use crate::compare::causes::shift_text;
-use crate::compare::{Cause, Suggestion};
-use crate::finding::{KeySource, StatusCounts, TableStatus};
+use crate::explain::causes::shift_text;
+use crate::explain::Suggestion;
+use crate::finding::{Cause, KeySource, StatusCounts, TableStatus};
 
 /// `mismatched 3 > 0 allowed`.
 pub(crate) fn violation_text(v: &Violation) -> String {

@@ -24,41 +24,9 @@
 use std::borrow::Cow;
 
 use crate::digest::encode::Decoded;
+use crate::finding::{Cause, Explained};
 use crate::normalize::{unparseable, Canon};
 use crate::side::Sides;
-use crate::vocabulary::vocabulary;
-
-vocabulary! {
-    /// Why a differing value pair differs (DESIGN.md, "Explanations"), in the order a pair is tested against
-    /// them: the first that explains it wins.
-    pub enum Cause ("cause") {
-        NullVsEmpty = "null_vs_empty",
-        NullVsDefault = "null_vs_default",
-        Whitespace = "whitespace",
-        Case = "case",
-        UnicodeNormalization = "unicode_normalization",
-        Encoding = "encoding",
-        Truncation = "truncation",
-        Rounding = "rounding",
-        TimeShift = "time_shift",
-        TimestampPrecision = "timestamp_precision",
-        Unparseable = "unparseable",
-        Other = "other",
-    }
-}
-
-/// A differing pair's cause, and for a `time_shift` the shift (target minus source) in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Explained {
-    pub cause: Cause,
-    pub shift: Option<i32>,
-}
-
-impl Explained {
-    fn of(cause: Cause) -> Explained {
-        Explained { cause, shift: None }
-    }
-}
 
 /// A shift in seconds as a UTC offset is written: `-05:00`, `+00:37`.
 pub fn shift_text(seconds: i32) -> String {
