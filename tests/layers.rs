@@ -1,8 +1,10 @@
 //! The stages import only the stages below them (src/lib.rs lists the order): a module that reaches up a
-//! layer — the engine importing the command line, a reader importing the comparison — fails here.
+//! layer — the engine importing the command line, a reader importing the comparison — fails here; and no two
+//! files import each other, directly or around a ring (`util/imports.rs` says what an import is).
 
 use std::collections::BTreeMap;
 
+use crate::util::imports;
 use crate::util::root;
 
 /// Every top-level module of `src/`, lowest first; a module may import only those before it in this list.
@@ -74,4 +76,11 @@ fn every_stage_imports_only_stages_below_it() {
     upward.sort();
     upward.dedup();
     assert!(upward.is_empty(), "imports that reach up a layer:\n{}", upward.join("\n"));
+}
+
+#[test]
+fn no_two_files_import_each_other_directly_or_around_a_ring() {
+    let circles = imports::graph(&root().join("src")).circles();
+    let shown: Vec<String> = circles.iter().map(|circle| circle.join("\n  ")).collect();
+    assert!(circles.is_empty(), "files that import each other:\n  {}", shown.join("\n\n  "));
 }

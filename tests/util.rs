@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod imports;
 pub mod servers;
 
 pub struct Run {

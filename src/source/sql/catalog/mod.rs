@@ -20,6 +20,7 @@
 //!   WAL mode writers go on while it lasts and it keeps seeing its snapshot; in rollback-journal mode its shared
 //!   lock keeps every writer from committing until it ends (<https://sqlite.org/lockingv3.html>).
 
+pub mod facts;
 mod mysql;
 mod postgres;
 mod sqlite;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 
 use super::{describe, fragment, Columns, Conn, DbLocation, DbOptions, Engine, SqlColumn};
 use crate::error::{Error, Result};
-use crate::source::catalog::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
+use facts::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
 
 /// Statements per round trip when every sequence's column (or SQLite table) is aggregated at once: a few
 /// hundred `SELECT`s joined by `UNION ALL` stay far below any server's statement size limit.
