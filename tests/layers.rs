@@ -33,22 +33,11 @@ const LAYERS: &[&str] = &[
     "cli",
 ];
 
-fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src readable") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_stage_imports_only_stages_below_it() {
     let src = root().join("src");
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    imports::sources(&src, &mut files);
     let mut imports: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for file in files {
         let relative = file.strip_prefix(&src).unwrap();

@@ -114,7 +114,8 @@ fn file_name(module: &Module) -> String {
     module.join("/")
 }
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every `.rs` file below `dir`.
+pub fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src readable") {
         let path = entry.expect("entry").path();
         if path.is_dir() {
