@@ -132,6 +132,7 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, state)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
+    exit_on_ctrl_c(&session, spec.state.is_some());
     let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
@@ -158,6 +159,19 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
         OutputFormat::Table => table::render_audit(&report, &Screen::stdout(args.output.color)),
     };
     written.finish(&text, report.verdict.exit_code)
+}
+
+/// Ctrl-C ends an audit at once with exit code 130; what `--state` holds (`kept`) is whole (each table's file
+/// is written atomically), so a rerun resumes from there and loses only the tables that were running.
+fn exit_on_ctrl_c(session: &Session, kept: bool) {
+    let started = std::time::Instant::now();
+    session.runtime().spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
+            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
+            std::process::exit(130);
+        }
+    });
 }
 
 /// What a repair script says it was made from: both sides, when the run began, and its command line (masked).

@@ -12,7 +12,9 @@ use recon::source::{Dataset, DbOptions, OpenOptions};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor};
 
-use crate::databases::{block_on, mysql_writes, pg_writes, server, SERIAL};
+use crate::util::db::{
+    block_on, mysql, mysql_writes, pg_writes, postgres, serial, server, with_database, with_password,
+};
 use crate::util::scratch;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -69,37 +71,6 @@ fn bare(name: &str, location: &str, size: u64) -> Value {
     json!({"name": name, "location": location, "size": size,
            "keys": {"primary_key": null, "unique": []},
            "constraints": {"not_null": [], "unique": [], "foreign_keys": []}, "sequences": []})
-}
-
-/// The same URL with a password added to its user (trust authentication ignores it), to check that it never
-/// shows; `None` when the URL has no user or a password already.
-fn with_password(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (user, host) = rest.split_once('@')?;
-    (!user.contains(':') && !user.contains('/')).then(|| format!("{scheme}://{user}:s3cr3t-pw@{host}"))
-}
-
-/// The URL naming another database on the same server.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (url, query) = url.split_once('?').map_or((url, ""), |(u, q)| (u, q));
-    let (scheme, rest) = url.split_once("://").expect("a URL");
-    let host = rest.split('/').next().unwrap_or(rest);
-    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-    format!("{scheme}://{host}/{database}{query}")
-}
-
-pub async fn run_pg(url: &str, statements: &[&str]) {
-    let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
-    for statement in statements {
-        c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
-}
-
-pub async fn run_mysql(url: &str, statements: &[&str]) {
-    let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
-    for statement in statements {
-        c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
 }
 
 const PG_SCHEMA: &[&str] = &[
@@ -187,8 +158,8 @@ fn shared_tables(names: &Names) -> [Value; 3] {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
     let runtime = runtime();
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
     let catalog = Catalog::open(&format!("{url}#recon_catalog_test"), &DbOptions::default(), runtime.handle()).unwrap();
@@ -228,21 +199,21 @@ fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences()
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_table_read_in_the_catalog_snapshot_misses_rows_committed_after_it() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(
+    let _serial = serial();
+    postgres(
         &pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recon_catalog_snapshot CASCADE",
             "CREATE SCHEMA recon_catalog_snapshot",
             "CREATE TABLE recon_catalog_snapshot.items (id int PRIMARY KEY)",
             "INSERT INTO recon_catalog_snapshot.items VALUES (1), (2)",
         ],
-    ));
+    );
     let runtime = runtime();
     let catalog =
         Catalog::open(&format!("{pg}#recon_catalog_snapshot"), &DbOptions::default(), runtime.handle()).unwrap();
     let snapshot = catalog.snapshot().expect("PostgreSQL exports its snapshot").to_string();
-    block_on(run_pg(&pg, &["INSERT INTO recon_catalog_snapshot.items VALUES (3)"]));
+    postgres(&pg, ["INSERT INTO recon_catalog_snapshot.items VALUES (3)"]);
 
     let location = &catalog.tables[0].location.clone();
     let in_snapshot =
@@ -302,8 +273,8 @@ const MY_SCHEMA: &[&str] = &[
 #[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
 fn a_mariadb_database_lists_its_tables_with_keys_constraints_and_auto_increments() {
     let my = server("RECON_TEST_MYSQL_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_mysql(&my, MY_SCHEMA));
+    let _serial = serial();
+    mysql(&my, MY_SCHEMA);
     let runtime = runtime();
     let url = with_database(&my, "recon_catalog_test");
     let catalog = Catalog::open(&url, &DbOptions::default(), runtime.handle()).unwrap();
@@ -439,8 +410,8 @@ fn one_postgres_table_declares_its_keys_and_a_query_none() {
         db: DbOptions { query: Some(sql.into()), ..Default::default() },
         ..Default::default()
     };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
     let table = |t: &str| format!("{pg}#recon_catalog_test.{t}");
     assert_eq!(declared_keys(&table("products"), &OpenOptions::default()), products);
     assert_eq!(declared_keys(&table("order_lines"), &OpenOptions::default()), order_lines);
@@ -491,9 +462,9 @@ fn a_missing_postgres_schema_or_one_table_instead_of_a_schema_is_an_error() {
 )]
 fn reading_catalogs_and_keys_in_a_snapshot_writes_nothing() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
-    block_on(run_mysql(&my, MY_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
+    mysql(&my, MY_SCHEMA);
     std::thread::sleep(std::time::Duration::from_millis(700)); // PostgreSQL publishes statistics every 500 ms
     let before = (pg_writes(&pg), mysql_writes(&my));
     let runtime = runtime();
@@ -522,7 +493,7 @@ const TIMED_TABLES: usize = 200;
 #[ignore]
 fn catalog_read_time_for_200_tables() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let dir = scratch();
     let lite = dir.path().join("timing.db");
     let create = |n: usize, serial: &str| {

@@ -1,4 +1,4 @@
-//! The audit config file (CONTRACT.md, "Audits"): `[source]` and `[target]` URLs with `${VAR}` taken from the
+//! The audit config file (DESIGN.md, "Audits"): `[source]` and `[target]` URLs with `${VAR}` taken from the
 //! environment, `[defaults]` holding any diff or audit option by its long name, and `[[table]]` entries that
 //! refine a table, pair two names or skip one. Every mistake is reported at its file, line and column.
 

@@ -34,7 +34,7 @@ pub struct Audited {
     pub repairs: Vec<TableRepair>,
 }
 
-/// Runs the audit: every table attempted, the report whole. Ctrl-C ends the process with exit code 130.
+/// Runs the audit: every table attempted, the report whole.
 pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     let started = Instant::now();
     if spec.repair_sql.is_some() {
@@ -67,7 +67,6 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
             None => pending.push(job),
         }
     }
-    interrupt_on_ctrl_c(session, spec.state.is_some());
     // Largest tables first: the last to finish is then a small one, and the jobs end together.
     pending.sort_by_key(|job| std::cmp::Reverse(job.size));
     let (unwritten, repairs) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
@@ -254,17 +253,4 @@ fn run_jobs(
     })?;
     done_bar.finish_and_clear();
     Ok(finished.into_inner().unwrap_or_else(|e| e.into_inner()))
-}
-
-/// Ctrl-C ends the audit at once with exit code 130; what `--state` holds is whole (each table's file is
-/// written atomically), so a rerun resumes from there and loses only the tables that were running.
-fn interrupt_on_ctrl_c(session: &Session, kept: bool) {
-    let started = Instant::now();
-    session.runtime().spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
-            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
-            std::process::exit(130);
-        }
-    });
 }

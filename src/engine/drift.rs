@@ -71,7 +71,7 @@ pub(super) fn compare(
     outcome
 }
 
-/// Options that name or follow keys need a key (CONTRACT.md, "Keys and keyless tables").
+/// Options that name or follow keys need a key (DESIGN.md, "Keys and keyless tables").
 fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
     if !plan.keyless {
         return Ok(());

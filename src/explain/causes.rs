@@ -1,4 +1,5 @@
-//! Why two values of a mismatched row differ: the first cause, in CONTRACT.md's order, that explains the pair.
+//! Why two values of a mismatched row differ: the first cause, in the order of DESIGN.md ("Explanations"), that
+//! explains the pair.
 //!
 //! Causes are decided on the canonical values (what the policy compared), read back from their encodings
 //! (`digest::encode::decode`), so the row tier's read-back and the streaming column pass decide alike. What

@@ -1,6 +1,6 @@
 //! ⑤ Explanations, the stage after comparison: why each differing value pair differs ([`causes`]), which
 //! policy option would reconcile a column's mismatches, proved on exactly those pairs (each kind of option a
-//! [`trial::Trial`]: [`strings`], [`floats`], [`decimals`], [`precision`], [`zones`]), and which column was
+//! `Trial`: `strings.rs`, `floats.rs`, `decimals.rs`, `precision.rs`, `zones.rs`), and which column was
 //! renamed on the way ([`renamed`]). The comparison hands every differing pair to the [`Explainer`] through
 //! `compare::Observer`, in bounded memory; a suggestion names an option only with the number of pairs it makes
 //! equal.

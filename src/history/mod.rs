@@ -86,7 +86,7 @@ pub struct OpenFinding {
     pub id: i64,
     pub category: Category,
     pub key_hash: u128,
-    /// Canonical key values as a JSON array of text (see [`keys`]).
+    /// Canonical key values as a JSON array of text (see `keys.rs`).
     pub key: String,
     pub first_seen: i64,
     pub first_seen_at: String,

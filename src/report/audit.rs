@@ -1,4 +1,4 @@
-//! The audit report (CONTRACT.md, "Audits"): every table with its status and its own diff report, the tables
+//! The audit report (DESIGN.md, "Audits"): every table with its status and its own diff report, the tables
 //! on one side only, the schema checks a sign-off needs, one summary adding up the compared tables, and one
 //! verdict — exit 2 when a table could not be compared, else 1 when a budget is exceeded, else 0.
 

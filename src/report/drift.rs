@@ -1,4 +1,4 @@
-//! The report's `drift` section (CONTRACT.md, "Runs over time"): what this run's scope was, how its findings
+//! The report's `drift` section (DESIGN.md, "Runs over time"): what this run's scope was, how its findings
 //! relate to earlier runs kept in history (new, persisting, resolved), and what rechecks found to be rows in
 //! flight (transient) or unstable: keys whose rows changed on both sides between every pair of reads and still
 //! differ (a row whose one side stood still is a finding of its category).

@@ -1,4 +1,4 @@
-//! The JSON report's `integrity` block (CONTRACT.md, "Evidence and repair"): the SHA-256 of the report itself
+//! The JSON report's `integrity` block (DESIGN.md, "Evidence and repair"): the SHA-256 of the report itself
 //! and of every other file the run wrote, signed with `--sign-key`, so that `recon verify` can tell whether the
 //! evidence is what recon wrote.
 //!

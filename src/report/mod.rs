@@ -1,5 +1,5 @@
-//! ⑤ The report: one serializable [`Report`] per table pair ([`model`]), built from what the engine found
-//! ([`build`]) with its verdict judged against the budgets ([`verdict`]); an audit's report of many ([`audit`]);
+//! ⑥ The report: one serializable [`Report`] per table pair ([`model`]), built from what the engine found
+//! ([`mod@build`]) with its verdict judged against the budgets ([`verdict`]); an audit's report of many ([`audit`]);
 //! and the writers that render them — the terminal table, JSON, HTML, JUnit, Markdown, `--diff-out` Parquet,
 //! the `--repair-sql` script — over shared wording ([`words`]) and one view of a run ([`view`]).
 

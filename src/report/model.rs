@@ -57,7 +57,7 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<Suggestion>>,
     pub examples: ByCategory<Vec<Example>>,
-    /// `--redact`: every value in `examples` is a keyed hash (see [`redact`]); so is every key value when
+    /// `--redact`: every value in `examples` is a keyed hash (see [`super::redact`]); so is every key value when
     /// keyless, where the key is the whole row.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
@@ -65,7 +65,7 @@ pub struct Report {
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleReport>,
-    /// Runs over time: scope, history, rechecks (see [`drift`]).
+    /// Runs over time: scope, history, rechecks (see [`super::drift`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftReport>,
     pub stats: Stats,

@@ -412,7 +412,7 @@ fn pairs(items: &[String], setting: &str, form: &str) -> Result<Vec<(String, Str
 
 fn budgets(options: &Options) -> Budgets {
     let b = &options.budgets;
-    // With a budget on what is new, a category without its own budget is left to it (CONTRACT.md).
+    // With a budget on what is new, a category without its own budget is left to it (DESIGN.md, "Exit codes and the verdict").
     let unset = if options.drift.max_new.is_some() { Budget::Count(u64::MAX) } else { Budget::Count(0) };
     Budgets {
         missing_in_target: b.max_missing,

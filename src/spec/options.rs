@@ -196,7 +196,7 @@ pub struct ResourceOptions {
     pub statement_timeout: Option<u64>,
 }
 
-/// Runs over time (CONTRACT.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,
+/// Runs over time (DESIGN.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,
 /// windows by change time, key lists, and budgets on what changed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[command(next_help_heading = "Runs over time")]
