@@ -6,13 +6,15 @@
 //! module per stage, each importing only the stages above it in this list:
 //!
 //! 0. [`secrets`] (what is never shown, masked in everything that is), [`error`], [`spelling`] ("did you
-//!    mean" in errors), [`side`], [`spec`] (options by layer → specs), [`sample`], [`terminal`] (colour,
+//!    mean" in errors), [`side`], [`location`] (where a side's rows live, parsed once), [`spec`] (options by
+//!    layer → specs), [`sample`], [`terminal`] (colour,
 //!    width), [`progress`]: shared vocabulary;
 //!    [`session`]: the process's resources;
 //! 1. [`normalize`] casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
 //! 2. [`source`] reads each side (Parquet, CSV, Arrow IPC, PostgreSQL, MySQL/MariaDB, SQLite) as streams of
-//!    Arrow batches, split into units that threads read independently;
+//!    Arrow batches, split into units that threads read independently, files through [`storage`] (every read
+//!    and listing through an `object_store` store);
 //! 3. [`digest`] encodes each canonical value (type tag, payload; strings length-prefixed) into its row's
 //!    slot, hashes each row once with xxh3-128, and keeps 40 bytes per row; both sides in one parallel pass;
 //! 4. [`plan`] resolves a spec against the opened sources: columns matched, canonical forms chosen, the
@@ -26,8 +28,12 @@
 //!    once, or (with history, rechecks, a window by change time or a key list) narrowed to some keys, read
 //!    again in fresh snapshots, and matched against the findings still open.
 //!
-//! Where new things go: a new output format is a writer in `report/`; a new source is a reader in `source/`
-//! behind [`source::Dataset`]; a new comparison tier is a step in `compare/` between the fingerprints and
+//! Where new things go: a new kind of location (a URL scheme, a connection form) is a file in `location/` that
+//! parses its form, listed in [`location::Location::parse`]; a new store (S3, GCS, Azure, HTTP) is a file in
+//! `storage/` that builds its `object_store::ObjectStore`, listed in [`storage::Storage::open`]; a new source is
+//! a file in `source/` implementing its reader trait and declaring its [`source::Capabilities`] (what it
+//! narrows, filters, samples, splits and reads again itself), picked in [`source::Dataset::open`]. A new output
+//! format is a writer in `report/`; a new comparison tier is a step in `compare/` between the fingerprints and
 //! the row tier. The command line (`cli/`) only turns arguments into specs; `main.rs` maps outcomes to exit
 //! codes.
 
@@ -38,6 +44,7 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod history;
+pub mod location;
 pub mod normalize;
 pub mod plan;
 pub mod progress;
@@ -49,6 +56,7 @@ pub mod side;
 pub mod source;
 pub mod spec;
 pub mod spelling;
+pub mod storage;
 pub mod terminal;
 
 pub use engine::{diff, Outcome};

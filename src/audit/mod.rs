@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crate::engine::{compare_table, Table};
 use crate::error::{Error, Result};
+use crate::location::Location;
 use crate::report::audit::{AuditBudgets, AuditReport, AuditStats, Collection, SchemaCheck, TableEntry, TableStatus};
 use crate::report::repair::TableRepair;
 use crate::session::Session;
@@ -29,7 +30,7 @@ use matching::Pair;
 #[derive(Debug, Clone)]
 pub struct AuditSpec {
     /// The two collections: a database schema or a directory of tables (may hold passwords).
-    pub sides: Sides<String>,
+    pub sides: Sides<Location>,
     /// The config file's `[defaults]` (lowest layer after the built-in defaults) and its `[[table]]` entries.
     pub config: Option<Config>,
     /// The command line's options: above `[defaults]`, below a `[[table]]` entry.
@@ -154,13 +155,13 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
 /// target of files, or an option every table takes (the command line's, `[defaults]`) that samples or counts
 /// different values as equal. A `[[table]]` entry's own options leave only that table out of the script.
 fn refuse_repair(spec: &AuditSpec) -> Result<()> {
-    if crate::source::parse_database(&spec.sides.target).is_none() {
+    if spec.sides.target.database().is_none() {
         return Err(Error::setting(
             "--repair-sql",
             format!(
                 "{} is a directory of files: a script writes to database tables (--diff-out DIR writes every \
                  differing record as Parquet)",
-                crate::secrets::mask(&spec.sides.target)
+                spec.sides.target.masked()
             ),
         ));
     }
