@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStore;
 
 use crate::error::{Error, Result};
 use crate::location::{not_readable, Files, Location, Store};
@@ -135,7 +135,8 @@ impl Storage {
         if range.is_empty() {
             return Ok(Bytes::new());
         }
-        self.wait(self.store.get_range(&file.path, range)).map_err(|e| error(&file.name, e))
+        let mut read = self.wait(self.store.get_ranges(&file.path, &[range])).map_err(|e| error(&file.name, e))?;
+        Ok(read.pop().unwrap_or_default())
     }
 
     /// `file` read in order from `start`, a window at a time.
