@@ -10,12 +10,14 @@
 //! 0. [`secrets`] (what is never shown, masked in everything that is), [`spelling`] ("did you mean" in
 //!    errors), [`error`], [`terminal`] (colour, width), `vocabulary` (one declaration form for closed
 //!    vocabularies), [`side`], [`finding`] (the findings' words: categories, causes, checks, statuses),
-//!    [`spec`] (options by layer → specs), [`sample`], [`progress`]: shared vocabulary;
+//!    [`location`] (where a side's rows live, parsed once), [`spec`] (options by layer → specs), [`sample`],
+//!    [`progress`]: shared vocabulary;
 //!    [`session`]: the process's resources;
 //! 1. [`normalize`] ② casts every key and compared column to one canonical form per column pair — the
 //!    equivalence policy;
 //! 2. [`source`] ① reads each side (Parquet, CSV, Arrow IPC, PostgreSQL, MySQL/MariaDB, SQLite) as streams of
-//!    Arrow batches, split into units that threads read independently;
+//!    Arrow batches, split into units that threads read independently, files through [`storage`] (every read
+//!    and listing through an `object_store` store);
 //! 3. [`digest`] ③ encodes each canonical value (type tag, payload; strings length-prefixed) into its row's
 //!    slot, hashes each row once with xxh3-128, and keeps 40 bytes per row; both sides in one parallel pass;
 //! 4. [`plan`] resolves a spec against the opened sources: columns matched, canonical forms chosen, the
@@ -35,8 +37,12 @@
 //!    against the findings still open;
 //! 9. [`audit`] compares many tables into one report; [`cli`] only turns arguments into specs.
 //!
-//! Where new things go: a new output format is a writer in `report/`; a new source is a reader in `source/`
-//! behind [`source::Dataset`]; a new comparison tier is a step in `compare/` between the fingerprints and
+//! Where new things go: a new kind of location (a URL scheme, a connection form) is a file in `location/` that
+//! parses its form, listed in [`location::Location::parse`]; a new store (S3, GCS, Azure, HTTP) is a file in
+//! `storage/` that builds its `object_store::ObjectStore`, listed in [`storage::Storage::open`]; a new source is
+//! a file in `source/` implementing its reader trait and declaring its [`source::Capabilities`] (what it
+//! narrows, filters, samples, splits and reads again itself), picked in [`source::Dataset::open`]. A new output
+//! format is a writer in `report/`; a new comparison tier is a step in `compare/` between the fingerprints and
 //! the row tier; a new option to suggest is a trial in `explain/`. The library returns errors and outcomes;
 //! `main.rs` alone maps them to exit codes and ends the process.
 
@@ -49,6 +55,7 @@ pub mod error;
 pub mod explain;
 pub mod finding;
 pub mod history;
+pub mod location;
 pub mod normalize;
 pub mod plan;
 pub mod progress;
@@ -60,6 +67,7 @@ pub mod side;
 pub mod source;
 pub mod spec;
 pub mod spelling;
+pub mod storage;
 pub mod terminal;
 mod vocabulary;
 

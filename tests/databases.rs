@@ -691,7 +691,8 @@ fn wanted_keys() -> Vec<(String, i64)> {
 fn read_by_key(location: &str) -> (Vec<(String, i64, i64)>, Vec<String>) {
     use arrow::array::{Array, AsArray};
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let dataset = recon::source::Dataset::open(location, &Default::default(), runtime.handle()).unwrap();
+    let location = recon::location::Location::parse(location).unwrap();
+    let dataset = recon::source::Dataset::open(&location, &Default::default(), runtime.handle()).unwrap();
     let wanted = wanted_keys();
     let arrays: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(wanted.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())),

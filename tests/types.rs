@@ -210,7 +210,12 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
     // An audit's catalog types every column as the table alone does.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for collection in [format!("{pg}#public"), my.clone()] {
-        let mut catalog = Catalog::open(&collection, &DbOptions::default(), runtime.handle()).unwrap();
+        let mut catalog = Catalog::open(
+            &recon::location::Location::parse(&collection).unwrap(),
+            &DbOptions::default(),
+            runtime.handle(),
+        )
+        .unwrap();
         catalog.tables.retain(|t| t.name == "recon_types");
         assert!(catalog.tables[0].columns.is_some(), "{collection}");
         crate::catalog::columns_read_alike(&catalog, runtime.handle());

@@ -96,13 +96,13 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
 /// target of files, or an option every table takes (the command line's, `[defaults]`) that samples or counts
 /// different values as equal. A `[[table]]` entry's own options leave only that table out of the script.
 fn refuse_repair(spec: &AuditSpec) -> Result<()> {
-    if crate::source::parse_database(&spec.sides.target).is_none() {
+    if spec.sides.target.database().is_none() {
         return Err(Error::setting(
             "--repair-sql",
             format!(
                 "{} is a directory of files: a script writes to database tables (--diff-out DIR writes every \
                  differing record as Parquet)",
-                crate::secrets::mask(&spec.sides.target)
+                spec.sides.target.masked()
             ),
         ));
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::config::Config;
 use crate::error::{Error, Result};
+use crate::location::Location;
 use crate::report::audit::AuditBudgets;
 use crate::side::Sides;
 use crate::source::DbOptions;
@@ -16,7 +17,7 @@ use crate::spec::{Budget, Layers, Options, Origin, Origins, SessionSpec, Timeout
 #[derive(Debug, Clone)]
 pub struct AuditSpec {
     /// The two collections: a database schema or a directory of tables (may hold passwords).
-    pub sides: Sides<String>,
+    pub sides: Sides<Location>,
     /// The config file's `[defaults]` (lowest layer after the built-in defaults) and its `[[table]]` entries.
     pub config: Option<Config>,
     /// The command line's options: above `[defaults]`, below a `[[table]]` entry.
@@ -69,6 +70,7 @@ impl AuditSpec {
             }
             _ => return Err(Error::setting("recon audit", "give a config file, or SOURCE and TARGET")),
         };
+        let sides = sides.map(|text| Location::parse(&text)).transpose()?;
         let mut settings = Origins::default();
         let merged = match &config {
             Some(config) => {

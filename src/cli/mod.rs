@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audit::spec::{AuditSpec, Outputs};
 use crate::error::{Error, Result};
+use crate::location::Location;
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
@@ -277,7 +278,8 @@ impl DiffArgs {
         let session = SessionSpec::resolve(&options, &layers)?;
         let given = [self.source.clone(), self.target.clone()];
         let variables = Sides::new(SOURCE_VARIABLE, TARGET_VARIABLE).map(|name| std::env::var(name).ok());
-        let mut table = TableSpec::resolve(sides(given, variables)?, &options, &layers)?;
+        let sides = sides(given, variables)?.map(|text| Location::parse(&text)).transpose()?;
+        let mut table = TableSpec::resolve(sides, &options, &layers)?;
         self.output.check_repair()?;
         table.keep.all = self.output.diff_out.is_some() || self.output.repair_sql.is_some();
         if self.output.repair_sql.is_some() {

@@ -121,7 +121,7 @@ fn reopen(spec: &TableSpec, session: &Session, table: &Table, first: &Plan) -> R
     let mut datasets = Sides::join(open).transpose()?;
     if let Some(filter) = &spec.filter {
         for side in Side::BOTH {
-            datasets[side].restrict(filter.clone());
+            datasets[side].restrict(filter.clone())?;
         }
     }
     let mut decided = spec.clone();

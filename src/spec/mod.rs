@@ -24,6 +24,7 @@ pub use options::Options;
 
 use crate::error::{Error, Result};
 use crate::finding::KeySource;
+use crate::location::Location;
 use crate::side::{Side, Sides};
 use crate::vocabulary::vocabulary;
 
@@ -175,11 +176,11 @@ pub enum KeySpec {
     Keyless,
 }
 
-/// One side: a location (a file, directory, glob or database URL; it may hold a password, so it is only
-/// ever shown masked) and, for a database URL without `#table`, the query giving its rows.
+/// One side: a location (it may hold a password, so it is only ever shown masked) and, for a database URL
+/// without `#table`, the query giving its rows.
 #[derive(Debug, Clone)]
 pub struct SideSpec {
-    pub location: String,
+    pub location: Location,
     pub query: Option<String>,
     /// A PostgreSQL snapshot exported by an audit's catalog: the side's tables are read as of one point in time.
     pub snapshot: Option<String>,
@@ -343,7 +344,7 @@ impl SessionSpec {
 
 impl TableSpec {
     /// Validates merged options into a spec for the table between `source` and `target`.
-    pub fn resolve(sides: Sides<String>, options: &Options, layers: &Layers) -> Result<TableSpec> {
+    pub fn resolve(sides: Sides<Location>, options: &Options, layers: &Layers) -> Result<TableSpec> {
         let table = &options.table;
         let trimmed = |list: &Option<Vec<String>>| -> Vec<String> {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
@@ -569,7 +570,7 @@ mod tests {
         assert_eq!(merged.policy.trim, Some(false));
         assert_eq!(merged.budgets.max_missing, Some(Budget::Count(5)));
         assert_eq!(layers.setting("trim"), "--trim");
-        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let sides = Sides::new("a.csv", "b.csv").map(|s| Location::parse(s).unwrap());
         let error = TableSpec::resolve(sides, &merged, &layers).unwrap_err().to_string();
         assert_eq!(error, "float_abs_tol in audit.toml [defaults]: must be a finite number, 0 or more");
     }
@@ -587,7 +588,7 @@ mod tests {
         let mut command_line = Options::default();
         command_line.policy.source_tz = Some("Europe/Paris".into());
         command_line.policy.timestamp_precision = Some("mss".into());
-        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let sides = Sides::new("a.csv", "b.csv").map(|s| Location::parse(s).unwrap());
         let error = TableSpec::resolve(sides.clone(), &layers.options().unwrap(), &layers).unwrap_err().to_string();
         assert_eq!(
             error,

@@ -5,15 +5,15 @@
 use serde::Serialize;
 
 use super::super::Columns;
+use crate::location::Location;
 
 /// One table of a collection.
 #[derive(Clone)]
 pub struct CatalogTable {
     /// The table's name as the catalog writes it (a file's stem, a directory's name).
     pub name: String,
-    /// What [`crate::source::Dataset::open`] takes to read this table; it may hold a password, never show it (`Debug`
-    /// masks it).
-    pub location: String,
+    /// What [`crate::source::Dataset::open`] takes to read this table; it may hold a password (shown masked).
+    pub location: Location,
     /// Rows, or the catalog's estimate of them; else the bytes of its files: the largest tables start first.
     /// PostgreSQL: `reltuples` (summed over the partitions of a partitioned table; the statistics system's
     /// live rows for a table never analyzed); MySQL/MariaDB: `information_schema.tables.table_rows` (InnoDB's
@@ -31,7 +31,7 @@ impl std::fmt::Debug for CatalogTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CatalogTable")
             .field("name", &self.name)
-            .field("location", &crate::secrets::mask(&self.location))
+            .field("location", &self.location)
             .field("size", &self.size)
             .field("keys", &self.keys)
             .field("constraints", &self.constraints)
