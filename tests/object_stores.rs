@@ -1,0 +1,269 @@
+//! Object stores: the bundled fixtures read from a real S3-compatible server (`moto_server`, started here on a
+//! free port) and over HTTP give exactly the reports the local files give; a missing object and refused
+//! credentials are exit 2 naming the object, the secret never shown.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde_json::Value;
+
+use crate::util::{recon, root, Run};
+
+const BUCKET: &str = "recon";
+const SECRET: &str = "moto-secret-7f3a";
+
+/// A `moto_server` on a free port, stopped when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`; `None` where it cannot run outside CI.
+    fn start(env: &[(&str, &str)]) -> Option<Moto> {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let spawned = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("moto_server must run under CI: {e}"),
+            Err(e) => {
+                eprintln!("moto_server could not run ({e}): object store tests not run (pip install 'moto[server]')");
+                return None;
+            }
+        };
+        let moto = Moto { child, port };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not answer on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Makes the bucket (moto takes an unsigned request) and uploads `files` (paths from the repository root)
+    /// under keys equal to those paths.
+    fn upload(&self, files: &[&str]) {
+        self.put_unsigned(&format!("/{BUCKET}"), b"");
+        let store = AmazonS3Builder::new()
+            .with_bucket_name(BUCKET)
+            .with_endpoint(self.endpoint())
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key(SECRET)
+            .build()
+            .expect("an S3 client");
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        for file in files {
+            let bytes = std::fs::read(root().join(file)).expect("a fixture");
+            runtime.block_on(store.put(&StorePath::from(*file), bytes.into())).expect("upload");
+        }
+    }
+
+    /// An unsigned PUT of `body` at `path`, readable by anyone (`x-amz-acl: public-read`): a bucket, or an
+    /// object served at its path-style URL.
+    fn put_unsigned(&self, path: &str, body: &[u8]) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        let head = format!(
+            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.port,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("put");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("moto's answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    /// `recon ARGS` with this server's endpoint and credentials as both sides' storage options.
+    fn recon(&self, args: &[&str]) -> Run {
+        self.recon_sides(args, &["--source-storage-option", "--target-storage-option"])
+    }
+
+    /// `recon ARGS` with this server's endpoint and credentials as the storage options of `sides` (flags).
+    fn recon_sides(&self, args: &[&str], sides: &[&str]) -> Run {
+        let endpoint = format!("endpoint={}", self.endpoint());
+        let secret = format!("secret_access_key={SECRET}");
+        let mut all: Vec<&str> = args.to_vec();
+        for side in sides {
+            for option in [endpoint.as_str(), "allow_http=true", "region=us-east-1", "access_key_id=test", &secret] {
+                all.extend([side, option]);
+            }
+        }
+        recon(&all)
+    }
+}
+
+/// A report without its timings, its locations written as the local run writes them.
+fn as_local(run: &Run, url: &str) -> Value {
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET), "{}\n{}", run.stdout, run.stderr);
+    let text = run.stdout.replace(url, "");
+    let mut report: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    strip_stats(&mut report);
+    report
+}
+
+fn strip_stats(report: &mut Value) {
+    if let Some(object) = report.as_object_mut() {
+        object.remove("stats");
+        for value in object.values_mut() {
+            strip_stats(value);
+        }
+    } else if let Some(items) = report.as_array_mut() {
+        items.iter_mut().for_each(strip_stats);
+    }
+}
+
+fn local(args: &[&str]) -> Value {
+    let run = recon(args);
+    let mut report = run.json();
+    strip_stats(&mut report);
+    report
+}
+
+/// The orders fixture's report, read from this machine.
+fn local_orders() -> Value {
+    local(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--key", "order_id", "--format", "json"])
+}
+
+const ORDERS: [&str; 3] =
+    ["fixtures/orders/legacy.parquet", "fixtures/orders/new/part-0.parquet", "fixtures/orders/new/part-1.parquet"];
+const SHOP: [&str; 6] = [
+    "fixtures/shop/exports/customers.csv",
+    "fixtures/shop/exports/export_log.csv",
+    "fixtures/shop/exports/order_lines/part-0.parquet",
+    "fixtures/shop/exports/order_lines/part-1.parquet",
+    "fixtures/shop/exports/orders.parquet",
+    "fixtures/shop/exports/events.arrow",
+];
+
+#[test]
+fn the_orders_diff_from_s3_is_the_local_one() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.upload(&ORDERS);
+    let args = ["diff", "s3://recon/fixtures/orders/legacy.parquet", "s3://recon/fixtures/orders/new/"];
+    let run = moto.recon(&[&args[..], &["--key", "order_id", "--format", "json"]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = as_local(&run, "s3://recon/");
+    assert_eq!(report["summary"]["matched"], 33);
+    let expected = local_orders();
+    assert_eq!(report, expected);
+    // A glob of the target's parts reads the same rows.
+    let glob = moto.recon(&[
+        "diff",
+        "s3://recon/fixtures/orders/legacy.parquet",
+        "s3://recon/fixtures/orders/new/part-*.parquet",
+        "--key",
+        "order_id",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(glob.json()["summary"], expected["summary"], "{}", glob.stderr);
+}
+
+#[test]
+fn the_shop_audit_of_an_s3_prefix_is_the_local_one() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.upload(&SHOP);
+    let run = moto.recon(&[
+        "audit",
+        "sqlite://fixtures/shop/legacy.db",
+        "s3://recon/fixtures/shop/exports/",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let expected =
+        local(&["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/", "--format", "json", "-q"]);
+    assert_eq!(as_local(&run, "s3://recon/"), expected);
+}
+
+#[test]
+fn a_file_over_http_is_read_with_ranged_gets() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.upload(&ORDERS);
+    // moto serves a public object at its path-style URL: a server answering ranged GETs.
+    let legacy = std::fs::read(root().join(ORDERS[0])).expect("the fixture");
+    moto.put_unsigned(&format!("/{BUCKET}/public/legacy.parquet"), &legacy);
+    let url = format!("{}/{BUCKET}/public/legacy.parquet", moto.endpoint());
+    let args = ["diff", &url, "s3://recon/fixtures/orders/new/", "--key", "order_id", "--format", "json"];
+    let plain = ["--source-storage-option", "allow_http=true"];
+    let run = moto.recon_sides(&[&args[..], &plain].concat(), &["--target-storage-option"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = as_local(&run, "s3://recon/");
+    assert_eq!(report["source"]["location"], url.as_str());
+    let expected = local_orders();
+    assert_eq!(report["summary"], expected["summary"]);
+    assert_eq!(report["source"]["fingerprint"], expected["source"]["fingerprint"]);
+}
+
+#[test]
+fn a_missing_object_is_exit_2_naming_it() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.upload(&ORDERS[..1]);
+    let run = moto.recon(&[
+        "diff",
+        "s3://recon/fixtures/orders/legacy.parquet",
+        "s3://recon/fixtures/nowhere.parquet",
+        "--key",
+        "order_id",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://recon/fixtures/nowhere.parquet"), "{}", run.stderr);
+    assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
+    let run = moto.recon(&[
+        "diff",
+        "s3://nobucket/orders.parquet",
+        "s3://recon/fixtures/orders/legacy.parquet",
+        "--key",
+        "order_id",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://nobucket/orders.parquet"), "{}", run.stderr);
+}
+
+#[test]
+fn refused_credentials_are_exit_2_naming_the_object_without_the_secret() {
+    // With no unauthenticated actions allowed, moto checks every request's key against its IAM users: none.
+    let Some(moto) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else { return };
+    let run = moto.recon(&["diff", "s3://recon/orders.parquet", "s3://recon/new.parquet", "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://recon/orders.parquet"), "{}", run.stderr);
+    assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_storage_option_is_refused_by_name() {
+    let run = recon(&[
+        "diff",
+        "s3://recon/a.parquet",
+        "fixtures/orders/legacy.parquet",
+        "--source-storage-option",
+        "endpoint_urll=x",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("unknown storage option \"endpoint_urll\""), "{}", run.stderr);
+}
