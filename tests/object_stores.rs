@@ -202,6 +202,29 @@ fn the_shop_audit_of_an_s3_prefix_is_the_local_one() {
 }
 
 #[test]
+fn a_config_file_gives_a_side_its_storage_settings_with_the_secret_from_the_environment() {
+    let Some(moto) = Moto::start(&[]) else { return };
+    moto.upload(&SHOP);
+    let dir = crate::util::scratch();
+    let config = dir.path().join("audit.toml");
+    let text = format!(
+        "[source]\nurl = \"sqlite://fixtures/shop/legacy.db\"\n\n[target]\nurl = \"s3://recon/fixtures/shop/exports/\"\n\n\
+         [target.storage]\nendpoint = \"{}\"\nallow_http = \"true\"\nregion = \"us-east-1\"\n\
+         access_key_id = \"test\"\nsecret_access_key = \"${{RECON_TEST_S3_SECRET}}\"\n",
+        moto.endpoint()
+    );
+    std::fs::write(&config, text).expect("the config");
+    let run = crate::util::recon_with(
+        &["audit", crate::util::path(&config), "--format", "json", "-q"],
+        &[("RECON_TEST_S3_SECRET", SECRET)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let expected =
+        local(&["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/", "--format", "json", "-q"]);
+    assert_eq!(as_local(&run, "s3://recon/")["summary"], expected["summary"]);
+}
+
+#[test]
 fn a_file_over_http_is_read_with_ranged_gets() {
     let Some(moto) = Moto::start(&[]) else { return };
     moto.upload(&ORDERS);
@@ -242,7 +265,7 @@ fn a_missing_object_is_exit_2_naming_it() {
         "order_id",
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("s3://nobucket/orders.parquet"), "{}", run.stderr);
+    assert!(run.stderr.contains("s3://nobucket/orders.parquet: NoSuchBucket: "), "{}", run.stderr);
 }
 
 #[test]

@@ -215,7 +215,20 @@ pub fn error(name: &str, error: object_store::Error) -> Error {
         }
         source = cause.source();
     }
-    Error::storage(name, error)
+    match s3_code(&error.to_string()) {
+        Some(said) => Error::input(name, said),
+        None => Error::storage(name, error),
+    }
+}
+
+/// What an S3 error document says (`NoSuchBucket: The specified bucket does not exist`), instead of the whole
+/// request and document.
+fn s3_code(text: &str) -> Option<String> {
+    let between = |open: &str, close: &str| {
+        let start = text.find(open)? + open.len();
+        Some(text[start..].split(close).next()?.to_string())
+    };
+    Some(format!("{}: {}", between("<Code>", "</Code>")?, between("<Message>", "</Message>")?))
 }
 
 /// A file read in order through its store, one window of bytes at a time: for readers that take
