@@ -351,6 +351,23 @@ fn refused_credentials_are_exit_2_naming_the_object_without_the_secret() {
 }
 
 #[test]
+fn an_endpoint_that_never_answers_is_exit_2_within_the_timeouts_given() {
+    // Connections are accepted by the kernel and never answered.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("endpoint=http://{}", silent.local_addr().expect("its address"));
+    let started = Instant::now();
+    let mut args = vec!["diff", "s3://recon/orders.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
+    for option in [&endpoint, "allow_http=true", "skip_signature=true", "timeout=1s", "max_retries=1"] {
+        args.extend(["--source-storage-option", option]);
+    }
+    let run = recon(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://recon/orders.parquet"), "{}", run.stderr);
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    drop(silent);
+}
+
+#[test]
 fn an_unknown_storage_option_is_refused_by_name() {
     let run = recon(&[
         "diff",

@@ -5,11 +5,12 @@
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::http::HttpBuilder;
 use object_store::path::Path as StorePath;
-use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt};
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
 
 use super::{error, Dir, Kind, Place, Storage, StoreFile};
 use crate::error::{Error, Result};
@@ -19,8 +20,8 @@ use crate::location::Store;
 pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option<Storage>> {
     let (opened, prefix): (Arc<dyn ObjectStore>, String) = match store {
         Store::S3 { bucket } => {
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-            for (key, value) in options {
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry(options)?);
+            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
                 let config = AmazonS3ConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
                 builder = builder.with_config(config, value);
             }
@@ -28,8 +29,8 @@ pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option
             (Arc::new(built), format!("s3://{bucket}/"))
         }
         Store::Http { origin } => {
-            let mut builder = HttpBuilder::new().with_url(origin);
-            for (key, value) in options {
+            let mut builder = HttpBuilder::new().with_url(origin).with_retry(retry(options)?);
+            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
                 let config = ClientConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
                 builder = builder.with_config(config, value);
             }
@@ -41,10 +42,39 @@ pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option
     Ok(Some(Storage { store: opened, kind: Kind::Remote { prefix, runtime: runtime()? } }))
 }
 
+/// recon's own keys, for `object_store`'s retries: `max_retries` (a count) and `retry_timeout` (seconds from a
+/// request's first try after which it is not tried again).
+const RETRY_KEYS: [&str; 2] = ["max_retries", "retry_timeout"];
+
+fn is_retry(key: &str) -> bool {
+    RETRY_KEYS.contains(&key.to_ascii_lowercase().as_str())
+}
+
+/// How failed requests are retried: `object_store`'s defaults unless the options say otherwise.
+fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
+    let mut retry = RetryConfig::default();
+    for (key, value) in options.iter().filter(|(key, _)| is_retry(key)) {
+        let count = value.trim().parse::<u64>().map_err(|_| {
+            Error::setting(
+                "--source-storage-option/--target-storage-option",
+                format!(
+                    "{key}={value}: expected a whole number{}",
+                    if key.eq_ignore_ascii_case("retry_timeout") { " of seconds" } else { "" }
+                ),
+            )
+        })?;
+        match key.to_ascii_lowercase().as_str() {
+            "max_retries" => retry.max_retries = usize::try_from(count).unwrap_or(usize::MAX),
+            _ => retry.retry_timeout = Duration::from_secs(count),
+        }
+    }
+    Ok(retry)
+}
+
 fn unknown(key: &str) -> Error {
     Error::setting(
         "--source-storage-option/--target-storage-option",
-        format!("unknown storage option {key:?} (e.g. endpoint, region, allow_http, access_key_id, secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout)"),
+        format!("unknown storage option {key:?} (e.g. endpoint, region, allow_http, access_key_id, secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries, retry_timeout)"),
     )
 }
 
