@@ -40,6 +40,7 @@ pub mod error;
 pub mod history;
 pub mod normalize;
 pub mod plan;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod sample;

@@ -169,6 +169,11 @@ impl Plan {
         })
     }
 
+    /// What one side's canonicalization needs of the policy.
+    pub fn side_policy(&self, side: Side) -> &SidePolicy {
+        &self.side_policies[side]
+    }
+
     /// One side's columns to read and their canonical forms.
     pub fn side_columns(&self, side: Side) -> SideColumns {
         let pick = |pairs: &[ColumnPair]| {

@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "digest",
     "plan",
     "compare",
+    "profile",
     "report",
     "history",
     "engine",

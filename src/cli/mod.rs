@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
+use crate::spec::profile::ProfileSpec;
 use crate::spec::{Layers, Options, Origin, Origins, Repair, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
@@ -37,6 +38,10 @@ pub enum Command {
     /// verdict for the whole migration.
     #[command(after_help = help::AUDIT)]
     Audit(AuditArgs),
+    /// Profile both sides' columns (count, nulls, distinct, min, max, sum, mean text length) where the data is,
+    /// and compare the profiles: the quick look before the full proof.
+    #[command(after_help = help::PROFILE)]
+    Profile(DiffArgs),
     /// Print how many keys a sample needs to prove a defect rate below a budget.
     SampleSize(SampleSizeArgs),
     /// Show the runs kept in a --history file: each table's trend and open findings.
@@ -348,6 +353,25 @@ impl DiffArgs {
             table.keep.repair = Repair::Required;
         }
         Ok((session, table))
+    }
+}
+
+impl DiffArgs {
+    /// The session, the table and its profile this command line describes, as `recon profile` runs them.
+    pub fn profile_specs(&self) -> Result<(SessionSpec, TableSpec, ProfileSpec)> {
+        let written =
+            [("--diff-out", self.output.diff_out.is_some()), ("--repair-sql", self.output.repair_sql.is_some())];
+        if let Some((flag, _)) = written.into_iter().find(|(_, given)| *given) {
+            return Err(Error::setting(flag, "writes differing rows, which a profile does not find: run recon diff"));
+        }
+        let (session, mut table) = self.specs()?;
+        let mut layers = Layers::default();
+        layers.push(&self.options, Origin::CommandLine)?;
+        let profile = ProfileSpec::resolve(&self.options.profile, &layers, true)?
+            .ok_or_else(|| Error::internal("a forced profile resolved to none"))?;
+        table.profile = Some(profile.clone());
+        table.check_profile(&layers)?;
+        Ok((session, table, profile))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod integrity;
 pub mod junit;
 pub mod markdown;
 mod marks;
+pub mod profile;
 pub mod redact;
 pub mod repair;
 pub mod signature;
@@ -82,6 +83,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<drift::DriftReport>,
     pub stats: Stats,
+    /// `--profile`: both sides' column profiles, compared (a differing profile is a `profile` violation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::Profile>,
     /// The budgets set on this table's categories, as given (a count, or a share of the source rows such as
     /// `"0.1%"`); a category absent here allows none (or, beside `--max-new`, is left to that budget).
     #[serde(default, skip_serializing_if = "ByCategory::is_empty")]
@@ -490,6 +494,7 @@ pub fn build(plan: &Plan, findings: &Findings) -> Result<Report> {
         sample,
         drift: None,
         stats: Stats::default(),
+        profile: None,
         budgets: plan.budgets.set(categories),
         verdict,
     })
@@ -633,6 +638,16 @@ impl Report {
 
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
+    }
+
+    /// Adds the profile made beside the comparison, and its check to the verdict.
+    pub fn add_profile(&mut self, profile: crate::profile::Profile) {
+        if let Some(violation) = profile::violation(&profile) {
+            let mut violations = std::mem::take(&mut self.verdict.violations);
+            violations.push(violation);
+            self.verdict = Verdict::of(violations);
+        }
+        self.profile = Some(profile);
     }
 }
 

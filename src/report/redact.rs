@@ -59,6 +59,9 @@ impl Redactor {
         let keyless = report.keyless;
         report.examples =
             report.examples.map(|_, examples| examples.iter().map(|e| self.example(e, keyless)).collect());
+        if let Some(profile) = &mut report.profile {
+            super::profile::redact(profile, self);
+        }
         report.redacted = true;
     }
 

@@ -38,7 +38,7 @@ impl Screen {
     }
 
     /// A table with `header` that fits the width, its cells wrapped where they must be.
-    fn table(&self, header: &[&str]) -> Table {
+    pub(crate) fn table(&self, header: &[&str]) -> Table {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
         table.set_header(header.to_vec());
@@ -68,12 +68,12 @@ impl Screen {
     }
 
     /// `text` in `tone`'s colour, when colouring.
-    fn paint(&self, text: &str, tone: Tone) -> String {
+    pub(crate) fn paint(&self, text: &str, tone: Tone) -> String {
         tone.paint(text, self.color)
     }
 
     /// A cell in `tone`'s colour, when colouring.
-    fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
+    pub(crate) fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
         let cell = Cell::new(text);
         if !self.color {
             return cell;

@@ -1,6 +1,7 @@
 //! ① Where rows come from: a dataset named on the command line, opened as streams of Arrow batches that
 //! several threads read at once, and re-read sparsely to show the rows that differ.
 
+pub mod aggregates;
 pub mod catalog;
 mod csv;
 pub mod dialect;
@@ -177,6 +178,24 @@ impl Dataset {
         match &self.reader {
             Reader::Sql(table) => table.count_rows().map(Some),
             _ => Ok(self.row_count()),
+        }
+    }
+
+    /// A database computes `aggregates` (a column profile) over the rows full reads keep, inside its snapshot,
+    /// in one statement; `None` for files, which the caller aggregates itself.
+    pub fn aggregate(&self, aggregates: &aggregates::Aggregates) -> Result<Option<Vec<RecordBatch>>> {
+        match &self.reader {
+            Reader::Sql(table) => table.aggregate(aggregates).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The distinct values of `columns` (schema indices) as the database's own statistics estimate them,
+    /// without reading the table; `None` per column where it keeps none (files, MySQL/MariaDB, SQLite).
+    pub fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
+        match &self.reader {
+            Reader::Sql(table) => table.distinct_estimates(columns),
+            _ => Ok(vec![None; columns.len()]),
         }
     }
 

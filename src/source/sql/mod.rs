@@ -2,6 +2,7 @@
 //! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
 //! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
 
+mod aggregate;
 pub(crate) mod catalog;
 mod fragment;
 mod keys;
