@@ -109,6 +109,7 @@ pub fn profile_table(
 ) -> Result<ProfileReport> {
     let started = Instant::now();
     let plan = plan_table(spec, session, table)?;
+    log_csv_types(&plan, &line_prefix(&table.label));
     let profiled = session.run(|| crate::profile::profile(&plan, profile, session))?;
     tracing::info!("{}profiled both sides in {:.2?}", line_prefix(&table.label), started.elapsed());
     Ok(ProfileReport::new(&plan, profiled, started.elapsed().as_secs_f64()))
@@ -182,12 +183,7 @@ fn line_prefix(label: &str) -> String {
 /// the table in progress and log lines.
 fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result<(Report, compare::Findings)> {
     let table = line_prefix(label);
-    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
-        let types: Vec<String> =
-            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));
-        tracing::info!("{table}column types of {}: {}{advice}", dataset.location, types.join(", "));
-    }
+    log_csv_types(plan, &table);
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     // Asking a catalog for an estimate costs a query: only for lines someone sees.
     let totals = match session.progress.visible() {
@@ -222,6 +218,16 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
     Ok((report, findings))
+}
+
+/// Says on stderr which type each column of a CSV side was read as (inferred unless `--csv-type` says).
+fn log_csv_types(plan: &Plan, table: &str) {
+    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
+        let types: Vec<String> =
+            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+        let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));
+        tracing::info!("{table}column types of {}: {}{advice}", dataset.location, types.join(", "));
+    }
 }
 
 /// The rows a side holds, counted where the files tell it, else as its catalog estimates them.

@@ -160,7 +160,7 @@ const PG_TABLE: &str = "CREATE TABLE recon_matrix (id bigint PRIMARY KEY, n bigi
 const MY_TABLE: &str = "CREATE TABLE recon_matrix (id bigint PRIMARY KEY, n bigint, d decimal(38,10), f double, b boolean, t text, day date, ts datetime(6), u char(36), j json)";
 const LITE_TABLE: &str = "CREATE TABLE recon_matrix (id INTEGER PRIMARY KEY, n BIGINT, d DECIMAL(38,10), f DOUBLE, b BOOLEAN, t TEXT, day DATE, ts DATETIME, u UUID, j JSON)";
 
-fn load_postgres(url: &str, table: &str, changes: &[&str]) {
+pub fn load_postgres(url: &str, table: &str, changes: &[&str]) {
     block_on(async {
         let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
         c.execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await.unwrap();
@@ -172,7 +172,7 @@ fn load_postgres(url: &str, table: &str, changes: &[&str]) {
     })
 }
 
-fn load_mysql(url: &str, table: &str, changes: &[&str]) {
+pub fn load_mysql(url: &str, table: &str, changes: &[&str]) {
     block_on(async {
         let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
         c.execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await.unwrap();
@@ -194,7 +194,7 @@ fn load_sqlite(path: &std::path::Path) {
 }
 
 /// The same rows as Arrow: the Parquet and CSV copies.
-fn matrix_batch() -> RecordBatch {
+pub fn matrix_batch() -> RecordBatch {
     let days = |d: &str| {
         (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() - chrono::NaiveDate::default()).num_days() as i32
     };

@@ -340,8 +340,13 @@ pub struct LogArgs {
 impl DiffArgs {
     /// The session and the one table this command line describes.
     pub fn specs(&self) -> Result<(SessionSpec, TableSpec)> {
+        self.specs_of(&self.options)
+    }
+
+    /// The specs `options` (this command line's, or those `recon profile` implies) describe.
+    fn specs_of(&self, options: &Options) -> Result<(SessionSpec, TableSpec)> {
         let mut layers = Layers::default();
-        layers.push(&self.options, Origin::CommandLine)?;
+        layers.push(options, Origin::CommandLine)?;
         let options = layers.options()?;
         let session = SessionSpec::resolve(&options, &layers)?;
         let given = [self.source.clone(), self.target.clone()];
@@ -364,13 +369,10 @@ impl DiffArgs {
         if let Some((flag, _)) = written.into_iter().find(|(_, given)| *given) {
             return Err(Error::setting(flag, "writes differing rows, which a profile does not find: run recon diff"));
         }
-        let (session, mut table) = self.specs()?;
-        let mut layers = Layers::default();
-        layers.push(&self.options, Origin::CommandLine)?;
-        let profile = ProfileSpec::resolve(&self.options.profile, &layers, true)?
-            .ok_or_else(|| Error::internal("a forced profile resolved to none"))?;
-        table.profile = Some(profile.clone());
-        table.check_profile(&layers)?;
+        let mut options = self.options.clone();
+        options.profile.profile_only = Some(true);
+        let (session, table) = self.specs_of(&options)?;
+        let profile = table.profile.clone().ok_or_else(|| Error::internal("a profile run resolved no profile"))?;
         Ok((session, table, profile))
     }
 }

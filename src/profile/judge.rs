@@ -118,7 +118,10 @@ impl Judge<'_> {
         });
         let mean_length = profiled.text.then(|| {
             let lengths = stats.map(|s| s.length.unwrap_or(0));
-            if lengths.source != lengths.target {
+            // Means compared exactly, as fractions: total characters over the values counted.
+            let cross = |a: Side| u128::from(lengths[a]) * u128::from(count[a.other()]);
+            let empty = |a: Side| count[a] == 0;
+            if cross(Side::Source) != cross(Side::Target) || empty(Side::Source) != empty(Side::Target) {
                 differs.push(Stat::MeanLength);
             }
             Pair::of(Sides::from_fn(|side| (count[side] > 0).then(|| lengths[side] as f64 / count[side] as f64)))

@@ -115,6 +115,10 @@ pub fn render(report: &Report, screen: &Screen) -> String {
         out += &format!("type of {}: {} in source, {} in target{lossy}\n", t.column, t.source_type, t.target_type);
     }
 
+    if let Some(profile) = &report.profile {
+        out += &super::profile::block(profile, screen);
+    }
+
     let s = &report.summary;
     let mut summary = screen.table(&["category", "count", "allowed"]);
     summary.add_row(vec![Cell::new("matched"), Cell::new(s.matched), Cell::new("")]);

@@ -360,7 +360,7 @@ impl TableSpec {
         }
         if profile.only && self.drift.active() {
             return Err(Error::setting(
-                "--profile-only",
+                "recon profile (--profile-only)",
                 "history, rechecks, windows and key lists follow rows by key: they need a diff, not a profile alone",
             ));
         }

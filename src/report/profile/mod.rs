@@ -190,8 +190,8 @@ fn column_cells(name: &str, column: &ColumnProfile, screen: &Screen) -> Vec<Cell
     });
     let estimated = if column.distinct.as_ref().is_some_and(|d| d.estimated.is_some()) { "~" } else { "" };
     let mean = column.mean_length.as_ref().map(|m| Pair {
-        source: m.source.map_or(Value::Null, |x| Value::String(format!("{x:.2}"))),
-        target: m.target.map_or(Value::Null, |x| Value::String(format!("{x:.2}"))),
+        source: m.source.map_or(Value::Null, |x| Value::String(format!("{x:.4}"))),
+        target: m.target.map_or(Value::Null, |x| Value::String(format!("{x:.4}"))),
     });
     vec![
         Cell::new(name),
