@@ -512,3 +512,48 @@ fn every_output_shows_the_profile_and_marks_what_differs() {
         ]
     );
 }
+
+#[test]
+fn an_audit_profiles_every_table_instead_of_comparing_rows() {
+    let shop = ["audit", "sqlite://fixtures/shop/legacy.db", "fixtures/shop/exports/"];
+    let run = recon(&[&shop[..], &["--profile-only", "--format", "json", "-q"]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let audit = run.json();
+    let profiled: Vec<(&str, &str, &str)> = audit["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["profile"].is_object())
+        .map(|t| (t["name"].as_str().unwrap(), t["status"].as_str().unwrap(), t["profile"]["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        profiled,
+        [
+            ("customers", "pass", "profile"),
+            ("events", "fail", "profile"),
+            ("order_lines", "fail", "profile"),
+            ("orders", "fail", "profile")
+        ]
+    );
+    assert!(audit["tables"].as_array().unwrap().iter().all(|t| t["report"].is_null()));
+    let violations: Vec<(&str, &str)> = audit["verdict"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| Some((v["table"].as_str()?, v["check"].as_str()?)))
+        .collect();
+    assert_eq!(violations, [("events", "profile"), ("order_lines", "profile"), ("orders", "profile")]);
+    let orders = audit["tables"].as_array().unwrap().iter().find(|t| t["name"] == "orders").unwrap();
+    assert_eq!(orders["profile"]["profile"]["rows"], json!({"source": 20, "target": 19}));
+    // Beside each table's diff instead: the diff report gains the block, its verdict the check.
+    let beside = recon(&[&shop[..], &["--profile", "--tables", "orders", "--format", "json", "-q"]].concat()).json();
+    let report = &beside["tables"].as_array().unwrap().iter().find(|t| t["name"] == "orders").unwrap()["report"];
+    assert_eq!((report["kind"].as_str(), report["profile"]["differs"].as_u64()), (Some("diff"), Some(11)));
+    let refused = recon(&[&shop[..], &["--profile-only", "--diff-out", "diffs"]].concat());
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("--diff-out: writes differing rows, which a profile does not find"),
+        "{}",
+        refused.stderr
+    );
+}

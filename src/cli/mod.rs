@@ -255,6 +255,9 @@ impl AuditArgs {
         self.output.check_repair()?;
         let layers = spec.base_layers()?;
         let options = layers.options()?;
+        if options.profile.profile_only == Some(true) {
+            self.output.check_profile()?;
+        }
         let session = SessionSpec::resolve(&options, &layers)?;
         let resources = &options.resources;
         spec.db.connect_timeout = std::time::Duration::from_secs(resources.connect_timeout.unwrap_or(30).max(1));
@@ -312,6 +315,17 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
+    /// Refuses the outputs a profile cannot fill: differing rows are what a diff finds.
+    fn check_profile(&self) -> Result<()> {
+        let written = [("--diff-out", self.diff_out.is_some()), ("--repair-sql", self.repair_sql.is_some())];
+        match written.into_iter().find(|(_, given)| *given) {
+            Some((flag, _)) => {
+                Err(Error::setting(flag, "writes differing rows, which a profile does not find: run recon diff"))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Refuses what cannot go with `--repair-sql`: `--redact` hides every value, and a script is made of values.
     fn check_repair(&self) -> Result<()> {
         match (&self.repair_sql, self.redact) {
@@ -364,11 +378,7 @@ impl DiffArgs {
 impl DiffArgs {
     /// The session, the table and its profile this command line describes, as `recon profile` runs them.
     pub fn profile_specs(&self) -> Result<(SessionSpec, TableSpec, ProfileSpec)> {
-        let written =
-            [("--diff-out", self.output.diff_out.is_some()), ("--repair-sql", self.output.repair_sql.is_some())];
-        if let Some((flag, _)) = written.into_iter().find(|(_, given)| *given) {
-            return Err(Error::setting(flag, "writes differing rows, which a profile does not find: run recon diff"));
-        }
+        self.output.check_profile()?;
         let mut options = self.options.clone();
         options.profile.profile_only = Some(true);
         let (session, table) = self.specs_of(&options)?;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::drift::FindingCounts;
+use super::profile::ProfileReport;
 use super::verdict::{Verdict, Violation};
 use super::{Report, Tool, REPORT_VERSION};
 use crate::spec::{Budget, ByCategory, Category, PerCategory};
@@ -48,6 +49,9 @@ pub struct TableEntry {
     /// The table's diff report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Report>,
+    /// With `--profile-only`, the table's profile report instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileReport>,
 }
 
 /// What became of a table (one closed vocabulary, as the contract names it).
@@ -85,12 +89,34 @@ impl TableEntry {
             source_table: Some(source_table.to_string()),
             target_table: Some(target_table.to_string()),
             report: Some(report.clone()),
+            profile: None,
+        }
+    }
+
+    /// A profiled table (`--profile-only`): its status follows its profile's verdict.
+    pub fn profiled(name: &str, source_table: &str, target_table: &str, profile: ProfileReport) -> TableEntry {
+        TableEntry {
+            name: name.to_string(),
+            status: if profile.verdict.pass { TableStatus::Pass } else { TableStatus::Fail },
+            error: None,
+            source_table: Some(source_table.to_string()),
+            target_table: Some(target_table.to_string()),
+            report: None,
+            profile: Some(profile),
         }
     }
 
     /// A table that was not compared: skipped, on one side only, or failed with `error`.
     pub fn uncompared(name: &str, status: TableStatus, error: Option<String>) -> TableEntry {
-        TableEntry { name: name.to_string(), status, error, source_table: None, target_table: None, report: None }
+        TableEntry {
+            name: name.to_string(),
+            status,
+            error,
+            source_table: None,
+            target_table: None,
+            report: None,
+            profile: None,
+        }
     }
 }
 
@@ -221,6 +247,10 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
                 totals.findings.add(&drift.findings);
             }
         }
+        if let Some(profile) = &table.profile {
+            summary.source_rows += profile.source.rows;
+            summary.target_rows += profile.target.rows;
+        }
     }
     summary.counts = counts.only(&Category::ALL);
     summary
@@ -231,9 +261,10 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
 fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
     let mut violations = Vec::new();
     for table in tables {
-        let Some(report) = &table.report else { continue };
-        let named =
-            report.verdict.violations.iter().map(|v| Violation { table: Some(table.name.clone()), ..v.clone() });
+        let reported = table.report.iter().map(|r| &r.verdict).chain(table.profile.iter().map(|p| &p.verdict));
+        let named = reported
+            .flat_map(|verdict| &verdict.violations)
+            .map(|v| Violation { table: Some(table.name.clone()), ..v.clone() });
         violations.extend(named);
     }
     let audit_checks = [

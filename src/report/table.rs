@@ -308,6 +308,11 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     }
     out += &format!("\n{}\n", overview(audit, screen));
     for entry in audit.tables.iter().filter(|e| e.status == TableStatus::Fail) {
+        if let Some(profile) = &entry.profile {
+            let broken: Vec<String> = profile.verdict.violations.iter().map(documents::violation_text).collect();
+            let name = screen.paint(&entry.name, Tone::Bad);
+            out += &format!("\n── {name}: {}{}", broken.join("; "), super::profile::block(&profile.profile, screen));
+        }
         let Some(report) = &entry.report else { continue };
         let broken: Vec<String> = report.verdict.violations.iter().map(documents::violation_text).collect();
         let name = screen.paint(&entry.name, Tone::Bad);

@@ -146,7 +146,7 @@ struct GroupView {
 }
 
 /// The differing statistics of a group as `column.stat` names.
-fn differing(columns: &crate::profile::Named<ColumnProfile>) -> Vec<String> {
+pub(super) fn differing(columns: &crate::profile::Named<ColumnProfile>) -> Vec<String> {
     columns.0.iter().flat_map(|(name, c)| c.differs.iter().map(move |s| format!("{name}.{}", s.name()))).collect()
 }
 
@@ -274,7 +274,7 @@ fn markdown(report: &ProfileReport, rendering: &Rendering) -> Result<String> {
 }
 
 /// The first few differing statistics of a group, the rest counted.
-fn differing_text(stats: &[String]) -> String {
+pub(super) fn differing_text(stats: &[String]) -> String {
     let shown: Vec<&str> = stats.iter().take(6).map(String::as_str).collect();
     match stats.len() - shown.len() {
         0 => shown.join(", "),

@@ -222,12 +222,7 @@ fn groups(profile: &Profile, group_by: &str, screen: &Screen) -> String {
     }
     let mut table = screen.table(&["group", "source rows", "target rows", "differing statistics"]);
     for group in differing.iter().take(GROUP_ROWS) {
-        let stats: Vec<String> = group
-            .columns
-            .0
-            .iter()
-            .flat_map(|(name, c)| c.differs.iter().map(move |s| format!("{name}.{}", s.name())))
-            .collect();
+        let stats = documents::differing_text(&documents::differing(&group.columns));
         let rows = if group.rows.source != group.rows.target {
             screen.cell(thousands(group.rows.target), Tone::Bad)
         } else {
@@ -237,7 +232,7 @@ fn groups(profile: &Profile, group_by: &str, screen: &Screen) -> String {
             Cell::new(table::text(&group.group)),
             Cell::new(thousands(group.rows.source)),
             rows,
-            Cell::new(stats.join(", ")),
+            Cell::new(stats),
         ]);
     }
     out += &format!("{table}\n");
