@@ -350,23 +350,23 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
     let pg = server("RECON_TEST_POSTGRES_URL");
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let csv = dir.path().join("flights.csv");
-    load_flights(&pg, "recon_flights", &csv, &[]);
+    load_flights(&pg, "recon_profile_flights", &csv, &[]);
     // A shifted decimal (every distance divided by ten) and a column's lost NULLs (a missing delay became 0).
     let touched = load_flights(
         &pg,
-        "recon_flights_defects",
+        "recon_profile_flights_defects",
         &csv,
         &["UPDATE {table} SET distance = distance / 10", "UPDATE {table} SET dep_delay = 0 WHERE dep_delay IS NULL"],
     );
     // A month's missing rows: United's flights of March 2013 (UTC) never arrived.
     let gap = load_flights(
         &pg,
-        "recon_flights_gap",
+        "recon_profile_flights_gap",
         &csv,
         &["DELETE FROM {table} WHERE carrier = 'UA' AND time_hour >= '2013-03-01 00:00+00' AND time_hour < '2013-04-01 00:00+00'"],
     );
     let table = |name: &str| format!("{pg}#{name}");
-    let source = table("recon_flights");
+    let source = table("recon_profile_flights");
 
     // The CSV as shipped against its copy in PostgreSQL: equal, every statistic as SQL and Arrow compute it.
     let (code, report) = profile(&[path(&csv), &source, "--csv-null", "NA"]);
@@ -375,7 +375,7 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
     assert_eq!(report["profile"]["rows"], json!({"source": flights, "target": flights}));
     let (delay_nulls, delay_sum) = csv_column(&csv, "dep_delay");
     let (_, distance_sum) = csv_column(&csv, "distance");
-    let sql = |query: &str| pg_value(&pg, &format!("SELECT ({query})::text FROM recon_flights"));
+    let sql = |query: &str| pg_value(&pg, &format!("SELECT ({query})::text FROM recon_profile_flights"));
     let columns = &report["profile"]["columns"];
     assert_eq!(columns["dep_delay"]["nulls"]["source"], delay_nulls);
     assert_eq!(sql("count(*) - count(dep_delay)"), delay_nulls.to_string());
@@ -387,7 +387,7 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
     assert!(same(&columns["time_hour"]["max"]["source"], "2014-01-01 04:00:00"));
 
     // Each defect, found with its exact counts.
-    let (code, report) = profile(&[&source, &table("recon_flights_defects")]);
+    let (code, report) = profile(&[&source, &table("recon_profile_flights_defects")]);
     assert_eq!(code, 1);
     let columns = &report["profile"]["columns"];
     assert_eq!(columns["distance"]["differs"], json!(["min", "max", "sum"]));
@@ -401,7 +401,8 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
     assert_eq!(report["verdict"]["violations"], json!([{"check": "profile", "actual": 5, "allowed": 0}]));
 
     // The missing month, located by a grouped profile: one group differs, by exactly the rows deleted.
-    let (code, report) = profile(&[&source, &table("recon_flights_gap"), "--profile-group-by", "time_hour:month"]);
+    let (code, report) =
+        profile(&[&source, &table("recon_profile_flights_gap"), "--profile-group-by", "time_hour:month"]);
     assert_eq!(code, 1);
     let groups = report["profile"]["groups"].as_array().unwrap();
     let differing: Vec<&Value> = groups.iter().filter(|g| g["differs"] != 0).collect();
@@ -410,13 +411,24 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
     let rows = &differing[0]["rows"];
     assert_eq!(rows["source"].as_u64().unwrap() - rows["target"].as_u64().unwrap(), gap[0]);
     assert_eq!(report["profile"]["rows"]["source"].as_u64().unwrap() - gap[0], report["profile"]["rows"]["target"]);
-    let terminal =
-        recon(&["profile", &source, &table("recon_flights_gap"), "--profile-group-by", "time_hour:month", "-q"]);
+    let terminal = recon(&[
+        "profile",
+        &source,
+        &table("recon_profile_flights_gap"),
+        "--profile-group-by",
+        "time_hour:month",
+        "-q",
+    ]);
     assert!(
         terminal.stdout.contains(&format!("2013-03: {} fewer rows in the target", thousands(gap[0]))),
         "{}",
         terminal.stdout
     );
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        let tables = "recon_profile_flights, recon_profile_flights_defects, recon_profile_flights_gap";
+        c.execute(format!("DROP TABLE {tables}").as_str()).await.unwrap();
+    });
 }
 
 fn thousands(n: u64) -> String {

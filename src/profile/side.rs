@@ -93,13 +93,11 @@ pub fn read(
             let outputs = request.outputs();
             let wanted = |output: Output| outputs.contains(&output);
             let count = integers(&Output::Count.name(i))?;
-            let exact_distinct =
-                if wanted(Output::Distinct) { Some(integers(&Output::Distinct.name(i))?) } else { None };
-            let estimate = match (estimated.get(i).copied().flatten(), batch.column_by_name(&Output::Distinct.name(i)))
-            {
-                (Some(Counted::HyperLogLog), Some(_)) if !request.distinct => {
-                    Some(integers(&Output::Distinct.name(i))?)
-                }
+            // Counted exactly by the statement, estimated by DataFusion's HyperLogLog (the same output), or
+            // taken from PostgreSQL's statistics.
+            let how = if request.distinct { Some(Counted::Exact) } else { estimated.get(i).copied().flatten() };
+            let distinct = match how {
+                Some(Counted::Exact | Counted::HyperLogLog) => Some(integers(&Output::Distinct.name(i))?),
                 _ => None,
             };
             let lengths = if wanted(Output::Length) { Some(integers(&Output::Length.name(i))?) } else { None };
@@ -111,12 +109,9 @@ pub fn read(
             let sums = if wanted(Output::Sum) { Some(column(&Output::Sum.name(i))?) } else { None };
             let mut stats = Vec::with_capacity(batch.num_rows());
             for row in 0..batch.num_rows() {
-                let distinct = match (&exact_distinct, &estimate, estimated.get(i).copied().flatten()) {
-                    (Some(exact), _, _) => exact[row].map(|n| (n.max(0) as u64, Counted::Exact)),
-                    (None, Some(hll), _) => hll[row].map(|n| (n.max(0) as u64, Counted::HyperLogLog)),
-                    (None, None, Some(Counted::PgStats)) => {
-                        pg_stats.get(i).copied().flatten().map(|n| (n, Counted::PgStats))
-                    }
+                let distinct = match (how, &distinct) {
+                    (Some(how), Some(counts)) => counts[row].map(|n| (n.max(0) as u64, how)),
+                    (Some(Counted::PgStats), None) => pg_stats.get(i).copied().flatten().map(|n| (n, Counted::PgStats)),
                     _ => None,
                 };
                 stats.push(ColumnStats {

@@ -72,7 +72,12 @@ fn statistics(column: &ColumnProfile) -> Vec<Shown> {
         }
     }
     if let Some(m) = &column.mean_length {
-        let mean = |m: Option<f64>| m.map_or("NULL".into(), |m| format!("{m:.4}"));
+        let differs = column.differs.contains(&Stat::MeanLength);
+        let mean = |m: Option<f64>| match (m, differs) {
+            (None, _) => "NULL".into(),
+            (Some(m), true) => m.to_string(),
+            (Some(m), false) => format!("{m:.4}"),
+        };
         push(Stat::MeanLength, mean(m.source), mean(m.target));
     }
     shown

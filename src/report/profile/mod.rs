@@ -189,10 +189,15 @@ fn column_cells(name: &str, column: &ColumnProfile, screen: &Screen) -> Vec<Cell
         target: d.target.map_or(Value::Null, Value::from),
     });
     let estimated = if column.distinct.as_ref().is_some_and(|d| d.estimated.is_some()) { "~" } else { "" };
-    let mean = column.mean_length.as_ref().map(|m| Pair {
-        source: m.source.map_or(Value::Null, |x| Value::String(format!("{x:.4}"))),
-        target: m.target.map_or(Value::Null, |x| Value::String(format!("{x:.4}"))),
-    });
+    // Four decimals, or every digit where the means differ (a lost character in a million rows).
+    let digits = |x: f64| match differs(Stat::MeanLength) {
+        true => Value::String(x.to_string()),
+        false => Value::String(format!("{x:.4}")),
+    };
+    let mean = column
+        .mean_length
+        .as_ref()
+        .map(|m| Pair { source: m.source.map_or(Value::Null, digits), target: m.target.map_or(Value::Null, digits) });
     vec![
         Cell::new(name),
         pair(Stat::Count, Some(Pair { source: count(column.count.source), target: count(column.count.target) }), ""),
