@@ -569,3 +569,38 @@ fn an_audit_profiles_every_table_instead_of_comparing_rows() {
         refused.stderr
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn a_char_column_against_its_padded_copy_profiles_without_its_blanks() {
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // char(5) in PostgreSQL; in MariaDB the same codes loaded with their padding into varchar(8).
+    let values = ["'ab'", "'a'", "'ab c'", "'zz'", "NULL"];
+    block_on(async {
+        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_profile_chars").await.unwrap();
+        c.execute("CREATE TABLE recon_profile_chars (code char(5))").await.unwrap();
+        let rows: Vec<String> = values.iter().map(|v| format!("({v})")).collect();
+        c.execute(format!("INSERT INTO recon_profile_chars VALUES {}", rows.join(", ")).as_str()).await.unwrap();
+        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
+        c.execute("DROP TABLE IF EXISTS recon_profile_chars").await.unwrap();
+        c.execute("CREATE TABLE recon_profile_chars (code varchar(8))").await.unwrap();
+        let padded: Vec<String> = values
+            .iter()
+            .map(|v| if *v == "NULL" { "(NULL)".into() } else { format!("(RPAD({v}, 5, ' '))") })
+            .collect();
+        c.execute(format!("INSERT INTO recon_profile_chars VALUES {}", padded.join(", ")).as_str()).await.unwrap();
+    });
+    let (code, report) = profile(&[&format!("{pg}#recon_profile_chars"), &format!("{my}#recon_profile_chars")]);
+    assert_eq!(code, 0, "{:#}", report["profile"]);
+    let column = &report["profile"]["columns"]["code"];
+    assert_eq!(column["min"], json!({"source": "a", "target": "a"}));
+    assert_eq!(column["max"], json!({"source": "zz", "target": "zz"}));
+    assert_eq!(column["distinct"], json!({"source": 4, "target": 4}));
+    // (2 + 1 + 4 + 2) characters over 4 values, blanks not counted.
+    assert_eq!(column["mean_length"], json!({"source": 2.25, "target": 2.25}));
+}
