@@ -69,7 +69,7 @@ pub(crate) fn aggregate(
     for (i, unit) in units.into_iter().enumerate() {
         shares[i % parts].push(unit);
     }
-    let sql = adapter.sql(aggregates, estimates);
+    let sql = adapter.sql(aggregates);
     let query = async {
         let pool = GreedyMemoryPool::new(memory as usize);
         let runtime = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(pool)).build_arc()?;
@@ -163,7 +163,14 @@ struct Adapted {
     text: bool,
     unpadded: bool,
     empty_as_null: bool,
-    estimate: Option<(Canon, SidePolicy)>,
+    /// What a distinct estimate hashes, when one is asked for.
+    key: Option<Key>,
+}
+
+/// The values a HyperLogLog estimate hashes: the column's own (`c{i}`), or its canonical form (`k{i}`).
+enum Key {
+    Values,
+    Canonical(Canon, SidePolicy),
 }
 
 impl Adapter {
@@ -178,21 +185,27 @@ impl Adapter {
         let mut columns = Vec::new();
         for (i, request) in aggregates.columns.iter().enumerate() {
             let data_type = dataset.schema.field(request.index).data_type().clone();
-            let text = request.text;
-            fields.push(Field::new(format!("c{i}"), if text { DataType::Utf8 } else { data_type }, true));
+            let (text, rewritten) = (request.text, request.unpadded || request.empty_as_null);
+            let values_type = if text && rewritten { DataType::Utf8 } else { data_type.clone() };
+            fields.push(Field::new(format!("c{i}"), values_type.clone(), true));
             if text {
                 fields.push(Field::new(format!("l{i}"), DataType::Int64, true));
             }
             let estimate = estimates.get(i).and_then(Option::as_ref).filter(|_| !request.distinct);
-            if let Some(estimate) = estimate {
-                fields.push(Field::new(format!("k{i}"), estimate_type(&estimate.canon), true));
+            // Text compared as stored is its own canonical form: hashed as it is read, as string views.
+            let key = estimate.map(|e| match (text, &values_type) {
+                (true, DataType::Utf8View) => Key::Values,
+                _ => Key::Canonical(e.canon.clone(), e.policy.clone()),
+            });
+            if let Some(Key::Canonical(canon, _)) = &key {
+                fields.push(Field::new(format!("k{i}"), estimate_type(canon), true));
             }
             columns.push(Adapted {
                 at: at(request.index),
                 text,
                 unpadded: request.unpadded,
                 empty_as_null: request.empty_as_null,
-                estimate: estimate.map(|e| (e.canon.clone(), e.policy.clone())),
+                key,
             });
         }
         let group = match aggregates.group {
@@ -229,15 +242,20 @@ impl Adapter {
         for column in &self.columns {
             let raw = batch.column(column.at);
             if column.text {
-                let text = cast(raw, &DataType::Utf8).map_err(arrow_error)?;
-                let text = strip(text.as_string::<i32>(), column.unpadded, column.empty_as_null);
-                let lengths: Int64Array = text.iter().map(|v| v.map(|v| v.chars().count() as i64)).collect();
-                arrays.push(Arc::new(text));
+                let values: ArrayRef = match column.unpadded || column.empty_as_null {
+                    true => {
+                        let text = cast(raw, &DataType::Utf8).map_err(arrow_error)?;
+                        Arc::new(strip(text.as_string::<i32>(), column.unpadded, column.empty_as_null))
+                    }
+                    false => raw.clone(),
+                };
+                let lengths = lengths(&values).map_err(arrow_error)?;
+                arrays.push(values);
                 arrays.push(Arc::new(lengths));
             } else {
                 arrays.push(raw.clone());
             }
-            if let Some((canon, policy)) = &column.estimate {
+            if let Some(Key::Canonical(canon, policy)) = &column.key {
                 let canonical = canonicalize(raw, canon, policy).map_err(arrow_error)?;
                 arrays.push(estimate_key(&canonical).map_err(arrow_error)?);
             }
@@ -264,7 +282,7 @@ impl Adapter {
     }
 
     /// The query over the profiled table, its outputs named as `source::aggregates` names them.
-    fn sql(&self, aggregates: &Aggregates, estimates: &[Option<Estimate>]) -> String {
+    fn sql(&self, aggregates: &Aggregates) -> String {
         let mut list = Vec::new();
         if self.group.is_some() {
             list.push(format!("g AS \"{GROUP}\""));
@@ -283,8 +301,13 @@ impl Adapter {
                 };
                 list.push(format!("{expression} AS \"{}\"", output.name(i)));
             }
-            if !request.distinct && estimates.get(i).is_some_and(Option::is_some) {
-                list.push(format!("CAST(approx_distinct(k{i}) AS BIGINT) AS \"{}\"", Output::Distinct.name(i)));
+            let hashed = match &self.columns[i].key {
+                Some(Key::Values) => Some(format!("c{i}")),
+                Some(Key::Canonical(..)) => Some(format!("k{i}")),
+                None => None,
+            };
+            if let Some(hashed) = hashed {
+                list.push(format!("CAST(approx_distinct({hashed}) AS BIGINT) AS \"{}\"", Output::Distinct.name(i)));
             }
         }
         let group = if self.group.is_some() { " GROUP BY g" } else { "" };
@@ -309,11 +332,12 @@ fn strip(text: &StringArray, unpadded: bool, empty_as_null: bool) -> StringArray
         .collect()
 }
 
-/// The type an estimate hashes: the canonical type, floats as their shortest text (HyperLogLog hashes no
-/// floats, and -0.0 is 0.0 under the policy).
+/// The type an estimate hashes: the canonical type; text as string views (DataFusion hashes a short view and the
+/// same string in a Utf8 array apart), floats as their bits (HyperLogLog hashes no floats; -0.0 is 0.0 and every
+/// NaN one NaN under the policy).
 fn estimate_type(canon: &Canon) -> DataType {
     match canon.base() {
-        Canon::Float32 | Canon::Float64 => DataType::Utf8,
+        Canon::Float32 | Canon::Float64 => DataType::Int64,
         Canon::Int => DataType::Int64,
         Canon::Decimal { precision, scale } => DataType::Decimal128(*precision, *scale),
         Canon::Decimal256 { precision, scale } => DataType::Decimal256(*precision, *scale),
@@ -326,7 +350,7 @@ fn estimate_type(canon: &Canon) -> DataType {
             _ => DataType::Time64(*unit),
         },
         Canon::Binary => DataType::Binary,
-        _ => DataType::Utf8,
+        _ => DataType::Utf8View,
     }
 }
 
@@ -335,18 +359,47 @@ fn estimate_key(canonical: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowErr
     match canonical.data_type() {
         DataType::Float32 | DataType::Float64 => {
             let wide = cast(canonical, &DataType::Float64)?;
-            let text: StringArray = wide
+            let bits: Int64Array = wide
                 .as_primitive::<arrow::datatypes::Float64Type>()
                 .iter()
-                .map(|v| v.map(|v| if v == 0.0 { "0".to_string() } else { v.to_string() }))
+                .map(|v| {
+                    v.map(|v| {
+                        if v == 0.0 {
+                            0
+                        } else if v.is_nan() {
+                            f64::NAN.to_bits() as i64
+                        } else {
+                            v.to_bits() as i64
+                        }
+                    })
+                })
                 .collect();
-            Ok(Arc::new(text))
+            Ok(Arc::new(bits))
         }
         DataType::Timestamp(unit, Some(_)) => cast(canonical, &DataType::Timestamp(*unit, None)),
-        DataType::Utf8View | DataType::LargeUtf8 => cast(canonical, &DataType::Utf8),
+        DataType::Utf8 | DataType::LargeUtf8 => cast(canonical, &DataType::Utf8View),
         DataType::BinaryView | DataType::LargeBinary => cast(canonical, &DataType::Binary),
         _ => Ok(canonical.clone()),
     }
+}
+
+/// Each text value's length in characters (NULL for NULL): from the offsets where every byte is ASCII.
+fn lengths(text: &ArrayRef) -> Result<Int64Array, arrow::error::ArrowError> {
+    let count = |s: &str| if s.is_ascii() { s.len() as i64 } else { s.chars().count() as i64 };
+    Ok(match text.data_type() {
+        DataType::Utf8 => {
+            let strings = text.as_string::<i32>();
+            match strings.value_data().is_ascii() {
+                true => {
+                    let lengths = strings.offsets().windows(2).map(|w| i64::from(w[1] - w[0]));
+                    Int64Array::new(lengths.collect(), strings.nulls().cloned())
+                }
+                false => strings.iter().map(|v| v.map(count)).collect(),
+            }
+        }
+        DataType::Utf8View => text.as_string_view().iter().map(|v| v.map(count)).collect(),
+        _ => return lengths(&cast(text, &DataType::Utf8)?),
+    })
 }
 
 /// Each date's or timestamp's month or day as text (`2024-03`): a zoned timestamp's in UTC, a naive one's as
@@ -447,27 +500,58 @@ struct ExactSumAccumulator {
 }
 
 impl ExactSumAccumulator {
-    /// Adds every value of a Decimal256(76, scale) array, checked.
-    fn add(&mut self, values: &ArrayRef) -> datafusion::error::Result<()> {
-        for value in values.as_primitive::<Decimal256Type>().iter().flatten() {
-            self.sum = match self.sum.checked_add(value) {
-                Some(sum) => sum,
-                None => return exec_err!("a sum exceeds 76 digits"),
-            };
-            self.seen = true;
+    /// Adds `value` to the sum, checked.
+    fn add(&mut self, value: i256) -> datafusion::error::Result<()> {
+        match self.sum.checked_add(value) {
+            Some(sum) => self.sum = sum,
+            None => return exec_err!("a sum exceeds 76 digits"),
         }
+        self.seen = true;
         Ok(())
+    }
+
+    /// Adds every value of `values` (integers, or decimals at the sum's scale) as it is stored: a batch of
+    /// 64-bit integers is added up in 128 bits first (8,192 of them cannot overflow it).
+    fn add_all(&mut self, values: &ArrayRef) -> datafusion::error::Result<()> {
+        use arrow::datatypes::{Decimal128Type, Int64Type, UInt64Type};
+        if values.null_count() == values.len() {
+            return Ok(());
+        }
+        match values.data_type() {
+            DataType::Decimal256(..) => {
+                for value in values.as_primitive::<Decimal256Type>().iter().flatten() {
+                    self.add(value)?;
+                }
+                Ok(())
+            }
+            DataType::Decimal128(..) => {
+                for value in values.as_primitive::<Decimal128Type>().iter().flatten() {
+                    self.add(i256::from_i128(value))?;
+                }
+                Ok(())
+            }
+            DataType::UInt64 => {
+                let sum: i128 = values.as_primitive::<UInt64Type>().iter().flatten().map(i128::from).sum();
+                self.add(i256::from_i128(sum))
+            }
+            t if t.is_integer() => {
+                let wide = cast(values, &DataType::Int64)?;
+                let sum: i128 = wide.as_primitive::<Int64Type>().iter().flatten().map(i128::from).sum();
+                self.add(i256::from_i128(sum))
+            }
+            // Decimal32 and Decimal64 at the same scale.
+            _ => self.add_all(&cast(values, &DataType::Decimal128(38, self.scale))?),
+        }
     }
 }
 
 impl Accumulator for ExactSumAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion::error::Result<()> {
-        let wide = cast(&values[0], &DataType::Decimal256(76, self.scale))?;
-        self.add(&wide)
+        self.add_all(&values[0])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion::error::Result<()> {
-        self.add(&states[0])
+        self.add_all(&states[0])
     }
 
     fn state(&mut self) -> datafusion::error::Result<Vec<ScalarValue>> {
