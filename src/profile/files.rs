@@ -383,6 +383,9 @@ fn estimate_key(canonical: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowErr
     }
 }
 
+/// The high bit of each of the 12 bytes a string view holds inline.
+const INLINE_HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080;
+
 /// Each text value's length in characters (NULL for NULL): from the offsets where every byte is ASCII.
 fn lengths(text: &ArrayRef) -> Result<Int64Array, arrow::error::ArrowError> {
     let count = |s: &str| if s.is_ascii() { s.len() as i64 } else { s.chars().count() as i64 };
@@ -397,7 +400,20 @@ fn lengths(text: &ArrayRef) -> Result<Int64Array, arrow::error::ArrowError> {
                 false => strings.iter().map(|v| v.map(count)).collect(),
             }
         }
-        DataType::Utf8View => text.as_string_view().iter().map(|v| v.map(count)).collect(),
+        DataType::Utf8View => {
+            let views = text.as_string_view();
+            // A view's low 32 bits are its length; a string of up to 12 bytes is inline in the other 96.
+            let inline_ascii = |v: u128| v as u32 > 12 || (v >> 32) & INLINE_HIGH_BITS == 0;
+            let ascii = views.data_buffers().iter().all(|b| b.as_slice().is_ascii())
+                && views.views().iter().all(|&v| inline_ascii(v));
+            match ascii {
+                true => Int64Array::new(
+                    views.views().iter().map(|&v| i64::from(v as u32)).collect(),
+                    views.nulls().cloned(),
+                ),
+                false => views.iter().map(|v| v.map(count)).collect(),
+            }
+        }
         _ => return lengths(&cast(text, &DataType::Utf8)?),
     })
 }
@@ -530,18 +546,26 @@ impl ExactSumAccumulator {
                 }
                 Ok(())
             }
-            DataType::UInt64 => {
-                let sum: i128 = values.as_primitive::<UInt64Type>().iter().flatten().map(i128::from).sum();
-                self.add(i256::from_i128(sum))
-            }
+            DataType::UInt64 => self.add(i256::from_i128(integer_sum(values.as_primitive::<UInt64Type>()))),
             t if t.is_integer() => {
                 let wide = cast(values, &DataType::Int64)?;
-                let sum: i128 = wide.as_primitive::<Int64Type>().iter().flatten().map(i128::from).sum();
-                self.add(i256::from_i128(sum))
+                self.add(i256::from_i128(integer_sum(wide.as_primitive::<Int64Type>())))
             }
             // Decimal32 and Decimal64 at the same scale.
             _ => self.add_all(&cast(values, &DataType::Decimal128(38, self.scale))?),
         }
+    }
+}
+
+/// The sum of a batch of 64-bit integers in 128 bits (8,192 of them cannot overflow it), straight over the
+/// values where none is NULL.
+fn integer_sum<T: arrow::datatypes::ArrowPrimitiveType>(values: &arrow::array::PrimitiveArray<T>) -> i128
+where
+    T::Native: Into<i128>,
+{
+    match values.null_count() {
+        0 => values.values().iter().map(|&v| v.into()).sum(),
+        _ => values.iter().flatten().map(Into::into).sum(),
     }
 }
 
@@ -583,6 +607,21 @@ mod tests {
             Arc::new(arrow::array::Decimal128Array::from(vec![150, -25]).with_precision_and_scale(12, 2).unwrap());
         none.update_batch(&[cents]).unwrap();
         assert_eq!(none.evaluate().unwrap(), ScalarValue::Utf8(Some("1.25".into())));
+    }
+
+    #[test]
+    fn lengths_count_characters_whether_the_text_is_ascii_or_not() {
+        let values = [Some("ab"), None, Some("a longer ascii value"), Some("")];
+        let accented = [Some("zoë"), None, Some("émile, longer than twelve"), Some("")];
+        for (text, expected) in
+            [(values, [Some(2), None, Some(20), Some(0)]), (accented, [Some(3), None, Some(25), Some(0)])]
+        {
+            let utf8: ArrayRef = Arc::new(StringArray::from(text.to_vec()));
+            let views: ArrayRef = Arc::new(arrow::array::StringViewArray::from(text.to_vec()));
+            for array in [utf8, views] {
+                assert_eq!(lengths(&array).unwrap().iter().collect::<Vec<_>>(), expected, "{array:?}");
+            }
+        }
     }
 
     #[test]
