@@ -6,6 +6,7 @@
 //! Usage: `cargo bench --bench read_floor -- SOURCE TARGET` (prints one JSON line: seconds, rows).
 
 use rayon::prelude::*;
+use recon::location::Location;
 use recon::source::{Dataset, OpenOptions};
 
 fn main() -> std::process::ExitCode {
@@ -28,7 +29,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut units = Vec::new();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     for location in &locations {
-        let dataset = Dataset::open(location, &OpenOptions::default(), runtime.handle())?;
+        let dataset = Dataset::open(&Location::parse(location)?, &OpenOptions::default(), runtime.handle())?;
         let projection: Vec<usize> = (0..dataset.schema.fields().len()).collect();
         units.extend(dataset.scan_units(&projection)?);
     }

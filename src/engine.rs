@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use crate::compare::repair::{self, Repairable};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::explain::Explainer;
+use crate::plan::{Names, Plan};
 use crate::progress::Total;
 use crate::report::profile::ProfileReport;
 use crate::report::{self, Report};
@@ -24,11 +25,13 @@ use crate::spec::profile::ProfileSpec;
 use crate::spec::{Repair, TableSpec};
 use crate::{compare, digest, plan};
 
-/// What one comparison found: the report, and the findings and plan writers such as `--diff-out` need; with
-/// `--repair-sql`, the rows a repair script writes (read back before the datasets closed), or why it writes none.
+/// What one comparison found: the report, and the findings and the names of their columns that writers such
+/// as `--diff-out` need; with `--repair-sql`, the rows a repair script writes (read back before the datasets
+/// closed), or why it writes none. It holds no dataset: connections and snapshots close when the comparison
+/// ends.
 pub struct Outcome {
     pub report: Report,
-    plan: Plan,
+    names: Names,
     findings: compare::Findings,
     pub repair: Option<Repairable>,
 }
@@ -36,7 +39,7 @@ pub struct Outcome {
 impl Outcome {
     /// Writes every differing record as Parquet files in `dir` (the spec must keep every finding).
     pub fn write_diff_out(&self, dir: &Path) -> Result<()> {
-        report::diff_out::write(dir, &self.plan, &self.findings)
+        report::diff_out::write(dir, &self.names, &self.findings)
     }
 }
 
@@ -133,11 +136,11 @@ fn plan_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Plan
     let mut datasets = session.run(|| Sides::join(open)).transpose()?;
     if let Some(filter) = &spec.filter {
         for side in Side::BOTH {
-            if datasets[side].rereads_by_ordinal() {
+            if !datasets[side].capabilities.filter {
                 let location = &datasets[side].location;
                 return Err(Error::setting("where", format!("{location} is not a database: a where filter needs SQL")));
             }
-            datasets[side].restrict(filter.clone());
+            datasets[side].restrict(filter.clone())?;
         }
     }
     let keys = match &table.keys {
@@ -167,7 +170,8 @@ fn finish(report: Report, plan: Plan, findings: compare::Findings) -> Result<Out
             },
         }),
     };
-    Ok(Outcome { report, plan, findings, repair })
+    // The plan's datasets close here, before the outcome leaves the engine.
+    Ok(Outcome { report, names: plan.names(), findings, repair })
 }
 
 /// What a log line about a table starts with: in an audit, each line says which table it is about.
@@ -203,10 +207,13 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     drop(progress);
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
-    let findings = compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime())?;
+    let mut explainer = Explainer::new(plan);
+    let findings =
+        compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime(), &mut explainer)?;
+    let explanations = explainer.finish(plan)?;
     let compared = started.elapsed();
     tracing::info!("{table}classified in {:.2?}", compared - scanned);
-    let mut report = report::build(plan, &findings)?;
+    let mut report = report::build(plan, &findings, &explanations)?;
     let scans = &findings.scans;
     let seconds = report::StageSeconds {
         read: (scans.source.read + scans.target.read).as_secs_f64(),

@@ -53,6 +53,14 @@ pub enum Error {
     #[error("{location}: {message}")]
     Database { location: String, message: String },
 
+    /// A store (the local file system, an object store) failed to list or read `location`.
+    #[error("{location}: {}", mask(&.source.to_string()))]
+    Storage {
+        location: String,
+        #[source]
+        source: object_store::Error,
+    },
+
     /// Spilling to, or reading back from, the temporary files that keep memory bounded.
     #[error("spill file in {dir}: {}", mask(&.source.to_string()))]
     Spill {
@@ -91,6 +99,10 @@ impl Error {
 
     pub fn database(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
         Error::Database { location: mask(location.as_ref()), message: mask(message.as_ref()) }
+    }
+
+    pub fn storage(location: impl AsRef<str>, source: object_store::Error) -> Self {
+        Error::Storage { location: mask(location.as_ref()), source }
     }
 
     pub fn spill(dir: impl AsRef<Path>, source: std::io::Error) -> Self {

@@ -13,12 +13,13 @@ use recon::error::{Error, Result};
 use recon::history::History;
 use recon::progress::{init_logging, LogFormat, Progress};
 use recon::report;
-use recon::report::documents::{self, Documents, Rendering};
+use recon::report::documents::{self, Documents};
 use recon::report::integrity::Sealing;
 use recon::report::redact::Redactor;
 use recon::report::repair;
 use recon::report::signature::{PublicKey, Signer};
 use recon::report::table::{self, Screen};
+use recon::report::view::{self, Rendering};
 use recon::secrets::mask;
 use recon::session::Session;
 use recon::terminal::ColorChoice;
@@ -113,7 +114,7 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let report = &outcome.report;
     let sealing = sealing(&args.output, report, signer.as_ref())?;
     let rendering = Rendering { integrity: sealing.as_ref().map(Sealing::shown), ..Rendering::new(started) };
-    for (path, result) in documents::write(&documents::single(report), &documents_of(&args.output), &rendering) {
+    for (path, result) in documents::write(&view::single(report), &documents_of(&args.output), &rendering) {
         written.record(&path, result);
     }
     written.report(args.output.output.as_deref(), sealing);
@@ -134,7 +135,7 @@ fn profile(args: DiffArgs, progress: Progress) -> Result<i32> {
     let session = Session::new(&session, progress)?;
     let mut report = recon::engine::profile(&table, &profile, &session)?;
     if args.output.redact {
-        report::profile::redact(&mut report.profile, &Redactor::random()?);
+        Redactor::random()?.profile(&mut report.profile);
     }
     let mut written = Written::default();
     let sealing = sealing(&args.output, &report, signer.as_ref())?;
@@ -145,7 +146,7 @@ fn profile(args: DiffArgs, progress: Progress) -> Result<i32> {
     written.report(args.output.output.as_deref(), sealing);
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
-        OutputFormat::Table => report::profile::render(&report, &Screen::stdout(args.output.color)),
+        OutputFormat::Table => report::profile::table::render(&report, &Screen::stdout(args.output.color)),
     };
     written.finish(&text, report.verdict.exit_code)
 }
@@ -159,6 +160,7 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, state)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
+    exit_on_ctrl_c(&session, spec.state.is_some());
     let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
@@ -185,6 +187,19 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
         OutputFormat::Table => table::render_audit(&report, &Screen::stdout(args.output.color)),
     };
     written.finish(&text, report.verdict.exit_code)
+}
+
+/// Ctrl-C ends an audit at once with exit code 130; what `--state` holds (`kept`) is whole (each table's file
+/// is written atomically), so a rerun resumes from there and loses only the tables that were running.
+fn exit_on_ctrl_c(session: &Session, kept: bool) {
+    let started = std::time::Instant::now();
+    session.runtime().spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
+            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
+            std::process::exit(130);
+        }
+    });
 }
 
 /// What a repair script says it was made from: both sides, when the run began, and its command line (masked).

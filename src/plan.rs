@@ -8,7 +8,8 @@ use arrow::datatypes::{DataType, Schema};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::normalize::policy::{parse_unit, SidePolicy, StringRules, Tolerance, Tolerances};
+use crate::finding::KeySource;
+use crate::normalize::policy::{SidePolicy, StringRules, Tolerance, Tolerances};
 use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
@@ -17,7 +18,7 @@ use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
 use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
-use crate::spec::{Budgets, Keep, KeySource, KeySpec, Policy, SampleSize, TableSpec};
+use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -86,6 +87,16 @@ pub struct Plan {
     pub spill_dir: PathBuf,
 }
 
+/// The names a comparison's findings are written under once its datasets have closed (`--diff-out`).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Key columns as the source names them; when keyless, every compared column.
+    pub key: Vec<String>,
+    /// Compared non-key columns as the source names them, in the order findings index them.
+    pub columns: Vec<String>,
+    pub keyless: bool,
+}
+
 /// How each side of `spec` is opened.
 pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
     let mut types = Vec::new();
@@ -147,7 +158,7 @@ impl Plan {
                 &key,
                 &side_policies,
                 &mut datasets,
-            )),
+            )?),
             None => None,
         };
         Ok(Plan {
@@ -172,6 +183,12 @@ impl Plan {
     /// What one side's canonicalization needs of the policy.
     pub fn side_policy(&self, side: Side) -> &SidePolicy {
         &self.side_policies[side]
+    }
+
+    /// The names findings are written under, kept when the datasets close.
+    pub fn names(&self) -> Names {
+        let names = |pairs: &[ColumnPair]| pairs.iter().map(|p| p.name.clone()).collect();
+        Names { key: names(&self.key), columns: names(&self.columns), keyless: self.keyless }
     }
 
     /// One side's columns to read and their canonical forms.
@@ -227,7 +244,7 @@ fn sample_rate(spec: &TableSpec, size: SampleSize, source: &Dataset) -> Result<f
 fn side_policy(policy: &Policy, side: Side) -> SidePolicy {
     SidePolicy {
         zone: policy.zone(side),
-        precision: policy.timestamp_precision.as_deref().and_then(parse_unit),
+        precision: policy.timestamp_precision.map(Precision::unit),
         strings: StringRules {
             trim: policy.trim,
             ignore_case: policy.ignore_case,
@@ -244,12 +261,12 @@ fn push_down_sample(
     key: &[ColumnPair],
     policies: &Sides<SidePolicy>,
     datasets: &mut Sides<Dataset>,
-) -> Sample {
+) -> Result<Sample> {
     let databases: Vec<Side> =
         Side::BOTH.into_iter().filter(|&s| matches!(datasets[s].format, Format::Database(_))).collect();
     if databases.is_empty() {
         sample.note = "files cannot select rows by key: every row is read, keys drawn by recon's xxh3 key hash".into();
-        return sample;
+        return Ok(sample);
     }
     let unfit = key.iter().find(|k| match k.resolution.canon {
         Canon::Int => false,
@@ -262,7 +279,7 @@ fn push_down_sample(
              keys: every row is read, keys drawn by recon's xxh3 key hash",
             unfit.name
         );
-        return sample;
+        return Ok(sample);
     }
     let threshold = sample.text_threshold();
     let conditions = Sides::from_fn(|side| {
@@ -274,7 +291,7 @@ fn push_down_sample(
             "{} cannot draw keys by MD5 of their text: every row is read, keys drawn by recon's xxh3 key hash",
             databases.iter().map(|&s| datasets[s].format.kind()).collect::<Vec<_>>().join(" and ")
         );
-        return sample;
+        return Ok(sample);
     }
     sample.selection = Selection::KeyText;
     let mut notes = Vec::new();
@@ -282,7 +299,7 @@ fn push_down_sample(
         let (name, kind) = (side.name(), datasets[side].format.kind());
         notes.push(match condition {
             Some(condition) => {
-                datasets[side].restrict(condition);
+                datasets[side].restrict(condition)?;
                 sample.pushed_down[side] = true;
                 format!("the {name} ({kind}) selected the sampled rows itself")
             }
@@ -290,7 +307,7 @@ fn push_down_sample(
         });
     }
     sample.note = format!("keys drawn by MD5 of the key text: {}", notes.join("; "));
-    sample
+    Ok(sample)
 }
 
 /// Finds a column by name: an exact match first, else the one case-insensitive match.

@@ -3,25 +3,20 @@
 
 use std::ops::{Index, IndexMut};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Source,
-    Target,
+use crate::vocabulary::vocabulary;
+
+vocabulary! {
+    pub enum Side ("side") {
+        Source = "source",
+        Target = "target",
+    }
 }
 
 impl Side {
-    pub const BOTH: [Side; 2] = [Side::Source, Side::Target];
-
-    /// `source` or `target`, as reports and messages write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Source => "source",
-            Side::Target => "target",
-        }
-    }
+    /// Both sides, the source first.
+    pub const BOTH: [Side; 2] = Side::ALL;
 
     pub fn other(self) -> Side {
         match self {
@@ -31,8 +26,8 @@ impl Side {
     }
 }
 
-/// One value per side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// One value per side; in a report, `{"source": …, "target": …}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sides<T> {
     pub source: T,
     pub target: T,

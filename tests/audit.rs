@@ -5,8 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::{run_mysql, run_pg, with_database};
-use crate::databases::{block_on, server, SERIAL};
+use crate::util::db::{mysql, postgres, serial, server, with_database};
 use crate::util::{path, recon_with, scratch, Run};
 
 const MARIADB: &[&str] = &[
@@ -69,8 +68,8 @@ struct Servers {
 
 fn servers() -> Servers {
     let (my, pg) = (server("RECON_TEST_MYSQL_URL"), server("RECON_TEST_POSTGRES_URL"));
-    block_on(run_mysql(&my, MARIADB));
-    block_on(run_pg(&pg, POSTGRES));
+    mysql(&my, MARIADB);
+    postgres(&pg, POSTGRES);
     let mariadb = with_database(&my, "recon_audit_src");
     // Trust authentication accepts any password: this one comes from the environment, and must never show.
     let postgres = pg.replacen("://postgres@", "://postgres:${RECON_AUDIT_SECRET}@", 1) + "#recon_audit_dst";
@@ -106,7 +105,7 @@ fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn a_migrated_schema_is_audited_table_by_table_into_one_verdict() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let servers = servers();
     let dir = scratch();
     let config = config(&dir, &servers, "");
@@ -180,7 +179,7 @@ fn a_migrated_schema_is_audited_table_by_table_into_one_verdict() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn a_rerun_with_state_skips_finished_tables_and_retries_errors() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let servers = servers();
     let dir = scratch();
     let state = dir.path().join("state");
@@ -207,7 +206,7 @@ fn a_rerun_with_state_skips_finished_tables_and_retries_errors() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn config_mistakes_are_named_at_file_line_and_column() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let servers = servers();
     let dir = scratch();
     let config = config(&dir, &servers, "\n[[table]]\nsource = \"no_such_table\"\nkey = [\"id\"]\n");
@@ -282,10 +281,10 @@ fn ctrl_c_exits_130_and_a_rerun_resumes_from_the_state() {
 )]
 fn a_schema_check_accepted_on_its_column_is_shown_as_accepted_and_not_counted() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(
+    let _serial = serial();
+    postgres(
         &pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recon_accept_src CASCADE",
             "CREATE SCHEMA recon_accept_src",
             "CREATE TABLE recon_accept_src.flights (id bigint PRIMARY KEY, time_hour timestamptz NOT NULL,
@@ -293,10 +292,10 @@ fn a_schema_check_accepted_on_its_column_is_shown_as_accepted_and_not_counted() 
             "INSERT INTO recon_accept_src.flights VALUES (1, '2013-01-01 10:00:00+00', 2.5),
                (2, '2013-01-01 11:00:00+00', -1.0), (3, '2013-01-02 05:00:00+00', NULL)",
         ],
-    ));
-    block_on(run_mysql(
+    );
+    mysql(
         &my,
-        &[
+        [
             "DROP DATABASE IF EXISTS recon_accept_dst",
             "CREATE DATABASE recon_accept_dst",
             "CREATE TABLE recon_accept_dst.flights (id bigint PRIMARY KEY, time_hour datetime NOT NULL,
@@ -304,7 +303,7 @@ fn a_schema_check_accepted_on_its_column_is_shown_as_accepted_and_not_counted() 
             "INSERT INTO recon_accept_dst.flights VALUES (1, '2013-01-01 10:00:00', 2.5),
                (2, '2013-01-01 11:00:00', -1.0), (3, '2013-01-02 05:00:00', NULL)",
         ],
-    ));
+    );
     let dir = scratch();
     let run = |accept: &str, extra: &[&str]| {
         let file = dir.path().join("nyc.toml");

@@ -120,3 +120,24 @@ fn diff_out_refuses_to_write_part_of_the_mismatches() {
     fails(&run, &["--diff-out", "--memory-limit"]);
     assert!(!out.join("mismatched.parquet").exists(), "no partial diff files");
 }
+
+/// Locations recon recognises but this build cannot read stop with exit 2 saying so, never read as a path.
+#[test]
+fn a_recognised_location_recon_cannot_read_yet_says_so() {
+    let cases = [
+        ("s3://bucket/exports/orders.parquet", "an S3 location"),
+        ("gs://bucket/orders/", "a Google Cloud Storage location"),
+        ("abfss://raw@lake.dfs.core.windows.net/orders/", "an Azure Blob Storage location"),
+        ("https://example.com/orders.parquet", "a file served over HTTP(S)"),
+        ("fixtures/orders/new@3", "version 3 of a Delta Lake table"),
+        ("odbc://warehouse#orders", "an ODBC connection"),
+        ("odbc:Driver={PostgreSQL Unicode};Pwd=hunter2;#orders", "an ODBC connection"),
+    ];
+    for (location, what) in cases {
+        let run = recon(&["diff", GOOD, location, "--key", "order_id"]);
+        fails(&run, &[what, "recon recognises this form of location but cannot read it yet"]);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    }
+    let run = recon(&["diff", GOOD, "warehouse://orders", "--key", "order_id"]);
+    fails(&run, &["warehouse://orders: unknown location scheme warehouse://; recon reads a file, directory or glob"]);
+}

@@ -7,13 +7,21 @@
 //! Each test builds its own schema (`recon_catalog_test`, `recon_catalog_snapshot`) or file, so it never meets
 //! another test's tables; they hold the database tests' lock all the same, as those count the servers' writes.
 
+use recon::location::Location;
 use recon::source::catalog::Catalog;
 use recon::source::{Dataset, DbOptions, OpenOptions};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor};
 
-use crate::databases::{block_on, mysql_writes, pg_writes, server, SERIAL};
+use crate::util::db::{
+    block_on, mysql, mysql_writes, pg_writes, postgres, serial, server, with_database, with_password,
+};
 use crate::util::scratch;
+
+/// A location as a test writes it.
+fn at(text: &str) -> Location {
+    Location::parse(text).unwrap()
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
@@ -27,7 +35,7 @@ fn described(catalog: &Catalog, base: &str) -> Value {
         .map(|t| {
             json!({
                 "name": t.name,
-                "location": t.location.replacen(base, "URL", 1),
+                "location": t.location.as_given().replacen(base, "URL", 1),
                 "size": t.size,
                 "keys": t.keys,
                 "constraints": t.constraints,
@@ -46,7 +54,7 @@ fn opens_every_table(catalog: &Catalog, runtime: &tokio::runtime::Runtime) {
         let dataset = Dataset::open(&table.location, &OpenOptions::default(), runtime.handle()).unwrap();
         assert_eq!(dataset.count_rows().unwrap(), Some(table.size), "{}", table.name);
         assert_eq!(dataset.keys().unwrap(), table.keys, "{}", table.name);
-        let estimate = (catalog.kind != "sqlite").then_some(table.size);
+        let estimate = (catalog.kind.name() != "sqlite").then_some(table.size);
         assert_eq!(dataset.estimate_rows(), estimate, "{}", table.name);
     }
     columns_read_alike(catalog, runtime.handle());
@@ -69,37 +77,6 @@ fn bare(name: &str, location: &str, size: u64) -> Value {
     json!({"name": name, "location": location, "size": size,
            "keys": {"primary_key": null, "unique": []},
            "constraints": {"not_null": [], "unique": [], "foreign_keys": []}, "sequences": []})
-}
-
-/// The same URL with a password added to its user (trust authentication ignores it), to check that it never
-/// shows; `None` when the URL has no user or a password already.
-fn with_password(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (user, host) = rest.split_once('@')?;
-    (!user.contains(':') && !user.contains('/')).then(|| format!("{scheme}://{user}:s3cr3t-pw@{host}"))
-}
-
-/// The URL naming another database on the same server.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (url, query) = url.split_once('?').map_or((url, ""), |(u, q)| (u, q));
-    let (scheme, rest) = url.split_once("://").expect("a URL");
-    let host = rest.split('/').next().unwrap_or(rest);
-    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-    format!("{scheme}://{host}/{database}{query}")
-}
-
-pub async fn run_pg(url: &str, statements: &[&str]) {
-    let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
-    for statement in statements {
-        c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
-}
-
-pub async fn run_mysql(url: &str, statements: &[&str]) {
-    let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
-    for statement in statements {
-        c.execute(*statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
 }
 
 const PG_SCHEMA: &[&str] = &[
@@ -187,12 +164,13 @@ fn shared_tables(names: &Names) -> [Value; 3] {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
     let runtime = runtime();
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
-    let catalog = Catalog::open(&format!("{url}#recon_catalog_test"), &DbOptions::default(), runtime.handle()).unwrap();
-    assert_eq!(catalog.kind, "postgres");
+    let catalog =
+        Catalog::open(&at(&format!("{url}#recon_catalog_test")), &DbOptions::default(), runtime.handle()).unwrap();
+    assert_eq!(catalog.kind.name(), "postgres");
     assert!(catalog.snapshot().is_some());
     let names = Names {
         location: "URL#recon_catalog_test.",
@@ -228,21 +206,21 @@ fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences()
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_postgres_table_read_in_the_catalog_snapshot_misses_rows_committed_after_it() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(
+    let _serial = serial();
+    postgres(
         &pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recon_catalog_snapshot CASCADE",
             "CREATE SCHEMA recon_catalog_snapshot",
             "CREATE TABLE recon_catalog_snapshot.items (id int PRIMARY KEY)",
             "INSERT INTO recon_catalog_snapshot.items VALUES (1), (2)",
         ],
-    ));
+    );
     let runtime = runtime();
     let catalog =
-        Catalog::open(&format!("{pg}#recon_catalog_snapshot"), &DbOptions::default(), runtime.handle()).unwrap();
+        Catalog::open(&at(&format!("{pg}#recon_catalog_snapshot")), &DbOptions::default(), runtime.handle()).unwrap();
     let snapshot = catalog.snapshot().expect("PostgreSQL exports its snapshot").to_string();
-    block_on(run_pg(&pg, &["INSERT INTO recon_catalog_snapshot.items VALUES (3)"]));
+    postgres(&pg, ["INSERT INTO recon_catalog_snapshot.items VALUES (3)"]);
 
     let location = &catalog.tables[0].location.clone();
     let in_snapshot =
@@ -302,12 +280,12 @@ const MY_SCHEMA: &[&str] = &[
 #[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
 fn a_mariadb_database_lists_its_tables_with_keys_constraints_and_auto_increments() {
     let my = server("RECON_TEST_MYSQL_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_mysql(&my, MY_SCHEMA));
+    let _serial = serial();
+    mysql(&my, MY_SCHEMA);
     let runtime = runtime();
     let url = with_database(&my, "recon_catalog_test");
-    let catalog = Catalog::open(&url, &DbOptions::default(), runtime.handle()).unwrap();
-    assert_eq!(catalog.kind, "mysql");
+    let catalog = Catalog::open(&at(&url), &DbOptions::default(), runtime.handle()).unwrap();
+    assert_eq!(catalog.kind.name(), "mysql");
     assert!(catalog.snapshot().is_none(), "MariaDB cannot share a snapshot");
     let names = Names {
         location: "URL#",
@@ -370,8 +348,8 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
     });
     let runtime = runtime();
     let url = format!("sqlite://{}", file.display());
-    let catalog = Catalog::open(&url, &DbOptions::default(), runtime.handle()).unwrap();
-    assert_eq!(catalog.kind, "sqlite");
+    let catalog = Catalog::open(&at(&url), &DbOptions::default(), runtime.handle()).unwrap();
+    assert_eq!(catalog.kind.name(), "sqlite");
     let primary = |columns: &[&str]| json!([{"name": "PRIMARY", "columns": columns}]);
     let names = Names {
         location: "URL#",
@@ -404,7 +382,7 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
 /// `recon diff` without `--key` asks one table for its keys: the catalog's answer for that table alone.
 fn declared_keys(location: &str, options: &OpenOptions) -> Value {
     let runtime = runtime();
-    let dataset = Dataset::open(location, options, runtime.handle()).unwrap();
+    let dataset = Dataset::open(&at(location), options, runtime.handle()).unwrap();
     serde_json::to_value(dataset.keys().unwrap()).unwrap()
 }
 
@@ -415,7 +393,7 @@ fn no_keys() -> Value {
 /// A table's estimate of its rows, as progress lines show it; a query and a file have none (a file counts them
 /// exactly, or not at all).
 fn estimate(location: &str, options: &OpenOptions) -> Option<u64> {
-    Dataset::open(location, options, runtime().handle()).unwrap().estimate_rows()
+    Dataset::open(&at(location), options, runtime().handle()).unwrap().estimate_rows()
 }
 
 #[test]
@@ -439,8 +417,8 @@ fn one_postgres_table_declares_its_keys_and_a_query_none() {
         db: DbOptions { query: Some(sql.into()), ..Default::default() },
         ..Default::default()
     };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
     let table = |t: &str| format!("{pg}#recon_catalog_test.{t}");
     assert_eq!(declared_keys(&table("products"), &OpenOptions::default()), products);
     assert_eq!(declared_keys(&table("order_lines"), &OpenOptions::default()), order_lines);
@@ -460,11 +438,11 @@ fn a_file_or_one_table_instead_of_a_collection_is_an_error() {
     let dir = scratch();
     let file = dir.path().join("one.csv");
     std::fs::write(&file, "id\n1\n").unwrap();
-    let error = Catalog::open(file.to_str().unwrap(), &DbOptions::default(), runtime.handle()).unwrap_err();
+    let error = Catalog::open(&at(file.to_str().unwrap()), &DbOptions::default(), runtime.handle()).unwrap_err();
     assert!(error.to_string().contains("not one file"), "{error}");
-    let error = Catalog::open("s3://bucket/exports", &DbOptions::default(), runtime.handle()).unwrap_err();
-    assert!(error.to_string().contains("unknown location scheme"), "{error}");
-    let error = Catalog::open("sqlite://x.db#orders", &DbOptions::default(), runtime.handle()).unwrap_err();
+    let error = Catalog::open(&at("s3://bucket/exports"), &DbOptions::default(), runtime.handle()).unwrap_err();
+    assert!(error.to_string().contains("an S3 location: recon recognises this form"), "{error}");
+    let error = Catalog::open(&at("sqlite://x.db#orders"), &DbOptions::default(), runtime.handle()).unwrap_err();
     assert!(error.to_string().contains("an audit takes the whole file"), "{error}");
 }
 
@@ -474,11 +452,11 @@ fn a_missing_postgres_schema_or_one_table_instead_of_a_schema_is_an_error() {
     let runtime = runtime();
     let pg = server("RECON_TEST_POSTGRES_URL");
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
-    let error = Catalog::open(&format!("{url}#recon_no_such_schema"), &DbOptions::default(), runtime.handle())
+    let error = Catalog::open(&at(&format!("{url}#recon_no_such_schema")), &DbOptions::default(), runtime.handle())
         .unwrap_err()
         .to_string();
     assert!(error.contains("there is no schema recon_no_such_schema") && !error.contains("s3cr3t-pw"), "{error}");
-    let error = Catalog::open(&format!("{url}#public.orders"), &DbOptions::default(), runtime.handle())
+    let error = Catalog::open(&at(&format!("{url}#public.orders")), &DbOptions::default(), runtime.handle())
         .unwrap_err()
         .to_string();
     assert!(error.contains("an audit takes a schema"), "{error}");
@@ -491,14 +469,14 @@ fn a_missing_postgres_schema_or_one_table_instead_of_a_schema_is_an_error() {
 )]
 fn reading_catalogs_and_keys_in_a_snapshot_writes_nothing() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(&pg, PG_SCHEMA));
-    block_on(run_mysql(&my, MY_SCHEMA));
+    let _serial = serial();
+    postgres(&pg, PG_SCHEMA);
+    mysql(&my, MY_SCHEMA);
     std::thread::sleep(std::time::Duration::from_millis(700)); // PostgreSQL publishes statistics every 500 ms
     let before = (pg_writes(&pg), mysql_writes(&my));
     let runtime = runtime();
     for location in [format!("{pg}#recon_catalog_test"), with_database(&my, "recon_catalog_test")] {
-        let catalog = Catalog::open(&location, &DbOptions::default(), runtime.handle()).unwrap();
+        let catalog = Catalog::open(&at(&location), &DbOptions::default(), runtime.handle()).unwrap();
         let snapshot = catalog.snapshot().map(str::to_string);
         let options = OpenOptions { db: DbOptions { snapshot, ..Default::default() }, ..Default::default() };
         for table in &catalog.tables {
@@ -522,7 +500,7 @@ const TIMED_TABLES: usize = 200;
 #[ignore]
 fn catalog_read_time_for_200_tables() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let dir = scratch();
     let lite = dir.path().join("timing.db");
     let create = |n: usize, serial: &str| {
@@ -579,7 +557,7 @@ fn catalog_read_time_for_200_tables() {
         let mut times: Vec<std::time::Duration> = (0..5)
             .map(|_| {
                 let started = std::time::Instant::now();
-                let catalog = Catalog::open(&location, &DbOptions::default(), runtime.handle()).unwrap();
+                let catalog = Catalog::open(&at(&location), &DbOptions::default(), runtime.handle()).unwrap();
                 assert_eq!(catalog.tables.len(), TIMED_TABLES);
                 assert!(catalog.tables.iter().all(|t| t.sequences.len() == 1 && t.keys.unique.len() == 1));
                 started.elapsed()

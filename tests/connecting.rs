@@ -2,7 +2,7 @@
 //! another protocol is named (a PostgreSQL URL on MariaDB's port and the reverse, on the real servers), a port
 //! that accepts and then says nothing is not 30 silent seconds, and a closed port is refused at once.
 
-use crate::databases::server;
+use crate::util::db::server;
 use crate::util::{recon, Run};
 
 /// The other ports this run may use: nothing listens on the first; the second is the silent listener's.

@@ -6,7 +6,7 @@
 //! them these tests are ignored, with the reason (`build.rs` sets a cfg per server URL at build time); under
 //! CI (CI=true) a missing or unreachable server fails.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
@@ -16,23 +16,9 @@ use arrow::datatypes::{Field, Schema};
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
+use crate::util::db::{block_on, mysql, mysql_writes, pg_writes, postgres, serial, server, sqlite};
+use crate::util::files::write_parquet;
 use crate::util::{path, recon, scratch};
-
-/// Database tests share tables and server counters: one at a time.
-pub static SERIAL: Mutex<()> = Mutex::new(());
-
-/// The server URL in `variable`. A test calling it is ignored at build time when the variable is not set
-/// (`build.rs`), so reaching here without it means CI=true, where a missing server fails the run.
-pub fn server(variable: &str) -> String {
-    match std::env::var(variable) {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!("{variable} must be set under CI=true (and the tests built with it): see the README's Tests"),
-    }
-}
-
-pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
-}
 
 /// The matrix's rows: id, big integer, decimal(38,10), double, boolean, text, date, timestamp (µs), uuid, json.
 type MatrixRow = (
@@ -160,37 +146,26 @@ const PG_TABLE: &str = "CREATE TABLE recon_matrix (id bigint PRIMARY KEY, n bigi
 const MY_TABLE: &str = "CREATE TABLE recon_matrix (id bigint PRIMARY KEY, n bigint, d decimal(38,10), f double, b boolean, t text, day date, ts datetime(6), u char(36), j json)";
 const LITE_TABLE: &str = "CREATE TABLE recon_matrix (id INTEGER PRIMARY KEY, n BIGINT, d DECIMAL(38,10), f DOUBLE, b BOOLEAN, t TEXT, day DATE, ts DATETIME, u UUID, j JSON)";
 
+/// The matrix as `table` (made anew, with `changes` applied after its rows are in), from `create`, a CREATE
+/// TABLE statement for `recon_matrix`, and its rows' INSERT.
+fn load(create: &str, insert: String, table: &str, changes: &[&str]) -> Vec<String> {
+    let named = |statement: &str| statement.replace("recon_matrix", table);
+    let made = [format!("DROP TABLE IF EXISTS {table}"), named(create), insert];
+    made.into_iter().chain(changes.iter().map(|c| named(c))).collect()
+}
+
 pub fn load_postgres(url: &str, table: &str, changes: &[&str]) {
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
-        c.execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await.unwrap();
-        c.execute(PG_TABLE.replace("recon_matrix", table).as_str()).await.unwrap();
-        c.execute(inserts(table, |b| if b { "true" } else { "false" }, pg_float).as_str()).await.unwrap();
-        for change in changes {
-            c.execute(change.replace("recon_matrix", table).as_str()).await.unwrap();
-        }
-    })
+    let insert = inserts(table, |b| if b { "true" } else { "false" }, pg_float);
+    postgres(url, load(PG_TABLE, insert, table, changes));
 }
 
 pub fn load_mysql(url: &str, table: &str, changes: &[&str]) {
-    block_on(async {
-        let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
-        c.execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await.unwrap();
-        c.execute(MY_TABLE.replace("recon_matrix", table).as_str()).await.unwrap();
-        c.execute(inserts(table, |b| if b { "1" } else { "0" }, plain_float).as_str()).await.unwrap();
-        for change in changes {
-            c.execute(change.replace("recon_matrix", table).as_str()).await.unwrap();
-        }
-    })
+    let insert = inserts(table, |b| if b { "1" } else { "0" }, plain_float);
+    mysql(url, load(MY_TABLE, insert, table, changes));
 }
 
 fn load_sqlite(path: &std::path::Path) {
-    block_on(async {
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        c.execute(LITE_TABLE).await.unwrap();
-        c.execute(inserts("recon_matrix", |b| if b { "1" } else { "0" }, plain_float).as_str()).await.unwrap();
-    })
+    sqlite(path, [LITE_TABLE.to_string(), inserts("recon_matrix", |b| if b { "1" } else { "0" }, plain_float)]);
 }
 
 /// The same rows as Arrow: the Parquet and CSV copies.
@@ -228,13 +203,6 @@ pub fn matrix_batch() -> RecordBatch {
     let fields: Vec<Field> =
         names.iter().zip(&columns).map(|(n, c)| Field::new(*n, c.data_type().clone(), true)).collect();
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
-}
-
-pub fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
 }
 
 /// CSV writes NULL as \N so that NULL and '' stay apart.
@@ -278,7 +246,7 @@ fn diff(source: &str, target: &str, extra: &[&str]) -> serde_json::Value {
 )]
 fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_their_column() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load_postgres(&pg, "recon_matrix", &[]);
     load_mysql(&my, "recon_matrix", &[]);
     let dir = scratch();
@@ -332,31 +300,6 @@ fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_thei
     assert_eq!(report["summary"]["mismatched"], 6);
 }
 
-pub fn pg_writes(url: &str) -> i64 {
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query_scalar::<_, i64>(
-            "SELECT (tup_inserted + tup_updated + tup_deleted)::bigint FROM pg_stat_database WHERE datname = current_database()",
-        )
-        .fetch_one(&mut c)
-        .await
-        .unwrap()
-    })
-}
-
-pub fn mysql_writes(url: &str) -> i64 {
-    block_on(async {
-        let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_insert','Com_update','Com_delete','Com_create_table','Com_drop_table','Com_alter_table','Handler_write','Handler_update','Handler_delete')",
-        )
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-        rows.iter().map(|(_, v)| v.parse::<i64>().unwrap()).sum()
-    })
-}
-
 #[test]
 #[cfg_attr(
     not(all(recon_postgres, recon_mysql)),
@@ -364,7 +307,7 @@ pub fn mysql_writes(url: &str) -> i64 {
 )]
 fn recon_leaves_both_servers_untouched() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load_postgres(&pg, "recon_untouched", &[]);
     load_mysql(&my, "recon_untouched", &[]);
     std::thread::sleep(std::time::Duration::from_millis(700)); // PostgreSQL publishes statistics every 500 ms
@@ -385,7 +328,7 @@ fn recon_leaves_both_servers_untouched() {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn passwords_never_appear_in_output() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let with_password = pg.replacen("postgres://postgres@", "postgres://postgres:Sup3rS3cret@", 1);
     let bad_password = "mysql://root:Sup3rS3cret@127.0.0.1:1/test#t";
     let run = recon(&[
@@ -406,7 +349,7 @@ fn passwords_never_appear_in_output() {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_missing_table_and_an_unreachable_server_are_errors_naming_them() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let run =
         recon(&["diff", &format!("{pg}#public.no_such_table"), "fixtures/orders/legacy.parquet", "--key", "order_id"]);
     assert_eq!(run.code, 2);
@@ -429,7 +372,7 @@ fn a_missing_table_and_an_unreachable_server_are_errors_naming_them() {
 )]
 fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let key = r"O'Brien\x";
     let rows = |v: i32| format!("('{}', {v}), ('plain', 2)", key.replace('\'', "''"));
     block_on(async {
@@ -461,7 +404,7 @@ fn findings_are_read_back_by_key_even_with_quotes_and_backslashes_in_it() {
 )]
 fn a_postgres_domain_is_read_as_its_base_type() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let rows = |paid_2: &str| {
         format!(
             "(1, 10.50, 10.50, 'A-1', 'a@x.org', '{{\"k\": 1, \"l\": [1, 2]}}'), \
@@ -519,7 +462,7 @@ fn a_postgres_domain_is_read_as_its_base_type() {
 #[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
 fn a_mariadb_json_column_compares_as_json() {
     let my = server("RECON_TEST_MYSQL_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     block_on(async {
         let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
         c.execute("DROP TABLE IF EXISTS recon_json").await.unwrap();
@@ -545,7 +488,7 @@ fn a_mariadb_json_column_compares_as_json() {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn postgres_is_read_over_tls_and_a_certificate_that_fails_verification_stops_recon() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let with = |param: &str| format!("{pg}{}{param}", if pg.contains('?') { '&' } else { '?' });
     // The server reports whether this very connection is encrypted.
     let query = "SELECT 1 AS id, CASE WHEN ssl THEN 'on' ELSE 'off' END AS tls FROM pg_stat_ssl \
@@ -570,7 +513,7 @@ fn postgres_is_read_over_tls_and_a_certificate_that_fails_verification_stops_rec
 )]
 fn a_read_only_query_stands_for_a_table() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load_postgres(&pg, "recon_queried", &[]);
     load_mysql(&my, "recon_queried", &[]);
     let query = "SELECT id, n, t, day FROM recon_queried WHERE id <= 4";
@@ -656,7 +599,7 @@ fn in_sample(seed: u64, rate: f64, id: i64, name: Option<&str>) -> bool {
 )]
 fn a_sample_is_selected_inside_postgres_and_mysql_and_lines_up_with_a_file() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let dir = scratch();
     let parquet = load_sampled(&pg, &my, dir.path());
     let (source, target) = (format!("{pg}#public.recon_sampled"), format!("{my}#recon_sampled"));
@@ -748,7 +691,8 @@ fn wanted_keys() -> Vec<(String, i64)> {
 fn read_by_key(location: &str) -> (Vec<(String, i64, i64)>, Vec<String>) {
     use arrow::array::{Array, AsArray};
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let dataset = recon::source::Dataset::open(location, &Default::default(), runtime.handle()).unwrap();
+    let location = recon::location::Location::parse(location).unwrap();
+    let dataset = recon::source::Dataset::open(&location, &Default::default(), runtime.handle()).unwrap();
     let wanted = wanted_keys();
     let arrays: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(wanted.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())),
@@ -795,7 +739,7 @@ fn expected_by_key() -> Vec<(String, i64, i64)> {
 )]
 fn rows_are_read_by_key_as_a_hash_semi_join_without_any_index() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let create = "CREATE TABLE recon_by_key (k varchar(40), n int, v bigint)";
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();

@@ -1,4 +1,4 @@
-//! Runs over time on the real servers (CONTRACT.md, "Runs over time"): a dual-write simulation whose rows in
+//! Runs over time on the real servers (DESIGN.md, "Runs over time"): a dual-write simulation whose rows in
 //! flight are exactly transient and whose real drift is exactly what is counted; findings followed across runs
 //! (new, persisting, resolved, first seen); key lists; windows by change time; `--since-last-run`; one run per
 //! table at a time; and the history commands. PostgreSQL is the source and MariaDB the target unless a test
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor};
 
-use crate::databases::{block_on, server, SERIAL};
+use crate::util::db::{block_on, mysql, postgres, serial, server};
 use crate::util::{path, recon, scratch, Run};
 
 /// A table on both servers: `id bigint` key, `name`, `amount`, and `updated_at`, the change time the
@@ -42,23 +42,11 @@ impl Pair {
     }
 
     fn source(&self, statements: &[&str]) {
-        block_on(async {
-            let mut c = sqlx::PgConnection::connect(&self.pg).await.expect("PostgreSQL reachable");
-            c.execute("SET TIME ZONE 'UTC'").await.unwrap();
-            for s in statements {
-                c.execute(*s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
-            }
-        })
+        postgres(&self.pg, ["SET TIME ZONE 'UTC'"].iter().chain(statements));
     }
 
     fn target(&self, statements: &[&str]) {
-        block_on(async {
-            let mut c = sqlx::MySqlConnection::connect(&self.my).await.expect("MariaDB reachable");
-            c.execute("SET time_zone = '+00:00'").await.unwrap();
-            for s in statements {
-                c.execute(*s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
-            }
-        })
+        mysql(&self.my, ["SET time_zone = '+00:00'"].iter().chain(statements));
     }
 
     fn locations(&self) -> (String, String) {
@@ -160,7 +148,7 @@ fn dual_writer(pair: &Pair, stop: mpsc::Receiver<()>, ready: mpsc::Sender<()>) -
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn during_dual_writes_rows_in_flight_are_transient_a_hot_row_is_unstable_and_only_real_drift_counts() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pair = Pair::new("drift_dual", 300);
     // The real drift: three values changed, two rows lost and one row added on the target only.
     pair.target(&[
@@ -218,7 +206,7 @@ fn during_dual_writes_rows_in_flight_are_transient_a_hot_row_is_unstable_and_onl
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn findings_are_new_persisting_or_resolved_across_runs_and_a_key_list_resolves_only_its_keys() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pair = Pair::new("drift_runs", 100);
     let dir = scratch();
     let file = dir.path().join("history.db");
@@ -292,7 +280,7 @@ fn findings_are_new_persisting_or_resolved_across_runs_and_a_key_list_resolves_o
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn a_row_changed_on_one_side_within_min_age_is_left_out_on_both_sides() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pair = Pair::new("drift_age", 100);
     // 5 changed a moment ago on the source only (its write has not reached the target yet); 7 is old drift.
     pair.source(&["UPDATE drift_age SET name = 'fresh', updated_at = now() WHERE id = 5"]);
@@ -329,7 +317,7 @@ fn a_row_changed_on_one_side_within_min_age_is_left_out_on_both_sides() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fixed_finding() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pair = Pair::new("drift_since", 1000);
     let dir = scratch();
     let file = dir.path().join("history.db");
@@ -377,7 +365,7 @@ fn since_last_run_reads_changed_rows_and_keys_finds_a_deletion_and_resolves_a_fi
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn two_runs_of_one_table_never_overlap() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pair = Pair::new("drift_lock", 50);
     pair.target(&["UPDATE drift_lock SET amount = 0 WHERE id = 1"]);
     let dir = scratch();
@@ -598,7 +586,7 @@ fn sqlite_windows_read_change_times_stored_as_text_unix_seconds_or_julian_days()
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_zone_less_change_time_is_read_in_the_side_zone() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let pg = server("RECON_TEST_POSTGRES_URL");
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
@@ -633,7 +621,7 @@ fn windowed(source: &str, target: &str, extra: &[&str]) -> Run {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let rows = recon::source::KEYS_PER_STATEMENT as i64 + 10_000;
     let pair = Pair::new("drift_many", rows);
     pair.target(&["UPDATE drift_many SET amount = 0 WHERE id % 1000 = 0", "DELETE FROM drift_many WHERE id = 7"]);
@@ -657,7 +645,7 @@ fn more_keys_than_one_statement_holds_are_read_in_several_and_kept_apart() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn an_audit_keeps_each_table_under_its_name_in_one_history_file() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let (a, b) = (Pair::new("drift_audit_a", 20), Pair::new("drift_audit_b", 20));
     b.target(&["DELETE FROM drift_audit_b WHERE id = 4"]);
     let dir = scratch();

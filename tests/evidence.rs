@@ -1,4 +1,4 @@
-//! Evidence (CONTRACT.md, "Evidence and repair"): a report's integrity block and its signature checked by
+//! Evidence (DESIGN.md, "Evidence and repair"): a report's integrity block and its signature checked by
 //! `recon verify` — every file kind, one flipped byte at a time, a re-indented report, a moved folder, another
 //! key, a report edited and re-digested without the key, what openssl computes from the documented message —
 //! key files that cannot be used, and the history page of thirty runs looked at in Chromium.

@@ -1,4 +1,4 @@
-//! Explanations (CONTRACT.md "Explanations"): hand-made pairs with each defect on its own rows — in Parquet
+//! Explanations (DESIGN.md "Explanations"): hand-made pairs with each defect on its own rows — in Parquet
 //! files and on the real servers, PostgreSQL against MariaDB — get every cause counted exactly and none given
 //! to the wrong kind, also when the streaming column pass runs (`--memory-limit 1KB`); each suggestion is
 //! checked by running recon again with it; a shift no zone has gets no zone; a renamed column is suggested as
@@ -9,9 +9,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::array::{TimestampMicrosecondArray, TimestampSecondArray};
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor};
 
-use crate::databases::{block_on, server, write_parquet, SERIAL};
+use crate::util::db::{mysql, postgres, serial, server};
+use crate::util::files::write_parquet;
 use crate::util::{path, recon, root, scratch};
 
 /// Seconds since 1970 of a UTC date and time.
@@ -301,20 +301,6 @@ fn db_inserts(target: bool) -> Vec<String> {
     DB_ROWS.iter().map(insert).collect()
 }
 
-/// Runs `source` on PostgreSQL and `target` on MariaDB, statement by statement.
-fn run_on(pg: &str, my: &str, source: Vec<String>, target: Vec<String>) {
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(pg).await.expect("PostgreSQL reachable");
-        for sql in source {
-            c.execute(sql.as_str()).await.unwrap();
-        }
-        let mut c = sqlx::MySqlConnection::connect(my).await.expect("MariaDB reachable");
-        for sql in target {
-            c.execute(sql.as_str()).await.unwrap();
-        }
-    });
-}
-
 #[test]
 #[cfg_attr(
     not(all(recon_postgres, recon_mysql)),
@@ -322,10 +308,11 @@ fn run_on(pg: &str, my: &str, source: Vec<String>, target: Vec<String>) {
 )]
 fn postgres_against_mariadb_each_defect_gets_its_cause_and_the_zone_and_the_rename_are_found() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let drop = "DROP TABLE IF EXISTS explain_pair".to_string();
     let source = [vec![drop.clone(), PG_TABLE.to_string()], db_inserts(false)].concat();
-    run_on(&pg, &my, source, [vec![drop, MY_TABLE.to_string()], db_inserts(true)].concat());
+    postgres(&pg, source);
+    mysql(&my, [vec![drop, MY_TABLE.to_string()], db_inserts(true)].concat());
     let (source, target) = (format!("{pg}#public.explain_pair"), format!("{my}#explain_pair"));
     let report = diff(&source, &target, &[]);
     assert_eq!(report["summary"]["mismatched"], 11, "{:#}", report["summary"]);
@@ -387,7 +374,7 @@ const ROUNDED: &[(i64, &str, &str, &str, &str)] = &[
 )]
 fn postgres_decimals_rounded_on_their_way_to_mariadb_are_rounding_column_by_column() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let inserts = |target: bool| -> Vec<String> {
         let row = |(id, s_price, t_price, s_fee, t_fee): &(i64, &str, &str, &str, &str)| {
             let (price, fee) = if target { (t_price, t_fee) } else { (s_price, s_fee) };
@@ -399,7 +386,8 @@ fn postgres_decimals_rounded_on_their_way_to_mariadb_are_rounding_column_by_colu
         "DROP TABLE IF EXISTS rounded_prices".to_string(),
         "CREATE TABLE rounded_prices (id bigint PRIMARY KEY, price numeric(12,4), fee numeric(10,2))".to_string(),
     ];
-    run_on(&pg, &my, [table.to_vec(), inserts(false)].concat(), [table.to_vec(), inserts(true)].concat());
+    postgres(&pg, [table.to_vec(), inserts(false)].concat());
+    mysql(&my, [table.to_vec(), inserts(true)].concat());
     let (source, target) = (format!("{pg}#public.rounded_prices"), format!("{my}#rounded_prices"));
     let report = diff(&source, &target, &[]);
     assert_eq!(report["summary"]["mismatched"], 6, "{:#}", report["summary"]);

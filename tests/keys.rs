@@ -1,4 +1,4 @@
-//! Keys found, not asked for (CONTRACT.md, "Keys and keyless tables"): without `--key` and without a declared
+//! Keys found, not asked for (DESIGN.md, "Keys and keyless tables"): without `--key` and without a declared
 //! key, whole rows are compared as multisets, each row counted with its multiplicity.
 
 use serde_json::json;

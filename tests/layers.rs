@@ -1,8 +1,10 @@
 //! The stages import only the stages below them (src/lib.rs lists the order): a module that reaches up a
-//! layer — the engine importing the command line, a reader importing the comparison — fails here.
+//! layer — the engine importing the command line, a reader importing the comparison — fails here; and no two
+//! files import each other, directly or around a ring (`util/imports.rs` says what an import is).
 
 use std::collections::BTreeMap;
 
+use crate::util::imports;
 use crate::util::root;
 
 /// Every top-level module of `src/`, lowest first; a module may import only those before it in this list.
@@ -11,16 +13,21 @@ const LAYERS: &[&str] = &[
     "spelling",
     "error",
     "terminal",
+    "vocabulary",
     "side",
+    "finding",
+    "location",
     "spec",
     "sample",
     "progress",
     "session",
+    "storage",
     "normalize",
     "source",
     "digest",
     "plan",
     "compare",
+    "explain",
     "profile",
     "report",
     "history",
@@ -29,22 +36,11 @@ const LAYERS: &[&str] = &[
     "cli",
 ];
 
-fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src readable") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_stage_imports_only_stages_below_it() {
     let src = root().join("src");
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    imports::sources(&src, &mut files);
     let mut imports: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for file in files {
         let relative = file.strip_prefix(&src).unwrap();
@@ -72,4 +68,11 @@ fn every_stage_imports_only_stages_below_it() {
     upward.sort();
     upward.dedup();
     assert!(upward.is_empty(), "imports that reach up a layer:\n{}", upward.join("\n"));
+}
+
+#[test]
+fn no_two_files_import_each_other_directly_or_around_a_ring() {
+    let circles = imports::graph(&root().join("src")).circles();
+    let shown: Vec<String> = circles.iter().map(|circle| circle.join("\n  ")).collect();
+    assert!(circles.is_empty(), "files that import each other:\n  {}", shown.join("\n\n  "));
 }

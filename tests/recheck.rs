@@ -11,20 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sqlx::{Connection, Executor, Row};
 
-use crate::databases::{block_on, server, SERIAL};
 use crate::drift::example_ids;
+use crate::util::db::{block_on, postgres, serial, server};
 use crate::util::servers::{logical_cluster, Cluster};
 use crate::util::{path, recon, scratch};
-
-/// Runs statements on a database, in order.
-fn execute(url: &str, statements: &[&str]) {
-    block_on(async {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable");
-        for s in statements {
-            c.execute(*s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
-        }
-    })
-}
 
 /// The checks over budget in a report's verdict.
 fn violations(report: &Value) -> Vec<(String, u64)> {
@@ -53,9 +43,9 @@ fn accounted_source_rows(report: &Value) -> u64 {
 /// Table `items` (`id bigint` key, `v text`) in schemas `recheck_source` and `recheck_target`: the source
 /// holds rows 1-100; the target lacks 11, 12 and 14, holds 101 more, and has other values in rows 1-5 and 13.
 fn load(pg: &str) {
-    execute(
+    postgres(
         pg,
-        &[
+        [
             "DROP SCHEMA IF EXISTS recheck_source CASCADE",
             "DROP SCHEMA IF EXISTS recheck_target CASCADE",
             "CREATE SCHEMA recheck_source",
@@ -116,7 +106,7 @@ fn writer(pg: String, stop: mpsc::Receiver<()>, ready: mpsc::Sender<()>) -> std:
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_row_moving_on_one_side_only_is_a_finding_not_unstable_and_every_first_read_source_row_is_accounted_for() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load(&pg);
     let (source, target) = (format!("{pg}#recheck_source.items"), format!("{pg}#recheck_target.items"));
     let diff = |extra: &[&str]| {
@@ -212,20 +202,20 @@ impl Replica {
         let replica = Replica { cluster };
         replica.tear_down();
         let admin = replica.cluster.url("postgres");
-        execute(&admin, &[&format!("CREATE DATABASE {SOURCE_DB}"), &format!("CREATE DATABASE {TARGET_DB}")]);
+        postgres(&admin, [&format!("CREATE DATABASE {SOURCE_DB}"), &format!("CREATE DATABASE {TARGET_DB}")]);
         replica.pgbench(SOURCE_DB, &["-i", "-q", "-s", "5"]);
         replica.pgbench(TARGET_DB, &["-i", "-q", "-s", "5", "-I", "dtp"]);
-        execute(
+        postgres(
             &replica.cluster.url(SOURCE_DB),
-            &[
+            [
                 "CREATE PUBLICATION recon_publication FOR TABLE pgbench_branches",
                 "SELECT pg_create_logical_replication_slot('recon_slot', 'pgoutput')",
             ],
         );
         let connection = format!("host=127.0.0.1 port={} dbname={SOURCE_DB} user=postgres", replica.cluster.port);
-        execute(
+        postgres(
             &replica.cluster.url(TARGET_DB),
-            &[&format!(
+            [&format!(
                 "CREATE SUBSCRIPTION recon_subscription CONNECTION '{connection}' PUBLICATION recon_publication \
                  WITH (create_slot = false, slot_name = 'recon_slot')"
             )],
@@ -244,9 +234,9 @@ impl Replica {
             sqlx::query(&query).fetch_one(&mut c).await.unwrap().get::<i64, _>(0) > 0
         });
         if target_exists {
-            execute(
+            postgres(
                 &self.cluster.url(TARGET_DB),
-                &[
+                [
                     "DO $$ BEGIN IF EXISTS (SELECT FROM pg_subscription WHERE subname = 'recon_subscription') THEN \
                      ALTER SUBSCRIPTION recon_subscription DISABLE; \
                      ALTER SUBSCRIPTION recon_subscription SET (slot_name = NONE); END IF; END $$",
@@ -254,9 +244,9 @@ impl Replica {
                 ],
             );
         }
-        execute(
+        postgres(
             &admin,
-            &[
+            [
                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'recon_slot'",
                 &format!("DROP DATABASE IF EXISTS {TARGET_DB} WITH (FORCE)"),
                 &format!("DROP DATABASE IF EXISTS {SOURCE_DB} WITH (FORCE)"),
@@ -343,7 +333,7 @@ fn a_logical_replica_whose_subscription_is_disabled_while_pgbench_writes_is_mism
     let replicating = replica.diff(&["--recheck", "2", "--recheck-delay", "2s"]);
     assert_eq!(replicating.code, 0, "a replica caught up reconciles: {}", replicating.stdout);
 
-    execute(&replica.cluster.url(TARGET_DB), &["ALTER SUBSCRIPTION recon_subscription DISABLE"]);
+    postgres(&replica.cluster.url(TARGET_DB), ["ALTER SUBSCRIPTION recon_subscription DISABLE"]);
     let pgbench = replica.write();
     replica.wait("pgbench moving every branch", || replica.balances().iter().all(|(s, t)| s != t));
     let stopped = replica.diff(&["--recheck", "2", "--recheck-delay", "2s", "--max-unstable", "5"]);

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::databases::{server, SERIAL};
+use crate::util::db::{serial, server};
 use crate::util::{path, recon, scratch, Run};
 
 /// A database engine the tests load through its own command-line client.
@@ -373,7 +373,7 @@ fn every_category_is_repaired(source_kind: Kind, target_kind: Kind, name: &str) 
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn a_postgres_target_repaired_from_mariadb_equals_it() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     every_category_is_repaired(Kind::Mariadb, Kind::Postgres, "pg");
 }
 
@@ -383,14 +383,14 @@ fn a_postgres_target_repaired_from_mariadb_equals_it() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn a_mariadb_target_repaired_from_postgres_equals_it() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     every_category_is_repaired(Kind::Postgres, Kind::Mariadb, "my");
 }
 
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn a_sqlite_target_repaired_from_postgres_equals_it() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     every_category_is_repaired(Kind::Postgres, Kind::Sqlite, "lite");
 }
 
@@ -495,7 +495,7 @@ fn related_tables_are_repaired(source_kind: Kind, target_kind: Kind, name: &str)
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn an_audit_of_related_postgres_tables_is_repaired_in_foreign_key_order() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     related_tables_are_repaired(Kind::Postgres, Kind::Postgres, "pg");
 }
 
@@ -505,7 +505,7 @@ fn an_audit_of_related_postgres_tables_is_repaired_in_foreign_key_order() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn an_audit_of_related_mariadb_tables_is_repaired_in_foreign_key_order() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     related_tables_are_repaired(Kind::Postgres, Kind::Mariadb, "my");
 }
 
@@ -658,7 +658,7 @@ fn torture_survives(target_kind: Kind, name: &str, special_floats: bool) {
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_postgres() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     torture_survives(Kind::Postgres, "pg", true);
 }
 
@@ -668,14 +668,14 @@ fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_postgres()
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_mariadb() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     torture_survives(Kind::Mariadb, "my", false);
 }
 
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn quotes_backslashes_binary_unicode_and_extreme_numbers_survive_into_sqlite() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     torture_survives(Kind::Sqlite, "lite", false);
 }
 
@@ -743,7 +743,7 @@ fn what_cannot_be_repaired_exactly_is_refused_before_a_row_is_read() {
         ]));
     let batch = RecordBatch::try_from_iter([("id", ids), ("name", tags)]).unwrap();
     let lists = dir.path().join("lists.parquet");
-    crate::databases::write_parquet(&lists, &batch);
+    crate::util::files::write_parquet(&lists, &batch);
     let args = ["diff", path(&lists), &t, "--key", "id", "--exclude", "name", "--repair-sql", path(&script)];
     assert_refused(&args, &script, "column name (List(");
 
@@ -804,7 +804,7 @@ fn an_audit_leaves_out_the_table_it_cannot_repair_and_says_why() {
     ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
 )]
 fn values_the_target_cannot_hold_and_columns_recon_cannot_read_are_refused() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let dir = scratch();
     let script = dir.path().join("repair.sql");
     let source = Place::new(Kind::Postgres, "rp_refused_src", dir.path());
@@ -870,7 +870,7 @@ fn nul_characters_survive_into_sqlite() {
 #[test]
 #[cfg_attr(not(recon_mysql), ignore = "needs MariaDB or MySQL: set RECON_TEST_MYSQL_URL")]
 fn nul_characters_survive_into_mariadb() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     nul_survives(Kind::Mariadb, "my");
 }
 
@@ -886,7 +886,7 @@ fn parquet_items(path: &Path, rows: &[(&str, i64, &str, i128)]) {
     let batch =
         RecordBatch::try_from_iter([("region", regions), ("no", numbers), ("name", names), ("amount", amounts)])
             .unwrap();
-    crate::databases::write_parquet(path, &batch);
+    crate::util::files::write_parquet(path, &batch);
 }
 
 /// Files as the source: rows found again by position when each finding's key has one row there, by a full read

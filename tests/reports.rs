@@ -319,15 +319,16 @@ fn reports_into_a_missing_directory_are_an_error_naming_the_path() {
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn reports_never_show_a_password() {
-    let url = crate::databases::server("RECON_TEST_POSTGRES_URL");
-    let _serial = crate::databases::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    crate::databases::block_on(async {
-        use sqlx::{Connection, Executor};
-        let mut c = sqlx::PgConnection::connect(&url).await.expect("PostgreSQL reachable");
-        c.execute("DROP TABLE IF EXISTS recon_reports_secret").await.unwrap();
-        c.execute("CREATE TABLE recon_reports_secret (id int PRIMARY KEY, name text)").await.unwrap();
-        c.execute("INSERT INTO recon_reports_secret VALUES (1, 'a'), (2, 'b')").await.unwrap();
-    });
+    let url = crate::util::db::server("RECON_TEST_POSTGRES_URL");
+    let _serial = crate::util::db::serial();
+    crate::util::db::postgres(
+        &url,
+        [
+            "DROP TABLE IF EXISTS recon_reports_secret",
+            "CREATE TABLE recon_reports_secret (id int PRIMARY KEY, name text)",
+            "INSERT INTO recon_reports_secret VALUES (1, 'a'), (2, 'b')",
+        ],
+    );
     // The server trusts local connections: any password is accepted, and none may be shown.
     let secret = "s3cr3t-Pa55";
     let (scheme, rest) = url.split_once("://").unwrap();

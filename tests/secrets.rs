@@ -2,7 +2,7 @@
 //! config file's `${VAR}` — never appears in what recon prints, whichever argument or setting it came in and
 //! whichever error it caused. Every case here fails (exit 2) with the password `hunter2` in its input.
 
-use crate::databases::{server, SERIAL};
+use crate::util::db::{serial, server};
 use crate::util::{path, recon, recon_with, scratch, Run};
 
 const SECRET: &str = "hunter2";
@@ -121,7 +121,7 @@ fn a_credential_in_a_config_file_never_appears_in_an_error() {
 )]
 fn a_credential_a_live_server_refuses_never_appears_in_an_error() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let with_password =
         |url: &str| url.replacen("://root@", "://root:hunter2@", 1).replacen("://postgres@", "://postgres:hunter2@", 1);
     let (pg, my) = (with_password(&pg), with_password(&my));

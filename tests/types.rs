@@ -18,7 +18,8 @@ use sqlx::{Connection, Executor, Row};
 use recon::source::catalog::Catalog;
 use recon::source::DbOptions;
 
-use crate::databases::{block_on, server, write_parquet, SERIAL};
+use crate::util::db::{block_on, serial, server};
+use crate::util::files::write_parquet;
 use crate::util::{path, recon, scratch};
 
 /// How a value read back from PostgreSQL as text is written into MariaDB.
@@ -204,12 +205,17 @@ fn diff(args: &[&str]) -> serde_json::Value {
 )]
 fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_lands_in_its_column() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     load_matrix(&pg, &my);
     // An audit's catalog types every column as the table alone does.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for collection in [format!("{pg}#public"), my.clone()] {
-        let mut catalog = Catalog::open(&collection, &DbOptions::default(), runtime.handle()).unwrap();
+        let mut catalog = Catalog::open(
+            &recon::location::Location::parse(&collection).unwrap(),
+            &DbOptions::default(),
+            runtime.handle(),
+        )
+        .unwrap();
         catalog.tables.retain(|t| t.name == "recon_types");
         assert!(catalog.tables[0].columns.is_some(), "{collection}");
         crate::catalog::columns_read_alike(&catalog, runtime.handle());
@@ -264,7 +270,7 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn sqlite_dates_in_every_storage_form_and_char_padding_reconcile_with_postgres_and_parquet() {
     let pg = server("RECON_TEST_POSTGRES_URL");
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let dir = scratch();
     let lite = dir.path().join("dates.db");
     // 2004-01-15 05:02:03.147 UTC is Julian day 2453019.7097586... and Unix time 1074142923.147.
@@ -334,7 +340,7 @@ fn sqlite_dates_in_every_storage_form_and_char_padding_reconcile_with_postgres_a
 )]
 fn a_postgres_char_uuid_loaded_with_its_padding_into_mariadb_varchar_and_varbinary_reconciles() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
         c.execute("DROP TABLE IF EXISTS recon_char_uuid").await.unwrap();
@@ -387,7 +393,7 @@ fn a_postgres_char_uuid_loaded_with_its_padding_into_mariadb_varchar_and_varbina
 )]
 fn unreadable_types_are_refused_by_name_only_when_compared_and_the_workarounds_work() {
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     block_on(async {
         let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
         c.execute("DROP TABLE IF EXISTS recon_refused").await.unwrap();

@@ -1,8 +1,13 @@
-//! The test harness: runs the `recon` binary from the repository root and captures what it printed.
+//! The test harness: runs the `recon` binary from the repository root and captures what it printed; the
+//! servers the tests reach and what they run there (`db`, `servers`), the files they write (`files`), and
+//! `src/`'s import graph (`imports`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod db;
+pub mod files;
+pub mod imports;
 pub mod servers;
 
 pub struct Run {

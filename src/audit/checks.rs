@@ -4,6 +4,7 @@
 //! table's `[[table]]` entry accepts is marked so, and does not count against the budget.
 
 use super::Job;
+use crate::finding::SchemaCheckKind;
 use crate::report::audit::{SchemaCheck, TableEntry};
 
 /// The checks of one compared table, those its config entry accepts marked so.
@@ -28,8 +29,8 @@ fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
     let (source, target) = (&job.tables.source, &job.tables.target);
     let to_target = |column: &str| target_name(&job.spec.map, column);
     let mut checks = Vec::new();
-    let mut check = |check: &str, column: String, detail: String| {
-        let (table, check, column) = (job.name.clone(), check.into(), Some(column));
+    let mut check = |check: SchemaCheckKind, column: String, detail: String| {
+        let (table, column) = (job.name.clone(), Some(column));
         checks.push(SchemaCheck { table, check, column, detail, accepted: false });
     };
     for sequence in &target.sequences {
@@ -37,7 +38,7 @@ fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             if next <= max {
                 let (name, column) = (&sequence.name, &sequence.column);
                 let detail = format!("{name} next value {next} <= max({column}) {max}");
-                check("sequence_behind", column.clone(), detail);
+                check(SchemaCheckKind::SequenceBehind, column.clone(), detail);
             }
         }
     }
@@ -46,7 +47,7 @@ fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
             "{}: {} in the source, {} in the target",
             difference.column, difference.source_type, difference.target_type
         );
-        check("type_narrowed", difference.column.clone(), detail);
+        check(SchemaCheckKind::TypeNarrowed, difference.column.clone(), detail);
     }
     if !job.target_constrains {
         return checks;
@@ -58,14 +59,14 @@ fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
         let absent = only_in_source.iter().any(|c| c.eq_ignore_ascii_case(column));
         if !absent && !contains(&target.constraints.not_null, &mapped) {
             let detail = format!("{column} is NOT NULL in the source, nullable in the target");
-            check("not_null_missing", column.clone(), detail);
+            check(SchemaCheckKind::NotNullMissing, column.clone(), detail);
         }
     }
     for unique in &source.constraints.unique {
         let columns: Vec<String> = unique.columns.iter().map(|c| to_target(c)).collect();
         if !target.constraints.unique.iter().any(|u| same_columns(&u.columns, &columns)) {
             let detail = format!("unique ({}) has no counterpart in the target", unique.columns.join(", "));
-            check("unique_missing", unique.columns.join(","), detail);
+            check(SchemaCheckKind::UniqueMissing, unique.columns.join(","), detail);
         }
     }
     for key in &source.constraints.foreign_keys {
@@ -79,7 +80,7 @@ fn found(job: &Job, entry: &TableEntry) -> Vec<SchemaCheck> {
                 key.columns.join(", "),
                 key.referenced_table
             );
-            check("foreign_key_missing", key.columns.join(","), detail);
+            check(SchemaCheckKind::ForeignKeyMissing, key.columns.join(","), detail);
         }
     }
     checks

@@ -1,4 +1,4 @@
-//! The audit config file (CONTRACT.md, "Audits"): `[source]` and `[target]` URLs with `${VAR}` taken from the
+//! The audit config file (DESIGN.md, "Audits"): `[source]` and `[target]` URLs with `${VAR}` taken from the
 //! environment, `[defaults]` holding any diff or audit option by its long name, and `[[table]]` entries that
 //! refine a table, pair two names or skip one. Every mistake is reported at its file, line and column.
 
@@ -10,7 +10,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::report::audit::{SchemaCheck, SCHEMA_CHECKS};
+use crate::finding::SchemaCheckKind;
+use crate::report::audit::SchemaCheck;
 use crate::spec::options::AuditOptions;
 use crate::spec::{Options, Places};
 
@@ -51,8 +52,7 @@ pub struct TableEntry {
 /// reviewed change, shown as accepted in every output and not counted against `--max-schema-checks`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
-    /// One of [`SCHEMA_CHECKS`].
-    pub check: String,
+    pub check: SchemaCheckKind,
     /// The column as the check names it (a constraint's columns comma-separated).
     pub column: String,
     /// Where it is written, to say so when it accepts nothing.
@@ -328,12 +328,13 @@ impl File<'_> {
             let named = |key: &str| {
                 self.string(table, key)?.ok_or_else(|| self.at(item.span(), format!("{key} is missing: {FORM}")))
             };
-            let check = named("check")?;
-            if !SCHEMA_CHECKS.contains(&check.as_str()) {
+            let name = named("check")?;
+            let Some(check) = SchemaCheckKind::parse(&name) else {
                 let span = table.get("check").map_or(item.span(), |c| c.span());
-                let (known, hint) = (SCHEMA_CHECKS.join(", "), crate::spelling::did_you_mean(&check, SCHEMA_CHECKS));
-                return Err(self.at(span, format!("unknown schema check {check:?} (the checks: {known}){hint}")));
-            }
+                let names = SchemaCheckKind::ALL.map(SchemaCheckKind::name);
+                let (known, hint) = (names.join(", "), crate::spelling::did_you_mean(&name, names));
+                return Err(self.at(span, format!("unknown schema check {name:?} (the checks: {known}){hint}")));
+            };
             accepted.push(Acceptance { check, column: named("column")?, at: self.place(item.span().start) });
         }
         Ok(accepted)
@@ -497,10 +498,10 @@ skip = true
         )
         .unwrap();
         let accept = &config.tables[0].accept;
-        assert_eq!((accept[0].check.as_str(), accept[0].column.as_str()), ("type_narrowed", "time_hour"));
+        assert_eq!((accept[0].check.name(), accept[0].column.as_str()), ("type_narrowed", "time_hour"));
         let check = |check: &str, column: &str| SchemaCheck {
             table: "flights".into(),
-            check: check.into(),
+            check: SchemaCheckKind::parse(check).unwrap(),
             column: Some(column.into()),
             detail: String::new(),
             accepted: false,

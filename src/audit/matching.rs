@@ -7,7 +7,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use super::config::TableEntry as ConfigEntry;
 use super::AuditSpec;
 use crate::error::{Error, Result};
-use crate::report::audit::TableStatus;
+use crate::finding::TableStatus;
 use crate::side::{Side, Sides};
 use crate::source::catalog::{Catalog, CatalogTable};
 

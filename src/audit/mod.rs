@@ -6,84 +6,25 @@
 mod checks;
 pub mod config;
 mod matching;
+pub mod spec;
 mod state;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::engine::{compare_table, profile_table, Table};
 use crate::error::{Error, Result};
-use crate::report::audit::{AuditBudgets, AuditReport, AuditStats, Collection, SchemaCheck, TableEntry, TableStatus};
+use crate::finding::TableStatus;
+use crate::report::audit::{AuditReport, AuditStats, Collection, SchemaCheck, TableEntry};
 use crate::report::repair::TableRepair;
 use crate::session::Session;
 use crate::side::{Side, Sides};
-use crate::source::catalog::{Catalog, CatalogTable};
-use crate::source::{Connections, DbOptions};
-use crate::spec::{Budget, Layers, Options, Origin, Origins, Repair, TableSpec};
-use config::Config;
+use crate::source::catalog::{Catalog, CatalogTable, CollectionKind};
+use crate::source::Connections;
+use crate::spec::{Layers, Origin, Repair, TableSpec};
 use matching::Pair;
-
-/// Everything an audit needs, resolved from the command line and the config file.
-#[derive(Debug, Clone)]
-pub struct AuditSpec {
-    /// The two collections: a database schema or a directory of tables (may hold passwords).
-    pub sides: Sides<String>,
-    /// The config file's `[defaults]` (lowest layer after the built-in defaults) and its `[[table]]` entries.
-    pub config: Option<Config>,
-    /// The command line's options: above `[defaults]`, below a `[[table]]` entry.
-    pub command_line: Options,
-    /// Only tables matching one of these globs (none: every table).
-    pub tables: Vec<String>,
-    pub skip_tables: Vec<String>,
-    pub jobs: usize,
-    pub budgets: AuditBudgets,
-    pub state: Option<PathBuf>,
-    /// Each table's differing records go to `DIR/<table>/`.
-    pub diff_out: Option<PathBuf>,
-    /// `--repair-sql`: every table's findings are read back for one script.
-    pub repair_sql: Option<PathBuf>,
-    /// Waits for the catalogs' connections.
-    pub db: DbOptions,
-    /// Which layer gave each audit option (`--state`, or `state` in the config's `[defaults]`), to name it in
-    /// errors as the user gave it.
-    pub settings: Origins,
-}
-
-impl AuditSpec {
-    /// The layers every table starts from: `[defaults]`, then the command line.
-    pub fn base_layers(&self) -> Result<Layers> {
-        let mut layers = Layers::default();
-        if let Some(config) = &self.config {
-            let places = config.defaults_places.clone();
-            let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
-            layers.push(&config.defaults, origin)?;
-        }
-        layers.push(&self.command_line, Origin::CommandLine)?;
-        // What names one table's rows or runs cannot hold for every table (`recon audit --help` hides them).
-        let one_table = [
-            ("keys", "a key list holds one table's keys: give it in that table's [[table]] entry"),
-            ("source_query", "a query stands for one table: compare it with recon diff"),
-            ("target_query", "a query stands for one table: compare it with recon diff"),
-            ("name", "names a diff's runs in --history: an audit keeps each table's runs under its own name"),
-        ];
-        match one_table.into_iter().find(|(field, _)| layers.is_set(field)) {
-            Some((field, why)) => Err(Error::setting(layers.setting(field), why)),
-            None => Ok(layers),
-        }
-    }
-
-    /// The audit's budgets from merged audit options.
-    pub fn budgets(missing_tables: Option<u64>, extra_tables: Option<u64>, schema_checks: Option<u64>) -> AuditBudgets {
-        let count = |n: Option<u64>| Budget::Count(n.unwrap_or(0));
-        AuditBudgets {
-            missing_tables: count(missing_tables),
-            extra_tables: count(extra_tables),
-            schema_checks: count(schema_checks),
-        }
-    }
-}
+pub use spec::AuditSpec;
 
 /// An audit's report, the `--diff-out` files it could not write (each table's comparison stands, the caller
 /// says what was lost and exits 2), and with `--repair-sql` what each compared table's script part holds.
@@ -93,7 +34,7 @@ pub struct Audited {
     pub repairs: Vec<TableRepair>,
 }
 
-/// Runs the audit: every table attempted, the report whole. Ctrl-C ends the process with exit code 130.
+/// Runs the audit: every table attempted, the report whole.
 pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     let started = Instant::now();
     if spec.repair_sql.is_some() {
@@ -126,7 +67,6 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
             None => pending.push(job),
         }
     }
-    interrupt_on_ctrl_c(session, spec.state.is_some());
     // Largest tables first: the last to finish is then a small one, and the jobs end together.
     pending.sort_by_key(|job| std::cmp::Reverse(job.size));
     let (unwritten, repairs) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
@@ -136,15 +76,17 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
         checks.extend(checks::of(&job, &entry));
         entries.push(entry);
     }
-    let sides = Side::BOTH
-        .map(|side| Collection { location: catalogs[side].location.clone(), kind: catalogs[side].kind.to_string() });
+    let sides = Side::BOTH.map(|side| Collection {
+        location: catalogs[side].location.clone(),
+        kind: catalogs[side].kind.name().to_string(),
+    });
     let stats = AuditStats {
         seconds: started.elapsed().as_secs_f64(),
         jobs: spec.jobs,
         resumed: resumed.into_inner(),
         peak_memory_bytes: crate::report::peak_memory(),
     };
-    checks.sort_by(|a: &SchemaCheck, b| (a.table.to_lowercase(), &a.check).cmp(&(b.table.to_lowercase(), &b.check)));
+    checks.sort_by_key(|c: &SchemaCheck| (c.table.to_lowercase(), c.check.name()));
     let report = AuditReport::new(sides, entries, checks, &spec.budgets, stats);
     let unwritten = unwritten.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(Audited { report, unwritten, repairs: repairs.into_inner().unwrap_or_else(|e| e.into_inner()) })
@@ -154,13 +96,13 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
 /// target of files, or an option every table takes (the command line's, `[defaults]`) that samples or counts
 /// different values as equal. A `[[table]]` entry's own options leave only that table out of the script.
 fn refuse_repair(spec: &AuditSpec) -> Result<()> {
-    if crate::source::parse_database(&spec.sides.target).is_none() {
+    if spec.sides.target.database().is_none() {
         return Err(Error::setting(
             "--repair-sql",
             format!(
                 "{} is a directory of files: a script writes to database tables (--diff-out DIR writes every \
                  differing record as Parquet)",
-                crate::secrets::mask(&spec.sides.target)
+                spec.sides.target.masked()
             ),
         ));
     }
@@ -220,8 +162,9 @@ impl Job {
         }
         let settings = state::settings_hash(&table);
         let size = pair.tables.source.size.max(pair.tables.target.size);
-        let estimates = Sides::from_fn(|side| (catalogs[side].kind != "directory").then_some(pair.tables[side].size));
-        let target_constrains = catalogs.target.kind != "directory";
+        let estimates =
+            Sides::from_fn(|side| (catalogs[side].kind != CollectionKind::Directory).then_some(pair.tables[side].size));
+        let target_constrains = catalogs.target.kind != CollectionKind::Directory;
         let accept = pair.entry.map(|e| e.accept).unwrap_or_default();
         Ok(Job {
             name: pair.name,
@@ -319,17 +262,4 @@ fn failed(name: &str, error: &Error) -> TableEntry {
     let message = crate::secrets::mask(&error.to_string());
     tracing::error!("table {name}: {message}");
     TableEntry::uncompared(name, TableStatus::Error, Some(message))
-}
-
-/// Ctrl-C ends the audit at once with exit code 130; what `--state` holds is whole (each table's file is
-/// written atomically), so a rerun resumes from there and loses only the tables that were running.
-fn interrupt_on_ctrl_c(session: &Session, kept: bool) {
-    let started = Instant::now();
-    session.runtime().spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
-            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
-            std::process::exit(130);
-        }
-    });
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
-use crate::report::audit::{TableEntry, TableStatus};
+use crate::finding::TableStatus;
+use crate::report::audit::TableEntry;
 use crate::report::write_atomically;
 use crate::spec::TableSpec;
 
@@ -67,8 +68,8 @@ pub(crate) fn settings_hash(spec: &TableSpec) -> String {
     let mut masked = spec.clone();
     // Where a setting was written does not change what it does.
     masked.origins = Default::default();
+    // A location's `Debug` is masked.
     for side in masked.sides.as_mut().into_array() {
-        side.location = crate::secrets::mask(&side.location);
         side.snapshot = None;
     }
     let text = format!("{} {ENCODING_VERSION} {masked:?}", env!("CARGO_PKG_VERSION"));

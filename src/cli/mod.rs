@@ -8,14 +8,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::audit::config::Config;
-use crate::audit::AuditSpec;
+use crate::audit::spec::{AuditSpec, Outputs};
 use crate::error::{Error, Result};
+use crate::location::Location;
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
 use crate::spec::profile::ProfileSpec;
-use crate::spec::{Layers, Options, Origin, Origins, Repair, SessionSpec, TableSpec};
+use crate::spec::{Layers, Options, Origin, Repair, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
 /// recon proves a data migration moved every row.
@@ -140,8 +140,7 @@ pub struct SampleSizeArgs {
 impl SampleSizeArgs {
     /// The budget as a share and the confidence, both checked.
     pub fn resolve(&self) -> Result<(f64, f64)> {
-        let percent = self.budget.trim().strip_suffix('%').and_then(|p| p.trim().parse::<f64>().ok());
-        let budget = match percent {
+        let budget = match crate::spec::percentage(&self.budget).flatten() {
             Some(p) if p > 0.0 && p < 100.0 => p / 100.0,
             _ => return Err(Error::setting("--budget", format!("{:?} is not a percentage like 0.1%", self.budget))),
         };
@@ -204,75 +203,14 @@ pub struct AuditArgs {
 impl AuditArgs {
     /// The session and the audit this command line (and its config file) describes.
     pub fn specs(&self) -> Result<(SessionSpec, AuditSpec)> {
-        let (config, sides) = match self.locations.as_slice() {
-            [source, target] => (None, Sides::new(source.clone(), target.clone())),
-            [file] if names_collection(file) => {
-                return Err(Error::setting(
-                    "recon audit",
-                    format!(
-                        "{file} is one collection: an audit compares two (SOURCE TARGET), or a config file names them"
-                    ),
-                ))
-            }
-            [file] => {
-                let config = Config::read(std::path::Path::new(file))?;
-                let side = |url: &Option<String>, name: &str| {
-                    url.clone().ok_or_else(|| Error::setting(file.as_str(), format!("no [{name}] url = \"…\" section")))
-                };
-                let sides = Sides::new(side(&config.source, "source")?, side(&config.target, "target")?);
-                (Some(config), sides)
-            }
-            _ => return Err(Error::setting("recon audit", "give a config file, or SOURCE and TARGET")),
-        };
-        let mut settings = Origins::default();
-        let audit = match &config {
-            Some(config) => {
-                let places = config.defaults_places.clone();
-                let origin = Origin::Config { file: config.path.clone(), section: "[defaults]".into(), places };
-                settings.record(&config.audit, &origin)?;
-                crate::spec::overlay(&config.audit, &self.audit)?
-            }
-            None => self.audit.clone(),
-        };
-        settings.record(&self.audit, &Origin::CommandLine)?;
-        let mut spec = AuditSpec {
-            sides,
-            config,
-            command_line: self.options.clone(),
-            tables: audit.tables.unwrap_or_default(),
-            skip_tables: audit.skip_tables.unwrap_or_default(),
-            jobs: audit.jobs.unwrap_or(1),
-            budgets: AuditSpec::budgets(audit.max_missing_tables, audit.max_extra_tables, audit.max_schema_checks),
-            state: audit.state,
-            diff_out: self.output.diff_out.clone(),
-            repair_sql: self.output.repair_sql.clone(),
-            db: Default::default(),
-            settings,
-        };
-        if spec.jobs == 0 {
-            return Err(Error::setting(spec.settings.setting("jobs"), "must be 1 or more"));
-        }
         self.output.check_repair()?;
-        let layers = spec.base_layers()?;
-        let options = layers.options()?;
-        if options.profile.profile_only == Some(true) {
+        let outputs = Outputs { diff_out: self.output.diff_out.clone(), repair_sql: self.output.repair_sql.clone() };
+        let (session, spec) = AuditSpec::resolve(&self.locations, &self.options, &self.audit, outputs)?;
+        if spec.base_layers()?.options()?.profile.profile_only == Some(true) {
             self.output.check_profile()?;
         }
-        let session = SessionSpec::resolve(&options, &layers)?;
-        let resources = &options.resources;
-        spec.db.connect_timeout = std::time::Duration::from_secs(resources.connect_timeout.unwrap_or(30).max(1));
-        spec.db.statement_timeout = std::time::Duration::from_secs(resources.statement_timeout.unwrap_or(0));
         Ok((session, spec))
     }
-}
-
-/// Whether an audit's one argument names a collection (a directory, or anything with a URL's scheme, however
-/// misspelled) rather than a config file.
-fn names_collection(argument: &str) -> bool {
-    let path = std::path::Path::new(argument);
-    let scheme = argument.split_once(':').map(|(scheme, _)| scheme).filter(|s| s.len() > 1);
-    let url = scheme.is_some_and(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)));
-    path.is_dir() || (url && !path.is_file())
 }
 
 /// Where the report goes.
@@ -365,7 +303,8 @@ impl DiffArgs {
         let session = SessionSpec::resolve(&options, &layers)?;
         let given = [self.source.clone(), self.target.clone()];
         let variables = Sides::new(SOURCE_VARIABLE, TARGET_VARIABLE).map(|name| std::env::var(name).ok());
-        let mut table = TableSpec::resolve(sides(given, variables)?, &options, &layers)?;
+        let sides = sides(given, variables)?.map(|text| Location::parse(&text)).transpose()?;
+        let mut table = TableSpec::resolve(sides, &options, &layers)?;
         self.output.check_repair()?;
         table.keep.all = self.output.diff_out.is_some() || self.output.repair_sql.is_some();
         if self.output.repair_sql.is_some() {

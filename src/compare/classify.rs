@@ -1,5 +1,6 @@
 //! The row tier's first half: DataFusion classifies the residue's keys with the SQL in `queries/`
-//! (anti-joins both ways, duplicate counts, mismatched row hashes), exactly as CONTRACT.md defines them.
+//! (anti-joins both ways, duplicate counts, mismatched row hashes), exactly as DESIGN.md
+//! ("Classification") defines them.
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The row tier when more rows differ than the memory limit lets recon read back: one more streaming pass
 //! over both sides writes, for every row of a differing bucket, a record — its key and row hashes and the
 //! canonical encodings of its compared values — to temporary files by key hash, then joins them file by
-//! file. Which columns differ, and why (the causes and the options tried, `suggest`), stay exact for every
+//! file. Which columns differ, and why (the causes and the options tried, `explain`), stay exact for every
 //! mismatched key, in bounded memory: a record is the row as the digest encoded it, so every explanation
 //! the read-back path makes from two values is made here from the same bytes.
 //!
@@ -18,8 +18,8 @@ use std::sync::Mutex;
 use arrow::array::ArrayRef;
 use rayon::prelude::*;
 
-use super::suggest::Explainer;
 use super::values::differ;
+use super::Observer;
 use crate::digest::encode::{add_lengths, decode, encode_into};
 use crate::digest::{digest_canonical, draw, in_sample};
 use crate::error::{Error, Result};
@@ -75,7 +75,7 @@ pub(crate) fn count(
     differing: &Differing,
     rows: u64,
     row_bytes: u64,
-    explainer: &mut Explainer,
+    explainer: &mut dyn Observer,
 ) -> Result<ColumnCounts> {
     let width = plan.columns.len();
     // Enough files that one file's records of both sides fit the column pass's memory.
@@ -108,11 +108,11 @@ pub(crate) fn count(
             }
         }
     })?;
-    if explainer.wants_zones() {
+    if explainer.second_pass() {
         join_files(&spills, dir, width, |a, b| {
             for c in 0..width {
-                if a[c] != b[c] && explainer.zone_column(c) {
-                    explainer.observe_zone(c, a[c], b[c]);
+                if a[c] != b[c] && explainer.in_second_pass(c) {
+                    explainer.observe_again(c, a[c], b[c]);
                 }
             }
         })?;

@@ -18,12 +18,12 @@ use super::classify::{Candidate, Classes, Duplicate};
 use super::values::{Fetched, Mismatch};
 use crate::digest::{Fingerprint, RowDigest};
 use crate::error::{Error, Result};
+use crate::finding::Category;
 use crate::normalize::policy::Tolerances;
 use crate::normalize::{Canon, SideColumns};
 use crate::plan::Plan;
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::Category;
 
 /// One finding: a category and a key.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,34 +2,53 @@
 //! those keys, and the row tier reads back the rows that findings name to tell which columns differ.
 
 pub mod buckets;
-pub mod causes;
 pub mod classify;
 pub mod columns;
 pub mod keys;
-mod renamed;
 pub mod repair;
-mod rounding;
-pub mod suggest;
 pub mod values;
-mod zones;
 
 use std::collections::HashMap;
 
 use crate::digest::spill::Partition;
 use crate::digest::{bucket_bits, Fingerprint, ScanStats, SideDigest};
 use crate::error::{Error, Result};
+use crate::finding::{Category, Explained, PerCategory};
 use crate::normalize::SideColumns;
 use crate::plan::Plan;
 use crate::session::Memory;
 use crate::side::{Side, Sides};
 use crate::source::Ordinal;
-use crate::spec::{Category, PerCategory};
 
-pub use causes::{Cause, Explained};
 pub use classify::{Duplicate, OneSided};
 pub use keys::{FindingKey, FindingKeys};
-pub use suggest::{Explanations, Suggestion, SuggestionKind};
 pub use values::{Fetched, Mismatch};
+
+/// What the comparison tells the explanations (the stage after it, `explain::Explainer`) as it finds each
+/// differing value pair — a column's canonical encodings of both sides — so that every pair is explained in
+/// bounded memory, and what it asks back: a pair's cause.
+pub trait Observer {
+    /// Why a differing pair of column `c` differs, counted, with each option tried on it.
+    fn observe(&mut self, c: usize, source: &[u8], target: &[u8]) -> Explained;
+
+    /// Why a differing pair differs, not counted (an example whose column pass counts it).
+    fn cause(&self, c: usize, source: &[u8], target: &[u8]) -> Explained;
+
+    /// Asked once after every pair was observed: whether some column wants its differing pairs again.
+    fn second_pass(&mut self) -> bool;
+
+    /// Whether column `c`'s differing pairs go through the second pass.
+    fn in_second_pass(&self, c: usize) -> bool;
+
+    /// One differing pair of column `c` again, in the second pass.
+    fn observe_again(&mut self, c: usize, source: &[u8], target: &[u8]);
+
+    /// After the last pair: decides what only every pair tells (a decimal column's rounding).
+    fn settle(&mut self);
+
+    /// A pair's cause once settled: `explained` as [`Observer::cause`] gave it, or what settling made of it.
+    fn settled(&self, c: usize, source: &[u8], target: &[u8], explained: Explained) -> Explained;
+}
 
 /// Every difference found, with the canonical rows needed to show them. The lists hold the findings the
 /// plan keeps (the first examples of each category by source position, or all of them); `counts` says how
@@ -52,8 +71,6 @@ pub struct Findings {
     pub fetched: Sides<Fetched>,
     /// Every finding's key, when the plan keeps them (history, rechecks).
     pub keys: Option<FindingKeys>,
-    /// Why every mismatched row's values differ, and the options proved to reconcile them.
-    pub explanations: Explanations,
 }
 
 /// Wall-clock seconds of the comparison's steps: the fingerprint tier (loading partitions, spilled ones
@@ -76,6 +93,7 @@ pub fn compare(
     digests: Sides<SideDigest>,
     threads: usize,
     runtime: &tokio::runtime::Handle,
+    explainer: &mut dyn Observer,
 ) -> Result<Findings> {
     let Sides { source, target } = digests;
     let fingerprints = Sides::new(source.fingerprint, target.fingerprint);
@@ -119,12 +137,9 @@ pub fn compare(
     timings.reread = started.elapsed().as_secs_f64();
 
     // Read back, the listed candidates are every mismatch (then they explain them all) or, on overflow, the
-    // first few (then they only explain the examples, and the column pass explains every mismatch).
-    let mut explainer = suggest::Explainer::new(plan);
-    let mut listed_only = suggest::Explainer::new(plan);
-    let read_back = if overflow { &mut listed_only } else { &mut explainer };
+    // first few (then only their causes are asked, and the column pass explains every mismatch).
     let (mut mismatched, mut equal) =
-        values::confirm(&all.candidates, fetched.as_ref(), columns.source, read_back, !overflow)?;
+        values::confirm(&all.candidates, fetched.as_ref(), columns.source, explainer, !overflow)?;
     let keys = match all.collector.take() {
         Some(collector) => {
             let kept = Sides::new(kept_keys.source.as_slice(), kept_keys.target.as_slice());
@@ -136,7 +151,7 @@ pub fn compare(
     if overflow {
         let started = std::time::Instant::now();
         let rows = fingerprints.source.rows + fingerprints.target.rows;
-        let counted = columns::count(plan, columns, &all.differing, rows, limits.row_bytes, &mut explainer)?;
+        let counted = columns::count(plan, columns, &all.differing, rows, limits.row_bytes, explainer)?;
         if counted.mismatched + counted.equal != all.counts[Category::Mismatched] {
             return Err(Error::input("re-read", "rows changed between two reads of the same data"));
         }
@@ -154,9 +169,7 @@ pub fn compare(
     counts[Category::NullKeysTarget] = null_keys.target.len() as u64;
     mismatched.truncate(all.listed);
     explainer.settle();
-    values::settle(&mut mismatched, fetched.as_ref(), &explainer)?;
-    let mut explanations = explainer.finish();
-    explanations.suggestions.extend(renamed::map_suggestions(plan)?);
+    values::settle(&mut mismatched, fetched.as_ref(), explainer)?;
     Ok(Findings {
         fingerprints,
         scans,
@@ -171,7 +184,6 @@ pub fn compare(
         null_keys: null_keys.map(|rows| rows.into_iter().map(|(ordinal, _)| ordinal).collect()),
         fetched,
         keys,
-        explanations,
     })
 }
 

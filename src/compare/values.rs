@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use arrow::array::{Array, ArrayRef, UInt32Array};
 use arrow::compute::{concat, take};
 
-use super::causes::{Cause, Explained};
 use super::classify::Candidate;
-use super::suggest::Explainer;
+use super::Observer;
 use crate::digest::digest_canonical;
 use crate::digest::encode::{decode, encodings, Decoded};
 use crate::error::{Error, Result};
+use crate::finding::{Cause, Explained};
 use crate::normalize::policy::Within;
 use crate::normalize::{Canonical, SideColumns};
 use crate::side::Sides;
@@ -163,14 +163,14 @@ pub struct Mismatch {
 }
 
 /// Compares each candidate's two rows column by column: equal encodings, or floats or decimals within the
-/// column's tolerance. Returns the confirmed mismatches and how many candidates turned out equal. Each differing pair
-/// goes through `explainer`; with `zones`, a second pass tries the time zones it asks for.
+/// column's tolerance. Returns the confirmed mismatches and how many candidates turned out equal. With `counted`,
+/// each differing pair goes through `explainer` and the second pass it asks for; else only its cause is asked.
 pub(crate) fn confirm(
     candidates: &[Candidate],
     fetched: Sides<&Fetched>,
     columns: &SideColumns,
-    explainer: &mut Explainer,
-    zones: bool,
+    explainer: &mut dyn Observer,
+    counted: bool,
 ) -> Result<(Vec<Mismatch>, u64)> {
     let Sides { source, target } = fetched;
     let width = source.rows.values.len();
@@ -192,22 +192,26 @@ pub(crate) fn confirm(
         if differing.is_empty() {
             equal += 1;
         } else {
-            let causes = differing.iter().map(|&c| explainer.observe(c, &per_column[c][0][s], &per_column[c][1][t]));
+            let pair = |c: usize| (&per_column[c][0][s][..], &per_column[c][1][t][..]);
+            let causes = match counted {
+                true => differing.iter().map(|&c| explainer.observe(c, pair(c).0, pair(c).1)).collect(),
+                false => differing.iter().map(|&c| explainer.cause(c, pair(c).0, pair(c).1)).collect(),
+            };
             mismatches.push(Mismatch {
                 source_ordinal: candidate.source_ordinal,
                 target_ordinal: candidate.target_ordinal,
-                causes: causes.collect(),
+                causes,
                 columns: differing,
             });
         }
     }
-    if zones && explainer.wants_zones() {
+    if counted && explainer.second_pass() {
         for m in &mismatches {
             let rows = (source.row(m.source_ordinal), target.row(m.target_ordinal));
             let (Some(s), Some(t)) = rows else { continue };
             for &c in &m.columns {
-                if explainer.zone_column(c) {
-                    explainer.observe_zone(c, &per_column[c][0][s], &per_column[c][1][t]);
+                if explainer.in_second_pass(c) {
+                    explainer.observe_again(c, &per_column[c][0][s], &per_column[c][1][t]);
                 }
             }
         }
@@ -217,7 +221,7 @@ pub(crate) fn confirm(
 
 /// The causes of the listed mismatches once `explainer` has seen every pair and settled: a decimal column's
 /// rounding is decided over all its pairs (`rounding`).
-pub(crate) fn settle(mismatches: &mut [Mismatch], fetched: Sides<&Fetched>, explainer: &Explainer) -> Result<()> {
+pub(crate) fn settle(mismatches: &mut [Mismatch], fetched: Sides<&Fetched>, explainer: &dyn Observer) -> Result<()> {
     for m in mismatches {
         let (Some(s), Some(t)) = (fetched.source.row(m.source_ordinal), fetched.target.row(m.target_ordinal)) else {
             return Err(Error::internal("a mismatched row was not read back"));

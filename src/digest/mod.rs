@@ -291,7 +291,11 @@ pub fn scan(
     counters: &crate::progress::Counters,
 ) -> Result<Sides<SideDigest>> {
     let mut units = Vec::new();
-    for (side, (dataset, columns)) in sides.iter() {
+    // A side read as one stream (a database connection) starts first: its rows come at the server's pace
+    // while the threads share the other side's units, instead of starting when those are nearly done.
+    let mut order: Vec<(Side, &(&Dataset, &SideColumns))> = sides.iter().collect();
+    order.sort_by_key(|(_, (dataset, _))| dataset.capabilities.parallel_units);
+    for (side, (dataset, columns)) in order {
         for unit in dataset.scan_units(&columns.projection)? {
             units.push((side, unit));
         }
@@ -341,7 +345,9 @@ fn scan_unit(
     (sample, key_set): (Option<(&Sample, bool)>, Option<&KeySet>),
     read: &dyn Fn(u64),
 ) -> Result<()> {
-    let mut next = unit.first;
+    // Opening counts as reading: a CSV range finds where its records start as it opens.
+    let mut clock = Instant::now();
+    let (mut next, batches) = unit.open_at()?;
     let mut local: Vec<RowDigest> = Vec::with_capacity(FLUSH_ROWS);
     let mut null_keys = Vec::new();
     let fingerprint = std::cell::Cell::new(Fingerprint::default());
@@ -354,8 +360,7 @@ fn scan_unit(
     let mut keys = Vec::new();
     // Whole rows as keys would keep the whole table: a keyless side's rows are found again by a full read.
     let keep_keys = !dataset.rereads_by_ordinal() && !columns.whole_rows;
-    let mut clock = Instant::now();
-    for batch in unit.open()? {
+    for batch in batches {
         let batch = batch?;
         stats.read += clock.elapsed();
         clock = Instant::now();

@@ -1,6 +1,7 @@
-//! One table comparison over time (CONTRACT.md, "Runs over time"): which keys this run covers (a window by
-//! change time, a key list, what changed since the last complete run), the first read, rechecks of what differs,
-//! and the findings recorded in history — new, persisting, resolved — with the report's `drift` section.
+//! One table comparison over time (DESIGN.md, "Runs over time"): the passes — which keys this run covers (a
+//! window by change time, a key list, what changed since the last complete run), the first read, rechecks of
+//! what differs — and the report's `drift` section. What history makes of the findings (new, persisting,
+//! resolved, superseded) is `history::lifecycle`'s; what identifies a run, `history::identity`'s.
 //!
 //! The passes, in order, all on the plan's datasets (one snapshot per side) except the rechecks:
 //! 1. with `--min-age`: the keys changed within it on either side (keys only, by change time) are left out;
@@ -9,33 +10,34 @@
 //!    (less `--window-overlap`), every finding still open, and the keys a keys-only pass finds on one side only;
 //! 3. the comparison of those keys (a database reads them by key: one hash semi-join per 50,000 keys);
 //! 4. with `--recheck N`: the differing keys again, in fresh snapshots (`recheck.rs`);
-//! 5. with `--history`: the findings against the open ones, in one transaction.
+//! 5. with `--history`: the findings matched with the open ones, and the run recorded in one transaction.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Value};
-use xxhash_rust::xxh3::xxh3_128;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use super::recheck::{self, Rechecked};
 use super::{window, Outcome, Table};
 use crate::compare::FindingKeys;
-use crate::digest::encode::ENCODING_VERSION;
 use crate::error::{Error, Result};
-use crate::history::keys::{column_types, columns_json, key_arrays, key_hashes, key_texts};
-use crate::history::{Closing, History, LatestRun, OpenFinding, RunCounts, RunRecord, Seen};
+use crate::finding::{Category, FindingStatus, StatusCounts};
+use crate::history::identity::{rfc3339, run_name, Identity};
+use crate::history::keys::{columns_json, key_texts};
+use crate::history::lifecycle::{covered, lifecycle, Before, Coverage};
+use crate::history::past::Past;
+use crate::history::{History, RunRecord, Seen};
 use crate::normalize::Canon;
-use crate::plan::{ColumnPair, Plan};
-use crate::report::drift::{Baseline, BySide, DriftReport, FindingCounts, FindingStatus, RunRef, WindowReport};
-use crate::report::verdict::{Verdict, Violation};
+use crate::plan::Plan;
+use crate::report::drift::{Baseline, DriftReport, RunRef, WindowReport};
+use crate::report::verdict::Verdict;
 use crate::report::Report;
-use crate::sample::Selection;
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::keyset::{KeyHashes, KeyRows, KeySet};
 use crate::source::narrow::Bound;
-use crate::spec::{Category, Scope, TableSpec};
+use crate::spec::{Scope, TableSpec};
 
 /// Compares one table with history, rechecks, a window or a key list, as `spec.drift` says.
 pub(super) fn compare(
@@ -46,7 +48,10 @@ pub(super) fn compare(
     started: Instant,
 ) -> Result<Outcome> {
     refuse_keyless(spec, &plan)?;
-    let name = history_name(spec, table, &plan);
+    let locations = Sides::new(plan.datasets.source.location.as_str(), plan.datasets.target.location.as_str());
+    let key: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
+    let key = (!plan.keyless).then_some(key.as_slice());
+    let name = run_name(&table.name, spec.drift.name.as_deref(), locations, key);
     let mut history = match &spec.drift.history {
         Some(path) => Some(History::open(path, true, session.runtime())?),
         None => None,
@@ -66,7 +71,7 @@ pub(super) fn compare(
     outcome
 }
 
-/// Options that name or follow keys need a key (CONTRACT.md, "Keys and keyless tables").
+/// Options that name or follow keys need a key (DESIGN.md, "Keys and keyless tables").
 fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
     if !plan.keyless {
         return Ok(());
@@ -86,150 +91,11 @@ fn refuse_keyless(spec: &TableSpec, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// The name this comparison's runs are kept under: an audit's table name (`--name` names a diff's runs: in an
-/// audit it would give every table one name), else `--name`, else source, target and key.
-fn history_name(spec: &TableSpec, table: &Table, plan: &Plan) -> String {
-    if !table.name.is_empty() {
-        return table.name.clone();
-    }
-    if let Some(name) = &spec.drift.name {
-        return name.clone();
-    }
-    let key = if plan.keyless {
-        "whole rows".to_string()
-    } else {
-        plan.key.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(",")
-    };
-    format!("{} -> {} by {key}", plan.datasets.source.location, plan.datasets.target.location)
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 fn before(t: DateTime<Utc>, d: Duration, setting: &str) -> Result<DateTime<Utc>> {
     chrono::TimeDelta::from_std(d)
         .ok()
         .and_then(|d| t.checked_sub_signed(d))
         .ok_or_else(|| Error::setting(setting, format!("{d:?} reaches before any time recon can name")))
-}
-
-fn by_side<T: Clone>(sides: &Sides<T>) -> BySide<T> {
-    BySide { source: sides.source.clone(), target: sides.target.clone() }
-}
-
-/// What makes findings of two runs comparable: the key and how its values are made canonical (`key_form`); and
-/// everything that decides what a finding is (`spec_hash`).
-struct Forms {
-    key_form: String,
-    spec_hash: String,
-}
-
-impl Forms {
-    fn of(spec: &TableSpec, plan: &Plan) -> Forms {
-        let pair = |c: &ColumnPair| json!([c.name, c.target_name, format!("{:?}", c.resolution.canon)]);
-        let p = &plan.policy;
-        let texty = plan
-            .key
-            .iter()
-            .any(|k| matches!(k.resolution.canon.base(), Canon::Text | Canon::Uuid | Canon::Json | Canon::Parsed(_)));
-        let timed = plan.key.iter().any(|k| {
-            matches!(
-                k.resolution.canon,
-                Canon::Timestamp(_) | Canon::TimestampDigits { .. } | Canon::Time(_) | Canon::Parsed(_)
-            )
-        });
-        let key_form = json!({
-            "encoding": ENCODING_VERSION,
-            "keyless": plan.keyless,
-            "key": plan.key.iter().map(pair).collect::<Vec<_>>(),
-            "strings": texty.then(|| json!([p.trim, p.ignore_case, p.unicode_nfc, p.empty_as_null])),
-            "times": timed.then(|| json!([p.source_tz, p.target_tz, p.timestamp_precision])),
-        });
-        let whole = json!({
-            "key_form": key_form,
-            "columns": plan.columns.iter().map(pair).collect::<Vec<_>>(),
-            "policy": p,
-            "filter": spec.filter,
-            "queries": [spec.sides.source.query, spec.sides.target.query],
-        });
-        let hash = |v: &Value| format!("{:032x}", xxh3_128(v.to_string().as_bytes()));
-        Forms { key_form: hash(&key_form), spec_hash: hash(&whole) }
-    }
-}
-
-/// What history knows of the table before this run.
-#[derive(Default)]
-struct Past {
-    latest: Option<LatestRun>,
-    /// The latest run had the same key form: its findings can be matched with this run's.
-    comparable: bool,
-    spec_changed: Option<&'static str>,
-    open: Vec<OpenFinding>,
-    /// Where the latest complete run leaves off, per side.
-    complete: Option<Sides<DateTime<Utc>>>,
-}
-
-impl Past {
-    fn load(history: &mut History, name: &str, forms: &Forms) -> Result<Past> {
-        let Some(latest) = history.latest_run(name)? else { return Ok(Past::default()) };
-        let spec_changed = if latest.key_form != forms.key_form {
-            Some("key")
-        } else if latest.spec_hash != forms.spec_hash {
-            Some("comparison")
-        } else {
-            None
-        };
-        let comparable = spec_changed != Some("key");
-        let open = history.open_findings(name)?;
-        let complete = match history.complete_before(name)? {
-            Some((_, instants)) if comparable => {
-                let parse = |t: &String| {
-                    DateTime::parse_from_rfc3339(t)
-                        .map(|t| t.to_utc())
-                        .map_err(|e| Error::input(history.path().display().to_string(), format!("run time {t:?}: {e}")))
-                };
-                Some(Sides::new(parse(&instants.source)?, parse(&instants.target)?))
-            }
-            _ => None,
-        };
-        Ok(Past { latest: Some(latest), comparable, spec_changed, open, complete })
-    }
-
-    /// The open findings' keys as canonical arrays, to read them again; and the stored hashes of keys whose
-    /// values do not hash back to them (never taken as resolved).
-    fn open_keys(&self, keyless: bool) -> Result<(KeyRows, KeyHashes)> {
-        let (Some(latest), true) = (&self.latest, self.comparable) else { return Ok(Default::default()) };
-        if self.open.is_empty() {
-            return Ok(Default::default());
-        }
-        let types = column_types(&latest.key_columns)?;
-        let mut seen = KeyHashes::default();
-        let open: Vec<&OpenFinding> = self.open.iter().filter(|f| seen.insert(f.key_hash)).collect();
-        let texts: Vec<&str> = open.iter().map(|f| f.key.as_str()).collect();
-        let arrays = key_arrays(&texts, &types)?;
-        let hashes = key_hashes(&arrays, keyless)?;
-        let mut unreadable = KeyHashes::default();
-        for (finding, hash) in open.iter().zip(&hashes) {
-            if *hash != Some(finding.key_hash) {
-                tracing::warn!("history key {} does not hash as it was kept: left open, not read again", finding.key);
-                unreadable.insert(finding.key_hash);
-            }
-        }
-        let rows = KeyRows { hashes: hashes.iter().map(|h| h.unwrap_or(0)).collect(), arrays };
-        Ok((rows.filter(|h| !unreadable.contains(&h))?, unreadable))
-    }
-}
-
-/// Which open findings this run's scope covers.
-#[derive(Default)]
-struct Coverage {
-    /// Left out by `--min-age`.
-    except: Option<KeySet>,
-    /// `--keys`: only these.
-    listed: Option<KeySet>,
-    /// Open findings whose key could not be read again.
-    unreadable: KeyHashes,
 }
 
 /// The keys a run reads, chosen before any row is read whole.
@@ -294,7 +160,7 @@ fn choose(
     if let Some(min_age) = drift.window.min_age {
         let since = ago(min_age, "--min-age")?;
         let (left_out, _) = changed(since, &mut chosen, plan)?;
-        chosen.window.left_out_since = Some(by_side(&since.map(rfc3339)));
+        chosen.window.left_out_since = Some(since.map(rfc3339));
         chosen.window.left_out_keys = Some(left_out.len() as u64);
         chosen.coverage.except = Some(KeySet::except(left_out.hashes.iter().copied()));
     }
@@ -327,8 +193,8 @@ fn choose(
         Scope::Table | Scope::Sample => return Ok(chosen),
     };
     let (changed_keys, rows) = changed(since, &mut chosen, plan)?;
-    chosen.window.changed_since = Some(by_side(&since.map(rfc3339)));
-    chosen.window.changed_keys = Some(by_side(&rows));
+    chosen.window.changed_since = Some(since.map(rfc3339));
+    chosen.window.changed_keys = Some(rows);
     let (open, unreadable) = past.open_keys(plan.keyless)?;
     chosen.window.open_findings_read = with_history.then_some(open.len() as u64);
     chosen.coverage.unreadable = unreadable;
@@ -356,9 +222,9 @@ fn run(
     let drift = &spec.drift;
     let run_started = Utc::now();
     plan.keep.keys = history.is_some() || drift.rechecks > 0;
-    let forms = Forms::of(spec, &plan);
+    let identity = Identity::of(spec, &plan);
     let past = match history.as_deref_mut() {
-        Some(h) => Past::load(h, name, &forms)?,
+        Some(h) => Past::load(h, name, &identity)?,
         None => Past::default(),
     };
     let clocks = match history.is_some() || drift.window.column.is_some() {
@@ -377,7 +243,6 @@ fn run(
             Category::NullKeysTarget => nulls.target,
             _ => count,
         });
-        report.verdict = crate::report::verdict::verdict(&report.summary, &plan.budgets, report.sample.as_ref());
     }
     let first_keys = findings.keys.clone().unwrap_or_default();
     let rechecked = match drift.rechecks > 0 && !first_keys.entries.is_empty() {
@@ -391,10 +256,10 @@ fn run(
         previous_run: None,
         scope,
         rechecks: rechecked.done,
-        findings: FindingCounts {
+        findings: StatusCounts {
             transient: rechecked.transient.len() as u64,
             unstable: rechecked.unstable.len() as u64,
-            ..FindingCounts::default()
+            ..StatusCounts::default()
         },
         keys_listed,
         window: (window_report != WindowReport::default()).then_some(window_report),
@@ -403,16 +268,11 @@ fn run(
         superseded: None,
         baseline: None,
         unstable_keys,
-        rechecked_rows: (rechecked.done > 0).then(|| by_side(&rechecked.rows)),
+        rechecked_rows: (rechecked.done > 0).then_some(rechecked.rows),
         recheck_seconds: (rechecked.done > 0).then_some(rechecked.seconds),
     };
     report.stats.source.key_rows = key_rows.source;
     report.stats.target.key_rows = key_rows.target;
-    let mut violations = report.verdict.violations.clone();
-    let allowed = drift.max_unstable.allowed(report.summary.source_rows);
-    if drift_report.findings.unstable > allowed {
-        violations.push(violation("unstable", drift_report.findings.unstable, allowed));
-    }
     let (transient, unstable) = (rechecked.transient.clone(), rechecked.unstable.clone());
     let (plan, findings) = match rechecked.last {
         Some((plan, _, findings)) => (plan, findings),
@@ -435,27 +295,28 @@ fn run(
             }
             _ => None,
         };
-        let context = Context { spec, plan: &plan, name, run_started, forms: &forms, clocks, complete };
+        let context = Context { plan: &plan, name, run_started, identity: &identity, clocks, complete };
         let recorded = Recorded { keys: &first_keys, shown: &last_keys, transient: &transient, unstable: &unstable };
-        remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report, &mut violations)?;
+        remember(history, &context, &past, &coverage, &recorded, &mut report, &mut drift_report)?;
     } else {
-        report.verdict = Verdict::of(violations);
+        report.verdict = judge(&report, &drift_report, &plan);
     }
     report.drift = Some(drift_report);
     super::finish(report, plan, findings)
 }
 
-fn violation(check: &str, actual: u64, allowed: u64) -> Violation {
-    Violation { table: None, check: check.to_string(), actual, allowed, upper_bound: None }
+/// The table's verdict once its runs over time are counted: its categories (settled by rechecks), the unstable
+/// keys, and with history what is new.
+fn judge(report: &Report, drift: &DriftReport, plan: &Plan) -> Verdict {
+    crate::report::build::verdict(&report.summary, report.sample.as_ref(), Some(drift), &plan.budgets)
 }
 
 /// What a run is, for history.
 struct Context<'a> {
-    spec: &'a TableSpec,
     plan: &'a Plan,
     name: &'a str,
     run_started: DateTime<Utc>,
-    forms: &'a Forms,
+    identity: &'a Identity,
     clocks: Option<Sides<DateTime<Utc>>>,
     complete: Option<Sides<DateTime<Utc>>>,
 }
@@ -481,86 +342,40 @@ fn remember(
     recorded: &Recorded,
     report: &mut Report,
     drift: &mut DriftReport,
-    violations: &mut Vec<Violation>,
 ) -> Result<()> {
     let (plan, keys) = (context.plan, recorded.keys);
     let started = rfc3339(context.run_started);
     let texts = key_texts(&keys.values)?;
-    let open_by: HashMap<(Category, u128), &OpenFinding> = match past.comparable {
-        true => past.open.iter().map(|f| ((f.category, f.key_hash), f)).collect(),
-        false => HashMap::new(),
-    };
     let names = |columns: &Option<Vec<usize>>| {
         columns
             .as_ref()
             .map(|c| Value::from(c.iter().map(|&i| plan.columns[i].name.clone()).collect::<Vec<_>>()).to_string())
     };
-    let mut seen = Vec::new();
-    let mut statuses: HashMap<(Category, u128), (FindingStatus, String)> = HashMap::new();
-    let mut counts = RunCounts {
-        transient: recorded.transient.len() as u64,
-        unstable: recorded.unstable.len() as u64,
-        ..RunCounts::default()
-    };
-    let mut beyond_baseline = 0;
-    for (row, entry) in keys.entries.iter().enumerate() {
-        let settled = recorded.transient.contains(&entry.key) || recorded.unstable.contains(&entry.key);
-        if settled || statuses.contains_key(&(entry.category, entry.key)) {
-            continue;
-        }
-        let open = open_by.get(&(entry.category, entry.key));
-        let status = match open {
-            Some(f) => (FindingStatus::Persisting, f.first_seen_at.clone()),
-            None => (FindingStatus::New, started.clone()),
-        };
-        match status.0 {
-            FindingStatus::Persisting => counts.persisting += 1,
-            _ => counts.new += 1,
-        }
-        beyond_baseline += u64::from(open.is_none_or(|f| !f.accepted));
-        statuses.insert((entry.category, entry.key), status);
-        seen.push(Seen {
-            category: entry.category,
-            key_hash: entry.key,
-            key: texts[row].clone(),
-            columns: names(&entry.columns),
-            open: open.map(|f| f.id),
-        });
-    }
-    let covered = covered(past, coverage, plan)?;
-    let mut closed = Vec::new();
-    let mut not_covered = 0;
-    for (finding, covered) in past.open.iter().zip(covered) {
-        if !past.comparable {
-            closed.push((finding.id, Closing::Superseded));
-            counts.superseded += 1;
-        } else if statuses.contains_key(&(finding.category, finding.key_hash))
-            || recorded.unstable.contains(&finding.key_hash)
-        {
-            // Seen again, or still changing: open either way.
-        } else if covered {
-            closed.push((finding.id, Closing::Resolved));
-            counts.resolved += 1;
-        } else {
-            not_covered += 1;
-        }
-    }
+    let settled = |key: &u128| recorded.transient.contains(key) || recorded.unstable.contains(key);
+    let found = keys.entries.iter().zip(texts).filter(|(entry, _)| !settled(&entry.key));
+    let found = found.map(|(entry, key)| Seen {
+        category: entry.category,
+        key_hash: entry.key,
+        key,
+        columns: names(&entry.columns),
+        open: None,
+    });
+    let key_columns = past.comparable.then(|| past.latest.as_ref().map(|l| l.key_columns.as_str())).flatten();
+    let covered = covered(&past.open, coverage, plan.sample.as_ref(), key_columns)?;
+    let before = Before { open: &past.open, comparable: past.comparable, covered: &covered };
+    let life = lifecycle(found.collect(), &before, recorded.unstable, &started);
     let baseline = history.baseline(context.name)?;
-    let counted_new = if baseline.is_some() { beyond_baseline } else { counts.new };
-    if let Some(max_new) = context.spec.drift.max_new {
-        let allowed = max_new.allowed(report.summary.source_rows);
-        if counted_new > allowed {
-            violations.push(violation("new", counted_new, allowed));
-        }
-    }
-    report.verdict = Verdict::of(std::mem::take(violations));
+    drift.findings.new = Some(life.new);
+    drift.findings.persisting = Some(life.persisting);
+    drift.findings.resolved = Some(life.resolved);
+    drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: life.beyond_baseline });
+    report.verdict = judge(report, drift, plan);
     let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
     let record = RunRecord {
         table: context.name.to_string(),
         started: started.clone(),
         scope: drift.scope,
-        spec_hash: context.forms.spec_hash.clone(),
-        key_form: context.forms.key_form.clone(),
+        identity: context.identity.clone(),
         key_columns: match (&past.latest, keys.values.is_empty(), past.comparable) {
             // No finding to read types from: keep what the last comparable run recorded.
             (Some(latest), true, true) => latest.key_columns.clone(),
@@ -572,20 +387,17 @@ fn remember(
         rechecks: drift.rechecks,
         summary: serde_json::to_value(&report.summary).map_err(|e| Error::internal(e.to_string()))?,
         verdict: report.verdict.clone(),
-        counts,
+        counts: drift.findings,
+        superseded: life.superseded,
     };
-    let id = history.record(&record, &seen, &closed)?;
+    let id = history.record(&record, &life.seen, &life.closed)?;
     drift.history = Some(context.name.to_string());
     drift.run = Some(id);
     drift.previous_run = Some(past.latest.as_ref().map(|l| RunRef { id: l.id, started: l.started.clone() }));
-    drift.findings.new = Some(counts.new);
-    drift.findings.persisting = Some(counts.persisting);
-    drift.findings.resolved = Some(counts.resolved);
-    drift.not_covered = (not_covered > 0).then_some(not_covered);
-    drift.spec_changed = past.spec_changed.map(str::to_string);
-    drift.superseded = (counts.superseded > 0).then_some(counts.superseded);
-    drift.baseline = baseline.map(|accepted| Baseline { accepted, beyond: beyond_baseline });
-    annotate(report, recorded.shown, &statuses);
+    drift.not_covered = (life.not_covered > 0).then_some(life.not_covered);
+    drift.spec_changed = past.spec_changed;
+    drift.superseded = (life.superseded > 0).then_some(life.superseded);
+    annotate(report, recorded.shown, &life.statuses);
     Ok(())
 }
 
@@ -605,33 +417,6 @@ fn canonical_types(plan: &Plan) -> Result<Vec<arrow::datatypes::DataType>> {
             })
         })
         .collect()
-}
-
-/// For each open finding, whether this run's scope covers its key.
-fn covered(past: &Past, coverage: &Coverage, plan: &Plan) -> Result<Vec<bool>> {
-    let mut covered: Vec<bool> = past
-        .open
-        .iter()
-        .map(|f| {
-            coverage.except.as_ref().is_none_or(|e| e.keeps(f.key_hash))
-                && coverage.listed.as_ref().is_none_or(|l| l.keeps(f.key_hash))
-                && !coverage.unreadable.contains(&f.key_hash)
-        })
-        .collect();
-    let (Some(sample), Some(latest)) = (&plan.sample, &past.latest) else { return Ok(covered) };
-    if !past.comparable || past.open.is_empty() {
-        return Ok(covered);
-    }
-    let sampled = match sample.selection {
-        Selection::KeyHash => past.open.iter().map(|f| sample.keeps(f.key_hash)).collect(),
-        Selection::KeyText => {
-            let texts: Vec<&str> = past.open.iter().map(|f| f.key.as_str()).collect();
-            let arrays = key_arrays(&texts, &column_types(&latest.key_columns)?)?;
-            sample.keeps_by_text(&arrays).map_err(|e| Error::arrow("history keys", e))?
-        }
-    };
-    covered.iter_mut().zip(sampled).for_each(|(c, s)| *c &= s);
-    Ok(covered)
 }
 
 /// Gives each example of a finding its status and when it was first seen.

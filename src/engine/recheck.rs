@@ -12,13 +12,14 @@ use serde_json::Value;
 use crate::compare::{FindingKey, FindingKeys, Findings};
 use crate::digest::Fingerprint;
 use crate::error::{Error, Result};
+use crate::finding::Category;
 use crate::plan::Plan;
 use crate::report::{self, Report};
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::keyset::{KeyHashes, KeyRows};
 use crate::source::Dataset;
-use crate::spec::{Category, KeySpec, TableSpec};
+use crate::spec::{KeySpec, TableSpec};
 
 use super::Table;
 
@@ -120,7 +121,7 @@ fn reopen(spec: &TableSpec, session: &Session, table: &Table, first: &Plan) -> R
     let mut datasets = Sides::join(open).transpose()?;
     if let Some(filter) = &spec.filter {
         for side in Side::BOTH {
-            datasets[side].restrict(filter.clone());
+            datasets[side].restrict(filter.clone())?;
         }
     }
     let mut decided = spec.clone();
@@ -209,7 +210,6 @@ pub(super) fn settle(
         Category::NullKeysSource | Category::NullKeysTarget => mine.clone(),
         _ => last.examples.get(category).into_iter().flatten().filter(|e| shown(category, e)).cloned().collect(),
     });
-    first.sample = plan.sample.as_ref().map(|s| report::sample_report(&first.summary, s));
-    first.verdict = report::verdict::verdict(&first.summary, &plan.budgets, first.sample.as_ref());
+    first.sample = plan.sample.as_ref().map(|s| report::build::sample_report(&first.summary, s));
     Ok(unstable_keys.into_iter().map(|(_, v)| v).collect())
 }

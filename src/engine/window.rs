@@ -74,7 +74,12 @@ fn side_changed(plan: &Plan, side: Side, updated: usize, bound: &Bound) -> Resul
         plan.key.iter().map(|k| (k.on(side).0.to_string(), k.on(side).1, k.resolution.canon.clone())).collect();
     let time = vec![(field.name().clone(), updated, Canon::Timestamp(TimeUnit::Microsecond))];
     let columns = SideColumns::new(keys, time, policy, Tolerances::default());
-    let (units, applied) = dataset.changed_units(&columns.projection, updated, bound)?;
+    // A side that reads changed rows itself applies the window; files are read whole and the window applied here.
+    let applied = dataset.capabilities.changed_since;
+    let units = match applied {
+        true => dataset.changed_units(&columns.projection, updated, bound)?,
+        false => dataset.scan_units(&columns.projection)?,
+    };
     let since = bound.instant.timestamp_micros();
     let parts = units
         .into_par_iter()
@@ -144,7 +149,7 @@ pub(super) fn listed_keys(path: &std::path::Path, spec: &TableSpec, plan: &Plan,
         options.csv.types.push((key.name.clone(), DataType::Utf8));
         options.csv.types.push((key.target_name.clone(), DataType::Utf8));
     }
-    let dataset = Dataset::open(location, &options, session.runtime())?;
+    let dataset = Dataset::open(&crate::location::Location::parse(location)?, &options, session.runtime())?;
     let mut indices = Vec::with_capacity(plan.key.len());
     for key in &plan.key {
         let fields = dataset.schema.fields();
@@ -243,8 +248,9 @@ pub(super) fn narrow(plan: &mut Plan, only: Option<&KeyRows>, except: Option<&Ke
     for side in Side::BOTH {
         let names = plan.key.iter().map(|k| k.on(side).0.to_string()).collect();
         let list = KeyList { names, keys: keys.clone() };
-        if !plan.datasets[side].restrict_keys(&list)? {
-            tracing::info!("{}: reads every row and keeps the listed keys", plan.datasets[side].location);
+        let dataset = &mut plan.datasets[side];
+        if !(dataset.capabilities.narrow_to_keys && dataset.restrict_keys(&list)?) {
+            tracing::info!("{}: reads every row and keeps the listed keys", dataset.location);
         }
     }
     Ok(())

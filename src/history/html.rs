@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::listing::{OpenLine, OpenList};
 use super::trend::{RunLine, TableTrend, Trend};
 use crate::error::{Error, Result};
-use crate::report::documents::thousands;
-use crate::report::drift::FindingStatus;
+use crate::finding::FindingStatus;
+use crate::report::words::thousands;
 use crate::report::write_atomically;
 
 const TEMPLATE: &str = include_str!("templates/history.html");
@@ -112,7 +112,7 @@ struct RunRow {
     /// The run's findings by category: `2 missing_in_target, 3 mismatched`, or `none`.
     findings: String,
     /// new, persisting, resolved, transient, unstable.
-    counts: [i64; 5],
+    counts: [u64; 5],
     pass: bool,
     verdict: String,
 }
@@ -219,7 +219,7 @@ impl TableView {
 impl RunRow {
     fn of(run: &RunLine) -> RunRow {
         let count = |name: &str| run.summary.get(name).and_then(Value::as_u64).unwrap_or(0);
-        let found: Vec<String> = crate::spec::Category::ALL
+        let found: Vec<String> = crate::finding::Category::ALL
             .iter()
             .map(|c| (c.name(), count(c.name())))
             .filter(|(_, n)| *n > 0)
@@ -231,7 +231,7 @@ impl RunRow {
             scope: run.scope.clone(),
             rows: count("source_rows"),
             findings: if found.is_empty() { "none".to_string() } else { found.join(", ") },
-            counts: [run.new, run.persisting, run.resolved, run.transient, run.unstable],
+            counts: run.counts.by_status().map(|(_, n)| n.unwrap_or(0)),
             pass: run.verdict.pass,
             verdict: verdict(run),
         }
@@ -280,8 +280,13 @@ fn key_text(value: &Value) -> String {
 }
 
 /// The run's counts in [`SERIES`] order.
-fn series(run: &RunLine) -> [i64; 5] {
-    [run.persisting, run.new, run.unstable, run.transient, run.resolved]
+fn series(run: &RunLine) -> [u64; 5] {
+    SERIES.map(|(status, _)| count(run, status))
+}
+
+/// How many of the run's findings have `status`.
+fn count(run: &RunLine, status: FindingStatus) -> u64 {
+    run.counts.by_status()[status.index()].1.unwrap_or(0)
 }
 
 /// The chart of `runs` (newest first, as history lists them); `None` without runs. Bars share one scale: what
@@ -289,8 +294,8 @@ fn series(run: &RunLine) -> [i64; 5] {
 fn chart(runs: &[RunLine]) -> Option<Chart> {
     let oldest_first: Vec<&RunLine> = runs.iter().rev().collect();
     let (first, last) = (oldest_first.first()?, oldest_first.last()?);
-    let up = |run: &RunLine| series(run)[..4].iter().map(|n| (*n).max(0) as f64).sum::<f64>();
-    let down = |run: &RunLine| run.resolved.max(0) as f64;
+    let up = |run: &RunLine| series(run)[..4].iter().map(|n| *n as f64).sum::<f64>();
+    let down = |run: &RunLine| count(run, FindingStatus::Resolved) as f64;
     let max_up = oldest_first.iter().map(|r| up(r)).fold(0.0, f64::max);
     let max_down = oldest_first.iter().map(|r| down(r)).fold(0.0, f64::max);
     let scale = PLOT / (max_up + max_down).max(1.0);
@@ -305,13 +310,13 @@ fn chart(runs: &[RunLine]) -> Option<Chart> {
             let mut parts = Vec::new();
             let mut top = axis;
             for ((_, colour), n) in SERIES.iter().zip(series(run)).take(4) {
-                let height = n.max(0) as f64 * scale;
+                let height = n as f64 * scale;
                 if height > 0.0 {
                     top -= height;
                     parts.push(Part { y: round(top), height: round(height), colour });
                 }
             }
-            if run.resolved > 0 {
+            if count(run, FindingStatus::Resolved) > 0 {
                 parts.push(Part { y: round(axis), height: round(down(run) * scale), colour: SERIES[4].1 });
             }
             Bar {
@@ -347,15 +352,8 @@ fn chart(runs: &[RunLine]) -> Option<Chart> {
 
 /// A run's tooltip: which run, its counts, its verdict.
 fn title(run: &RunLine) -> String {
-    let counts = [run.new, run.persisting, run.resolved, run.transient, run.unstable];
-    let statuses = [
-        FindingStatus::New,
-        FindingStatus::Persisting,
-        FindingStatus::Resolved,
-        FindingStatus::Transient,
-        FindingStatus::Unstable,
-    ];
-    let counted: Vec<String> = statuses.iter().zip(counts).map(|(s, n)| format!("{n} {}", s.name())).collect();
+    let counted: Vec<String> =
+        run.counts.by_status().iter().map(|(status, n)| format!("{} {status}", n.unwrap_or(0))).collect();
     format!("run #{}, {}: {}; {}", run.id, when(&run.started), counted.join(", "), verdict(run))
 }
 
@@ -367,10 +365,11 @@ fn round(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::StatusCounts;
     use crate::history::trend::RunVerdict;
     use serde_json::json;
 
-    fn run(id: i64, [new, persisting, resolved, transient, unstable]: [i64; 5], pass: bool) -> RunLine {
+    fn run(id: i64, [new, persisting, resolved, transient, unstable]: [u64; 5], pass: bool) -> RunLine {
         RunLine {
             id,
             started: format!("2026-12-{id:02}T02:00:00.000000Z"),
@@ -381,11 +380,13 @@ mod tests {
             rechecks: 0,
             summary: json!({"source_rows": 1000, "mismatched": new + persisting, "missing_in_target": 0}),
             verdict: RunVerdict { pass, exit_code: if pass { 0 } else { 1 } },
-            new,
-            persisting,
-            resolved,
-            transient,
-            unstable,
+            counts: StatusCounts {
+                new: Some(new),
+                persisting: Some(persisting),
+                resolved: Some(resolved),
+                transient,
+                unstable,
+            },
             superseded: 0,
         }
     }

@@ -11,9 +11,12 @@
 //! version a file holds, so later versions can migrate older files.
 
 pub mod html;
+pub mod identity;
 pub(crate) mod keys;
+pub mod lifecycle;
 pub mod listing;
 mod lock;
+pub mod past;
 pub mod trend;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +26,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::finding::{Category, Closing, StatusCounts};
 use crate::report::verdict::Verdict;
 use crate::side::Sides;
-use crate::spec::{Category, Scope};
+use crate::spec::Scope;
+use identity::Identity;
 
 /// The migrations, in order: migration `i` takes a file from version `i` to `i + 1`, in one transaction.
 const MIGRATIONS: &[&[&str]] = &[&[
@@ -70,8 +75,7 @@ pub struct History {
 pub struct LatestRun {
     pub id: i64,
     pub started: String,
-    pub key_form: String,
-    pub spec_hash: String,
+    pub identity: Identity,
     /// The key's columns and canonical Arrow types (JSON), to rebuild stored keys.
     pub key_columns: String,
 }
@@ -82,7 +86,7 @@ pub struct OpenFinding {
     pub id: i64,
     pub category: Category,
     pub key_hash: u128,
-    /// Canonical key values as a JSON array of text (see [`keys`]).
+    /// Canonical key values as a JSON array of text (see `keys.rs`).
     pub key: String,
     pub first_seen: i64,
     pub first_seen_at: String,
@@ -90,7 +94,7 @@ pub struct OpenFinding {
 }
 
 /// A finding this run saw, as it is recorded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
     pub category: Category,
     pub key_hash: u128,
@@ -101,24 +105,6 @@ pub struct Seen {
     pub open: Option<i64>,
 }
 
-/// How an open finding ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closing {
-    /// A run covering its key no longer saw it.
-    Resolved,
-    /// The table's key changed: the finding cannot be compared with what runs see now.
-    Superseded,
-}
-
-impl Closing {
-    pub fn name(self) -> &'static str {
-        match self {
-            Closing::Resolved => "resolved",
-            Closing::Superseded => "superseded",
-        }
-    }
-}
-
 /// A run as it is recorded, with its findings.
 #[derive(Debug, Clone)]
 pub struct RunRecord {
@@ -126,8 +112,7 @@ pub struct RunRecord {
     /// RFC 3339 UTC.
     pub started: String,
     pub scope: Scope,
-    pub spec_hash: String,
-    pub key_form: String,
+    pub identity: Identity,
     pub key_columns: String,
     /// Masked.
     pub locations: Sides<String>,
@@ -138,17 +123,9 @@ pub struct RunRecord {
     pub rechecks: u32,
     pub summary: serde_json::Value,
     pub verdict: Verdict,
-    pub counts: RunCounts,
-}
-
-/// A run's findings against history and rechecks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunCounts {
-    pub new: u64,
-    pub persisting: u64,
-    pub resolved: u64,
-    pub transient: u64,
-    pub unstable: u64,
+    /// The run's findings against history and rechecks.
+    pub counts: StatusCounts,
+    /// Open findings closed because the key changed.
     pub superseded: u64,
 }
 
@@ -263,8 +240,7 @@ impl History {
             Ok(LatestRun {
                 id: r.try_get(0)?,
                 started: r.try_get(1)?,
-                key_form: r.try_get(2)?,
-                spec_hash: r.try_get(3)?,
+                identity: Identity { key_form: r.try_get(2)?, spec_hash: r.try_get(3)? },
                 key_columns: r.try_get(4)?,
             })
         })
@@ -292,9 +268,7 @@ impl History {
                 let category: String = r.try_get(1)?;
                 let hash: Vec<u8> = r.try_get(2)?;
                 let accepted: Option<String> = r.try_get(6)?;
-                let category = Category::ALL
-                    .into_iter()
-                    .find(|c| c.name() == category)
+                let category = Category::parse(&category)
                     .ok_or_else(|| sqlx::Error::Decode(format!("unknown finding category {category:?}").into()))?;
                 Ok(OpenFinding {
                     id: r.try_get(0)?,
@@ -340,8 +314,8 @@ impl History {
                 .bind(&finished)
                 .bind(env!("CARGO_PKG_VERSION"))
                 .bind(run.scope.name())
-                .bind(&run.spec_hash)
-                .bind(&run.key_form)
+                .bind(&run.identity.spec_hash)
+                .bind(&run.identity.key_form)
                 .bind(&run.key_columns)
                 .bind(&run.locations.source)
                 .bind(&run.locations.target)
@@ -354,12 +328,12 @@ impl History {
                 .bind(run.verdict.pass)
                 .bind(run.verdict.exit_code)
                 .bind(json(&violations))
-                .bind(c.new as i64)
-                .bind(c.persisting as i64)
-                .bind(c.resolved as i64)
+                .bind(c.new.unwrap_or(0) as i64)
+                .bind(c.persisting.unwrap_or(0) as i64)
+                .bind(c.resolved.unwrap_or(0) as i64)
                 .bind(c.transient as i64)
                 .bind(c.unstable as i64)
-                .bind(c.superseded as i64)
+                .bind(run.superseded as i64)
                 .execute(&mut *tx)
                 .await
                 .map_err(write)?;

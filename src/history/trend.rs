@@ -15,6 +15,7 @@ use sqlx::Row;
 
 use super::{db_error, History, BASELINE, OPEN_COUNTS, RUNS};
 use crate::error::Result;
+use crate::finding::StatusCounts;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
@@ -49,12 +50,10 @@ pub struct RunLine {
     pub rechecks: i64,
     pub summary: Value,
     pub verdict: RunVerdict,
-    pub new: i64,
-    pub persisting: i64,
-    pub resolved: i64,
-    pub transient: i64,
-    pub unstable: i64,
-    pub superseded: i64,
+    /// Every status counted, as history keeps them.
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+    pub superseded: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +86,7 @@ impl History {
             for r in rows {
                 let line = || -> Result<RunLine, sqlx::Error> {
                     let summary: String = r.try_get(7)?;
+                    let count = |i: usize| r.try_get::<i64, _>(i).map(|n| n.max(0) as u64);
                     Ok(RunLine {
                         id: r.try_get(0)?,
                         started: r.try_get(1)?,
@@ -97,12 +97,14 @@ impl History {
                         rechecks: r.try_get(6)?,
                         summary: serde_json::from_str(&summary).unwrap_or(Value::Null),
                         verdict: RunVerdict { pass: r.try_get(8)?, exit_code: r.try_get(9)? },
-                        new: r.try_get(10)?,
-                        persisting: r.try_get(11)?,
-                        resolved: r.try_get(12)?,
-                        transient: r.try_get(13)?,
-                        unstable: r.try_get(14)?,
-                        superseded: r.try_get(15)?,
+                        counts: StatusCounts {
+                            new: Some(count(10)?),
+                            persisting: Some(count(11)?),
+                            resolved: Some(count(12)?),
+                            transient: count(13)?,
+                            unstable: count(14)?,
+                        },
+                        superseded: count(15)?,
                     })
                 };
                 runs.push(line().map_err(read)?);
@@ -163,11 +165,11 @@ pub fn render(trend: &Trend) -> String {
                 Cell::new(count("extra_in_target")),
                 Cell::new(count("mismatched")),
                 Cell::new(duplicates),
-                Cell::new(run.new),
-                Cell::new(run.persisting),
-                Cell::new(run.resolved),
-                Cell::new(run.transient),
-                Cell::new(run.unstable),
+                Cell::new(run.counts.new.unwrap_or(0)),
+                Cell::new(run.counts.persisting.unwrap_or(0)),
+                Cell::new(run.counts.resolved.unwrap_or(0)),
+                Cell::new(run.counts.transient),
+                Cell::new(run.counts.unstable),
                 Cell::new(if run.verdict.pass {
                     "pass".to_string()
                 } else {

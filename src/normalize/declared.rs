@@ -110,7 +110,7 @@ fn declared_digits(resolution: Resolution, source: &Field, target: &Field) -> Re
             _ => None,
         }
     };
-    let cut = |f: &Field| f.metadata().get(FRACTION_CUT).and_then(|c| Cut::from_name(c)).unwrap_or(Cut::Truncate);
+    let cut = |f: &Field| f.metadata().get(FRACTION_CUT).and_then(|c| Cut::parse(c)).unwrap_or(Cut::Truncate);
     let sides = [(digits(source), source), (digits(target), target)];
     let Some((coarsest, holder)) = sides.iter().filter_map(|(d, f)| d.map(|d| (d, *f))).min_by_key(|(d, _)| *d) else {
         return resolution;

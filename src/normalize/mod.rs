@@ -34,6 +34,7 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 
 use crate::error::{Error, Result};
+use crate::vocabulary::vocabulary;
 use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
@@ -96,13 +97,13 @@ pub enum Canon {
     Unpadded(Box<Canon>),
 }
 
-/// A rule recon applies to a column pair on its own, from what the sides declare; the report's policy lists
-/// the columns it applied to (`column_rules`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// Trailing blanks are insignificant on both sides: either side is fixed-length `CHAR(n)`.
-    CharPadding,
+vocabulary! {
+    /// A rule recon applies to a column pair on its own, from what the sides declare; the report's policy
+    /// lists the columns it applied to (`column_rules`).
+    pub enum Rule ("column rule") {
+        /// Trailing blanks are insignificant on both sides: either side is fixed-length `CHAR(n)`.
+        CharPadding = "char_padding",
+    }
 }
 
 impl Canon {

@@ -16,6 +16,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
 use super::policy::SidePolicy;
 use super::{ticks_per_second, trim_decimal, Canon};
+use crate::vocabulary::vocabulary;
 
 /// What a text that does not parse as the other side's type is prefixed with.
 pub const UNPARSEABLE: &str = "unparseable: ";
@@ -29,29 +30,16 @@ pub(super) fn mark(text: &str) -> String {
     format!("{UNPARSEABLE}{text}")
 }
 
-/// How a server cuts a timestamp to the fraction digits its column declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cut {
-    /// Toward the past (MariaDB by default; MySQL with `TIME_TRUNCATE_FRACTIONAL`).
-    Truncate,
-    /// Half up, toward the future (MySQL 8 by default; MariaDB with `TIME_ROUND_FRACTIONAL`).
-    Round,
-    /// Half away from 2000-01-01, PostgreSQL's epoch (`AdjustTimestampForTypmod` rounds the microseconds
-    /// since 2000 by magnitude).
-    RoundFrom2000,
-}
-
-impl Cut {
-    pub fn name(self) -> &'static str {
-        match self {
-            Cut::Truncate => "truncate",
-            Cut::Round => "round",
-            Cut::RoundFrom2000 => "round_from_2000",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Cut> {
-        [Cut::Truncate, Cut::Round, Cut::RoundFrom2000].into_iter().find(|c| c.name() == name)
+vocabulary! {
+    /// How a server cuts a timestamp to the fraction digits its column declares.
+    pub enum Cut ("fraction cut") {
+        /// Toward the past (MariaDB by default; MySQL with `TIME_TRUNCATE_FRACTIONAL`).
+        Truncate = "truncate",
+        /// Half up, toward the future (MySQL 8 by default; MariaDB with `TIME_ROUND_FRACTIONAL`).
+        Round = "round",
+        /// Half away from 2000-01-01, PostgreSQL's epoch (`AdjustTimestampForTypmod` rounds the microseconds
+        /// since 2000 by magnitude).
+        RoundFrom2000 = "round_from_2000",
     }
 }
 

@@ -163,15 +163,6 @@ impl DecimalTolerance {
     }
 }
 
-pub fn parse_unit(text: &str) -> Option<TimeUnit> {
-    match text {
-        "s" => Some(TimeUnit::Second),
-        "ms" => Some(TimeUnit::Millisecond),
-        "us" => Some(TimeUnit::Microsecond),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

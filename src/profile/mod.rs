@@ -66,7 +66,7 @@ impl<T> Pair<T> {
     }
 }
 
-/// A column profile, the report's `profile` block (CONTRACT.md, "Profiles"): the table's rows, each profiled
+/// A column profile, the report's `profile` block (DESIGN.md, "Profiles"): the table's rows, each profiled
 /// column's statistics, and with `--profile-group-by` each group's; `differs` counts every differing statistic,
 /// of the whole table and of each group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,20 +1,20 @@
-//! The audit report (CONTRACT.md, "Audits"): every table with its status and its own diff report, the tables
+//! The audit report (DESIGN.md, "Audits"): every table with its status and its own diff report, the tables
 //! on one side only, the schema checks a sign-off needs, one summary adding up the compared tables, and one
 //! verdict — exit 2 when a table could not be compared, else 1 when a budget is exceeded, else 0.
 
 use serde::{Deserialize, Serialize};
 
-use super::drift::FindingCounts;
 use super::profile::ProfileReport;
-use super::verdict::{Verdict, Violation};
-use super::{Report, Tool, REPORT_VERSION};
-use crate::spec::{Budget, ByCategory, Category, PerCategory};
+use super::verdict::{judge, Tally, Verdict, Violation};
+use super::{Report, ReportKind, Tool, REPORT_VERSION};
+use crate::finding::{ByCategory, Category, Check, PerCategory, SchemaCheckKind, StatusCounts, TableStatus};
+use crate::spec::Budget;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditReport {
     pub report_version: u32,
-    /// `audit`.
-    pub kind: String,
+    /// `audit` (`diff` for a diff seen as a one-table audit by the writers).
+    pub kind: ReportKind,
     pub tool: Tool,
     pub source: Collection,
     pub target: Collection,
@@ -52,31 +52,6 @@ pub struct TableEntry {
     /// With `--profile-only`, the table's profile report instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileReport>,
-}
-
-/// What became of a table (one closed vocabulary, as the contract names it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TableStatus {
-    Pass,
-    Fail,
-    Error,
-    Skipped,
-    MissingInTarget,
-    ExtraInTarget,
-}
-
-impl TableStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            TableStatus::Pass => "pass",
-            TableStatus::Fail => "fail",
-            TableStatus::Error => "error",
-            TableStatus::Skipped => "skipped",
-            TableStatus::MissingInTarget => "missing_in_target",
-            TableStatus::ExtraInTarget => "extra_in_target",
-        }
-    }
 }
 
 impl TableEntry {
@@ -124,8 +99,7 @@ impl TableEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SchemaCheck {
     pub table: String,
-    /// One of [`SCHEMA_CHECKS`].
-    pub check: String,
+    pub check: SchemaCheckKind,
     /// The column it is about (a constraint's columns comma-separated), as the check names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
@@ -135,10 +109,6 @@ pub struct SchemaCheck {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub accepted: bool,
 }
-
-/// The schema checks, by the names reports and config files give them.
-pub const SCHEMA_CHECKS: [&str; 5] =
-    ["sequence_behind", "not_null_missing", "unique_missing", "foreign_key_missing", "type_narrowed"];
 
 /// The tables by status, and the compared tables' counts added up (keyless rows included in
 /// `missing_in_target` and `extra_in_target`).
@@ -166,7 +136,7 @@ pub struct AuditSummary {
 pub struct DriftTotals {
     pub tables: u64,
     #[serde(flatten)]
-    pub findings: FindingCounts,
+    pub findings: StatusCounts,
 }
 
 /// What the audit cost, wall-clock.
@@ -204,7 +174,7 @@ impl AuditReport {
         let [source, target] = sides;
         AuditReport {
             report_version: REPORT_VERSION,
-            kind: "audit".into(),
+            kind: ReportKind::Audit,
             tool: Tool::recon(),
             source,
             target,
@@ -256,32 +226,21 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
     summary
 }
 
-/// Each compared table's own violations (named by table), then the audit's: tables on one side only and
-/// schema checks against their budgets. Exit 2 when a table is `error`, whatever the rest.
+/// Each compared table's own violations (named by table), then the tables on one side only and the schema
+/// checks not accepted against the audit's budgets (a share of the tables). Exit 2 when a table is `error`,
+/// whatever the rest.
 fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
-    let mut violations = Vec::new();
-    for table in tables {
+    let named = tables.iter().flat_map(|table| {
         let reported = table.report.iter().map(|r| &r.verdict).chain(table.profile.iter().map(|p| &p.verdict));
-        let named = reported
-            .flat_map(|verdict| &verdict.violations)
-            .map(|v| Violation { table: Some(table.name.clone()), ..v.clone() });
-        violations.extend(named);
-    }
-    let audit_checks = [
-        ("missing_tables", summary.missing_tables, budgets.missing_tables),
-        ("extra_tables", summary.extra_tables, budgets.extra_tables),
-        ("schema_checks", schema_checks, budgets.schema_checks),
-    ];
-    for (check, actual, budget) in audit_checks {
-        let allowed = budget.allowed(summary.tables);
-        if actual > allowed {
-            violations.push(Violation { table: None, check: check.into(), actual, allowed, upper_bound: None });
-        }
-    }
-    let mut verdict = Verdict::of(violations);
-    if summary.errors > 0 {
-        verdict.pass = false;
-        verdict.exit_code = 2;
-    }
-    verdict
+        let violations = reported.flat_map(|verdict| &verdict.violations);
+        violations.map(|v| Violation { table: Some(table.name.clone()), ..v.clone() })
+    });
+    let whole = summary.tables;
+    let tally = |check, actual, budget| Tally { check, actual, budget, whole, sampled: None };
+    let audit = judge([
+        tally(Check::MissingTables, summary.missing_tables, budgets.missing_tables),
+        tally(Check::ExtraTables, summary.extra_tables, budgets.extra_tables),
+        tally(Check::SchemaChecks, schema_checks, budgets.schema_checks),
+    ]);
+    Verdict::of(named.chain(audit).collect(), summary.errors)
 }

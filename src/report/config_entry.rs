@@ -4,8 +4,8 @@
 //! entry in the JSON (`config`); the terminal, HTML and Markdown show one entry per table with every suggestion.
 
 use super::audit::TableEntry;
-use super::table::{alternatives, effect};
-use crate::compare::suggest::{Suggestion, SuggestionKind};
+use super::words::{alternatives, effect};
+use crate::explain::{Suggestion, SuggestionKind};
 
 /// What to do with an entry, as every rendering says it.
 pub(crate) const PASTE: &str =
@@ -117,8 +117,8 @@ fn key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::audit::TableStatus;
-    use crate::report::documents::tests::orders_report;
+    use crate::finding::TableStatus;
+    use crate::report::view::tests::orders_report;
 
     fn suggestion(kind: SuggestionKind, value: Option<&str>, column: &str, resolves: u64) -> Suggestion {
         Suggestion::new(kind, value.map(str::to_string), column, resolves)

@@ -12,20 +12,20 @@ use parquet::arrow::ArrowWriter;
 use super::write_atomically;
 use crate::compare::{Duplicate, Fetched, Findings, OneSided};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::plan::Names;
 use crate::source::Ordinal;
 
-pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
+pub fn write(dir: &Path, named: &Names, findings: &Findings) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let key_names: Vec<String> = plan.key.iter().map(|k| k.name.clone()).collect();
+    let key_names = &named.key;
     let (source, target) = (&findings.fetched.source, &findings.fetched.target);
 
     let missing: Vec<Ordinal> = findings.missing.iter().map(|k| k.ordinal).collect();
     let extra: Vec<Ordinal> = findings.extra.iter().map(|k| k.ordinal).collect();
-    if plan.keyless {
+    if named.keyless {
         // Whole rows, each with how often each side holds it.
         let counted = |list: &[OneSided], fetched, ordinals: &[Ordinal], mine: &str, theirs: &str| -> Result<Columns> {
-            let (mut names, mut columns) = keys_of(&key_names, fetched, ordinals)?;
+            let (mut names, mut columns) = keys_of(key_names, fetched, ordinals)?;
             let counts: [Vec<u64>; 2] =
                 [list.iter().map(|k| k.count).collect(), list.iter().map(|k| k.other_count).collect()];
             for (name, count) in [mine, theirs].into_iter().zip(counts) {
@@ -42,10 +42,10 @@ pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
             counted(&findings.extra, target, &extra, "target_count", "source_count")?,
         );
     }
-    write_file(dir, "missing_in_target", keys_of(&key_names, source, &missing)?)?;
-    write_file(dir, "extra_in_target", keys_of(&key_names, target, &extra)?)?;
-    write_file(dir, "null_keys_source", keys_of(&key_names, source, &findings.null_keys.source)?)?;
-    write_file(dir, "null_keys_target", keys_of(&key_names, target, &findings.null_keys.target)?)?;
+    write_file(dir, "missing_in_target", keys_of(key_names, source, &missing)?)?;
+    write_file(dir, "extra_in_target", keys_of(key_names, target, &extra)?)?;
+    write_file(dir, "null_keys_source", keys_of(key_names, source, &findings.null_keys.source)?)?;
+    write_file(dir, "null_keys_target", keys_of(key_names, target, &findings.null_keys.target)?)?;
 
     // Duplicates: the key from whichever side has it, with both counts.
     let mut parts = Vec::new();
@@ -54,7 +54,7 @@ pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
         let shown_here: Vec<&Duplicate> =
             findings.duplicates.iter().filter(|d| d.shown_row().is_some_and(|(s, _)| s == side)).collect();
         let ordinals: Vec<Ordinal> = shown_here.iter().filter_map(|d| d.shown_row()).map(|(_, o)| o).collect();
-        parts.push(keys_of(&key_names, fetched, &ordinals)?);
+        parts.push(keys_of(key_names, fetched, &ordinals)?);
         source_counts.extend(shown_here.iter().map(|d| d.source_count));
         target_counts.extend(shown_here.iter().map(|d| d.target_count));
     }
@@ -69,19 +69,19 @@ pub fn write(dir: &Path, plan: &Plan, findings: &Findings) -> Result<()> {
     let s_rows: Vec<u32> = rows_of(source, findings.mismatched.iter().map(|m| m.source_ordinal))?;
     let t_rows: Vec<u32> = rows_of(target, findings.mismatched.iter().map(|m| m.target_ordinal))?;
     let (mut names, mut columns) =
-        keys_of(&key_names, source, &findings.mismatched.iter().map(|m| m.source_ordinal).collect::<Vec<_>>())?;
+        keys_of(key_names, source, &findings.mismatched.iter().map(|m| m.source_ordinal).collect::<Vec<_>>())?;
     let differing: StringArray = findings
         .mismatched
         .iter()
-        .map(|m| Some(m.columns.iter().map(|&c| plan.columns[c].name.as_str()).collect::<Vec<_>>().join(",")))
+        .map(|m| Some(m.columns.iter().map(|&c| named.columns[c].as_str()).collect::<Vec<_>>().join(",")))
         .collect();
     names.push("differing_columns".into());
     columns.push(Arc::new(differing));
     let (s_idx, t_idx) = (UInt32Array::from(s_rows), UInt32Array::from(t_rows));
-    for (c, pair) in plan.columns.iter().enumerate() {
-        names.push(format!("{}__source", pair.name));
+    for (c, name) in named.columns.iter().enumerate() {
+        names.push(format!("{name}__source"));
         columns.push(take(source.rows.values[c].as_ref(), &s_idx, None).map_err(|e| Error::arrow("--diff-out", e))?);
-        names.push(format!("{}__target", pair.name));
+        names.push(format!("{name}__target"));
         columns.push(take(target.rows.values[c].as_ref(), &t_idx, None).map_err(|e| Error::arrow("--diff-out", e))?);
     }
     write_file(dir, "mismatched", (names, columns))

@@ -1,8 +1,7 @@
-//! The report's `drift` section (CONTRACT.md, "Runs over time"): what this run's scope was, how its findings
+//! The report's `drift` section (DESIGN.md, "Runs over time"): what this run's scope was, how its findings
 //! relate to earlier runs kept in history (new, persisting, resolved), and what rechecks found to be rows in
 //! flight (transient) or unstable: keys whose rows changed on both sides between every pair of reads and still
-//! differ (a row whose one side stood still is a finding of its category). Also the finding status vocabulary
-//! that examples carry.
+//! differ (a row whose one side stood still is a finding of its category).
 //!
 //! ```json
 //! "drift": {"history": "orders", "run": 42, "previous_run": {"id": 41, "started": "2026-11-29T02:00:00Z"},
@@ -17,35 +16,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::Scope;
-
-/// Where a finding stands against earlier runs and rechecks: one closed vocabulary for reports and history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingStatus {
-    /// First seen by this run.
-    New,
-    /// Open since an earlier run, seen again.
-    Persisting,
-    /// Open before, and this run, whose scope covers its key, no longer sees it.
-    Resolved,
-    /// Seen by this run's first read, gone on a recheck: a row in flight.
-    Transient,
-    /// Still differing after every recheck, its rows changed on both sides between every pair of reads.
-    Unstable,
-}
-
-impl FindingStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            FindingStatus::New => "new",
-            FindingStatus::Persisting => "persisting",
-            FindingStatus::Resolved => "resolved",
-            FindingStatus::Transient => "transient",
-            FindingStatus::Unstable => "unstable",
-        }
-    }
-}
+use crate::finding::StatusCounts;
+use crate::side::Sides;
+use crate::spec::{Scope, SpecChange};
 
 /// A run kept in history, as the report names it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,26 +28,19 @@ pub struct RunRef {
     pub started: String,
 }
 
-/// One value per side, in a report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BySide<T> {
-    pub source: T,
-    pub target: T,
-}
-
 /// The keys a windowed run chose by change time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WindowReport {
     /// Keys whose row changed at or after these instants (each side's clock) were compared: `--max-age`,
     /// `--since-last-run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changed_since: Option<BySide<String>>,
+    pub changed_since: Option<Sides<String>>,
     /// Keys read on each side because their row changed in that window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changed_keys: Option<BySide<u64>>,
+    pub changed_keys: Option<Sides<u64>>,
     /// Keys whose row changed at or after these instants, on either side, were left out on both: `--min-age`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left_out_since: Option<BySide<String>>,
+    pub left_out_since: Option<Sides<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_out_keys: Option<u64>,
     /// Findings still open in history, read again by key whatever their change time.
@@ -101,7 +67,7 @@ pub struct DriftReport {
     /// Rechecks run (at most `--recheck`: they stop when nothing differs any more).
     pub rechecks: u32,
     #[serde(flatten)]
-    pub findings: FindingCounts,
+    pub findings: StatusCounts,
     /// `--keys`: how many keys the file listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys_listed: Option<u64>,
@@ -114,7 +80,7 @@ pub struct DriftReport {
     /// earlier findings are closed as superseded), or `comparison` (columns, policy, filter: findings stay
     /// comparable, but one may resolve because of the new settings rather than a fix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spec_changed: Option<String>,
+    pub spec_changed: Option<SpecChange>,
     /// Open findings closed because the key changed (`spec_changed: "key"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded: Option<u64>,
@@ -127,7 +93,7 @@ pub struct DriftReport {
     pub unstable_keys: Vec<serde_json::Value>,
     /// Rows the rechecks read again, per side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rechecked_rows: Option<BySide<u64>>,
+    pub rechecked_rows: Option<Sides<u64>>,
     /// Wall-clock seconds of the rechecks' reads and comparisons, without the delays before them (the first
     /// read's are in `stats.seconds`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,83 +106,12 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: 
     T::deserialize(deserializer).map(Some)
 }
 
-/// Findings over time: `new`, `persisting` and `resolved` with history only, `transient` and `unstable` (from
-/// rechecks) always. A table's drift report holds its own; an audit's summary their sum.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FindingCounts {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub persisting: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved: Option<u64>,
-    pub transient: u64,
-    pub unstable: u64,
-}
-
-impl FindingCounts {
-    /// Adds `other`'s counts: a history count is summed over the tables that have it.
-    pub fn add(&mut self, other: &FindingCounts) {
-        let sum = |total: Option<u64>, n: Option<u64>| match (total, n) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        self.new = sum(self.new, other.new);
-        self.persisting = sum(self.persisting, other.persisting);
-        self.resolved = sum(self.resolved, other.resolved);
-        self.transient += other.transient;
-        self.unstable += other.unstable;
-    }
-
-    /// `3 new, 12 persisting, 5 resolved`, when the counts come from history.
-    pub fn against_history(&self) -> Option<String> {
-        let (new, persisting, resolved) = (self.new?, self.persisting?, self.resolved?);
-        Some(format!("{new} new, {persisting} persisting, {resolved} resolved"))
-    }
-
-    /// `40 transient, 2 unstable`.
-    pub fn in_flight(&self) -> String {
-        format!("{} transient, {} unstable", self.transient, self.unstable)
-    }
-
-    /// The counts in the documents' column order, as text (`–` where not counted).
-    pub fn cells(&self) -> [String; 5] {
-        let n = super::documents::count_text;
-        [n(self.new), n(self.persisting), n(self.resolved), n(Some(self.transient)), n(Some(self.unstable))]
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// RFC 3339: when the baseline was accepted.
     pub accepted: String,
     /// This run's findings that are not in the baseline: what `--max-new` counts.
     pub beyond: u64,
-}
-
-/// The drift section in one line of the terminal report: scope, rechecks, and the counts over time.
-pub fn summary_line(drift: &DriftReport) -> String {
-    let mut parts = vec![format!("scope {}", drift.scope.name())];
-    parts.extend(drift.findings.against_history());
-    if drift.rechecks > 0 {
-        let rechecks =
-            if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
-        parts.push(format!("{rechecks}: {}", drift.findings.in_flight()));
-    }
-    parts.extend(notes(drift));
-    format!("\nover time: {}\n", parts.join("; "))
-}
-
-/// What else a reader of the counts over time must know: findings the run did not cover, a changed spec.
-pub fn notes(drift: &DriftReport) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(not_covered) = drift.not_covered {
-        notes.push(format!("{not_covered} open findings outside this run's scope"));
-    }
-    if let Some(changed) = &drift.spec_changed {
-        notes.push(format!("spec changed since the previous run ({changed})"));
-    }
-    notes
 }
 
 #[cfg(test)]

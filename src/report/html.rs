@@ -16,12 +16,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::audit::{AuditReport, TableEntry};
-use super::documents::{self, Counts, Rendering, COUNT_HEADS};
 use super::marks::{cells, Cell};
-use super::{table, write_atomically, Report, SideReport};
-use crate::compare::Cause;
+use super::view::{self, Counts, Rendering};
+use super::words::{self, COUNT_HEADS};
+use super::{write_atomically, Report, SideReport};
 use crate::error::{Error, Result};
-use crate::spec::Category;
+use crate::finding::Cause;
+use crate::finding::{Category, Check, KeySource};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 const STYLE: &str = include_str!("templates/report.css");
@@ -43,7 +44,7 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
     // Strict: a name the template misspells is an error here, not a blank in someone's sign-off.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
-    env.add_filter("n", documents::thousands);
+    env.add_filter("n", words::thousands);
     env.add_template("report.css", STYLE).map_err(template_error)?;
     env.add_template("report.html", TEMPLATE).map_err(template_error)?;
     let page = Page::of(audit, rendering);
@@ -68,7 +69,7 @@ struct Page {
     overview: Vec<Row>,
     /// Tables run with a drift option: how their findings relate to earlier runs.
     drift: Vec<DriftRow>,
-    schema_checks: Vec<Check>,
+    schema_checks: Vec<SchemaCheckRow>,
     schema_checks_over: Option<String>,
     sections: Vec<Section>,
 }
@@ -123,9 +124,9 @@ struct DriftRow {
 }
 
 #[derive(Serialize)]
-struct Check {
+struct SchemaCheckRow {
     table: String,
-    check: String,
+    check: &'static str,
     detail: String,
     /// Accepted by the config file: shown, not counted.
     accepted: bool,
@@ -158,7 +159,7 @@ struct Section {
     only_in_source: String,
     only_in_target: String,
     type_differences: Vec<super::super::plan::TypeDifference>,
-    schema_checks: Vec<Check>,
+    schema_checks: Vec<SchemaCheckRow>,
 }
 
 #[derive(Serialize)]
@@ -259,7 +260,7 @@ struct KeyExample {
 
 impl Page {
     fn of(audit: &AuditReport, rendering: &Rendering) -> Page {
-        let diff = documents::is_diff(audit);
+        let diff = view::is_diff(audit);
         let single = audit.tables.first().and_then(|t| t.report.as_ref()).filter(|_| diff);
         let sides = match single {
             Some(report) => side_views(report),
@@ -280,14 +281,14 @@ impl Page {
                 },
             ],
         };
-        let (words, why) = documents::verdict_words(audit);
+        let (words, why) = view::verdict_words(audit);
         let all = &audit.verdict.violations;
         let violations = all
             .iter()
             .take(VERDICT_VIOLATIONS)
             .map(|v| match &v.table {
-                Some(table) if !diff => format!("{table}: {}", documents::violation_text(v)),
-                _ => documents::violation_text(v),
+                Some(table) if !diff => format!("{table}: {}", words::violation_text(v)),
+                _ => words::violation_text(v),
             })
             .collect();
         let shared = shared_policy(audit);
@@ -304,7 +305,7 @@ impl Page {
             ]
             .into_iter()
             .chain([("missing in target", s.missing_tables), ("extra in target", s.extra_tables)])
-            .map(|(name, n)| Setting { name: name.into(), value: documents::thousands(n), changed: false })
+            .map(|(name, n)| Setting { name: name.into(), value: words::thousands(n), changed: false })
             .collect()
         };
         let sections: Vec<Section> = audit
@@ -323,8 +324,8 @@ impl Page {
                 Row {
                     name: t.name.clone(),
                     anchor: (t.report.is_some() || t.error.is_some()).then(|| anchor(i)),
-                    status: documents::status_text(t.status),
-                    tone: documents::status_tone(t, audit),
+                    status: words::status_text(t.status),
+                    tone: view::status_tone(t, audit),
                     cells: counts.cells(),
                     seconds: counts.seconds.map_or(String::new(), |s| format!("{s:.2} s")),
                 }
@@ -335,7 +336,7 @@ impl Page {
             tool_version: audit.tool.version.clone(),
             integrity: rendering.integrity.clone(),
             diff,
-            redacted: documents::redacted(audit),
+            redacted: view::redacted(audit),
             sides,
             verdict: VerdictView {
                 pass: audit.verdict.pass,
@@ -351,7 +352,7 @@ impl Page {
             overview,
             drift: audit.tables.iter().filter_map(drift_row).collect(),
             schema_checks: audit.schema_checks.iter().map(check).collect(),
-            schema_checks_over: documents::audit_violation(audit, "schema_checks").map(documents::violation_text),
+            schema_checks_over: view::audit_violation(audit, Check::SchemaChecks).map(words::violation_text),
             sections,
         }
     }
@@ -359,9 +360,9 @@ impl Page {
 
 impl Section {
     fn of(index: usize, entry: &TableEntry, audit: &AuditReport, own_policy: bool) -> Section {
-        let diff = documents::is_diff(audit);
+        let diff = view::is_diff(audit);
         let report = entry.report.as_ref();
-        let violations = documents::violations(entry, audit);
+        let violations = view::violations(entry, audit);
         let counts = report
             .map(|r| {
                 r.summary
@@ -381,18 +382,18 @@ impl Section {
             .unwrap_or_default();
         let key = report.map_or(String::new(), |r| match r.key_source {
             _ if r.keyless => "none: whole rows compared as multisets".to_string(),
-            crate::spec::KeySource::Option | crate::spec::KeySource::Config => r.key.join(", "),
-            found => format!("{} ({})", r.key.join(", "), super::table::key_source(found)),
+            KeySource::Option | KeySource::Config => r.key.join(", "),
+            found => format!("{} ({})", r.key.join(", "), words::key_source(found)),
         });
         let names = |list: &[String]| list.join(", ");
         let keys = report.map(key_examples).unwrap_or_default();
         Section {
             anchor: anchor(index),
             name: entry.name.clone(),
-            status: documents::status_text(entry.status),
-            tone: documents::status_tone(entry, audit),
+            status: words::status_text(entry.status),
+            tone: view::status_tone(entry, audit),
             error: entry.error.clone(),
-            violations: violations.iter().map(|v| documents::violation_text(v)).collect(),
+            violations: violations.iter().map(|v| words::violation_text(v)).collect(),
             sides: if diff { Vec::new() } else { report.map(side_views).unwrap_or_default() },
             key,
             columns: report.map_or(String::new(), |r| names(&r.compared_columns)),
@@ -429,8 +430,8 @@ fn drift_row(entry: &TableEntry) -> Option<DriftRow> {
         name: entry.name.clone(),
         scope: drift.scope.name(),
         previous_run,
-        counts: drift.findings.cells(),
-        notes: super::drift::notes(drift).join("; "),
+        counts: words::status_cells(&drift.findings),
+        notes: words::notes(drift).join("; "),
     })
 }
 
@@ -438,8 +439,8 @@ fn anchor(index: usize) -> String {
     format!("table-{}", index + 1)
 }
 
-fn check(c: &super::audit::SchemaCheck) -> Check {
-    Check { table: c.table.clone(), check: c.check.clone(), detail: c.detail.clone(), accepted: c.accepted }
+fn check(c: &super::audit::SchemaCheck) -> SchemaCheckRow {
+    SchemaCheckRow { table: c.table.clone(), check: c.check.name(), detail: c.detail.clone(), accepted: c.accepted }
 }
 
 fn side_views(report: &Report) -> Vec<SideView> {
@@ -590,10 +591,10 @@ fn mismatches(report: &Report) -> Vec<Mismatch> {
     let examples = report.examples.get(Category::Mismatched).into_iter().flatten();
     examples
         .flat_map(|example| {
-            let key = documents::text(&example.key);
+            let key = words::text(&example.key);
             example.columns.iter().map(move |c| {
                 let (source, target) = cells(&c.values.source, &c.values.target, !report.redacted);
-                let cause = table::example_cause(c);
+                let cause = words::example_cause(c);
                 Mismatch { key: key.clone(), column: c.column.clone(), source, target, cause }
             })
         })
@@ -608,7 +609,7 @@ fn cause_rows(report: &Report) -> Vec<CauseRow> {
         .flatten()
         .filter_map(|(column, n)| {
             let mismatched = n.as_u64().filter(|&n| n > 0)?;
-            let causes = table::causes(report, column);
+            let causes = words::causes(report, column);
             (!causes.is_empty()).then(|| CauseRow { column: column.clone(), mismatched, causes })
         })
         .collect()
@@ -619,15 +620,15 @@ fn suggestion_views(report: &Report) -> Vec<SuggestionView> {
     suggestions
         .map(|s| SuggestionView {
             option: super::config_entry::shown(s),
-            effect: table::effect(s),
-            alternatives: table::alternatives(s),
+            effect: words::effect(s),
+            alternatives: words::alternatives(s),
             note: s.note.clone(),
         })
         .collect()
 }
 
 fn key_examples(report: &Report) -> Vec<KeyExample> {
-    let rows = |n: Option<u64>| n.map_or(String::new(), super::table::rows);
+    let rows = |n: Option<u64>| n.map_or(String::new(), words::rows);
     report
         .examples
         .iter()
@@ -635,7 +636,7 @@ fn key_examples(report: &Report) -> Vec<KeyExample> {
         .flat_map(|(category, examples)| {
             examples.iter().map(move |e| KeyExample {
                 category: category.name(),
-                key: documents::text(&e.key),
+                key: words::text(&e.key),
                 source_count: rows(e.source_count),
                 target_count: rows(e.target_count),
             })
@@ -646,7 +647,7 @@ fn key_examples(report: &Report) -> Vec<KeyExample> {
 #[cfg(test)]
 mod audit_tests {
     use super::*;
-    use crate::report::documents::tests::mixed_audit;
+    use crate::report::view::tests::mixed_audit;
 
     #[test]
     fn an_audit_renders_every_table_and_its_schema_checks() {
@@ -673,16 +674,16 @@ mod audit_tests {
 mod many_tables_tests {
     use super::*;
     use crate::report::audit::{AuditBudgets, AuditStats, Collection};
-    use crate::report::documents::tests::orders_report;
+    use crate::report::view::tests::orders_report;
     use crate::spec::Budget;
 
     /// Regression: a budget that was set and met left its "allowed" cell blank.
     #[test]
     fn a_budget_set_and_met_shows_what_it_allows() {
         let mut report = orders_report();
-        report.verdict.violations.retain(|v| v.check != "missing_in_target");
+        report.verdict.violations.retain(|v| v.check != Check::MissingInTarget);
         report.budgets = serde_json::from_value(serde_json::json!({"missing_in_target": 5})).unwrap();
-        let html = render(&documents::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
+        let html = render(&view::single(&report), &Rendering::new(chrono::DateTime::UNIX_EPOCH)).unwrap();
         assert!(
             html.contains(r#"<td class="word">missing_in_target</td><td class="n">2</td><td class="n">5</td>"#),
             "{html}"

@@ -1,4 +1,4 @@
-//! The JSON report's `integrity` block (CONTRACT.md, "Evidence and repair"): the SHA-256 of the report itself
+//! The JSON report's `integrity` block (DESIGN.md, "Evidence and repair"): the SHA-256 of the report itself
 //! and of every other file the run wrote, signed with `--sign-key`, so that `recon verify` can tell whether the
 //! evidence is what recon wrote.
 //!
@@ -147,7 +147,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 /// The digest of every file of `outputs` (a directory stands for every file under it), by name relative to the
 /// directory of the report at `report`, which is never among them.
 fn digests(report: &Path, outputs: &[PathBuf]) -> Result<BTreeMap<String, String>> {
-    let base = super::directory_of(report).canonicalize().map_err(|e| Error::io(report, e))?;
+    let base = super::files::directory_of(report).canonicalize().map_err(|e| Error::io(report, e))?;
     let itself = report.file_name().map(|name| base.join(name));
     let mut files = Vec::new();
     for output in outputs {

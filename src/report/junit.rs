@@ -11,10 +11,13 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-use super::audit::{AuditReport, TableEntry, TableStatus};
-use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::audit::{AuditReport, TableEntry};
+use super::view::{self, Counts, Rendering};
+use super::words::{self, COUNT_HEADS};
 use super::write_atomically;
 use crate::error::{Error, Result};
+use crate::finding::Check;
+use crate::finding::TableStatus;
 
 /// The testcase that holds an audit's schema checks (its classname tells it from a table of that name).
 pub const SCHEMA_CHECKS: &str = "schema checks";
@@ -34,7 +37,7 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
         Property::new("exit_code", audit.verdict.exit_code.to_string()),
     ]);
     suite.add_test_cases(audit.tables.iter().map(|t| table_case(t, audit)));
-    if !documents::is_diff(audit) {
+    if !view::is_diff(audit) {
         suite.add_test_case(schema_case(audit));
     }
     let mut junit = Junit::new("recon");
@@ -44,7 +47,7 @@ pub fn render(audit: &AuditReport, rendering: &Rendering) -> Result<String> {
 }
 
 fn table_case(entry: &TableEntry, audit: &AuditReport) -> TestCase {
-    let broken = documents::violations(entry, audit);
+    let broken = view::violations(entry, audit);
     let mut status = match entry.status {
         TableStatus::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -55,14 +58,10 @@ fn table_case(entry: &TableEntry, audit: &AuditReport) -> TestCase {
         _ if broken.is_empty() => TestCaseStatus::success(),
         _ => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let checks: Vec<String> = broken.iter().map(|v| documents::violation_text(v)).collect();
+            let checks: Vec<String> = broken.iter().map(|v| words::violation_text(v)).collect();
             let n = broken.len() as u64;
             status
-                .set_message(format!(
-                    "{n} {} over budget: {}",
-                    documents::plural(n, "check", "checks"),
-                    checks.join("; ")
-                ))
+                .set_message(format!("{n} {} over budget: {}", words::plural(n, "check", "checks"), checks.join("; ")))
                 .set_type("over_budget")
                 .set_description(checks.join("\n") + &explanation(entry));
             status
@@ -77,7 +76,7 @@ fn table_case(entry: &TableEntry, audit: &AuditReport) -> TestCase {
     if let Some(s) = counts.seconds {
         case.set_time(seconds(s));
     }
-    let mut out = format!("status: {}\n", documents::status_text(entry.status));
+    let mut out = format!("status: {}\n", words::status_text(entry.status));
     if entry.report.is_some() {
         for (head, cell) in COUNT_HEADS.iter().zip(counts.cells()) {
             out += &format!("{head}: {cell}\n");
@@ -92,13 +91,13 @@ fn explanation(entry: &TableEntry) -> String {
     let Some(report) = &entry.report else { return String::new() };
     let mut out = String::new();
     for (column, _) in report.column_mismatches.iter().flatten() {
-        let causes = super::table::causes(report, column);
+        let causes = words::causes(report, column);
         if !causes.is_empty() {
             out += &format!("\n{column} differs by: {causes}");
         }
     }
     for s in report.suggestions.iter().flatten() {
-        out += &format!("\nsuggested: {} ({})", super::config_entry::shown(s), super::table::effect(s));
+        out += &format!("\nsuggested: {} ({})", super::config_entry::shown(s), words::effect(s));
     }
     out
 }
@@ -112,10 +111,10 @@ fn schema_case(audit: &AuditReport) -> TestCase {
             format!("{}: {}{accepted}: {}", c.table, c.check, c.detail)
         })
         .collect();
-    let status = match documents::audit_violation(audit, "schema_checks") {
+    let status = match view::audit_violation(audit, Check::SchemaChecks) {
         Some(v) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(documents::violation_text(v)).set_type("over_budget").set_description(listed.join("\n"));
+            status.set_message(words::violation_text(v)).set_type("over_budget").set_description(listed.join("\n"));
             status
         }
         None => TestCaseStatus::success(),
@@ -136,7 +135,7 @@ fn seconds(s: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::documents::tests::mixed_audit;
+    use crate::report::view::tests::mixed_audit;
 
     #[test]
     fn an_audit_has_a_testcase_per_table_and_one_for_schema_checks() {

@@ -9,10 +9,11 @@ use std::io::Write;
 use std::path::Path;
 
 use super::audit::{AuditReport, TableEntry};
-use super::documents::{self, Counts, Rendering, COUNT_HEADS};
+use super::view::{self, Counts, Rendering};
+use super::words::{self, COUNT_HEADS};
 use super::write_atomically;
 use crate::error::Result;
-use crate::spec::Category;
+use crate::finding::Category;
 
 /// Tables whose runs over time are shown.
 const OVER_TIME_ROWS: usize = 20;
@@ -37,7 +38,7 @@ pub fn write(path: &Path, audit: &AuditReport, rendering: &Rendering) -> Result<
 /// The summary, shorter than `rendering.markdown_limit` bytes.
 pub fn render(audit: &AuditReport, rendering: &Rendering) -> String {
     let head = head(audit, rendering);
-    let tables = documents::failing_first(audit);
+    let tables = view::failing_first(audit);
     let rows: Vec<String> = tables.iter().map(|t| table_row(t, audit)).collect();
     let mut sections =
         vec![over_time(audit), top_columns(audit), suggestions(audit), schema_checks(audit), examples(audit)];
@@ -53,7 +54,7 @@ fn fit(head: &str, overview: &str, rows: &[String], sections: &mut Vec<String>, 
         n => format!(
             "\n**{n} more {}** are not listed above: the summary stays under {} KiB. The JSON and HTML reports \
              list every table.\n\n{n} more tables\n",
-            documents::plural(n as u64, "table", "tables"),
+            words::plural(n as u64, "table", "tables"),
             limit / 1024
         ),
     };
@@ -96,7 +97,7 @@ fn fit(head: &str, overview: &str, rows: &[String], sections: &mut Vec<String>, 
 }
 
 fn head(audit: &AuditReport, rendering: &Rendering) -> String {
-    let (words, why) = documents::verdict_words(audit);
+    let (words, why) = view::verdict_words(audit);
     let mark = if audit.verdict.pass { "✅" } else { "❌" };
     let mut out = format!("## {mark} recon: {words}\n\n");
     out += &format!(
@@ -109,7 +110,7 @@ fn head(audit: &AuditReport, rendering: &Rendering) -> String {
     let side =
         |c: &super::audit::Collection| format!("{} ({})", escape(&cut(&c.location, LOCATION_CHARS)), escape(&c.kind));
     out += &format!("Source: {} → target: {}\n\n", side(&audit.source), side(&audit.target));
-    if documents::redacted(audit) {
+    if view::redacted(audit) {
         out += "Values in examples are redacted: each is shown as a keyed hash, equal values alike.\n\n";
     }
     // A diff's few violations are listed; an audit's per-table ones are in its overview, its own here.
@@ -117,14 +118,14 @@ fn head(audit: &AuditReport, rendering: &Rendering) -> String {
         .verdict
         .violations
         .iter()
-        .filter(|v| v.table.is_none() || documents::is_diff(audit))
-        .map(|v| format!("- {}\n", escape(&documents::violation_text(v))))
+        .filter(|v| v.table.is_none() || view::is_diff(audit))
+        .map(|v| format!("- {}\n", escape(&words::violation_text(v))))
         .collect();
     if !listed.is_empty() {
         out += &listed.concat();
         out += "\n";
     }
-    if !documents::is_diff(audit) {
+    if !view::is_diff(audit) {
         let s = &audit.summary;
         out += &format!(
             "{} tables: {} passed, {} failed, {} errors, {} skipped, {} missing in target, {} extra in target\n\n",
@@ -135,24 +136,24 @@ fn head(audit: &AuditReport, rendering: &Rendering) -> String {
 }
 
 fn overview_head(audit: &AuditReport) -> String {
-    let title = if documents::is_diff(audit) { "### Counts\n\n" } else { "### Tables\n\n" };
+    let title = if view::is_diff(audit) { "### Counts\n\n" } else { "### Tables\n\n" };
     let heads: Vec<&str> = ["table", "status"].into_iter().chain(COUNT_HEADS).collect();
     let rule: Vec<&str> = heads.iter().enumerate().map(|(i, _)| if i < 2 { "---" } else { "--:" }).collect();
     format!("{title}| {} |\n|{}|\n", heads.join(" | "), rule.join("|"))
 }
 
 fn table_row(entry: &TableEntry, audit: &AuditReport) -> String {
-    let broken = documents::violations(entry, audit);
-    let mark = match documents::status_tone(entry, audit) {
+    let broken = view::violations(entry, audit);
+    let mark = match view::status_tone(entry, audit) {
         "ok" => "✅",
         "bad" => "❌",
         "warn" => "⚠️",
         _ => "➖",
     };
-    let mut status = format!("{mark} {}", documents::status_text(entry.status));
+    let mut status = format!("{mark} {}", words::status_text(entry.status));
     if let Some(error) = &entry.error {
         status += &format!(": {}", cut(error, CELL_CHARS));
-    } else if entry.report.is_some() && !broken.is_empty() && !documents::is_diff(audit) {
+    } else if entry.report.is_some() && !broken.is_empty() && !view::is_diff(audit) {
         // An audit's compared table says which checks it broke; a diff's are listed under the verdict, and
         // the budget on tables on one side only is the audit's.
         let checks: Vec<String> = broken.iter().map(|v| format!("{} {} > {}", v.check, v.actual, v.allowed)).collect();
@@ -164,11 +165,11 @@ fn table_row(entry: &TableEntry, audit: &AuditReport) -> String {
 }
 
 fn top_columns(audit: &AuditReport) -> String {
-    let columns = documents::differing_columns(audit);
+    let columns = view::differing_columns(audit);
     if columns.is_empty() {
         return String::new();
     }
-    let diff = documents::is_diff(audit);
+    let diff = view::is_diff(audit);
     let mut out = String::from("### Most differing columns\n\n");
     out += if diff {
         "| column | mismatched keys | causes |\n|---|--:|---|\n"
@@ -177,7 +178,7 @@ fn top_columns(audit: &AuditReport) -> String {
     };
     for c in columns.iter().take(TOP_COLUMNS) {
         let table = if diff { String::new() } else { format!(" {} |", escape(&cut(c.table, CELL_CHARS))) };
-        let causes = escape(&super::table::causes(c.report, c.column));
+        let causes = escape(&words::causes(c.report, c.column));
         out += &format!("|{table} {} | {} | {causes} |\n", escape(&cut(c.column, CELL_CHARS)), c.mismatched);
     }
     if columns.len() > TOP_COLUMNS {
@@ -189,19 +190,19 @@ fn top_columns(audit: &AuditReport) -> String {
 /// Each table's suggested options in a code block, ready to paste, with what each was proved to do.
 fn suggestions(audit: &AuditReport) -> String {
     let mut out = String::new();
-    let tables = documents::failing_first(audit).into_iter().filter_map(|t| {
+    let tables = view::failing_first(audit).into_iter().filter_map(|t| {
         let suggestions = t.report.as_ref()?.suggestions.as_ref().filter(|s| !s.is_empty())?;
         Some((t, suggestions))
     });
     let tables: Vec<_> = tables.collect();
     for (table, suggestions) in tables.iter().take(SUGGESTION_TABLES) {
         let lines = super::config_entry::entry(suggestions).unwrap_or_else(|| {
-            suggestions.iter().map(|s| format!("{}    # {}\n", s.option, super::table::effect(s))).collect()
+            suggestions.iter().map(|s| format!("{}    # {}\n", s.option, words::effect(s))).collect()
         });
         if !out.is_empty() {
             out += "\n";
         }
-        if !documents::is_diff(audit) {
+        if !view::is_diff(audit) {
             out += &format!("{}:\n\n", escape(&cut(&table.name, CELL_CHARS)));
         }
         let fence = "`".repeat(longest_run(&lines, '`').max(2) + 1);
@@ -216,7 +217,7 @@ fn suggestions(audit: &AuditReport) -> String {
     if out.is_empty() {
         return out;
     }
-    let apply = match documents::is_diff(audit) {
+    let apply = match view::is_diff(audit) {
         true => "add it to the command to reconcile them".to_string(),
         false => super::config_entry::PASTE.to_string(),
     };
@@ -235,15 +236,19 @@ fn longest_run(text: &str, c: char) -> usize {
 
 /// The tables run with a drift option: their findings against earlier runs.
 fn over_time(audit: &AuditReport) -> String {
-    let diff = documents::is_diff(audit);
+    let diff = view::is_diff(audit);
     let rows: Vec<String> = audit
         .tables
         .iter()
         .filter_map(|t| Some((t, t.report.as_ref()?.drift.as_ref()?)))
         .map(|(t, drift)| {
             let table = if diff { String::new() } else { format!(" {} |", escape(&cut(&t.name, CELL_CHARS))) };
-            let notes = escape(&super::drift::notes(drift).join("; "));
-            format!("|{table} {} | {} | {notes} |\n", drift.scope.name(), drift.findings.cells().join(" | "))
+            let notes = escape(&words::notes(drift).join("; "));
+            format!(
+                "|{table} {} | {} | {notes} |\n",
+                drift.scope.name(),
+                words::status_cells(&drift.findings).join(" | ")
+            )
         })
         .collect();
     if rows.is_empty() {
@@ -266,7 +271,7 @@ fn schema_checks(audit: &AuditReport) -> String {
     }
     let mut out = String::from("### Schema checks\n\n| table | check | column | detail | |\n|---|---|---|---|---|\n");
     for c in audit.schema_checks.iter().take(SCHEMA_CHECK_ROWS) {
-        let cells = [&c.table, &c.check, c.column.as_deref().unwrap_or_default(), &c.detail]
+        let cells = [c.table.as_str(), c.check.name(), c.column.as_deref().unwrap_or_default(), &c.detail]
             .map(|t| escape(&cut(t, CELL_CHARS)));
         let accepted = if c.accepted { "accepted" } else { "" };
         out += &format!("| {} | {accepted} |\n", cells.join(" | "));
@@ -281,23 +286,23 @@ fn schema_checks(audit: &AuditReport) -> String {
 /// A few examples: mismatched values with their cause, then the other findings by key (with each side's rows
 /// where they were counted: keyless rows, duplicates), each in a table of its own so no column stays empty.
 fn examples(audit: &AuditReport) -> String {
-    let diff = documents::is_diff(audit);
+    let diff = view::is_diff(audit);
     let (mut mismatched, mut others) = (Vec::new(), Vec::new());
-    let reports = documents::failing_first(audit).into_iter().filter_map(|t| t.report.as_ref().map(|r| (t, r)));
+    let reports = view::failing_first(audit).into_iter().filter_map(|t| t.report.as_ref().map(|r| (t, r)));
     for (table, report) in reports {
         let prefix = if diff { String::new() } else { format!(" {} |", escape(&cut(&table.name, CELL_CHARS))) };
-        let cell = |value: &serde_json::Value| escape(&cut(&documents::text(value), CELL_CHARS));
+        let cell = |value: &serde_json::Value| escape(&cut(&words::text(value), CELL_CHARS));
         for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
             for c in &example.columns {
                 let (column, source, target) = (escape(&c.column), cell(&c.values.source), cell(&c.values.target));
-                let cause = escape(&super::table::example_cause(c));
+                let cause = escape(&words::example_cause(c));
                 let key = cell(&example.key);
                 mismatched.push(format!("|{prefix} {key} | {column} | {source} | {target} | {cause} |\n"));
             }
         }
         for (category, examples) in report.examples.iter().filter(|(c, _)| *c != Category::Mismatched) {
             for example in examples {
-                let counts = [example.source_count, example.target_count].map(|n| n.map(super::table::rows));
+                let counts = [example.source_count, example.target_count].map(|n| n.map(words::rows));
                 others.push((format!("|{prefix} {} | {}", escape(category.name()), cell(&example.key)), counts));
             }
         }
@@ -375,7 +380,8 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::audit::{AuditBudgets, AuditStats, Collection, TableStatus};
+    use crate::finding::TableStatus;
+    use crate::report::audit::{AuditBudgets, AuditStats, Collection};
     use crate::spec::Budget;
 
     #[test]
@@ -425,7 +431,7 @@ mod tests {
     #[test]
     fn a_500_table_audit_is_cut_under_the_limit_and_counts_what_it_left_out() {
         let audit = audit(500);
-        let text = render(&audit, &rendering(super::super::documents::MARKDOWN_LIMIT));
+        let text = render(&audit, &rendering(view::MARKDOWN_LIMIT));
         assert!(text.len() < 64 * 1024, "{} bytes", text.len());
         let shown = text.lines().filter(|l| l.starts_with("| schema\\_")).count();
         assert!(shown > 100 && shown < 500, "{shown} rows");

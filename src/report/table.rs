@@ -3,89 +3,27 @@
 //! the verdict, always last. Tables fit the terminal's width and colour follows `--color`. Built from the same
 //! `Report` as the JSON, so the two never disagree.
 
-use std::io::IsTerminal;
-
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Table};
 use serde_json::Value;
 
-use super::audit::{AuditReport, TableEntry, TableStatus};
-use super::documents::{self, plural, Counts, COUNT_HEADS};
-use super::{ColumnValues, Report};
-use crate::compare::causes::shift_text;
-use crate::compare::suggest::Suggestion;
-use crate::compare::Cause;
-use crate::spec::{Category, KeySource};
-use crate::terminal::{ColorChoice, Tone};
+use super::audit::{AuditReport, TableEntry};
+use super::drift::DriftReport;
+pub use super::screen::Screen;
+use super::view::{self, Counts};
+use super::words::{
+    self, against_history, alternatives, causes, effect, example_cause, in_flight, key_source, notes, plural, rows,
+    text, COUNT_HEADS,
+};
+use super::Report;
+use crate::finding::TableStatus;
+use crate::finding::{Category, KeySource};
+use crate::terminal::Tone;
 
 /// How many examples of each category the terminal shows of a diff, and of each failing table of an audit:
 /// enough to see what differs, few enough that the counts and the verdict stay on the screen. The JSON report
 /// holds every example kept (`--max-examples`).
 const DIFF_EXAMPLES: usize = 5;
 const AUDIT_EXAMPLES: usize = 3;
-
-/// How stdout shows a report: the width its tables fit, and whether it is coloured.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Screen {
-    /// The columns tables fit (`COLUMNS`); `None`: a terminal's own width, else as wide as their content.
-    pub width: Option<u16>,
-    pub color: bool,
-}
-
-impl Screen {
-    /// stdout as this run finds it: `--color` (with `NO_COLOR`) and `COLUMNS`.
-    pub fn stdout(color: ColorChoice) -> Screen {
-        Screen { width: crate::terminal::columns(), color: color.enabled(std::io::stdout().is_terminal()) }
-    }
-
-    /// A table with `header` that fits the width, its cells wrapped where they must be.
-    pub(crate) fn table(&self, header: &[&str]) -> Table {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-        table.set_header(header.to_vec());
-        match self.width {
-            Some(width) => {
-                table.set_width(width);
-            }
-            // A terminal that reports no size (a pty without a window, as `script` makes in CI) is no width.
-            None if table.width() == Some(0) => {
-                table.force_no_tty();
-            }
-            None => {}
-        }
-        if self.color {
-            // comfy-table colours only a terminal unless told: `--color always` colours a pipe too.
-            table.enforce_styling().style_text_only();
-        }
-        table
-    }
-
-    /// Whether `table` fits the screen's width without wrapping a cell.
-    fn fits(&self, table: &Table) -> bool {
-        let Some(width) = table.width() else { return true };
-        // Each column: its content, a blank either side and a border; one more border closes the row.
-        let natural: usize = table.column_max_content_widths().iter().map(|&w| usize::from(w) + 3).sum::<usize>() + 1;
-        natural <= usize::from(width)
-    }
-
-    /// `text` in `tone`'s colour, when colouring.
-    pub(crate) fn paint(&self, text: &str, tone: Tone) -> String {
-        tone.paint(text, self.color)
-    }
-
-    /// A cell in `tone`'s colour, when colouring.
-    pub(crate) fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
-        let cell = Cell::new(text);
-        if !self.color {
-            return cell;
-        }
-        cell.fg(match tone {
-            Tone::Good => Color::Green,
-            Tone::Bad => Color::Red,
-            Tone::Warn => Color::Yellow,
-            Tone::Muted => Color::DarkGrey,
-        })
-    }
-}
 
 /// A diff in the terminal: what was compared, then why it differs (examples, columns and their causes,
 /// suggested options, schema differences), then the counts against their budgets, and the verdict last.
@@ -116,7 +54,7 @@ pub fn render(report: &Report, screen: &Screen) -> String {
     }
 
     if let Some(profile) = &report.profile {
-        out += &super::profile::block(profile, screen);
+        out += &super::profile::table::block(profile, screen);
     }
 
     let s = &report.summary;
@@ -132,7 +70,7 @@ pub fn render(report: &Report, screen: &Screen) -> String {
     }
     out += &format!("\n{summary}\n");
     if let Some(drift) = &report.drift {
-        out += &super::drift::summary_line(drift);
+        out += &summary_line(drift);
     }
     out += &verdict_line(&report.verdict, screen);
     out
@@ -164,36 +102,6 @@ fn details(report: &Report, screen: &Screen, examples: usize) -> String {
     out + &suggestions(report)
 }
 
-/// Where a discovered key came from, in words.
-pub(crate) fn key_source(source: KeySource) -> &'static str {
-    match source {
-        KeySource::SourcePrimaryKey => "the source's primary key",
-        KeySource::TargetPrimaryKey => "the target's primary key",
-        KeySource::UniqueIndex => "a unique index over NOT NULL columns",
-        KeySource::Option | KeySource::Config | KeySource::Keyless => "as given",
-    }
-}
-
-/// A column's causes as `whitespace 12, other 3` (time shifts with their offsets: `time_shift 5 (-05:00 3,
-/// -04:00 2)`).
-pub(crate) fn causes(report: &Report, column: &str) -> String {
-    let Some(counts) = report.mismatch_causes.as_ref().and_then(|c| c.get(column)) else { return String::new() };
-    let shifts = report.time_shifts.get(column).unwrap_or_default();
-    let shown: Vec<String> = counts
-        .iter()
-        .map(|(cause, n)| match cause {
-            Cause::TimeShift if !shifts.is_empty() => {
-                let each: Vec<String> =
-                    shifts.iter().take(4).map(|(s, n)| format!("{} {n}", shift_text(s.0))).collect();
-                let more = if shifts.len() > 4 { ", …" } else { "" };
-                format!("{} {n} ({}{more})", cause.name(), each.join(", "))
-            }
-            _ => format!("{} {n}", cause.name()),
-        })
-        .collect();
-    shown.join(", ")
-}
-
 /// The suggestions as options to paste, each with what it was proved to resolve; in an audit, as the
 /// `[[table]]` entry that applies them to this table alone.
 fn suggestions(report: &Report) -> String {
@@ -214,35 +122,6 @@ fn suggestions(report: &Report) -> String {
         }
     }
     out
-}
-
-/// What a suggestion was proved to do, in words.
-pub(crate) fn effect(s: &Suggestion) -> String {
-    let rows = |n: u64| super::documents::plural(n, "row", "rows");
-    match s.checked {
-        Some(checked) => format!("equal on {} of {checked} {} checked", s.resolves, rows(checked)),
-        None => format!("resolves {} mismatched {} of {}", s.resolves, rows(s.resolves), s.column),
-    }
-}
-
-/// The option's other values that resolve as many rows (the first eight, the rest counted).
-pub(crate) fn alternatives(s: &Suggestion) -> Option<String> {
-    if s.alternatives.is_empty() {
-        return None;
-    }
-    let shown: Vec<&str> = s.alternatives.iter().take(8).map(String::as_str).collect();
-    let more = s.alternatives.len() - shown.len();
-    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-    Some(format!("{}{more}", shown.join(", ")))
-}
-
-/// Why one example's column differs: `whitespace`, `time_shift -05:00`; empty when no cause was found.
-pub(crate) fn example_cause(c: &ColumnValues) -> String {
-    match (c.cause, c.shift) {
-        (Some(cause), Some(shift)) => format!("{} {}", cause.name(), shift_text(shift.0)),
-        (Some(cause), None) => cause.name().to_string(),
-        _ => String::new(),
-    }
 }
 
 /// The first `limit` examples of each category as table rows (a mismatch a row per differing column), and
@@ -279,23 +158,17 @@ fn words(category: Category) -> String {
     category.name().replace('_', " ")
 }
 
-/// A JSON value as a person reads it: objects as `a=1, b=x`, strings unquoted, NULL as `NULL`.
-pub(crate) fn text(value: &Value) -> String {
-    match value {
-        Value::Null => "NULL".into(),
-        // Quoted when blanks would hide the difference: "" against NULL, "Ann " against "Ann".
-        Value::String(s) if s.is_empty() || s.trim() != s => format!("{s:?}"),
-        Value::String(s) => s.clone(),
-        Value::Object(map) => map.iter().map(|(k, v)| format!("{k}={}", text(v))).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+/// The drift section in one line of the terminal report: scope, rechecks, and the counts over time.
+fn summary_line(drift: &DriftReport) -> String {
+    let mut parts = vec![format!("scope {}", drift.scope.name())];
+    parts.extend(against_history(&drift.findings));
+    if drift.rechecks > 0 {
+        let rechecks =
+            if drift.rechecks == 1 { "1 recheck".to_string() } else { format!("{} rechecks", drift.rechecks) };
+        parts.push(format!("{rechecks}: {}", in_flight(&drift.findings)));
     }
-}
-
-pub(crate) fn rows(count: u64) -> String {
-    match count {
-        1 => "1 row".into(),
-        _ => format!("{count} rows"),
-    }
+    parts.extend(notes(drift));
+    format!("\nover time: {}\n", parts.join("; "))
 }
 
 /// The terminal rendering of an audit: every table with its status and counts, then under each failing
@@ -309,12 +182,16 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     out += &format!("\n{}\n", overview(audit, screen));
     for entry in audit.tables.iter().filter(|e| e.status == TableStatus::Fail) {
         if let Some(profile) = &entry.profile {
-            let broken: Vec<String> = profile.verdict.violations.iter().map(documents::violation_text).collect();
+            let broken: Vec<String> = profile.verdict.violations.iter().map(words::violation_text).collect();
             let name = screen.paint(&entry.name, Tone::Bad);
-            out += &format!("\n── {name}: {}{}", broken.join("; "), super::profile::block(&profile.profile, screen));
+            out += &format!(
+                "\n── {name}: {}{}",
+                broken.join("; "),
+                super::profile::table::block(&profile.profile, screen)
+            );
         }
         let Some(report) = &entry.report else { continue };
-        let broken: Vec<String> = report.verdict.violations.iter().map(documents::violation_text).collect();
+        let broken: Vec<String> = report.verdict.violations.iter().map(words::violation_text).collect();
         let name = screen.paint(&entry.name, Tone::Bad);
         out += &format!("\n── {name}: {}\n{}", broken.join("; "), details(report, screen, AUDIT_EXAMPLES));
     }
@@ -324,7 +201,7 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     if !audit.schema_checks.is_empty() {
         let mut checks = screen.table(&["table", "check", "detail"]);
         for c in &audit.schema_checks {
-            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.clone() };
+            let check = if c.accepted { format!("{} (accepted)", c.check) } else { c.check.to_string() };
             checks.add_row(vec![c.table.clone(), check, c.detail.clone()]);
         }
         out += &format!("\nschema checks\n{checks}\n");
@@ -336,8 +213,8 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     );
     if let Some(d) = &s.drift {
         let mut parts = vec![format!("{} {} run over time", d.tables, if d.tables == 1 { "table" } else { "tables" })];
-        parts.extend(d.findings.against_history());
-        parts.push(d.findings.in_flight());
+        parts.extend(words::against_history(&d.findings));
+        parts.push(words::in_flight(&d.findings));
         out += &format!("over time: {}\n", parts.join("; "));
     }
     out += &verdict_line(&audit.verdict, screen);
@@ -450,13 +327,13 @@ fn key_text(report: &Report) -> String {
 
 /// A table's status in words (`missing in target`), coloured as the HTML report's tone says.
 fn status_cell(entry: &TableEntry, audit: &AuditReport, screen: &Screen) -> Cell {
-    let tone = match documents::status_tone(entry, audit) {
+    let tone = match view::status_tone(entry, audit) {
         "ok" => Tone::Good,
         "bad" => Tone::Bad,
         "warn" => Tone::Warn,
         _ => Tone::Muted,
     };
-    screen.cell(documents::status_text(entry.status), tone)
+    screen.cell(words::status_text(entry.status), tone)
 }
 
 fn verdict_line(verdict: &super::verdict::Verdict, screen: &Screen) -> String {
@@ -479,7 +356,7 @@ fn verdict_line(verdict: &super::verdict::Verdict, screen: &Screen) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::documents::tests::mixed_audit;
+    use crate::report::view::tests::mixed_audit;
 
     #[test]
     fn a_failing_table_of_an_audit_shows_its_examples_causes_and_suggestions_and_the_verdict_comes_last() {

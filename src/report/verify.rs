@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::audit::AuditReport;
 use super::integrity::{self, Integrity};
 use super::signature::{self, PublicKey};
-use super::Report;
+use super::{Report, ReportKind};
 use crate::error::{Error, Result};
 
 /// The checks of one report.
@@ -70,7 +70,7 @@ impl Verification {
             0 => format!(
                 "verified: the report and the {} {} it names are as recon wrote them\n",
                 self.files,
-                super::documents::plural(self.files as u64, "file", "files")
+                super::words::plural(self.files as u64, "file", "files")
             ),
             n => format!("NOT VERIFIED: {n} of {} checks failed\n", self.checks.len()),
         };
@@ -95,7 +95,7 @@ pub fn verify(path: &Path, trusted: Option<(&Path, &PublicKey)>) -> Result<Verif
 
     let mut checks =
         vec![contents(&shown, &report, &integrity)?, serialization(&shown, &text, &kind, &report, &integrity)];
-    let base = super::directory_of(path);
+    let base = super::files::directory_of(path);
     for (name, digest) in &integrity.files {
         checks.push(match integrity::file_sha256(&base.join(name)) {
             Ok(actual) if actual == *digest => Check::passed(name, None),
@@ -150,8 +150,8 @@ fn serialization(shown: &str, text: &str, kind: &str, report: &Value, integrity:
 
 /// The report read as recon's own type and serialized again: what recon would have written for it.
 fn reserialized(kind: &str, report: &Value) -> std::result::Result<Value, serde_json::Error> {
-    match kind {
-        "audit" => serde_json::to_value(serde_json::from_value::<AuditReport>(report.clone())?),
+    match ReportKind::parse(kind) {
+        Some(ReportKind::Audit) => serde_json::to_value(serde_json::from_value::<AuditReport>(report.clone())?),
         _ => serde_json::to_value(serde_json::from_value::<Report>(report.clone())?),
     }
 }

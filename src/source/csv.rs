@@ -2,12 +2,11 @@
 //! from the data (and printed) or given explicitly; a large file is read in parts by several threads at once,
 //! and rows are read again from the few kilobytes around them.
 
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::io::{BufRead, BufReader};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::RecordBatch;
+use bytes::{Buf, Bytes};
 use rayon::prelude::*;
 
 use arrow::csv::reader::Format;
@@ -15,8 +14,10 @@ use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::parquet::BATCH_ROWS;
-use super::{concat_picked, ordinal, pick_rows, BatchIter, ScanUnit};
+use super::reader::{Capabilities, Reader};
+use super::{concat_picked, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
 use crate::error::{Error, Result};
+use crate::storage::{Storage, StoreFile};
 
 /// Rows read to infer column types before the real read; a later value that does not fit stops the audit
 /// with its line number, and `--csv-type` settles the column.
@@ -101,19 +102,40 @@ pub fn parse_type(name: &str) -> Option<DataType> {
 }
 
 pub struct CsvFiles {
-    files: Vec<PathBuf>,
+    storage: Storage,
+    files: Vec<StoreFile>,
     schema: SchemaRef,
     format: Format,
-    /// Each file's marks: the runs of records between two marks, in file order; the first holds the header.
-    marks: Vec<Vec<Part>>,
-    /// The rows of all files, counted while marking; `None` if a file's quoting is irregular.
-    rows: Option<u64>,
+    delimiter: u8,
+    quote: u8,
+    /// A file is read in byte ranges of about this size, one scan unit each.
+    part_bytes: u64,
+    /// Within a range, record starts are marked about this often (or often enough for a million marks in a
+    /// file), so that a row is read again from its mark on, not from the start of its range.
+    mark_bytes: u64,
+    /// Each file's range boundaries 1..=ranges (the last is the file's end), found as ranges are read.
+    boundaries: Vec<Vec<Mutex<Option<Arc<Boundary>>>>>,
     /// Each file's first parse error as a whole read meets it, found when a part fails (see `open_part`).
     first_errors: Vec<Arc<OnceLock<Option<String>>>>,
 }
 
-/// A run of whole records of a file: bytes `start..end` (the last run reads to the end of the file) and the
-/// index among the file's rows of its first row.
+/// Where range k of a file starts: at its first record that starts at or after byte k × part_bytes. Finding
+/// it means following records from the start of range k-1, which is found the same way: boundaries are found
+/// in order, each once, by whichever thread needs it first. A thread reading range k finds the boundary after
+/// it from the bytes it reads (and a little past their end), so a file is scanned once, in parallel, and
+/// never before its ranges are read.
+#[derive(Debug)]
+enum Boundary {
+    /// At byte `at`, after `records` records (the header among them). `marks` are the record starts found
+    /// while following the range before it, each with the records before it.
+    At { at: u64, records: u64, marks: Vec<(u64, u64)> },
+    /// The range before holds irregular quoting (see [`LineEnds`]): its records cannot be followed without
+    /// parsing, so it reads on to the end of the file, and every later range is empty.
+    Irregular,
+}
+
+/// A run of whole records of a file: bytes `start..end` (`u64::MAX`: to the end of the file) and the index
+/// among the file's rows of its first row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Part {
     start: u64,
@@ -121,76 +143,182 @@ struct Part {
     first_row: u64,
 }
 
+/// Bytes read past a range's end to find the record that crosses it; doubled while the record goes on.
+const LOOK_PAST: u64 = 64 << 10;
+
 impl CsvFiles {
-    pub fn open(files: Vec<PathBuf>, options: &CsvOptions) -> Result<Self> {
-        Self::open_marked(files, options, MARK_BYTES)
+    pub fn open(storage: Storage, files: Vec<StoreFile>, options: &CsvOptions) -> Result<Arc<Self>> {
+        Self::open_sized(storage, files, options, PART_BYTES, MARK_BYTES)
     }
 
-    fn open_marked(files: Vec<PathBuf>, options: &CsvOptions, mark_bytes: u64) -> Result<Self> {
+    fn open_sized(
+        storage: Storage,
+        files: Vec<StoreFile>,
+        options: &CsvOptions,
+        part_bytes: u64,
+        mark_bytes: u64,
+    ) -> Result<Arc<Self>> {
         let format = options.format()?;
-        let schema = infer(&files[0], &format, options)?;
-        for path in &files[1..] {
-            let other = infer(path, &format, options)?;
+        let schema = infer(&storage, &files[0], &format, options)?;
+        for file in &files[1..] {
+            let other = infer(&storage, file, &format, options)?;
             let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
             if names(&other) != names(&schema) {
-                return Err(Error::input(
-                    path.display().to_string(),
-                    format!("its header differs from that of {}", files[0].display()),
-                ));
+                return Err(Error::input(&file.name, format!("its header differs from that of {}", files[0].name)));
             }
         }
-        let marked: Vec<(Vec<Part>, Option<u64>)> = files
-            .par_iter()
-            .map(|path| mark(path, mark_bytes, options.delimiter, options.quote))
-            .collect::<Result<_>>()?;
-        let rows = marked.iter().map(|(_, rows)| *rows).sum();
-        let marks = marked.into_iter().map(|(marks, _)| marks).collect();
+        let boundaries =
+            files.iter().map(|f| (0..ranges(f.size, part_bytes)).map(|_| Mutex::default()).collect()).collect();
         let first_errors = files.iter().map(|_| Arc::default()).collect();
-        Ok(CsvFiles { files, schema, format, marks, rows, first_errors })
+        Ok(Arc::new(CsvFiles {
+            storage,
+            files,
+            schema,
+            format,
+            delimiter: options.delimiter,
+            quote: options.quote,
+            part_bytes,
+            mark_bytes,
+            boundaries,
+            first_errors,
+        }))
     }
 
-    pub fn row_count(&self) -> Option<u64> {
-        self.rows
+    /// Where range `k` of a file starts, and the records before it; `None` when an earlier range reads on
+    /// through it (irregular quoting).
+    fn start(&self, file: usize, k: usize) -> Result<Option<(u64, u64)>> {
+        let mut start = (0, 0);
+        for m in 1..=k {
+            match &*self.boundary(file, m, start, &mut None)? {
+                Boundary::At { at, records, .. } => start = (*at, *records),
+                Boundary::Irregular => return Ok(None),
+            }
+        }
+        Ok(Some(start))
     }
 
-    pub fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+    /// Boundary `m` (1 and up) of a file, found from boundary `m - 1` at `from` if no thread has found it yet;
+    /// `read` then holds the bytes read from `from` on (at least to the boundary).
+    fn boundary(&self, file: usize, m: usize, from: (u64, u64), read: &mut Option<Bytes>) -> Result<Arc<Boundary>> {
+        let mut found = lock(&self.boundaries[file][m - 1]);
+        if let Some(boundary) = &*found {
+            return Ok(boundary.clone());
+        }
+        let (size, last) = (self.files[file].size, m == self.boundaries[file].len());
+        let target = if last { size } else { m as u64 * self.part_bytes };
+        let (boundary, bytes) = self.follow(file, from, target, last)?;
+        *read = Some(bytes);
+        Ok(found.insert(Arc::new(boundary)).clone())
     }
 
-    pub fn path(&self, file: usize) -> &Path {
-        &self.files[file]
+    /// Follows records from `from` (a record start, and the records before it) to the first record start at or
+    /// after `target`, or with `to_end` to the end of the file, counting records and marking their starts.
+    /// Returns the boundary and the bytes read from `from`.
+    fn follow(&self, file: usize, (at, records): (u64, u64), target: u64, to_end: bool) -> Result<(Boundary, Bytes)> {
+        let (storage, file) = (&self.storage, &self.files[file]);
+        if at >= target && !to_end {
+            return Ok((Boundary::At { at, records, marks: Vec::new() }, Bytes::new()));
+        }
+        let mark_bytes = self.mark_bytes.max(file.size >> 20);
+        let quote = self.quote;
+        let mut lines =
+            LineEnds { delimiter: self.delimiter, quote, in_quotes: false, prev: b'\n', line_start: at, records };
+        let (mut marks, mut next_mark, mut found) = (Vec::new(), at + mark_bytes, None);
+        let (mut bytes, mut scanned, mut past) = (Bytes::new(), 0usize, LOOK_PAST);
+        loop {
+            let fetched = at + bytes.len() as u64;
+            let more = storage.read(file, fetched..target.max(fetched) + past)?;
+            // Rarely more than one read: a record crossing the range's end runs past the first look.
+            bytes = if bytes.is_empty() { more } else { [bytes, more].concat().into() };
+            let last = at + bytes.len() as u64 >= file.size;
+            // A quote or carriage return is judged by the byte after it: hold it back for the next read.
+            let hold = !last && bytes.last().is_some_and(|&b| b == quote || b == b'\r');
+            let upto = bytes.len() - usize::from(hold);
+            let followed = lines.scan(&bytes[scanned..upto], at + scanned as u64, &mut |end, records| {
+                if end >= target && !to_end {
+                    found = Some((end, records));
+                    return false;
+                }
+                if end >= next_mark && end < file.size {
+                    marks.push((end, records));
+                    next_mark = end + mark_bytes;
+                }
+                true
+            });
+            if followed.is_err() {
+                return Ok((Boundary::Irregular, bytes));
+            }
+            if let Some((end, records)) = found {
+                return Ok((Boundary::At { at: end, records, marks }, bytes));
+            }
+            if last {
+                if lines.in_quotes {
+                    return Ok((Boundary::Irregular, bytes));
+                }
+                // A last record without a line feed.
+                let records = lines.records + u64::from(file.size > lines.line_start);
+                return Ok((Boundary::At { at: file.size, records, marks }, bytes));
+            }
+            scanned = upto;
+            past *= 2;
+        }
     }
 
-    pub fn scan_units(self: &Arc<Self>, projection: &[usize]) -> Vec<ScanUnit> {
-        self.scan_parts(projection, PART_BYTES)
+    /// Range `k` of a file: the ordinal of its first row and its rows.
+    fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
+        let Some((start, records)) = self.start(file, k)? else {
+            return Ok((ordinal(file, 0), Box::new(std::iter::empty())));
+        };
+        let mut read = None;
+        let end = match k + 1 == self.boundaries[file].len() {
+            true => self.files[file].size,
+            false => match &*self.boundary(file, k + 1, (start, records), &mut read)? {
+                Boundary::At { at, .. } => *at,
+                Boundary::Irregular => u64::MAX,
+            },
+        };
+        let part = Part { start, end, first_row: records.saturating_sub(1) };
+        let read = read.filter(|bytes| end != u64::MAX && bytes.len() as u64 >= end - start);
+        let batches =
+            self.open_part(file, part, projection, read.map(|bytes| bytes.slice(..(end - start) as usize)))?;
+        Ok((ordinal(file, part.first_row), batches))
     }
 
-    /// One unit per run of marks spanning about `part_bytes`.
-    fn scan_parts(self: &Arc<Self>, projection: &[usize], part_bytes: u64) -> Vec<ScanUnit> {
-        let mut units = Vec::new();
-        for (file, marks) in self.marks.iter().enumerate() {
-            let mut parts: Vec<Part> = Vec::new();
-            for &mark in marks {
-                match parts.last_mut() {
-                    Some(part) if mark.start - part.start < part_bytes => part.end = mark.end,
-                    _ => parts.push(mark),
+    /// Every part of a file between its marks, finding the boundaries no read has found yet.
+    fn marks(&self, file: usize) -> Result<Vec<Part>> {
+        let mut parts = Vec::new();
+        let mut start = (0, 0);
+        for m in 1..=self.boundaries[file].len() {
+            let boundary = self.boundary(file, m, start, &mut None)?;
+            let Boundary::At { at, records, marks } = &*boundary else {
+                parts.push(Part { start: start.0, end: u64::MAX, first_row: start.1.saturating_sub(1) });
+                break;
+            };
+            for (from, to) in std::iter::once(&start).chain(marks).zip(marks.iter().chain([&(*at, *records)])) {
+                if from.0 < to.0 {
+                    parts.push(Part { start: from.0, end: to.0, first_row: from.1.saturating_sub(1) });
                 }
             }
-            for part in parts {
-                let (files, projection) = (self.clone(), projection.to_vec());
-                units.push(ScanUnit {
-                    first: ordinal(file, part.first_row),
-                    open: Box::new(move || files.open_part(file, part, &projection)),
-                });
-            }
+            start = (*at, *records);
         }
-        units
+        Ok(parts)
+    }
+
+    /// The rows of all files, following every file's records; `None` if a file's quoting is irregular.
+    fn count(&self) -> Result<Option<u64>> {
+        let mut rows = 0;
+        for file in 0..self.files.len() {
+            let last = self.boundaries[file].len();
+            let Some((_, records)) = self.start(file, last)? else { return Ok(None) };
+            rows += records.saturating_sub(1);
+        }
+        Ok(Some(rows))
     }
 
     /// Reads rows `rows` (ascending indices into the file) again: the records from each wanted row's mark to
     /// the next, in parallel.
-    pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let marks = &self.marks[file];
+    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let marks = self.marks(file)?;
         let mut wanted: Vec<(Part, Vec<u64>)> = Vec::new();
         for &row in rows {
             let part = marks[marks.partition_point(|p| p.first_row <= row).saturating_sub(1)];
@@ -199,19 +327,21 @@ impl CsvFiles {
                 _ => wanted.push((part, vec![row - part.first_row])),
             }
         }
-        let path = &self.files[file];
+        let name = &self.files[file].name;
         let picked: Vec<RecordBatch> = wanted
             .into_par_iter()
-            .map(|(part, local)| pick_rows(self.open_part(file, part, projection)?, &local, path))
+            .map(|(part, local)| pick_rows(self.open_part(file, part, projection, None)?, &local, name))
             .collect::<Result<_>>()?;
-        concat_picked(&picked, &path.display().to_string())
+        concat_picked(&picked, name)
     }
 
-    /// The rows of one part. A part after the first reports a parse error as a read of the whole file would
-    /// (once per file, shared by its parts), so that the line it names counts from the top of the file.
-    fn open_part(&self, file: usize, part: Part, projection: &[usize]) -> Result<BatchIter> {
-        let (path, schema, format) = (self.files[file].clone(), self.schema.clone(), self.format.clone());
-        let batches = read_part(&path, &schema, &format, part, projection)?;
+    /// The rows of one part (from `read`, its bytes, when given). A part after the first reports a parse error
+    /// as a read of the whole file would (once per file, shared by its parts), so that the line it names
+    /// counts from the top of the file.
+    fn open_part(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
+        let (storage, file_at) = (self.storage.clone(), self.files[file].clone());
+        let (schema, format) = (self.schema.clone(), self.format.clone());
+        let batches = read_part(&storage, &file_at, &schema, &format, part, projection, read)?;
         if part.start == 0 {
             return Ok(batches);
         }
@@ -220,14 +350,14 @@ impl CsvFiles {
             batch.map_err(|error| {
                 let whole = Part { start: 0, end: u64::MAX, first_row: 0 };
                 let first = first_error.get_or_init(|| {
-                    let mut all = read_part(&path, &schema, &format, whole, &projection).ok()?;
+                    let mut all = read_part(&storage, &file_at, &schema, &format, whole, &projection, None).ok()?;
                     match all.find_map(Result::err)? {
                         Error::Arrow { source, .. } => Some(source.to_string()),
                         other => Some(other.to_string()),
                     }
                 });
                 match first {
-                    Some(message) => Error::input(path.display().to_string(), message.clone()),
+                    Some(message) => Error::input(&file_at.name, message.clone()),
                     None => error,
                 }
             })
@@ -235,70 +365,78 @@ impl CsvFiles {
     }
 }
 
-/// Reads the records of `part` of the file at `path`.
-fn read_part(path: &Path, schema: &SchemaRef, format: &Format, part: Part, projection: &[usize]) -> Result<BatchIter> {
-    let location = path.display().to_string();
-    let mut handle = File::open(path).map_err(|e| Error::io(path, e))?;
-    handle.seek(SeekFrom::Start(part.start)).map_err(|e| Error::io(path, e))?;
-    let reader = ReaderBuilder::new(schema.clone())
+impl Reader for Arc<CsvFiles> {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { parallel_units: true, reread_by_ordinal: true, ..Capabilities::default() }
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The rows of every file, following their records (`None` if a file's quoting is irregular).
+    fn count_rows(&self) -> Result<Option<u64>> {
+        self.count()
+    }
+
+    fn file_name(&self, file: usize) -> String {
+        self.files[file].name.clone()
+    }
+
+    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        let mut units = Vec::new();
+        for file in 0..self.files.len() {
+            for k in 0..self.boundaries[file].len() {
+                let (files, projection) = (self.clone(), projection.to_vec());
+                units.push(ScanUnit::finding_first(move || files.open_range(file, k, &projection)));
+            }
+        }
+        Ok(units)
+    }
+
+    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        CsvFiles::fetch(self, file, projection, rows)
+    }
+}
+
+/// How many ranges a file of `size` bytes is read in.
+fn ranges(size: u64, part_bytes: u64) -> usize {
+    size.div_ceil(part_bytes).max(1) as usize
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Reads the records of `part` of `file`: from `read` (its bytes) when given, else from its store, whole
+/// when it is a range, a window at a time when it runs to the end of the file.
+fn read_part(
+    storage: &Storage,
+    file: &StoreFile,
+    schema: &SchemaRef,
+    format: &Format,
+    part: Part,
+    projection: &[usize],
+    read: Option<Bytes>,
+) -> Result<BatchIter> {
+    let name = file.name.clone();
+    let builder = ReaderBuilder::new(schema.clone())
         .with_format(format.clone().with_header(part.start == 0))
         .with_projection(projection.to_vec())
-        .with_batch_size(BATCH_ROWS)
-        .build(BufReader::with_capacity(1 << 20, handle.take(part.end - part.start)))
-        .map_err(|e| Error::arrow(&location, e))?;
-    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
-}
-
-/// Marks record ends about every `mark_bytes` of a file, without parsing: a record ends at a line feed
-/// outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
-/// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise
-/// the file is one run, read whole by one thread. Returns the marks and, for regular quoting, the rows.
-fn mark(path: &Path, mark_bytes: u64, delimiter: u8, quote: u8) -> Result<(Vec<Part>, Option<u64>)> {
-    let whole = (vec![Part { start: 0, end: u64::MAX, first_row: 0 }], None);
-    let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-    let mark_bytes = mark_bytes.max(size >> 20);
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = LineEnds { delimiter, quote, in_quotes: false, prev: b'\n', line_start: 0, records: 0 };
-    let mut marks = whole.0.clone();
-    let mut next_mark = mark_bytes;
-    let mut on_line_end = |end: u64, records: u64| {
-        if end >= next_mark && end < size {
-            if let Some(last) = marks.last_mut() {
-                last.end = end;
-            }
-            // The header is the file's first record.
-            marks.push(Part { start: end, end: u64::MAX, first_row: records.saturating_sub(1) });
-            next_mark = end + mark_bytes;
-        }
+        .with_batch_size(BATCH_ROWS);
+    let input: Box<dyn BufRead + Send> = match (read, part.end) {
+        (Some(bytes), _) => Box::new(bytes.reader()),
+        (None, u64::MAX) => Box::new(BufReader::with_capacity(1 << 20, storage.reader(file, part.start))),
+        (None, end) => Box::new(storage.read(file, part.start..end)?.reader()),
     };
-    let mut block = vec![0u8; 1 << 20];
-    let (mut at, mut held) = (0u64, 0usize);
-    loop {
-        let read = file.read(&mut block[held..]).map_err(|e| Error::io(path, e))?;
-        let filled = held + read;
-        let last = read == 0;
-        // A quote or carriage return is judged by the byte after it: hold it back for the next block.
-        let keep =
-            if !last && filled > 0 && (block[filled - 1] == quote || block[filled - 1] == b'\r') { 1 } else { 0 };
-        if lines.scan(&block[..filled - keep], at, &mut on_line_end).is_err() {
-            return Ok(whole);
-        }
-        if last {
-            break;
-        }
-        at += (filled - keep) as u64;
-        block.copy_within(filled - keep..filled, 0);
-        held = keep;
-    }
-    if lines.in_quotes {
-        return Ok(whole);
-    }
-    // A last record without a line feed; the header is the first record.
-    let records = lines.records + u64::from(size > lines.line_start);
-    Ok((marks, Some(records.saturating_sub(1))))
+    let reader = builder.build_buffered(input).map_err(|e| Error::arrow(&name, e))?;
+    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&name, e)))))
 }
 
-/// Finds the line feeds that end records in regularly quoted CSV (see [`mark`]), block by block.
+/// Finds the line feeds that end records, without parsing, block by block: a record ends at a line feed
+/// outside quotes. That holds when the quoting is regular: a quote opens a field or closes it before a
+/// delimiter or line end, or is doubled inside it, and a carriage return precedes a line feed. Otherwise a
+/// range is read on to the end of the file by one thread.
 struct LineEnds {
     delimiter: u8,
     quote: u8,
@@ -316,12 +454,12 @@ struct Irregular;
 
 impl LineEnds {
     /// Scans `block`, which starts at byte `at` of the file, calling `on_line_end(offset after the line feed,
-    /// records ended)` at every record end.
+    /// records ended)` at every record end, until it returns `false`.
     fn scan(
         &mut self,
         block: &[u8],
         at: u64,
-        on_line_end: &mut impl FnMut(u64, u64),
+        on_line_end: &mut impl FnMut(u64, u64) -> bool,
     ) -> std::result::Result<(), Irregular> {
         let ends_field = |b: u8| b == self.delimiter || b == b'\n' || b == b'\r';
         let before = |i: usize| if i == 0 { self.prev } else { block[i - 1] };
@@ -345,7 +483,9 @@ impl LineEnds {
                     let empty = end - 1 == self.line_start || (end - 2 == self.line_start && before(p) == b'\r');
                     self.records += u64::from(!empty);
                     self.line_start = end;
-                    on_line_end(end, self.records);
+                    if !on_line_end(end, self.records) {
+                        return Ok(());
+                    }
                 }
                 _ if !ends_field(before(p)) => return Err(Irregular),
                 _ => self.in_quotes = true,
@@ -361,11 +501,10 @@ impl LineEnds {
 
 /// Infers the column types of one file from its first rows, then applies the explicit `--csv-type`s (those of
 /// columns it does not have are the plan's to refuse: it names the setting as it was given).
-fn infer(path: &Path, format: &Format, options: &CsvOptions) -> Result<SchemaRef> {
-    let location = path.display().to_string();
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let (inferred, _) = format.infer_schema(&mut file, Some(INFER_ROWS)).map_err(|e| Error::arrow(&location, e))?;
-    file.rewind().map_err(|e| Error::io(path, e))?;
+fn infer(storage: &Storage, file: &StoreFile, format: &Format, options: &CsvOptions) -> Result<SchemaRef> {
+    let location = file.name.clone();
+    let mut reader = BufReader::with_capacity(1 << 20, storage.reader(file, 0));
+    let (inferred, _) = format.infer_schema(&mut reader, Some(INFER_ROWS)).map_err(|e| Error::arrow(&location, e))?;
     if inferred.fields().is_empty() || inferred.fields().iter().all(|f| f.name().is_empty()) {
         return Err(Error::input(location, "empty file: a CSV source needs a header row"));
     }
@@ -418,18 +557,32 @@ mod tests {
         file
     }
 
-    /// Marks every 16 bytes (about every record), or only the start of the file.
-    fn open(file: &tempfile::NamedTempFile, marked: bool, options: &CsvOptions) -> Arc<CsvFiles> {
-        let mark_bytes = if marked { 16 } else { u64::MAX / 2 };
-        Arc::new(CsvFiles::open_marked(vec![file.path().to_path_buf()], options, mark_bytes).expect("open"))
+    /// Ranges of about 1 KiB marked every 16 bytes (about every record), or the whole file as one range.
+    fn open(file: &tempfile::NamedTempFile, parted: bool, options: &CsvOptions) -> Arc<CsvFiles> {
+        let (part_bytes, mark_bytes) = if parted { (1024, 16) } else { (u64::MAX / 2, u64::MAX / 2) };
+        open_sized(file.path(), options, part_bytes, mark_bytes)
     }
 
-    /// Every unit's batches, with the unit's first ordinal, for parts of about 1 KiB.
+    /// A file read through its store in ranges of `part_bytes`, marked every `mark_bytes`.
+    pub(super) fn open_sized(
+        path: &std::path::Path,
+        options: &CsvOptions,
+        part_bytes: u64,
+        mark_bytes: u64,
+    ) -> Arc<CsvFiles> {
+        let location = crate::location::Location::parse(path.to_str().expect("a UTF-8 path")).expect("a location");
+        let crate::location::Kind::Files(files) = location.kind() else { panic!("{location:?}") };
+        let storage = Storage::open(&location, files).expect("a store");
+        let Ok(crate::storage::Place::File(file)) = storage.place(&files.path) else { panic!("{location:?}") };
+        CsvFiles::open_sized(storage, vec![file], options, part_bytes, mark_bytes).expect("open")
+    }
+
+    /// Every unit's batches, with the unit's first ordinal.
     fn read_units(files: &Arc<CsvFiles>) -> Result<Vec<(Ordinal, RecordBatch)>> {
         let mut read = Vec::new();
-        for unit in files.scan_parts(&[0, 1, 2], 1024) {
-            let first = unit.first;
-            let batches: Vec<RecordBatch> = unit.open()?.collect::<Result<_>>()?;
+        for unit in files.scan_units(&[0, 1, 2])? {
+            let (first, batches) = unit.open_at()?;
+            let batches: Vec<RecordBatch> = batches.collect::<Result<_>>()?;
             let schema = files.schema().project(&[0, 1, 2]).expect("projection");
             let batch = arrow::compute::concat_batches(&Arc::new(schema), &batches).expect("concat");
             read.push((first, batch));
@@ -447,7 +600,7 @@ mod tests {
         let whole = read_units(&open(&file, false, &CsvOptions::default())).expect("whole");
         assert_eq!(whole.len(), 1);
         let marked = open(&file, true, &CsvOptions::default());
-        assert!(marked.marks[0].len() > 400, "{} marks", marked.marks[0].len());
+        assert!(marked.marks(0).unwrap().len() > 400, "{} marks", marked.marks(0).unwrap().len());
         let parts = read_units(&marked).expect("parts");
         assert!(parts.len() > 10, "{} parts", parts.len());
 
@@ -473,22 +626,41 @@ mod tests {
         assert_eq!(ids(&batch), wanted.iter().map(|&r| r as i64).collect::<Vec<_>>());
     }
 
+    /// Records cannot be followed past irregular quoting: the range holding it reads on to the end of the file
+    /// (every row still read once, in order), and the rows are not counted without a read.
     #[test]
-    fn a_quote_inside_an_unquoted_field_keeps_the_file_whole() {
+    fn a_quote_inside_an_unquoted_field_reads_its_range_on_to_the_end() {
         let mut text = tricky_csv();
         text.push_str("600,a 5\" pipe,1\r\n");
         let file = write(&text);
         let files = open(&file, true, &CsvOptions::default());
-        assert_eq!(files.marks[0].len(), 1);
-        assert_eq!(ids(&read_units(&files).expect("read")[0].1).len(), 601);
+        assert_eq!(files.marks(0).unwrap().last().map(|p| p.end), Some(u64::MAX));
+        let rows: Vec<i64> = read_units(&files).expect("read").iter().flat_map(|(_, b)| ids(b)).collect();
+        assert_eq!(rows, (0..601).collect::<Vec<i64>>());
+        assert_eq!(files.count_rows().unwrap(), None);
     }
 
     #[test]
-    fn a_bare_carriage_return_or_an_unclosed_quote_keeps_the_file_whole() {
+    fn a_bare_carriage_return_or_an_unclosed_quote_reads_its_range_on_to_the_end() {
         for tail in ["600,x,1\r601,y,2\r\n", "600,x,\"open\r\n"] {
             let file = write(&format!("{}{tail}", tricky_csv()));
-            assert_eq!(open(&file, true, &CsvOptions::default()).marks[0].len(), 1, "{tail:?}");
+            let files = open(&file, true, &CsvOptions::default());
+            assert_eq!(files.marks(0).unwrap().last().map(|p| p.end), Some(u64::MAX), "{tail:?}");
+            assert_eq!(files.count_rows().unwrap(), None, "{tail:?}");
         }
+    }
+
+    /// A range's first row is counted from the records before it, found as the ranges are read, whichever
+    /// range a thread opens first; and every file's rows are counted when asked, by following its records.
+    #[test]
+    fn a_range_opened_first_finds_its_first_row() {
+        let file = write(&tricky_csv());
+        let files = open(&file, true, &CsvOptions::default());
+        let mut units = files.scan_units(&[0, 1, 2]).unwrap();
+        let (first, batches) = units.remove(5).open_at().unwrap();
+        let batches: Vec<RecordBatch> = batches.collect::<Result<_>>().unwrap();
+        assert_eq!(ids(&batches[0])[0], first as i64);
+        assert_eq!(files.count_rows().unwrap(), Some(600));
     }
 
     #[test]
@@ -550,33 +722,37 @@ mod property {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
-        /// Wherever marks fall, the parts hold the rows of a whole read, in order, at their ordinals, and the
-        /// rows counted while marking are those rows; or the file is read whole; and a file that does not
-        /// parse fails with the whole read's message.
+        /// Wherever ranges and marks fall, the ranges hold the rows of a whole read, in order, at their
+        /// ordinals, and the rows counted by following records are those rows (or are not counted, for
+        /// irregular quoting); and a file that does not parse fails with the whole read's message.
         #[test]
         fn marks_never_change_what_is_read(text in csv(), mark_bytes in 1u64..64, part_bytes in 1u64..256) {
             let file = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
             std::fs::write(file.path(), &text).expect("write");
             let text_type = ["a", "b", "c"].map(|c| (c.to_string(), DataType::Utf8)).to_vec();
             let options = CsvOptions { types: text_type, ..CsvOptions::default() };
-            let open = |mark_bytes| Arc::new(CsvFiles::open_marked(vec![file.path().to_path_buf()], &options, mark_bytes).expect("open"));
-            let read = |files: Arc<CsvFiles>, part_bytes| -> Result<(Vec<u64>, Vec<RecordBatch>)> {
+            let open = |part_bytes, mark_bytes| super::tests::open_sized(file.path(), &options, part_bytes, mark_bytes);
+            let read = |files: Arc<CsvFiles>| -> Result<(Vec<u64>, Vec<RecordBatch>)> {
                 let mut firsts = Vec::new();
                 let mut batches = Vec::new();
-                for unit in files.scan_parts(&[0, 1, 2], part_bytes) {
-                    firsts.push(unit.first);
-                    let unit_batches: Vec<RecordBatch> = unit.open()?.collect::<Result<_>>()?;
-                    firsts.push(unit_batches.iter().map(|b| b.num_rows() as u64).sum());
+                for unit in files.scan_units(&[0, 1, 2])? {
+                    let (first, unit_batches) = unit.open_at()?;
+                    let unit_batches: Vec<RecordBatch> = unit_batches.collect::<Result<_>>()?;
+                    let rows: u64 = unit_batches.iter().map(|b| b.num_rows() as u64).sum();
+                    // A range an earlier one read on through (irregular quoting) holds no rows, at no ordinal.
+                    if rows > 0 {
+                        firsts.extend([first, rows]);
+                    }
                     batches.extend(unit_batches);
                 }
                 Ok((firsts, batches))
             };
-            let whole = read(open(u64::MAX / 2), u64::MAX / 2);
-            let parted = read(open(mark_bytes), part_bytes);
+            let whole = read(open(u64::MAX / 2, u64::MAX / 2));
+            let parted = read(open(part_bytes, mark_bytes));
             match (whole, parted) {
                 (Ok((_, whole)), Ok((firsts, parted))) => {
                     let rows = whole.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-                    let counted = open(mark_bytes).row_count();
+                    let counted = open(part_bytes, mark_bytes).count_rows().expect("count");
                     prop_assert!(counted.is_none() || counted == Some(rows), "counted {:?}, read {}", counted, rows);
                     let concat = |b: &[RecordBatch]| b.first().map(|f| arrow::compute::concat_batches(&f.schema(), b).expect("concat"));
                     prop_assert_eq!(concat(&whole), concat(&parted));

@@ -1,72 +1,82 @@
 //! Arrow IPC files (Feather v2): one scan unit per file, batches read as they are stored.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
-
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::ipc::reader::FileReader;
 
-use super::{ordinal, BatchIter, ScanUnit};
+use super::reader::{Capabilities, Reader};
+use super::{ordinal, pick_rows, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
+use crate::storage::{self, Storage, StoreFile};
 
 pub struct IpcFiles {
-    files: Vec<PathBuf>,
+    storage: Storage,
+    files: Vec<StoreFile>,
     schema: SchemaRef,
 }
 
 impl IpcFiles {
-    pub fn open(files: Vec<PathBuf>) -> Result<Self> {
+    pub fn open(storage: Storage, files: Vec<StoreFile>) -> Result<Self> {
         let mut schema: Option<SchemaRef> = None;
-        for path in &files {
-            let reader = open(path, None)?;
+        for file in &files {
+            let reader = open(&storage, file, None)?;
             let this = reader.schema();
             match &schema {
                 Some(first) if first.fields() != this.fields() => {
-                    return Err(Error::input(
-                        path.display().to_string(),
-                        format!("its columns differ from those of {}", files[0].display()),
-                    ))
+                    return Err(Error::input(&file.name, format!("its columns differ from those of {}", files[0].name)))
                 }
                 Some(_) => {}
                 None => schema = Some(this),
             }
         }
         let schema = schema.ok_or_else(|| Error::input("arrow", "no files"))?;
-        Ok(IpcFiles { files, schema })
+        Ok(IpcFiles { storage, files, schema })
+    }
+}
+
+impl Reader for IpcFiles {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { parallel_units: true, reread_by_ordinal: true, ..Capabilities::default() }
     }
 
-    pub fn schema(&self) -> SchemaRef {
+    fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    pub fn path(&self, file: usize) -> &Path {
-        &self.files[file]
+    fn file_name(&self, file: usize) -> String {
+        self.files[file].name.clone()
     }
 
-    pub fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
-        self.files
+    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        let units = self
+            .files
             .iter()
             .enumerate()
-            .map(|(index, path)| {
-                let (path, projection) = (path.clone(), projection.to_vec());
-                ScanUnit { first: ordinal(index, 0), open: Box::new(move || batches(&path, &projection)) }
+            .map(|(index, file)| {
+                let (storage, file, projection) = (self.storage.clone(), file.clone(), projection.to_vec());
+                ScanUnit::new(ordinal(index, 0), move || batches(&storage, &file, &projection))
             })
-            .collect()
+            .collect();
+        Ok(units)
     }
 
-    pub fn open_file(&self, file: usize, projection: &[usize]) -> Result<BatchIter> {
-        batches(&self.files[file], projection)
+    /// Reads the file start to end, keeping the rows asked for: an IPC file's batches hold no row index.
+    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let file = &self.files[file];
+        pick_rows(batches(&self.storage, file, projection)?, rows, &file.name)
     }
 }
 
-fn open(path: &Path, projection: Option<Vec<usize>>) -> Result<FileReader<BufReader<File>>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    FileReader::try_new(BufReader::new(file), projection).map_err(|e| Error::arrow(path.display().to_string(), e))
+fn open(
+    storage: &Storage,
+    file: &StoreFile,
+    projection: Option<Vec<usize>>,
+) -> Result<FileReader<storage::FileReader>> {
+    FileReader::try_new(storage.reader(file, 0), projection).map_err(|e| Error::arrow(&file.name, e))
 }
 
-fn batches(path: &Path, projection: &[usize]) -> Result<BatchIter> {
-    let location = path.display().to_string();
-    let reader = open(path, Some(projection.to_vec()))?;
-    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+fn batches(storage: &Storage, file: &StoreFile, projection: &[usize]) -> Result<BatchIter> {
+    let name = file.name.clone();
+    let reader = open(storage, file, Some(projection.to_vec()))?;
+    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&name, e)))))
 }

@@ -9,22 +9,22 @@ mod ipc;
 pub mod keyset;
 pub mod narrow;
 mod parquet;
+mod reader;
 pub(crate) mod sql;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow::array::{RecordBatch, UInt64Array};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
+use crate::location::{not_readable, Files, Kind, Location};
+use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
+pub use self::reader::Capabilities;
+use self::reader::Reader;
 pub use self::sql::{Columns, Connections, DbOptions, Engine, Writable, KEYS_PER_STATEMENT};
-
-/// Whether a location names a database (postgres://, mysql://, mariadb://, sqlite://) and which engine.
-pub fn parse_database(location: &str) -> Option<Engine> {
-    sql::parse_location(location).map(|db| db.engine)
-}
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -42,17 +42,31 @@ fn split_ordinal(ordinal: Ordinal) -> (usize, u64) {
     ((ordinal >> ROW_BITS) as usize, ordinal & ((1 << ROW_BITS) - 1))
 }
 
-/// A piece of a dataset that one thread reads start to end: a Parquet row group, a part of a CSV file or a
-/// whole Arrow IPC file.
+/// A piece of a dataset that one thread reads start to end: a Parquet row group, a byte range of a CSV file or
+/// a whole Arrow IPC file.
 pub struct ScanUnit {
-    /// Ordinal of the unit's first row; the rest follow consecutively.
-    pub first: Ordinal,
-    open: Box<dyn FnOnce() -> Result<BatchIter> + Send>,
+    open: Box<dyn FnOnce() -> Result<(Ordinal, BatchIter)> + Send>,
 }
 
 impl ScanUnit {
-    pub fn open(self) -> Result<BatchIter> {
+    /// A unit whose first row's ordinal is known before it is read.
+    pub(crate) fn new(first: Ordinal, open: impl FnOnce() -> Result<BatchIter> + Send + 'static) -> ScanUnit {
+        ScanUnit { open: Box::new(move || Ok((first, open()?))) }
+    }
+
+    /// A unit that finds where its rows start as it opens (a CSV byte range counts the records before it).
+    pub(crate) fn finding_first(open: impl FnOnce() -> Result<(Ordinal, BatchIter)> + Send + 'static) -> ScanUnit {
+        ScanUnit { open: Box::new(open) }
+    }
+
+    /// The ordinal of the unit's first row (the rest follow consecutively), and its rows.
+    pub fn open_at(self) -> Result<(Ordinal, BatchIter)> {
         (self.open)()
+    }
+
+    /// The unit's rows, where their ordinals do not matter.
+    pub fn open(self) -> Result<BatchIter> {
+        Ok(self.open_at()?.1)
     }
 }
 
@@ -66,8 +80,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub(crate) fn of(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    /// The format a file's name says it holds, by its extension.
+    pub(crate) fn of(name: &str) -> Option<Format> {
+        let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
             "csv" | "tsv" | "txt" => Some(Format::Csv),
@@ -92,14 +107,9 @@ pub struct Dataset {
     pub location: String,
     pub format: Format,
     pub schema: SchemaRef,
-    reader: Reader,
-}
-
-enum Reader {
-    Parquet(parquet::ParquetFiles),
-    Csv(std::sync::Arc<csv::CsvFiles>),
-    Ipc(ipc::IpcFiles),
-    Sql(sql::SqlTable),
+    /// What the reader does beyond reading every row, declared when it opened: the engine asks here.
+    pub capabilities: Capabilities,
+    reader: Box<dyn Reader>,
 }
 
 /// How to open one side.
@@ -110,167 +120,128 @@ pub struct OpenOptions {
 }
 
 impl Dataset {
-    /// Opens the dataset a command-line location names: a database URL, a file, a directory of files, or a
+    /// Opens the dataset a location names: a database table or query, a file, a directory of files, or a
     /// glob. A database is read by tasks on `runtime` (its time driver enabled), which the caller keeps
     /// running as long as the dataset.
-    pub fn open(location: &str, options: &OpenOptions, runtime: &tokio::runtime::Handle) -> Result<Dataset> {
-        if let Some(db) = sql::parse_location(location) {
-            let (masked, engine) = (db.masked.clone(), db.engine);
-            let table = sql::SqlTable::open(db, &options.db, runtime)?;
-            let schema = table.schema();
-            return Ok(Dataset {
-                location: masked,
-                format: Format::Database(engine),
-                schema,
-                reader: Reader::Sql(table),
-            });
-        }
-        if location.contains("://") {
-            return Err(Error::input(
-                location,
-                "unknown location scheme: use postgres://, mysql://, sqlite:// or a file path",
-            ));
-        }
+    pub fn open(location: &Location, options: &OpenOptions, runtime: &tokio::runtime::Handle) -> Result<Dataset> {
+        let files = match location.kind() {
+            Kind::Database(db) => {
+                let table = sql::SqlTable::open(db.clone(), &options.db, runtime)?;
+                return Ok(Dataset::new(db.masked.clone(), Format::Database(db.engine), Box::new(table)));
+            }
+            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Files(files) => files,
+        };
         if options.db.query.is_some() {
             return Err(Error::setting(
                 "--source-query/--target-query",
                 format!("{location} is not a database: a query reads a database (postgres://, mysql://, sqlite://)"),
             ));
         }
-        let files = list_files(location)?;
-        let format = common_format(location, &files)?;
-        let reader = match format {
-            Format::Csv => Reader::Csv(std::sync::Arc::new(csv::CsvFiles::open(files, &options.csv)?)),
-            Format::Ipc => Reader::Ipc(ipc::IpcFiles::open(files)?),
-            _ => Reader::Parquet(parquet::ParquetFiles::open(files)?),
+        let storage = Storage::open(location, files)?;
+        let location = location.masked();
+        let listed = list_files(&storage, files, &location)?;
+        let format = common_format(&location, &listed)?;
+        let reader: Box<dyn Reader> = match format {
+            Format::Csv => Box::new(csv::CsvFiles::open(storage, listed, &options.csv)?),
+            Format::Ipc => Box::new(ipc::IpcFiles::open(storage, listed)?),
+            _ => Box::new(parquet::ParquetFiles::open(storage, listed)?),
         };
-        let schema = match &reader {
-            Reader::Parquet(r) => r.schema(),
-            Reader::Csv(r) => r.schema(),
-            Reader::Ipc(r) => r.schema(),
-            Reader::Sql(r) => r.schema(),
-        };
-        Ok(Dataset { location: crate::secrets::mask(location), format, schema, reader })
+        Ok(Dataset::new(location, format, reader))
     }
 
-    /// The number of rows, where the files tell it without a full read: Parquet footers, and CSV files whose
-    /// record ends were counted when they were opened (regular quoting, see `csv::mark`).
+    fn new(location: String, format: Format, reader: Box<dyn Reader>) -> Dataset {
+        Dataset { location, format, schema: reader.schema(), capabilities: reader.capabilities(), reader }
+    }
+
+    /// The number of rows, where the files tell it without reading them: Parquet footers.
     pub fn row_count(&self) -> Option<u64> {
-        match &self.reader {
-            Reader::Parquet(r) => Some(r.row_count()),
-            Reader::Csv(r) => r.row_count(),
-            _ => None,
-        }
+        self.reader.row_count()
     }
 
     /// About how many rows a full read returns where only a catalog can say (a database table: see
-    /// [`sql::SqlTable::estimate_rows`]); files tell their count exactly through [`Dataset::row_count`].
+    /// [`sql::SqlTable::estimate_rows`]); files have none.
     pub fn estimate_rows(&self) -> Option<u64> {
-        match &self.reader {
-            Reader::Sql(table) => table.estimate_rows(),
-            _ => None,
-        }
+        self.reader.estimate_rows()
     }
 
-    /// The number of rows, counted by the database where the files do not record it (`None` for Arrow IPC and
-    /// irregularly quoted CSV, which only a full read counts). A database counts inside the audit's snapshot.
+    /// The number of rows, counted by the database (inside the audit's snapshot) or by following a CSV file's
+    /// records where the files do not record it (`None` for Arrow IPC and irregularly quoted CSV, which only a
+    /// full read counts).
     pub fn count_rows(&self) -> Result<Option<u64>> {
-        match &self.reader {
-            Reader::Sql(table) => table.count_rows().map(Some),
-            _ => Ok(self.row_count()),
-        }
+        self.reader.count_rows()
     }
 
     /// A database computes `aggregates` (a column profile) over the rows full reads keep, inside its snapshot,
     /// in one statement; `None` for files, which the caller aggregates itself.
     pub fn aggregate(&self, aggregates: &aggregates::Aggregates) -> Result<Option<Vec<RecordBatch>>> {
-        match &self.reader {
-            Reader::Sql(table) => table.aggregate(aggregates).map(Some),
-            _ => Ok(None),
+        match self.capabilities.aggregate {
+            true => self.reader.aggregate(aggregates).map(Some),
+            false => Ok(None),
         }
     }
 
     /// The distinct values of `columns` (schema indices) as the database's own statistics estimate them,
     /// without reading the table; `None` per column where it keeps none (files, MySQL/MariaDB, SQLite).
     pub fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
-        match &self.reader {
-            Reader::Sql(table) => table.distinct_estimates(columns),
-            _ => Ok(vec![None; columns.len()]),
-        }
+        self.reader.distinct_estimates(columns)
     }
 
     /// The keys the table declares, for discovering a comparison's key: a database table's primary key and its
     /// unique indexes over NOT NULL columns, read in its snapshot; none for files and for a query.
     pub fn keys(&self) -> Result<catalog::TableKeys> {
-        match &self.reader {
-            Reader::Sql(table) => table.keys(),
-            _ => Ok(catalog::TableKeys::default()),
-        }
+        self.reader.keys()
     }
 
     /// A database table's schema (as its location names it) and name; `None` for a query and for files.
     pub fn table_name(&self) -> Option<(Option<&str>, &str)> {
-        match &self.reader {
-            Reader::Sql(table) => table.table_name(),
-            _ => None,
-        }
+        self.reader.table_name()
     }
 
     /// What a repair script must know of a database table's columns before it writes to them (generated,
     /// identity, sequences), read in its snapshot; none for a query and for files.
     pub fn writable(&self) -> Result<Vec<Writable>> {
-        match &self.reader {
-            Reader::Sql(table) => table.writable(),
-            _ => Ok(Vec::new()),
-        }
+        self.reader.writable()
     }
 
-    /// Whether [`Dataset::fetch`] can find rows by ordinal. A database cannot: its rows have no stable
-    /// position, so rows are found again by their row hash in a second read of the same snapshot.
+    /// Whether [`Dataset::fetch`] can find rows by ordinal (see [`Capabilities::reread_by_ordinal`]).
     pub fn rereads_by_ordinal(&self) -> bool {
-        !matches!(self.reader, Reader::Sql(_))
+        self.capabilities.reread_by_ordinal
     }
 
-    /// The SQL condition by which this side's database selects a key-text sample itself; `None` for files
-    /// and for databases that cannot (see [`sql::SqlTable::sample_condition`]).
+    /// The SQL condition by which this side selects a key-text sample itself; `None` where it does not
+    /// declare [`Capabilities::sample`], or its key columns do not allow it (see
+    /// [`sql::SqlTable::sample_condition`]).
     pub fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
-        match &self.reader {
-            Reader::Sql(table) => table.sample_condition(key_names, seed, threshold),
-            _ => None,
-        }
+        self.capabilities.sample.then(|| self.reader.sample_condition(key_names, seed, threshold)).flatten()
     }
 
-    /// Makes a database side's full reads keep only the rows `condition` keeps.
-    pub fn restrict(&mut self, condition: String) {
-        if let Reader::Sql(table) = &mut self.reader {
-            table.restrict(condition);
-        }
+    /// Makes full reads keep only the rows `condition` keeps: only for a side that declares
+    /// [`Capabilities::filter`].
+    pub fn restrict(&mut self, condition: String) -> Result<()> {
+        self.reader.restrict(condition)
     }
 
     /// Splits a full read of the columns `projection` (indices into `schema`, ascending) into units that
     /// threads can read independently. Batches hold the projected columns in ascending order.
     pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
-        match &self.reader {
-            Reader::Parquet(r) => r.scan_units(projection),
-            Reader::Csv(r) => Ok(r.scan_units(projection)),
-            Reader::Ipc(r) => Ok(r.scan_units(projection)),
-            Reader::Sql(r) => Ok(r.scan_units(projection)),
-        }
+        self.reader.scan_units(projection)
     }
 
     /// Units that read only the rows whose key is among `keys` (rows of canonical key arrays, named by
     /// `key_names` as this side calls them), projected like [`Dataset::scan_units`]: a database runs one hash
     /// semi-join per [`KEYS_PER_STATEMENT`] keys, whatever the table's indexes. `None` where rows cannot be
-    /// asked for by key (files, or a key value without an exact SQL literal): the caller then reads all.
+    /// asked for by key (a side without [`Capabilities::narrow_to_keys`], or a key value without an exact SQL
+    /// literal): the caller then reads all.
     pub fn read_keys(
         &self,
         projection: &[usize],
         key_names: &[String],
         keys: &[(&[arrow::array::ArrayRef], usize)],
     ) -> Result<Option<Vec<ScanUnit>>> {
-        match &self.reader {
-            Reader::Sql(table) => table.read_keys(projection, key_names, keys),
-            _ => Ok(None),
+        match self.capabilities.narrow_to_keys {
+            true => self.reader.read_keys(projection, key_names, keys),
+            false => Ok(None),
         }
     }
 
@@ -281,14 +252,15 @@ impl Dataset {
         key_names: &[String],
         keys: &[(&[arrow::array::ArrayRef], usize)],
     ) -> Result<Option<Vec<String>>> {
-        match &self.reader {
-            Reader::Sql(table) => table.read_keys_sql(projection, key_names, keys),
-            _ => Ok(None),
+        match self.capabilities.narrow_to_keys {
+            true => self.reader.read_keys_sql(projection, key_names, keys),
+            false => Ok(None),
         }
     }
 
-    /// Reads the rows at `ordinals` (ascending) again, projected like [`Dataset::scan_units`]. Returns the
-    /// rows and, in a parallel column, the ordinal of each.
+    /// Reads the rows at `ordinals` (ascending) again, projected like [`Dataset::scan_units`]: only for a
+    /// side that declares [`Capabilities::reread_by_ordinal`]. Returns the rows and, in a parallel column, the
+    /// ordinal of each.
     pub fn fetch(&self, projection: &[usize], ordinals: &[Ordinal]) -> Result<(RecordBatch, UInt64Array)> {
         debug_assert!(ordinals.windows(2).all(|w| w[0] < w[1]));
         let mut batches = Vec::new();
@@ -296,16 +268,11 @@ impl Dataset {
         for group in ordinals.chunk_by(|a, b| split_ordinal(*a).0 == split_ordinal(*b).0) {
             let file = split_ordinal(group[0]).0;
             let rows: Vec<u64> = group.iter().map(|o| split_ordinal(*o).1).collect();
-            let batch = match &self.reader {
-                Reader::Parquet(r) => r.fetch(file, projection, &rows)?,
-                Reader::Csv(r) => r.fetch(file, projection, &rows)?,
-                Reader::Ipc(r) => pick_rows(r.open_file(file, projection)?, &rows, r.path(file))?,
-                Reader::Sql(_) => return Err(Error::input(&self.location, "database rows have no ordinal")),
-            };
+            let batch = self.reader.fetch(file, projection, &rows)?;
             if batch.num_rows() != rows.len() {
                 return Err(Error::input(
                     &self.location,
-                    format!("file {} changed while recon was reading it", self.file_name(file)),
+                    format!("file {} changed while recon was reading it", self.reader.file_name(file)),
                 ));
             }
             found.extend_from_slice(group);
@@ -318,15 +285,6 @@ impl Dataset {
         let batch = arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(&self.location, e))?;
         Ok((batch, UInt64Array::from(found)))
     }
-
-    fn file_name(&self, file: usize) -> String {
-        match &self.reader {
-            Reader::Parquet(r) => r.path(file).display().to_string(),
-            Reader::Csv(r) => r.path(file).display().to_string(),
-            Reader::Ipc(r) => r.path(file).display().to_string(),
-            Reader::Sql(_) => self.location.clone(),
-        }
-    }
 }
 
 /// The rows a file's re-read picked, in one batch; none at all means the file no longer holds them.
@@ -337,7 +295,7 @@ fn concat_picked(picked: &[RecordBatch], location: &str) -> Result<RecordBatch> 
 }
 
 /// Keeps the rows whose index in the file is in `rows` (ascending), reading the file start to end.
-fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatch> {
+fn pick_rows(batches: BatchIter, rows: &[u64], name: &str) -> Result<RecordBatch> {
     let mut kept = Vec::new();
     let mut schema = None;
     let mut start = 0u64;
@@ -353,8 +311,7 @@ fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatc
         }
         if !indices.is_empty() {
             let indices = arrow::array::UInt32Array::from(indices);
-            let picked = arrow::compute::take_record_batch(&batch, &indices)
-                .map_err(|e| Error::arrow(path.display().to_string(), e))?;
+            let picked = arrow::compute::take_record_batch(&batch, &indices).map_err(|e| Error::arrow(name, e))?;
             kept.push(picked);
         }
         if next == rows.len() {
@@ -362,51 +319,48 @@ fn pick_rows(batches: BatchIter, rows: &[u64], path: &Path) -> Result<RecordBatc
         }
         start = end;
     }
-    let schema = schema.ok_or_else(|| Error::input(path.display().to_string(), "file has no rows on re-read"))?;
-    arrow::compute::concat_batches(&schema, &kept).map_err(|e| Error::arrow(path.display().to_string(), e))
+    let schema = schema.ok_or_else(|| Error::input(name, "file has no rows on re-read"))?;
+    arrow::compute::concat_batches(&schema, &kept).map_err(|e| Error::arrow(name, e))
 }
 
-/// The files a location names, sorted so ordinals are stable between runs. A directory or glob inside a
-/// lakehouse table is refused; a file named alone is read as that file.
-fn list_files(location: &str) -> Result<Vec<PathBuf>> {
-    let path = Path::new(location);
-    let mut files = if location.contains(['*', '?', '[']) {
-        let paths = glob::glob(location).map_err(|e| Error::setting(location, format!("bad glob pattern: {e}")))?;
-        let files: Vec<PathBuf> = paths
-            .map(|p| {
-                p.map_err(|e| {
-                    let path = e.path().to_path_buf();
-                    Error::io(path, e.into())
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|p| p.is_file())
-            .collect();
-        refuse_lakehouse(location, files.iter().filter_map(|f| f.parent()))?;
-        files
-    } else if path.is_dir() {
-        refuse_lakehouse(location, [path])?;
-        let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(path, e))?;
-            let file = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with(['.', '_']);
-            if file.is_file() && !hidden && Format::of(&file).is_some() {
-                files.push(file);
-            }
-        }
-        files
+/// The files a location names, sorted so ordinals are stable between runs: one file, the data files directly in
+/// a directory (hidden ones, `.` and `_`, left out), or a glob's matches. A directory or glob inside a
+/// lakehouse table is refused.
+fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Vec<StoreFile>> {
+    let listed = if files.glob {
+        let listed = storage.glob(&files.path)?;
+        let parents: Vec<&str> = listed.iter().map(|f| parent(&f.name)).collect();
+        refuse_lakehouse(storage, location, parents)?;
+        listed
     } else {
-        std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        vec![path.to_path_buf()]
+        match storage.place(&files.path)? {
+            Place::Dir(dir) => {
+                refuse_lakehouse(storage, location, [dir.name.as_str()])?;
+                let entries = storage.entries(&dir)?.files;
+                entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && Format::of(&f.name).is_some()).collect()
+            }
+            Place::File(file) => vec![file],
+        }
     };
-    files.sort();
-    if files.is_empty() {
+    if listed.is_empty() {
         return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
     }
-    Ok(files)
+    Ok(listed)
+}
+
+/// The directory part of a file's name, as written (empty for a file in the working directory).
+fn parent(name: &str) -> &str {
+    name.rfind('/').map_or("", |slash| &name[..slash])
+}
+
+/// The last part of a name, without its directory.
+fn file_name(name: &str) -> &str {
+    name.trim_end_matches('/').rsplit('/').next().unwrap_or(name)
+}
+
+/// Entries a directory read as a dataset leaves out: `.hidden`, and `_SUCCESS`-like markers.
+fn hidden(name: &str) -> bool {
+    name.starts_with(['.', '_'])
 }
 
 /// A table format whose directory holds more data files than the table: its log or metadata says which are
@@ -423,20 +377,21 @@ impl Lakehouse {
     /// The format whose table `dir` is the root of, by what the root holds: Delta's `_delta_log/`, Hudi's
     /// `.hoodie/`, Iceberg's `metadata/` with its `*.metadata.json` or `version-hint.text` (a bare `metadata/`
     /// may be an export's table of that name).
-    fn of(dir: &Path) -> Option<Lakehouse> {
-        if dir.join("_delta_log").is_dir() {
-            return Some(Lakehouse::Delta);
+    fn of(storage: &Storage, dir: &Dir) -> Result<Option<Lakehouse>> {
+        let entries = storage.entries(dir)?;
+        let holds = |name: &str| entries.dirs.iter().find(|d| file_name(&d.name) == name);
+        if holds("_delta_log").is_some() {
+            return Ok(Some(Lakehouse::Delta));
         }
-        if dir.join(".hoodie").is_dir() {
-            return Some(Lakehouse::Hudi);
+        if holds(".hoodie").is_some() {
+            return Ok(Some(Lakehouse::Hudi));
         }
-        let metadata = std::fs::read_dir(dir.join("metadata")).ok()?;
-        let iceberg = metadata.flatten().any(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
+        let Some(metadata) = holds("metadata") else { return Ok(None) };
+        let iceberg = storage.entries(metadata)?.files.iter().any(|f| {
+            let name = file_name(&f.name);
             name.ends_with(".metadata.json") || name == "version-hint.text"
         });
-        iceberg.then_some(Lakehouse::Iceberg)
+        Ok(iceberg.then_some(Lakehouse::Iceberg))
     }
 
     /// The format's name with its article, its name, and the entry that marks a table's root.
@@ -449,23 +404,24 @@ impl Lakehouse {
     }
 }
 
-/// Refuses `location` when one of `dirs` (directories it reads files from), or a directory above one, is the
-/// root of a lakehouse table. A relative path is checked up to the working directory.
-fn refuse_lakehouse<'a>(location: &str, dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+/// Refuses `location` when one of `dirs` (directories it reads files from, as written), or a directory above
+/// one, is the root of a lakehouse table. A relative path is checked up to the working directory.
+fn refuse_lakehouse<'a>(storage: &Storage, location: &str, dirs: impl IntoIterator<Item = &'a str>) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for dir in dirs {
-        for above in dir.ancestors() {
-            let above = if above.as_os_str().is_empty() { Path::new(".") } else { above };
+        for above in Path::new(dir).ancestors() {
             // Everything above a directory already seen was seen with it.
             if !seen.insert(above) {
                 break;
             }
-            if let Some(format) = Lakehouse::of(above) {
+            let name = above.to_str().unwrap_or_default();
+            if let Some(format) = Lakehouse::of(storage, &storage.dir(name)?)? {
                 let (a, name, marker) = format.words();
+                let shown = if above.as_os_str().is_empty() { Path::new(".") } else { above };
                 let what = if above == Path::new(location) {
                     format!("{a} {name} table (it holds {marker})")
                 } else {
-                    format!("inside {a} {name} table ({} holds {marker})", above.display())
+                    format!("inside {a} {name} table ({} holds {marker})", shown.display())
                 };
                 return Err(Error::input(
                     location,
@@ -477,12 +433,11 @@ fn refuse_lakehouse<'a>(location: &str, dirs: impl IntoIterator<Item = &'a Path>
     Ok(())
 }
 
-fn common_format(location: &str, files: &[PathBuf]) -> Result<Format> {
+fn common_format(location: &str, files: &[StoreFile]) -> Result<Format> {
     let mut format = None;
     for file in files {
-        let this = Format::of(file).ok_or_else(|| {
-            Error::input(file.display().to_string(), "unknown file type: name it .parquet, .csv or .arrow")
-        })?;
+        let this = Format::of(&file.name)
+            .ok_or_else(|| Error::input(&file.name, "unknown file type: name it .parquet, .csv or .arrow"))?;
         match format {
             None => format = Some(this),
             Some(f) if f != this => {

@@ -1,25 +1,28 @@
 //! Parquet files: one scan unit per row group, only the needed columns decoded, and a sparse re-read that
 //! skips the pages holding no wanted row.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use object_store::ObjectStoreExt;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, RowSelection, RowSelector};
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
 use parquet::arrow::ProjectionMask;
-use parquet::file::metadata::PageIndexPolicy;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
 use rayon::prelude::*;
 
+use super::reader::{Capabilities, Reader};
 use super::{concat_picked, ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
+use crate::storage::{Storage, StoreFile};
 
 pub const BATCH_ROWS: usize = 8192;
 
 pub struct ParquetFiles {
-    files: Vec<(PathBuf, ArrowReaderMetadata)>,
+    storage: Storage,
+    files: Vec<(StoreFile, ArrowReaderMetadata)>,
     /// Each file as pass one reads it (see [`Scanned`]).
     scanned: Vec<Scanned>,
 }
@@ -36,65 +39,65 @@ struct Scanned {
 
 impl ParquetFiles {
     /// Reads every file's footer and checks that all files share the first one's columns.
-    pub fn open(paths: Vec<PathBuf>) -> Result<Self> {
-        let mut files: Vec<(PathBuf, ArrowReaderMetadata)> = Vec::with_capacity(paths.len());
-        for path in paths {
-            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-                .map_err(|e| Error::parquet(path.display().to_string(), e))?;
+    pub fn open(storage: Storage, listed: Vec<StoreFile>) -> Result<Self> {
+        let mut files: Vec<(StoreFile, ArrowReaderMetadata)> = Vec::with_capacity(listed.len());
+        for file in listed {
+            let metadata = load_metadata(&storage, &file, ArrowReaderOptions::new())?;
             if let Some((first, first_meta)) = files.first() {
                 if !same_columns(first_meta.schema(), metadata.schema()) {
                     return Err(Error::input(
-                        path.display().to_string(),
+                        &file.name,
                         format!(
                             "its columns differ from those of {}: a dataset's files must share one schema",
-                            first.display()
+                            first.name
                         ),
                     ));
                 }
             }
-            files.push((path, metadata));
+            files.push((file, metadata));
         }
         let scanned = files
             .iter()
-            .map(|(path, metadata)| Scanned::new(metadata).map_err(|e| Error::parquet(path.display().to_string(), e)))
+            .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| Error::parquet(&file.name, e)))
             .collect::<Result<_>>()?;
-        Ok(ParquetFiles { files, scanned })
+        Ok(ParquetFiles { storage, files, scanned })
+    }
+}
+
+impl Reader for ParquetFiles {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { parallel_units: true, reread_by_ordinal: true, ..Capabilities::default() }
     }
 
-    pub fn schema(&self) -> SchemaRef {
+    fn schema(&self) -> SchemaRef {
         self.files[0].1.schema().clone()
     }
 
-    pub fn row_count(&self) -> u64 {
-        self.files.iter().map(|(_, m)| m.metadata().file_metadata().num_rows() as u64).sum()
+    fn row_count(&self) -> Option<u64> {
+        Some(self.files.iter().map(|(_, m)| m.metadata().file_metadata().num_rows() as u64).sum())
     }
 
-    pub fn path(&self, file: usize) -> &Path {
-        &self.files[file].0
+    fn file_name(&self, file: usize) -> String {
+        self.files[file].0.name.clone()
     }
 
-    pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
         let mut units = Vec::new();
-        for (index, ((path, _), scanned)) in self.files.iter().zip(&self.scanned).enumerate() {
+        for (index, ((file, _), scanned)) in self.files.iter().zip(&self.scanned).enumerate() {
             let mut first_row = 0u64;
             // Batch columns come in file order, which is the projection's (it is sorted).
             let widen: std::sync::Arc<[Option<(u8, i8)>]> = projection.iter().map(|&c| scanned.widen[c]).collect();
             for row_group in 0..scanned.metadata.metadata().num_row_groups() {
                 let rows = scanned.metadata.metadata().row_group(row_group).num_rows() as u64;
-                let (path, metadata, projection) = (path.clone(), scanned.metadata.clone(), projection.to_vec());
-                let widen = widen.clone();
-                units.push(ScanUnit {
-                    first: ordinal(index, first_row),
-                    open: Box::new(move || {
-                        let location = path.display().to_string();
-                        let batches = read(&path, metadata, &projection, vec![row_group], None)?;
-                        if widen.iter().all(Option::is_none) {
-                            return Ok(batches);
-                        }
-                        Ok(Box::new(batches.map(move |batch| widen_decimals(batch?, &widen, &location))))
-                    }),
-                });
+                let (storage, file, metadata) = (self.storage.clone(), file.clone(), scanned.metadata.clone());
+                let (projection, widen) = (projection.to_vec(), widen.clone());
+                units.push(ScanUnit::new(ordinal(index, first_row), move || {
+                    let batches = read(&storage, &file, metadata, &projection, vec![row_group], None)?;
+                    if widen.iter().all(Option::is_none) {
+                        return Ok(batches);
+                    }
+                    Ok(Box::new(batches.map(move |batch| widen_decimals(batch?, &widen, &file.name))))
+                }));
                 first_row += rows;
             }
         }
@@ -103,12 +106,10 @@ impl ParquetFiles {
 
     /// Reads rows `rows` (ascending indices into the file) through row selections, a row group per thread,
     /// with the offset index loaded when the file has one so that pages without a wanted row are skipped.
-    pub fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let (path, _) = &self.files[file];
-        let location = path.display().to_string();
-        let handle = File::open(path).map_err(|e| Error::io(path, e))?;
+    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let (file, _) = &self.files[file];
         let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
-        let metadata = ArrowReaderMetadata::load(&handle, options).map_err(|e| Error::parquet(&location, e))?;
+        let metadata = load_metadata(&self.storage, file, options)?;
 
         // Each wanted row group with the selection of its wanted rows.
         let mut groups: Vec<(usize, RowSelection)> = Vec::new();
@@ -136,34 +137,90 @@ impl ParquetFiles {
         let parts: Vec<Vec<RecordBatch>> = groups
             .into_par_iter()
             .map(|(group, selection)| {
-                let batches = read(path, metadata.clone(), projection, vec![group], Some(selection))?;
-                batches.map(|batch| compact_views(batch?, &location)).collect()
+                let batches = read(&self.storage, file, metadata.clone(), projection, vec![group], Some(selection))?;
+                batches.map(|batch| compact_views(batch?, &file.name)).collect()
             })
             .collect::<Result<_>>()?;
         let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
-        concat_picked(&batches, &location)
+        concat_picked(&batches, &file.name)
     }
 }
 
+/// A file's footer, read through its store.
+fn load_metadata(storage: &Storage, file: &StoreFile, options: ArrowReaderOptions) -> Result<ArrowReaderMetadata> {
+    let mut reader = StoreReader { storage: storage.clone(), file: file.clone() };
+    storage.wait(ArrowReaderMetadata::load_async(&mut reader, options)).map_err(|e| Error::parquet(&file.name, e))
+}
+
+/// A Parquet file as Parquet's async reader asks for it: byte ranges from its store (a row group's column
+/// chunks in one request), and its footer at the size its listing gave.
+struct StoreReader {
+    storage: Storage,
+    file: StoreFile,
+}
+
+impl AsyncFileReader for StoreReader {
+    fn get_bytes(&mut self, range: std::ops::Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        let store = self.storage.store();
+        async move { store.get_range(&self.file.path, range).await.map_err(external) }.boxed()
+    }
+
+    fn get_byte_ranges(
+        &mut self,
+        ranges: Vec<std::ops::Range<u64>>,
+    ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        let store = self.storage.store();
+        async move { store.get_ranges(&self.file.path, &ranges).await.map_err(external) }.boxed()
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<std::sync::Arc<ParquetMetaData>>> {
+        async move {
+            let mut reader = ParquetMetaDataReader::new();
+            if let Some(options) = options {
+                reader = reader
+                    .with_metadata_options(Some(options.metadata_options().clone()))
+                    .with_column_index_policy(options.column_index_policy())
+                    .with_offset_index_policy(options.offset_index_policy());
+            }
+            let size = self.file.size;
+            Ok(std::sync::Arc::new(reader.load_and_finish(self, size).await?))
+        }
+        .boxed()
+    }
+}
+
+fn external(error: object_store::Error) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::External(Box::new(error))
+}
+
+/// The batches of `row_groups` (with only the rows `selection` picks), read through the store: each row
+/// group's projected column chunks fetched at once, then decoded as they are consumed.
 fn read(
-    path: &Path,
+    storage: &Storage,
+    file: &StoreFile,
     metadata: ArrowReaderMetadata,
     projection: &[usize],
     row_groups: Vec<usize>,
     selection: Option<RowSelection>,
 ) -> Result<BatchIter> {
-    let location = path.display().to_string();
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mask = ProjectionMask::roots(metadata.parquet_schema(), projection.iter().copied());
-    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+    let reader = StoreReader { storage: storage.clone(), file: file.clone() };
+    let mut builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata)
         .with_projection(mask)
         .with_row_groups(row_groups)
         .with_batch_size(BATCH_ROWS);
     if let Some(selection) = selection {
         builder = builder.with_row_selection(selection);
     }
-    let reader = builder.build().map_err(|e| Error::parquet(&location, e))?;
-    Ok(Box::new(reader.map(move |batch| batch.map_err(|e| Error::arrow(&location, e)))))
+    let mut stream = builder.build().map_err(|e| Error::parquet(&file.name, e))?;
+    let (storage, name) = (storage.clone(), file.name.clone());
+    Ok(Box::new(std::iter::from_fn(move || {
+        let batch = storage.wait(stream.next())?;
+        Some(batch.map_err(|e| Error::parquet(&name, e)))
+    })))
 }
 
 /// A string or binary view column read through a row selection still points into whole decoded pages;

@@ -1,50 +1,41 @@
 //! Runs over time, decided: the [`DriftSpec`] one table comparison carries (history file, rechecks, window,
-//! key list, budgets on change) and the [`Scope`] vocabulary a run records. Validated here, so a bad
-//! combination fails before anything is read.
+//! key list) and the [`Scope`] vocabulary a run records. Validated here, so a bad combination fails before
+//! anything is read. Its budgets, `--max-new` and `--max-unstable`, are the table's [`Budgets`](super::Budgets).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Budget, Layers, Options};
+use super::{Layers, Options};
 use crate::error::{Error, Result};
+use crate::vocabulary::vocabulary;
 
-/// Which keys a run compared (CONTRACT.md, "Runs over time"): only a run whose scope covers a key can
-/// resolve its finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Every key.
-    Table,
-    /// Keys by their rows' change time: those changed within `--max-age`, or every key but those changed
-    /// within `--min-age`.
-    Window,
-    /// Keys changed since the previous complete run, the findings still open, and a keys-only pass over
-    /// both sides: every key, incrementally.
-    SinceLastRun,
-    /// A deterministic sample of keys.
-    Sample,
-    /// The keys a `--keys` file lists.
-    Keys,
+vocabulary! {
+    /// Which keys a run compared (DESIGN.md, "Runs over time"): only a run whose scope covers a key can
+    /// resolve its finding.
+    pub enum Scope ("scope") {
+        /// Every key.
+        Table = "table",
+        /// Keys by their rows' change time: those changed within `--max-age`, or every key but those changed
+        /// within `--min-age`.
+        Window = "window",
+        /// Keys changed since the previous complete run, the findings still open, and a keys-only pass over
+        /// both sides: every key, incrementally.
+        SinceLastRun = "since_last_run",
+        /// A deterministic sample of keys.
+        Sample = "sample",
+        /// The keys a `--keys` file lists.
+        Keys = "keys",
+    }
 }
 
-impl Scope {
-    pub const ALL: [Scope; 5] = [Scope::Table, Scope::Window, Scope::SinceLastRun, Scope::Sample, Scope::Keys];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Table => "table",
-            Scope::Window => "window",
-            Scope::SinceLastRun => "since_last_run",
-            Scope::Sample => "sample",
-            Scope::Keys => "keys",
-        }
-    }
-
-    /// The scope a stored name means.
-    pub fn parse(name: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.name() == name)
+vocabulary! {
+    /// What changed in the spec since the previous run of a table (the report's `spec_changed`).
+    pub enum SpecChange ("spec change") {
+        /// The key or how its values are made canonical: earlier findings are closed as superseded.
+        Key = "key",
+        /// Columns, policy, filter: findings stay comparable, but one may resolve because of the new settings
+        /// rather than a fix.
+        Comparison = "comparison",
     }
 }
 
@@ -60,7 +51,7 @@ pub struct WindowSpec {
 }
 
 /// Everything about a comparison that concerns other runs of it: where they are kept, rechecks, which keys
-/// this one covers, and budgets on change.
+/// this one covers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftSpec {
     pub history: Option<PathBuf>,
@@ -69,8 +60,6 @@ pub struct DriftSpec {
     pub window: WindowSpec,
     /// `--keys FILE`.
     pub keys: Option<PathBuf>,
-    pub max_new: Option<Budget>,
-    pub max_unstable: Budget,
     /// The name runs are kept under; `None`: the table's (an audit's) or source, target and key (a diff's).
     pub name: Option<String>,
 }
@@ -83,8 +72,6 @@ impl Default for DriftSpec {
             recheck_delay: Duration::from_secs(10),
             window: WindowSpec { overlap: Duration::from_secs(300), ..WindowSpec::default() },
             keys: None,
-            max_new: None,
-            max_unstable: Budget::Count(0),
             name: None,
         }
     }
@@ -112,8 +99,6 @@ impl DriftSpec {
             recheck_delay: duration("recheck_delay", &d.recheck_delay)?.unwrap_or(defaults.recheck_delay),
             window,
             keys: d.keys.clone(),
-            max_new: d.max_new,
-            max_unstable: d.max_unstable.unwrap_or(Budget::Count(0)),
             name: d.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
         };
         spec.check(options, layers)?;
@@ -143,7 +128,7 @@ impl DriftSpec {
                 "needs --history: the previous run's start and the findings still open are kept there",
             ));
         }
-        if self.max_new.is_some() && self.history.is_none() {
+        if options.drift.max_new.is_some() && self.history.is_none() {
             return Err(Error::setting(
                 layers.setting("max_new"),
                 "needs --history: what is new is told against the runs kept there",
@@ -177,11 +162,7 @@ impl DriftSpec {
 
     /// Whether anything beyond a one-shot comparison was asked for.
     pub fn active(&self) -> bool {
-        self.history.is_some()
-            || self.rechecks > 0
-            || self.window.column.is_some()
-            || self.keys.is_some()
-            || self.max_new.is_some()
+        self.history.is_some() || self.rechecks > 0 || self.window.column.is_some() || self.keys.is_some()
     }
 
     /// The scope of a run under this spec (`sampled`: the comparison samples its keys).

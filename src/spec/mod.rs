@@ -7,22 +7,27 @@ pub mod decimal;
 pub mod drift;
 pub mod options;
 pub mod profile;
+mod written;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use arrow::datatypes::TimeUnit;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use budget::{Budget, Budgets, ByCategory, Category, PerCategory};
+pub use budget::{percentage, Budget, Budgets};
 pub use decimal::Decimal;
-pub use drift::{DriftSpec, Scope};
+pub use drift::{DriftSpec, Scope, SpecChange};
 pub use options::Options;
 
 use crate::error::{Error, Result};
+use crate::finding::KeySource;
+use crate::location::Location;
 use crate::side::{Side, Sides};
+use crate::vocabulary::vocabulary;
 
 /// Where a setting's value came from, so an error names the place to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,23 +179,11 @@ pub enum KeySpec {
     Keyless,
 }
 
-/// Where a comparison's key came from, as the report's `key_source` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeySource {
-    Option,
-    Config,
-    SourcePrimaryKey,
-    TargetPrimaryKey,
-    UniqueIndex,
-    Keyless,
-}
-
-/// One side: a location (a file, directory, glob or database URL; it may hold a password, so it is only
-/// ever shown masked) and, for a database URL without `#table`, the query giving its rows.
+/// One side: a location (it may hold a password, so it is only ever shown masked) and, for a database URL
+/// without `#table`, the query giving its rows.
 #[derive(Debug, Clone)]
 pub struct SideSpec {
-    pub location: String,
+    pub location: Location,
     pub query: Option<String>,
     /// A PostgreSQL snapshot exported by an audit's catalog: the side's tables are read as of one point in time.
     pub snapshot: Option<String>,
@@ -265,8 +258,8 @@ pub struct Policy {
     /// Zone of zone-less timestamps on each side (default UTC).
     pub source_tz: Option<String>,
     pub target_tz: Option<String>,
-    /// `s`, `ms` or `us`: timestamps are truncated to this before comparing.
-    pub timestamp_precision: Option<String>,
+    /// Timestamps are truncated to this before comparing.
+    pub timestamp_precision: Option<Precision>,
     pub trim: bool,
     pub ignore_case: bool,
     pub unicode_nfc: bool,
@@ -282,6 +275,43 @@ impl Policy {
         };
         // Validated when the spec was made.
         name.as_deref().and_then(|n| n.parse().ok())
+    }
+}
+
+vocabulary! {
+    /// The unit timestamps are truncated to before comparing (`--timestamp-precision`).
+    pub enum Precision ("timestamp precision") {
+        Second = "s",
+        Millisecond = "ms",
+        Microsecond = "us",
+    }
+}
+
+impl Precision {
+    pub fn unit(self) -> TimeUnit {
+        match self {
+            Precision::Second => TimeUnit::Second,
+            Precision::Millisecond => TimeUnit::Millisecond,
+            Precision::Microsecond => TimeUnit::Microsecond,
+        }
+    }
+}
+
+/// How long recon waits for a database connection when `--connect-timeout` is not given.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What recon waits for database servers: a connection (at least a second), and each statement (zero: no
+/// limit). One place for both, whether a table's spec or an audit's catalogs wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub statement: Duration,
+}
+
+impl Timeouts {
+    pub fn of(resources: &options::ResourceOptions) -> Timeouts {
+        let connect = resources.connect_timeout.map_or(CONNECT_TIMEOUT, |s| Duration::from_secs(s.max(1)));
+        Timeouts { connect, statement: Duration::from_secs(resources.statement_timeout.unwrap_or(0)) }
     }
 }
 
@@ -317,11 +347,12 @@ impl SessionSpec {
 
 impl TableSpec {
     /// Validates merged options into a spec for the table between `source` and `target`.
-    pub fn resolve(sides: Sides<String>, options: &Options, layers: &Layers) -> Result<TableSpec> {
+    pub fn resolve(sides: Sides<Location>, options: &Options, layers: &Layers) -> Result<TableSpec> {
         let table = &options.table;
         let trimmed = |list: &Option<Vec<String>>| -> Vec<String> {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
         };
+        let timeouts = Timeouts::of(&options.resources);
         let sides = Sides::new(
             SideSpec { location: sides.source, query: table.source_query.clone(), snapshot: None },
             SideSpec { location: sides.target, query: table.target_query.clone(), snapshot: None },
@@ -336,8 +367,8 @@ impl TableSpec {
             budgets: budgets(options),
             sample: sample(options, layers)?,
             csv: csv(options, layers)?,
-            connect_timeout: Duration::from_secs(options.resources.connect_timeout.unwrap_or(30).max(1)),
-            statement_timeout: Duration::from_secs(options.resources.statement_timeout.unwrap_or(0)),
+            connect_timeout: timeouts.connect,
+            statement_timeout: timeouts.statement,
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,
@@ -407,7 +438,7 @@ fn pairs(items: &[String], setting: &str, form: &str) -> Result<Vec<(String, Str
 
 fn budgets(options: &Options) -> Budgets {
     let b = &options.budgets;
-    // With a budget on what is new, a category without its own budget is left to it (CONTRACT.md).
+    // With a budget on what is new, a category without its own budget is left to it (DESIGN.md, "Exit codes and the verdict").
     let unset = if options.drift.max_new.is_some() { Budget::Count(u64::MAX) } else { Budget::Count(0) };
     Budgets {
         missing_in_target: b.max_missing,
@@ -416,6 +447,8 @@ fn budgets(options: &Options) -> Budgets {
         duplicates: b.max_duplicates,
         null_keys: b.max_null_keys,
         unset,
+        new: options.drift.max_new,
+        unstable: options.drift.max_unstable.unwrap_or(Budget::Count(0)),
     }
 }
 
@@ -444,23 +477,20 @@ fn policy(options: &Options, layers: &Layers) -> Result<Policy> {
             }
         }
     }
-    if let Some(precision) = &p.timestamp_precision {
-        const UNITS: [&str; 3] = ["s", "ms", "us"];
-        if !UNITS.contains(&precision.as_str()) {
-            let hint = crate::spelling::did_you_mean(precision, UNITS);
-            return Err(Error::setting(
-                layers.setting("timestamp_precision"),
-                format!("{precision:?} is not s, ms or us{hint}"),
-            ));
-        }
-    }
+    let timestamp_precision = match &p.timestamp_precision {
+        Some(text) => Some(Precision::parse(text).ok_or_else(|| {
+            let hint = crate::spelling::did_you_mean(text, Precision::ALL.map(Precision::name));
+            Error::setting(layers.setting("timestamp_precision"), format!("{text:?} is not s, ms or us{hint}"))
+        })?),
+        None => None,
+    };
     Ok(Policy {
         float_abs_tol: p.float_abs_tol,
         float_rel_tol: p.float_rel_tol,
         decimal_abs_tol,
         source_tz: p.source_tz.clone(),
         target_tz: p.target_tz.clone(),
-        timestamp_precision: p.timestamp_precision.clone(),
+        timestamp_precision,
         trim: p.trim.unwrap_or(false),
         ignore_case: p.ignore_case.unwrap_or(false),
         unicode_nfc: p.unicode_nfc.unwrap_or(false),
@@ -476,9 +506,9 @@ fn sample(options: &Options, layers: &Layers) -> Result<Option<SampleSpec>> {
     }
     let Some(text) = &s.sample else { return Ok(None) };
     let setting = layers.setting("sample");
-    let size = match text.trim().strip_suffix('%') {
-        Some(percent) => match percent.trim().parse::<f64>() {
-            Ok(p) if p > 0.0 && p <= 100.0 => SampleSize::Share(p / 100.0),
+    let size = match percentage(text) {
+        Some(percent) => match percent {
+            Some(p) if p > 0.0 && p <= 100.0 => SampleSize::Share(p / 100.0),
             _ => return Err(Error::setting(setting, format!("{text:?} must be a share in (0%, 100%]"))),
         },
         None => match text.trim().parse::<u64>() {
@@ -565,7 +595,7 @@ mod tests {
         assert_eq!(merged.policy.trim, Some(false));
         assert_eq!(merged.budgets.max_missing, Some(Budget::Count(5)));
         assert_eq!(layers.setting("trim"), "--trim");
-        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let sides = Sides::new("a.csv", "b.csv").map(|s| Location::parse(s).unwrap());
         let error = TableSpec::resolve(sides, &merged, &layers).unwrap_err().to_string();
         assert_eq!(error, "float_abs_tol in audit.toml [defaults]: must be a finite number, 0 or more");
     }
@@ -583,7 +613,7 @@ mod tests {
         let mut command_line = Options::default();
         command_line.policy.source_tz = Some("Europe/Paris".into());
         command_line.policy.timestamp_precision = Some("mss".into());
-        let sides = Sides::new("a.csv".to_string(), "b.csv".to_string());
+        let sides = Sides::new("a.csv", "b.csv").map(|s| Location::parse(s).unwrap());
         let error = TableSpec::resolve(sides.clone(), &layers.options().unwrap(), &layers).unwrap_err().to_string();
         assert_eq!(
             error,

@@ -32,7 +32,7 @@ pub struct ProfileOptions {
     /// How far float sums may differ, relative to the larger (and estimated distinct counts, beyond three
     /// times their estimate's error) [default: 0.0000001%].
     #[arg(long, value_name = "P%")]
-    #[serde(default, deserialize_with = "super::options::text::deserialize")]
+    #[serde(default, deserialize_with = "super::written::text::deserialize")]
     pub profile_tolerance: Option<String>,
     /// Profile per group as well: per value of COL, or per month or day of a date or timestamp column
     /// (COL:month, COL:day), so a difference is located without a full diff.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::{Connection, Row};
 
-use crate::databases::block_on;
+use super::db::block_on;
 
 /// A PostgreSQL cluster as Debian's postgresql-common names it.
 #[derive(Clone, Debug)]

@@ -11,10 +11,12 @@ use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseS
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ProfileReport;
+use super::{differing, differing_text, ProfileReport};
 use crate::error::{Error, Result};
 use crate::profile::{ColumnProfile, Pair, Stat};
-use crate::report::documents::{plural, thousands, Documents, Rendering};
+use crate::report::documents::Documents;
+use crate::report::view::Rendering;
+use crate::report::words::{plural, thousands};
 use crate::report::write_atomically;
 
 const TEMPLATE: &str = include_str!("../templates/profile.html");
@@ -150,11 +152,6 @@ struct GroupView {
     differs: String,
 }
 
-/// The differing statistics of a group as `column.stat` names.
-pub(super) fn differing(columns: &crate::profile::Named<ColumnProfile>) -> Vec<String> {
-    columns.0.iter().flat_map(|(name, c)| c.differs.iter().map(move |s| format!("{name}.{}", s.name()))).collect()
-}
-
 fn group_name(group: &Value) -> String {
     match group {
         Value::Null => "NULL".into(),
@@ -178,7 +175,7 @@ fn html(report: &ProfileReport, rendering: &Rendering) -> Result<String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
-    env.add_filter("n", crate::report::documents::thousands);
+    env.add_filter("n", thousands);
     env.add_template("report.css", STYLE).map_err(template_error)?;
     env.add_template("profile.html", TEMPLATE).map_err(template_error)?;
     let (words, why) = verdict_words(report);
@@ -276,15 +273,6 @@ fn markdown(report: &ProfileReport, rendering: &Rendering) -> Result<String> {
         out += "\n\nThe summary stops here to stay under the comment limit: the JSON and HTML reports hold it all.\n";
     }
     Ok(out)
-}
-
-/// The first few differing statistics of a group, the rest counted.
-pub(super) fn differing_text(stats: &[String]) -> String {
-    let shown: Vec<&str> = stats.iter().take(6).map(String::as_str).collect();
-    match stats.len() - shown.len() {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
-    }
 }
 
 fn junit(report: &ProfileReport, rendering: &Rendering) -> Result<String> {

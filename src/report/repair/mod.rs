@@ -18,11 +18,12 @@ use std::path::Path;
 
 use arrow::datatypes::DataType;
 
-use super::documents::plural;
 use super::{write_atomically, Report};
 use crate::compare::repair::{Change, RepairRows, Repairable, TargetColumn, TargetTable};
 use crate::error::{Error, Result};
-use crate::report::audit::{AuditReport, TableStatus};
+use crate::finding::TableStatus;
+use crate::report::audit::AuditReport;
+use crate::report::words::plural;
 use crate::source::Engine;
 use value::{date_text, float_text, special, time_text, timestamp_text, Column, Value};
 

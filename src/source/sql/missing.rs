@@ -1,7 +1,8 @@
 //! What to say of a database table that is not there: the schema searched and the schemas where a table of
 //! that name is (`#flights` when it lives in `nyc`), else the name nearest to it — instead of "no such table".
 
-use super::{Conn, DbLocation, Engine};
+use super::{Conn, Engine};
+use crate::location::Database;
 use crate::spelling::did_you_mean;
 
 const POSTGRES: &str = include_str!("../../../queries/postgres_relations.sql");
@@ -9,7 +10,7 @@ const MYSQL: &str = include_str!("../../../queries/mysql_relations.sql");
 const SQLITE: &str = include_str!("../../../queries/sqlite_relations.sql");
 
 /// Why `location` gave no columns, read from the server's catalog on `conn` (in the snapshot it holds).
-pub(super) async fn explain(conn: &mut Conn, location: &DbLocation) -> String {
+pub(super) async fn explain(conn: &mut Conn, location: &Database) -> String {
     let Some(table) = &location.table else { return "the query returns no columns".to_string() };
     match relations(conn).await {
         Ok((relations, current)) => {

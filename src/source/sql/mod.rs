@@ -4,7 +4,6 @@
 
 mod aggregate;
 pub(crate) mod catalog;
-mod fragment;
 mod keys;
 mod missing;
 mod mysql;
@@ -22,8 +21,14 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use tokio::sync::{mpsc, Mutex};
 
+use super::aggregates::Aggregates;
+use super::catalog::TableKeys;
+use super::keyset::KeyList;
+use super::reader::{Capabilities, Reader};
 use super::{ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
+use crate::location::Database;
+pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
@@ -36,22 +41,7 @@ const MYSQL_SAMPLE: &str = include_str!("../../../queries/mysql_sample.sql");
 /// Rows per Arrow batch built from database rows.
 const BATCH_ROWS: usize = 8192;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Postgres,
-    Mysql,
-    Sqlite,
-}
-
 impl Engine {
-    pub fn kind(self) -> &'static str {
-        match self {
-            Engine::Postgres => "postgres",
-            Engine::Mysql => "mysql",
-            Engine::Sqlite => "sqlite",
-        }
-    }
-
     /// Quotes an identifier for this engine's SQL.
     pub(crate) fn quote(self, name: &str) -> String {
         match self {
@@ -59,40 +49,6 @@ impl Engine {
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
         }
     }
-}
-
-/// A database location from the command line: `engine://…[#[schema.]table]`.
-pub(crate) struct DbLocation {
-    pub(crate) engine: Engine,
-    /// The URL with credentials: passed to the driver, never printed.
-    url: String,
-    /// The location with the password replaced by `***`: the only form that is ever shown.
-    pub(crate) masked: String,
-    schema: Option<String>,
-    table: Option<String>,
-}
-
-/// Parses a database location; `None` when `location` is not a database URL.
-pub(crate) fn parse_location(location: &str) -> Option<DbLocation> {
-    let (scheme, _) = location.split_once("://")?;
-    let engine = match scheme.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => Engine::Postgres,
-        "mysql" | "mariadb" => Engine::Mysql,
-        "sqlite" => Engine::Sqlite,
-        _ => return None,
-    };
-    let (url, fragment) = match location.split_once('#') {
-        Some((url, fragment)) => (url, Some(fragment)),
-        None => (location, None),
-    };
-    let url =
-        if scheme.eq_ignore_ascii_case("mariadb") { format!("mysql{}", &url[scheme.len()..]) } else { url.to_string() };
-    let (schema, table) = match fragment.filter(|f| !f.is_empty()).map(fragment::split) {
-        None => (None, None),
-        Some((Some(_), t)) if engine == Engine::Sqlite && t.is_empty() => (None, fragment.map(str::to_string)),
-        Some((s, t)) => (s, Some(t)),
-    };
-    Some(DbLocation { engine, masked: mask(location), url, schema, table })
 }
 
 /// How a side's database is read.
@@ -120,7 +76,7 @@ impl Default for DbOptions {
     fn default() -> Self {
         DbOptions {
             query: None,
-            connect_timeout: Duration::from_secs(30),
+            connect_timeout: crate::spec::CONNECT_TIMEOUT,
             statement_timeout: Duration::ZERO,
             snapshot: None,
             connections: None,
@@ -246,11 +202,7 @@ impl Drop for SqlTable {
 impl SqlTable {
     /// Connects, opens the snapshot and reads the relation's column types, on `runtime` (which must have its
     /// time driver enabled: the connection timeout needs it).
-    pub(crate) fn open(
-        location: DbLocation,
-        options: &DbOptions,
-        runtime: &tokio::runtime::Handle,
-    ) -> Result<SqlTable> {
+    pub(crate) fn open(location: Database, options: &DbOptions, runtime: &tokio::runtime::Handle) -> Result<SqlTable> {
         let masked = location.masked.clone();
         let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
         let runtime = runtime.clone();
@@ -504,7 +456,103 @@ impl SqlTable {
             });
             Ok(Box::new(Receiver(rx)))
         };
-        ScanUnit { first: ordinal(0, 0), open: Box::new(open) }
+        ScanUnit::new(ordinal(0, 0), open)
+    }
+}
+
+/// A table or query: one stream per read over the side's connection, narrowed, filtered and sampled by the
+/// database itself, inside the snapshot the reads share.
+impl Reader for SqlTable {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            narrow_to_keys: true,
+            filter: true,
+            // SQLite has no MD5 to draw a sample by (see `sample_condition`).
+            sample: self.engine != Engine::Sqlite,
+            changed_since: true,
+            parallel_units: false,
+            reread_by_ordinal: false,
+            aggregate: true,
+        }
+    }
+
+    fn aggregate(&self, aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
+        SqlTable::aggregate(self, aggregates)
+    }
+
+    fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
+        SqlTable::distinct_estimates(self, columns)
+    }
+
+    fn schema(&self) -> SchemaRef {
+        SqlTable::schema(self)
+    }
+
+    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        Ok(SqlTable::scan_units(self, projection))
+    }
+
+    fn estimate_rows(&self) -> Option<u64> {
+        SqlTable::estimate_rows(self)
+    }
+
+    fn count_rows(&self) -> Result<Option<u64>> {
+        SqlTable::count_rows(self).map(Some)
+    }
+
+    fn keys(&self) -> Result<TableKeys> {
+        SqlTable::keys(self)
+    }
+
+    fn table_name(&self) -> Option<(Option<&str>, &str)> {
+        SqlTable::table_name(self)
+    }
+
+    fn writable(&self) -> Result<Vec<Writable>> {
+        SqlTable::writable(self)
+    }
+
+    fn server_now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        SqlTable::server_now(self)
+    }
+
+    fn file_name(&self, _file: usize) -> String {
+        self.location.clone()
+    }
+
+    fn restrict(&mut self, condition: String) -> Result<()> {
+        SqlTable::restrict(self, condition);
+        Ok(())
+    }
+
+    fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
+        SqlTable::sample_condition(self, key_names, seed, threshold)
+    }
+
+    fn restrict_keys(&mut self, list: &KeyList) -> Result<bool> {
+        SqlTable::restrict_keys(self, list)
+    }
+
+    fn read_keys(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[ArrayRef], usize)],
+    ) -> Result<Option<Vec<ScanUnit>>> {
+        SqlTable::read_keys(self, projection, key_names, keys)
+    }
+
+    fn read_keys_sql(
+        &self,
+        projection: &[usize],
+        key_names: &[String],
+        keys: &[(&[ArrayRef], usize)],
+    ) -> Result<Option<Vec<String>>> {
+        SqlTable::read_keys_sql(self, projection, key_names, keys)
+    }
+
+    fn changed_units(&self, projection: &[usize], updated: usize, bound: &Bound) -> Result<Vec<ScanUnit>> {
+        SqlTable::changed_units(self, projection, updated, bound)
     }
 }
 
@@ -550,7 +598,7 @@ async fn stream(
 
 /// A connection inside its read-only snapshot, or the error naming the (masked) location and, when the server
 /// did not answer as the URL says, what answered there (see `probe.rs`).
-async fn connect_in_snapshot(location: &DbLocation, options: &DbOptions) -> Result<Conn> {
+async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result<Conn> {
     let masked = &location.masked;
     probe::announce(location, options.connect_timeout);
     let mut conn = match tokio::time::timeout(options.connect_timeout, connect_watched(location, options)).await {
@@ -570,7 +618,7 @@ async fn connect_in_snapshot(location: &DbLocation, options: &DbOptions) -> Resu
 /// Connects, or says why not. A protocol error may mean another kind of server answered: the probe says which.
 /// A MySQL client that the server has not greeted within [`probe::GREETING`] asks then whether PostgreSQL
 /// listens there (it waits for the client to speak first) instead of waiting out the timeout.
-async fn connect_watched(location: &DbLocation, options: &DbOptions) -> Result<Conn, String> {
+async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Conn, String> {
     use futures::future::{select, Either};
     let mut connecting = Box::pin(connect(location, options));
     if location.engine == Engine::Mysql {
@@ -587,7 +635,7 @@ async fn connect_watched(location: &DbLocation, options: &DbOptions) -> Result<C
 
 /// A connection's outcome, its error as a sentence: what answered instead, after a protocol error.
 async fn explained(
-    location: &DbLocation,
+    location: &Database,
     options: &DbOptions,
     connected: Result<Conn, sqlx::Error>,
 ) -> Result<Conn, String> {
@@ -602,7 +650,7 @@ async fn explained(
     }
 }
 
-async fn connect(location: &DbLocation, options: &DbOptions) -> Result<Conn, sqlx::Error> {
+async fn connect(location: &Database, options: &DbOptions) -> Result<Conn, sqlx::Error> {
     use sqlx::Connection;
     Ok(match location.engine {
         Engine::Postgres => Conn::Postgres(sqlx::PgConnection::connect(&location.url).await?),
@@ -670,7 +718,7 @@ async fn set_timeout(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx::E
 
 async fn introspect(
     conn: &mut Conn,
-    location: &DbLocation,
+    location: &Database,
     relation: &str,
     known: Option<&Columns>,
 ) -> Result<Vec<SqlColumn>, sqlx::Error> {
@@ -726,26 +774,5 @@ fn describe(error: &sqlx::Error) -> String {
         sqlx::Error::Io(e) => format!("cannot reach the server: {e}"),
         sqlx::Error::Configuration(e) => format!("bad connection URL: {}", mask(&e.to_string())),
         other => mask(&other.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_name_engine_schema_and_table() {
-        let l = parse_location("postgresql://u:p@h/db#sales.orders").unwrap();
-        assert_eq!(
-            (l.engine, l.schema.as_deref(), l.table.as_deref()),
-            (Engine::Postgres, Some("sales"), Some("orders"))
-        );
-        let l = parse_location("mariadb://root@h:3306/test#items").unwrap();
-        assert_eq!(
-            (l.engine, l.table.as_deref(), l.url.as_str()),
-            (Engine::Mysql, Some("items"), "mysql://root@h:3306/test")
-        );
-        assert!(parse_location("s3://bucket/x.parquet").is_none());
-        assert!(parse_location("sqlite://x.db").unwrap().table.is_none());
     }
 }

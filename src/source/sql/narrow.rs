@@ -76,9 +76,8 @@ impl SqlTable {
     pub(super) fn key_units(&self, projection: &[usize]) -> Option<Vec<ScanUnit>> {
         let conditions = self.key_conditions.as_ref()?;
         let units = conditions.iter().enumerate().map(|(i, c)| {
-            let mut unit = self.select_unit(projection, self.select(projection, c));
-            unit.first = ordinal(i, 0);
-            unit
+            let unit = self.select_unit(projection, self.select(projection, c));
+            ScanUnit::new(ordinal(i, 0), move || unit.open())
         });
         Some(units.collect())
     }

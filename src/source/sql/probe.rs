@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{DbLocation, Engine};
+use super::Engine;
+use crate::location::Database;
 
 /// How long a MySQL client waits for the server's greeting before asking what listens there: a MySQL server
 /// greets as soon as it accepts the connection, a PostgreSQL server never speaks first.
@@ -43,7 +44,7 @@ pub(super) enum Found {
 
 /// Says `connecting to URL (timeout 30 s)` (masked, without the table) the first time this process connects to
 /// a server: a server that never answers is otherwise 30 seconds of silence.
-pub(super) fn announce(location: &DbLocation, timeout: Duration) {
+pub(super) fn announce(location: &Database, timeout: Duration) {
     static ANNOUNCED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     if location.engine == Engine::Sqlite {
         return;
@@ -55,7 +56,7 @@ pub(super) fn announce(location: &DbLocation, timeout: Duration) {
 }
 
 /// The host and TCP port a location connects to; `None` for SQLite and a Unix socket.
-fn address(location: &DbLocation) -> Option<(String, u16)> {
+fn address(location: &Database) -> Option<(String, u16)> {
     match location.engine {
         Engine::Postgres => {
             let options = sqlx::postgres::PgConnectOptions::from_str(&location.url).ok()?;
@@ -71,7 +72,7 @@ fn address(location: &DbLocation) -> Option<(String, u16)> {
 
 /// What listens at `location`'s address, waiting at most `timeout` (or [`PROBE_WAIT`]) for each step; `None`
 /// where it has no address (SQLite, a socket).
-pub(super) async fn identify(location: &DbLocation, timeout: Duration) -> Option<(u16, Found)> {
+pub(super) async fn identify(location: &Database, timeout: Duration) -> Option<(u16, Found)> {
     let (host, port) = address(location)?;
     let wait = timeout.min(PROBE_WAIT);
     let connected = tokio::time::timeout(wait, tokio::net::TcpStream::connect((host.as_str(), port))).await;

@@ -20,6 +20,7 @@
 //!   WAL mode writers go on while it lasts and it keeps seeing its snapshot; in rollback-journal mode its shared
 //!   lock keeps every writer from committing until it ends (<https://sqlite.org/lockingv3.html>).
 
+pub mod facts;
 mod mysql;
 mod postgres;
 mod sqlite;
@@ -27,9 +28,10 @@ mod sqlite;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{describe, fragment, Columns, Conn, DbLocation, DbOptions, Engine, SqlColumn};
+use super::{describe, Columns, Conn, DbOptions, Engine, SqlColumn};
 use crate::error::{Error, Result};
-use crate::source::catalog::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
+use crate::location::{Database, Location};
+use facts::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
 
 /// Statements per round trip when every sequence's column (or SQLite table) is aggregated at once: a few
 /// hundred `SELECT`s joined by `UNION ALL` stay far below any server's statement size limit.
@@ -79,7 +81,7 @@ struct Facts {
 
 /// The tables of the schema or database `location` names, and, on PostgreSQL, the snapshot they were read in.
 pub(crate) fn open(
-    location: DbLocation,
+    location: Database,
     options: &DbOptions,
     runtime: &tokio::runtime::Handle,
 ) -> Result<(Vec<CatalogTable>, Option<Arc<Snapshot>>)> {
@@ -128,7 +130,7 @@ pub(crate) fn open(
     };
     let table_location = |table: &str| {
         let schema = if location.engine == Engine::Postgres { schema.as_deref() } else { None };
-        format!("{}#{}", location.url, fragment::join(schema, table))
+        location.table_location(schema, table)
     };
     Ok((assemble(facts, table_location), snapshot))
 }
@@ -136,7 +138,7 @@ pub(crate) fn open(
 /// Refuses a snapshot id that is not of the form PostgreSQL's `pg_export_snapshot()` returns (hexadecimal
 /// virtual transaction id and a counter, `00000003-0000001B-1`): it is written into SQL. Other engines have no
 /// snapshot to import.
-pub(super) fn check_snapshot(location: &DbLocation, options: &DbOptions) -> Result<()> {
+pub(super) fn check_snapshot(location: &Database, options: &DbOptions) -> Result<()> {
     let Some(id) = &options.snapshot else { return Ok(()) };
     if location.engine != Engine::Postgres {
         return Err(Error::setting("snapshot", format!("{}: only PostgreSQL shares snapshots", location.masked)));
@@ -213,7 +215,7 @@ fn keys_of(indexes: &[&Index], not_null: &[String]) -> TableKeys {
 }
 
 /// The catalog's facts put together per table, tables sorted by name.
-fn assemble(facts: Facts, location: impl Fn(&str) -> String) -> Vec<CatalogTable> {
+fn assemble(facts: Facts, location: impl Fn(&str) -> Location) -> Vec<CatalogTable> {
     let mut tables: BTreeMap<String, CatalogTable> = facts
         .tables
         .into_iter()
@@ -373,16 +375,20 @@ mod tests {
         assert_eq!(names, ["t_c", "t_z"]);
     }
 
+    fn database(text: &str) -> Database {
+        crate::location::Location::parse(text).unwrap().database().unwrap().clone()
+    }
+
     #[test]
     fn snapshot_ids_are_checked_before_they_go_into_sql() {
-        let location = super::super::parse_location("postgres://u:secret@h/db#public.t").unwrap();
+        let location = database("postgres://u:secret@h/db#public.t");
         let with = |id: &str| DbOptions { snapshot: Some(id.to_string()), ..Default::default() };
         assert!(check_snapshot(&location, &with("00000003-0000001B-1")).is_ok());
         for bad in ["", "00000003-0000001B", "0000000G-1-1", "1-2-3'; DROP TABLE t; --", "1-2-x"] {
             let error = check_snapshot(&location, &with(bad)).unwrap_err().to_string();
             assert!(error.contains("is not a PostgreSQL snapshot id"), "{error}");
         }
-        let mysql = super::super::parse_location("mysql://u:secret@h/db#t").unwrap();
+        let mysql = database("mysql://u:secret@h/db#t");
         let error = check_snapshot(&mysql, &with("00000003-0000001B-1")).unwrap_err().to_string();
         assert!(error.contains("only PostgreSQL") && !error.contains("secret"), "{error}");
     }

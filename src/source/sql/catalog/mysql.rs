@@ -9,8 +9,8 @@
 
 use sqlx::{MySqlConnection, Row};
 
+use super::facts::{ForeignKey, Sequence};
 use super::{read_maxima, Facts, Index};
-use crate::source::catalog::{ForeignKey, Sequence};
 use crate::source::sql::Engine;
 
 const TABLES: &str = include_str!("../../../../queries/mysql_tables.sql");

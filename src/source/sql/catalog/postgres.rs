@@ -3,8 +3,8 @@
 
 use sqlx::{PgConnection, Row};
 
+use super::facts::{ForeignKey, Sequence};
 use super::{read_maxima, Facts, Index};
-use crate::source::catalog::{ForeignKey, Sequence};
 use crate::source::sql::Engine;
 
 const TABLES: &str = include_str!("../../../../queries/postgres_tables.sql");

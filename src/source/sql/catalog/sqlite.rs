@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use sqlx::{Row, Sqlite, SqliteConnection};
 
+use super::facts::{ForeignKey, Sequence};
 use super::{aggregate_rows, integers, read_maxima, Facts, Index};
-use crate::source::catalog::{ForeignKey, Sequence};
 use crate::source::sql::Engine;
 
 const TABLES: &str = include_str!("../../../../queries/sqlite_tables.sql");

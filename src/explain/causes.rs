@@ -1,4 +1,5 @@
-//! Why two values of a mismatched row differ: the first cause, in CONTRACT.md's order, that explains the pair.
+//! Why two values of a mismatched row differ: the first cause, in the order of DESIGN.md ("Explanations"), that
+//! explains the pair.
 //!
 //! Causes are decided on the canonical values (what the policy compared), read back from their encodings
 //! (`digest::encode::decode`), so the row tier's read-back and the streaming column pass decide alike. What
@@ -24,105 +25,9 @@
 use std::borrow::Cow;
 
 use crate::digest::encode::Decoded;
+use crate::finding::{Cause, Explained};
 use crate::normalize::{unparseable, Canon};
 use crate::side::Sides;
-
-/// Why a differing value pair differs (CONTRACT.md, "Explanations").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Cause {
-    NullVsEmpty,
-    NullVsDefault,
-    Whitespace,
-    Case,
-    UnicodeNormalization,
-    Encoding,
-    Truncation,
-    Rounding,
-    TimeShift,
-    TimestampPrecision,
-    Unparseable,
-    Other,
-}
-
-impl Cause {
-    /// Every cause, in the order a pair is tested against them (the first that explains it wins).
-    pub const ALL: [Cause; 12] = [
-        Cause::NullVsEmpty,
-        Cause::NullVsDefault,
-        Cause::Whitespace,
-        Cause::Case,
-        Cause::UnicodeNormalization,
-        Cause::Encoding,
-        Cause::Truncation,
-        Cause::Rounding,
-        Cause::TimeShift,
-        Cause::TimestampPrecision,
-        Cause::Unparseable,
-        Cause::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Cause::NullVsEmpty => "null_vs_empty",
-            Cause::NullVsDefault => "null_vs_default",
-            Cause::Whitespace => "whitespace",
-            Cause::Case => "case",
-            Cause::UnicodeNormalization => "unicode_normalization",
-            Cause::Encoding => "encoding",
-            Cause::Truncation => "truncation",
-            Cause::Rounding => "rounding",
-            Cause::TimeShift => "time_shift",
-            Cause::TimestampPrecision => "timestamp_precision",
-            Cause::Unparseable => "unparseable",
-            Cause::Other => "other",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Cause> {
-        Cause::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// Its place in [`Cause::ALL`], for counting per cause in an array.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Serde for a closed vocabulary through its `name()` and `from_name()`, so the JSON names come from one
-/// place: `serde_by_name!(Cause, "cause")`.
-macro_rules! serde_by_name {
-    ($type:ty, $what:literal) => {
-        impl serde::Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.name())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$type, D::Error> {
-                let name = <String as serde::Deserialize>::deserialize(deserializer)?;
-                <$type>::from_name(&name)
-                    .ok_or_else(|| serde::de::Error::custom(format!(concat!("unknown ", $what, " {:?}"), name)))
-            }
-        }
-    };
-}
-pub(crate) use serde_by_name;
-
-serde_by_name!(Cause, "cause");
-
-/// A differing pair's cause, and for a `time_shift` the shift (target minus source) in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Explained {
-    pub cause: Cause,
-    pub shift: Option<i32>,
-}
-
-impl Explained {
-    fn of(cause: Cause) -> Explained {
-        Explained { cause, shift: None }
-    }
-}
 
 /// A shift in seconds as a UTC offset is written: `-05:00`, `+00:37`.
 pub fn shift_text(seconds: i32) -> String {
@@ -483,7 +388,7 @@ mod tests {
         assert_eq!(names[1], "null_vs_default");
         assert_eq!(names[11], "other");
         for cause in Cause::ALL {
-            assert_eq!(Cause::from_name(cause.name()), Some(cause));
+            assert_eq!(Cause::parse(cause.name()), Some(cause));
             assert_eq!(serde_json::to_value(cause).unwrap(), cause.name());
         }
     }

@@ -16,9 +16,11 @@ use std::collections::BTreeMap;
 
 use arrow::datatypes::i256;
 
-use super::causes::{fraction_digits, rounds_at, Cause, View};
-use super::suggest::{Suggestion, SuggestionKind};
+use super::causes::{fraction_digits, rounds_at, View};
+use super::suggestion::{Suggestion, SuggestionKind};
+use super::trial::{Pair, Trial};
 use crate::digest::encode::Decoded;
+use crate::finding::Cause;
 use crate::normalize::Canon;
 use crate::side::Sides;
 
@@ -58,15 +60,19 @@ impl Decimals {
     }
 
     /// One differing pair: its values, how the causes see them, and the cause it was given on its own.
-    pub(crate) fn observe(&mut self, a: Decoded, b: Decoded, va: &View, vb: &View, cause: Cause) {
-        let exponent = difference_exponent(a, b);
+    fn observe_pair(&mut self, pair: &Pair) {
+        let exponent = difference_exponent(pair.values.source, pair.values.target);
         if let (Some((by_exponent, widest)), Some(e)) = (&mut self.trial, exponent) {
             *by_exponent.entry(e).or_default() += 1;
-            if cause == Cause::Rounding {
+            if pair.explained.cause == Cause::Rounding {
                 *widest = (*widest).max(Some(e));
             }
         }
-        let (Some(declared), View::Number(x), View::Number(y)) = (self.declared, va, vb) else { return };
+        let (Some(declared), View::Number(x), View::Number(y)) =
+            (self.declared, &pair.views.source, &pair.views.target)
+        else {
+            return;
+        };
         let coarse = fraction_digits(x).min(fraction_digits(y));
         self.coarsest = self.coarsest.max(coarse);
         for k in coarse..declared {
@@ -97,13 +103,20 @@ impl Decimals {
             _ => false,
         }
     }
+}
 
-    /// `--decimal-abs-tol` at the smallest power of ten at least the largest `rounding` difference, with the
-    /// differing pairs it makes equal.
-    pub(crate) fn suggestion(&self, column: &str) -> Option<Suggestion> {
-        let (by_exponent, Some(widest)) = self.trial.as_ref()? else { return None };
+impl Trial for Decimals {
+    fn observe(&mut self, pair: &Pair) {
+        self.observe_pair(pair);
+    }
+
+    /// `--decimal-abs-tol` at the smallest power of ten at least the largest `rounding` difference (the
+    /// column's rounding decided first), with the differing pairs it makes equal.
+    fn propose(&mut self, column: &str, out: &mut Vec<Suggestion>) {
+        self.settle();
+        let Some((by_exponent, Some(widest))) = self.trial.as_ref() else { return };
         let resolves = by_exponent.range(..=widest).map(|(_, n)| n).sum();
-        Some(Suggestion::new(SuggestionKind::DecimalAbsTol, Some(power_of_ten(*widest)), column, resolves))
+        out.push(Suggestion::new(SuggestionKind::DecimalAbsTol, Some(power_of_ten(*widest)), column, resolves));
     }
 }
 
@@ -133,6 +146,7 @@ fn power_of_ten(e: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Explained;
 
     fn decimal(value: i128) -> Decoded<'static> {
         Decoded::Decimal { scale: 4, value }
@@ -147,9 +161,17 @@ mod tests {
     fn observe(column: &mut Decimals, pairs: &[(&str, &str)]) {
         for (a, b) in pairs {
             let unscaled = |t: &str| (t.parse::<f64>().unwrap() * 10_000.0).round() as i128;
-            let (va, vb) = (View::Number((*a).into()), View::Number((*b).into()));
-            column.observe(decimal(unscaled(a)), decimal(unscaled(b)), &va, &vb, Cause::Other);
+            let views = Sides::new(View::Number((*a).into()), View::Number((*b).into()));
+            let values = Sides::new(decimal(unscaled(a)), decimal(unscaled(b)));
+            column.observe(&Pair { values, views, explained: Explained::of(Cause::Other) });
         }
+    }
+
+    /// The decimal tolerance the column proposes, if any.
+    fn proposed(column: &mut Decimals) -> Option<Suggestion> {
+        let mut out = Vec::new();
+        column.propose("price", &mut out);
+        out.pop()
     }
 
     #[test]
@@ -157,14 +179,14 @@ mod tests {
         let mut rounded = column();
         observe(&mut rounded, &[("71.2627", "71.2600"), ("3.0999", "3.1000"), ("5.5555", "5.5500")]);
         assert_eq!(rounded.settle(), 3);
-        let suggestion = rounded.suggestion("price").unwrap();
+        let suggestion = proposed(&mut rounded).unwrap();
         assert_eq!((suggestion.option.as_str(), suggestion.resolves), ("--decimal-abs-tol 0.01", 3));
         assert!(rounded.rounds(&View::Number("71.2627".into()), &View::Number("71.2600".into())));
 
         let mut lone = column();
         observe(&mut lone, &[("20.0000", "20.0100")]);
         assert_eq!(lone.settle(), 0, "one pair is a change");
-        assert!(lone.suggestion("price").is_none());
+        assert!(proposed(&mut lone).is_none());
 
         // A coarser value holding every declared digit: the column did not round.
         let mut changed = column();

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::suggest::{Suggestion, SuggestionKind};
+use super::suggestion::{Suggestion, SuggestionKind};
 use crate::error::{Error, Result};
 use crate::normalize::policy::Tolerances;
 use crate::normalize::Canon;

@@ -1,0 +1,75 @@
+//! Database locations: `postgres://…`, `mysql://…`, `mariadb://…`, `sqlite://…`, each with `#[schema.]table` or
+//! without (the rows of a query, or a collection of tables for an audit).
+
+use super::{fragment, Kind, Location};
+use crate::error::Result;
+
+/// A database engine recon reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Engine {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+            Engine::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A database location: `engine://…[#[schema.]table]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub engine: Engine,
+    /// The URL without its fragment, with credentials (`mariadb://` written `mysql://`): passed to the driver,
+    /// never shown.
+    pub url: String,
+    /// The location with every credential replaced by `***`: the only form that is ever shown.
+    pub masked: String,
+    pub schema: Option<String>,
+    pub table: Option<String>,
+}
+
+impl Database {
+    /// One table of this database, as its catalog lists it: `schema` given only where the engine has schemas.
+    pub fn table_location(&self, schema: Option<&str>, table: &str) -> Location {
+        let text = format!("{}#{}", self.url, fragment::join(schema, table));
+        let database = Database {
+            engine: self.engine,
+            url: self.url.clone(),
+            masked: crate::secrets::mask(&text),
+            schema: schema.map(str::to_string),
+            table: Some(table.to_string()),
+        };
+        Location { text, kind: Kind::Database(database) }
+    }
+}
+
+/// The database `text` names, if `scheme` is a database's.
+pub(super) fn parse(text: &str, scheme: &str) -> Option<Result<Kind>> {
+    let engine = match scheme {
+        "postgres" | "postgresql" => Engine::Postgres,
+        "mysql" | "mariadb" => Engine::Mysql,
+        "sqlite" => Engine::Sqlite,
+        _ => return None,
+    };
+    let (url, fragment) = match text.split_once('#') {
+        Some((url, fragment)) => (url, Some(fragment)),
+        None => (text, None),
+    };
+    let url = match scheme {
+        "mariadb" => format!("mysql{}", &url[scheme.len()..]),
+        _ => url.to_string(),
+    };
+    let (schema, table) = match fragment.filter(|f| !f.is_empty()).map(fragment::split) {
+        None => (None, None),
+        Some((Some(_), t)) if engine == Engine::Sqlite && t.is_empty() => (None, fragment.map(str::to_string)),
+        Some((s, t)) => (s, Some(t)),
+    };
+    Some(Ok(Kind::Database(Database { engine, url, masked: crate::secrets::mask(text), schema, table })))
+}

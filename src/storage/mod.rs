@@ -1,0 +1,228 @@
+//! Where files are read from: every file read and every directory listing of a location goes through an
+//! `object_store` [`ObjectStore`], so that readers never touch `std::fs` and a file format read from this
+//! machine reads the same from any store. The local file system is the one store this build opens.
+//!
+//! A new store is a new file here that builds its `ObjectStore` from a [`Store`] (and later the side's storage
+//! options), and one line in [`Storage::open`].
+
+mod local;
+
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::path::Path as StorePath;
+use object_store::ObjectStore;
+
+use crate::error::{Error, Result};
+use crate::location::{not_readable, Files, Location, Store};
+
+/// The store a location's files are in, opened.
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Local,
+}
+
+/// One file of a location: where the store keeps it, what messages call it, and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFile {
+    pub path: StorePath,
+    /// The file as the user would write it: the location's directory or glob prefix, then the file's name.
+    pub name: String,
+    pub size: u64,
+}
+
+/// A directory (a prefix, in an object store) of a location.
+#[derive(Debug, Clone)]
+pub struct Dir {
+    path: StorePath,
+    /// As the user would write it.
+    pub name: String,
+}
+
+/// What a directory holds directly: its files and its subdirectories, each sorted by name.
+#[derive(Debug, Default)]
+pub struct Entries {
+    pub files: Vec<StoreFile>,
+    pub dirs: Vec<Dir>,
+}
+
+/// What a path names: one file, or a directory of files.
+#[derive(Debug)]
+pub enum Place {
+    File(StoreFile),
+    Dir(Dir),
+}
+
+impl Storage {
+    /// The store `files` live in; a store this build cannot open is an error naming `location`'s form.
+    pub fn open(location: &Location, files: &Files) -> Result<Storage> {
+        if let Some(version) = &files.version {
+            return Err(not_readable(location, &version.describe()));
+        }
+        match &files.store {
+            Store::Local => Ok(local::open()),
+            store => Err(not_readable(location, store.describe())),
+        }
+    }
+
+    /// What `name` (a path as written, without wildcards) names: a file or a directory.
+    pub fn place(&self, name: &str) -> Result<Place> {
+        match self.kind {
+            Kind::Local => local::place(self, name),
+        }
+    }
+
+    /// The directory `name` (as written) names, whether or not it exists.
+    pub fn dir(&self, name: &str) -> Result<Dir> {
+        match self.kind {
+            Kind::Local => local::dir(name),
+        }
+    }
+
+    /// The files and subdirectories directly in `dir`, sorted by name; none if it does not exist.
+    pub fn entries(&self, dir: &Dir) -> Result<Entries> {
+        let listed = self.wait(self.store.list_with_delimiter(Some(&dir.path))).map_err(|e| error(&dir.name, e))?;
+        let mut entries = Entries::default();
+        for object in listed.objects {
+            let Some(file_name) = object.location.filename() else { continue };
+            let name = join(&dir.name, file_name);
+            entries.files.push(StoreFile { name, path: object.location.clone(), size: object.size });
+        }
+        for prefix in listed.common_prefixes {
+            let Some(dir_name) = prefix.filename() else { continue };
+            entries.dirs.push(Dir { name: join(&dir.name, dir_name) + "/", path: prefix.clone() });
+        }
+        entries.files.sort_by(|a, b| a.name.cmp(&b.name));
+        entries.dirs.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    /// The files whose paths match `pattern` (a glob: `*` and `?` within a name, `[…]` classes, `**` for any
+    /// directories), sorted by name, named as the pattern writes their directory.
+    pub fn glob(&self, pattern: &str) -> Result<Vec<StoreFile>> {
+        let matcher =
+            glob::Pattern::new(pattern).map_err(|e| Error::setting(pattern, format!("bad glob pattern: {e}")))?;
+        let options = glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() };
+        // The directory above the first wildcard is listed; its subdirectories too if the pattern spans levels.
+        let wildcard = pattern.find(['*', '?', '[']).unwrap_or(pattern.len());
+        let fixed = pattern[..wildcard].rfind('/').map_or(0, |slash| slash + 1);
+        let deep = pattern[fixed..].contains('/');
+        let mut pending = vec![self.dir(&pattern[..fixed])?];
+        let mut found = Vec::new();
+        while let Some(dir) = pending.pop() {
+            let entries = self.entries(&dir)?;
+            found.extend(entries.files.into_iter().filter(|f| matcher.matches_with(&f.name, options)));
+            if deep {
+                pending.extend(entries.dirs);
+            }
+        }
+        // By path, a directory's files before those of a directory whose name only starts like it.
+        found.sort_by(|a, b| std::path::Path::new(&a.name).cmp(std::path::Path::new(&b.name)));
+        Ok(found)
+    }
+
+    /// Bytes `range` of `file` (a range past its end is cut at the end).
+    pub fn read(&self, file: &StoreFile, range: Range<u64>) -> Result<Bytes> {
+        let range = range.start.min(file.size)..range.end.min(file.size);
+        if range.is_empty() {
+            return Ok(Bytes::new());
+        }
+        let mut read = self.wait(self.store.get_ranges(&file.path, &[range])).map_err(|e| error(&file.name, e))?;
+        Ok(read.pop().unwrap_or_default())
+    }
+
+    /// `file` read in order from `start`, a window at a time.
+    pub fn reader(&self, file: &StoreFile, start: u64) -> FileReader {
+        FileReader {
+            storage: self.clone(),
+            file: file.clone(),
+            position: start,
+            window: Bytes::new(),
+            window_start: start,
+        }
+    }
+
+    /// The store and how to run its requests, for readers built on `object_store` themselves (Parquet's).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    /// Runs one of the store's requests to its end on this thread. The local file system does its I/O right
+    /// here when no runtime is entered (see `LocalFileSystem`'s notes on Tokio), so reader threads need none.
+    pub fn wait<T>(&self, request: impl std::future::Future<Output = T>) -> T {
+        match self.kind {
+            Kind::Local => futures::executor::block_on(request),
+        }
+    }
+}
+
+/// `dir/name`, keeping how the user wrote the directory (with or without its trailing `/`).
+fn join(dir: &str, name: &str) -> String {
+    std::path::Path::new(dir).join(name).display().to_string()
+}
+
+/// A store's error as recon's: an I/O error keeps its own message, as `std::fs` would have given it.
+pub fn error(name: &str, error: object_store::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            let io = match io.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(io.kind(), io.to_string()),
+            };
+            return Error::io(name, io);
+        }
+        source = cause.source();
+    }
+    Error::storage(name, error)
+}
+
+/// A file read in order through its store, one window of bytes at a time: for readers that take
+/// `Read + Seek` (Arrow IPC's, CSV's type inference).
+pub struct FileReader {
+    storage: Storage,
+    file: StoreFile,
+    position: u64,
+    window: Bytes,
+    window_start: u64,
+}
+
+/// Bytes fetched per request: large enough that a request's cost is small beside its bytes.
+const WINDOW_BYTES: u64 = 4 << 20;
+
+impl Read for FileReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let window_end = self.window_start + self.window.len() as u64;
+        if self.position < self.window_start || self.position >= window_end {
+            let end = self.position + WINDOW_BYTES.max(buf.len() as u64);
+            self.window = self.storage.read(&self.file, self.position..end).map_err(std::io::Error::other)?;
+            self.window_start = self.position;
+        }
+        let offset = (self.position - self.window_start) as usize;
+        let available = &self.window[offset.min(self.window.len())..];
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for FileReader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let position = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::End(back) => self.file.size.checked_add_signed(back),
+            SeekFrom::Current(by) => self.position.checked_add_signed(by),
+        };
+        self.position = position.ok_or_else(|| std::io::Error::other("seek before the start of the file"))?;
+        Ok(self.position)
+    }
+}
