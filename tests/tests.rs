@@ -20,6 +20,7 @@ mod mistakes;
 mod object_stores;
 mod outputs;
 mod policy;
+mod profile;
 mod property;
 mod recheck;
 mod repair;
