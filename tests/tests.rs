@@ -11,6 +11,7 @@ mod drift;
 mod evidence;
 mod explain;
 mod fixtures;
+mod fuzz;
 mod help;
 mod history;
 mod keys;
