@@ -235,6 +235,11 @@ impl CsvFiles {
             let hold = !last && bytes.last().is_some_and(|&b| b == quote || b == b'\r');
             let upto = bytes.len() - usize::from(hold);
             let followed = lines.scan(&bytes[scanned..upto], at + scanned as u64, &mut |end, records| {
+                // Empty lines before the header: the parser skips them, so a range or mark starting after them
+                // would start at the header, which only the range at byte 0 reads as one.
+                if records == 0 {
+                    return true;
+                }
                 if end >= target && !to_end {
                     found = Some((end, records));
                     return false;
@@ -602,6 +607,19 @@ mod tests {
 
     fn ids(batch: &RecordBatch) -> Vec<i64> {
         batch.column(0).as_primitive::<arrow::datatypes::Int64Type>().values().to_vec()
+    }
+
+    /// Found by fuzzing: a range that began after the empty lines before the header began at the header, and
+    /// read it as a row.
+    #[test]
+    fn empty_lines_before_the_header_are_no_range_of_their_own() {
+        let file = write("\n\r\nid,n,t\n1,2,x\n3,4,y\n");
+        for (part_bytes, mark_bytes) in [(1, 1), (2, 1), (u64::MAX / 2, u64::MAX / 2)] {
+            let parts =
+                read_units(&open_sized(file.path(), &CsvOptions::default(), part_bytes, mark_bytes)).expect("read");
+            let rows: Vec<i64> = parts.iter().flat_map(|(_, batch)| ids(batch)).collect();
+            assert_eq!(rows, [1, 3], "ranges of {part_bytes} bytes");
+        }
     }
 
     #[test]

@@ -133,10 +133,13 @@ impl CopyDecoder {
         match self.state {
             State::Done => {}
             State::Header => {
+                // Chunks are decoded once the header's 19 bytes are in: a short stream is judged here, as a
+                // whole, so that its error does not depend on where it was cut.
+                header_len(&self.pending)?;
                 return Err(parse_error(format!(
                     "PostgreSQL binary COPY: stream ended inside the header ({} bytes)",
                     self.pending.len()
-                )))
+                )));
             }
             State::Rows if self.pending.is_empty() => {
                 return Err(parse_error(format!(
@@ -228,9 +231,8 @@ impl CopyDecoder {
                     }
                 },
                 State::Done if rest.is_empty() => return Ok(pos),
-                State::Done => {
-                    return Err(parse_error(format!("PostgreSQL binary COPY: {} bytes after the trailer", rest.len())))
-                }
+                // No count: how many bytes follow depends on how the stream was cut into chunks.
+                State::Done => return Err(parse_error("PostgreSQL binary COPY: data after the trailer".to_string())),
             }
         }
     }
