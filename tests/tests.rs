@@ -26,6 +26,7 @@ mod repair;
 mod reports;
 mod sampling;
 mod secrets;
+mod signals;
 mod terminal;
 mod types;
 mod util;

@@ -135,7 +135,7 @@ impl CopyDecoder {
             State::Header => {
                 // Chunks are decoded once the header's 19 bytes are in: a short stream is judged here, as a
                 // whole, so that its error does not depend on where it was cut.
-                header_len(&self.pending)?;
+                let _complete = header_len(&self.pending)?;
                 return Err(parse_error(format!(
                     "PostgreSQL binary COPY: stream ended inside the header ({} bytes)",
                     self.pending.len()
