@@ -7,6 +7,7 @@ mod catalog;
 mod connecting;
 mod csv_parts;
 mod databases;
+mod disk_full;
 mod drift;
 mod evidence;
 mod explain;
