@@ -1,5 +1,6 @@
 //! A disk that fills while recon spills or writes an output, made by the tests as a small tmpfs (mounting one
-//! needs root, which CI has): exit code 2 naming the directory, and nothing left behind in it.
+//! needs root, which CI has): exit code 2 naming the directory (and, for a spill, roughly the space it needs), and
+//! nothing left behind in it.
 
 use std::path::Path;
 use std::process::Command;
@@ -68,6 +69,11 @@ fn a_full_spill_directory_is_exit_2_naming_it_and_leaves_nothing() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     let named = format!("spill file in {}: No space left on device", spill.path().display());
     assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(" MiB of digests spilled: this side needs more; free more space there"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(listing(spill.path()), Vec::<String>::new(), "no spill file left");
 }
 
