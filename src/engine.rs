@@ -14,12 +14,14 @@ use crate::error::{Error, Result};
 use crate::explain::Explainer;
 use crate::plan::{Names, Plan};
 use crate::progress::Total;
+use crate::report::profile::ProfileReport;
 use crate::report::{self, Report};
 use crate::session::{Memory, Session};
 use crate::side::{Side, Sides};
 use crate::source::catalog::TableKeys;
 use crate::source::dialect::delimiter_advice;
 use crate::source::{Columns, Connections, Dataset, Format};
+use crate::spec::profile::ProfileSpec;
 use crate::spec::{Repair, TableSpec};
 use crate::{compare, digest, plan};
 
@@ -43,16 +45,7 @@ impl Outcome {
 
 /// Compares one table pair: every stage from reading to the verdict. Writes nothing.
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    let table = Table {
-        name: String::new(),
-        label: String::new(),
-        memory: session.table_memory(1),
-        keys: None,
-        connections: Sides::default(),
-        columns: Sides::default(),
-        estimates: Sides::default(),
-    };
-    compare_table(spec, session, &table)
+    compare_table(spec, session, &Table::single(session))
 }
 
 /// What the caller knows of a table beyond its spec: its name, its share of memory, and what its catalog
@@ -72,9 +65,66 @@ pub struct Table {
     pub estimates: Sides<Option<u64>>,
 }
 
+impl Table {
+    /// The one table of a `recon diff` or `recon profile`: all the memory, nothing known beforehand.
+    fn single(session: &Session) -> Table {
+        Table {
+            name: String::new(),
+            label: String::new(),
+            memory: session.table_memory(1),
+            keys: None,
+            connections: Sides::default(),
+            columns: Sides::default(),
+            estimates: Sides::default(),
+        }
+    }
+}
+
 /// Compares one table of many.
 pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Outcome> {
     let started = Instant::now();
+    let plan = plan_table(spec, session, table)?;
+    if let (Repair::Required, Some(why)) = (spec.keep.repair, repair::refusal(&plan)) {
+        return Err(Error::setting("--repair-sql", why));
+    }
+    // With `--profile`, the profile first: a database computes it in the snapshot the diff then reads.
+    let profiled = match &spec.profile {
+        Some(profile) => Some(session.run(|| crate::profile::profile(&plan, profile, session))?),
+        None => None,
+    };
+    let mut outcome = match spec.drift.active() {
+        // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
+        true => session.run(|| drift::compare(spec, session, table, plan, started))?,
+        false => session.run(|| run(plan, session, &table.label, started))?,
+    };
+    if let Some(profiled) = profiled {
+        outcome.report.add_profile(profiled);
+    }
+    Ok(outcome)
+}
+
+/// Profiles one table (of many) instead of comparing its rows: `recon profile`, `--profile-only`.
+pub fn profile_table(
+    spec: &TableSpec,
+    profile: &ProfileSpec,
+    session: &Session,
+    table: &Table,
+) -> Result<ProfileReport> {
+    let started = Instant::now();
+    let plan = plan_table(spec, session, table)?;
+    log_csv_types(&plan, &line_prefix(&table.label));
+    let profiled = session.run(|| crate::profile::profile(&plan, profile, session))?;
+    tracing::info!("{}profiled both sides in {:.2?}", line_prefix(&table.label), started.elapsed());
+    Ok(ProfileReport::new(&plan, profiled, started.elapsed().as_secs_f64()))
+}
+
+/// Profiles one table pair: `recon profile`.
+pub fn profile(spec: &TableSpec, profile: &ProfileSpec, session: &Session) -> Result<ProfileReport> {
+    profile_table(spec, profile, session, &Table::single(session))
+}
+
+/// Opens both sides of a table and resolves the spec against them.
+fn plan_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Plan> {
     let mut options = plan::open_options(spec)?;
     for side in Side::BOTH {
         options[side].db.connections = table.connections[side].clone();
@@ -97,15 +147,7 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         Some(keys) => keys.clone(),
         None => session.run(|| Sides::join(|side| datasets[side].keys())).transpose()?,
     };
-    let plan = Plan::resolve(spec, datasets, keys, table.memory, session.spill_dir.clone())?;
-    if let (Repair::Required, Some(why)) = (spec.keep.repair, repair::refusal(&plan)) {
-        return Err(Error::setting("--repair-sql", why));
-    }
-    if spec.drift.active() {
-        // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
-        return session.run(|| drift::compare(spec, session, table, plan, started));
-    }
-    session.run(|| run(plan, session, &table.label, started))
+    Plan::resolve(spec, datasets, keys, table.memory, session.spill_dir.clone())
 }
 
 fn run(plan: Plan, session: &Session, label: &str, started: Instant) -> Result<Outcome> {
@@ -145,12 +187,7 @@ fn line_prefix(label: &str) -> String {
 /// the table in progress and log lines.
 fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result<(Report, compare::Findings)> {
     let table = line_prefix(label);
-    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
-        let types: Vec<String> =
-            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-        let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));
-        tracing::info!("{table}column types of {}: {}{advice}", dataset.location, types.join(", "));
-    }
+    log_csv_types(plan, &table);
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     // Asking a catalog for an estimate costs a query: only for lines someone sees.
     let totals = match session.progress.visible() {
@@ -188,6 +225,16 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
     Ok((report, findings))
+}
+
+/// Says on stderr which type each column of a CSV side was read as (inferred unless `--csv-type` says).
+fn log_csv_types(plan: &Plan, table: &str) {
+    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
+        let types: Vec<String> =
+            dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+        let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));
+        tracing::info!("{table}column types of {}: {}{advice}", dataset.location, types.join(", "));
+    }
 }
 
 /// The rows a side holds, counted where the files tell it, else as its catalog estimates them.

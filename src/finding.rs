@@ -195,6 +195,8 @@ vocabulary! {
         ExtraTables = "extra_tables",
         /// `--max-schema-checks`.
         SchemaChecks = "schema_checks",
+        /// `--profile`, `recon profile`: statistics of the column profiles that differ (none allowed).
+        Profile = "profile",
     }
 }
 

@@ -28,6 +28,8 @@
 //!    it hands every differing value pair to the explanations through [`compare::Observer`];
 //! 6. [`explain`] ⑤ says why each pair differs and which option would reconcile a column's mismatches, each kind
 //!    of option a trial proved on exactly those pairs, and which columns were renamed;
+//!    [`profile`] computes both sides' column profiles where the data is (one aggregate statement per table in
+//!    a database, DataFusion over files) and compares them under the policy: the quick look before the proof;
 //! 7. [`report`] ⑥ builds one [`report::Report`], judges its verdict against the budgets, and holds the
 //!    writers that render it (terminal table, JSON, HTML, JUnit, Markdown, `--diff-out` Parquet, the
 //!    `--repair-sql` script) over one view of a run and one wording;
@@ -58,6 +60,7 @@ pub mod history;
 pub mod location;
 pub mod normalize;
 pub mod plan;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod sample;

@@ -46,7 +46,7 @@ fn main() {
         std::process::exit(error.exit_code());
     });
     let (format, quiet, color) = match &cli.command {
-        Command::Diff(args) => (args.log.log_format, args.log.quiet, args.output.color),
+        Command::Diff(args) | Command::Profile(args) => (args.log.log_format, args.log.quiet, args.output.color),
         Command::Audit(args) => (args.log.log_format, args.log.quiet, args.output.color),
         Command::SampleSize(_)
         | Command::History(_)
@@ -57,7 +57,9 @@ fn main() {
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, color.enabled(std::io::stderr().is_terminal()), &progress);
     let outcome = match cli.command {
+        Command::Diff(args) if args.options.profile.profile_only == Some(true) => profile(args, progress),
         Command::Diff(args) => diff(args, progress),
+        Command::Profile(args) => profile(args, progress),
         Command::Audit(args) => audit(args, progress),
         Command::SampleSize(args) => sample_size(&args),
         Command::History(args) => history(args),
@@ -120,6 +122,32 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     let text = match args.output.format {
         OutputFormat::Json => report.to_json()? + "\n",
         OutputFormat::Table => table::render(report, &Screen::stdout(args.output.color)),
+    };
+    written.finish(&text, report.verdict.exit_code)
+}
+
+/// `recon profile` (and `recon diff --profile-only`): both sides profiled, the profile report written where
+/// asked; exit 1 when a statistic differs.
+fn profile(args: DiffArgs, progress: Progress) -> Result<i32> {
+    let started = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let (session, table, profile) = args.profile_specs()?;
+    check_outputs(&args.output, None)?;
+    let signer = signer(&args.output)?;
+    let session = Session::new(&session, progress)?;
+    let mut report = recon::engine::profile(&table, &profile, &session)?;
+    if args.output.redact {
+        Redactor::random()?.profile(&mut report.profile);
+    }
+    let mut written = Written::default();
+    let sealing = sealing(&args.output, &report, signer.as_ref())?;
+    let rendering = Rendering { integrity: sealing.as_ref().map(Sealing::shown), ..Rendering::new(started) };
+    for (path, result) in report::profile::documents::write(&report, &documents_of(&args.output), &rendering) {
+        written.record(&path, result);
+    }
+    written.report(args.output.output.as_deref(), sealing);
+    let text = match args.output.format {
+        OutputFormat::Json => report.to_json()? + "\n",
+        OutputFormat::Table => report::profile::table::render(&report, &Screen::stdout(args.output.color)),
     };
     written.finish(&text, report.verdict.exit_code)
 }

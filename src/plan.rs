@@ -180,6 +180,11 @@ impl Plan {
         })
     }
 
+    /// What one side's canonicalization needs of the policy.
+    pub fn side_policy(&self, side: Side) -> &SidePolicy {
+        &self.side_policies[side]
+    }
+
     /// The names findings are written under, kept when the datasets close.
     pub fn names(&self) -> Names {
         let names = |pairs: &[ColumnPair]| pairs.iter().map(|p| p.name.clone()).collect();

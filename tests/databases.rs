@@ -154,12 +154,12 @@ fn load(create: &str, insert: String, table: &str, changes: &[&str]) -> Vec<Stri
     made.into_iter().chain(changes.iter().map(|c| named(c))).collect()
 }
 
-fn load_postgres(url: &str, table: &str, changes: &[&str]) {
+pub fn load_postgres(url: &str, table: &str, changes: &[&str]) {
     let insert = inserts(table, |b| if b { "true" } else { "false" }, pg_float);
     postgres(url, load(PG_TABLE, insert, table, changes));
 }
 
-fn load_mysql(url: &str, table: &str, changes: &[&str]) {
+pub fn load_mysql(url: &str, table: &str, changes: &[&str]) {
     let insert = inserts(table, |b| if b { "1" } else { "0" }, plain_float);
     mysql(url, load(MY_TABLE, insert, table, changes));
 }
@@ -169,7 +169,7 @@ fn load_sqlite(path: &std::path::Path) {
 }
 
 /// The same rows as Arrow: the Parquet and CSV copies.
-fn matrix_batch() -> RecordBatch {
+pub fn matrix_batch() -> RecordBatch {
     let days = |d: &str| {
         (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() - chrono::NaiveDate::default()).num_days() as i32
     };

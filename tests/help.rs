@@ -113,6 +113,7 @@ fn man_pages_are_generated_for_recon_and_each_command() {
         "recon-history-prune.1",
         "recon-history.1",
         "recon-man.1",
+        "recon-profile.1",
         "recon-sample-size.1",
         "recon-verify.1",
         "recon.1",

@@ -28,6 +28,7 @@ const LAYERS: &[&str] = &[
     "plan",
     "compare",
     "explain",
+    "profile",
     "report",
     "history",
     "engine",

@@ -21,6 +21,7 @@ mod layers;
 mod mistakes;
 mod outputs;
 mod policy;
+mod profile;
 mod property;
 mod recheck;
 mod repair;

@@ -27,6 +27,7 @@ pub const RECON: &str = concat!(
   recon diff 'postgres://app@db/shop#public.orders' 'mysql://app@new-db/shop#orders' --html report.html
   recon audit 'postgres://app@db/shop#public' 'mysql://app@new-db/shop' --junit junit.xml
   recon audit audit.toml --format json --output audit.json
+  recon profile 'postgres://app@db/shop#public.lineitem' exports/lineitem/
   recon history nightly.db --open
   recon completions bash > ~/.local/share/bash-completion/completions/recon
 
@@ -41,6 +42,21 @@ pub const DIFF: &str = concat!(
   recon diff 'sqlite://legacy.db#orders' exports/orders/ --html report.html --markdown summary.md
   recon diff \"$SHOP_URL\" exports/orders/ --source-query 'SELECT * FROM orders WHERE NOT test' --key id
   recon diff 'postgres://app@db/shop#public.orders' 'mysql://app@new-db/shop#orders' --repair-sql repair.sql
+
+",
+    exit_codes!()
+);
+
+pub const PROFILE: &str = concat!(
+    "Examples:
+  recon profile 'postgres://app@db/shop#public.lineitem' exports/lineitem/
+  recon profile legacy.parquet 'mysql://app@new-db/shop#orders' --profile-group-by ordered_at:month
+  recon profile a.csv b.csv --columns amount,note --profile-tolerance 0.001% --format json
+
+Per column, on each side: count, nulls, distinct values (exact up to --profile-distinct-limit rows, estimated
+beyond), min, max, sum (exact for integers and decimals) and mean text length, computed inside each database
+in one statement (DataFusion over files) and compared under the equivalence policy. Exit 1 when a statistic
+differs.
 
 ",
     exit_codes!()

@@ -14,6 +14,7 @@ use crate::location::Location;
 use crate::progress::LogFormat;
 use crate::side::Sides;
 use crate::spec::options::AuditOptions;
+use crate::spec::profile::ProfileSpec;
 use crate::spec::{Layers, Options, Origin, Repair, SessionSpec, TableSpec};
 use crate::terminal::ColorChoice;
 
@@ -37,6 +38,10 @@ pub enum Command {
     /// verdict for the whole migration.
     #[command(after_help = help::AUDIT)]
     Audit(AuditArgs),
+    /// Profile both sides' columns (count, nulls, distinct, min, max, sum, mean text length) where the data is,
+    /// and compare the profiles: the quick look before the full proof.
+    #[command(after_help = help::PROFILE)]
+    Profile(DiffArgs),
     /// Print how many keys a sample needs to prove a defect rate below a budget.
     SampleSize(SampleSizeArgs),
     /// Show the runs kept in a --history file: each table's trend and open findings.
@@ -200,7 +205,11 @@ impl AuditArgs {
     pub fn specs(&self) -> Result<(SessionSpec, AuditSpec)> {
         self.output.check_repair()?;
         let outputs = Outputs { diff_out: self.output.diff_out.clone(), repair_sql: self.output.repair_sql.clone() };
-        AuditSpec::resolve(&self.locations, &self.options, &self.audit, outputs)
+        let (session, spec) = AuditSpec::resolve(&self.locations, &self.options, &self.audit, outputs)?;
+        if spec.base_layers()?.options()?.profile.profile_only == Some(true) {
+            self.output.check_profile()?;
+        }
+        Ok((session, spec))
     }
 }
 
@@ -244,6 +253,17 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
+    /// Refuses the outputs a profile cannot fill: differing rows are what a diff finds.
+    fn check_profile(&self) -> Result<()> {
+        let written = [("--diff-out", self.diff_out.is_some()), ("--repair-sql", self.repair_sql.is_some())];
+        match written.into_iter().find(|(_, given)| *given) {
+            Some((flag, _)) => {
+                Err(Error::setting(flag, "writes differing rows, which a profile does not find: run recon diff"))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Refuses what cannot go with `--repair-sql`: `--redact` hides every value, and a script is made of values.
     fn check_repair(&self) -> Result<()> {
         match (&self.repair_sql, self.redact) {
@@ -272,8 +292,13 @@ pub struct LogArgs {
 impl DiffArgs {
     /// The session and the one table this command line describes.
     pub fn specs(&self) -> Result<(SessionSpec, TableSpec)> {
+        self.specs_of(&self.options)
+    }
+
+    /// The specs `options` (this command line's, or those `recon profile` implies) describe.
+    fn specs_of(&self, options: &Options) -> Result<(SessionSpec, TableSpec)> {
         let mut layers = Layers::default();
-        layers.push(&self.options, Origin::CommandLine)?;
+        layers.push(options, Origin::CommandLine)?;
         let options = layers.options()?;
         let session = SessionSpec::resolve(&options, &layers)?;
         let given = [self.source.clone(), self.target.clone()];
@@ -286,6 +311,18 @@ impl DiffArgs {
             table.keep.repair = Repair::Required;
         }
         Ok((session, table))
+    }
+}
+
+impl DiffArgs {
+    /// The session, the table and its profile this command line describes, as `recon profile` runs them.
+    pub fn profile_specs(&self) -> Result<(SessionSpec, TableSpec, ProfileSpec)> {
+        self.output.check_profile()?;
+        let mut options = self.options.clone();
+        options.profile.profile_only = Some(true);
+        let (session, table) = self.specs_of(&options)?;
+        let profile = table.profile.clone().ok_or_else(|| Error::internal("a profile run resolved no profile"))?;
+        Ok((session, table, profile))
     }
 }
 

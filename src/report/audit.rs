@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::profile::ProfileReport;
 use super::verdict::{judge, Tally, Verdict, Violation};
 use super::{Report, ReportKind, Tool, REPORT_VERSION};
 use crate::finding::{ByCategory, Category, Check, PerCategory, SchemaCheckKind, StatusCounts, TableStatus};
@@ -48,6 +49,9 @@ pub struct TableEntry {
     /// The table's diff report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Report>,
+    /// With `--profile-only`, the table's profile report instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileReport>,
 }
 
 impl TableEntry {
@@ -60,12 +64,34 @@ impl TableEntry {
             source_table: Some(source_table.to_string()),
             target_table: Some(target_table.to_string()),
             report: Some(report.clone()),
+            profile: None,
+        }
+    }
+
+    /// A profiled table (`--profile-only`): its status follows its profile's verdict.
+    pub fn profiled(name: &str, source_table: &str, target_table: &str, profile: ProfileReport) -> TableEntry {
+        TableEntry {
+            name: name.to_string(),
+            status: if profile.verdict.pass { TableStatus::Pass } else { TableStatus::Fail },
+            error: None,
+            source_table: Some(source_table.to_string()),
+            target_table: Some(target_table.to_string()),
+            report: None,
+            profile: Some(profile),
         }
     }
 
     /// A table that was not compared: skipped, on one side only, or failed with `error`.
     pub fn uncompared(name: &str, status: TableStatus, error: Option<String>) -> TableEntry {
-        TableEntry { name: name.to_string(), status, error, source_table: None, target_table: None, report: None }
+        TableEntry {
+            name: name.to_string(),
+            status,
+            error,
+            source_table: None,
+            target_table: None,
+            report: None,
+            profile: None,
+        }
     }
 }
 
@@ -191,6 +217,10 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
                 totals.findings.add(&drift.findings);
             }
         }
+        if let Some(profile) = &table.profile {
+            summary.source_rows += profile.source.rows;
+            summary.target_rows += profile.target.rows;
+        }
     }
     summary.counts = counts.only(&Category::ALL);
     summary
@@ -201,7 +231,8 @@ fn summarize(tables: &[TableEntry]) -> AuditSummary {
 /// whatever the rest.
 fn verdict(tables: &[TableEntry], summary: &AuditSummary, schema_checks: u64, budgets: &AuditBudgets) -> Verdict {
     let named = tables.iter().flat_map(|table| {
-        let violations = table.report.iter().flat_map(|r| &r.verdict.violations);
+        let reported = table.report.iter().map(|r| &r.verdict).chain(table.profile.iter().map(|p| &p.verdict));
+        let violations = reported.flat_map(|verdict| &verdict.violations);
         violations.map(|v| Violation { table: Some(table.name.clone()), ..v.clone() })
     });
     let whole = summary.tables;

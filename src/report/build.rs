@@ -98,6 +98,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
         sample,
         drift: None,
         stats: Stats::default(),
+        profile: None,
         budgets: plan.budgets.set(categories),
         verdict,
     })

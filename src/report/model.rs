@@ -24,6 +24,8 @@ vocabulary! {
     pub enum ReportKind ("report kind") {
         Diff = "diff",
         Audit = "audit",
+        /// Both sides' column profiles, compared (`recon profile`, `--profile-only`).
+        Profile = "profile",
     }
 }
 
@@ -69,6 +71,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftReport>,
     pub stats: Stats,
+    /// `--profile`: both sides' column profiles, compared (a differing profile is a `profile` violation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::Profile>,
     /// The budgets set on this table's categories, as given (a count, or a share of the source rows such as
     /// `"0.1%"`); a category absent here allows none (or, beside `--max-new`, is left to that budget).
     #[serde(default, skip_serializing_if = "ByCategory::is_empty")]
@@ -392,5 +397,15 @@ impl Report {
 
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).map_err(|e| Error::internal(format!("report: {e}")))
+    }
+
+    /// Adds the profile made beside the comparison, and its check to the verdict.
+    pub fn add_profile(&mut self, profile: crate::profile::Profile) {
+        if let Some(violation) = super::verdict::profile_violation(&profile) {
+            let mut violations = std::mem::take(&mut self.verdict.violations);
+            violations.push(violation);
+            self.verdict = Verdict::of(violations, 0);
+        }
+        self.profile = Some(profile);
     }
 }

@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::audit::AuditReport;
 use super::{Example, Report};
 use crate::error::{Error, Result};
+use crate::profile::{ColumnProfile, Pair, Profile};
 
 /// Hex digits of the hash shown (see the module's note on 32 bits).
 const SHOWN_HEX_DIGITS: usize = 8;
@@ -59,6 +60,9 @@ impl Redactor {
         let keyless = report.keyless;
         report.examples =
             report.examples.map(|_, examples| examples.iter().map(|e| self.example(e, keyless)).collect());
+        if let Some(profile) = &mut report.profile {
+            self.profile(profile);
+        }
         report.redacted = true;
     }
 
@@ -66,6 +70,30 @@ impl Redactor {
     pub fn audit(&self, audit: &mut AuditReport) {
         for report in audit.tables.iter_mut().filter_map(|t| t.report.as_mut()) {
             self.report(report);
+        }
+    }
+
+    /// `--redact`: the values a profile shows — extremes, and the groups of a column grouped whole — as keyed
+    /// hashes; counts, sums and lengths are no one's data.
+    pub fn profile(&self, profile: &mut Profile) {
+        let hash = |pair: &mut Option<Pair<Value>>| {
+            if let Some(pair) = pair {
+                (pair.source, pair.target) = (self.value(&pair.source), self.value(&pair.target));
+            }
+        };
+        let columns = |columns: &mut crate::profile::Named<ColumnProfile>| {
+            for (_, column) in &mut columns.0 {
+                hash(&mut column.min);
+                hash(&mut column.max);
+            }
+        };
+        columns(&mut profile.columns);
+        let whole = profile.group_by.as_deref().is_some_and(|g| !g.ends_with(":month") && !g.ends_with(":day"));
+        for group in &mut profile.groups {
+            columns(&mut group.columns);
+            if whole {
+                group.group = self.value(&group.group);
+            }
         }
     }
 

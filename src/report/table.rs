@@ -3,13 +3,12 @@
 //! the verdict, always last. Tables fit the terminal's width and colour follows `--color`. Built from the same
 //! `Report` as the JSON, so the two never disagree.
 
-use std::io::IsTerminal;
-
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Table};
 use serde_json::Value;
 
 use super::audit::{AuditReport, TableEntry};
 use super::drift::DriftReport;
+pub use super::screen::Screen;
 use super::view::{self, Counts};
 use super::words::{
     self, against_history, alternatives, causes, effect, example_cause, in_flight, key_source, notes, plural, rows,
@@ -18,77 +17,13 @@ use super::words::{
 use super::Report;
 use crate::finding::TableStatus;
 use crate::finding::{Category, KeySource};
-use crate::terminal::{ColorChoice, Tone};
+use crate::terminal::Tone;
 
 /// How many examples of each category the terminal shows of a diff, and of each failing table of an audit:
 /// enough to see what differs, few enough that the counts and the verdict stay on the screen. The JSON report
 /// holds every example kept (`--max-examples`).
 const DIFF_EXAMPLES: usize = 5;
 const AUDIT_EXAMPLES: usize = 3;
-
-/// How stdout shows a report: the width its tables fit, and whether it is coloured.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Screen {
-    /// The columns tables fit (`COLUMNS`); `None`: a terminal's own width, else as wide as their content.
-    pub width: Option<u16>,
-    pub color: bool,
-}
-
-impl Screen {
-    /// stdout as this run finds it: `--color` (with `NO_COLOR`) and `COLUMNS`.
-    pub fn stdout(color: ColorChoice) -> Screen {
-        Screen { width: crate::terminal::columns(), color: color.enabled(std::io::stdout().is_terminal()) }
-    }
-
-    /// A table with `header` that fits the width, its cells wrapped where they must be.
-    fn table(&self, header: &[&str]) -> Table {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-        table.set_header(header.to_vec());
-        match self.width {
-            Some(width) => {
-                table.set_width(width);
-            }
-            // A terminal that reports no size (a pty without a window, as `script` makes in CI) is no width.
-            None if table.width() == Some(0) => {
-                table.force_no_tty();
-            }
-            None => {}
-        }
-        if self.color {
-            // comfy-table colours only a terminal unless told: `--color always` colours a pipe too.
-            table.enforce_styling().style_text_only();
-        }
-        table
-    }
-
-    /// Whether `table` fits the screen's width without wrapping a cell.
-    fn fits(&self, table: &Table) -> bool {
-        let Some(width) = table.width() else { return true };
-        // Each column: its content, a blank either side and a border; one more border closes the row.
-        let natural: usize = table.column_max_content_widths().iter().map(|&w| usize::from(w) + 3).sum::<usize>() + 1;
-        natural <= usize::from(width)
-    }
-
-    /// `text` in `tone`'s colour, when colouring.
-    fn paint(&self, text: &str, tone: Tone) -> String {
-        tone.paint(text, self.color)
-    }
-
-    /// A cell in `tone`'s colour, when colouring.
-    fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
-        let cell = Cell::new(text);
-        if !self.color {
-            return cell;
-        }
-        cell.fg(match tone {
-            Tone::Good => Color::Green,
-            Tone::Bad => Color::Red,
-            Tone::Warn => Color::Yellow,
-            Tone::Muted => Color::DarkGrey,
-        })
-    }
-}
 
 /// A diff in the terminal: what was compared, then why it differs (examples, columns and their causes,
 /// suggested options, schema differences), then the counts against their budgets, and the verdict last.
@@ -116,6 +51,10 @@ pub fn render(report: &Report, screen: &Screen) -> String {
     for t in &schema.type_differences {
         let lossy = if t.lossy { " (lossy: compared at the coarser precision)" } else { "" };
         out += &format!("type of {}: {} in source, {} in target{lossy}\n", t.column, t.source_type, t.target_type);
+    }
+
+    if let Some(profile) = &report.profile {
+        out += &super::profile::table::block(profile, screen);
     }
 
     let s = &report.summary;
@@ -242,6 +181,15 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     }
     out += &format!("\n{}\n", overview(audit, screen));
     for entry in audit.tables.iter().filter(|e| e.status == TableStatus::Fail) {
+        if let Some(profile) = &entry.profile {
+            let broken: Vec<String> = profile.verdict.violations.iter().map(words::violation_text).collect();
+            let name = screen.paint(&entry.name, Tone::Bad);
+            out += &format!(
+                "\n── {name}: {}{}",
+                broken.join("; "),
+                super::profile::table::block(&profile.profile, screen)
+            );
+        }
         let Some(report) = &entry.report else { continue };
         let broken: Vec<String> = report.verdict.violations.iter().map(words::violation_text).collect();
         let name = screen.paint(&entry.name, Tone::Bad);

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Check;
+use crate::profile::Profile;
 use crate::spec::Budget;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -56,6 +57,13 @@ pub fn judge(tallies: impl IntoIterator<Item = Tally>) -> Vec<Violation> {
             over.then_some(Violation { table: None, check: t.check, actual: t.actual, allowed, upper_bound })
         })
         .collect()
+}
+
+/// The `profile` check broken when any statistic differs (none is allowed), judged with every other check.
+pub fn profile_violation(profile: &Profile) -> Option<Violation> {
+    let tally =
+        Tally { check: Check::Profile, actual: profile.differs, budget: Budget::Count(0), whole: 0, sampled: None };
+    judge([tally]).into_iter().next()
 }
 
 impl Verdict {

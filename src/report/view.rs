@@ -76,7 +76,10 @@ pub(crate) fn violations<'a>(entry: &'a TableEntry, audit: &'a AuditReport) -> V
     let audit_check = match entry.status {
         TableStatus::MissingInTarget => Check::MissingTables,
         TableStatus::ExtraInTarget => Check::ExtraTables,
-        _ => return entry.report.iter().flat_map(|r| &r.verdict.violations).collect(),
+        _ => {
+            let profiled = entry.profile.iter().map(|p| &p.verdict);
+            return entry.report.iter().map(|r| &r.verdict).chain(profiled).flat_map(|v| &v.violations).collect();
+        }
     };
     audit.verdict.violations.iter().filter(|v| v.table.is_none() && v.check == audit_check).collect()
 }

@@ -1,6 +1,7 @@
 //! ① Where rows come from: a dataset named on the command line, opened as streams of Arrow batches that
 //! several threads read at once, and re-read sparsely to show the rows that differ.
 
+pub mod aggregates;
 pub mod catalog;
 mod csv;
 pub mod dialect;
@@ -169,6 +170,21 @@ impl Dataset {
     /// full read counts).
     pub fn count_rows(&self) -> Result<Option<u64>> {
         self.reader.count_rows()
+    }
+
+    /// A database computes `aggregates` (a column profile) over the rows full reads keep, inside its snapshot,
+    /// in one statement; `None` for files, which the caller aggregates itself.
+    pub fn aggregate(&self, aggregates: &aggregates::Aggregates) -> Result<Option<Vec<RecordBatch>>> {
+        match self.capabilities.aggregate {
+            true => self.reader.aggregate(aggregates).map(Some),
+            false => Ok(None),
+        }
+    }
+
+    /// The distinct values of `columns` (schema indices) as the database's own statistics estimate them,
+    /// without reading the table; `None` per column where it keeps none (files, MySQL/MariaDB, SQLite).
+    pub fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
+        self.reader.distinct_estimates(columns)
     }
 
     /// The keys the table declares, for discovering a comparison's key: a database table's primary key and its

@@ -8,6 +8,7 @@
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
 
+use super::aggregates::Aggregates;
 use super::catalog::TableKeys;
 use super::keyset::KeyList;
 use super::sql::{Bound, Writable};
@@ -33,6 +34,9 @@ pub struct Capabilities {
     /// Reads a row again by its ordinal ([`Reader::fetch`]). A database cannot: its rows have no stable
     /// position, so they are found again by key or row hash in a second read of the same snapshot.
     pub reread_by_ordinal: bool,
+    /// Computes a column profile's aggregates itself, in one statement ([`Reader::aggregate`]): a database.
+    /// Files are aggregated by DataFusion in `profile`.
+    pub aggregate: bool,
 }
 
 /// One kind of source, opened: its schema is known, its rows not yet read.
@@ -126,6 +130,18 @@ pub(crate) trait Reader: Send + Sync {
         _keys: &[(&[ArrayRef], usize)],
     ) -> Result<Option<Vec<String>>> {
         Err(undeclared("read listed keys only"))
+    }
+
+    /// [`Capabilities::aggregate`]: `aggregates` over the rows full reads keep, in one statement, in the
+    /// source's snapshot.
+    fn aggregate(&self, _aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
+        Err(undeclared("compute aggregates"))
+    }
+
+    /// The distinct values of `columns` (schema indices) as the source's own statistics estimate them, without
+    /// reading the rows; `None` per column where it keeps none.
+    fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
+        Ok(vec![None; columns.len()])
     }
 
     /// [`Capabilities::changed_since`]: units reading `projection` of the rows whose column `updated` (a

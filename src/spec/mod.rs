@@ -6,6 +6,7 @@ pub mod budget;
 pub mod decimal;
 pub mod drift;
 pub mod options;
+pub mod profile;
 mod written;
 
 use std::collections::BTreeMap;
@@ -160,6 +161,8 @@ pub struct TableSpec {
     pub filter: Option<String>,
     /// History, rechecks, windows and key lists: how this run relates to others of the same table.
     pub drift: DriftSpec,
+    /// A column profile beside the diff, or instead of it.
+    pub profile: Option<profile::ProfileSpec>,
     /// Which layer gave each setting: errors raised once the spec is resolved (a key column that is not there,
     /// a `--csv-type` for no column) name it as the user gave it.
     pub origins: Origins,
@@ -354,7 +357,7 @@ impl TableSpec {
             SideSpec { location: sides.source, query: table.source_query.clone(), snapshot: None },
             SideSpec { location: sides.target, query: table.target_query.clone(), snapshot: None },
         );
-        Ok(TableSpec {
+        let spec = TableSpec {
             sides,
             key: key(options, layers)?,
             columns: trimmed(&table.columns),
@@ -369,8 +372,30 @@ impl TableSpec {
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,
+            profile: profile::ProfileSpec::resolve(&options.profile, layers, false)?,
             origins: layers.origins.clone(),
-        })
+        };
+        spec.check_profile(layers)?;
+        Ok(spec)
+    }
+
+    /// Refuses what a profile cannot go with: a sample (a profile's statistics describe every row, and a
+    /// sample's would not add up to them) and, for a profile alone, the options of runs over time.
+    pub fn check_profile(&self, layers: &Layers) -> Result<()> {
+        let Some(profile) = &self.profile else { return Ok(()) };
+        if self.sample.is_some() {
+            return Err(Error::setting(
+                layers.setting("sample"),
+                "a profile describes every row (a sample's counts and sums are not the table's): leave out --sample",
+            ));
+        }
+        if profile.only && self.drift.active() {
+            return Err(Error::setting(
+                "recon profile (--profile-only)",
+                "history, rechecks, windows and key lists follow rows by key: they need a diff, not a profile alone",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -34,6 +34,9 @@ pub struct Options {
     #[command(flatten)]
     #[serde(flatten)]
     pub drift: DriftOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub profile: super::profile::ProfileOptions,
 }
 
 /// What is compared: key, columns, and the rows each side gives.

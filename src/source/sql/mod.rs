@@ -2,6 +2,7 @@
 //! read-only, snapshot-consistent transaction that stays open for the whole audit, so that rows read again to
 //! show findings come from the same snapshot. Credentials never leave this module: locations are masked.
 
+mod aggregate;
 pub(crate) mod catalog;
 mod keys;
 mod missing;
@@ -20,6 +21,7 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use tokio::sync::{mpsc, Mutex};
 
+use super::aggregates::Aggregates;
 use super::catalog::TableKeys;
 use super::keyset::KeyList;
 use super::reader::{Capabilities, Reader};
@@ -470,7 +472,16 @@ impl Reader for SqlTable {
             changed_since: true,
             parallel_units: false,
             reread_by_ordinal: false,
+            aggregate: true,
         }
+    }
+
+    fn aggregate(&self, aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
+        SqlTable::aggregate(self, aggregates)
+    }
+
+    fn distinct_estimates(&self, columns: &[usize]) -> Result<Vec<Option<u64>>> {
+        SqlTable::distinct_estimates(self, columns)
     }
 
     fn schema(&self) -> SchemaRef {

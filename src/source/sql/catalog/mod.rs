@@ -158,14 +158,31 @@ pub(super) fn check_snapshot(location: &Database, options: &DbOptions) -> Result
 
 /// One table's primary key and unique indexes over NOT NULL columns, read with the catalog's own queries.
 pub(super) async fn table_keys(conn: &mut Conn, schema: Option<&str>, table: &str) -> Result<TableKeys, sqlx::Error> {
+    let (indexes, not_null) = indexes_and_not_null(conn, schema, table).await?;
+    let indexes: Vec<&Index> = indexes.iter().filter(|i| i.table == table).collect();
+    Ok(keys_of(&indexes, &not_null))
+}
+
+/// One table's NOT NULL columns, read with the catalog's own queries.
+pub(super) async fn table_not_null(
+    conn: &mut Conn,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    Ok(indexes_and_not_null(conn, schema, table).await?.1)
+}
+
+async fn indexes_and_not_null(
+    conn: &mut Conn,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<(Vec<Index>, Vec<String>), sqlx::Error> {
     let (indexes, not_null) = match conn {
         Conn::Postgres(c) => postgres::keys(c, schema.unwrap_or("public"), Some(table)).await?,
         Conn::Mysql(c) => mysql::keys(c, schema, Some(table)).await?,
         Conn::Sqlite(c) => sqlite::keys(c, Some(table)).await?,
     };
-    let not_null: Vec<String> = not_null.into_iter().map(|(_, column)| column).collect();
-    let indexes: Vec<&Index> = indexes.iter().filter(|i| i.table == table).collect();
-    Ok(keys_of(&indexes, &not_null))
+    Ok((indexes, not_null.into_iter().map(|(_, column)| column).collect()))
 }
 
 /// The catalog's estimate of one table's rows, read without touching the table (PostgreSQL `reltuples`,
