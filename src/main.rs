@@ -95,6 +95,7 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, None)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
+    exit_on_signal(&session, Stopped::Diff);
     let mut outcome = recon::diff(&table, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
@@ -160,7 +161,7 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, state)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
-    exit_on_ctrl_c(&session, spec.state.is_some());
+    exit_on_signal(&session, Stopped::Audit(spec.state.clone()));
     let Audited { mut report, unwritten, repairs } = recon::audit::run(&spec, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
@@ -189,16 +190,46 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
     written.finish(&text, report.verdict.exit_code)
 }
 
-/// Ctrl-C ends an audit at once with exit code 130; what `--state` holds (`kept`) is whole (each table's file
-/// is written atomically), so a rerun resumes from there and loses only the tables that were running.
-fn exit_on_ctrl_c(session: &Session, kept: bool) {
+/// What a run stopped by a signal had finished, and how to resume it.
+enum Stopped {
+    /// A diff: it wrote nothing, and runs again from the start.
+    Diff,
+    /// An audit, with the directory its `--state` keeps finished tables in, if any.
+    Audit(Option<PathBuf>),
+}
+
+impl Stopped {
+    fn resume(&self) -> String {
+        match self {
+            Stopped::Diff => "no output was written; run the diff again".into(),
+            Stopped::Audit(None) => "no table's result was kept; rerun with --state DIR to keep finished tables".into(),
+            Stopped::Audit(Some(dir)) => {
+                let kept = std::fs::read_dir(dir).map_or(0, |entries| {
+                    entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count()
+                });
+                format!("{kept} finished tables are kept in {}; rerun with the same --state to resume", dir.display())
+            }
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM ends a diff or an audit at once, with exit code 130 or 143 and one line saying
+/// what was finished. Writes in progress end first, so every file is whole or absent: what `--state` holds
+/// (each table's file written atomically) lets a rerun resume, losing only the tables that were running.
+fn exit_on_signal(session: &Session, stopped: Stopped) {
     let started = std::time::Instant::now();
     session.runtime().spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let resume = if kept { "; rerun with the same --state to resume" } else { "" };
-            tracing::error!("interrupted after {:.1?}{resume}", started.elapsed());
-            std::process::exit(130);
-        }
+        let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+            return;
+        };
+        let (name, code) = tokio::select! {
+            Ok(()) = tokio::signal::ctrl_c() => ("interrupted (Ctrl-C)", 130),
+            Some(()) = terminate.recv() => ("terminated (SIGTERM)", 143),
+            else => return,
+        };
+        report::stop_writing();
+        tracing::error!("{name} after {:.1?}: {}", started.elapsed(), stopped.resume());
+        std::process::exit(code);
     });
 }
 

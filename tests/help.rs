@@ -11,7 +11,9 @@ const EXIT_CODES: &str = "Exit codes:
   0    reconciled: every category within its budget
   1    differences beyond a budget
   2    error: bad arguments or input, an unreachable database, an unreadable file (the message says where)
-  130  interrupted (Ctrl-C)\n";
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)
+";
 
 #[test]
 fn help_ends_with_examples_and_the_exit_codes() {

@@ -16,7 +16,8 @@ macro_rules! exit_codes {
   0    reconciled: every category within its budget
   1    differences beyond a budget
   2    error: bad arguments or input, an unreachable database, an unreadable file (the message says where)
-  130  interrupted (Ctrl-C)"
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)"
     };
 }
 

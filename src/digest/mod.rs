@@ -453,10 +453,26 @@ fn flush(local: &mut Vec<RowDigest>, shared: &Shared) -> Result<()> {
     local.drain(..).for_each(|d| chunks[d.partition()].push(d));
     for (partition, digests) in chunks.into_iter().enumerate() {
         if !digests.is_empty() {
-            shared.store.push(partition, digests).map_err(|e| Error::spill(shared.store.dir(), e))?;
+            shared
+                .store
+                .push(partition, digests)
+                .map_err(|e| Error::spill(shared.store.dir(), full(e, &shared.store)))?;
         }
     }
     Ok(())
+}
+
+/// A full disk says roughly how much space the spill needs: more than it had written when the disk filled.
+fn full(e: std::io::Error, store: &spill::Store) -> std::io::Error {
+    if e.kind() != std::io::ErrorKind::StorageFull {
+        return e;
+    }
+    let spilled = store.spilled() as f64 / (1 << 20) as f64;
+    let advice = "free more space there, or give a larger --memory-limit or another --spill-dir";
+    std::io::Error::new(
+        e.kind(),
+        format!("{e}, with {spilled:.1} MiB of digests spilled: this side needs more; {advice}"),
+    )
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

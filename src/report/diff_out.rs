@@ -15,8 +15,29 @@ use crate::error::{Error, Result};
 use crate::plan::Names;
 use crate::source::Ordinal;
 
+/// The files `--diff-out` writes (a keyless table's: the first two).
+const FILES: [&str; 6] =
+    ["missing_in_target", "extra_in_target", "null_keys_source", "null_keys_target", "duplicate_keys", "mismatched"];
+
+/// Every file or none: when one cannot be written (a full disk), those of this run and of any run before are
+/// removed, and the directory too if this run made it, so that no set of files mixes runs or lacks some.
 pub fn write(dir: &Path, named: &Names, findings: &Findings) -> Result<()> {
+    let made = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let written = write_files(dir, named, findings);
+    if written.is_err() {
+        for name in FILES {
+            // Best effort: the error to report is the one that stopped the writing.
+            let _ = std::fs::remove_file(dir.join(format!("{name}.parquet")));
+        }
+        if made {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    written
+}
+
+fn write_files(dir: &Path, named: &Names, findings: &Findings) -> Result<()> {
     let key_names = &named.key;
     let (source, target) = (&findings.fetched.source, &findings.fetched.target);
 

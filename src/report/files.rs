@@ -2,16 +2,27 @@
 //! read, that each can be written where it was asked for.
 
 use std::path::Path;
+use std::sync::RwLock;
 
 use crate::error::{Error, Result};
 
+/// Held (shared) by every write in progress; taken whole by [`stop_writing`].
+static WRITING: RwLock<()> = RwLock::new(());
+
 /// Writes a file through a temporary sibling renamed into place, so readers see all of it or none of it.
 pub fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<()> {
+    let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
     let dir = directory_of(path);
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, without_temp_name(e)))?;
     write(temp.as_file_mut()).and_then(|_| temp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Waits for the writes in progress to end and lets no other begin: a process about to exit on a signal leaves
+/// no temporary file behind, and every file it wrote is whole.
+pub fn stop_writing() {
+    std::mem::forget(WRITING.write().unwrap_or_else(|e| e.into_inner()));
 }
 
 /// The directory a file goes in (`.` for a bare file name).

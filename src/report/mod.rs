@@ -28,7 +28,7 @@ pub mod view;
 pub mod words;
 
 pub use build::{build, key_json, peak_memory, value_text};
-pub use files::{check_directory, check_file, write_atomically};
+pub use files::{check_directory, check_file, stop_writing, write_atomically};
 pub use model::{
     ColumnRule, ColumnValues, Example, PerColumn, Policy, Report, ReportKind, SampleReport, Shift, SideReport,
     SideStats, StageSeconds, Stats, Summary, Tool, REPORT_VERSION,
