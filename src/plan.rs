@@ -113,6 +113,7 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
     let csv = CsvOptions { delimiter: spec.csv.delimiter, quote: spec.csv.quote, null: spec.csv.null.clone(), types };
     Ok(spec.sides.as_ref().map(|side| OpenOptions {
         csv: csv.clone(),
+        storage: side.storage.clone(),
         db: DbOptions {
             query: side.query.clone(),
             connect_timeout: spec.connect_timeout,

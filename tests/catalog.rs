@@ -169,7 +169,7 @@ fn a_postgres_schema_lists_its_tables_once_with_keys_constraints_and_sequences()
     let runtime = runtime();
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
     let catalog =
-        Catalog::open(&at(&format!("{url}#recon_catalog_test")), &DbOptions::default(), runtime.handle()).unwrap();
+        Catalog::open(&at(&format!("{url}#recon_catalog_test")), &DbOptions::default(), &[], runtime.handle()).unwrap();
     assert_eq!(catalog.kind.name(), "postgres");
     assert!(catalog.snapshot().is_some());
     let names = Names {
@@ -218,7 +218,8 @@ fn a_postgres_table_read_in_the_catalog_snapshot_misses_rows_committed_after_it(
     );
     let runtime = runtime();
     let catalog =
-        Catalog::open(&at(&format!("{pg}#recon_catalog_snapshot")), &DbOptions::default(), runtime.handle()).unwrap();
+        Catalog::open(&at(&format!("{pg}#recon_catalog_snapshot")), &DbOptions::default(), &[], runtime.handle())
+            .unwrap();
     let snapshot = catalog.snapshot().expect("PostgreSQL exports its snapshot").to_string();
     postgres(&pg, ["INSERT INTO recon_catalog_snapshot.items VALUES (3)"]);
 
@@ -284,7 +285,7 @@ fn a_mariadb_database_lists_its_tables_with_keys_constraints_and_auto_increments
     mysql(&my, MY_SCHEMA);
     let runtime = runtime();
     let url = with_database(&my, "recon_catalog_test");
-    let catalog = Catalog::open(&at(&url), &DbOptions::default(), runtime.handle()).unwrap();
+    let catalog = Catalog::open(&at(&url), &DbOptions::default(), &[], runtime.handle()).unwrap();
     assert_eq!(catalog.kind.name(), "mysql");
     assert!(catalog.snapshot().is_none(), "MariaDB cannot share a snapshot");
     let names = Names {
@@ -348,7 +349,7 @@ fn a_sqlite_file_lists_its_tables_with_rowid_aliases_and_autoincrement() {
     });
     let runtime = runtime();
     let url = format!("sqlite://{}", file.display());
-    let catalog = Catalog::open(&at(&url), &DbOptions::default(), runtime.handle()).unwrap();
+    let catalog = Catalog::open(&at(&url), &DbOptions::default(), &[], runtime.handle()).unwrap();
     assert_eq!(catalog.kind.name(), "sqlite");
     let primary = |columns: &[&str]| json!([{"name": "PRIMARY", "columns": columns}]);
     let names = Names {
@@ -438,11 +439,11 @@ fn a_file_or_one_table_instead_of_a_collection_is_an_error() {
     let dir = scratch();
     let file = dir.path().join("one.csv");
     std::fs::write(&file, "id\n1\n").unwrap();
-    let error = Catalog::open(&at(file.to_str().unwrap()), &DbOptions::default(), runtime.handle()).unwrap_err();
+    let error = Catalog::open(&at(file.to_str().unwrap()), &DbOptions::default(), &[], runtime.handle()).unwrap_err();
     assert!(error.to_string().contains("not one file"), "{error}");
-    let error = Catalog::open(&at("s3://bucket/exports"), &DbOptions::default(), runtime.handle()).unwrap_err();
-    assert!(error.to_string().contains("an S3 location: recon recognises this form"), "{error}");
-    let error = Catalog::open(&at("sqlite://x.db#orders"), &DbOptions::default(), runtime.handle()).unwrap_err();
+    let error = Catalog::open(&at("gs://bucket/exports"), &DbOptions::default(), &[], runtime.handle()).unwrap_err();
+    assert!(error.to_string().contains("a Google Cloud Storage location: recon recognises this form"), "{error}");
+    let error = Catalog::open(&at("sqlite://x.db#orders"), &DbOptions::default(), &[], runtime.handle()).unwrap_err();
     assert!(error.to_string().contains("an audit takes the whole file"), "{error}");
 }
 
@@ -452,11 +453,12 @@ fn a_missing_postgres_schema_or_one_table_instead_of_a_schema_is_an_error() {
     let runtime = runtime();
     let pg = server("RECON_TEST_POSTGRES_URL");
     let url = with_password(&pg).unwrap_or_else(|| pg.clone());
-    let error = Catalog::open(&at(&format!("{url}#recon_no_such_schema")), &DbOptions::default(), runtime.handle())
-        .unwrap_err()
-        .to_string();
+    let error =
+        Catalog::open(&at(&format!("{url}#recon_no_such_schema")), &DbOptions::default(), &[], runtime.handle())
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("there is no schema recon_no_such_schema") && !error.contains("s3cr3t-pw"), "{error}");
-    let error = Catalog::open(&at(&format!("{url}#public.orders")), &DbOptions::default(), runtime.handle())
+    let error = Catalog::open(&at(&format!("{url}#public.orders")), &DbOptions::default(), &[], runtime.handle())
         .unwrap_err()
         .to_string();
     assert!(error.contains("an audit takes a schema"), "{error}");
@@ -476,7 +478,7 @@ fn reading_catalogs_and_keys_in_a_snapshot_writes_nothing() {
     let before = (pg_writes(&pg), mysql_writes(&my));
     let runtime = runtime();
     for location in [format!("{pg}#recon_catalog_test"), with_database(&my, "recon_catalog_test")] {
-        let catalog = Catalog::open(&at(&location), &DbOptions::default(), runtime.handle()).unwrap();
+        let catalog = Catalog::open(&at(&location), &DbOptions::default(), &[], runtime.handle()).unwrap();
         let snapshot = catalog.snapshot().map(str::to_string);
         let options = OpenOptions { db: DbOptions { snapshot, ..Default::default() }, ..Default::default() };
         for table in &catalog.tables {
@@ -557,7 +559,7 @@ fn catalog_read_time_for_200_tables() {
         let mut times: Vec<std::time::Duration> = (0..5)
             .map(|_| {
                 let started = std::time::Instant::now();
-                let catalog = Catalog::open(&at(&location), &DbOptions::default(), runtime.handle()).unwrap();
+                let catalog = Catalog::open(&at(&location), &DbOptions::default(), &[], runtime.handle()).unwrap();
                 assert_eq!(catalog.tables.len(), TIMED_TABLES);
                 assert!(catalog.tables.iter().all(|t| t.sequences.len() == 1 && t.keys.unique.len() == 1));
                 started.elapsed()

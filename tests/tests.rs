@@ -19,6 +19,7 @@ mod keys;
 mod lakehouse;
 mod layers;
 mod mistakes;
+mod object_stores;
 mod outputs;
 mod policy;
 mod profile;

@@ -213,6 +213,7 @@ fn a_type_matrix_migrated_from_postgres_to_mariadb_reconciles_and_each_change_la
         let mut catalog = Catalog::open(
             &recon::location::Location::parse(&collection).unwrap(),
             &DbOptions::default(),
+            &[],
             runtime.handle(),
         )
         .unwrap();

@@ -98,10 +98,11 @@ impl Config {
             defaults_places: Places::new(),
             tables: Vec::new(),
         };
+        let (mut source_storage, mut target_storage) = (Vec::new(), Vec::new());
         for (key, value) in root.iter() {
             match key.get_ref().as_ref() {
-                "source" => config.source = Some(file.url(value)?),
-                "target" => config.target = Some(file.url(value)?),
+                "source" => (config.source, source_storage) = file.side(value)?,
+                "target" => (config.target, target_storage) = file.side(value)?,
                 "defaults" => {
                     let table = file.table(value)?;
                     let known: BTreeSet<String> = option_keys().into_iter().chain(audit_keys()).collect();
@@ -119,6 +120,14 @@ impl Config {
                         format!("unknown section {other:?}: expected source, target, defaults or table{hint}"),
                     ));
                 }
+            }
+        }
+        let table = &mut config.defaults.table;
+        for (options, given) in
+            [(&mut table.source_storage_option, source_storage), (&mut table.target_storage_option, target_storage)]
+        {
+            if !given.is_empty() {
+                options.get_or_insert_default().extend(given);
             }
         }
         Ok(config)
@@ -212,20 +221,31 @@ impl File<'_> {
         table.iter().map(|(key, value)| (key.get_ref().to_string(), at(value.span()))).collect()
     }
 
-    /// `[source]` or `[target]`: its `url`, with `${VAR}` expanded.
-    fn url(&self, value: &Spanned<DeValue>) -> Result<String> {
+    /// `[source]` or `[target]`: its `url`, with `${VAR}` expanded, and its `[source.storage]` settings as
+    /// `KEY=VALUE` (`${VAR}` expanded verbatim).
+    fn side(&self, value: &Spanned<DeValue>) -> Result<(Option<String>, Vec<String>)> {
         let table = self.table(value)?;
-        self.only(table, &["url".to_string()].into(), "[source]/[target]")?;
+        self.only(table, &["url".to_string(), "storage".to_string()].into(), "[source]/[target]")?;
         let url = table.get("url").ok_or_else(|| self.at(value.span(), "expected url = \"…\""))?;
-        match url.get_ref() {
-            DeValue::String(text) => self.expand(text, url.span()),
-            _ => Err(self.at(url.span(), "url must be a string")),
+        let url = match url.get_ref() {
+            DeValue::String(text) => self.expand(text, url.span(), true)?,
+            _ => return Err(self.at(url.span(), "url must be a string")),
+        };
+        let mut storage = Vec::new();
+        if let Some(settings) = table.get("storage") {
+            for (key, value) in self.table(settings)?.iter() {
+                let DeValue::String(text) = value.get_ref() else {
+                    return Err(self.at(value.span(), format!("storage {} must be a string", key.get_ref())));
+                };
+                storage.push(format!("{}={}", key.get_ref(), self.expand(text, value.span(), false)?));
+            }
         }
+        Ok((Some(url), storage))
     }
 
-    /// `${VAR}` replaced by the variable's value, percent-encoded for a URL and registered as a secret; an
-    /// unset variable is an error naming it. `$$` is a literal `$`.
-    fn expand(&self, text: &str, span: std::ops::Range<usize>) -> Result<String> {
+    /// `${VAR}` replaced by the variable's value (percent-encoded for a URL where `encode`) and registered as a
+    /// secret; an unset variable is an error naming it. `$$` is a literal `$`.
+    fn expand(&self, text: &str, span: std::ops::Range<usize>, encode: bool) -> Result<String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(at) = rest.find('$') {
@@ -240,7 +260,11 @@ impl File<'_> {
                 let value = std::env::var(name)
                     .map_err(|_| self.at(span.clone(), format!("environment variable {name} is not set")))?;
                 crate::secrets::register(&value);
-                out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+                if encode {
+                    out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+                } else {
+                    out.push_str(&value);
+                }
                 rest = &body[end + 1..];
             } else {
                 out.push('$');

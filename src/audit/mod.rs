@@ -40,13 +40,14 @@ pub fn run(spec: &AuditSpec, session: &Session) -> Result<Audited> {
     if spec.repair_sql.is_some() {
         refuse_repair(spec)?;
     }
-    let open = |side: Side| Catalog::open(&spec.sides[side], &spec.db, session.runtime());
+    let base = spec.base_layers()?;
+    let storage = crate::spec::storage_options(&base.options()?, &base)?;
+    let open = |side: Side| Catalog::open(&spec.sides[side], &spec.db, &storage[side], session.runtime());
     let catalogs = session.run(|| Sides::join(open)).transpose()?;
     for (side, catalog) in catalogs.iter() {
         tracing::info!("{} {}: {} tables", side.name(), catalog.location, catalog.tables.len());
     }
     let pairs = matching::pair(spec, &catalogs)?;
-    let base = spec.base_layers()?;
     let mut work = Vec::new();
     let mut entries = Vec::new();
     for pair in pairs {

@@ -52,7 +52,13 @@ impl Catalog {
     /// A database lists its ordinary tables; a partitioned table is one table (PostgreSQL lists the parent, not
     /// its partitions). Views, materialized views, foreign and virtual tables are not listed: they hold no
     /// data of their own to sign off, and reading one re-runs its query; compare one with `recon diff`.
-    pub fn open(location: &Location, options: &DbOptions, runtime: &tokio::runtime::Handle) -> Result<Catalog> {
+    /// `storage` is the side's object-store settings (`KEY=VALUE`).
+    pub fn open(
+        location: &Location,
+        options: &DbOptions,
+        storage: &[(String, String)],
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Catalog> {
         let files = match location.kind() {
             Kind::Database(db) => {
                 let (masked, kind) = (db.masked.clone(), CollectionKind::Database(db.engine));
@@ -62,7 +68,7 @@ impl Catalog {
             Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
             Kind::Files(files) => files,
         };
-        let storage = Storage::open(location, files)?;
+        let storage = Storage::open(location, files, storage)?;
         match storage.place(&files.path)? {
             Place::Dir(dir) => Catalog::directory(&storage, &dir),
             Place::File(_) => Err(Error::input(
@@ -97,7 +103,7 @@ impl Catalog {
                 continue;
             }
             let size = files.iter().map(|f| f.size).sum();
-            tables.push(table(super::file_name(&sub.name).to_string(), sub.name.clone(), size));
+            tables.push(table(super::file_name(&sub.name).to_string(), storage.location(&sub.name)?, size));
         }
         for file in entries.files.iter().filter(|f| !super::hidden(super::file_name(&f.name))) {
             if Format::of(&file.name).is_none() {
@@ -105,7 +111,7 @@ impl Catalog {
             }
             let file_name = super::file_name(&file.name);
             let name = Path::new(file_name).file_stem().map_or(file_name, |s| s.to_str().unwrap_or(file_name));
-            tables.push(table(name.to_string(), file.name.clone(), file.size));
+            tables.push(table(name.to_string(), storage.location(&file.name)?, file.size));
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         if let Some(twice) = tables.windows(2).find(|w| w[0].name.eq_ignore_ascii_case(&w[1].name)) {
@@ -120,10 +126,10 @@ impl Catalog {
 
 /// A table of a directory: a data file, or a subdirectory of them (its name ending in `/`, as people write
 /// directories); its size is its files' bytes.
-fn table(name: String, location: String, size: u64) -> CatalogTable {
+fn table(name: String, location: Location, size: u64) -> CatalogTable {
     CatalogTable {
         name,
-        location: Location::local(location),
+        location,
         size,
         keys: TableKeys::default(),
         constraints: Constraints::default(),
@@ -139,7 +145,7 @@ mod tests {
     fn directory(path: &Path) -> Result<Catalog> {
         let location = Location::parse(path.to_str().unwrap()).unwrap();
         let Kind::Files(files) = location.kind() else { panic!("{location:?}") };
-        let storage = Storage::open(&location, files)?;
+        let storage = Storage::open(&location, files, &[])?;
         let Place::Dir(dir) = storage.place(&files.path)? else { panic!("{location:?}") };
         Catalog::directory(&storage, &dir)
     }

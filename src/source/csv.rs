@@ -587,7 +587,7 @@ mod tests {
     ) -> Result<Arc<CsvFiles>> {
         let location = crate::location::Location::parse(path.to_str().expect("a UTF-8 path")).expect("a location");
         let crate::location::Kind::Files(files) = location.kind() else { panic!("{location:?}") };
-        let storage = Storage::open(&location, files).expect("a store");
+        let storage = Storage::open(&location, files, &[]).expect("a store");
         let Ok(crate::storage::Place::File(file)) = storage.place(&files.path) else { panic!("{location:?}") };
         CsvFiles::open_sized(storage, vec![file], options, part_bytes, mark_bytes)
     }

@@ -117,6 +117,8 @@ pub struct Dataset {
 pub struct OpenOptions {
     pub csv: CsvOptions,
     pub db: DbOptions,
+    /// Object-store settings, `KEY=VALUE` (`--source-storage-option`).
+    pub storage: Vec<(String, String)>,
 }
 
 impl Dataset {
@@ -138,7 +140,7 @@ impl Dataset {
                 format!("{location} is not a database: a query reads a database (postgres://, mysql://, sqlite://)"),
             ));
         }
-        let storage = Storage::open(location, files)?;
+        let storage = Storage::open(location, files, &options.storage)?;
         let location = location.masked();
         let listed = list_files(&storage, files, &location)?;
         let format = common_format(&location, &listed)?;

@@ -187,6 +187,8 @@ pub struct SideSpec {
     pub query: Option<String>,
     /// A PostgreSQL snapshot exported by an audit's catalog: the side's tables are read as of one point in time.
     pub snapshot: Option<String>,
+    /// The side's object-store settings (`--source-storage-option KEY=VALUE`); values may be secrets.
+    pub storage: Vec<(String, String)>,
 }
 
 /// How many findings of each category the engine keeps with their rows: the first `examples` by source
@@ -353,9 +355,20 @@ impl TableSpec {
             list.iter().flatten().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
         };
         let timeouts = Timeouts::of(&options.resources);
+        let storage = storage_options(options, layers)?;
         let sides = Sides::new(
-            SideSpec { location: sides.source, query: table.source_query.clone(), snapshot: None },
-            SideSpec { location: sides.target, query: table.target_query.clone(), snapshot: None },
+            SideSpec {
+                location: sides.source,
+                query: table.source_query.clone(),
+                snapshot: None,
+                storage: storage.source,
+            },
+            SideSpec {
+                location: sides.target,
+                query: table.target_query.clone(),
+                snapshot: None,
+                storage: storage.target,
+            },
         );
         let spec = TableSpec {
             sides,
@@ -434,6 +447,27 @@ fn pairs(items: &[String], setting: &str, form: &str) -> Result<Vec<(String, Str
             _ => Err(Error::setting(setting, format!("expected {form}, got {item:?}"))),
         })
         .collect()
+}
+
+/// Each side's object-store settings, `KEY=VALUE` as given; the value of a credential's key (`…secret…`,
+/// `…token…`, `…password…`, `…sas…`, a `…key…` that is no `…_id`) is remembered as a secret, masked wherever it
+/// would be shown.
+pub fn storage_options(options: &Options, layers: &Layers) -> Result<Sides<Vec<(String, String)>>> {
+    let side = |items: &Option<Vec<String>>, field: &str| -> Result<Vec<(String, String)>> {
+        let pairs = pairs(items.as_deref().unwrap_or_default(), &layers.setting(field), "KEY=VALUE")?;
+        for (key, value) in &pairs {
+            let key = key.to_ascii_lowercase();
+            let credential = ["secret", "token", "password", "sas"].iter().any(|word| key.contains(word));
+            if credential || (key.contains("key") && !key.ends_with("_id")) {
+                crate::secrets::register(value);
+            }
+        }
+        Ok(pairs)
+    };
+    Ok(Sides::new(
+        side(&options.table.source_storage_option, "source_storage_option")?,
+        side(&options.table.target_storage_option, "target_storage_option")?,
+    ))
 }
 
 fn budgets(options: &Options) -> Budgets {

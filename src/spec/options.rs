@@ -72,6 +72,16 @@ pub struct TableOptions {
     /// A read-only SELECT giving the target's rows, for a database URL without #table.
     #[arg(long, value_name = "SQL")]
     pub target_query: Option<String>,
+    /// An object-store setting for the source (repeatable): endpoint, region, allow_http, access_key_id,
+    /// secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries,
+    /// retry_timeout… Otherwise the provider's standard environment variables (AWS_*) apply.
+    #[arg(long = "source-storage-option", value_name = "KEY=VALUE")]
+    #[serde(default, deserialize_with = "pairs::deserialize")]
+    pub source_storage_option: Option<Vec<String>>,
+    /// An object-store setting for the target (repeatable), as --source-storage-option.
+    #[arg(long = "target-storage-option", value_name = "KEY=VALUE")]
+    #[serde(default, deserialize_with = "pairs::deserialize")]
+    pub target_storage_option: Option<Vec<String>>,
     /// Examples per category in the report [default: 20].
     #[arg(long, value_name = "N")]
     pub max_examples: Option<usize>,

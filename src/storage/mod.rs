@@ -1,11 +1,13 @@
 //! Where files are read from: every file read and every directory listing of a location goes through an
 //! `object_store` [`ObjectStore`], so that readers never touch `std::fs` and a file format read from this
-//! machine reads the same from any store. The local file system is the one store this build opens.
+//! machine reads the same from any store: the local file system, S3 and S3-compatible stores, and single files
+//! over HTTP(S).
 //!
-//! A new store is a new file here that builds its `ObjectStore` from a [`Store`] (and later the side's storage
-//! options), and one line in [`Storage::open`].
+//! A new store is a new file here that builds its `ObjectStore` from a [`Store`] and the side's storage
+//! options, and one line in [`Storage::open`].
 
 mod local;
+mod remote;
 
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -28,6 +30,12 @@ pub struct Storage {
 #[derive(Clone)]
 enum Kind {
     Local,
+    /// A store over the network: its objects' names start with `prefix` (`s3://bucket/`), and its requests
+    /// run on `runtime`.
+    Remote {
+        prefix: String,
+        runtime: &'static tokio::runtime::Runtime,
+    },
 }
 
 /// One file of a location: where the store keeps it, what messages call it, and its size.
@@ -62,28 +70,35 @@ pub enum Place {
 }
 
 impl Storage {
-    /// The store `files` live in; a store this build cannot open is an error naming `location`'s form.
-    pub fn open(location: &Location, files: &Files) -> Result<Storage> {
+    /// The store `files` live in, opened with `options` (the side's `KEY=VALUE` storage options); a store
+    /// this build cannot open is an error naming `location`'s form.
+    pub fn open(location: &Location, files: &Files, options: &[(String, String)]) -> Result<Storage> {
         if let Some(version) = &files.version {
             return Err(not_readable(location, &version.describe()));
         }
         match &files.store {
-            Store::Local => Ok(local::open()),
-            store => Err(not_readable(location, store.describe())),
+            Store::Local if options.is_empty() => Ok(local::open()),
+            Store::Local => Err(Error::setting(
+                "--source-storage-option/--target-storage-option",
+                format!("{location} is on this machine: storage options are for object stores (s3://, https://)"),
+            )),
+            store => remote::open(store, options)?.ok_or_else(|| not_readable(location, store.describe())),
         }
     }
 
     /// What `name` (a path as written, without wildcards) names: a file or a directory.
     pub fn place(&self, name: &str) -> Result<Place> {
-        match self.kind {
+        match &self.kind {
             Kind::Local => local::place(self, name),
+            Kind::Remote { prefix, .. } => remote::place(self, prefix, name),
         }
     }
 
     /// The directory `name` (as written) names, whether or not it exists.
     pub fn dir(&self, name: &str) -> Result<Dir> {
-        match self.kind {
+        match &self.kind {
             Kind::Local => local::dir(name),
+            Kind::Remote { prefix, .. } => Ok(remote::dir(prefix, name)),
         }
     }
 
@@ -108,6 +123,11 @@ impl Storage {
     /// The files whose paths match `pattern` (a glob: `*` and `?` within a name, `[…]` classes, `**` for any
     /// directories), sorted by name, named as the pattern writes their directory.
     pub fn glob(&self, pattern: &str) -> Result<Vec<StoreFile>> {
+        let pattern = match &self.kind {
+            Kind::Remote { prefix, .. } if !pattern.starts_with(prefix.as_str()) => format!("{prefix}{pattern}"),
+            _ => pattern.to_string(),
+        };
+        let pattern = pattern.as_str();
         let matcher =
             glob::Pattern::new(pattern).map_err(|e| Error::setting(pattern, format!("bad glob pattern: {e}")))?;
         let options = glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() };
@@ -150,16 +170,29 @@ impl Storage {
         }
     }
 
+    /// The location a file or directory of this store names (`name` as [`StoreFile::name`] writes it).
+    pub fn location(&self, name: &str) -> Result<Location> {
+        match &self.kind {
+            Kind::Local => Ok(Location::local(name.to_string())),
+            Kind::Remote { .. } => Location::parse(name),
+        }
+    }
+
     /// The store and how to run its requests, for readers built on `object_store` themselves (Parquet's).
     pub fn store(&self) -> Arc<dyn ObjectStore> {
         self.store.clone()
     }
 
     /// Runs one of the store's requests to its end on this thread. The local file system does its I/O right
-    /// here when no runtime is entered (see `LocalFileSystem`'s notes on Tokio), so reader threads need none.
+    /// here when no runtime is entered (see `LocalFileSystem`'s notes on Tokio), so reader threads need none; a
+    /// network store's I/O is driven by its runtime's threads while this one waits.
     pub fn wait<T>(&self, request: impl std::future::Future<Output = T>) -> T {
-        match self.kind {
+        match &self.kind {
             Kind::Local => futures::executor::block_on(request),
+            Kind::Remote { runtime, .. } => {
+                let _entered = runtime.enter();
+                futures::executor::block_on(request)
+            }
         }
     }
 }
@@ -182,7 +215,20 @@ pub fn error(name: &str, error: object_store::Error) -> Error {
         }
         source = cause.source();
     }
-    Error::storage(name, error)
+    match s3_code(&error.to_string()) {
+        Some(said) => Error::input(name, said),
+        None => Error::storage(name, error),
+    }
+}
+
+/// What an S3 error document says (`NoSuchBucket: The specified bucket does not exist`), instead of the whole
+/// request and document.
+fn s3_code(text: &str) -> Option<String> {
+    let between = |open: &str, close: &str| {
+        let start = text.find(open)? + open.len();
+        Some(text[start..].split(close).next()?.to_string())
+    };
+    Some(format!("{}: {}", between("<Code>", "</Code>")?, between("<Message>", "</Message>")?))
 }
 
 /// A file read in order through its store, one window of bytes at a time: for readers that take

@@ -1,0 +1,121 @@
+//! Object stores reached over the network — S3 and S3-compatible stores (`s3://bucket/key`), and one file
+//! served over HTTP(S) (`https://host/path`) — as `object_store` builds them from the provider's standard
+//! environment variables (`AWS_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
+//! credentials…). Every read is a ranged GET; names in messages are the URL the user wrote.
+
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::http::HttpBuilder;
+use object_store::path::Path as StorePath;
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
+
+use super::{error, Dir, Kind, Place, Storage, StoreFile};
+use crate::error::{Error, Result};
+use crate::location::Store;
+
+/// Opens `store` with `options` (`KEY=VALUE` pairs as the user gave them); an unknown key is refused by name.
+pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option<Storage>> {
+    let (opened, prefix): (Arc<dyn ObjectStore>, String) = match store {
+        Store::S3 { bucket } => {
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry(options)?);
+            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
+                let config = AmazonS3ConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
+                builder = builder.with_config(config, value);
+            }
+            let built = builder.build().map_err(|e| error(&format!("s3://{bucket}/"), e))?;
+            (Arc::new(built), format!("s3://{bucket}/"))
+        }
+        Store::Http { origin } => {
+            let mut builder = HttpBuilder::new().with_url(origin).with_retry(retry(options)?);
+            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
+                let config = ClientConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
+                builder = builder.with_config(config, value);
+            }
+            let built = builder.build().map_err(|e| error(origin, e))?;
+            (Arc::new(built), format!("{origin}/"))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Storage { store: opened, kind: Kind::Remote { prefix, runtime: runtime()? } }))
+}
+
+/// recon's own keys, for `object_store`'s retries: `max_retries` (a count) and `retry_timeout` (seconds from a
+/// request's first try after which it is not tried again).
+const RETRY_KEYS: [&str; 2] = ["max_retries", "retry_timeout"];
+
+fn is_retry(key: &str) -> bool {
+    RETRY_KEYS.contains(&key.to_ascii_lowercase().as_str())
+}
+
+/// How failed requests are retried: `object_store`'s defaults unless the options say otherwise.
+fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
+    let mut retry = RetryConfig::default();
+    for (key, value) in options.iter().filter(|(key, _)| is_retry(key)) {
+        let count = value.trim().parse::<u64>().map_err(|_| {
+            Error::setting(
+                "--source-storage-option/--target-storage-option",
+                format!(
+                    "{key}={value}: expected a whole number{}",
+                    if key.eq_ignore_ascii_case("retry_timeout") { " of seconds" } else { "" }
+                ),
+            )
+        })?;
+        match key.to_ascii_lowercase().as_str() {
+            "max_retries" => retry.max_retries = usize::try_from(count).unwrap_or(usize::MAX),
+            _ => retry.retry_timeout = Duration::from_secs(count),
+        }
+    }
+    Ok(retry)
+}
+
+fn unknown(key: &str) -> Error {
+    Error::setting(
+        "--source-storage-option/--target-storage-option",
+        format!("unknown storage option {key:?} (e.g. endpoint, region, allow_http, access_key_id, secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries, retry_timeout)"),
+    )
+}
+
+/// The key of `name` (a URL as written, or a key already) in the store whose names start with `prefix`.
+fn key<'a>(prefix: &str, name: &'a str) -> &'a str {
+    name.strip_prefix(prefix).unwrap_or(name)
+}
+
+/// An object, or a prefix holding objects; a key that is neither is an error naming it.
+pub(super) fn place(storage: &Storage, prefix: &str, name: &str) -> Result<Place> {
+    let key = key(prefix, name);
+    if key.is_empty() || key.ends_with('/') {
+        return Ok(Place::Dir(dir(prefix, name)));
+    }
+    let shown = format!("{prefix}{key}");
+    let path = StorePath::from(key);
+    match storage.wait(storage.store.head(&path)) {
+        Ok(meta) => return Ok(Place::File(StoreFile { path, name: shown, size: meta.size })),
+        Err(object_store::Error::NotFound { .. }) => {}
+        Err(e) => return Err(error(&shown, e)),
+    }
+    let listed = storage.wait(storage.store.list_with_delimiter(Some(&path))).map_err(|e| error(&shown, e))?;
+    if listed.objects.is_empty() && listed.common_prefixes.is_empty() {
+        return Err(Error::input(shown, "no such object or prefix"));
+    }
+    Ok(Place::Dir(dir(prefix, name)))
+}
+
+/// The prefix `name` names, written with its trailing `/`.
+pub(super) fn dir(prefix: &str, name: &str) -> Dir {
+    let key = key(prefix, name).trim_end_matches('/');
+    let name = if key.is_empty() { prefix.to_string() } else { format!("{prefix}{key}/") };
+    Dir { path: StorePath::from(key), name }
+}
+
+/// The runtime network stores' requests run on: their I/O is driven by its threads while the reader's thread
+/// waits for the answer.
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::io::Result<tokio::runtime::Runtime>> = OnceLock::new();
+    let built = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("recon-store").enable_all().build()
+    });
+    built.as_ref().map_err(|e| Error::internal(format!("cannot start the object stores' runtime: {e}")))
+}
