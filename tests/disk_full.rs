@@ -7,20 +7,20 @@ use std::process::Command;
 
 use crate::util::{path, recon, scratch};
 
-/// A tmpfs of `size` mounted on a scratch directory, unmounted when dropped; `None` where mounting is not
-/// allowed (not root), which under CI=true fails the test instead.
+/// A tmpfs of `size` mounted on a scratch directory, unmounted when dropped: the tests run only where the build
+/// was told mounting is allowed (RECON_TEST_TMPFS as root, or CI=true), so a failed mount fails them.
 struct Tmpfs(tempfile::TempDir);
 
 impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
+    fn mount(size: &str) -> Tmpfs {
         let dir = scratch();
         let options = format!("size={size}");
         let mounted = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &options, "tmpfs", path(dir.path())])
             .status()
             .is_ok_and(|s| s.success());
-        assert!(mounted || std::env::var("CI").is_err(), "under CI=true the tests run as root and mount a tmpfs");
-        mounted.then_some(Tmpfs(dir))
+        assert!(mounted, "mounting a tmpfs needs root");
+        Tmpfs(dir)
     }
 
     fn path(&self) -> &Path {
@@ -50,8 +50,9 @@ fn listing(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
 fn a_full_spill_directory_is_exit_2_naming_it_and_leaves_nothing() {
-    let Some(spill) = Tmpfs::mount("64k") else { return };
+    let spill = Tmpfs::mount("64k");
     let dir = scratch();
     let [source, target] = pair(dir.path(), 100_000);
     let run = recon(&[
@@ -78,8 +79,9 @@ fn a_full_spill_directory_is_exit_2_naming_it_and_leaves_nothing() {
 }
 
 #[test]
+#[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
 fn a_full_diff_out_directory_is_exit_2_naming_it_and_leaves_no_file() {
-    let Some(disk) = Tmpfs::mount("64k") else { return };
+    let disk = Tmpfs::mount("64k");
     let dir = scratch();
     let [source, target] = pair(dir.path(), 100_000);
     let out = disk.path().join("out");

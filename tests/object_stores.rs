@@ -33,8 +33,9 @@ impl Drop for Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`; `None` where it cannot run outside CI.
-    fn start(env: &[(&str, &str)]) -> Option<Moto> {
+    /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`: the tests run only where the build was
+    /// told it is there (RECON_TEST_MOTO, or CI=true), so one that cannot start fails.
+    fn start(env: &[(&str, &str)]) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -42,21 +43,14 @@ impl Moto {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
-        let child = match spawned {
-            Ok(child) => child,
-            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("moto_server must run under CI: {e}"),
-            Err(e) => {
-                eprintln!("moto_server could not run ({e}): object store tests not run (pip install 'moto[server]')");
-                return None;
-            }
-        };
+        let child = spawned.unwrap_or_else(|e| panic!("moto_server could not run (pip install 'moto[server]'): {e}"));
         let moto = Moto { child, port };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not answer on port {port}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Some(moto)
+        moto
     }
 
     fn endpoint(&self) -> String {
@@ -194,8 +188,9 @@ const SHOP: [&str; 6] = [
 ];
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn the_orders_diff_from_s3_is_the_local_one() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     moto.upload(&ORDERS);
     let args = ["diff", "s3://recon/fixtures/orders/legacy.parquet", "s3://recon/fixtures/orders/new/"];
     let run = moto.recon(&[&args[..], &["--key", "order_id", "--format", "json"]].concat());
@@ -218,8 +213,9 @@ fn the_orders_diff_from_s3_is_the_local_one() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn the_shop_audit_of_an_s3_prefix_is_the_local_one() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     moto.upload(&SHOP);
     let run = moto.recon(&[
         "audit",
@@ -236,8 +232,9 @@ fn the_shop_audit_of_an_s3_prefix_is_the_local_one() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn a_config_file_gives_a_side_its_storage_settings_with_the_secret_from_the_environment() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     moto.upload(&SHOP);
     let dir = crate::util::scratch();
     let config = dir.path().join("audit.toml");
@@ -259,8 +256,9 @@ fn a_config_file_gives_a_side_its_storage_settings_with_the_secret_from_the_envi
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn a_file_over_http_is_read_with_ranged_gets() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     moto.upload(&ORDERS);
     // moto serves a public object at its path-style URL: a server answering ranged GETs.
     let legacy = std::fs::read(root().join(ORDERS[0])).expect("the fixture");
@@ -278,8 +276,9 @@ fn a_file_over_http_is_read_with_ranged_gets() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn a_parquet_object_is_read_in_ranges_only_the_compared_columns_fetched() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     let dir = crate::util::scratch();
     let rows = 20_000;
     let id = arrow::array::Int64Array::from_iter_values(0..rows);
@@ -316,8 +315,9 @@ fn a_parquet_object_is_read_in_ranges_only_the_compared_columns_fetched() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn a_missing_object_is_exit_2_naming_it() {
-    let Some(moto) = Moto::start(&[]) else { return };
+    let moto = Moto::start(&[]);
     moto.upload(&ORDERS[..1]);
     let run = moto.recon(&[
         "diff",
@@ -341,9 +341,10 @@ fn a_missing_object_is_exit_2_naming_it() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn refused_credentials_are_exit_2_naming_the_object_without_the_secret() {
     // With no unauthenticated actions allowed, moto checks every request's key against its IAM users: none.
-    let Some(moto) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else { return };
+    let moto = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
     let run = moto.recon(&["diff", "s3://recon/orders.parquet", "s3://recon/new.parquet", "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("s3://recon/orders.parquet"), "{}", run.stderr);
@@ -351,6 +352,7 @@ fn refused_credentials_are_exit_2_naming_the_object_without_the_secret() {
 }
 
 #[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
 fn an_endpoint_that_never_answers_is_exit_2_within_the_timeouts_given() {
     // Connections are accepted by the kernel and never answered.
     let silent = TcpListener::bind("127.0.0.1:0").expect("a free port");
