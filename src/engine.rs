@@ -50,6 +50,7 @@ pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
 
 /// What the caller knows of a table beyond its spec: its name, its share of memory, and what its catalog
 /// already read (keys, columns, row estimates: not asked for again).
+#[derive(Clone)]
 pub struct Table {
     /// An audit's name for the table (history keeps its runs under it); empty for a diff.
     pub name: String,

@@ -214,34 +214,18 @@ fn run_jobs(
                 estimates: job.estimates,
             };
             let started = Instant::now();
-            let (source, target) = (&job.tables.source.name, &job.tables.target.name);
-            let profiled =
-                job.spec.profile.as_ref().filter(|p| p.only).map(|p| profile_table(&job.spec, p, session, &table));
-            let entry = match profiled {
-                Some(Ok(profile)) => TableEntry::profiled(&job.name, source, target, profile),
-                Some(Err(error)) => failed(&job.name, &error),
-                None => match compare_table(&job.spec, session, &table) {
-                    Ok(mut outcome) => {
-                        if let Some(repair) = outcome.repair.take() {
-                            let foreign_keys = &job.tables.target.constraints.foreign_keys;
-                            let references = foreign_keys.iter().map(|k| k.referenced_table.clone()).collect();
-                            let part = TableRepair { table: job.name.clone(), repair, references };
-                            repairs.lock().unwrap_or_else(|e| e.into_inner()).push(part);
-                        }
-                        let written = spec
-                            .diff_out
-                            .as_ref()
-                            .map(|dir| outcome.write_diff_out(&dir.join(state::file_name(&job.name))));
-                        if let Some(Err(error)) = written {
-                            unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
-                        }
-                        let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
-                        crate::report::config_entry::fill(&mut entry);
-                        entry
+            let entry = attempts(spec.retries, &job.name, &table.label, |fresh| match fresh {
+                false => attempt(spec, session, &job, &job.spec, &table, unwritten, repairs),
+                true => {
+                    // A fresh snapshot, on fresh connections: the audit's shared one may be gone with its server.
+                    let mut fresh_spec = job.spec.clone();
+                    for side in Side::BOTH {
+                        fresh_spec.sides[side].snapshot = None;
                     }
-                    Err(error) => failed(&job.name, &error),
-                },
-            };
+                    let table = Table { connections: Sides::default(), ..table.clone() };
+                    attempt(spec, session, &job, &fresh_spec, &table, unwritten, repairs)
+                }
+            });
             state.keep(&job.name, &job.settings, &entry)?;
             tracing::info!("{}: {} in {:.2?}", table.label, entry.status.name(), started.elapsed());
             done_bar.inc(1);
@@ -256,6 +240,56 @@ fn run_jobs(
     })?;
     done_bar.finish_and_clear();
     Ok(finished.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Runs `attempt` (told whether to read in a fresh snapshot), and while it fails with a lost connection runs
+/// it again, up to `retries` times, after 1, 2, 4… seconds (at most 30): the entry says how many retries it took.
+fn attempts(retries: u32, name: &str, label: &str, mut attempt: impl FnMut(bool) -> Result<TableEntry>) -> TableEntry {
+    let mut made = 0;
+    loop {
+        match attempt(made > 0) {
+            Ok(entry) => return TableEntry { retries: made, ..entry },
+            Err(error) if error.is_disconnected() && made < retries => {
+                let wait = std::time::Duration::from_secs(1 << made.min(5)).min(std::time::Duration::from_secs(30));
+                tracing::warn!("{label}: {error}; reading it again in {wait:?}, in a fresh snapshot");
+                made += 1;
+                std::thread::sleep(wait);
+            }
+            Err(error) => return TableEntry { retries: made, ..failed(name, &error) },
+        }
+    }
+}
+
+/// One attempt at a table under `table_spec`: its comparison (or profile), with its repair part and
+/// `--diff-out` files kept aside.
+fn attempt(
+    spec: &AuditSpec,
+    session: &Session,
+    job: &Job,
+    table_spec: &TableSpec,
+    table: &Table,
+    unwritten: &Mutex<Vec<Error>>,
+    repairs: &Mutex<Vec<TableRepair>>,
+) -> Result<TableEntry> {
+    let (source, target) = (&job.tables.source.name, &job.tables.target.name);
+    if let Some(profile) = table_spec.profile.as_ref().filter(|p| p.only) {
+        let profile = profile_table(table_spec, profile, session, table)?;
+        return Ok(TableEntry::profiled(&job.name, source, target, profile));
+    }
+    let mut outcome = compare_table(table_spec, session, table)?;
+    if let Some(repair) = outcome.repair.take() {
+        let foreign_keys = &job.tables.target.constraints.foreign_keys;
+        let references = foreign_keys.iter().map(|k| k.referenced_table.clone()).collect();
+        let part = TableRepair { table: job.name.clone(), repair, references };
+        repairs.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+    }
+    let written = spec.diff_out.as_ref().map(|dir| outcome.write_diff_out(&dir.join(state::file_name(&job.name))));
+    if let Some(Err(error)) = written {
+        unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
+    }
+    let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
+    crate::report::config_entry::fill(&mut entry);
+    Ok(entry)
 }
 
 /// A table that could not be compared (or profiled), with why.

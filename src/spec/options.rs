@@ -293,4 +293,9 @@ pub struct AuditOptions {
     /// retries those that ended in error.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Read a table again, up to N times, when its connection drops or its server restarts: after 1, 2, 4…
+    /// seconds, each time in a fresh snapshot (so after the audit's shared one; the report says which)
+    /// [default: 0].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 }
