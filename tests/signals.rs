@@ -128,14 +128,14 @@ fn a_second_audit_on_a_state_directory_in_use_stops_naming_the_first() {
     assert_eq!(rerun.json()["summary"]["passed"], 40);
 }
 
-/// A diff whose source query sleeps on the server, stopped by `signal` while it waits.
-fn diff_stopped_by(signal: &str, code: i32, said: &str) {
+/// A diff (or profile: `command`) whose source query sleeps on the server, stopped by `signal` while it waits.
+fn stopped_by(command: &str, signal: &str, code: i32, said: &str) {
     let url = server("RECON_TEST_POSTGRES_URL");
     let dir = scratch();
     let (target, report) = (dir.path().join("target.csv"), dir.path().join("report.json"));
     std::fs::write(&target, "id\n1\n2\n3\n").unwrap();
     let query = "SELECT g AS id FROM generate_series(1, 3) g, LATERAL (SELECT pg_sleep(2)) s";
-    let args = ["diff", &url, path(&target), "--source-query", query, "--key", "id", "--output", path(&report), "-q"];
+    let args = [command, &url, path(&target), "--source-query", query, "--key", "id", "--output", path(&report), "-q"];
     let child = start(&args);
     std::thread::sleep(Duration::from_millis(1500));
     let output = send(child, signal);
@@ -143,7 +143,8 @@ fn diff_stopped_by(signal: &str, code: i32, said: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(said) && stderr.trim_end().ends_with("no output was written; run the diff again"),
+        stderr.contains(said)
+            && stderr.trim_end().ends_with(&format!("no output was written; run the {command} again")),
         "{stderr}"
     );
     assert_eq!(names(dir.path()), ["target.csv"], "no report, no temporary file");
@@ -152,11 +153,17 @@ fn diff_stopped_by(signal: &str, code: i32, said: &str) {
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn sigterm_ends_a_diff_with_143_and_writes_nothing() {
-    diff_stopped_by("TERM", 143, "terminated (SIGTERM) after ");
+    stopped_by("diff", "TERM", 143, "terminated (SIGTERM) after ");
 }
 
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
 fn ctrl_c_ends_a_diff_with_130_and_writes_nothing() {
-    diff_stopped_by("INT", 130, "interrupted (Ctrl-C) after ");
+    stopped_by("diff", "INT", 130, "interrupted (Ctrl-C) after ");
+}
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn sigterm_ends_a_profile_with_143_and_writes_nothing() {
+    stopped_by("profile", "TERM", 143, "terminated (SIGTERM) after ");
 }
