@@ -6,6 +6,7 @@
 //! source, 99 in the target: one missing) in schemas `src` and `dst`. The test holds `dst.big` locked, with one
 //! more row inserted but not committed, so that recon's read of it waits; it then cuts that read off and
 //! commits. A read in the audit's shared snapshot cannot see the committed row; a fresh one counts it extra.
+//! MariaDB's fixture is the same without `lines`, in databases `recon_retries_src` and `recon_retries_dst`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,7 +15,7 @@ use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::util::db::{mysql, postgres, serial, server, with_database};
-use crate::util::servers::restartable_cluster;
+use crate::util::servers::{restartable_cluster, OwnMariaDb};
 use crate::util::{path, scratch};
 
 const DATABASE: &str = "recon_retries";
@@ -194,30 +195,29 @@ fn a_server_restarted_mid_audit_is_survived_with_retries() {
     assert_eq!(statuses, ["error", "error", "error"], "{stderr}");
 }
 
-/// MariaDB reads each table in its own snapshot; a killed connection is read again all the same.
-#[cfg_attr(not(recon_mysql), ignore = "needs RECON_TEST_MYSQL_URL (see the README's Tests)")]
-#[test]
-fn a_killed_mariadb_read_is_read_again() {
-    let _serial = serial();
-    let admin = server("RECON_TEST_MYSQL_URL");
-    let setup = |database: &str, notes: u32| {
-        vec![
-            format!("DROP DATABASE IF EXISTS {database}"),
-            format!("CREATE DATABASE {database}"),
-            format!("CREATE TABLE {database}.big (id INT PRIMARY KEY, n INT)"),
-            format!("INSERT INTO {database}.big SELECT seq, seq % 7 FROM seq_1_to_3000"),
-            format!("CREATE TABLE {database}.notes (id INT PRIMARY KEY, n INT)"),
-            format!("INSERT INTO {database}.notes SELECT seq, seq * 2 FROM seq_1_to_{notes}"),
-        ]
-    };
-    mysql(&admin, setup("recon_retries_src", 100).into_iter().chain(setup("recon_retries_dst", 99)));
-    let (source, target) = (with_database(&admin, "recon_retries_src"), with_database(&admin, "recon_retries_dst"));
+fn mariadb_tables(database: &str, notes: u32) -> Vec<String> {
+    vec![
+        format!("DROP DATABASE IF EXISTS {database}"),
+        format!("CREATE DATABASE {database}"),
+        format!("CREATE TABLE {database}.big (id INT PRIMARY KEY, n INT)"),
+        format!("INSERT INTO {database}.big SELECT seq, seq % 7 FROM seq_1_to_3000"),
+        format!("CREATE TABLE {database}.notes (id INT PRIMARY KEY, n INT)"),
+        format!("INSERT INTO {database}.notes SELECT seq, seq * 2 FROM seq_1_to_{notes}"),
+    ]
+}
+
+/// An audit with `--retries 5` of the fixture on the MariaDB server at `admin` while the test holds the
+/// target's `big` locked, with one more row inserted (and committed: MariaDB's LOCK TABLES is no transaction),
+/// then cuts recon's waiting read off with `cut` (given the read's connection id).
+fn mariadb_audit_cut_off(admin: &str, cut: impl FnOnce(u64)) -> (i32, Value, String) {
+    mysql(admin, mariadb_tables("recon_retries_src", 100).into_iter().chain(mariadb_tables("recon_retries_dst", 99)));
+    let (source, target) = (with_database(admin, "recon_retries_src"), with_database(admin, "recon_retries_dst"));
     let rt = runtime();
-    let mut locker = rt.block_on(sqlx::MySqlConnection::connect(&admin)).expect("MariaDB reachable");
+    let mut locker = rt.block_on(sqlx::MySqlConnection::connect(admin)).expect("MariaDB reachable");
     rt.block_on(locker.execute("LOCK TABLES recon_retries_dst.big WRITE")).expect("lock");
     rt.block_on(locker.execute("INSERT INTO recon_retries_dst.big VALUES (3001, 0)")).expect("insert");
     let child = Command::new(env!("CARGO_BIN_EXE_recon"))
-        .args(["audit", &source, &target, "--jobs", "1", "--format", "json", "-q", "--retries", "2"])
+        .args(["audit", &source, &target, "--jobs", "1", "--format", "json", "-q", "--retries", "5"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -227,22 +227,47 @@ fn a_killed_mariadb_read_is_read_again() {
         let waiting: Option<i64> = rt
             .block_on(
                 sqlx::query_scalar(
-                    "SELECT id FROM information_schema.processlist \
-                     WHERE db = 'recon_retries_dst' AND state LIKE 'Waiting for table metadata lock'",
+                    "SELECT id FROM information_schema.processlist WHERE db = 'recon_retries_dst' \
+                     AND state = 'Waiting for table metadata lock' AND info LIKE 'SELECT % FROM `big`%'",
                 )
                 .fetch_optional(&mut locker),
             )
             .expect("processlist");
         match waiting {
-            Some(id) => break id,
+            Some(id) => break id as u64,
             None if started.elapsed() > Duration::from_secs(60) => panic!("recon never waited for big"),
             None => std::thread::sleep(Duration::from_millis(50)),
         }
     };
-    rt.block_on(locker.execute(format!("KILL CONNECTION {waiting}").as_str())).expect("kill");
-    rt.block_on(locker.execute("UNLOCK TABLES")).expect("unlock");
-    let (code, report, stderr) = finish(child);
+    cut(waiting);
+    let _ = rt.block_on(locker.execute("UNLOCK TABLES"));
+    finish(child)
+}
+
+/// MariaDB reads each table in its own snapshot; a killed connection is read again all the same.
+#[cfg_attr(not(recon_mysql), ignore = "needs RECON_TEST_MYSQL_URL (see the README's Tests)")]
+#[test]
+fn a_killed_mariadb_read_is_read_again() {
+    let _serial = serial();
+    let admin = server("RECON_TEST_MYSQL_URL");
+    let (code, report, stderr) = mariadb_audit_cut_off(&admin, |id| mysql(&admin, [format!("KILL CONNECTION {id}")]));
     assert_eq!(code, 1, "{stderr}");
     let expected = vec![entry("big", "fail", 1, 0, 1), entry("notes", "fail", 0, 1, 0)];
     assert_eq!(tables_of(&report), expected, "{stderr}");
+}
+
+/// A MariaDB server of the test's own, shut down and started again under the audit.
+#[cfg_attr(not(recon_mysql), ignore = "needs RECON_TEST_MYSQL_URL: MariaDB installed (see the README's Tests)")]
+#[test]
+fn a_mariadb_server_restarted_mid_audit_is_survived_with_retries() {
+    let mut server = OwnMariaDb::start();
+    let admin = server.url("mysql");
+    let (code, report, stderr) = mariadb_audit_cut_off(&admin, |_| server.restart());
+    assert_eq!(code, 1, "{stderr}");
+    // big's read took as many retries as the server took to come back; notes started on a fresh connection.
+    let mut tables = tables_of(&report);
+    assert!(tables[0].2 >= 1, "{tables:?}");
+    tables[0].2 = 1;
+    let expected = vec![entry("big", "fail", 1, 0, 1), entry("notes", "fail", 0, 1, 0)];
+    assert_eq!(tables, expected, "{stderr}");
 }

@@ -153,3 +153,76 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
         false => Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim())),
     }
 }
+
+/// A MariaDB server of one test's own, in a data directory of its own on a free port, that the test may stop
+/// and start (`restart`) without taking the shared server down. Stopped when dropped.
+pub struct OwnMariaDb {
+    dir: tempfile::TempDir,
+    pub port: u16,
+    server: std::process::Child,
+}
+
+impl OwnMariaDb {
+    /// A new server (`mariadb-install-db`, then `mariadbd` as root with no password), ready.
+    pub fn start() -> OwnMariaDb {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data = dir.path().join("data");
+        let install = Command::new("mariadb-install-db")
+            .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal"])
+            .arg(format!("--datadir={}", data.display()))
+            .output()
+            .expect("mariadb-install-db runs");
+        assert!(install.status.success(), "mariadb-install-db: {}", String::from_utf8_lossy(&install.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let server = spawn_mariadbd(dir.path(), port);
+        let own = OwnMariaDb { dir, port, server };
+        own.wait_until_ready();
+        own
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Shuts the server down (open sessions are cut: MariaDB tells them the server is shutting down), then
+    /// starts it again on the same data and port, ready.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.server = spawn_mariadbd(self.dir.path(), self.port);
+        self.wait_until_ready();
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.server.id().to_string()]).status();
+        let _ = self.server.wait();
+    }
+
+    fn wait_until_ready(&self) {
+        for _ in 0..120 {
+            if block_on(sqlx::MySqlConnection::connect(&self.url("mysql"))).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("the test's own MariaDB on port {} did not start within 60 s", self.port);
+    }
+}
+
+impl Drop for OwnMariaDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_mariadbd(dir: &std::path::Path, port: u16) -> std::process::Child {
+    Command::new("mariadbd")
+        .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+        .arg(format!("--datadir={}", dir.join("data").display()))
+        .arg(format!("--port={port}"))
+        .arg(format!("--socket={}", dir.join("sock").display()))
+        .arg(format!("--pid-file={}", dir.join("pid").display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mariadbd starts")
+}
