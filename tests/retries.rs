@@ -77,18 +77,25 @@ async fn waiting_read(url: &str) -> i32 {
     }
 }
 
-fn audit(url: &str, more: &[&str]) -> Child {
-    let (source, target) = (format!("{url}#src"), format!("{url}#dst"));
+/// `recon ARGS --format json -q`, running.
+fn start(args: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_recon"))
-        .args(["audit", &source, &target, "--jobs", "1", "--format", "json", "-q"])
-        .args(more)
+        .args(args)
+        .args(["--format", "json", "-q"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("recon starts")
 }
 
-/// The audit's exit code, report and stderr.
+/// An audit of the schemas `src` and `dst`, one table at a time, with `more` options.
+fn audit(url: &str, more: &[&str]) -> Vec<String> {
+    let mut args = ["audit", &format!("{url}#src"), &format!("{url}#dst"), "--jobs", "1"].map(String::from).to_vec();
+    args.extend(more.iter().map(|a| a.to_string()));
+    args
+}
+
+/// The run's exit code, report and stderr.
 fn finish(child: Child) -> (i32, Value, String) {
     let output = child.wait_with_output().expect("recon ends");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -118,12 +125,11 @@ fn entry(name: &str, status: &str, retries: u64, missing: u64, extra: u64) -> (S
     (name.to_string(), status.to_string(), retries, missing, extra)
 }
 
-/// Runs an audit with `more` options while the test cuts its read of `dst.big` off with `cut`, then commits
-/// the held row.
-fn audit_cut_off(url: &str, more: &[&str], cut: impl FnOnce(i32)) -> (i32, Value, String) {
+/// Runs recon with `args` while the test cuts its read of `dst.big` off with `cut`, then commits the held row.
+fn cut_off(url: &str, args: &[String], cut: impl FnOnce(i32)) -> (i32, Value, String) {
     let rt = runtime();
     let mut locker = rt.block_on(lock_big(url));
-    let child = audit(url, more);
+    let child = start(args);
     let pid = rt.block_on(waiting_read(url));
     cut(pid);
     // After a restart the locker's session is gone, and its row with it.
@@ -140,7 +146,7 @@ fn terminate(url: &str, pid: i32) {
 fn a_killed_read_is_read_again_in_a_fresh_snapshot_and_the_report_says_so() {
     let _serial = serial();
     let url = fixture(&server("RECON_TEST_POSTGRES_URL"));
-    let (code, report, stderr) = audit_cut_off(&url, &["--retries", "2"], |pid| terminate(&url, pid));
+    let (code, report, stderr) = cut_off(&url, &audit(&url, &["--retries", "2"]), |pid| terminate(&url, pid));
     assert_eq!(code, 1, "notes misses a row: {stderr}");
     // The fresh snapshot sees the row committed after the audit's own: big has one extra.
     let expected =
@@ -155,7 +161,7 @@ fn without_retries_a_killed_read_is_an_error_that_state_resumes() {
     let url = fixture(&server("RECON_TEST_POSTGRES_URL"));
     let dir = scratch();
     let state = dir.path().join("state");
-    let (code, report, stderr) = audit_cut_off(&url, &["--state", path(&state)], |pid| terminate(&url, pid));
+    let (code, report, stderr) = cut_off(&url, &audit(&url, &["--state", path(&state)]), |pid| terminate(&url, pid));
     assert_eq!(code, 2, "{stderr}");
     let expected =
         vec![entry("big", "error", 0, 0, 0), entry("lines", "pass", 0, 0, 0), entry("notes", "fail", 0, 1, 0)];
@@ -163,12 +169,26 @@ fn without_retries_a_killed_read_is_an_error_that_state_resumes() {
     let big = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "big").unwrap();
     assert!(big["error"].as_str().unwrap().contains("terminating connection"), "{big}");
 
-    let (code, report, stderr) = finish(audit(&url, &["--state", path(&state)]));
+    let (code, report, stderr) = finish(start(&audit(&url, &["--state", path(&state)])));
     assert_eq!(code, 1, "{stderr}");
     let expected =
         vec![entry("big", "fail", 0, 0, 1), entry("lines", "pass", 0, 0, 0), entry("notes", "fail", 0, 1, 0)];
     assert_eq!(tables_of(&report), expected, "{stderr}");
     assert_eq!(report["stats"]["resumed"], 2, "{stderr}");
+}
+
+/// A diff takes `--retries` too: its report's stats say how many it took.
+#[cfg_attr(not(recon_postgres), ignore = "needs RECON_TEST_POSTGRES_URL (see the README's Tests)")]
+#[test]
+fn a_diff_whose_read_is_killed_is_read_again() {
+    let _serial = serial();
+    let url = fixture(&server("RECON_TEST_POSTGRES_URL"));
+    let args = ["diff", &format!("{url}#src.big"), &format!("{url}#dst.big"), "--retries", "1"].map(String::from);
+    let (code, report, stderr) = cut_off(&url, &args, |pid| terminate(&url, pid));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["stats"]["retries"], 1, "{stderr}");
+    assert_eq!(report["summary"]["extra_in_target"], 1, "{stderr}");
+    assert_eq!(report["summary"]["missing_in_target"], 0, "{stderr}");
 }
 
 /// The server restarted under the audit: the audit's shared snapshot is gone with it, so every table read
@@ -178,7 +198,7 @@ fn without_retries_a_killed_read_is_an_error_that_state_resumes() {
 fn a_server_restarted_mid_audit_is_survived_with_retries() {
     let cluster = restartable_cluster();
     let url = fixture(&cluster.url("postgres"));
-    let (code, report, stderr) = audit_cut_off(&url, &["--retries", "5"], |_| cluster.restart());
+    let (code, report, stderr) = cut_off(&url, &audit(&url, &["--retries", "5"]), |_| cluster.restart());
     assert_eq!(code, 1, "{stderr}");
     // The held row went with the locker's session: big is whole again. How many retries big took depends on
     // how soon the server accepted connections again; the others took one each.
@@ -189,7 +209,7 @@ fn a_server_restarted_mid_audit_is_survived_with_retries() {
         vec![entry("big", "pass", 1, 0, 0), entry("lines", "pass", 1, 0, 0), entry("notes", "fail", 1, 1, 0)];
     assert_eq!(tables, expected, "{stderr}");
 
-    let (code, report, stderr) = audit_cut_off(&url, &[], |_| cluster.restart());
+    let (code, report, stderr) = cut_off(&url, &audit(&url, &[]), |_| cluster.restart());
     assert_eq!(code, 2, "{stderr}");
     let statuses: Vec<String> = tables_of(&report).into_iter().map(|t| t.1).collect();
     assert_eq!(statuses, ["error", "error", "error"], "{stderr}");
@@ -216,12 +236,7 @@ fn mariadb_audit_cut_off(admin: &str, cut: impl FnOnce(u64)) -> (i32, Value, Str
     let mut locker = rt.block_on(sqlx::MySqlConnection::connect(admin)).expect("MariaDB reachable");
     rt.block_on(locker.execute("LOCK TABLES recon_retries_dst.big WRITE")).expect("lock");
     rt.block_on(locker.execute("INSERT INTO recon_retries_dst.big VALUES (3001, 0)")).expect("insert");
-    let child = Command::new(env!("CARGO_BIN_EXE_recon"))
-        .args(["audit", &source, &target, "--jobs", "1", "--format", "json", "-q", "--retries", "5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("recon starts");
+    let child = start(&["audit", &source, &target, "--jobs", "1", "--retries", "5"].map(String::from));
     let started = Instant::now();
     let waiting = loop {
         let waiting: Option<i64> = rt

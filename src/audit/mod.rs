@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::engine::{compare_table, profile_table, Table};
+use crate::engine::{compare_table, profile_table, retried, Table};
 use crate::error::{Error, Result};
 use crate::finding::TableStatus;
 use crate::report::audit::{AuditReport, AuditStats, Collection, SchemaCheck, TableEntry};
@@ -214,18 +214,10 @@ fn run_jobs(
                 estimates: job.estimates,
             };
             let started = Instant::now();
-            let entry = attempts(spec.retries, &job.name, &table.label, |fresh| match fresh {
-                false => attempt(spec, session, &job, &job.spec, &table, unwritten, repairs),
-                true => {
-                    // A fresh snapshot, on fresh connections: the audit's shared one may be gone with its server.
-                    let mut fresh_spec = job.spec.clone();
-                    for side in Side::BOTH {
-                        fresh_spec.sides[side].snapshot = None;
-                    }
-                    let table = Table { connections: Sides::default(), ..table.clone() };
-                    attempt(spec, session, &job, &fresh_spec, &table, unwritten, repairs)
-                }
+            let (entry, retries) = retried(&job.spec, &table, |table_spec, table| {
+                attempt(spec, session, &job, table_spec, table, unwritten, repairs)
             });
+            let entry = TableEntry { retries, ..entry.unwrap_or_else(|error| failed(&job.name, &error)) };
             state.keep(&job.name, &job.settings, &entry)?;
             tracing::info!("{}: {} in {:.2?}", table.label, entry.status.name(), started.elapsed());
             done_bar.inc(1);
@@ -240,24 +232,6 @@ fn run_jobs(
     })?;
     done_bar.finish_and_clear();
     Ok(finished.into_inner().unwrap_or_else(|e| e.into_inner()))
-}
-
-/// Runs `attempt` (told whether to read in a fresh snapshot), and while it fails with a lost connection runs
-/// it again, up to `retries` times, after 1, 2, 4… seconds (at most 30): the entry says how many retries it took.
-fn attempts(retries: u32, name: &str, label: &str, mut attempt: impl FnMut(bool) -> Result<TableEntry>) -> TableEntry {
-    let mut made = 0;
-    loop {
-        match attempt(made > 0) {
-            Ok(entry) => return TableEntry { retries: made, ..entry },
-            Err(error) if error.is_disconnected() && made < retries => {
-                let wait = std::time::Duration::from_secs(1 << made.min(5)).min(std::time::Duration::from_secs(30));
-                tracing::warn!("{label}: {error}; reading it again in {wait:?}, in a fresh snapshot");
-                made += 1;
-                std::thread::sleep(wait);
-            }
-            Err(error) => return TableEntry { retries: made, ..failed(name, &error) },
-        }
-    }
 }
 
 /// One attempt at a table under `table_spec`: its comparison (or profile), with its repair part and

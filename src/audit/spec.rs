@@ -26,8 +26,6 @@ pub struct AuditSpec {
     pub tables: Vec<String>,
     pub skip_tables: Vec<String>,
     pub jobs: usize,
-    /// `--retries`: how many times a table is read again after a lost connection.
-    pub retries: u32,
     pub budgets: AuditBudgets,
     pub state: Option<PathBuf>,
     /// Each table's differing records go to `DIR/<table>/`.
@@ -92,7 +90,6 @@ impl AuditSpec {
             tables: merged.tables.unwrap_or_default(),
             skip_tables: merged.skip_tables.unwrap_or_default(),
             jobs: merged.jobs.unwrap_or(1),
-            retries: merged.retries.unwrap_or(0),
             budgets: AuditBudgets {
                 missing_tables: count(merged.max_missing_tables),
                 extra_tables: count(merged.max_extra_tables),

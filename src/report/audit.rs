@@ -54,12 +54,8 @@ pub struct TableEntry {
     pub profile: Option<ProfileReport>,
     /// `--retries`: how many times the table was read again after a lost connection, each time in a fresh
     /// snapshot — after the audit's shared snapshot, not in it.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::model::is_zero")]
     pub retries: u32,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 impl TableEntry {
