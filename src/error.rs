@@ -120,8 +120,12 @@ impl Error {
         Error::Storage { location: mask(location.as_ref()), source }
     }
 
+    /// A spill failure in `dir`, named as the user gave it: a run's own directory inside it (see
+    /// [`SPILL_PREFIX`]) is gone after the run.
     pub fn spill(dir: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Spill { dir: shown(dir.as_ref()), source }
+        let dir = dir.as_ref();
+        let run_own = dir.file_name().is_some_and(|name| name.to_string_lossy().starts_with(SPILL_PREFIX));
+        Error::Spill { dir: shown(dir.parent().filter(|_| run_own).unwrap_or(dir)), source }
     }
 
     pub fn internal(message: impl AsRef<str>) -> Self {
@@ -140,6 +144,9 @@ impl Error {
         Error::Parquet { location: mask(location.as_ref()), source }
     }
 }
+
+/// How a run's own spill directory inside `--spill-dir` begins (`Session` makes it).
+pub const SPILL_PREFIX: &str = ".recon-spill-";
 
 /// A path as an error shows it.
 fn shown(path: &Path) -> String {

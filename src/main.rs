@@ -215,10 +215,11 @@ impl Stopped {
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM ends a diff, a profile or an audit at once, with exit code 130 or 143 and one line saying
-/// what was finished. Writes in progress end first, so every file is whole or absent: what `--state` holds
+/// what was finished. Writes in progress end first, so every file is whole or absent, and spill files are removed: what `--state` holds
 /// (each table's file written atomically) lets a rerun resume, losing only the tables that were running.
 fn exit_on_signal(session: &Session, stopped: Stopped) {
     let started = std::time::Instant::now();
+    let spill = session.spill_dir.clone();
     session.runtime().spawn(async move {
         let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
             return;
@@ -229,6 +230,8 @@ fn exit_on_signal(session: &Session, stopped: Stopped) {
             else => return,
         };
         report::stop_writing();
+        // Exiting runs no destructor: the run's spill directory goes now, whatever is still writing into it.
+        let _ = std::fs::remove_dir_all(&spill);
         tracing::error!("{name} after {:.1?}: {}", started.elapsed(), stopped.resume());
         std::process::exit(code);
     });

@@ -75,9 +75,12 @@ fn audit_stopped_by(signal: &str, code: i32, said: &str) {
     let dir = scratch();
     forty_tables(dir.path());
     let state = dir.path().join("state");
-    let (report, html) = (dir.path().join("report.json"), dir.path().join("report.html"));
+    let (report, html, spill) =
+        (dir.path().join("report.json"), dir.path().join("report.html"), dir.path().join("spill"));
+    std::fs::create_dir(&spill).unwrap();
     let args = |more: &[&str]| audit_args(dir.path(), more);
-    let child = start_audit(dir.path(), &["--output", path(&report), "--html", path(&html)]);
+    let outputs = ["--output", path(&report), "--html", path(&html), "--spill-dir", path(&spill)];
+    let child = start_audit(dir.path(), &outputs);
     let output = send(child, signal);
     assert_eq!(output.status.code(), Some(code), "{signal}");
     let finished = kept(&state);
@@ -87,7 +90,8 @@ fn audit_stopped_by(signal: &str, code: i32, said: &str) {
     let resume =
         format!("{finished} finished tables are kept in {}; rerun with the same --state to resume", state.display());
     assert!(stderr.contains(said) && stderr.trim_end().ends_with(&resume), "{stderr}");
-    assert_eq!(names(dir.path()), ["source", "state", "target"], "no report, no temporary file");
+    assert_eq!(names(dir.path()), ["source", "spill", "state", "target"], "no report, no temporary file");
+    assert!(names(&spill).is_empty(), "the run's spill directory is gone: {:?}", names(&spill));
     // Whole state files, and the lock file the audit held.
     assert_eq!(names(&state).len(), finished + 1, "only whole state files: {:?}", names(&state));
 
