@@ -20,6 +20,7 @@ mod lakehouse;
 mod layers;
 mod mistakes;
 mod object_stores;
+mod partitions;
 mod outputs;
 mod policy;
 mod profile;

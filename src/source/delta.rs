@@ -22,7 +22,7 @@ use super::reader::{Capabilities, Reader};
 use super::ScanUnit;
 use crate::error::{Error, Result};
 use crate::location::Version;
-use crate::storage::{Dir, Storage, StoreFile};
+use crate::storage::{Dir, Storage};
 
 /// A Delta table opened at one version: its reader and the version read.
 pub(crate) struct Snapshot {
@@ -102,11 +102,13 @@ pub(crate) fn open(
         })?;
         columns[*at] = Column::File(index);
     }
+    for (v, (at, _)) in partitions.iter().enumerate() {
+        columns[*at] = Column::Value(v);
+    }
     let mut values = Vec::with_capacity(files.len());
     for (file, raw) in files.iter().zip(&raw_values) {
         let mut typed = Vec::with_capacity(partitions.len());
-        for (v, (at, name)) in partitions.iter().enumerate() {
-            columns[*at] = Column::Value(v);
+        for (at, name) in &partitions {
             let logical = fields[*at].name();
             let value = raw.get(name).or_else(|| raw.get(logical)).cloned().flatten();
             typed.push(partition_value(value, &fields[*at], &file.name)?);
@@ -156,7 +158,7 @@ fn decoded_path(url: &Url) -> String {
 /// the store itself, so any scheme's default log store will do. Registered once per scheme.
 fn register_scheme(url: &Url) {
     let Ok(scheme) = Url::parse(&format!("{}://", url.scheme())) else { return };
-    logstore_factories().entry(scheme).or_insert_with(|| Arc::new(ReadOnlyLogStores));
+    logstore_factories().entry(scheme).or_insert_with(|| Arc::new(ReadOnlyLogStores) as Arc<dyn LogStoreFactory>);
 }
 
 /// The default log store over the store recon opened.

@@ -4,6 +4,7 @@
 pub mod aggregates;
 pub mod catalog;
 mod csv;
+#[cfg(feature = "delta")]
 mod delta;
 pub mod dialect;
 mod hive;
@@ -151,10 +152,18 @@ impl Dataset {
         let storage = Storage::open(location, files, &options.storage)?;
         let masked = location.masked();
         let listed = match list_files(&storage, files, &masked)? {
+            #[cfg(feature = "delta")]
             Listed::Delta(dir) => {
                 let snapshot = delta::open(&storage, &dir, files.version.as_ref(), &masked, runtime)?;
                 let dataset = Dataset::new(masked, Format::Delta, snapshot.reader);
                 return Ok(Dataset { table_version: Some(snapshot.version), ..dataset });
+            }
+            #[cfg(not(feature = "delta"))]
+            Listed::Delta(_) => {
+                return Err(Error::input(
+                    masked,
+                    "a Delta Lake table (it holds _delta_log/), and this recon was built without Delta Lake support: build it with the `delta` feature (on by default)",
+                ))
             }
             _ if files.version.is_some() => {
                 return Err(Error::input(

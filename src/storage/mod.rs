@@ -167,6 +167,7 @@ impl Storage {
         }
     }
 
+    #[cfg(feature = "delta")]
     /// The URL of a directory: `file:///abs/path/` on this machine, the store's URL elsewhere.
     pub fn url(&self, dir: &Dir) -> Result<url::Url> {
         let url = match &self.kind {
@@ -180,6 +181,7 @@ impl Storage {
         url.ok_or_else(|| Error::input(&dir.name, "not a directory recon can name by URL"))
     }
 
+    #[cfg(feature = "delta")]
     /// The file at `relative` (a `/`-separated path, decoded) under `dir`, of `size` bytes.
     pub fn file_in(&self, dir: &Dir, relative: &str, size: u64) -> Result<StoreFile> {
         let parts = relative.split('/').filter(|p| !p.is_empty());
