@@ -103,10 +103,13 @@ fn a_partitioned_delta_table_gives_its_partition_values_as_columns() {
     std::fs::write(&reference, rows).unwrap();
     python(
         "import sys, pyarrow.csv\nfrom deltalake import write_deltalake\n\
-         write_deltalake(sys.argv[1], pyarrow.csv.read_csv(sys.argv[2]), partition_by=['year', 'region'])",
+         strings = pyarrow.csv.ConvertOptions(strings_can_be_null=True)\n\
+         rows = pyarrow.csv.read_csv(sys.argv[2], convert_options=strings)\n\
+         write_deltalake(sys.argv[1], rows, partition_by=['year', 'region'])",
         &[&table, path(&reference)],
     );
     assert!(Path::new(&table).join("year=2025/region=eu").is_dir(), "the table is partitioned");
+    assert!(Path::new(&table).join("year=2025/region=__HIVE_DEFAULT_PARTITION__").is_dir(), "order 4's region is NULL");
     let run = recon(&["diff", path(&reference), &table, "--key", "order_id", "--format", "json"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
     let report = run.json();
@@ -120,8 +123,9 @@ fn deletion_vectors_leave_their_rows_out() {
     // Version 1 marks orders 2 and 5 deleted in a deletion vector; the data file still holds all six.
     let (code, latest) = against_orders("fixtures/delta/deletion_vectors", &[]);
     assert_eq!((code, read_as(&latest)), (1, (4, 2, "delta", 1)), "{latest:#}");
-    let missing: Vec<&Value> = latest["examples"]["missing_in_target"].as_array().unwrap().iter().map(|e| &e["key"]).collect();
-    assert_eq!(missing, [&Value::from(2), &Value::from(5)]);
+    let missing: Vec<&Value> =
+        latest["examples"]["missing_in_target"].as_array().unwrap().iter().map(|e| &e["key"]["order_id"]).collect();
+    assert_eq!(missing, [2, 5]);
     let (code, first) = against_orders("fixtures/delta/deletion_vectors@0", &[]);
     assert_eq!((code, read_as(&first)), (0, (6, 0, "delta", 0)), "{first:#}");
     // The rows that differ are read again by their place among the kept rows.
@@ -132,7 +136,7 @@ fn deletion_vectors_leave_their_rows_out() {
     let report = run.json();
     assert_eq!((run.code, report["summary"]["mismatched"].as_u64()), (1, Some(1)), "{report:#}");
     let example = &report["examples"]["mismatched"][0];
-    assert_eq!((&example["key"], &example["columns"]["amount"]["target"]), (&Value::from(6), &Value::from("60")), "{example:#}");
+    assert_eq!((&example["key"]["order_id"], &example["columns"]["amount"]["target"]), (&6.into(), &"60.0".into()), "{example:#}");
 }
 
 #[test]
@@ -143,8 +147,8 @@ fn a_delta_log_that_does_not_parse_is_exit_2_naming_its_file() {
     std::fs::write(table.join("_delta_log/00000000000000000001.json"), "{\"add\": {\"path\": \n").unwrap();
     let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("00000000000000000001.json"), "{}", run.stderr);
-    assert!(run.stderr.starts_with(&format!("error: {}", path(&table))), "{}", run.stderr);
+    let file = format!("{}/_delta_log/00000000000000000001.json: line 1: a Delta Lake log entry that does not parse", path(&table));
+    assert!(run.stderr.contains(&file), "{}", run.stderr);
 }
 
 #[test]

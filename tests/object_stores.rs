@@ -59,7 +59,7 @@ impl Moto {
 
     /// Makes the bucket (moto takes an unsigned request) and uploads `files` (paths from the repository root)
     /// under keys equal to those paths.
-    fn upload(&self, files: &[&str]) {
+    pub fn upload(&self, files: &[&str]) {
         self.put_unsigned(&format!("/{BUCKET}"), b"");
         let store = AmazonS3Builder::new()
             .with_bucket_name(BUCKET)

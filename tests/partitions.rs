@@ -126,3 +126,26 @@ fn partitions_that_do_not_say_one_thing_are_refused_naming_a_file() {
     std::fs::copy("fixtures/orders/legacy.parquet", twice.join("order_id=1/part-0.parquet")).unwrap();
     refused(&twice, "column order_id is both in the files and a partition directory's name");
 }
+
+/// The same partitions under an S3 prefix (a real S3-compatible server, moto): the same columns and counts.
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn partitions_under_an_s3_prefix_are_columns_too() {
+    use crate::object_stores::{Moto, BUCKET};
+    let dir = scratch();
+    let orders = dir.path().join("orders");
+    partitioned_orders(&orders);
+    let parts = ["year=2023/month=12", "year=2024/month=01", "year=2024/month=02"];
+    let files: Vec<String> = parts.iter().map(|p| format!("{}/{p}/part-0.parquet", path(&orders))).collect();
+    let moto = Moto::start(&[]);
+    moto.upload(&files.iter().map(String::as_str).collect::<Vec<_>>());
+    // Uploaded under keys equal to their paths, without the leading `/`.
+    let prefix = format!("s3://{BUCKET}/{}/", path(&orders).trim_start_matches('/'));
+    let same = reference(dir.path(), 2);
+    let args = ["diff", &same, &prefix, "--key", "order_id", "--format", "json"];
+    let run = moto.recon_sides(&args, &["--target-storage-option"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let report = run.json();
+    assert_eq!((report["summary"]["matched"].as_u64(), report["target"]["rows"].as_u64()), (Some(6), Some(6)));
+    assert_eq!(report["compared_columns"], serde_json::json!(["amount", "year", "month"]));
+}

@@ -48,7 +48,10 @@ pub(crate) fn open(
         Some(Version::Number(number)) => builder.with_version(*number),
         Some(Version::Time(time)) => builder.with_datestring(time).map_err(failed)?,
     };
-    let table = runtime.block_on(builder.load()).map_err(failed)?;
+    let table = match runtime.block_on(builder.load()) {
+        Ok(table) => table,
+        Err(e) => return Err(unparsable_commit(storage, dir)?.unwrap_or_else(|| failed(e))),
+    };
     let state = table.snapshot().map_err(failed)?;
     // Refuses, by name, a table using a reader feature deltalake-core does not read.
     let scan = DeltaScanNext::new(state.snapshot().clone(), DeltaScanConfig::default())
@@ -117,6 +120,23 @@ pub(crate) fn open(
     }
     let reader = Partitioned::new(Box::new(inner), fields, columns, values, deletions);
     Ok(Snapshot { reader: Box::new(reader), version })
+}
+
+/// The first commit of the log (`_delta_log/*.json`, one JSON action a line) holding a line that is not JSON, as
+/// an error naming the file and line: deltalake-core's own message does not say which file it was reading.
+fn unparsable_commit(storage: &Storage, dir: &Dir) -> Result<Option<Error>> {
+    let log = storage.dir(&format!("{}/_delta_log", dir.name.trim_end_matches('/')))?;
+    for file in storage.entries(&log)?.files.iter().filter(|f| f.name.ends_with(".json")) {
+        let bytes = storage.read(file, 0..file.size)?;
+        let text = String::from_utf8_lossy(&bytes);
+        for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(line) {
+                let message = format!("line {}: a Delta Lake log entry that does not parse ({e})", number + 1);
+                return Ok(Some(Error::input(&file.name, message)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// A partition value as the log writes it (text), as an array of one element of its column's type.
