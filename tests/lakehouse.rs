@@ -68,7 +68,10 @@ fn read_as(report: &Value) -> (u64, u64, &str, u64) {
 }
 
 #[test]
-#[cfg_attr(not(recon_deltalake), ignore = "needs Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1")]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
 fn a_delta_table_is_read_at_its_latest_version_a_version_number_or_a_time() {
     let dir = scratch();
     let table = path(&dir.path().join("orders")).to_string();
@@ -85,7 +88,10 @@ fn a_delta_table_is_read_at_its_latest_version_a_version_number_or_a_time() {
     let run = recon(&["diff", &format!("{table}@1"), &format!("{table}@0"), "--key", "order_id", "--format", "json"]);
     let report = run.json();
     assert_eq!((run.code, report["summary"]["extra_in_target"].as_u64()), (1, Some(1)), "{report:#}");
-    assert_eq!((report["source"]["table_version"].as_u64(), report["target"]["table_version"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (report["source"]["table_version"].as_u64(), report["target"]["table_version"].as_u64()),
+        (Some(1), Some(0))
+    );
 
     let run = recon(&["diff", ORDERS, &format!("{table}@7"), "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -93,7 +99,10 @@ fn a_delta_table_is_read_at_its_latest_version_a_version_number_or_a_time() {
 }
 
 #[test]
-#[cfg_attr(not(recon_deltalake), ignore = "needs Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1")]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
 fn a_partitioned_delta_table_gives_its_partition_values_as_columns() {
     let dir = scratch();
     let table = path(&dir.path().join("orders")).to_string();
@@ -136,7 +145,11 @@ fn deletion_vectors_leave_their_rows_out() {
     let report = run.json();
     assert_eq!((run.code, report["summary"]["mismatched"].as_u64()), (1, Some(1)), "{report:#}");
     let example = &report["examples"]["mismatched"][0];
-    assert_eq!((&example["key"]["order_id"], &example["columns"]["amount"]["target"]), (&6.into(), &"60.0".into()), "{example:#}");
+    assert_eq!(
+        (&example["key"]["order_id"], &example["columns"]["amount"]["target"]),
+        (&6.into(), &"60.0".into()),
+        "{example:#}"
+    );
 }
 
 #[test]
@@ -147,7 +160,10 @@ fn a_delta_log_that_does_not_parse_is_exit_2_naming_its_file() {
     std::fs::write(table.join("_delta_log/00000000000000000001.json"), "{\"add\": {\"path\": \n").unwrap();
     let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let file = format!("{}/_delta_log/00000000000000000001.json: line 1: a Delta Lake log entry that does not parse", path(&table));
+    let file = format!(
+        "{}/_delta_log/00000000000000000001.json: line 1: a Delta Lake log entry that does not parse",
+        path(&table)
+    );
     assert!(run.stderr.contains(&file), "{}", run.stderr);
 }
 
@@ -155,7 +171,11 @@ fn a_delta_log_that_does_not_parse_is_exit_2_naming_its_file() {
 fn a_version_names_a_delta_table_only() {
     let run = recon(&["diff", ORDERS, "fixtures/orders/new@3", "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("fixtures/orders/new@3: a version (@N or @TIME) picks a version of a Delta Lake table"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("fixtures/orders/new@3: a version (@N or @TIME) picks a version of a Delta Lake table"),
+        "{}",
+        run.stderr
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -201,12 +221,18 @@ fn iceberg_and_hudi_tables_are_refused_and_a_plain_metadata_directory_is_not() {
     std::fs::write(iceberg.join("metadata/v1.metadata.json"), "{}").unwrap();
     let not_read = "which recon does not read: compare an export of it";
     refused(&["diff", SOURCE, path(&iceberg.join("data")), "--key", "order_id"], "inside an Iceberg table");
-    refused(&["diff", SOURCE, path(&iceberg), "--key", "order_id"], &format!("an Iceberg table (it holds metadata/), {not_read}"));
+    refused(
+        &["diff", SOURCE, path(&iceberg), "--key", "order_id"],
+        &format!("an Iceberg table (it holds metadata/), {not_read}"),
+    );
 
     let hudi = dir.path().join("hudi");
     std::fs::create_dir_all(hudi.join(".hoodie")).unwrap();
     std::fs::copy(SOURCE, hudi.join("part-0.parquet")).unwrap();
-    refused(&["diff", SOURCE, path(&hudi), "--key", "order_id"], &format!("a Hudi table (it holds .hoodie/), {not_read}"));
+    refused(
+        &["diff", SOURCE, path(&hudi), "--key", "order_id"],
+        &format!("a Hudi table (it holds .hoodie/), {not_read}"),
+    );
 
     // An export whose table happens to be called metadata is read (exit 1: the fixture's own duplicate key).
     let export = dir.path().join("export");

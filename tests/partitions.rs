@@ -75,8 +75,11 @@ fn text_dates_and_nulls_are_typed_by_all_their_values() {
         std::fs::write(part.join("part-0.csv"), rows).unwrap();
     }
     let reference = dir.path().join("reference.csv");
-    std::fs::write(&reference, "id,region,day\n1,eu,2024-01-31\n2,eu,2024-01-31\n3,us/east,2024-02-01\n4,,2024-02-01\n")
-        .unwrap();
+    std::fs::write(
+        &reference,
+        "id,region,day\n1,eu,2024-01-31\n2,eu,2024-01-31\n3,us/east,2024-02-01\n4,,2024-02-01\n",
+    )
+    .unwrap();
     let args = ["diff", path(&reference), path(&events), "--key", "id", "--format", "json"];
     let run = recon(&args);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);

@@ -42,7 +42,8 @@ pub(crate) fn open(
     let failed = |e: DeltaTableError| delta_error(location, e);
     let url = storage.url(dir)?;
     register_scheme(&url);
-    let mut builder = DeltaTableBuilder::from_url(url.clone()).map_err(failed)?.with_storage_backend(storage.store(), url.clone());
+    let mut builder =
+        DeltaTableBuilder::from_url(url.clone()).map_err(failed)?.with_storage_backend(storage.store(), url.clone());
     builder = match version {
         None => builder,
         Some(Version::Number(number)) => builder.with_version(*number),
@@ -71,7 +72,10 @@ pub(crate) fn open(
     for view in state.log_data().iter() {
         let path = view.path().to_string();
         if path.contains("://") {
-            return Err(Error::input(location, format!("names a data file outside the table ({path}), which recon does not read")));
+            return Err(Error::input(
+                location,
+                format!("names a data file outside the table ({path}), which recon does not read"),
+            ));
         }
         let file = storage.file_in(dir, &path, u64::try_from(view.size()).unwrap_or(0))?;
         let full = format!("{}{}", decoded_path(&url), path);

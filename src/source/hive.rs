@@ -62,7 +62,10 @@ pub(crate) fn list(storage: &Storage, dir: &Dir, location: &str) -> Result<Optio
         if let (Some(file), false) = (files.first(), parts.is_empty()) {
             return Err(Error::input(
                 &file.name,
-                format!("lies beside partition directories ({}) of {location}: a file's partition would be unknown", parts[0].0.name),
+                format!(
+                    "lies beside partition directories ({}) of {location}: a file's partition would be unknown",
+                    parts[0].0.name
+                ),
             ));
         }
         for file in files {

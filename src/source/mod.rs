@@ -408,7 +408,10 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
                 refuse_lakehouse(storage, location, [dir.name.as_str()])?;
                 if let Some(partitions) = hive::list(storage, &dir, location)? {
                     return match partitions.files.is_empty() {
-                        true => Err(Error::input(location, "no Parquet, CSV or Arrow files found in its partition directories")),
+                        true => Err(Error::input(
+                            location,
+                            "no Parquet, CSV or Arrow files found in its partition directories",
+                        )),
                         false => Ok(Listed::Partitioned(partitions)),
                     };
                 }

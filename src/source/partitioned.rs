@@ -242,7 +242,8 @@ mod tests {
         )])
         .unwrap();
         let kept = completer.drop_deleted(batch.slice(2, 6), 0, 2).unwrap();
-        let kept: Vec<i64> = kept.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().values().to_vec();
+        let kept: Vec<i64> =
+            kept.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().values().to_vec();
         assert_eq!(kept, [4, 5, 6]);
     }
 }
