@@ -135,6 +135,8 @@ fn deletion_vectors_leave_their_rows_out() {
     let missing: Vec<&Value> =
         latest["examples"]["missing_in_target"].as_array().unwrap().iter().map(|e| &e["key"]["order_id"]).collect();
     assert_eq!(missing, [2, 5]);
+    let text = recon(&["diff", ORDERS, "fixtures/delta/deletion_vectors", "--key", "order_id"]).stdout;
+    assert!(text.contains("target: fixtures/delta/deletion_vectors (delta version 1, 4 rows, "), "{text}");
     let (code, first) = against_orders("fixtures/delta/deletion_vectors@0", &[]);
     assert_eq!((code, read_as(&first)), (0, (6, 0, "delta", 0)), "{first:#}");
     // The rows that differ are read again by their place among the kept rows.
@@ -165,6 +167,28 @@ fn a_delta_log_that_does_not_parse_is_exit_2_naming_its_file() {
         path(&table)
     );
     assert!(run.stderr.contains(&file), "{}", run.stderr);
+}
+
+#[test]
+fn a_reader_feature_recon_cannot_read_is_refused_by_name() {
+    let dir = scratch();
+    let table = dir.path().join("orders");
+    copy_dir(Path::new("fixtures/delta/deletion_vectors"), &table);
+    let commit = table.join("_delta_log/00000000000000000001.json");
+    let text = std::fs::read_to_string(&commit).unwrap();
+    std::fs::write(
+        &commit,
+        text.replace(
+            "\"readerFeatures\": [\"deletionVectors\"]",
+            "\"readerFeatures\": [\"deletionVectors\", \"madeUpFeature\"]",
+        ),
+    )
+    .unwrap();
+    let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(path(&table)) && run.stderr.contains("madeUpFeature"), "{}", run.stderr);
+    // The version before the feature was turned on reads.
+    assert_eq!(recon(&["diff", ORDERS, &format!("{}@0", path(&table)), "--key", "order_id", "--quiet"]).code, 0);
 }
 
 #[test]

@@ -159,18 +159,17 @@ impl Dataset {
                 return Ok(Dataset { table_version: Some(snapshot.version), ..dataset });
             }
             #[cfg(not(feature = "delta"))]
-            Listed::Delta(_) => {
-                return Err(Error::input(
-                    masked,
-                    "a Delta Lake table (it holds _delta_log/), and this recon was built without Delta Lake support: build it with the `delta` feature (on by default)",
-                ))
+            Listed::Delta(dir) => {
+                let message = format!(
+                    "a Delta Lake table ({} holds _delta_log/), and this recon was built without Delta Lake support: build it with the `delta` feature (on by default)",
+                    dir.name
+                );
+                return Err(Error::input(masked, message));
             }
-            _ if files.version.is_some() => {
-                return Err(Error::input(
-                    masked,
-                    "a version (@N or @TIME) picks a version of a Delta Lake table, and this location holds no _delta_log/",
-                ))
-            }
+            _ if files.version.is_some() => return Err(Error::input(
+                masked,
+                "a version (@N or @TIME) picks a version of a Delta Lake table, and this location holds no _delta_log/",
+            )),
             Listed::Files(listed) => hive::Partitions::none(listed),
             Listed::Partitioned(partitions) => partitions,
         };
