@@ -127,6 +127,27 @@ fn a_partitioned_delta_table_gives_its_partition_values_as_columns() {
     assert_eq!(compared, ["customer", "amount", "year", "region"]);
 }
 
+/// Column mapping: the data files name their columns `col-<uuid>`; the table's names are in its schema.
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn mapped_columns_are_named_as_the_table_names_them() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(
+        "import sys, pyarrow.csv\nfrom deltalake import write_deltalake\n\
+         mapped = {'delta.columnMapping.mode': 'name', 'delta.minReaderVersion': '2', 'delta.minWriterVersion': '5'}\n\
+         write_deltalake(sys.argv[1], pyarrow.csv.read_csv(sys.argv[2]), configuration=mapped)",
+        &[&table, ORDERS],
+    );
+    let (code, report) = against_orders(&table, &[]);
+    assert_eq!((code, read_as(&report)), (0, (6, 0, "delta", 0)), "{report:#}");
+    assert_eq!(report["compared_columns"], serde_json::json!(["customer", "amount"]));
+    assert_eq!(report["source"]["fingerprint"], report["target"]["fingerprint"]);
+}
+
 #[test]
 fn deletion_vectors_leave_their_rows_out() {
     // Version 1 marks orders 2 and 5 deleted in a deletion vector; the data file still holds all six.
