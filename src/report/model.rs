@@ -155,6 +155,9 @@ pub struct SideReport {
     pub rows: u64,
     /// Hex of the 128-bit wrapping sum of the side's row hashes (see `digest`).
     pub fingerprint: String,
+    /// The version of a Delta Lake table that was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_version: Option<u64>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient

@@ -30,7 +30,8 @@ const AUDIT_EXAMPLES: usize = 3;
 pub fn render(report: &Report, screen: &Screen) -> String {
     let mut out = String::new();
     let side = |label: &str, s: &super::SideReport| {
-        format!("{label}: {} ({}, {} rows, fingerprint {})\n", s.location, s.kind, s.rows, s.fingerprint)
+        let version = s.table_version.map(|v| format!(" version {v}")).unwrap_or_default();
+        format!("{label}: {} ({}{version}, {} rows, fingerprint {})\n", s.location, s.kind, s.rows, s.fingerprint)
     };
     out += &side("source", &report.source);
     out += &side("target", &report.target);
