@@ -62,6 +62,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
             kind: dataset.format.kind().to_string(),
             rows: fingerprint.rows,
             fingerprint: fingerprint.hex(),
+            snapshot: dataset.snapshot.map(str::to_string),
         }
     };
     let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();

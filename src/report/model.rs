@@ -152,6 +152,10 @@ pub struct SideReport {
     pub rows: u64,
     /// Hex of the 128-bit wrapping sum of the side's row hashes (see `digest`).
     pub fingerprint: String,
+    /// How consistent the read was where it was not one snapshot: `none` (an ODBC source read at READ
+    /// COMMITTED: rows changing during the read may be seen or not). Absent for one snapshot and for files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient

@@ -8,6 +8,8 @@ pub mod dialect;
 mod ipc;
 pub mod keyset;
 pub mod narrow;
+#[cfg(feature = "odbc")]
+mod odbc;
 mod parquet;
 mod reader;
 pub(crate) mod sql;
@@ -18,7 +20,7 @@ use arrow::array::{RecordBatch, UInt64Array};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Files, Kind, Location};
+use crate::location::{Files, Kind, Location};
 use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
@@ -77,6 +79,8 @@ pub enum Format {
     Csv,
     Ipc,
     Database(sql::Engine),
+    /// A table or query behind an ODBC driver.
+    Odbc,
 }
 
 impl Format {
@@ -97,6 +101,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Ipc => "arrow",
             Format::Database(engine) => engine.kind(),
+            Format::Odbc => "odbc",
         }
     }
 }
@@ -109,6 +114,9 @@ pub struct Dataset {
     pub schema: SchemaRef,
     /// What the reader does beyond reading every row, declared when it opened: the engine asks here.
     pub capabilities: Capabilities,
+    /// How consistent a read is where it is not one snapshot: `none` for a database read without one
+    /// (an ODBC source at READ COMMITTED). `None` where the reader reads one snapshot or a file.
+    pub snapshot: Option<&'static str>,
     reader: Box<dyn Reader>,
 }
 
@@ -131,7 +139,7 @@ impl Dataset {
                 let table = sql::SqlTable::open(db.clone(), &options.db, runtime)?;
                 return Ok(Dataset::new(db.masked.clone(), Format::Database(db.engine), Box::new(table)));
             }
-            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Odbc(odbc) => return open_odbc(location, odbc, options),
             Kind::Files(files) => files,
         };
         if options.db.query.is_some() {
@@ -153,7 +161,11 @@ impl Dataset {
     }
 
     fn new(location: String, format: Format, reader: Box<dyn Reader>) -> Dataset {
-        Dataset { location, format, schema: reader.schema(), capabilities: reader.capabilities(), reader }
+        Dataset::read_as(location, format, reader, None)
+    }
+
+    fn read_as(location: String, format: Format, reader: Box<dyn Reader>, snapshot: Option<&'static str>) -> Dataset {
+        Dataset { location, format, schema: reader.schema(), capabilities: reader.capabilities(), snapshot, reader }
     }
 
     /// The number of rows, where the files tell it without reading them: Parquet footers.
@@ -287,6 +299,31 @@ impl Dataset {
         let batch = arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(&self.location, e))?;
         Ok((batch, UInt64Array::from(found)))
     }
+}
+
+/// Opens a table or query behind an ODBC driver (cargo feature `odbc`).
+#[cfg(feature = "odbc")]
+fn open_odbc(location: &Location, odbc: &crate::location::Odbc, options: &OpenOptions) -> Result<Dataset> {
+    let masked = location.masked();
+    let table = odbc::OdbcTable::open(odbc, &masked, &options.db)?;
+    let snapshot = (!table.snapshot()).then_some("none");
+    Ok(Dataset::read_as(masked, Format::Odbc, Box::new(table), snapshot))
+}
+
+/// Without the `odbc` feature, an ODBC location is recognised and refused with how to get it.
+#[cfg(not(feature = "odbc"))]
+fn open_odbc(location: &Location, _: &crate::location::Odbc, _: &OpenOptions) -> Result<Dataset> {
+    Err(odbc_not_built(location))
+}
+
+/// The error for an ODBC location in a build without the `odbc` feature.
+#[cfg(not(feature = "odbc"))]
+fn odbc_not_built(location: &Location) -> Error {
+    Error::input(
+        location.masked(),
+        "an ODBC connection: this recon was built without ODBC; install it with `cargo install --features odbc` \
+         (see the README, \"ODBC sources\")",
+    )
 }
 
 /// The rows a file's re-read picked, in one batch; none at all means the file no longer holds them.

@@ -29,6 +29,8 @@ pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
+#[cfg(feature = "odbc")]
+pub(crate) use mysql::{cut_of, SERVER as MYSQL_SERVER};
 pub use narrow::Bound;
 pub use writable::Writable;
 

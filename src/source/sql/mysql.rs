@@ -33,7 +33,7 @@ use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
 const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
-const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
+pub(crate) const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
 
 const SPATIAL: [&str; 8] = [
     "geometry",
@@ -50,8 +50,13 @@ const SPATIAL: [&str; 8] = [
 /// `queries/mysql_server.sql`).
 pub(crate) async fn fraction_cut(conn: &mut MySqlConnection) -> Result<Cut, sqlx::Error> {
     let (version, mode): (String, String) = sqlx::query_as(SERVER).fetch_one(conn).await?;
+    Ok(cut_of(&version, &mode))
+}
+
+/// How a server of `version` with global `sql_mode` `mode` cuts fraction digits (see [`SERVER`]).
+pub(crate) fn cut_of(version: &str, mode: &str) -> Cut {
     let mode = mode.to_ascii_uppercase();
-    Ok(if version.contains("MariaDB") {
+    if version.contains("MariaDB") {
         if mode.contains("TIME_ROUND_FRACTIONAL") {
             Cut::Round
         } else {
@@ -61,7 +66,7 @@ pub(crate) async fn fraction_cut(conn: &mut MySqlConnection) -> Result<Cut, sqlx
         Cut::Truncate
     } else {
         Cut::Round
-    })
+    }
 }
 
 pub(crate) async fn table_columns(
