@@ -34,10 +34,11 @@ impl<'a> TableRef<'a> {
     }
 }
 
-/// A table's columns in table order, with whether each may hold NULL.
+/// A table's columns in table order, with whether each may hold NULL; PostgreSQL's unconstrained numerics
+/// without the precision psqlodbc makes up for them.
 pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Vec<(Described, bool)>> {
-    let (catalog, schema, table) = (at.catalog.unwrap_or(""), pattern(at.schema), escape(at.table));
     let mut columns = Vec::new();
+    let (catalog, schema, table) = (at.catalog.unwrap_or(""), pattern(at.schema), escape(at.table));
     for row in session.conn.columns(catalog, &schema, &table, "%")? {
         let row = row?;
         // A pattern matches case-insensitively on some drivers: only the table named exactly.
@@ -54,7 +55,32 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Vec<(Descr
         columns.push((row.ordinal_position, described, row.nullable != 0));
     }
     columns.sort_by_key(|(position, _, _)| *position);
+    let free = match (session.dialect, at.schema) {
+        (Dialect::Postgres, Some(schema)) => free_numerics(session, schema, at.table)?,
+        _ => Vec::new(),
+    };
+    for (_, described, _) in columns.iter_mut().filter(|(_, d, _)| free.contains(&d.name)) {
+        (described.size, described.digits) = (None, None);
+    }
     Ok(columns.into_iter().map(|(_, d, nullable)| (d, nullable)).collect())
+}
+
+const POSTGRES_FREE_NUMERICS: &str = include_str!("../../../queries/odbc_postgres_free_numerics.sql");
+
+/// PostgreSQL's unconstrained `numeric` columns of a table (see the query).
+fn free_numerics(session: &Session, schema: &str, table: &str) -> OdbcResult<Vec<String>> {
+    use odbc_api::IntoParameter;
+    let parameters = (&schema.into_parameter(), &table.into_parameter());
+    let mut names = Vec::new();
+    if let Some(mut cursor) = session.conn.execute(POSTGRES_FREE_NUMERICS, parameters, None)? {
+        let mut buffer = Vec::new();
+        while let Some(mut row) = cursor.next_row()? {
+            if row.get_text(1, &mut buffer)? {
+                names.push(String::from_utf8_lossy(&buffer).into_owned());
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// The tables of a schema (MySQL/MariaDB: a database), sorted by name: ordinary tables only, as a native
@@ -178,7 +204,7 @@ fn unique_indexes(session: &Session, at: &TableRef) -> OdbcResult<Vec<UniqueKey>
 }
 
 /// A catalog text column's value (empty for NULL or undecodable text).
-fn text<const N: usize>(value: &odbc_api::buffers::VarCharArray<N>) -> String {
+fn text<const N: usize>(value: &odbc_api::parameter::VarCharArray<N>) -> String {
     value.as_str().ok().flatten().unwrap_or_default().to_string()
 }
 

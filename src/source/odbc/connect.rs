@@ -103,8 +103,8 @@ pub(crate) fn connect(odbc: &Odbc, masked: &str, login_timeout: std::time::Durat
         login_timeout_sec: Some(login_timeout.as_secs().clamp(1, u64::from(u32::MAX)) as u32),
         ..Default::default()
     };
-    let conn = env
-        .connect_with_connection_string_and_driver_specific_options(&text, options, ReadOnly)
+    // SAFETY: SQL_ATTR_ACCESS_MODE is a Core-level attribute every ODBC driver takes (a driver may ignore it).
+    let conn = unsafe { env.connect_with_connection_string_and_driver_specific_options(&text, options, ReadOnly) }
         .map_err(|e| Error::database(masked, describe(&e)))?;
     let dbms = conn.database_management_system_name().map_err(|e| Error::database(masked, describe(&e)))?;
     let dialect = Dialect::of(&dbms);

@@ -8,6 +8,7 @@ pub(crate) mod collection;
 mod catalog;
 mod connect;
 mod narrow;
+mod native;
 mod reader;
 mod types;
 
@@ -74,29 +75,35 @@ impl OdbcTable {
         };
         let session = connect::connect(odbc, masked, options.connect_timeout)?;
         let db_error = |e: odbc_api::Error| Error::database(masked, describe(&e));
-        let (relation, described, not_null) = match (&table, &options.query) {
+        let (relation, columns, not_null) = match (&table, &options.query) {
             (Some((schema, name)), _) => {
                 let at = TableRef::new(session.dialect, schema.as_deref(), name);
                 let described = catalog::columns(&session, &at).map_err(db_error)?;
                 if described.is_empty() {
                     return Err(Error::input(masked, missing_table(&at)));
                 }
+                let columns = match native::columns(&session, &at).map_err(db_error)? {
+                    Some(native) if native.len() == described.len() => {
+                        native.into_iter().map(|c| types::from_native(c, session.dialect)).collect()
+                    }
+                    _ => described.iter().map(|(d, _)| types::column(d, session.dialect, session.cut)).collect(),
+                };
                 let relation = match schema {
                     Some(schema) => format!("{}.{}", session.quote(schema), session.quote(name)),
                     None => session.quote(name),
                 };
-                let not_null = described.iter().filter(|(_, nullable)| !nullable).map(|(d, _)| d.name.clone());
-                (relation, described.into_iter().map(|(d, _)| d).collect(), not_null.collect())
+                let not_null = described.iter().filter(|(_, nullable)| !nullable).map(|(d, _)| d.name.clone()).collect();
+                (relation, columns, not_null)
             }
             (None, Some(query)) => {
                 let query = query.trim().trim_end_matches(';');
                 let described = query_columns(&session, query).map_err(db_error)?;
-                (format!("({query}) recon_query"), described, Vec::new())
+                let columns = described.iter().map(|d| types::column(d, session.dialect, session.cut)).collect();
+                (format!("({query}) recon_query"), columns, Vec::new())
             }
             (None, None) => unreachable!("refused above"),
         };
-        let columns: Vec<OdbcColumn> =
-            described.iter().map(|d| types::column(d, session.dialect, session.cut)).collect();
+        let columns: Vec<OdbcColumn> = columns;
         let schema = Arc::new(Schema::new(columns.iter().map(|c| field(c, &session)).collect::<Vec<_>>()));
         Ok(OdbcTable {
             location: masked.to_string(),
@@ -176,7 +183,13 @@ impl OdbcTable {
     /// `SELECT` of the projected columns from the relation, with `condition` (empty or ` WHERE …`).
     fn select(&self, projection: &[usize], condition: &str) -> String {
         let session = self.lock();
-        let list: Vec<String> = projection.iter().map(|&i| session.quote(&self.columns[i].name)).collect();
+        let list: Vec<String> = projection
+            .iter()
+            .map(|&i| {
+                let (column, quoted) = (&self.columns[i], session.quote(&self.columns[i].name));
+                column.select.as_ref().map_or(quoted.clone(), |expression| format!("{expression} AS {quoted}"))
+            })
+            .collect();
         format!("SELECT {} FROM {}{condition}", list.join(", "), self.relation)
     }
 
@@ -293,7 +306,7 @@ fn field(column: &OdbcColumn, session: &Session) -> Field {
     Field::new(&column.name, column.data_type.clone(), true).with_metadata(metadata)
 }
 
-/// A query's columns as the driver describes its result (without a type name).
+/// A query's columns as the driver describes its result (without a type name; decimals without precision).
 fn query_columns(session: &Session, query: &str) -> std::result::Result<Vec<Described>, odbc_api::Error> {
     let mut prepared = session.conn.prepare(query)?;
     let count = prepared.num_result_cols()?;
@@ -307,6 +320,11 @@ fn query_columns(session: &Session, query: &str) -> std::result::Result<Vec<Desc
             size: data_type.column_size().map(|s| s.get()),
             digits: Some(data_type.decimal_digits()),
         });
+    }
+    // A result set's decimals may have no declared precision, which drivers make up (psqlodbc: 28,6): read as
+    // decimal text, as the native readers read a query's decimals.
+    for column in columns.iter_mut().filter(|c| types::is_decimal(c.code)) {
+        (column.size, column.digits) = (None, None);
     }
     Ok(columns)
 }

@@ -21,6 +21,7 @@
 use arrow::datatypes::{DataType, TimeUnit};
 
 use super::connect::Dialect;
+use crate::source::sql::SqlColumn;
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 /// Characters of the longest text value recon reads; a longer one is refused by column, never truncated.
@@ -71,6 +72,9 @@ pub(crate) struct OdbcColumn {
     pub(crate) metadata: Vec<(&'static str, String)>,
     /// Why the column cannot be read (its type), when it cannot.
     pub(crate) unreadable: Option<String>,
+    /// An expression selected in the column's place (quoted as the engine quotes), where the native reader
+    /// reads one (PostgreSQL `money` as `numeric`, MySQL `bit(n)` as its bits).
+    pub(crate) select: Option<String>,
     /// Whether a quoted text literal selects this column's values exactly (character types, not JSON or XML,
     /// which some engines cannot compare, nor a GUID, whose canonical text is not always the stored one).
     pub(crate) text_literal: bool,
@@ -174,6 +178,7 @@ pub(crate) fn column(d: &Described, dialect: Dialect, cut: Cut) -> OdbcColumn {
         after,
         metadata: Vec::new(),
         unreadable: None,
+        select: None,
         text_literal: matches!(d.code, CHAR | VARCHAR | LONGVARCHAR | WCHAR | WVARCHAR | WLONGVARCHAR)
             && CHARACTER_TYPES.contains(&type_name.split('(').next().unwrap_or_default().trim()),
     };
@@ -186,6 +191,47 @@ pub(crate) fn column(d: &Described, dialect: Dialect, cut: Cut) -> OdbcColumn {
         column.unreadable = Some(format!("ODBC type {} (SQL type {})", column.declared, d.code));
     }
     column
+}
+
+/// How recon reads a column its native reader typed (see `native.rs`): the same Arrow type, declared type,
+/// selected expression and metadata; arrow-odbc reads what it can read directly, and text (or a zone-less
+/// timestamp) where recon casts after reading.
+pub(crate) fn from_native(column: SqlColumn, dialect: Dialect) -> OdbcColumn {
+    let data_type = column.data_type.clone();
+    let (read, after) = match &data_type {
+        DataType::Timestamp(unit, Some(_)) => (DataType::Timestamp(*unit, None), After::Cast),
+        // MariaDB Connector/ODBC gives a `tinyint(1)` fetched as SQL_C_BIT as NULL: fetched as the integer it is.
+        DataType::Boolean if dialect == Dialect::Mysql => (DataType::Int8, After::Cast),
+        DataType::Decimal128(_, s) if *s >= 0 => (data_type.clone(), After::Nothing),
+        DataType::Decimal128(..) | DataType::Decimal256(..) => (DataType::Utf8, After::Cast),
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => (DataType::Utf8, After::Cast),
+        // PostgreSQL's char(n) arrives padded over ODBC; its native reader trims it, as its cast to text does.
+        DataType::Utf8 if column.db_type == "bpchar" => (DataType::Utf8, After::TrimBlanks),
+        _ => (data_type.clone(), After::Nothing),
+    };
+    let db_type = column.db_type.to_ascii_lowercase();
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    // The native reader decodes timetz to its UTC time of day; over ODBC the server computes it.
+    let select = match (dialect, db_type.as_str()) {
+        (Dialect::Postgres, "timetz") => Some(format!("({} AT TIME ZONE 'UTC')::time", quoted(&column.name))),
+        _ => column.select,
+    };
+    OdbcColumn {
+        text_literal: data_type == DataType::Utf8 && CHARACTER_TYPES.contains(&db_type.as_str()),
+        name: column.name,
+        declared: column.declared,
+        read,
+        data_type,
+        after,
+        metadata: column.metadata,
+        unreadable: None,
+        select,
+    }
+}
+
+/// Whether an ODBC type code is an exact decimal's.
+pub(crate) fn is_decimal(code: i16) -> bool {
+    matches!(code, NUMERIC | DECIMAL)
 }
 
 /// Whether a timestamp type holds instants: its name says a zone (PostgreSQL `timestamptz`, SQL-standard `…

@@ -30,7 +30,9 @@ use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
 #[cfg(feature = "odbc")]
-pub(crate) use mysql::{cut_of, SERVER as MYSQL_SERVER};
+pub(crate) use mysql::{cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS, SERVER as MYSQL_SERVER};
+#[cfg(feature = "odbc")]
+pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
 pub use narrow::Bound;
 pub use writable::Writable;
 
