@@ -1,4 +1,4 @@
-//! A PostgreSQL or MySQL/MariaDB table read over ODBC is typed as its native reader types it: the native
+//! A PostgreSQL, MySQL/MariaDB or SQLite table read over ODBC is typed as its native reader types it: the native
 //! catalog query runs through the driver and its rows go to the native column mapping, so both reads declare,
 //! select and canonicalize every column alike (money as numeric, MySQL's `tinyint(1)`, `bit(n)`, unsigned and
 //! JSON columns, declared fraction digits and the server's cut).
@@ -52,7 +52,12 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec
                 })
                 .collect()
         }
-        _ => return Ok(None),
+        Dialect::Sqlite => {
+            let rows = query(session, sql::SQLITE_COLUMNS, &[Some(at.table)])?;
+            let text = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+            rows.iter().map(|row| sql::sqlite_column(text(row, 0), text(row, 1))).collect()
+        }
+        Dialect::Other => return Ok(None),
     }))
 }
 

@@ -214,6 +214,8 @@ pub(crate) fn from_native(column: SqlColumn, dialect: Dialect) -> OdbcColumn {
     // The native reader decodes timetz to its UTC time of day; over ODBC the server computes it.
     let select = match (dialect, db_type.as_str()) {
         (Dialect::Postgres, "timetz") => Some(format!("({} AT TIME ZONE 'UTC')::time", quoted(&column.name))),
+        // psqlodbc sizes a bit(n) column's buffer in bits, too small for its text: read as text.
+        (Dialect::Postgres, "bit" | "varbit") => Some(format!("{}::text", quoted(&column.name))),
         _ => column.select,
     };
     OdbcColumn {

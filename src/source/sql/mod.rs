@@ -33,6 +33,8 @@ pub use keys::KEYS_PER_STATEMENT;
 pub(crate) use mysql::{cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS, SERVER as MYSQL_SERVER};
 #[cfg(feature = "odbc")]
 pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
+#[cfg(feature = "odbc")]
+pub(crate) use sqlite::{column as sqlite_column, COLUMNS as SQLITE_COLUMNS};
 pub use narrow::Bound;
 pub use writable::Writable;
 
