@@ -10,6 +10,7 @@ use odbc_api::sys::{HStmt, SqlReturn};
 use odbc_api::{Cursor, CursorImpl, Nullable};
 
 use super::connect::{Dialect, Session};
+use super::native::query;
 use super::types::Described;
 use crate::source::catalog::{TableKeys, UniqueKey};
 
@@ -67,20 +68,13 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Vec<(Descr
 
 const POSTGRES_FREE_NUMERICS: &str = include_str!("../../../queries/odbc_postgres_free_numerics.sql");
 
+const POSTGRES_HAS_PRIMARY_KEY: &str = include_str!("../../../queries/odbc_postgres_has_primary_key.sql");
+const MYSQL_HAS_PRIMARY_KEY: &str = include_str!("../../../queries/odbc_mysql_has_primary_key.sql");
+
 /// PostgreSQL's unconstrained `numeric` columns of a table (see the query).
 fn free_numerics(session: &Session, schema: &str, table: &str) -> OdbcResult<Vec<String>> {
-    use odbc_api::IntoParameter;
-    let parameters = (&schema.into_parameter(), &table.into_parameter());
-    let mut names = Vec::new();
-    if let Some(mut cursor) = session.conn.execute(POSTGRES_FREE_NUMERICS, parameters, None)? {
-        let mut buffer = Vec::new();
-        while let Some(mut row) = cursor.next_row()? {
-            if row.get_text(1, &mut buffer)? {
-                names.push(String::from_utf8_lossy(&buffer).into_owned());
-            }
-        }
-    }
-    Ok(names)
+    let rows = query(session, POSTGRES_FREE_NUMERICS, &[Some(schema), Some(table)])?;
+    Ok(rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect())
 }
 
 /// The tables of a schema (MySQL/MariaDB: a database), sorted by name: ordinary tables only, as a native
@@ -105,16 +99,35 @@ pub(crate) fn tables(session: &Session, schema: Option<&str>) -> OdbcResult<Vec<
 /// catalogs give them: whole-column indexes only, not partial ones, the primary key's own index left out.
 pub(crate) fn keys(session: &Session, at: &TableRef, not_null: &[String]) -> OdbcResult<TableKeys> {
     let mut primary = Vec::new();
+    let mut name = String::new();
     for row in session.conn.primary_keys(at.catalog, at.schema, at.table)? {
         let row = row?;
         primary.push((row.key_seq, text(&row.column)));
+        name = text(&row.pk_name);
     }
     primary.sort();
-    let primary_key: Option<Vec<String>> =
+    // Both drivers answer with a unique index over NOT NULL columns for a table without a primary key (MySQL
+    // marks its columns `PRI` in information_schema): only a declared primary key is one.
+    let declared = match session.dialect {
+        Dialect::Postgres => Some(query(session, POSTGRES_HAS_PRIMARY_KEY, &[at.schema, Some(at.table)])?),
+        Dialect::Mysql => Some(query(session, MYSQL_HAS_PRIMARY_KEY, &[at.catalog, Some(at.table)])?),
+        _ => None,
+    };
+    if declared.is_some_and(|rows| rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("0")) {
+        primary.clear();
+    }
+    let mut primary_key: Option<Vec<String>> =
         (!primary.is_empty()).then(|| primary.into_iter().map(|(_, name)| name).collect());
-    let unique = unique_indexes(session, at)?
+    let indexes = unique_indexes(session, at)?;
+    // psqlodbc numbers KEY_SEQ in table order: the key's own order is its index's (named as the constraint).
+    if let (Some(key), Some(index)) = (&mut primary_key, indexes.iter().find(|i| i.name == name)) {
+        if index.columns.len() == key.len() && index.columns.iter().all(|c| key.contains(c)) {
+            key.clone_from(&index.columns);
+        }
+    }
+    let unique = indexes
         .into_iter()
-        .filter(|k| Some(&k.columns) != primary_key.as_ref())
+        .filter(|k| k.name != name && Some(&k.columns) != primary_key.as_ref())
         .filter(|k| k.columns.iter().all(|c| not_null.contains(c)))
         .collect();
     Ok(TableKeys { primary_key, unique })

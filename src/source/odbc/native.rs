@@ -63,7 +63,7 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec
 
 /// Every row of `sql` (PostgreSQL `$N` placeholders or `?`, comment lines left out) with `parameters`, each
 /// value as text.
-fn query(session: &Session, sql: &str, parameters: &[Option<&str>]) -> OdbcResult<Vec<Vec<Option<String>>>> {
+pub(crate) fn query(session: &Session, sql: &str, parameters: &[Option<&str>]) -> OdbcResult<Vec<Vec<Option<String>>>> {
     let (sql, order) = positional(sql);
     let values: Vec<VarCharBox> = match order.is_empty() {
         true => parameters.iter().map(|p| text_parameter(*p)).collect(),

@@ -202,6 +202,9 @@ pub(crate) fn from_native(column: SqlColumn, dialect: Dialect) -> OdbcColumn {
         DataType::Timestamp(unit, Some(_)) => (DataType::Timestamp(*unit, None), After::Cast),
         // MariaDB Connector/ODBC gives a `tinyint(1)` fetched as SQL_C_BIT as NULL: fetched as the integer it is.
         DataType::Boolean if dialect == Dialect::Mysql => (DataType::Int8, After::Cast),
+        // A FLOAT is selected as the DOUBLE holding it (`f + 0e0`), which the driver fetches as SQL_C_FLOAT as 0:
+        // fetched as the double, cast back exactly.
+        DataType::Float32 if dialect == Dialect::Mysql => (DataType::Float64, After::Cast),
         DataType::Decimal128(_, s) if *s >= 0 => (data_type.clone(), After::Nothing),
         DataType::Decimal128(..) | DataType::Decimal256(..) => (DataType::Utf8, After::Cast),
         DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => (DataType::Utf8, After::Cast),
