@@ -24,11 +24,12 @@ pub(crate) struct TableRef<'a> {
 }
 
 impl<'a> TableRef<'a> {
-    /// The table `schema.table` names on a server of `dialect`; PostgreSQL's schema is `public` unless named,
-    /// as for `postgres://` locations.
-    pub(crate) fn new(dialect: Dialect, schema: Option<&'a str>, table: &'a str) -> TableRef<'a> {
-        match dialect {
-            Dialect::Mysql => TableRef { catalog: schema, schema: None, table },
+    /// The table `schema.table` names on the session's server; PostgreSQL's schema is `public` unless named, as
+    /// for `postgres://` locations; MySQL/MariaDB's database the connection's unless named (an empty catalog
+    /// would match every database's tables).
+    pub(crate) fn new(session: &'a Session, schema: Option<&'a str>, table: &'a str) -> TableRef<'a> {
+        match session.dialect {
+            Dialect::Mysql => TableRef { catalog: schema.or(session.database.as_deref()), schema: None, table },
             Dialect::Postgres => TableRef { catalog: None, schema: Some(schema.unwrap_or("public")), table },
             _ => TableRef { catalog: None, schema, table },
         }
@@ -80,7 +81,7 @@ fn free_numerics(session: &Session, schema: &str, table: &str) -> OdbcResult<Vec
 /// The tables of a schema (MySQL/MariaDB: a database), sorted by name: ordinary tables only, as a native
 /// catalog lists them.
 pub(crate) fn tables(session: &Session, schema: Option<&str>) -> OdbcResult<Vec<String>> {
-    let at = TableRef::new(session.dialect, schema, "");
+    let at = TableRef::new(session, schema, "");
     let mut names = Vec::new();
     for row in session.conn.tables(at.catalog.unwrap_or(""), &pattern(at.schema), "%", "TABLE")? {
         let row = row?;

@@ -23,7 +23,7 @@ pub(crate) fn tables(odbc: &Odbc, masked: &str, options: &DbOptions) -> Result<V
     let db_error = |e: odbc_api::Error| Error::database(masked, format!("reading the catalog: {}", describe(&e)));
     let mut tables = Vec::new();
     for name in catalog::tables(&session, schema).map_err(db_error)? {
-        let at = TableRef::new(session.dialect, schema, &name);
+        let at = TableRef::new(&session, schema, &name);
         let columns = catalog::columns(&session, &at).map_err(db_error)?;
         let not_null: Vec<String> = columns.iter().filter(|(_, nullable)| !nullable).map(|(d, _)| d.name.clone()).collect();
         let keys = catalog::keys(&session, &at, &not_null).map_err(db_error)?;

@@ -46,6 +46,8 @@ pub(crate) struct Session {
     pub(crate) snapshot: bool,
     /// How the server cuts timestamps to their declared fraction digits.
     pub(crate) cut: Cut,
+    /// MySQL/MariaDB: the connection's database (`SQL_ATTR_CURRENT_CATALOG`).
+    pub(crate) database: Option<String>,
 }
 
 impl Session {
@@ -109,7 +111,11 @@ pub(crate) fn connect(odbc: &Odbc, masked: &str, login_timeout: std::time::Durat
     let dbms = conn.database_management_system_name().map_err(|e| Error::database(masked, describe(&e)))?;
     let dialect = Dialect::of(&dbms);
     let quote = conn.identifier_quote_char().ok().flatten().filter(|q| !q.is_whitespace()).unwrap_or('"');
-    let mut session = Session { conn, dialect, quote, snapshot: false, cut: Cut::Round };
+    let database = match dialect {
+        Dialect::Mysql => conn.current_catalog().ok().filter(|c| !c.is_empty()),
+        _ => None,
+    };
+    let mut session = Session { conn, dialect, quote, snapshot: false, cut: Cut::Round, database };
     begin(&mut session).map_err(|e| Error::database(masked, format!("opening a read-only transaction: {}", describe(&e))))?;
     Ok(session)
 }

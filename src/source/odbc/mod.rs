@@ -57,7 +57,7 @@ impl OdbcTable {
     /// Connects, opens the table's transaction and reads its columns from the driver's catalog (a query's from
     /// its result metadata).
     pub(crate) fn open(odbc: &Odbc, masked: &str, options: &DbOptions) -> Result<OdbcTable> {
-        let table = match (&odbc.table, &options.query) {
+        let read = match (&odbc.table, &options.query) {
             (Some(_), Some(_)) => {
                 return Err(Error::setting(
                     "--source-query/--target-query",
@@ -70,40 +70,22 @@ impl OdbcTable {
                     format!("{masked} names no table: add #table (or #schema.table) or give a query"),
                 ))
             }
-            (Some(table), None) => Some((odbc.schema.clone(), table.clone())),
-            (None, Some(_)) => None,
+            (Some(table), None) => Read::Table(odbc.schema.clone(), table.clone()),
+            (None, Some(query)) => Read::Query(query.trim().trim_end_matches(';').to_string()),
         };
         let session = connect::connect(odbc, masked, options.connect_timeout)?;
-        let db_error = |e: odbc_api::Error| Error::database(masked, describe(&e));
-        let (relation, columns, not_null) = match (&table, &options.query) {
-            (Some((schema, name)), _) => {
-                let at = TableRef::new(session.dialect, schema.as_deref(), name);
-                let described = catalog::columns(&session, &at).map_err(db_error)?;
-                if described.is_empty() {
-                    return Err(Error::input(masked, missing_table(&at)));
-                }
-                let columns = match native::columns(&session, &at).map_err(db_error)? {
-                    Some(native) if native.len() == described.len() => {
-                        native.into_iter().map(|c| types::from_native(c, session.dialect)).collect()
-                    }
-                    _ => described.iter().map(|(d, _)| types::column(d, session.dialect, session.cut)).collect(),
-                };
-                let relation = match schema {
-                    Some(schema) => format!("{}.{}", session.quote(schema), session.quote(name)),
-                    None => session.quote(name),
-                };
-                let not_null = described.iter().filter(|(_, nullable)| !nullable).map(|(d, _)| d.name.clone()).collect();
-                (relation, columns, not_null)
-            }
-            (None, Some(query)) => {
-                let query = query.trim().trim_end_matches(';');
-                let described = query_columns(&session, query).map_err(db_error)?;
+        let (relation, columns, not_null) = match &read {
+            Read::Table(schema, name) => table_columns(&session, schema.as_deref(), name, masked)?,
+            Read::Query(query) => {
+                let described = query_columns(&session, query).map_err(|e| Error::database(masked, describe(&e)))?;
                 let columns = described.iter().map(|d| types::column(d, session.dialect, session.cut)).collect();
                 (format!("({query}) recon_query"), columns, Vec::new())
             }
-            (None, None) => unreachable!("refused above"),
         };
-        let columns: Vec<OdbcColumn> = columns;
+        let table = match read {
+            Read::Table(schema, name) => Some((schema, name)),
+            Read::Query(_) => None,
+        };
         let schema = Arc::new(Schema::new(columns.iter().map(|c| field(c, &session)).collect::<Vec<_>>()));
         Ok(OdbcTable {
             location: masked.to_string(),
@@ -131,7 +113,7 @@ impl OdbcTable {
     pub(crate) fn keys(&self) -> Result<TableKeys> {
         let Some((schema, table)) = &self.table else { return Ok(TableKeys::default()) };
         let session = self.lock();
-        let at = TableRef::new(session.dialect, schema.as_deref(), table);
+        let at = TableRef::new(&session, schema.as_deref(), table);
         catalog::keys(&session, &at, &self.not_null)
             .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
     }
@@ -304,6 +286,40 @@ fn field(column: &OdbcColumn, session: &Session) -> Field {
         metadata.insert(READ_AS.to_string(), read_as);
     }
     Field::new(&column.name, column.data_type.clone(), true).with_metadata(metadata)
+}
+
+/// What a location reads: a table (in a schema) or a query.
+enum Read {
+    Table(Option<String>, String),
+    Query(String),
+}
+
+/// A table's quoted name, its columns — typed by the native mapping of its engine where recon has one, else
+/// from the driver's catalog — and its NOT NULL columns; a table without columns is missing, named.
+fn table_columns(
+    session: &Session,
+    schema: Option<&str>,
+    name: &str,
+    masked: &str,
+) -> Result<(String, Vec<OdbcColumn>, Vec<String>)> {
+    let db_error = |e: odbc_api::Error| Error::database(masked, describe(&e));
+    let at = TableRef::new(session, schema, name);
+    let described = catalog::columns(session, &at).map_err(db_error)?;
+    if described.is_empty() {
+        return Err(Error::input(masked, missing_table(&at)));
+    }
+    let columns = match native::columns(session, &at).map_err(db_error)? {
+        Some(native) if native.len() == described.len() => {
+            native.into_iter().map(|c| types::from_native(c, session.dialect)).collect()
+        }
+        _ => described.iter().map(|(d, _)| types::column(d, session.dialect, session.cut)).collect(),
+    };
+    let relation = match schema {
+        Some(schema) => format!("{}.{}", session.quote(schema), session.quote(name)),
+        None => session.quote(name),
+    };
+    let not_null = described.iter().filter(|(_, nullable)| !nullable).map(|(d, _)| d.name.clone()).collect();
+    Ok((relation, columns, not_null))
 }
 
 /// A query's columns as the driver describes its result (without a type name; decimals without precision).
