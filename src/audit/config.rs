@@ -486,7 +486,10 @@ skip = true
         .unwrap();
         let url = config.source.as_deref().unwrap();
         assert_eq!(url, "odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd={a;b}}c};#public");
-        assert_eq!(crate::secrets::mask(&format!("x {url} y")), "x odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd=***;#public y");
+        assert_eq!(
+            crate::secrets::mask(&format!("x {url} y")),
+            "x odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd=***;#public y"
+        );
         assert_eq!(crate::secrets::mask("a;b}}c"), "***");
     }
 

@@ -73,7 +73,8 @@ struct ReadOnly;
 impl DriverSpecificConnectionOptions<'static> for ReadOnly {
     fn attributes(&self) -> impl Iterator<Item = SetConnectionAttributeArgs<'static>> {
         // SAFETY: SQL_ATTR_ACCESS_MODE takes an integer passed in the pointer itself, no memory.
-        let args = unsafe { SetConnectionAttributeArgs::new(ConnectionAttribute::ACCESS_MODE, READ_ONLY as Pointer, 0) };
+        let args =
+            unsafe { SetConnectionAttributeArgs::new(ConnectionAttribute::ACCESS_MODE, READ_ONLY as Pointer, 0) };
         std::iter::once(args)
     }
 }
@@ -116,7 +117,8 @@ pub(crate) fn connect(odbc: &Odbc, masked: &str, login_timeout: std::time::Durat
         _ => None,
     };
     let mut session = Session { conn, dialect, quote, snapshot: false, cut: Cut::Round, database };
-    begin(&mut session).map_err(|e| Error::database(masked, format!("opening a read-only transaction: {}", describe(&e))))?;
+    begin(&mut session)
+        .map_err(|e| Error::database(masked, format!("opening a read-only transaction: {}", describe(&e))))?;
     Ok(session)
 }
 

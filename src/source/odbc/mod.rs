@@ -4,8 +4,8 @@
 //! on threads of its own (ODBC calls block), in batches bounded by rows and bytes.
 
 use arrow_odbc::odbc_api;
-pub(crate) mod collection;
 mod catalog;
+pub(crate) mod collection;
 mod connect;
 mod narrow;
 mod native;

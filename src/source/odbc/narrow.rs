@@ -21,7 +21,8 @@ impl OdbcTable {
         let mut columns = Vec::with_capacity(key_names.len());
         for name in key_names {
             let column = self.columns.iter().find(|c| &c.name == name);
-            columns.push(column.ok_or_else(|| Error::internal(format!("key column {name} is not in {}", self.location)))?);
+            columns
+                .push(column.ok_or_else(|| Error::internal(format!("key column {name} is not in {}", self.location)))?);
         }
         let mut tuples = Vec::with_capacity(keys.len());
         for (arrays, row) in keys {

@@ -21,8 +21,8 @@
 use arrow::datatypes::{DataType, TimeUnit};
 
 use super::connect::Dialect;
-use crate::source::sql::SqlColumn;
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
+use crate::source::sql::SqlColumn;
 
 /// Characters of the longest text value recon reads; a longer one is refused by column, never truncated.
 pub(crate) const MAX_TEXT: usize = 1 << 20;
@@ -308,13 +308,15 @@ mod tests {
     #[test]
     fn decimals_keep_their_declared_precision_and_scale() {
         let c = column(&described(NUMERIC, "numeric", Some(12), Some(2)), Dialect::Postgres, Cut::RoundFrom2000);
-        assert_eq!((c.read, c.data_type, c.declared.as_str()), (
-            DataType::Decimal128(12, 2),
-            DataType::Decimal128(12, 2),
-            "numeric(12,2)"
-        ));
+        assert_eq!(
+            (c.read, c.data_type, c.declared.as_str()),
+            (DataType::Decimal128(12, 2), DataType::Decimal128(12, 2), "numeric(12,2)")
+        );
         let wide = column(&described(DECIMAL, "decimal", Some(65), Some(10)), Dialect::Mysql, Cut::Truncate);
-        assert_eq!((wide.read, wide.data_type, wide.after), (DataType::Utf8, DataType::Decimal256(65, 10), After::Cast));
+        assert_eq!(
+            (wide.read, wide.data_type, wide.after),
+            (DataType::Utf8, DataType::Decimal256(65, 10), After::Cast)
+        );
         let free = column(&described(NUMERIC, "numeric", None, None), Dialect::Postgres, Cut::RoundFrom2000);
         assert_eq!((free.data_type, free.declared.as_str()), (DataType::Utf8, "numeric"));
     }

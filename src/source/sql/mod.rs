@@ -30,12 +30,15 @@ use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
 #[cfg(feature = "odbc")]
-pub(crate) use mysql::{cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS, SERVER as MYSQL_SERVER};
+pub(crate) use mysql::{
+    cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS,
+    SERVER as MYSQL_SERVER,
+};
+pub use narrow::Bound;
 #[cfg(feature = "odbc")]
 pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
 #[cfg(feature = "odbc")]
 pub(crate) use sqlite::{column as sqlite_column, COLUMNS as SQLITE_COLUMNS};
-pub use narrow::Bound;
 pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
