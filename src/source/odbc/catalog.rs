@@ -10,7 +10,7 @@ use odbc_api::sys::{HStmt, SqlReturn};
 use odbc_api::{Cursor, CursorImpl, Nullable};
 
 use super::connect::{Dialect, Session};
-use super::native::query;
+use super::rows::query;
 use super::types::Described;
 use crate::source::catalog::{TableKeys, UniqueKey};
 

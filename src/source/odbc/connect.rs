@@ -181,7 +181,7 @@ fn mysql_cut(session: &Session) -> std::result::Result<Cut, odbc_api::Error> {
 /// - SQLite ODBC: `NoCreat=1` (a missing file is an error, never created), `BigInt=1` (INTEGER as 64 bits).
 fn with_options(text: &str, driver: &str) -> String {
     let driver = driver.to_ascii_lowercase();
-    let max_text = super::types::MAX_TEXT.to_string();
+    let max_text = super::MAX_TEXT.to_string();
     let options: Vec<(&str, &str)> = if driver.contains("postgres") || driver.contains("psql") {
         vec![
             ("BoolsAsChar", "0"),

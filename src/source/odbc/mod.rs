@@ -10,6 +10,7 @@ mod connect;
 mod narrow;
 mod native;
 mod reader;
+mod rows;
 mod types;
 
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use odbc_api::{Cursor, ResultSetMetadata};
 
 use self::catalog::TableRef;
 use self::connect::{describe, Dialect, Session};
-use self::types::{After, Described, OdbcColumn, MAX_BINARY, MAX_TEXT};
+use self::types::{After, Described, OdbcColumn};
 use super::catalog::TableKeys;
 use super::{ordinal, BatchIter, DbOptions, ScanUnit};
 use crate::error::{Error, Result};
@@ -32,6 +33,11 @@ use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 /// arrow-odbc fetches fewer rows when a row's buffers are wide (long text is bound at its full size).
 const BATCH_ROWS: usize = 8192;
 const BATCH_BYTES: usize = 256 << 20;
+
+/// Characters of the longest text value recon reads; a longer one is refused by column, never truncated.
+pub(crate) const MAX_TEXT: usize = 1 << 20;
+/// Bytes of the longest binary value recon reads.
+pub(crate) const MAX_BINARY: usize = 1 << 22;
 
 /// Batches waiting between the thread reading from the driver and recon's reader of the unit.
 const QUEUED_BATCHES: usize = 2;

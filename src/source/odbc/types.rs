@@ -10,8 +10,8 @@
 //! | `SQL_REAL`, `SQL_FLOAT`, `SQL_DOUBLE` | Float32, Float64, Float64 | |
 //! | `SQL_DECIMAL`, `SQL_NUMERIC` `(p,s)` | Decimal128(p,s) for p ≤ 38, Decimal256(p,s) for p ≤ 76 (read as text, parsed exactly) | a driver reporting no precision: decimal text, declared `numeric` |
 //! | `SQL_CHAR`, `SQL_WCHAR` | Utf8, trailing blanks removed (as the native readers and PostgreSQL's cast to text do) | declared `char(n)`: compared with the `char_padding` rule |
-//! | `SQL_VARCHAR`, `SQL_LONGVARCHAR`, `SQL_W*` | Utf8, read as UTF-16 (wide) and decoded | longer than [`MAX_TEXT`] characters: refused, never truncated |
-//! | `SQL_BINARY`, `SQL_VARBINARY`, `SQL_LONGVARBINARY` | Binary | longer than [`MAX_BINARY`] bytes: refused |
+//! | `SQL_VARCHAR`, `SQL_LONGVARCHAR`, `SQL_W*` | Utf8, read as UTF-16 (wide) and decoded | longer than [`super::MAX_TEXT`] characters: refused, never truncated |
+//! | `SQL_BINARY`, `SQL_VARBINARY`, `SQL_LONGVARBINARY` | Binary | longer than [`super::MAX_BINARY`] bytes: refused |
 //! | `SQL_GUID` | Utf8, lower case | declared `uuid` |
 //! | `SQL_TYPE_DATE` | Date32 | |
 //! | `SQL_TYPE_TIME` | Time64(µs) | |
@@ -23,11 +23,6 @@ use arrow::datatypes::{DataType, TimeUnit};
 use super::connect::Dialect;
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 use crate::source::sql::SqlColumn;
-
-/// Characters of the longest text value recon reads; a longer one is refused by column, never truncated.
-pub(crate) const MAX_TEXT: usize = 1 << 20;
-/// Bytes of the longest binary value recon reads.
-pub(crate) const MAX_BINARY: usize = 1 << 22;
 
 /// The timezone of zoned timestamps: values are UTC instants.
 const UTC: &str = "+00:00";
