@@ -215,3 +215,41 @@ fn a_wrong_password_and_a_missing_table_are_named_without_the_secret() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("no table named recon_no_such_table"), "{}", run.stderr);
 }
+
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn long_text_is_read_whole_or_refused_never_truncated() {
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    let _serial = serial();
+    // A million two-byte characters and three million bytes are read whole; 1,100,000 characters are more
+    // than recon reads of a value (1 MiB characters) and stop it, where a driver's buffer would have cut them.
+    postgres(&pg, [
+        "DROP TABLE IF EXISTS recon_odbc_long",
+        "CREATE TABLE recon_odbc_long (id int PRIMARY KEY, t text, b bytea)",
+        "INSERT INTO recon_odbc_long VALUES (1, repeat('é', 1000000), decode(repeat('ab', 3000000), 'hex')), (2, 'x', NULL)",
+    ]);
+    mysql(&my, [
+        "DROP TABLE IF EXISTS recon_odbc_long",
+        "CREATE TABLE recon_odbc_long (id int PRIMARY KEY, t longtext, b longblob) DEFAULT CHARSET=utf8mb4",
+        "INSERT INTO recon_odbc_long VALUES (1, repeat('é', 1000000), repeat('ab', 1500000)), (2, 'x', NULL)",
+    ]);
+    let sides = [
+        (format!("{pg}#public.recon_odbc_long"), format!("{}#public.recon_odbc_long", pg_odbc(&pg))),
+        (format!("{my}#recon_odbc_long"), format!("{}#recon_odbc_long", my_odbc(&my))),
+    ];
+    for (native, odbc) in &sides {
+        let report = diff(&[native, odbc]);
+        assert_eq!(report["summary"]["matched"], 2, "{odbc}");
+        assert_eq!(report["source"]["fingerprint"], report["target"]["fingerprint"], "{odbc}");
+    }
+    postgres(&pg, ["UPDATE recon_odbc_long SET t = repeat('a', 1100000) WHERE id = 1"]);
+    mysql(&my, ["UPDATE recon_odbc_long SET t = repeat('a', 1100000) WHERE id = 1"]);
+    for (native, odbc) in &sides {
+        let run = recon(&["diff", native, odbc]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("refused rather than cut"), "{}", run.stderr);
+    }
+}
