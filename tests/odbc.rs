@@ -231,11 +231,14 @@ fn long_text_is_read_whole_or_refused_never_truncated() {
         "CREATE TABLE recon_odbc_long (id int PRIMARY KEY, t text, b bytea)",
         "INSERT INTO recon_odbc_long VALUES (1, repeat('é', 1000000), decode(repeat('ab', 3000000), 'hex')), (2, 'x', NULL)",
     ]);
-    mysql(&my, [
-        "DROP TABLE IF EXISTS recon_odbc_long",
-        "CREATE TABLE recon_odbc_long (id int PRIMARY KEY, t longtext, b longblob) DEFAULT CHARSET=utf8mb4",
-        "INSERT INTO recon_odbc_long VALUES (1, repeat('é', 1000000), repeat('ab', 1500000)), (2, 'x', NULL)",
-    ]);
+    mysql(
+        &my,
+        [
+            "DROP TABLE IF EXISTS recon_odbc_long",
+            "CREATE TABLE recon_odbc_long (id int PRIMARY KEY, t longtext, b longblob) DEFAULT CHARSET=utf8mb4",
+            "INSERT INTO recon_odbc_long VALUES (1, repeat('é', 1000000), repeat('ab', 1500000)), (2, 'x', NULL)",
+        ],
+    );
     let sides = [
         (format!("{pg}#public.recon_odbc_long"), format!("{}#public.recon_odbc_long", pg_odbc(&pg))),
         (format!("{my}#recon_odbc_long"), format!("{}#recon_odbc_long", my_odbc(&my))),
