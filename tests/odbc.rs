@@ -256,3 +256,40 @@ fn long_text_is_read_whole_or_refused_never_truncated() {
         assert!(run.stderr.contains("refused rather than cut"), "{}", run.stderr);
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn a_sample_is_drawn_by_the_servers_behind_odbc_as_natively() {
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    let _serial = serial();
+    postgres(
+        &pg,
+        [
+            "DROP TABLE IF EXISTS recon_odbc_sample",
+            "CREATE TABLE recon_odbc_sample AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 3000) g",
+            "ALTER TABLE recon_odbc_sample ADD PRIMARY KEY (id)",
+        ],
+    );
+    mysql(
+        &my,
+        [
+            "DROP TABLE IF EXISTS recon_odbc_sample",
+            "CREATE TABLE recon_odbc_sample (id int PRIMARY KEY, v varchar(32))",
+            "INSERT INTO recon_odbc_sample SELECT seq, md5(seq) FROM seq_1_to_3000",
+        ],
+    );
+    let (pg_native, my_native) = (format!("{pg}#public.recon_odbc_sample"), format!("{my}#recon_odbc_sample"));
+    let pg_over = format!("{}#public.recon_odbc_sample", pg_odbc(&pg));
+    let my_over = format!("{}#recon_odbc_sample", my_odbc(&my));
+    let native = diff(&[&pg_native, &my_native, "--sample", "10%"]);
+    let odbc = diff(&[&pg_over, &my_over, "--sample", "10%"]);
+    let note = odbc["sample"]["pushed_down_note"].as_str().unwrap().to_string();
+    assert!(note.contains("the source (odbc) selected the sampled rows itself"), "{note}");
+    assert!(note.contains("the target (odbc) selected the sampled rows itself"), "{note}");
+    assert_eq!(odbc["sample"]["rows_sampled_source"], native["sample"]["rows_sampled_source"]);
+    assert_eq!(odbc["summary"], native["summary"]);
+    assert_eq!(odbc["source"]["fingerprint"], native["source"]["fingerprint"]);
+}

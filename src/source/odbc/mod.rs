@@ -111,6 +111,15 @@ impl OdbcTable {
         self.lock().snapshot
     }
 
+    /// The native engine whose SQL the server speaks, where recon knows one whose sampling SQL it can use.
+    fn engine(&self) -> Option<crate::source::Engine> {
+        match self.lock().dialect {
+            Dialect::Postgres => Some(crate::source::Engine::Postgres),
+            Dialect::Mysql => Some(crate::source::Engine::Mysql),
+            Dialect::Sqlite | Dialect::Other => None,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -1,5 +1,6 @@
 //! What an ODBC table declares it can do as a source: filters, key narrowing and counts as plain SQL in its
-//! transaction; samples are drawn by recon (key-text hashes need a function, MD5, not every engine has).
+//! transaction; a key-text sample drawn by the server where its dialect has MD5 as recon uses it (PostgreSQL,
+//! MySQL/MariaDB), else by recon.
 
 use arrow::array::ArrayRef;
 use arrow::datatypes::SchemaRef;
@@ -16,7 +17,7 @@ impl Reader for OdbcTable {
         Capabilities {
             narrow_to_keys: true,
             filter: true,
-            sample: false,
+            sample: self.engine().is_some(),
             changed_since: false,
             parallel_units: false,
             reread_by_ordinal: false,
@@ -51,6 +52,16 @@ impl Reader for OdbcTable {
     fn restrict(&mut self, condition: String) -> Result<()> {
         OdbcTable::restrict(self, condition);
         Ok(())
+    }
+
+    fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
+        let engine = self.engine()?;
+        let mut key = Vec::with_capacity(key_names.len());
+        for name in key_names {
+            let column = self.columns.iter().find(|c| &c.name == name)?;
+            key.push((name.as_str(), &column.data_type, column.select.is_some()));
+        }
+        crate::source::sql::sample_condition(engine, &key, seed, threshold)
     }
 
     fn restrict_keys(&mut self, list: &KeyList) -> Result<bool> {
