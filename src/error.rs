@@ -53,6 +53,12 @@ pub enum Error {
     #[error("{location}: {message}")]
     Database { location: String, message: String },
 
+    /// A database connection lost mid-way: the server restarted or shut down, the session was killed, or the
+    /// audit's exported snapshot went with the connection that held it. Reading the table again, in a fresh
+    /// snapshot, may succeed (`--retries`).
+    #[error("{location}: {message}")]
+    Disconnected { location: String, message: String },
+
     /// A store (the local file system, an object store) failed to list or read `location`.
     #[error("{location}: {}", mask(&.source.to_string()))]
     Storage {
@@ -99,6 +105,15 @@ impl Error {
 
     pub fn database(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
         Error::Database { location: mask(location.as_ref()), message: mask(message.as_ref()) }
+    }
+
+    pub fn disconnected(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Disconnected { location: mask(location.as_ref()), message: mask(message.as_ref()) }
+    }
+
+    /// Whether the failure was a lost connection, which a fresh read of the table may not meet again.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Error::Disconnected { .. })
     }
 
     pub fn storage(location: impl AsRef<str>, source: object_store::Error) -> Self {

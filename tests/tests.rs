@@ -29,6 +29,7 @@ mod property;
 mod recheck;
 mod repair;
 mod reports;
+mod retries;
 mod sampling;
 mod secrets;
 mod signals;

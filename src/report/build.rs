@@ -280,6 +280,7 @@ impl Stats {
             peak_memory_bytes: peak_memory(),
             memory_limit_bytes: memory_limit,
             threads,
+            retries: 0,
         }
     }
 }

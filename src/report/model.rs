@@ -109,6 +109,9 @@ pub struct Stats {
     pub peak_memory_bytes: Option<u64>,
     pub memory_limit_bytes: u64,
     pub threads: usize,
+    /// `--retries`: how many times the table was read again after a lost connection, in a fresh snapshot.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -220,8 +223,8 @@ impl Example {
     }
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`; why they
