@@ -252,6 +252,16 @@ fn braced_end(braced: &str) -> usize {
     bytes.len()
 }
 
+/// A driver's error reading from `location`: a lost connection (SQLSTATE class 08, connection exception) is
+/// told apart, as a fresh read may not meet it again (`--retries`).
+pub(crate) fn read_error(location: &str, error: &odbc_api::Error) -> Error {
+    let lost = matches!(error, odbc_api::Error::Diagnostics { record, .. } if record.state.0.starts_with(b"08"));
+    match lost {
+        true => Error::disconnected(location, describe(error)),
+        false => Error::database(location, describe(error)),
+    }
+}
+
 /// A driver manager's or driver's error as a sentence, its secrets masked (a driver may echo the string).
 pub(crate) fn describe(error: &odbc_api::Error) -> String {
     let text = match error {

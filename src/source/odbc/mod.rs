@@ -145,7 +145,7 @@ impl OdbcTable {
             Ok(std::str::from_utf8(&buffer).ok().and_then(|t| t.trim().parse().ok()))
         })();
         counted
-            .map_err(|e| Error::database(&self.location, describe(&e)))?
+            .map_err(|e| connect::read_error(&self.location, &e))?
             .ok_or_else(|| Error::database(&self.location, "count(*) returned no number"))
     }
 
@@ -223,7 +223,7 @@ fn stream(
     tx: &std::sync::mpsc::SyncSender<Result<RecordBatch>>,
     location: &str,
 ) -> Result<()> {
-    let db_error = |e: odbc_api::Error| Error::database(location, describe(&e));
+    let db_error = |e: odbc_api::Error| connect::read_error(location, &e);
     let cursor = session.conn.execute(select, (), None).map_err(db_error)?;
     let cursor = cursor.ok_or_else(|| Error::database(location, format!("{select} returned no result set")))?;
     let read = Schema::new(columns.iter().map(|c| Field::new(&c.name, c.read.clone(), true)).collect::<Vec<_>>());
