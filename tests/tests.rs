@@ -20,6 +20,8 @@ mod lakehouse;
 mod layers;
 mod mistakes;
 mod object_stores;
+#[cfg(feature = "odbc")]
+mod odbc;
 mod outputs;
 mod partitions;
 mod policy;

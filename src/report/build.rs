@@ -63,6 +63,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
             rows: fingerprint.rows,
             fingerprint: fingerprint.hex(),
             table_version: dataset.table_version,
+            snapshot: dataset.snapshot.map(str::to_string),
         }
     };
     let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();

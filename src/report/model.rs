@@ -158,6 +158,10 @@ pub struct SideReport {
     /// The version of a Delta Lake table that was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_version: Option<u64>,
+    /// How consistent the read was where it was not one snapshot: `none` (an ODBC source read at READ
+    /// COMMITTED: rows changing during the read may be seen or not). Absent for one snapshot and for files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient

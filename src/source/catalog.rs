@@ -9,7 +9,7 @@ use std::sync::Arc;
 pub use super::sql::catalog::facts::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
 use super::{sql, DbOptions, Format};
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Kind, Location};
+use crate::location::{Kind, Location};
 use crate::storage::{Dir, Place, Storage};
 
 /// The tables of one side of an audit.
@@ -29,6 +29,8 @@ pub struct Catalog {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectionKind {
     Database(sql::Engine),
+    /// An ODBC data source (cargo feature `odbc`).
+    Odbc,
     Directory,
 }
 
@@ -37,6 +39,7 @@ impl CollectionKind {
     pub fn name(self) -> &'static str {
         match self {
             CollectionKind::Database(engine) => engine.kind(),
+            CollectionKind::Odbc => "odbc",
             CollectionKind::Directory => "directory",
         }
     }
@@ -65,7 +68,7 @@ impl Catalog {
                 let (tables, snapshot) = sql::catalog::open(db.clone(), options, runtime)?;
                 return Ok(Catalog { location: masked, kind, tables, snapshot });
             }
-            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Odbc(odbc) => return Catalog::odbc(location, odbc, options),
             Kind::Files(files) => files,
         };
         let storage = Storage::open(location, files, storage)?;
@@ -76,6 +79,19 @@ impl Catalog {
                 "an audit compares a directory of tables or a database, not one file",
             )),
         }
+    }
+
+    /// The tables of an ODBC data source (see `odbc/collection.rs`).
+    #[cfg(feature = "odbc")]
+    fn odbc(location: &Location, odbc: &crate::location::Odbc, options: &DbOptions) -> Result<Catalog> {
+        let masked = location.masked();
+        let tables = super::odbc::collection::tables(odbc, &masked, options)?;
+        Ok(Catalog { location: masked, kind: CollectionKind::Odbc, tables, snapshot: None })
+    }
+
+    #[cfg(not(feature = "odbc"))]
+    fn odbc(location: &Location, _: &crate::location::Odbc, _: &DbOptions) -> Result<Catalog> {
+        Err(super::odbc_not_built(location))
     }
 
     /// The PostgreSQL snapshot every table of this side is to be read in: put it in each table's

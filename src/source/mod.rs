@@ -11,6 +11,8 @@ mod hive;
 mod ipc;
 pub mod keyset;
 pub mod narrow;
+#[cfg(feature = "odbc")]
+mod odbc;
 mod parquet;
 mod partitioned;
 mod reader;
@@ -22,7 +24,7 @@ use arrow::array::{RecordBatch, UInt64Array};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Files, Kind, Location};
+use crate::location::{Files, Kind, Location};
 use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
@@ -83,6 +85,8 @@ pub enum Format {
     /// A Delta Lake table's snapshot.
     Delta,
     Database(sql::Engine),
+    /// A table or query behind an ODBC driver.
+    Odbc,
 }
 
 impl Format {
@@ -104,6 +108,7 @@ impl Format {
             Format::Ipc => "arrow",
             Format::Delta => "delta",
             Format::Database(engine) => engine.kind(),
+            Format::Odbc => "odbc",
         }
     }
 }
@@ -118,6 +123,9 @@ pub struct Dataset {
     pub capabilities: Capabilities,
     /// The version of a Delta Lake table that was read.
     pub table_version: Option<u64>,
+    /// How consistent a read is where it is not one snapshot: `none` for a database read without one
+    /// (an ODBC source at READ COMMITTED). `None` where the reader reads one snapshot or a file.
+    pub snapshot: Option<&'static str>,
     reader: Box<dyn Reader>,
 }
 
@@ -140,7 +148,7 @@ impl Dataset {
                 let table = sql::SqlTable::open(db.clone(), &options.db, runtime)?;
                 return Ok(Dataset::new(db.masked.clone(), Format::Database(db.engine), Box::new(table)));
             }
-            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Odbc(odbc) => return open_odbc(location, odbc, options),
             Kind::Files(files) => files,
         };
         if options.db.query.is_some() {
@@ -188,8 +196,12 @@ impl Dataset {
     }
 
     fn new(location: String, format: Format, reader: Box<dyn Reader>) -> Dataset {
+        Dataset::read_as(location, format, reader, None)
+    }
+
+    fn read_as(location: String, format: Format, reader: Box<dyn Reader>, snapshot: Option<&'static str>) -> Dataset {
         let (schema, capabilities) = (reader.schema(), reader.capabilities());
-        Dataset { location, format, schema, capabilities, table_version: None, reader }
+        Dataset { location, format, schema, capabilities, table_version: None, snapshot, reader }
     }
 
     /// The number of rows, where the files tell it without reading them: Parquet footers.
@@ -323,6 +335,31 @@ impl Dataset {
         let batch = arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::arrow(&self.location, e))?;
         Ok((batch, UInt64Array::from(found)))
     }
+}
+
+/// Opens a table or query behind an ODBC driver (cargo feature `odbc`).
+#[cfg(feature = "odbc")]
+fn open_odbc(location: &Location, odbc: &crate::location::Odbc, options: &OpenOptions) -> Result<Dataset> {
+    let masked = location.masked();
+    let table = odbc::OdbcTable::open(odbc, &masked, &options.db)?;
+    let snapshot = (!table.snapshot()).then_some("none");
+    Ok(Dataset::read_as(masked, Format::Odbc, Box::new(table), snapshot))
+}
+
+/// Without the `odbc` feature, an ODBC location is recognised and refused with how to get it.
+#[cfg(not(feature = "odbc"))]
+fn open_odbc(location: &Location, _: &crate::location::Odbc, _: &OpenOptions) -> Result<Dataset> {
+    Err(odbc_not_built(location))
+}
+
+/// The error for an ODBC location in a build without the `odbc` feature.
+#[cfg(not(feature = "odbc"))]
+fn odbc_not_built(location: &Location) -> Error {
+    Error::input(
+        location.masked(),
+        "an ODBC connection: this recon was built without ODBC; install it with `cargo install --features odbc` \
+         (see the README, \"ODBC sources\")",
+    )
 }
 
 /// The rows a file's re-read picked, in one batch; none at all means the file no longer holds them.

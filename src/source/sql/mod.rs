@@ -29,7 +29,16 @@ pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
+#[cfg(feature = "odbc")]
+pub(crate) use mysql::{
+    cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS,
+    SERVER as MYSQL_SERVER,
+};
 pub use narrow::Bound;
+#[cfg(feature = "odbc")]
+pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
+#[cfg(feature = "odbc")]
+pub(crate) use sqlite::{column as sqlite_column, COLUMNS as SQLITE_COLUMNS};
 pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
@@ -338,25 +347,12 @@ impl SqlTable {
     /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
     /// only integer and (unpadded) text keys qualify.
     pub(crate) fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
-        let mut parts = vec![format!("'{seed}'")];
+        let mut key = Vec::with_capacity(key_names.len());
         for name in key_names {
             let column = self.columns.iter().find(|c| &c.name == name)?;
-            let text = column.data_type == DataType::Utf8;
-            // A column read through an expression (MySQL bit(n), say) is not what the database hashes.
-            if !(text || column.data_type.is_integer()) || column.select.is_some() {
-                return None;
-            }
-            let quoted = self.engine.quote(name);
-            parts.push(match self.engine {
-                Engine::Postgres => format!("{quoted}::text"),
-                Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
-                Engine::Mysql => quoted,
-                Engine::Sqlite => return None,
-            });
+            key.push((name.as_str(), &column.data_type, column.select.is_some()));
         }
-        let template = if self.engine == Engine::Postgres { POSTGRES_SAMPLE } else { MYSQL_SAMPLE };
-        let condition = template.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
-        Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
+        sample_condition(self.engine, &key, seed, threshold)
     }
 
     /// `SELECT count(*)` of the rows full reads keep, in the snapshot.
@@ -455,6 +451,35 @@ impl SqlTable {
         };
         ScanUnit::new(ordinal(0, 0), open)
     }
+}
+
+/// The SQL condition keeping a key-text sample's rows on `engine` (see [`SqlTable::sample_condition`]), for
+/// key columns given as name, Arrow type and whether an expression is read in the column's place; `None` where
+/// the engine or a key column does not allow it.
+pub(crate) fn sample_condition(
+    engine: Engine,
+    key: &[(&str, &DataType, bool)],
+    seed: u64,
+    threshold: u64,
+) -> Option<String> {
+    let mut parts = vec![format!("'{seed}'")];
+    for (name, data_type, selected) in key {
+        let text = **data_type == DataType::Utf8;
+        // A column read through an expression (MySQL bit(n), say) is not what the database hashes.
+        if !(text || data_type.is_integer()) || *selected {
+            return None;
+        }
+        let quoted = engine.quote(name);
+        parts.push(match engine {
+            Engine::Postgres => format!("{quoted}::text"),
+            Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
+            Engine::Mysql => quoted,
+            Engine::Sqlite => return None,
+        });
+    }
+    let template = if engine == Engine::Postgres { POSTGRES_SAMPLE } else { MYSQL_SAMPLE };
+    let condition = template.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
+    Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
 }
 
 /// Batches arriving from a streaming task, read on a worker thread.

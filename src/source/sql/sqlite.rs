@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::normalize::fixed_char;
 use crate::normalize::parse::timestamp;
 
-const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
+pub(crate) const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
 
 /// Milliseconds from the Julian day epoch (noon, 24 November 4714 BC) to 1970-01-01: 2440587.5 days.
 const JULIAN_UNIX_MS: i64 = 210_866_760_000_000;

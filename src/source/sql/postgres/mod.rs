@@ -17,7 +17,7 @@ use super::{send, sql_error, Engine, Sender, SqlColumn, BATCH_ROWS};
 use crate::error::{Error, Result};
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
-const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
+pub(crate) const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
 
 pub(crate) async fn table_columns(
     conn: &mut PgConnection,
