@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::util::{recon, root, Run};
 
 const BUCKET: &str = "recon";
-const SECRET: &str = "moto-secret-7f3a";
+pub const SECRET: &str = "moto-secret-7f3a";
 
 /// A `moto_server` on a free port, stopped when dropped.
 struct Moto {
@@ -117,7 +117,7 @@ impl Moto {
 }
 
 /// A proxy in front of `port` on this machine, counting the bytes the server sends; its address.
-fn counting_proxy(port: u16) -> (String, Arc<AtomicU64>) {
+pub fn counting_proxy(port: u16) -> (String, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("its address"));
     let received = Arc::new(AtomicU64::new(0));
@@ -144,7 +144,7 @@ fn counting_proxy(port: u16) -> (String, Arc<AtomicU64>) {
 }
 
 /// A report without its timings, its locations written as the local run writes them.
-fn as_local(run: &Run, url: &str) -> Value {
+pub fn as_local(run: &Run, url: &str) -> Value {
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET), "{}\n{}", run.stdout, run.stderr);
     let text = run.stdout.replace(url, "");
     let mut report: Value =
@@ -153,7 +153,7 @@ fn as_local(run: &Run, url: &str) -> Value {
     report
 }
 
-fn strip_stats(report: &mut Value) {
+pub fn strip_stats(report: &mut Value) {
     if let Some(object) = report.as_object_mut() {
         object.remove("stats");
         for value in object.values_mut() {
@@ -164,7 +164,7 @@ fn strip_stats(report: &mut Value) {
     }
 }
 
-fn local(args: &[&str]) -> Value {
+pub fn local(args: &[&str]) -> Value {
     let run = recon(args);
     let mut report = run.json();
     strip_stats(&mut report);
@@ -172,13 +172,13 @@ fn local(args: &[&str]) -> Value {
 }
 
 /// The orders fixture's report, read from this machine.
-fn local_orders() -> Value {
+pub fn local_orders() -> Value {
     local(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--key", "order_id", "--format", "json"])
 }
 
-const ORDERS: [&str; 3] =
+pub const ORDERS: [&str; 3] =
     ["fixtures/orders/legacy.parquet", "fixtures/orders/new/part-0.parquet", "fixtures/orders/new/part-1.parquet"];
-const SHOP: [&str; 6] = [
+pub const SHOP: [&str; 6] = [
     "fixtures/shop/exports/customers.csv",
     "fixtures/shop/exports/export_log.csv",
     "fixtures/shop/exports/order_lines/part-0.parquet",
@@ -380,4 +380,20 @@ fn an_unknown_storage_option_is_refused_by_name() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("unknown storage option \"endpoint_urll\""), "{}", run.stderr);
+}
+
+#[test]
+fn a_gcs_location_is_read_from_the_base_url_its_options_name() {
+    // No GCS emulator here speaks the XML API object_store's client uses (README): a port nothing listens on
+    // shows the request went where the options said, and failed as exit 2 naming the object.
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let base_url = format!("base_url=http://127.0.0.1:{port}");
+    let mut args = vec!["diff", "gs://recon/orders.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
+    for option in [&base_url, "skip_signature=true", "allow_http=true", "max_retries=0"] {
+        args.extend(["--source-storage-option", option]);
+    }
+    let run = recon(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // (storage.googleapis.com would have answered, or failed to resolve.)
+    assert!(run.stderr.contains("gs://recon/orders.parquet: Connection refused"), "{}", run.stderr);
 }

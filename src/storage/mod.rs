@@ -1,7 +1,7 @@
 //! Where files are read from: every file read and every directory listing of a location goes through an
 //! `object_store` [`ObjectStore`], so that readers never touch `std::fs` and a file format read from this
-//! machine reads the same from any store: the local file system, S3 and S3-compatible stores, and single files
-//! over HTTP(S).
+//! machine reads the same from any store: the local file system, S3 and S3-compatible stores, Google Cloud
+//! Storage, Azure Blob Storage, and single files over HTTP(S).
 //!
 //! A new store is a new file here that builds its `ObjectStore` from a [`Store`] and the side's storage
 //! options, and one line in [`Storage::open`].
@@ -80,7 +80,7 @@ impl Storage {
             Store::Local if options.is_empty() => Ok(local::open()),
             Store::Local => Err(Error::setting(
                 "--source-storage-option/--target-storage-option",
-                format!("{location} is on this machine: storage options are for object stores (s3://, https://)"),
+                format!("{location} is on this machine: storage options are for object stores (s3://, gs://, az://, abfss://, https://)"),
             )),
             store => remote::open(store, options)?.ok_or_else(|| not_readable(location, store.describe())),
         }
@@ -215,20 +215,22 @@ pub fn error(name: &str, error: object_store::Error) -> Error {
         }
         source = cause.source();
     }
-    match s3_code(&error.to_string()) {
+    match xml_code(&error.to_string()) {
         Some(said) => Error::input(name, said),
         None => Error::storage(name, error),
     }
 }
 
-/// What an S3 error document says (`NoSuchBucket: The specified bucket does not exist`), instead of the whole
-/// request and document.
-fn s3_code(text: &str) -> Option<String> {
+/// What an S3, Azure or GCS XML error document says (`NoSuchBucket: The specified bucket does not exist`, the
+/// message's first line: Azure's next lines are a request id and a time), instead of the whole request and
+/// document.
+fn xml_code(text: &str) -> Option<String> {
     let between = |open: &str, close: &str| {
         let start = text.find(open)? + open.len();
         Some(text[start..].split(close).next()?.to_string())
     };
-    Some(format!("{}: {}", between("<Code>", "</Code>")?, between("<Message>", "</Message>")?))
+    let message = between("<Message>", "</Message>")?;
+    Some(format!("{}: {}", between("<Code>", "</Code>")?, message.lines().next().unwrap_or_default()))
 }
 
 /// A file read in order through its store, one window of bytes at a time: for readers that take
