@@ -5,8 +5,9 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use object_store::aws::AmazonS3Builder;
@@ -16,13 +17,13 @@ use serde_json::Value;
 
 use crate::util::{recon, root, Run};
 
-const BUCKET: &str = "recon";
+pub const BUCKET: &str = "recon";
 pub const SECRET: &str = "moto-secret-7f3a";
 
 /// A `moto_server` on a free port, stopped when dropped.
-struct Moto {
+pub struct Moto {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Moto {
@@ -35,7 +36,7 @@ impl Drop for Moto {
 impl Moto {
     /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`: the tests run only where the build was
     /// told it is there (RECON_TEST_MOTO, or CI=true), so one that cannot start fails.
-    fn start(env: &[(&str, &str)]) -> Moto {
+    pub fn start(env: &[(&str, &str)]) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -53,13 +54,13 @@ impl Moto {
         moto
     }
 
-    fn endpoint(&self) -> String {
+    pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Makes the bucket (moto takes an unsigned request) and uploads `files` (paths from the repository root)
     /// under keys equal to those paths.
-    fn upload(&self, files: &[&str]) {
+    pub fn upload(&self, files: &[&str]) {
         self.put_unsigned(&format!("/{BUCKET}"), b"");
         let store = AmazonS3Builder::new()
             .with_bucket_name(BUCKET)
@@ -79,7 +80,7 @@ impl Moto {
 
     /// An unsigned PUT of `body` at `path`, readable by anyone (`x-amz-acl: public-read`): a bucket, or an
     /// object served at its path-style URL.
-    fn put_unsigned(&self, path: &str, body: &[u8]) {
+    pub fn put_unsigned(&self, path: &str, body: &[u8]) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         let head = format!(
             "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -93,7 +94,7 @@ impl Moto {
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as both sides' storage options.
-    fn recon(&self, args: &[&str]) -> Run {
+    pub fn recon(&self, args: &[&str]) -> Run {
         self.recon_sides(args, &["--source-storage-option", "--target-storage-option"])
     }
 
@@ -103,7 +104,7 @@ impl Moto {
     }
 
     /// `recon ARGS` reaching this server at `endpoint` (itself, or a proxy in front of it).
-    fn recon_through(&self, endpoint: &str, args: &[&str], sides: &[&str]) -> Run {
+    pub fn recon_through(&self, endpoint: &str, args: &[&str], sides: &[&str]) -> Run {
         let endpoint = format!("endpoint={endpoint}");
         let secret = format!("secret_access_key={SECRET}");
         let mut all: Vec<&str> = args.to_vec();
@@ -116,31 +117,53 @@ impl Moto {
     }
 }
 
-/// A proxy in front of `port` on this machine, counting the bytes the server sends; its address.
-pub fn counting_proxy(port: u16) -> (String, Arc<AtomicU64>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let address = format!("http://{}", listener.local_addr().expect("its address"));
-    let received = Arc::new(AtomicU64::new(0));
-    let counted = received.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
-            let (mut client_in, mut server_out) =
-                (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
-            std::thread::spawn(move || std::io::copy(&mut client_in, &mut server_out));
-            let counted = counted.clone();
-            std::thread::spawn(move || {
-                let (mut server, mut client, mut buffer) = (server, client, vec![0; 64 << 10]);
-                while let Ok(n @ 1..) = server.read(&mut buffer) {
-                    counted.fetch_add(n as u64, Ordering::Relaxed);
-                    if client.write_all(&buffer[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
+/// A proxy in front of a server on this machine: what clients sent it (their requests) and how many bytes the
+/// server sent back.
+pub struct Proxy {
+    pub address: String,
+    pub received: Arc<AtomicU64>,
+    pub requests: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Proxy {
+    /// A proxy in front of `port`, on a free port of its own.
+    pub fn start(port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = format!("http://{}", listener.local_addr().expect("its address"));
+        let proxy = Proxy { address, received: Arc::default(), requests: Arc::default() };
+        let (received, requests) = (proxy.received.clone(), proxy.requests.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+                let (client_in, server_out) =
+                    (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
+                let requests = requests.clone();
+                std::thread::spawn(move || {
+                    copy(client_in, server_out, |bytes| requests.lock().expect("a lock").extend_from_slice(bytes))
+                });
+                let received = received.clone();
+                std::thread::spawn(move || copy(server, client, |bytes| received.fetch_add(bytes.len() as u64, Relaxed)));
+            }
+        });
+        proxy
+    }
+
+    /// The requests sent through the proxy so far, as text.
+    pub fn requests(&self) -> String {
+        String::from_utf8_lossy(&self.requests.lock().expect("a lock")).into_owned()
+    }
+}
+
+/// Copies `from` to `to` until either closes, showing `seen` each piece.
+fn copy<T>(mut from: TcpStream, mut to: TcpStream, seen: impl Fn(&[u8]) -> T) {
+    let mut buffer = vec![0; 64 << 10];
+    while let Ok(n @ 1..) = from.read(&mut buffer) {
+        seen(&buffer[..n]);
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
         }
-    });
-    (address, received)
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
 /// A report without its timings, its locations written as the local run writes them.
@@ -303,14 +326,14 @@ fn a_parquet_object_is_read_in_ranges_only_the_compared_columns_fetched() {
     let size = std::fs::metadata(&file).expect("the file").len();
     moto.put_unsigned(&format!("/{BUCKET}"), b"");
     moto.put_unsigned(&format!("/{BUCKET}/wide.parquet"), &std::fs::read(&file).expect("the file"));
-    let (proxy, received) = counting_proxy(moto.port);
+    let proxy = Proxy::start(moto.port);
     let sides = ["--source-storage-option", "--target-storage-option"];
     let args = ["diff", "s3://recon/wide.parquet", "s3://recon/wide.parquet", "--key", "id", "--columns", "id"];
-    let run = moto.recon_through(&proxy, &args, &sides);
+    let run = moto.recon_through(&proxy.address, &args, &sides);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Both sides read the footer and the key's column chunk; the payload's 4 MB stay in the store. Measured:
     // 400,024 bytes for the two reads of a 4,127,789-byte object (8,257,672 without --columns).
-    let fetched = received.load(Ordering::Relaxed);
+    let fetched = proxy.received.load(Relaxed);
     assert!(fetched < size / 4, "{fetched} bytes fetched for two reads of a {size}-byte object");
 }
 

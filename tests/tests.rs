@@ -2,6 +2,7 @@
 //! property that recon recovers exactly the defects injected into random tables.
 
 mod audit;
+mod aws_profiles;
 mod azure_blob;
 mod bad_input;
 mod catalog;

@@ -6,6 +6,7 @@
 //! A new store is a new file here that builds its `ObjectStore` from a [`Store`] and the side's storage
 //! options, and one line in [`Storage::open`].
 
+mod aws_profile;
 mod local;
 mod remote;
 

@@ -1,7 +1,7 @@
 //! Object stores reached over the network — S3 and S3-compatible stores (`s3://bucket/key`), Google Cloud
 //! Storage (`gs://`), Azure Blob Storage and ADLS Gen2 (`az://`, `abfss://`), and one file served over HTTP(S)
 //! (`https://host/path`) — as `object_store` builds them from the provider's standard environment variables
-//! (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
+//! (`AWS_*` and the AWS CLI's static-key profiles, `GOOGLE_*`, `AZURE_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
 //! credentials…). Every read is a ranged GET; names in messages are the URL the user wrote.
 
 use std::str::FromStr;
@@ -15,7 +15,7 @@ use object_store::http::HttpBuilder;
 use object_store::path::Path as StorePath;
 use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
 
-use super::{error, Dir, Kind, Place, Storage, StoreFile};
+use super::{aws_profile, error, Dir, Kind, Place, Storage, StoreFile};
 use crate::error::{Error, Result};
 use crate::location::Store;
 
@@ -26,7 +26,11 @@ pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option
     let (opened, prefix): (Arc<dyn ObjectStore>, String) = match store {
         Store::S3 { bucket } => {
             let prefix = format!("s3://{bucket}/");
-            let builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry);
+            let profile = aws_profile::settings(options)?;
+            let builder = profile.into_iter().fold(
+                AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry),
+                |builder, (key, value)| builder.with_config(key, value),
+            );
             let builder = configured(builder, options, |b, key: AmazonS3ConfigKey, value| b.with_config(key, value))?;
             (Arc::new(builder.build().map_err(|e| error(&prefix, e))?), prefix)
         }
