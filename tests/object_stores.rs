@@ -81,16 +81,7 @@ impl Moto {
     /// An unsigned PUT of `body` at `path`, readable by anyone (`x-amz-acl: public-read`): a bucket, or an
     /// object served at its path-style URL.
     pub fn put_unsigned(&self, path: &str, body: &[u8]) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        let head = format!(
-            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("put");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("moto's answer");
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        put_public(self.port, path, body);
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as both sides' storage options.
@@ -117,6 +108,21 @@ impl Moto {
     }
 }
 
+/// An unsigned PUT of `body` at `path` on the moto at `port`, readable by anyone (`x-amz-acl: public-read`): a
+/// bucket, or an object served at its path-style URL.
+pub fn put_public(port: u16, path: &str, body: &[u8]) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        port,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("put");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("moto's answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
 /// A proxy in front of a server on this machine: what clients sent it (their requests) and how many bytes the
 /// server sent back.
 pub struct Proxy {
@@ -128,6 +134,12 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy in front of `port`, on a free port of its own.
     pub fn start(port: u16) -> Proxy {
+        Proxy::watching(port, |_| {})
+    }
+
+    /// A proxy in front of `port` that shows `watch` each piece of a request before passing it on.
+    pub fn watching(port: u16, watch: impl Fn(&[u8]) + Send + Sync + 'static) -> Proxy {
+        let watch = Arc::new(watch);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = format!("http://{}", listener.local_addr().expect("its address"));
         let proxy = Proxy { address, received: Arc::default(), requests: Arc::default() };
@@ -137,12 +149,17 @@ impl Proxy {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
                 let (client_in, server_out) =
                     (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
-                let requests = requests.clone();
+                let (requests, watch) = (requests.clone(), watch.clone());
                 std::thread::spawn(move || {
-                    copy(client_in, server_out, |bytes| requests.lock().expect("a lock").extend_from_slice(bytes))
+                    copy(client_in, server_out, |bytes| {
+                        watch(bytes);
+                        requests.lock().expect("a lock").extend_from_slice(bytes)
+                    })
                 });
                 let received = received.clone();
-                std::thread::spawn(move || copy(server, client, |bytes| received.fetch_add(bytes.len() as u64, Relaxed)));
+                std::thread::spawn(move || {
+                    copy(server, client, |bytes| received.fetch_add(bytes.len() as u64, Relaxed))
+                });
             }
         });
         proxy
@@ -419,4 +436,36 @@ fn a_gcs_location_is_read_from_the_base_url_its_options_name() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     // (storage.googleapis.com would have answered, or failed to resolve.)
     assert!(run.stderr.contains("gs://recon/orders.parquet: Connection refused"), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn an_object_replaced_after_it_was_listed_is_exit_2_naming_it_never_a_mixed_read() {
+    let moto = Moto::start(&[]);
+    moto.upload(&ORDERS);
+    // The first GET of part-1 finds it replaced (by part-0's bytes, a valid Parquet file of other rows): the
+    // proxy uploads them just before passing that request on, after the prefix was listed.
+    let part = "/recon/fixtures/orders/new/part-1.parquet";
+    let replaced = std::sync::Once::new();
+    let (port, other) = (moto.port, std::fs::read(root().join(ORDERS[1])).expect("the fixture"));
+    let proxy = Proxy::watching(moto.port, move |request| {
+        if request.starts_with(format!("GET {part}").as_bytes()) {
+            replaced.call_once(|| put_public(port, part, &other));
+        }
+    });
+    let args = ["diff", "s3://recon/fixtures/orders/legacy.parquet", "s3://recon/fixtures/orders/new/"];
+    let run = moto.recon_through(
+        &proxy.address,
+        &[&args[..], &["--key", "order_id"]].concat(),
+        &["--source-storage-option", "--target-storage-option"],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("s3://recon/fixtures/orders/new/part-1.parquet: the object was replaced while recon read it"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(proxy.requests().contains("If-Match: ") || proxy.requests().contains("if-match: "));
 }

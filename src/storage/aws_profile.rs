@@ -99,7 +99,8 @@ mod tests {
 
     #[test]
     fn a_section_holds_its_own_keys_only() {
-        let text = "[default]\naws_access_key_id = A\n\n[profile dev]\n# a comment\nregion=eu-west-1\n[other]\nregion = x\n";
+        let text =
+            "[default]\naws_access_key_id = A\n\n[profile dev]\n# a comment\nregion=eu-west-1\n[other]\nregion = x\n";
         assert_eq!(section(text, "default").get("aws_access_key_id").map(String::as_str), Some("A"));
         let dev = section(text, "profile dev");
         assert_eq!((dev.len(), dev.get("region").map(String::as_str)), (1, Some("eu-west-1")));

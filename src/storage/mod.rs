@@ -8,6 +8,7 @@
 
 mod aws_profile;
 mod local;
+mod pinned;
 mod remote;
 
 use std::io::{Read, Seek, SeekFrom};
@@ -205,6 +206,13 @@ fn join(dir: &str, name: &str) -> String {
 
 /// A store's error as recon's: an I/O error keeps its own message, as `std::fs` would have given it.
 pub fn error(name: &str, error: object_store::Error) -> Error {
+    if let object_store::Error::Precondition { .. } = error {
+        return Error::input(
+            name,
+            "the object was replaced while recon read it (its ETag changed since it was first listed or read); \
+             nothing was reported: run again once it stays put",
+        );
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {

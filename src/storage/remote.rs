@@ -2,7 +2,8 @@
 //! Storage (`gs://`), Azure Blob Storage and ADLS Gen2 (`az://`, `abfss://`), and one file served over HTTP(S)
 //! (`https://host/path`) — as `object_store` builds them from the provider's standard environment variables
 //! (`AWS_*` and the AWS CLI's static-key profiles, `GOOGLE_*`, `AZURE_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
-//! credentials…). Every read is a ranged GET; names in messages are the URL the user wrote.
+//! credentials…). Every read is a ranged GET, conditional on the ETag the object had when first seen
+//! ([`Pinned`]); names in messages are the URL the user wrote.
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,7 @@ use object_store::http::HttpBuilder;
 use object_store::path::Path as StorePath;
 use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
 
+use super::pinned::Pinned;
 use super::{aws_profile, error, Dir, Kind, Place, Storage, StoreFile};
 use crate::error::{Error, Result};
 use crate::location::Store;
@@ -59,16 +61,13 @@ pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option
         }
         Store::Local => return Ok(None),
     };
-    Ok(Some(Storage { store: opened, kind: Kind::Remote { prefix, runtime: runtime()? } }))
+    let store = Arc::new(Pinned::new(opened));
+    Ok(Some(Storage { store, kind: Kind::Remote { prefix, runtime: runtime()? } }))
 }
 
 /// `builder` given each of `options` but recon's own (the retries'), through `with`; a key the store's
 /// configuration does not know (`K`, parsed lower-case) is refused by name.
-fn configured<B, K: FromStr>(
-    builder: B,
-    options: &[(String, String)],
-    with: impl Fn(B, K, &str) -> B,
-) -> Result<B> {
+fn configured<B, K: FromStr>(builder: B, options: &[(String, String)], with: impl Fn(B, K, &str) -> B) -> Result<B> {
     options.iter().filter(|(key, _)| !is_retry(key)).try_fold(builder, |builder, (key, value)| {
         let parsed = K::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
         Ok(with(builder, parsed, value))
