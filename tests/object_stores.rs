@@ -90,7 +90,7 @@ impl Moto {
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as the storage options of `sides` (flags).
-    fn recon_sides(&self, args: &[&str], sides: &[&str]) -> Run {
+    pub fn recon_sides(&self, args: &[&str], sides: &[&str]) -> Run {
         self.recon_through(&self.endpoint(), args, sides)
     }
 

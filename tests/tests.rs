@@ -6,6 +6,7 @@ mod aws_profiles;
 mod azure_blob;
 mod bad_input;
 mod catalog;
+mod compressed;
 mod connecting;
 mod csv_parts;
 mod databases;

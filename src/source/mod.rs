@@ -3,6 +3,7 @@
 
 pub mod aggregates;
 pub mod catalog;
+mod compression;
 mod csv;
 pub mod dialect;
 mod ipc;
@@ -80,12 +81,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file's name says it holds, by its extension.
+    /// The format a file's name says it holds, by its extension: a compressed one (`.csv.gz`, `.csv.zst`) is
+    /// text, as only text is read without byte ranges.
     pub(crate) fn of(name: &str) -> Option<Format> {
-        let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
+        let plain = compression::without_codec(name);
+        let ext = Path::new(plain).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "parquet" | "pq" => Some(Format::Parquet),
             "csv" | "tsv" | "txt" => Some(Format::Csv),
+            _ if plain != name => None,
+            "parquet" | "pq" => Some(Format::Parquet),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
             _ => None,
         }
@@ -143,7 +147,7 @@ impl Dataset {
         let storage = Storage::open(location, files, &options.storage)?;
         let location = location.masked();
         let listed = list_files(&storage, files, &location)?;
-        let format = common_format(&location, &listed)?;
+        let format = common_format(&storage, &location, &listed)?;
         let reader: Box<dyn Reader> = match format {
             Format::Csv => Box::new(csv::CsvFiles::open(storage, listed, &options.csv)?),
             Format::Ipc => Box::new(ipc::IpcFiles::open(storage, listed)?),
@@ -339,7 +343,8 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Vec<St
             Place::Dir(dir) => {
                 refuse_lakehouse(storage, location, [dir.name.as_str()])?;
                 let entries = storage.entries(&dir)?.files;
-                entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && Format::of(&f.name).is_some()).collect()
+                let data = |name: &str| Format::of(name).is_some() || compression::is_bare(name);
+                entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && data(&f.name)).collect()
             }
             Place::File(file) => vec![file],
         }
@@ -435,11 +440,18 @@ fn refuse_lakehouse<'a>(storage: &Storage, location: &str, dirs: impl IntoIterat
     Ok(())
 }
 
-fn common_format(location: &str, files: &[StoreFile]) -> Result<Format> {
+/// The one format of `files`: by their names, or by their first bytes for names without an extension.
+fn common_format(storage: &Storage, location: &str, files: &[StoreFile]) -> Result<Format> {
     let mut format = None;
     for file in files {
-        let this = Format::of(&file.name)
-            .ok_or_else(|| Error::input(&file.name, "unknown file type: name it .parquet, .csv or .arrow"))?;
+        let this = match Format::of(&file.name) {
+            Some(format) => format,
+            None if compression::is_bare(&file.name) => compression::sniff_format(storage, file)?,
+            None => {
+                let known = "name it .parquet, .csv (.csv.gz, .csv.zst) or .arrow";
+                return Err(Error::input(&file.name, format!("unknown file type: {known}")));
+            }
+        };
         match format {
             None => format = Some(this),
             Some(f) if f != this => {
