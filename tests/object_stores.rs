@@ -469,3 +469,16 @@ fn an_object_replaced_after_it_was_listed_is_exit_2_naming_it_never_a_mixed_read
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(proxy.requests().contains("If-Match: ") || proxy.requests().contains("if-match: "));
 }
+
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn a_truncated_object_is_exit_2_naming_it_without_a_report() {
+    let moto = Moto::start(&[]);
+    moto.upload(&ORDERS);
+    let whole = std::fs::read(root().join(ORDERS[0])).expect("the fixture");
+    moto.put_unsigned("/recon/cut/legacy.parquet", &whole[..whole.len() * 2 / 3]);
+    let run = moto.recon(&["diff", "s3://recon/cut/legacy.parquet", "s3://recon/fixtures/orders/new/", "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://recon/cut/legacy.parquet: "), "{}", run.stderr);
+    assert!(run.stdout.is_empty() && !run.stderr.contains(SECRET), "{}", run.stdout);
+}

@@ -97,8 +97,8 @@ impl Catalog {
         let mut tables = Vec::new();
         for sub in entries.dirs.iter().filter(|d| !super::hidden(super::file_name(&d.name))) {
             let files = storage.entries(sub)?.files;
-            let holds_data =
-                files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && Format::of(&f.name).is_some());
+            let data = |name: &str| Format::of(name).is_some() || super::compression::is_bare(name);
+            let holds_data = files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && data(&f.name));
             if !holds_data && super::Lakehouse::of(storage, sub)?.is_none() {
                 continue;
             }
@@ -109,7 +109,8 @@ impl Catalog {
             if Format::of(&file.name).is_none() {
                 continue;
             }
-            let file_name = super::file_name(&file.name);
+            // `orders` for `orders.csv.gz` as for `orders.csv`.
+            let file_name = super::compression::without_codec(super::file_name(&file.name));
             let name = Path::new(file_name).file_stem().map_or(file_name, |s| s.to_str().unwrap_or(file_name));
             tables.push(table(name.to_string(), storage.location(&file.name)?, file.size));
         }
