@@ -129,14 +129,18 @@ fn without_key(run: &Run) -> &Run {
 
 #[test]
 #[cfg_attr(not(recon_azurite), ignore = "needs azurite-blob: npm install -g azurite@3, set RECON_TEST_AZURITE=1")]
-fn the_orders_diff_from_azure_is_the_local_one_as_an_object_a_prefix_and_a_glob() {
+fn the_orders_diff_from_azure_is_the_local_one_as_an_object_a_prefix_a_glob_and_an_adls_url() {
     let azurite = Azurite::start();
     azurite.upload(&ORDERS);
     let expected = local_orders();
-    for target in ["az://recon/fixtures/orders/new/", "az://recon/fixtures/orders/new/part-*.parquet"] {
+    // ADLS Gen2's form names the account in the URL.
+    let adls = "abfss://recon@devstoreaccount1.dfs.core.windows.net/";
+    let targets = ["az://recon/fixtures/orders/new/", "az://recon/fixtures/orders/new/part-*.parquet"];
+    for target in targets.into_iter().chain([format!("{adls}fixtures/orders/new/").as_str()]) {
         let args = ["diff", "az://recon/fixtures/orders/legacy.parquet", target, "--key", "order_id"];
-        let run = azurite.recon(&[&args[..], &["--format", "json"]].concat());
+        let mut run = azurite.recon(&[&args[..], &["--format", "json"]].concat());
         assert_eq!(run.code, 1, "{}", run.stderr);
+        run.stdout = run.stdout.replace(adls, "az://recon/");
         let mut report = as_local(without_key(&run), "az://recon/");
         // The target's location is the glob or prefix as written; the local run's is the directory.
         report["target"]["location"] = expected["target"]["location"].clone();

@@ -58,7 +58,8 @@ fn a_compressed_csv_and_a_bare_part_file_give_the_plain_files_report() {
         assert_eq!(run.code, 1, "{}", run.stderr);
         run.json()["source"]["fingerprint"].clone()
     };
-    let parquet = write("orders/part-00000", &std::fs::read(root().join("fixtures/orders/legacy.parquet")).expect("it"));
+    let parquet =
+        write("orders/part-00000", &std::fs::read(root().join("fixtures/orders/legacy.parquet")).expect("it"));
     assert_eq!(orders(&parquet), orders("fixtures/orders/legacy.parquet"));
     let arrow = write("customers/part-00000", &std::fs::read(root().join(CUSTOMERS[2])).expect("the fixture"));
     let run = recon(&["diff", &arrow, CUSTOMERS[2], "--key", "region,customer_no"]);

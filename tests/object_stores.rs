@@ -477,7 +477,8 @@ fn a_truncated_object_is_exit_2_naming_it_without_a_report() {
     moto.upload(&ORDERS);
     let whole = std::fs::read(root().join(ORDERS[0])).expect("the fixture");
     moto.put_unsigned("/recon/cut/legacy.parquet", &whole[..whole.len() * 2 / 3]);
-    let run = moto.recon(&["diff", "s3://recon/cut/legacy.parquet", "s3://recon/fixtures/orders/new/", "--key", "order_id"]);
+    let run =
+        moto.recon(&["diff", "s3://recon/cut/legacy.parquet", "s3://recon/fixtures/orders/new/", "--key", "order_id"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("s3://recon/cut/legacy.parquet: "), "{}", run.stderr);
     assert!(run.stdout.is_empty() && !run.stderr.contains(SECRET), "{}", run.stdout);

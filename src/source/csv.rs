@@ -13,9 +13,9 @@ use arrow::csv::reader::Format;
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+use super::compression::{self, Codec};
 use super::parquet::BATCH_ROWS;
 use super::reader::{Capabilities, Reader};
-use super::compression::{self, Codec};
 use super::{concat_picked, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
 use crate::error::{Error, Result};
 use crate::storage::{Storage, StoreFile};

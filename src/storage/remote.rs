@@ -106,7 +106,7 @@ fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
 fn unknown(key: &str) -> Error {
     Error::setting(
         "--source-storage-option/--target-storage-option",
-        format!("unknown storage option {key:?} (e.g. endpoint, region, allow_http, access_key_id, secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries, retry_timeout)"),
+        format!("unknown storage option {key:?} for this store (e.g. endpoint, region, allow_http, access_key_id, secret_access_key for S3; service_account, base_url for GCS; account_name, access_key, sas_token for Azure; timeout, connect_timeout, max_retries, retry_timeout for any)"),
     )
 }
 
