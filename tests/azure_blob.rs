@@ -179,3 +179,22 @@ fn a_missing_container_or_blob_and_a_wrong_key_are_exit_2_naming_the_object() {
     assert!(run.stderr.contains(legacy), "{}", run.stderr);
     assert!(!run.stderr.contains(&wrong) && !run.stdout.contains(&wrong), "{}", run.stderr);
 }
+
+#[test]
+#[cfg_attr(not(recon_azurite), ignore = "needs azurite-blob: npm install -g azurite@3, set RECON_TEST_AZURITE=1")]
+fn the_standard_azure_environment_variables_give_the_account_and_its_key() {
+    let azurite = Azurite::start();
+    azurite.upload(&ORDERS);
+    let endpoint = azurite.endpoint();
+    let env = [
+        ("AZURE_STORAGE_ACCOUNT_NAME", ACCOUNT),
+        ("AZURE_STORAGE_ACCOUNT_KEY", KEY),
+        ("AZURE_STORAGE_ENDPOINT", endpoint.as_str()),
+        ("AZURE_ALLOW_HTTP", "true"),
+    ];
+    let args =
+        ["diff", "az://recon/fixtures/orders/legacy.parquet", "az://recon/fixtures/orders/new/", "--key", "order_id"];
+    let run = crate::util::recon_with(&[&args[..], &["--format", "json"]].concat(), &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(without_key(&run).json()["summary"], local_orders()["summary"]);
+}
