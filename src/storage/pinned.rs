@@ -27,9 +27,10 @@ impl Pinned {
     }
 }
 
-/// Remembers `meta`'s ETag unless its object's is already known (a store giving none pins nothing).
+/// Remembers `meta`'s ETag unless its object's is already known. A store giving none pins nothing, nor does a
+/// weak one (`W/"…"`, from a web server that may compress), which `If-Match` never matches.
 fn remember(tags: &Mutex<HashMap<StorePath, String>>, meta: &ObjectMeta) {
-    if let Some(tag) = &meta.e_tag {
+    if let Some(tag) = meta.e_tag.as_ref().filter(|tag| !tag.starts_with("W/")) {
         let mut tags = tags.lock().unwrap_or_else(|e| e.into_inner());
         tags.entry(meta.location.clone()).or_insert_with(|| tag.clone());
     }
