@@ -19,11 +19,9 @@ command -v "$S3S" >/dev/null || { echo "s3s-fs not found (cargo install s3s-fs -
 
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/recon-object-stores.XXXXXX")
-# s3s-fs serves a directory: its subdirectories are buckets. Hard links (or copies) of the pair in bucket `bench`.
-mkdir -p "$OUT/store/bench"
-for f in lineitem.parquet lineitem_target.parquet; do
-  ln "$DIR/$f" "$OUT/store/bench/$f" 2>/dev/null || cp "$DIR/$f" "$OUT/store/bench/$f"
-done
+# s3s-fs serves a directory: its subdirectories are buckets. The pair is uploaded through its S3 API (below), not
+# copied in: a file placed there has no stored ETag, and s3s-fs then hashes the whole file on every request.
+mkdir -p "$OUT/store"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 "$S3S" --host 127.0.0.1 --port "$PORT" --access-key bench --secret-key bench-secret-key "$OUT/store" >"$OUT/s3s.log" 2>&1 &
@@ -31,6 +29,11 @@ S3S_PID=$!
 PROXY_PID=
 trap 'kill $S3S_PID $PROXY_PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+SIGN=(--fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user bench:bench-secret-key)
+curl "${SIGN[@]}" -X PUT "http://127.0.0.1:$PORT/bench" >/dev/null
+for f in lineitem.parquet lineitem_target.parquet; do
+  curl "${SIGN[@]}" -T "$DIR/$f" "http://127.0.0.1:$PORT/bench/$f" >/dev/null
+done
 
 # recon ENDPOINT SRC DST [ARGS…]: one diff, both sides' storage options pointing at ENDPOINT.
 s3_options() {
@@ -55,7 +58,10 @@ for i in $(seq 1 "$RUNS"); do
   run s3 "$i" s3://bench/lineitem.parquet s3://bench/lineitem_target.parquet "${KEY[@]}" "${S3_OPTIONS[@]}"
 done
 
-# Bytes the server sends, through a counting proxy (its own runs: the proxy is Python and would slow the timing).
+# Bytes the server sends, through a counting proxy (its own runs: the proxy is Python and would slow the timing);
+# BYTES=0 leaves them out.
+ALL=0 SOME=0
+if [ "${BYTES:-1}" = 1 ]; then
 PROXY_PORT=$(free_port)
 python3 - "$PROXY_PORT" "$PORT" "$OUT/bytes" <<'EOF' &
 # A TCP proxy counting the bytes the server sends; the running total is written to the file on every piece.
@@ -93,6 +99,7 @@ fetched() { # ARGS…: bytes the server sent for one diff
 }
 ALL=$(fetched)
 SOME=$(fetched --columns l_orderkey,l_linenumber,l_quantity)
+fi
 SIZE=$(($(stat -c %s "$DIR/lineitem.parquet") + $(stat -c %s "$DIR/lineitem_target.parquet")))
 
 echo "SF$SF lineitem pair, threads=$THREADS, $RUNS interleaved runs each, load average $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
@@ -110,6 +117,7 @@ print("| read from | median s | x local |")
 print("|---|---:|---:|")
 for name in ("local", "s3"):
     print(f"| {name} | {median[name]:.2f} | {median[name] / median['local']:.2f} |")
-print(f"bytes fetched for both objects ({size:,} bytes): all columns {every:,} ({every / size:.2f}x), "
-      f"--columns l_orderkey,l_linenumber,l_quantity {some:,} ({some / size:.2f}x)")
+if every:
+  print(f"bytes fetched for both objects ({size:,} bytes): all columns {every:,} ({every / size:.2f}x), "
+        f"--columns l_orderkey,l_linenumber,l_quantity {some:,} ({some / size:.2f}x)")
 EOF
