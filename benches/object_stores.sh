@@ -29,7 +29,8 @@ S3S_PID=$!
 PROXY_PID=
 trap 'kill $S3S_PID $PROXY_PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-SIGN=(--fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user bench:bench-secret-key)
+SIGN=(--fail --silent --show-error --aws-sigv4 "aws:amz:us-east-1:s3" --user bench:bench-secret-key
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
 curl "${SIGN[@]}" -X PUT "http://127.0.0.1:$PORT/bench" >/dev/null
 for f in lineitem.parquet lineitem_target.parquet; do
   curl "${SIGN[@]}" -T "$DIR/$f" "http://127.0.0.1:$PORT/bench/$f" >/dev/null
