@@ -125,7 +125,6 @@ fn diff_out_refuses_to_write_part_of_the_mismatches() {
 #[test]
 fn a_recognised_location_recon_cannot_read_yet_says_so() {
     let cases = [
-        ("fixtures/orders/new@3", "version 3 of a Delta Lake table"),
         ("odbc://warehouse#orders", "an ODBC connection"),
         ("odbc:Driver={PostgreSQL Unicode};Pwd=hunter2;#orders", "an ODBC connection"),
     ];

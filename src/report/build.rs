@@ -62,6 +62,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
             kind: dataset.format.kind().to_string(),
             rows: fingerprint.rows,
             fingerprint: fingerprint.hex(),
+            table_version: dataset.table_version,
         }
     };
     let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
@@ -279,6 +280,7 @@ impl Stats {
             peak_memory_bytes: peak_memory(),
             memory_limit_bytes: memory_limit,
             threads,
+            retries: 0,
         }
     }
 }

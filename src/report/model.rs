@@ -109,6 +109,9 @@ pub struct Stats {
     pub peak_memory_bytes: Option<u64>,
     pub memory_limit_bytes: u64,
     pub threads: usize,
+    /// `--retries`: how many times the table was read again after a lost connection, in a fresh snapshot.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -152,6 +155,9 @@ pub struct SideReport {
     pub rows: u64,
     /// Hex of the 128-bit wrapping sum of the side's row hashes (see `digest`).
     pub fingerprint: String,
+    /// The version of a Delta Lake table that was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_version: Option<u64>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient
@@ -216,8 +222,8 @@ impl Example {
     }
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`; why they

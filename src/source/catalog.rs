@@ -86,19 +86,22 @@ impl Catalog {
     }
 
     /// The tables of a directory: each data file directly in it (`orders.parquet` is table `orders`) and each
-    /// subdirectory holding data files (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
+    /// subdirectory holding data files or Hive-style partition directories (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
     /// skipped, as when a directory is one table. A subdirectory that is a lakehouse table is a table too,
-    /// whether or not its data files lie directly in it: opening it fails, so the audit shows it as an error
-    /// instead of reading its files or passing over it. A directory inside a lakehouse table is refused.
+    /// whether or not its data files lie directly in it: a Delta table is read through its log, an Iceberg or
+    /// Hudi table fails to open, so the audit shows it as an error instead of reading its files or passing over
+    /// it. A directory inside a lakehouse table is refused.
     pub fn directory(storage: &Storage, dir: &Dir) -> Result<Catalog> {
         let location = crate::secrets::mask(&dir.name);
         super::refuse_lakehouse(storage, &location, [dir.name.as_str()])?;
         let entries = storage.entries(dir)?;
         let mut tables = Vec::new();
         for sub in entries.dirs.iter().filter(|d| !super::hidden(super::file_name(&d.name))) {
-            let files = storage.entries(sub)?.files;
+            let sub_entries = storage.entries(sub)?;
+            let files = sub_entries.files;
             let data = |name: &str| Format::of(name).is_some() || super::compression::is_bare(name);
-            let holds_data = files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && data(&f.name));
+            let holds_data = files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && data(&f.name))
+                || super::hive::has_partitions(&sub_entries.dirs);
             if !holds_data && super::Lakehouse::of(storage, sub)?.is_none() {
                 continue;
             }

@@ -155,6 +155,8 @@ pub struct TableSpec {
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
+    /// `--retries`: how many times the table is read again after a lost connection.
+    pub retries: u32,
     /// Which findings the engine keeps for writers to show.
     pub keep: Keep,
     /// A condition (SQL) both sides' rows must meet: a config file's `where`.
@@ -382,6 +384,7 @@ impl TableSpec {
             csv: csv(options, layers)?,
             connect_timeout: timeouts.connect,
             statement_timeout: timeouts.statement,
+            retries: options.resources.retries.unwrap_or(0),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,

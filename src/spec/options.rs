@@ -208,6 +208,11 @@ pub struct ResourceOptions {
     /// Seconds a database statement may run (0: no limit) [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub statement_timeout: Option<u64>,
+    /// Read a table again, up to N times, when its database connection drops or its server restarts: after 1,
+    /// 2, 4… seconds, each time in a fresh snapshot (in an audit, after the audit's shared one; the report says
+    /// so) [default: 0].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 }
 
 /// Runs over time (DESIGN.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,

@@ -201,7 +201,7 @@ impl SqlTable {
     /// time driver enabled: the connection timeout needs it).
     pub(crate) fn open(location: Database, options: &DbOptions, runtime: &tokio::runtime::Handle) -> Result<SqlTable> {
         let masked = location.masked.clone();
-        let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
+        let db_error = |e: sqlx::Error| sql_error(&masked, &e);
         let runtime = runtime.clone();
         catalog::check_snapshot(&location, options)?;
         let relation = match (&location.table, &options.query) {
@@ -371,7 +371,7 @@ impl SqlTable {
                 Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
             }
         });
-        count.map(|n| n.max(0) as u64).map_err(|e| Error::database(&self.location, describe(&e)))
+        count.map(|n| n.max(0) as u64).map_err(|e| sql_error(&self.location, &e))
     }
 
     /// Makes every full read keep only the rows `condition` keeps, as well as those earlier conditions kept.
@@ -488,7 +488,7 @@ async fn stream(
     location: &str,
 ) -> Result<()> {
     if let Some(bound) = bound {
-        narrow::bind(conn, bound).await.map_err(|e| Error::database(location, describe(&e)))?;
+        narrow::bind(conn, bound).await.map_err(|e| sql_error(location, &e))?;
     }
     match conn {
         Conn::Postgres(c) => postgres::stream(c, select, columns, tx, location).await,
@@ -503,7 +503,7 @@ async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result
     let masked = &location.masked;
     probe::announce(location, options.connect_timeout);
     let mut conn = match tokio::time::timeout(options.connect_timeout, connect_watched(location, options)).await {
-        Ok(connected) => connected.map_err(|why| Error::database(masked, why))?,
+        Ok(connected) => connected?,
         Err(_) => {
             let probed = probe::identify(location, options.connect_timeout).await;
             return Err(Error::database(
@@ -512,14 +512,25 @@ async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result
             ));
         }
     };
-    begin_snapshot(&mut conn, options).await.map_err(|e| Error::database(masked, describe(&e)))?;
+    begin_snapshot(&mut conn, options).await.map_err(|e| match (&options.snapshot, snapshot_gone(&e)) {
+        (Some(id), true) => Error::disconnected(
+            masked,
+            format!("the audit's snapshot {id} is gone (the connection that exported it closed: a server restart?)"),
+        ),
+        _ => sql_error(masked, &e),
+    })?;
     Ok(conn)
+}
+
+/// Whether importing a snapshot failed because its exporting transaction ended (22023, invalid snapshot id).
+fn snapshot_gone(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("22023"))
 }
 
 /// Connects, or says why not. A protocol error may mean another kind of server answered: the probe says which.
 /// A MySQL client that the server has not greeted within [`probe::GREETING`] asks then whether PostgreSQL
 /// listens there (it waits for the client to speak first) instead of waiting out the timeout.
-async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Conn, String> {
+async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Conn> {
     use futures::future::{select, Either};
     let mut connecting = Box::pin(connect(location, options));
     if location.engine == Engine::Mysql {
@@ -528,26 +539,23 @@ async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Con
             Either::Right((_, waiting)) => connecting = waiting,
         }
         if let Some((port, probe::Found::Postgres)) = probe::identify(location, options.connect_timeout).await {
-            return Err(probe::wrong_server(location.engine, port, &probe::Found::Postgres).unwrap_or_default());
+            let wrong = probe::wrong_server(location.engine, port, &probe::Found::Postgres).unwrap_or_default();
+            return Err(Error::database(&location.masked, wrong));
         }
     }
     explained(location, options, connecting.await).await
 }
 
 /// A connection's outcome, its error as a sentence: what answered instead, after a protocol error.
-async fn explained(
-    location: &Database,
-    options: &DbOptions,
-    connected: Result<Conn, sqlx::Error>,
-) -> Result<Conn, String> {
+async fn explained(location: &Database, options: &DbOptions, connected: Result<Conn, sqlx::Error>) -> Result<Conn> {
     match connected {
         Ok(conn) => Ok(conn),
         Err(error @ sqlx::Error::Protocol(_)) => {
             let probed = probe::identify(location, options.connect_timeout).await;
             let wrong = probed.and_then(|(port, found)| probe::wrong_server(location.engine, port, &found));
-            Err(wrong.unwrap_or_else(|| describe(&error)))
+            Err(Error::database(&location.masked, wrong.unwrap_or_else(|| describe(&error))))
         }
-        Err(error) => Err(describe(&error)),
+        Err(error) => Err(sql_error(&location.masked, &error)),
     }
 }
 
@@ -666,6 +674,30 @@ async fn described<'c, E: sqlx::Executor<'c>>(executor: E, sql: &'c str) -> Resu
     use sqlx::{Column, TypeInfo};
     let description = executor.describe(sql).await?;
     Ok(description.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect())
+}
+
+/// A driver error for `location`, as a sentence: [`Error::Disconnected`] when the connection was lost, which
+/// a fresh read may not meet again.
+fn sql_error(location: &str, error: &sqlx::Error) -> Error {
+    match lost(error) {
+        true => Error::disconnected(location, describe(error)),
+        false => Error::database(location, describe(error)),
+    }
+}
+
+/// Whether the connection or its server went away: the socket closed, PostgreSQL's connection exceptions (class
+/// 08) and operator interventions (57P: shutdown, crash, starting up, a killed session), MariaDB's server
+/// shutdown (1053) and killed connection (1927). A statement timeout (57014) is not: it would time out again.
+fn lost(error: &sqlx::Error) -> bool {
+    const MYSQL_LOST: [u16; 2] = [1053, 1927];
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+            Some(mysql) => MYSQL_LOST.contains(&mysql.number()),
+            None => e.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        },
+        _ => false,
+    }
 }
 
 /// A driver error as a sentence, without anything the driver might echo of the URL.

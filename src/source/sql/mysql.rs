@@ -27,8 +27,8 @@ use arrow::datatypes::{DataType, TimeUnit};
 use sqlx::{MySqlConnection, Row};
 
 use super::text::{stream_rows, trim_blanks, Cell};
-use super::{describe, Engine, Sender, SqlColumn};
-use crate::error::{Error, Result};
+use super::{sql_error, Engine, Sender, SqlColumn};
+use crate::error::Result;
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
@@ -199,8 +199,7 @@ pub(crate) async fn stream(
     let padded: Vec<bool> = columns.iter().map(|c| c.db_type == "char").collect();
     stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
         for (column, padded) in padded.iter().enumerate() {
-            let value: Option<&[u8]> =
-                row.try_get_unchecked(column).map_err(|e| Error::database(location, describe(&e)))?;
+            let value: Option<&[u8]> = row.try_get_unchecked(column).map_err(|e| sql_error(location, &e))?;
             let value = match value {
                 Some(v) if *padded => Some(trim_blanks(v)),
                 v => v,
