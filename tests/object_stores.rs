@@ -5,8 +5,9 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use object_store::aws::AmazonS3Builder;
@@ -22,7 +23,7 @@ pub const SECRET: &str = "moto-secret-7f3a";
 /// A `moto_server` on a free port, stopped when dropped.
 pub struct Moto {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Moto {
@@ -80,16 +81,7 @@ impl Moto {
     /// An unsigned PUT of `body` at `path`, readable by anyone (`x-amz-acl: public-read`): a bucket, or an
     /// object served at its path-style URL.
     pub fn put_unsigned(&self, path: &str, body: &[u8]) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        let head = format!(
-            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("put");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("moto's answer");
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        put_public(self.port, path, body);
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as both sides' storage options.
@@ -103,7 +95,7 @@ impl Moto {
     }
 
     /// `recon ARGS` reaching this server at `endpoint` (itself, or a proxy in front of it).
-    fn recon_through(&self, endpoint: &str, args: &[&str], sides: &[&str]) -> Run {
+    pub fn recon_through(&self, endpoint: &str, args: &[&str], sides: &[&str]) -> Run {
         let endpoint = format!("endpoint={endpoint}");
         let secret = format!("secret_access_key={SECRET}");
         let mut all: Vec<&str> = args.to_vec();
@@ -116,35 +108,83 @@ impl Moto {
     }
 }
 
-/// A proxy in front of `port` on this machine, counting the bytes the server sends; its address.
-fn counting_proxy(port: u16) -> (String, Arc<AtomicU64>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let address = format!("http://{}", listener.local_addr().expect("its address"));
-    let received = Arc::new(AtomicU64::new(0));
-    let counted = received.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
-            let (mut client_in, mut server_out) =
-                (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
-            std::thread::spawn(move || std::io::copy(&mut client_in, &mut server_out));
-            let counted = counted.clone();
-            std::thread::spawn(move || {
-                let (mut server, mut client, mut buffer) = (server, client, vec![0; 64 << 10]);
-                while let Ok(n @ 1..) = server.read(&mut buffer) {
-                    counted.fetch_add(n as u64, Ordering::Relaxed);
-                    if client.write_all(&buffer[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
+/// An unsigned PUT of `body` at `path` on the moto at `port`, readable by anyone (`x-amz-acl: public-read`): a
+/// bucket, or an object served at its path-style URL.
+pub fn put_public(port: u16, path: &str, body: &[u8]) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        port,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("put");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("moto's answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// A proxy in front of a server on this machine: what clients sent it (their requests) and how many bytes the
+/// server sent back.
+pub struct Proxy {
+    pub address: String,
+    pub received: Arc<AtomicU64>,
+    pub requests: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Proxy {
+    /// A proxy in front of `port`, on a free port of its own.
+    pub fn start(port: u16) -> Proxy {
+        Proxy::watching(port, |_| {})
+    }
+
+    /// A proxy in front of `port` that shows `watch` each piece of a request before passing it on.
+    pub fn watching(port: u16, watch: impl Fn(&[u8]) + Send + Sync + 'static) -> Proxy {
+        let watch = Arc::new(watch);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = format!("http://{}", listener.local_addr().expect("its address"));
+        let proxy = Proxy { address, received: Arc::default(), requests: Arc::default() };
+        let (received, requests) = (proxy.received.clone(), proxy.requests.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+                let (client_in, server_out) =
+                    (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
+                let (requests, watch) = (requests.clone(), watch.clone());
+                std::thread::spawn(move || {
+                    copy(client_in, server_out, |bytes| {
+                        watch(bytes);
+                        requests.lock().expect("a lock").extend_from_slice(bytes)
+                    })
+                });
+                let received = received.clone();
+                std::thread::spawn(move || {
+                    copy(server, client, |bytes| received.fetch_add(bytes.len() as u64, Relaxed))
+                });
+            }
+        });
+        proxy
+    }
+
+    /// The requests sent through the proxy so far, as text.
+    pub fn requests(&self) -> String {
+        String::from_utf8_lossy(&self.requests.lock().expect("a lock")).into_owned()
+    }
+}
+
+/// Copies `from` to `to` until either closes, showing `seen` each piece.
+fn copy<T>(mut from: TcpStream, mut to: TcpStream, seen: impl Fn(&[u8]) -> T) {
+    let mut buffer = vec![0; 64 << 10];
+    while let Ok(n @ 1..) = from.read(&mut buffer) {
+        seen(&buffer[..n]);
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
         }
-    });
-    (address, received)
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
 /// A report without its timings, its locations written as the local run writes them.
-fn as_local(run: &Run, url: &str) -> Value {
+pub fn as_local(run: &Run, url: &str) -> Value {
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET), "{}\n{}", run.stdout, run.stderr);
     let text = run.stdout.replace(url, "");
     let mut report: Value =
@@ -153,7 +193,7 @@ fn as_local(run: &Run, url: &str) -> Value {
     report
 }
 
-fn strip_stats(report: &mut Value) {
+pub fn strip_stats(report: &mut Value) {
     if let Some(object) = report.as_object_mut() {
         object.remove("stats");
         for value in object.values_mut() {
@@ -164,7 +204,7 @@ fn strip_stats(report: &mut Value) {
     }
 }
 
-fn local(args: &[&str]) -> Value {
+pub fn local(args: &[&str]) -> Value {
     let run = recon(args);
     let mut report = run.json();
     strip_stats(&mut report);
@@ -172,13 +212,13 @@ fn local(args: &[&str]) -> Value {
 }
 
 /// The orders fixture's report, read from this machine.
-fn local_orders() -> Value {
+pub fn local_orders() -> Value {
     local(&["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--key", "order_id", "--format", "json"])
 }
 
-const ORDERS: [&str; 3] =
+pub const ORDERS: [&str; 3] =
     ["fixtures/orders/legacy.parquet", "fixtures/orders/new/part-0.parquet", "fixtures/orders/new/part-1.parquet"];
-const SHOP: [&str; 6] = [
+pub const SHOP: [&str; 6] = [
     "fixtures/shop/exports/customers.csv",
     "fixtures/shop/exports/export_log.csv",
     "fixtures/shop/exports/order_lines/part-0.parquet",
@@ -303,14 +343,14 @@ fn a_parquet_object_is_read_in_ranges_only_the_compared_columns_fetched() {
     let size = std::fs::metadata(&file).expect("the file").len();
     moto.put_unsigned(&format!("/{BUCKET}"), b"");
     moto.put_unsigned(&format!("/{BUCKET}/wide.parquet"), &std::fs::read(&file).expect("the file"));
-    let (proxy, received) = counting_proxy(moto.port);
+    let proxy = Proxy::start(moto.port);
     let sides = ["--source-storage-option", "--target-storage-option"];
     let args = ["diff", "s3://recon/wide.parquet", "s3://recon/wide.parquet", "--key", "id", "--columns", "id"];
-    let run = moto.recon_through(&proxy, &args, &sides);
+    let run = moto.recon_through(&proxy.address, &args, &sides);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Both sides read the footer and the key's column chunk; the payload's 4 MB stay in the store. Measured:
     // 400,024 bytes for the two reads of a 4,127,789-byte object (8,257,672 without --columns).
-    let fetched = received.load(Ordering::Relaxed);
+    let fetched = proxy.received.load(Relaxed);
     assert!(fetched < size / 4, "{fetched} bytes fetched for two reads of a {size}-byte object");
 }
 
@@ -380,4 +420,66 @@ fn an_unknown_storage_option_is_refused_by_name() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("unknown storage option \"endpoint_urll\""), "{}", run.stderr);
+}
+
+#[test]
+fn a_gcs_location_is_read_from_the_base_url_its_options_name() {
+    // No GCS emulator here speaks the XML API object_store's client uses (README): a port nothing listens on
+    // shows the request went where the options said, and failed as exit 2 naming the object.
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let base_url = format!("base_url=http://127.0.0.1:{port}");
+    let mut args = vec!["diff", "gs://recon/orders.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
+    for option in [&base_url, "skip_signature=true", "allow_http=true", "max_retries=0"] {
+        args.extend(["--source-storage-option", option]);
+    }
+    let run = recon(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // (storage.googleapis.com would have answered, or failed to resolve.)
+    assert!(run.stderr.contains("gs://recon/orders.parquet: Connection refused"), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn an_object_replaced_after_it_was_listed_is_exit_2_naming_it_never_a_mixed_read() {
+    let moto = Moto::start(&[]);
+    moto.upload(&ORDERS);
+    // The first GET of part-1 finds it replaced (by part-0's bytes, a valid Parquet file of other rows): the
+    // proxy uploads them just before passing that request on, after the prefix was listed.
+    let part = "/recon/fixtures/orders/new/part-1.parquet";
+    let replaced = std::sync::Once::new();
+    let (port, other) = (moto.port, std::fs::read(root().join(ORDERS[1])).expect("the fixture"));
+    let proxy = Proxy::watching(moto.port, move |request| {
+        if request.starts_with(format!("GET {part}").as_bytes()) {
+            replaced.call_once(|| put_public(port, part, &other));
+        }
+    });
+    let args = ["diff", "s3://recon/fixtures/orders/legacy.parquet", "s3://recon/fixtures/orders/new/"];
+    let run = moto.recon_through(
+        &proxy.address,
+        &[&args[..], &["--key", "order_id"]].concat(),
+        &["--source-storage-option", "--target-storage-option"],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("s3://recon/fixtures/orders/new/part-1.parquet: the object was replaced while recon read it"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(proxy.requests().contains("If-Match: ") || proxy.requests().contains("if-match: "));
+}
+
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn a_truncated_object_is_exit_2_naming_it_without_a_report() {
+    let moto = Moto::start(&[]);
+    moto.upload(&ORDERS);
+    let whole = std::fs::read(root().join(ORDERS[0])).expect("the fixture");
+    moto.put_unsigned("/recon/cut/legacy.parquet", &whole[..whole.len() * 2 / 3]);
+    let run =
+        moto.recon(&["diff", "s3://recon/cut/legacy.parquet", "s3://recon/fixtures/orders/new/", "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("s3://recon/cut/legacy.parquet: "), "{}", run.stderr);
+    assert!(run.stdout.is_empty() && !run.stderr.contains(SECRET), "{}", run.stdout);
 }

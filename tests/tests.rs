@@ -2,8 +2,11 @@
 //! property that recon recovers exactly the defects injected into random tables.
 
 mod audit;
+mod aws_profiles;
+mod azure_blob;
 mod bad_input;
 mod catalog;
+mod compressed;
 mod connecting;
 mod csv_parts;
 mod databases;

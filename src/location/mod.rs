@@ -130,7 +130,7 @@ fn unknown_scheme(text: &str, scheme: &str) -> Error {
 pub fn not_readable(location: &Location, what: &str) -> Error {
     Error::input(
         location.masked(),
-        format!("{what}: recon recognises this form of location but cannot read it yet (it reads files on this machine, s3://, https://, postgres://, mysql:// and sqlite://)"),
+        format!("{what}: recon recognises this form of location but cannot read it yet (it reads files on this machine, s3://, gs://, az://, abfss://, https://, postgres://, mysql:// and sqlite://)"),
     )
 }
 

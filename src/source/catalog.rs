@@ -115,9 +115,9 @@ impl Catalog {
         for sub in entries.dirs.iter().filter(|d| !super::hidden(super::file_name(&d.name))) {
             let sub_entries = storage.entries(sub)?;
             let files = sub_entries.files;
-            let holds_data =
-                files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && Format::of(&f.name).is_some())
-                    || super::hive::has_partitions(&sub_entries.dirs);
+            let data = |name: &str| Format::of(name).is_some() || super::compression::is_bare(name);
+            let holds_data = files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && data(&f.name))
+                || super::hive::has_partitions(&sub_entries.dirs);
             if !holds_data && super::Lakehouse::of(storage, sub)?.is_none() {
                 continue;
             }
@@ -128,7 +128,8 @@ impl Catalog {
             if Format::of(&file.name).is_none() {
                 continue;
             }
-            let file_name = super::file_name(&file.name);
+            // `orders` for `orders.csv.gz` as for `orders.csv`.
+            let file_name = super::compression::without_codec(super::file_name(&file.name));
             let name = Path::new(file_name).file_stem().map_or(file_name, |s| s.to_str().unwrap_or(file_name));
             tables.push(table(name.to_string(), storage.location(&file.name)?, file.size));
         }

@@ -13,6 +13,7 @@ use arrow::csv::reader::Format;
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+use super::compression::{self, Codec};
 use super::parquet::BATCH_ROWS;
 use super::reader::{Capabilities, Reader};
 use super::{concat_picked, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
@@ -104,6 +105,8 @@ pub fn parse_type(name: &str) -> Option<DataType> {
 pub struct CsvFiles {
     storage: Storage,
     files: Vec<StoreFile>,
+    /// How each file is compressed: a compressed file is one range, decompressed as it streams.
+    codecs: Vec<Option<Codec>>,
     schema: SchemaRef,
     format: Format,
     delimiter: u8,
@@ -143,6 +146,9 @@ struct Part {
     first_row: u64,
 }
 
+/// A whole file, as one part.
+const WHOLE: Part = Part { start: 0, end: u64::MAX, first_row: 0 };
+
 /// Bytes read past a range's end to find the record that crosses it; doubled while the record goes on.
 const LOOK_PAST: u64 = 64 << 10;
 
@@ -159,20 +165,26 @@ impl CsvFiles {
         mark_bytes: u64,
     ) -> Result<Arc<Self>> {
         let format = options.format()?;
-        let schema = infer(&storage, &files[0], &format, options)?;
-        for file in &files[1..] {
-            let other = infer(&storage, file, &format, options)?;
+        let codecs = files.iter().map(|file| compression::codec(&storage, file)).collect::<Result<Vec<_>>>()?;
+        let schema = infer(&storage, &files[0], codecs[0], &format, options)?;
+        for (file, codec) in files.iter().zip(&codecs).skip(1) {
+            let other = infer(&storage, file, *codec, &format, options)?;
             let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
             if names(&other) != names(&schema) {
                 return Err(Error::input(&file.name, format!("its header differs from that of {}", files[0].name)));
             }
         }
-        let boundaries =
-            files.iter().map(|f| (0..ranges(f.size, part_bytes)).map(|_| Mutex::default()).collect()).collect();
+        let parts = |f: &StoreFile, codec: &Option<Codec>| if codec.is_some() { 1 } else { ranges(f.size, part_bytes) };
+        let boundaries = files
+            .iter()
+            .zip(&codecs)
+            .map(|(f, codec)| (0..parts(f, codec)).map(|_| Mutex::default()).collect())
+            .collect();
         let first_errors = files.iter().map(|_| Arc::default()).collect();
         Ok(Arc::new(CsvFiles {
             storage,
             files,
+            codecs,
             schema,
             format,
             delimiter: options.delimiter,
@@ -271,6 +283,9 @@ impl CsvFiles {
 
     /// Range `k` of a file: the ordinal of its first row and its rows.
     fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
+        if self.codecs[file].is_some() {
+            return Ok((ordinal(file, 0), self.open_part(file, WHOLE, projection, None)?));
+        }
         let Some((start, records)) = self.start(file, k)? else {
             return Ok((ordinal(file, 0), Box::new(std::iter::empty())));
         };
@@ -291,6 +306,9 @@ impl CsvFiles {
 
     /// Every part of a file between its marks, finding the boundaries no read has found yet.
     fn marks(&self, file: usize) -> Result<Vec<Part>> {
+        if self.codecs[file].is_some() {
+            return Ok(vec![WHOLE]);
+        }
         let mut parts = Vec::new();
         let mut start = (0, 0);
         for m in 1..=self.boundaries[file].len() {
@@ -309,8 +327,12 @@ impl CsvFiles {
         Ok(parts)
     }
 
-    /// The rows of all files, following every file's records; `None` if a file's quoting is irregular.
+    /// The rows of all files, following every file's records; `None` if a file's quoting is irregular or it
+    /// is compressed (counting it would read it whole).
     fn count(&self) -> Result<Option<u64>> {
+        if self.codecs.iter().any(Option::is_some) {
+            return Ok(None);
+        }
         let mut rows = 0;
         for file in 0..self.files.len() {
             let last = self.boundaries[file].len();
@@ -344,18 +366,18 @@ impl CsvFiles {
     /// as a read of the whole file would (once per file, shared by its parts), so that the line it names
     /// counts from the top of the file.
     fn open_part(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
-        let (storage, file_at) = (self.storage.clone(), self.files[file].clone());
+        let (storage, file_at, codec) = (self.storage.clone(), self.files[file].clone(), self.codecs[file]);
         let (schema, format) = (self.schema.clone(), self.format.clone());
-        let batches = read_part(&storage, &file_at, &schema, &format, part, projection, read)?;
+        let batches = read_part(&storage, (&file_at, codec), &schema, &format, part, projection, read)?;
         if part.start == 0 {
             return Ok(batches);
         }
         let (first_error, projection) = (self.first_errors[file].clone(), projection.to_vec());
         Ok(Box::new(batches.map(move |batch| {
             batch.map_err(|error| {
-                let whole = Part { start: 0, end: u64::MAX, first_row: 0 };
                 let first = first_error.get_or_init(|| {
-                    let mut all = read_part(&storage, &file_at, &schema, &format, whole, &projection, None).ok()?;
+                    let file = (&file_at, codec);
+                    let mut all = read_part(&storage, file, &schema, &format, WHOLE, &projection, None).ok()?;
                     match all.find_map(Result::err)? {
                         Error::Arrow { source, .. } => Some(source.to_string()),
                         other => Some(other.to_string()),
@@ -413,11 +435,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Reads the records of `part` of `file`: from `read` (its bytes) when given, else from its store, whole
-/// when it is a range, a window at a time when it runs to the end of the file.
+/// Reads the records of `part` of `file` (compressed as its codec says): from `read` (its bytes) when given,
+/// else from its store, whole when it is a range, a window at a time when it runs to the end of the file.
 fn read_part(
     storage: &Storage,
-    file: &StoreFile,
+    (file, codec): (&StoreFile, Option<Codec>),
     schema: &SchemaRef,
     format: &Format,
     part: Part,
@@ -431,6 +453,7 @@ fn read_part(
         .with_batch_size(BATCH_ROWS);
     let input: Box<dyn BufRead + Send> = match (read, part.end) {
         (Some(bytes), _) => Box::new(bytes.reader()),
+        (None, _) if codec.is_some() => compression::open(storage, file, codec)?,
         (None, u64::MAX) => Box::new(BufReader::with_capacity(1 << 20, storage.reader(file, part.start))),
         (None, end) => Box::new(storage.read(file, part.start..end)?.reader()),
     };
@@ -506,9 +529,15 @@ impl LineEnds {
 
 /// Infers the column types of one file from its first rows, then applies the explicit `--csv-type`s (those of
 /// columns it does not have are the plan's to refuse: it names the setting as it was given).
-fn infer(storage: &Storage, file: &StoreFile, format: &Format, options: &CsvOptions) -> Result<SchemaRef> {
+fn infer(
+    storage: &Storage,
+    file: &StoreFile,
+    codec: Option<Codec>,
+    format: &Format,
+    options: &CsvOptions,
+) -> Result<SchemaRef> {
     let location = file.name.clone();
-    let mut reader = BufReader::with_capacity(1 << 20, storage.reader(file, 0));
+    let mut reader = compression::open(storage, file, codec)?;
     let (inferred, _) = format.infer_schema(&mut reader, Some(INFER_ROWS)).map_err(|e| Error::arrow(&location, e))?;
     if inferred.fields().is_empty() || inferred.fields().iter().all(|f| f.name().is_empty()) {
         return Err(Error::input(location, "empty file: a CSV source needs a header row"));

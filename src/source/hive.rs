@@ -55,7 +55,9 @@ pub(crate) fn list(storage: &Storage, dir: &Dir, location: &str) -> Result<Optio
         let files: Vec<StoreFile> = entries
             .files
             .into_iter()
-            .filter(|f| !hidden(file_name(&f.name)) && Format::of(&f.name).is_some())
+            .filter(|f| {
+                !hidden(file_name(&f.name)) && (Format::of(&f.name).is_some() || super::compression::is_bare(&f.name))
+            })
             .collect();
         let parts: Vec<(Dir, (String, Option<String>))> =
             entries.dirs.into_iter().filter_map(|d| partition(&d).map(|p| (d, p))).collect();

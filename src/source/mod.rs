@@ -3,6 +3,7 @@
 
 pub mod aggregates;
 pub mod catalog;
+mod compression;
 mod csv;
 #[cfg(feature = "delta")]
 mod delta;
@@ -90,12 +91,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file's name says it holds, by its extension.
+    /// The format a file's name says it holds, by its extension: a compressed one (`.csv.gz`, `.csv.zst`) is
+    /// text, as only text is read without byte ranges.
     pub(crate) fn of(name: &str) -> Option<Format> {
-        let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
+        let plain = compression::without_codec(name);
+        let ext = Path::new(plain).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "parquet" | "pq" => Some(Format::Parquet),
             "csv" | "tsv" | "txt" => Some(Format::Csv),
+            _ if plain != name => None,
+            "parquet" | "pq" => Some(Format::Parquet),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
             _ => None,
         }
@@ -181,7 +185,7 @@ impl Dataset {
             Listed::Files(listed) => hive::Partitions::none(listed),
             Listed::Partitioned(partitions) => partitions,
         };
-        let format = common_format(&masked, &listed.files)?;
+        let format = common_format(&storage, &masked, &listed.files)?;
         let files = listed.files.clone();
         let reader: Box<dyn Reader> = match format {
             Format::Csv => Box::new(csv::CsvFiles::open(storage, files, &options.csv)?),
@@ -452,7 +456,8 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
                     };
                 }
                 let entries = storage.entries(&dir)?.files;
-                entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && Format::of(&f.name).is_some()).collect()
+                let data = |name: &str| Format::of(name).is_some() || compression::is_bare(name);
+                entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && data(&f.name)).collect()
             }
             Place::File(file) => vec![file],
         }
@@ -558,11 +563,18 @@ fn refuse_lakehouse<'a>(storage: &Storage, location: &str, dirs: impl IntoIterat
     Ok(())
 }
 
-fn common_format(location: &str, files: &[StoreFile]) -> Result<Format> {
+/// The one format of `files`: by their names, or by their first bytes for names without an extension.
+fn common_format(storage: &Storage, location: &str, files: &[StoreFile]) -> Result<Format> {
     let mut format = None;
     for file in files {
-        let this = Format::of(&file.name)
-            .ok_or_else(|| Error::input(&file.name, "unknown file type: name it .parquet, .csv or .arrow"))?;
+        let this = match Format::of(&file.name) {
+            Some(format) => format,
+            None if compression::is_bare(&file.name) => compression::sniff_format(storage, file)?,
+            None => {
+                let known = "name it .parquet, .csv (.csv.gz, .csv.zst) or .arrow";
+                return Err(Error::input(&file.name, format!("unknown file type: {known}")));
+            }
+        };
         match format {
             None => format = Some(this),
             Some(f) if f != this => {

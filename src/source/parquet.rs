@@ -58,7 +58,7 @@ impl ParquetFiles {
         }
         let scanned = files
             .iter()
-            .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| Error::parquet(&file.name, e)))
+            .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| failed(&file.name, e)))
             .collect::<Result<_>>()?;
         Ok(ParquetFiles { storage, files, scanned })
     }
@@ -149,7 +149,7 @@ impl Reader for ParquetFiles {
 /// A file's footer, read through its store.
 fn load_metadata(storage: &Storage, file: &StoreFile, options: ArrowReaderOptions) -> Result<ArrowReaderMetadata> {
     let mut reader = StoreReader { storage: storage.clone(), file: file.clone() };
-    storage.wait(ArrowReaderMetadata::load_async(&mut reader, options)).map_err(|e| Error::parquet(&file.name, e))
+    storage.wait(ArrowReaderMetadata::load_async(&mut reader, options)).map_err(|e| failed(&file.name, e))
 }
 
 /// A Parquet file as Parquet's async reader asks for it: byte ranges from its store (a row group's column
@@ -196,6 +196,18 @@ fn external(error: object_store::Error) -> parquet::errors::ParquetError {
     parquet::errors::ParquetError::External(Box::new(error))
 }
 
+/// A Parquet reader's error as recon's: a store's failure (a missing object, one replaced mid-run…) is said as
+/// the store's errors are.
+fn failed(name: &str, error: parquet::errors::ParquetError) -> Error {
+    match error {
+        parquet::errors::ParquetError::External(source) => match source.downcast::<object_store::Error>() {
+            Ok(store) => crate::storage::error(name, *store),
+            Err(other) => Error::parquet(name, parquet::errors::ParquetError::External(other)),
+        },
+        other => Error::parquet(name, other),
+    }
+}
+
 /// The batches of `row_groups` (with only the rows `selection` picks), read through the store: each row
 /// group's projected column chunks fetched at once, then decoded as they are consumed.
 fn read(
@@ -215,11 +227,11 @@ fn read(
     if let Some(selection) = selection {
         builder = builder.with_row_selection(selection);
     }
-    let mut stream = builder.build().map_err(|e| Error::parquet(&file.name, e))?;
+    let mut stream = builder.build().map_err(|e| failed(&file.name, e))?;
     let (storage, name) = (storage.clone(), file.name.clone());
     Ok(Box::new(std::iter::from_fn(move || {
         let batch = storage.wait(stream.next())?;
-        Some(batch.map_err(|e| Error::parquet(&name, e)))
+        Some(batch.map_err(|e| failed(&name, e)))
     })))
 }
 

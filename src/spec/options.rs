@@ -73,8 +73,9 @@ pub struct TableOptions {
     #[arg(long, value_name = "SQL")]
     pub target_query: Option<String>,
     /// An object-store setting for the source (repeatable): endpoint, region, allow_http, access_key_id,
-    /// secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries,
-    /// retry_timeout… Otherwise the provider's standard environment variables (AWS_*) apply.
+    /// secret_access_key (S3); service_account, base_url (GCS); account_name, access_key, sas_token (Azure);
+    /// timeout, connect_timeout, max_retries, retry_timeout… Otherwise the provider's standard environment
+    /// variables (AWS_*, GOOGLE_*, AZURE_*) and the AWS CLI's static-key profiles apply.
     #[arg(long = "source-storage-option", value_name = "KEY=VALUE")]
     #[serde(default, deserialize_with = "pairs::deserialize")]
     pub source_storage_option: Option<Vec<String>>,

@@ -1,12 +1,14 @@
 //! Where files are read from: every file read and every directory listing of a location goes through an
 //! `object_store` [`ObjectStore`], so that readers never touch `std::fs` and a file format read from this
-//! machine reads the same from any store: the local file system, S3 and S3-compatible stores, and single files
-//! over HTTP(S).
+//! machine reads the same from any store: the local file system, S3 and S3-compatible stores, Google Cloud
+//! Storage, Azure Blob Storage, and single files over HTTP(S).
 //!
 //! A new store is a new file here that builds its `ObjectStore` from a [`Store`] and the side's storage
 //! options, and one line in [`Storage::open`].
 
+mod aws_profile;
 mod local;
+mod pinned;
 mod remote;
 
 use std::io::{Read, Seek, SeekFrom};
@@ -77,7 +79,7 @@ impl Storage {
             Store::Local if options.is_empty() => Ok(local::open()),
             Store::Local => Err(Error::setting(
                 "--source-storage-option/--target-storage-option",
-                format!("{location} is on this machine: storage options are for object stores (s3://, https://)"),
+                format!("{location} is on this machine: storage options are for object stores (s3://, gs://, az://, abfss://, https://)"),
             )),
             store => remote::open(store, options)?.ok_or_else(|| not_readable(location, store.describe())),
         }
@@ -229,6 +231,13 @@ fn join(dir: &str, name: &str) -> String {
 
 /// A store's error as recon's: an I/O error keeps its own message, as `std::fs` would have given it.
 pub fn error(name: &str, error: object_store::Error) -> Error {
+    if let object_store::Error::Precondition { .. } = error {
+        return Error::input(
+            name,
+            "the object was replaced while recon read it (its ETag changed since it was first listed or read); \
+             nothing was reported: run again once it stays put",
+        );
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
@@ -240,20 +249,22 @@ pub fn error(name: &str, error: object_store::Error) -> Error {
         }
         source = cause.source();
     }
-    match s3_code(&error.to_string()) {
+    match xml_code(&error.to_string()) {
         Some(said) => Error::input(name, said),
         None => Error::storage(name, error),
     }
 }
 
-/// What an S3 error document says (`NoSuchBucket: The specified bucket does not exist`), instead of the whole
-/// request and document.
-fn s3_code(text: &str) -> Option<String> {
+/// What an S3, Azure or GCS XML error document says (`NoSuchBucket: The specified bucket does not exist`, the
+/// message's first line: Azure's next lines are a request id and a time), instead of the whole request and
+/// document.
+fn xml_code(text: &str) -> Option<String> {
     let between = |open: &str, close: &str| {
         let start = text.find(open)? + open.len();
         Some(text[start..].split(close).next()?.to_string())
     };
-    Some(format!("{}: {}", between("<Code>", "</Code>")?, between("<Message>", "</Message>")?))
+    let message = between("<Message>", "</Message>")?;
+    Some(format!("{}: {}", between("<Code>", "</Code>")?, message.lines().next().unwrap_or_default()))
 }
 
 /// A file read in order through its store, one window of bytes at a time: for readers that take

@@ -1,45 +1,77 @@
-//! Object stores reached over the network — S3 and S3-compatible stores (`s3://bucket/key`), and one file
-//! served over HTTP(S) (`https://host/path`) — as `object_store` builds them from the provider's standard
-//! environment variables (`AWS_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
-//! credentials…). Every read is a ranged GET; names in messages are the URL the user wrote.
+//! Object stores reached over the network — S3 and S3-compatible stores (`s3://bucket/key`), Google Cloud
+//! Storage (`gs://`), Azure Blob Storage and ADLS Gen2 (`az://`, `abfss://`), and one file served over HTTP(S)
+//! (`https://host/path`) — as `object_store` builds them from the provider's standard environment variables
+//! (`AWS_*` and the AWS CLI's static-key profiles, `GOOGLE_*`, `AZURE_*`) and the side's storage options (`endpoint`, `region`, `allow_http`,
+//! credentials…). Every read is a ranged GET, conditional on the ETag the object had when first seen
+//! ([`Pinned`]); names in messages are the URL the user wrote.
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::http::HttpBuilder;
 use object_store::path::Path as StorePath;
 use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
 
-use super::{error, Dir, Kind, Place, Storage, StoreFile};
+use super::pinned::Pinned;
+use super::{aws_profile, error, Dir, Kind, Place, Storage, StoreFile};
 use crate::error::{Error, Result};
 use crate::location::Store;
 
-/// Opens `store` with `options` (`KEY=VALUE` pairs as the user gave them); an unknown key is refused by name.
+/// Opens `store` with `options` (`KEY=VALUE` pairs as the user gave them) over the provider's standard
+/// environment variables; an unknown key is refused by name.
 pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option<Storage>> {
+    let retry = retry(options)?;
     let (opened, prefix): (Arc<dyn ObjectStore>, String) = match store {
         Store::S3 { bucket } => {
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry(options)?);
-            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
-                let config = AmazonS3ConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
-                builder = builder.with_config(config, value);
-            }
-            let built = builder.build().map_err(|e| error(&format!("s3://{bucket}/"), e))?;
-            (Arc::new(built), format!("s3://{bucket}/"))
+            let prefix = format!("s3://{bucket}/");
+            let profile = aws_profile::settings(options)?;
+            let builder = profile.into_iter().fold(
+                AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry),
+                |builder, (key, value)| builder.with_config(key, value),
+            );
+            let builder = configured(builder, options, |b, key: AmazonS3ConfigKey, value| b.with_config(key, value))?;
+            (Arc::new(builder.build().map_err(|e| error(&prefix, e))?), prefix)
+        }
+        Store::Gcs { bucket } => {
+            let prefix = format!("gs://{bucket}/");
+            let builder = GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket).with_retry(retry);
+            let builder = configured(builder, options, |b, key: GoogleConfigKey, value| b.with_config(key, value))?;
+            (Arc::new(builder.build().map_err(|e| error(&prefix, e))?), prefix)
+        }
+        Store::Azure { container, account } => {
+            let mut builder = MicrosoftAzureBuilder::from_env().with_container_name(container).with_retry(retry);
+            let prefix = match account {
+                Some(account) => {
+                    builder = builder.with_account(account);
+                    format!("abfss://{container}@{account}.dfs.core.windows.net/")
+                }
+                None => format!("az://{container}/"),
+            };
+            let builder = configured(builder, options, |b, key: AzureConfigKey, value| b.with_config(key, value))?;
+            (Arc::new(builder.build().map_err(|e| error(&prefix, e))?), prefix)
         }
         Store::Http { origin } => {
-            let mut builder = HttpBuilder::new().with_url(origin).with_retry(retry(options)?);
-            for (key, value) in options.iter().filter(|(key, _)| !is_retry(key)) {
-                let config = ClientConfigKey::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
-                builder = builder.with_config(config, value);
-            }
-            let built = builder.build().map_err(|e| error(origin, e))?;
-            (Arc::new(built), format!("{origin}/"))
+            let builder = HttpBuilder::new().with_url(origin).with_retry(retry);
+            let builder = configured(builder, options, |b, key: ClientConfigKey, value| b.with_config(key, value))?;
+            (Arc::new(builder.build().map_err(|e| error(origin, e))?), format!("{origin}/"))
         }
-        _ => return Ok(None),
+        Store::Local => return Ok(None),
     };
-    Ok(Some(Storage { store: opened, kind: Kind::Remote { prefix, runtime: runtime()? } }))
+    let store = Arc::new(Pinned::new(opened));
+    Ok(Some(Storage { store, kind: Kind::Remote { prefix, runtime: runtime()? } }))
+}
+
+/// `builder` given each of `options` but recon's own (the retries'), through `with`; a key the store's
+/// configuration does not know (`K`, parsed lower-case) is refused by name.
+fn configured<B, K: FromStr>(builder: B, options: &[(String, String)], with: impl Fn(B, K, &str) -> B) -> Result<B> {
+    options.iter().filter(|(key, _)| !is_retry(key)).try_fold(builder, |builder, (key, value)| {
+        let parsed = K::from_str(&key.to_ascii_lowercase()).map_err(|_| unknown(key))?;
+        Ok(with(builder, parsed, value))
+    })
 }
 
 /// recon's own keys, for `object_store`'s retries: `max_retries` (a count) and `retry_timeout` (seconds from a
@@ -74,7 +106,7 @@ fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
 fn unknown(key: &str) -> Error {
     Error::setting(
         "--source-storage-option/--target-storage-option",
-        format!("unknown storage option {key:?} (e.g. endpoint, region, allow_http, access_key_id, secret_access_key, session_token, virtual_hosted_style_request, timeout, connect_timeout, max_retries, retry_timeout)"),
+        format!("unknown storage option {key:?} for this store (e.g. endpoint, region, allow_http, access_key_id, secret_access_key for S3; service_account, base_url for GCS; account_name, access_key, sas_token for Azure; timeout, connect_timeout, max_retries, retry_timeout for any)"),
     )
 }
 
