@@ -152,6 +152,15 @@ pub struct SideReport {
     pub rows: u64,
     /// Hex of the 128-bit wrapping sum of the side's row hashes (see `digest`).
     pub fingerprint: String,
+    /// A database table's full read: the connections that read it (`--db-connections`)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<usize>,
+    /// … on one snapshot (`shared`, PostgreSQL) or on one each (`per_connection`, MySQL/MariaDB) when several…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// … and why fewer than asked for (or than the default), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_note: Option<String>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient

@@ -155,6 +155,10 @@ pub struct TableSpec {
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
+    /// `--db-connections`: connections reading one database side's table; `None`: recon's default.
+    pub db_connections: Option<usize>,
+    /// Tables an audit compares at once (`--jobs`; 1 for a diff): they share each server's connection slots.
+    pub jobs: usize,
     /// Which findings the engine keeps for writers to show.
     pub keep: Keep,
     /// A condition (SQL) both sides' rows must meet: a config file's `where`.
@@ -336,6 +340,9 @@ impl SessionSpec {
             })?,
             None => default_memory_limit(),
         };
+        if resources.db_connections == Some(0) {
+            return Err(Error::setting(layers.setting("db_connections"), "must be 1 or more"));
+        }
         if resources.threads == Some(0) {
             return Err(Error::setting(layers.setting("threads"), "must be 1 or more"));
         }
@@ -382,6 +389,8 @@ impl TableSpec {
             csv: csv(options, layers)?,
             connect_timeout: timeouts.connect,
             statement_timeout: timeouts.statement,
+            db_connections: options.resources.db_connections,
+            jobs: 1,
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,

@@ -207,6 +207,10 @@ pub struct ResourceOptions {
     /// Seconds a database statement may run (0: no limit) [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub statement_timeout: Option<u64>,
+    /// Connections per database side reading one table, on one snapshot where the server shares one
+    /// (PostgreSQL) [default: one per worker thread, at most 8, within half the server's free connection slots].
+    #[arg(long, value_name = "N")]
+    pub db_connections: Option<usize>,
 }
 
 /// Runs over time (DESIGN.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,

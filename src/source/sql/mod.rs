@@ -8,6 +8,7 @@ mod keys;
 mod missing;
 mod mysql;
 mod narrow;
+mod parallel;
 mod postgres;
 mod probe;
 mod reader;
@@ -30,6 +31,7 @@ use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
 pub use narrow::Bound;
+pub use parallel::{ReadConnections, ReadSettings};
 pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
@@ -67,6 +69,8 @@ pub struct DbOptions {
     pub columns: Option<Columns>,
     /// The table's rows as the side's catalog estimated them (an audit's): progress lines need not ask again.
     pub estimate: Option<u64>,
+    /// How many connections a full read of the table uses (see `parallel.rs`).
+    pub read: ReadSettings,
 }
 
 impl Default for DbOptions {
@@ -79,6 +83,7 @@ impl Default for DbOptions {
             connections: None,
             columns: None,
             estimate: None,
+            read: ReadSettings::default(),
         }
     }
 }
@@ -184,10 +189,20 @@ pub(crate) struct SqlTable {
     /// Where the connection goes back when the table is done, and whether every statement on it succeeded.
     connections: Option<Connections>,
     healthy: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the table is and how it was opened: a parallel read opens more connections like the first.
+    database: Database,
+    options: DbOptions,
+    /// The parallel read planned at the first full read, kept for later ones, and what it used.
+    split: Arc<Mutex<Option<Arc<parallel::Split>>>>,
+    used: Arc<std::sync::Mutex<Option<ReadConnections>>>,
 }
 
 impl Drop for SqlTable {
     fn drop(&mut self) {
+        // The split's workers hold the table's own connection too.
+        if let Ok(mut split) = self.split.try_lock() {
+            split.take();
+        }
         let healthy = self.healthy.load(std::sync::atomic::Ordering::Relaxed);
         // Only when no read still holds it: every unit was read to its end.
         if let (Some(connections), true, 1) = (&self.connections, healthy, Arc::strong_count(&self.conn)) {
@@ -254,6 +269,7 @@ impl SqlTable {
             Field::new(&c.name, c.data_type.clone(), true).with_metadata(metadata)
         };
         let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
+        let database = location.clone();
         Ok(SqlTable {
             engine: location.engine,
             location: masked,
@@ -268,6 +284,10 @@ impl SqlTable {
             estimate: options.estimate,
             connections: options.connections.clone(),
             healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            database,
+            options: options.clone(),
+            split: Arc::default(),
+            used: Arc::default(),
         })
     }
 
@@ -328,6 +348,9 @@ impl SqlTable {
     pub(crate) fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
         if let Some(units) = self.key_units(projection) {
             return units;
+        }
+        if self.engine != Engine::Sqlite {
+            return vec![self.parallel_unit(projection)];
         }
         let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
         vec![self.select_unit(projection, self.select(projection, &condition))]
