@@ -21,6 +21,7 @@ mod layers;
 mod mistakes;
 mod object_stores;
 mod outputs;
+mod parallel_reads;
 mod policy;
 mod profile;
 mod property;
