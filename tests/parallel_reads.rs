@@ -84,10 +84,14 @@ fn postgres_workers_share_one_snapshot_while_another_connection_moves_rows() {
         }
         let before = updates.load(Ordering::Relaxed);
         let target = format!("{url}#par_frozen");
-        let report = diff(&source, &target, &["--db-connections", "4", "--key", "item", "--columns", "payload"]);
-        assert!(updates.load(Ordering::Relaxed) > before, "the writer went on while recon read");
+        let args = ["--db-connections", "4", "--key", "item", "--columns", "payload", "--format", "json"];
+        let run = recon(&[&["diff", source.as_str(), target.as_str()][..], &args[..]].concat());
+        let after = updates.load(Ordering::Relaxed);
+        // Stopped before anything is asserted: a failed assertion must not leave the writer running.
         stop.store(true, Ordering::Relaxed);
-        report
+        assert!(after > before, "the writer went on while recon read");
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        run.json()
     });
     let summary = &report["summary"];
     assert_eq!(summary["source_rows"], 20_000, "{report}");
