@@ -192,7 +192,10 @@ fn a_migration_read_in_parallel_on_both_sides_finds_exactly_its_defects() {
 fn a_query_is_read_on_one_connection_and_the_report_says_why() {
     let _serial = serial();
     let url = server("RECON_TEST_POSTGRES_URL");
-    postgres(&url, ["DROP TABLE IF EXISTS par_q", "CREATE TABLE par_q AS SELECT g AS id FROM generate_series(1, 10) g"]);
+    postgres(
+        &url,
+        ["DROP TABLE IF EXISTS par_q", "CREATE TABLE par_q AS SELECT g AS id FROM generate_series(1, 10) g"],
+    );
     let run = recon(&[
         "diff",
         &url,
@@ -229,7 +232,8 @@ fn a_hot_standby_is_read_in_parallel_in_a_snapshot_exported_on_it() {
         ],
     );
     servers::wait_for_replay(&primary, &standby);
-    let (source, target) = (format!("{}#par_standby", primary.url("postgres")), format!("{}#par_standby", standby.url("postgres")));
+    let (source, target) =
+        (format!("{}#par_standby", primary.url("postgres")), format!("{}#par_standby", standby.url("postgres")));
     let report = diff(&source, &target, &["--db-connections", "3"]);
     assert_eq!(report["summary"]["matched"], 30_000, "{report}");
     assert_eq!(report["target"]["connections"], 3, "{report}");

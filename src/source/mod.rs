@@ -24,7 +24,9 @@ use crate::storage::{Dir, Place, Storage, StoreFile};
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
 pub use self::reader::Capabilities;
 use self::reader::Reader;
-pub use self::sql::{Columns, Connections, DbOptions, Engine, ReadConnections, ReadSettings, Writable, KEYS_PER_STATEMENT};
+pub use self::sql::{
+    Columns, Connections, DbOptions, Engine, ReadConnections, ReadSettings, Writable, KEYS_PER_STATEMENT,
+};
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;

@@ -147,7 +147,10 @@ fn ensure_standby(primary: &Cluster) -> Result<Cluster, String> {
         None => {
             let cluster = Cluster { version: primary.version.clone(), name: format!("recon_standby_{port}"), port };
             let port_text = port.to_string();
-            run("pg_createcluster", &[&cluster.version, &cluster.name, "--port", &port_text, "--", "--auth-host=trust"])?;
+            run(
+                "pg_createcluster",
+                &[&cluster.version, &cluster.name, "--port", &port_text, "--", "--auth-host=trust"],
+            )?;
             let data = format!("/var/lib/postgresql/{}/{}", cluster.version, cluster.name);
             // Emptied, not removed: the directory stays the server's own (mode 0700, owner postgres).
             for entry in std::fs::read_dir(&data).map_err(|e| format!("{data}: {e}"))? {
@@ -156,7 +159,8 @@ fn ensure_standby(primary: &Cluster) -> Result<Cluster, String> {
                 removed.map_err(|e| format!("{}: {e}", path.display()))?;
             }
             let primary_port = primary.port.to_string();
-            let backup = [&primary.program("pg_basebackup").display().to_string(), "-h", "127.0.0.1", "-p", &primary_port];
+            let backup =
+                [&primary.program("pg_basebackup").display().to_string(), "-h", "127.0.0.1", "-p", &primary_port];
             let command = format!("{} -U postgres -D {data} -R -X stream", backup.join(" "));
             run("runuser", &["-u", "postgres", "--", "sh", "-c", &command])?;
             (cluster, false)

@@ -152,7 +152,9 @@ impl Table<'_> {
         let sql = include_str!("../../../queries/relation_blocks_postgres.sql");
         let row: Option<(String, i64, i32)> = {
             let mut conn = self.conn.lock().await;
-            let Conn::Postgres(c) = &mut *conn else { return Err(Error::internal("block ranges of a non-PostgreSQL table")) };
+            let Conn::Postgres(c) = &mut *conn else {
+                return Err(Error::internal("block ranges of a non-PostgreSQL table"));
+            };
             sqlx::query_as(sql).bind(self.relation).fetch_optional(c).await.map_err(|e| self.error("sizing", &e))?
         };
         let Some((kind, blocks, version)) = row else { return Ok(Err("a query has no heap blocks to split".into())) };
@@ -287,7 +289,9 @@ impl Table<'_> {
         let mut options = self.options.clone();
         if self.engine == Engine::Postgres && options.snapshot.is_none() {
             let mut conn = self.conn.lock().await;
-            let Conn::Postgres(c) = &mut *conn else { return Err(Error::internal("a snapshot of a non-PostgreSQL table")) };
+            let Conn::Postgres(c) = &mut *conn else {
+                return Err(Error::internal("a snapshot of a non-PostgreSQL table"));
+            };
             let id: String = sqlx::query_scalar("SELECT pg_catalog.pg_export_snapshot()")
                 .fetch_one(c)
                 .await
@@ -343,7 +347,8 @@ impl SqlTable {
         let select = self.select(projection, "");
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
         let (all, database, options) = (self.columns.clone(), self.database.clone(), self.options.clone());
-        let (engine, relation, conn, filter) = (self.engine, self.relation.clone(), self.conn.clone(), self.filter.clone());
+        let (engine, relation, conn, filter) =
+            (self.engine, self.relation.clone(), self.conn.clone(), self.filter.clone());
         let (split, used, healthy) = (self.split.clone(), self.used.clone(), self.healthy.clone());
         let (handle, location) = (self.runtime.clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
@@ -391,12 +396,20 @@ impl SqlTable {
 impl Split {
     /// Streams `select` (a full read's statement, with ` WHERE ` or ` AND ` to come) chunk by chunk on every
     /// worker into `tx`; `filter` is the read's own condition, if any.
-    pub(super) async fn read(&self, select: &str, filter: Option<&str>, columns: &[SqlColumn], tx: super::Sender, location: &str) -> Result<()> {
+    pub(super) async fn read(
+        &self,
+        select: &str,
+        filter: Option<&str>,
+        columns: &[SqlColumn],
+        tx: super::Sender,
+        location: &str,
+    ) -> Result<()> {
         let statements: VecDeque<String> = self
             .chunks
             .iter()
             .map(|chunk| {
-                let conditions: Vec<&str> = [Some(chunk.as_str()).filter(|c| !c.is_empty()), filter].into_iter().flatten().collect();
+                let conditions: Vec<&str> =
+                    [Some(chunk.as_str()).filter(|c| !c.is_empty()), filter].into_iter().flatten().collect();
                 match conditions.is_empty() {
                     true => select.to_string(),
                     false => format!("{select} WHERE ({})", conditions.join(") AND (")),
