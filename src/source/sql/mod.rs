@@ -192,9 +192,8 @@ pub(crate) struct SqlTable {
     /// Where the table is and how it was opened: a parallel read opens more connections like the first.
     database: Database,
     options: DbOptions,
-    /// The parallel read planned at the first full read, kept for later ones, and what it used.
+    /// The parallel read planned at the first full read (and what it used), kept for later ones.
     split: Arc<Mutex<Option<Arc<parallel::Split>>>>,
-    used: Arc<std::sync::Mutex<Option<ReadConnections>>>,
 }
 
 impl Drop for SqlTable {
@@ -269,8 +268,8 @@ impl SqlTable {
             Field::new(&c.name, c.data_type.clone(), true).with_metadata(metadata)
         };
         let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
-        let database = location.clone();
         Ok(SqlTable {
+            database: location.clone(),
             engine: location.engine,
             location: masked,
             runtime,
@@ -284,10 +283,8 @@ impl SqlTable {
             estimate: options.estimate,
             connections: options.connections.clone(),
             healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
-            database,
             options: options.clone(),
             split: Arc::default(),
-            used: Arc::default(),
         })
     }
 

@@ -65,7 +65,7 @@ pub struct ReadConnections {
 pub(super) struct Split {
     workers: Vec<Arc<Mutex<Conn>>>,
     chunks: Vec<String>,
-    pub(super) used: ReadConnections,
+    used: ReadConnections,
 }
 
 /// What planning a split needs of its table.
@@ -97,9 +97,11 @@ impl Table<'_> {
             return Ok(single(note));
         }
         let chunks = match self.chunks(n).await? {
-            Ok(chunks) => chunks,
+            Ok(chunks) if chunks.len() > 1 => chunks,
+            Ok(_) => return Ok(single(Some("the table is too small to split".into()))),
             Err(why) => return Ok(single(Some(why))),
         };
+        let n = n.min(chunks.len());
         let workers = self.workers(n, &mut note).await?;
         let snapshot = if self.engine == Engine::Postgres { "shared" } else { "per_connection" };
         let used = ReadConnections { connections: workers.len(), snapshot: Some(snapshot), note };
@@ -123,16 +125,7 @@ impl Table<'_> {
             }
             .map_err(|e| self.error("reading the free connection slots", &e))?
         };
-        let sharing = self.options.read.sharing.max(1);
-        // The table's own connection is in use already, and counted in `free`'s complement.
-        let slots = (free.max(0) as usize / 2 / sharing + 1).max(1);
-        let note = (slots < wanted).then(|| {
-            format!(
-                "{wanted} connections lowered to {slots}: the server has {free} free connection slots, and a read takes \
-                 at most half of them, shared by {sharing} reads at once"
-            )
-        });
-        Ok((slots, note))
+        Ok(budget(free, self.options.read.sharing, wanted))
     }
 
     /// The chunks' conditions, or why the table is read whole.
@@ -349,7 +342,7 @@ impl SqlTable {
         let (all, database, options) = (self.columns.clone(), self.database.clone(), self.options.clone());
         let (engine, relation, conn, filter) =
             (self.engine, self.relation.clone(), self.conn.clone(), self.filter.clone());
-        let (split, used, healthy) = (self.split.clone(), self.used.clone(), self.healthy.clone());
+        let (split, healthy) = (self.split.clone(), self.healthy.clone());
         let (handle, location) = (self.runtime.clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(8);
@@ -368,9 +361,7 @@ impl SqlTable {
                                     columns: &all,
                                     conn: &conn,
                                 };
-                                let planned = Arc::new(table.split().await?);
-                                *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(planned.used.clone());
-                                kept.insert(planned).clone()
+                                kept.insert(Arc::new(table.split().await?)).clone()
                             }
                         }
                     };
@@ -389,7 +380,8 @@ impl SqlTable {
 
     /// What the table's full reads used, once one has begun.
     pub(crate) fn read_connections(&self) -> Option<ReadConnections> {
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        // Planned by then: a report is written after the reads.
+        self.split.try_lock().ok()?.as_ref().map(|split| split.used.clone())
     }
 }
 
@@ -439,6 +431,20 @@ impl Split {
         }
         Ok(())
     }
+}
+
+/// The connections a read may take of a server's `free` slots when `sharing` reads may run at once: half of them,
+/// shared, plus the read's own (already open, so not among the free); with a note when fewer than `wanted`.
+fn budget(free: i64, sharing: usize, wanted: usize) -> (usize, Option<String>) {
+    let sharing = sharing.max(1);
+    let slots = free.max(0) as usize / 2 / sharing + 1;
+    let note = (slots < wanted).then(|| {
+        format!(
+            "{wanted} connections lowered to {slots}: the server has {free} free connection slots, and a read takes \
+             at most half of them, shared by {sharing} reads at once"
+        )
+    });
+    (slots, note)
 }
 
 /// Whether a key column can bound a range exactly: read as itself, of an ordered type with exact literals.
@@ -504,6 +510,22 @@ mod tests {
         let chunks = ranges(&bounds, |b, op| format!("k {op} {b}"));
         assert_eq!(chunks, ["k < 10", "k >= 10 AND k < 20", "k >= 20"]);
         assert_eq!(ranges::<i32>(&[], |b, op| format!("k {op} {b}")), [""], "no bounds: one chunk, the whole table");
+    }
+
+    #[test]
+    fn a_read_takes_at_most_its_share_of_half_the_free_slots() {
+        assert_eq!(budget(96, 1, 4), (49, None));
+        let (slots, note) = budget(96, 2 * 3, 16);
+        assert_eq!(slots, 9, "--jobs 3, both sides on the server: 96 / 2 / 6 + the read's own");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "16 connections lowered to 9: the server has 96 free connection slots, and a read takes at most half \
+                 of them, shared by 6 reads at once"
+            )
+        );
+        assert_eq!(budget(0, 1, 4).0, 1, "a full server still has the read's own connection");
+        assert_eq!(budget(-3, 1, 4).0, 1);
     }
 
     #[test]
