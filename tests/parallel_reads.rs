@@ -189,19 +189,24 @@ fn a_migration_read_in_parallel_on_both_sides_finds_exactly_its_defects() {
 
 #[test]
 #[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
-fn a_query_is_read_on_one_connection_and_the_report_says_why() {
+fn a_query_and_a_one_block_table_are_read_on_one_connection_and_the_report_says_why() {
     let _serial = serial();
     let url = server("RECON_TEST_POSTGRES_URL");
+    // About 30 blocks of 8 kB: enough for 4 connections; a table of one block is read on one, also said.
     postgres(
         &url,
-        ["DROP TABLE IF EXISTS par_q", "CREATE TABLE par_q AS SELECT g AS id FROM generate_series(1, 10) g"],
+        [
+            "DROP TABLE IF EXISTS par_q, par_tiny",
+            "CREATE TABLE par_q AS SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 2000) g",
+            "CREATE TABLE par_tiny AS SELECT g AS id FROM generate_series(1, 10) g",
+        ],
     );
     let run = recon(&[
         "diff",
         &url,
         &format!("{url}#par_q"),
         "--source-query",
-        "SELECT id FROM par_q",
+        "SELECT * FROM par_q",
         "--key",
         "id",
         "--db-connections",
@@ -215,7 +220,10 @@ fn a_query_is_read_on_one_connection_and_the_report_says_why() {
     let note = report["source"]["connections_note"].as_str().unwrap_or_default();
     assert!(note.contains("a query is read on one connection"), "{report}");
     assert_eq!(report["target"]["connections"], 4, "{report}");
-    postgres(&url, ["DROP TABLE par_q"]);
+    let tiny = read_with(&format!("{url}#par_tiny"), 4, "id");
+    assert_eq!(tiny["connections"], 1, "{tiny}");
+    assert_eq!(tiny["connections_note"], "the table is too small to split", "{tiny}");
+    postgres(&url, ["DROP TABLE par_q, par_tiny"]);
 }
 
 #[test]
