@@ -167,21 +167,26 @@ impl Table<'_> {
 
     /// MySQL/MariaDB: ranges of the primary key.
     async fn key_ranges(&self, n: usize) -> Result<Result<Vec<String>, String>> {
-        let Some(key) = self.split_key().await? else {
-            return Ok(Err("the table has no primary key (nor unique NOT NULL key) of integer, decimal, text, \
-                           date or timestamp columns to split by"
-                .into()));
-        };
+        // The size first: an audit's catalog has estimated it already, and most tables are small.
         if self.options.read.connections.is_none() {
-            let estimate = {
-                let mut conn = self.conn.lock().await;
-                let (schema, table) = (self.database.schema.as_deref(), self.database.table.as_deref().unwrap_or(""));
-                super::catalog::table_estimate(&mut conn, schema, table).await.ok().flatten().unwrap_or(0)
+            let estimate = match self.options.estimate {
+                Some(estimate) => estimate,
+                None => {
+                    let mut conn = self.conn.lock().await;
+                    let (schema, table) = (self.database.schema.as_deref(), self.database.table.as_deref());
+                    let estimate = super::catalog::table_estimate(&mut conn, schema, table.unwrap_or("")).await;
+                    estimate.ok().flatten().unwrap_or(0)
+                }
             };
             if estimate < SMALL_ROWS {
                 return Ok(Err(format!("a small table (about {estimate} rows) is read on one connection")));
             }
         }
+        let Some(key) = self.split_key().await? else {
+            return Ok(Err("the table has no primary key (nor unique NOT NULL key) of integer, decimal, text, \
+                           date or timestamp columns to split by"
+                .into()));
+        };
         let count = n * CHUNKS_PER_CONNECTION;
         let boundaries = if key[0].data_type.is_integer() {
             self.integer_boundaries(key[0], count).await?
