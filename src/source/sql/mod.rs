@@ -199,9 +199,7 @@ pub(crate) struct SqlTable {
 impl Drop for SqlTable {
     fn drop(&mut self) {
         // The split's workers hold the table's own connection too.
-        if let Ok(mut split) = self.split.try_lock() {
-            split.take();
-        }
+        let _ = self.split.try_lock().map(|mut split| split.take());
         let healthy = self.healthy.load(std::sync::atomic::Ordering::Relaxed);
         // Only when no read still holds it: every unit was read to its end.
         if let (Some(connections), true, 1) = (&self.connections, healthy, Arc::strong_count(&self.conn)) {
@@ -602,6 +600,8 @@ async fn begin_snapshot(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx
         }
         Conn::Mysql(c) => {
             c.execute("SET SESSION time_zone = '+00:00'").await?;
+            // A connection whose rows wait their turn (a parallel read's worker) must not be cut after 60 s.
+            c.execute("SET SESSION net_write_timeout = GREATEST(@@net_write_timeout, 3600)").await?;
             c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
         }
         Conn::Sqlite(c) => {
