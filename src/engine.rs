@@ -4,6 +4,7 @@
 
 mod drift;
 mod recheck;
+mod retry;
 mod window;
 
 use std::path::Path;
@@ -24,6 +25,7 @@ use crate::source::{Columns, Connections, Dataset, Format};
 use crate::spec::profile::ProfileSpec;
 use crate::spec::{Repair, TableSpec};
 use crate::{compare, digest, plan};
+pub use retry::retried;
 
 /// What one comparison found: the report, and the findings and the names of their columns that writers such
 /// as `--diff-out` need; with `--repair-sql`, the rows a repair script writes (read back before the datasets
@@ -43,13 +45,18 @@ impl Outcome {
     }
 }
 
-/// Compares one table pair: every stage from reading to the verdict. Writes nothing.
+/// Compares one table pair: every stage from reading to the verdict, read again after a lost connection as
+/// `--retries` allows. Writes nothing.
 pub fn diff(spec: &TableSpec, session: &Session) -> Result<Outcome> {
-    compare_table(spec, session, &Table::single(session))
+    let (outcome, retries) = retried(spec, &Table::single(session), |spec, table| compare_table(spec, session, table));
+    let mut outcome = outcome?;
+    outcome.report.stats.retries = retries;
+    Ok(outcome)
 }
 
 /// What the caller knows of a table beyond its spec: its name, its share of memory, and what its catalog
 /// already read (keys, columns, row estimates: not asked for again).
+#[derive(Clone)]
 pub struct Table {
     /// An audit's name for the table (history keeps its runs under it); empty for a diff.
     pub name: String,
@@ -118,9 +125,13 @@ pub fn profile_table(
     Ok(ProfileReport::new(&plan, profiled, started.elapsed().as_secs_f64()))
 }
 
-/// Profiles one table pair: `recon profile`.
+/// Profiles one table pair: `recon profile`, read again after a lost connection as `--retries` allows.
 pub fn profile(spec: &TableSpec, profile: &ProfileSpec, session: &Session) -> Result<ProfileReport> {
-    profile_table(spec, profile, session, &Table::single(session))
+    let single = Table::single(session);
+    let (report, retries) = retried(spec, &single, |spec, table| profile_table(spec, profile, session, table));
+    let mut report = report?;
+    report.stats.retries = retries;
+    Ok(report)
 }
 
 /// Opens both sides of a table and resolves the spec against them.

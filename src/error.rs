@@ -53,6 +53,12 @@ pub enum Error {
     #[error("{location}: {message}")]
     Database { location: String, message: String },
 
+    /// A database connection lost mid-way: the server restarted or shut down, the session was killed, or the
+    /// audit's exported snapshot went with the connection that held it. Reading the table again, in a fresh
+    /// snapshot, may succeed (`--retries`).
+    #[error("{location}: {message}")]
+    Disconnected { location: String, message: String },
+
     /// A store (the local file system, an object store) failed to list or read `location`.
     #[error("{location}: {}", mask(&.source.to_string()))]
     Storage {
@@ -101,12 +107,25 @@ impl Error {
         Error::Database { location: mask(location.as_ref()), message: mask(message.as_ref()) }
     }
 
+    pub fn disconnected(location: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Disconnected { location: mask(location.as_ref()), message: mask(message.as_ref()) }
+    }
+
+    /// Whether the failure was a lost connection, which a fresh read of the table may not meet again.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Error::Disconnected { .. })
+    }
+
     pub fn storage(location: impl AsRef<str>, source: object_store::Error) -> Self {
         Error::Storage { location: mask(location.as_ref()), source }
     }
 
+    /// A spill failure in `dir`, named as the user gave it: a run's own directory inside it (see
+    /// [`SPILL_PREFIX`]) is gone after the run.
     pub fn spill(dir: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Spill { dir: shown(dir.as_ref()), source }
+        let dir = dir.as_ref();
+        let run_own = dir.file_name().is_some_and(|name| name.to_string_lossy().starts_with(SPILL_PREFIX));
+        Error::Spill { dir: shown(dir.parent().filter(|_| run_own).unwrap_or(dir)), source }
     }
 
     pub fn internal(message: impl AsRef<str>) -> Self {
@@ -125,6 +144,9 @@ impl Error {
         Error::Parquet { location: mask(location.as_ref()), source }
     }
 }
+
+/// How a run's own spill directory inside `--spill-dir` begins (`Session` makes it).
+pub const SPILL_PREFIX: &str = ".recon-spill-";
 
 /// A path as an error shows it.
 fn shown(path: &Path) -> String {

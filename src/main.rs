@@ -95,7 +95,7 @@ fn diff(args: DiffArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, None)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
-    exit_on_signal(&session, Stopped::Diff);
+    exit_on_signal(&session, Stopped::Run("diff"));
     let mut outcome = recon::diff(&table, &session)?;
     let mut written = Written::default();
     if let Some(dir) = &args.output.diff_out {
@@ -134,6 +134,7 @@ fn profile(args: DiffArgs, progress: Progress) -> Result<i32> {
     check_outputs(&args.output, None)?;
     let signer = signer(&args.output)?;
     let session = Session::new(&session, progress)?;
+    exit_on_signal(&session, Stopped::Run("profile"));
     let mut report = recon::engine::profile(&table, &profile, &session)?;
     if args.output.redact {
         Redactor::random()?.profile(&mut report.profile);
@@ -192,8 +193,8 @@ fn audit(args: AuditArgs, progress: Progress) -> Result<i32> {
 
 /// What a run stopped by a signal had finished, and how to resume it.
 enum Stopped {
-    /// A diff: it wrote nothing, and runs again from the start.
-    Diff,
+    /// A diff or a profile (named): it wrote nothing, and runs again from the start.
+    Run(&'static str),
     /// An audit, with the directory its `--state` keeps finished tables in, if any.
     Audit(Option<PathBuf>),
 }
@@ -201,7 +202,7 @@ enum Stopped {
 impl Stopped {
     fn resume(&self) -> String {
         match self {
-            Stopped::Diff => "no output was written; run the diff again".into(),
+            Stopped::Run(command) => format!("no output was written; run the {command} again"),
             Stopped::Audit(None) => "no table's result was kept; rerun with --state DIR to keep finished tables".into(),
             Stopped::Audit(Some(dir)) => {
                 let kept = std::fs::read_dir(dir).map_or(0, |entries| {
@@ -213,11 +214,12 @@ impl Stopped {
     }
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM ends a diff or an audit at once, with exit code 130 or 143 and one line saying
-/// what was finished. Writes in progress end first, so every file is whole or absent: what `--state` holds
+/// Ctrl-C (SIGINT) or SIGTERM ends a diff, a profile or an audit at once, with exit code 130 or 143 and one line saying
+/// what was finished. Writes in progress end first, so every file is whole or absent, and spill files are removed: what `--state` holds
 /// (each table's file written atomically) lets a rerun resume, losing only the tables that were running.
 fn exit_on_signal(session: &Session, stopped: Stopped) {
     let started = std::time::Instant::now();
+    let spill = session.spill_dir.clone();
     session.runtime().spawn(async move {
         let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
             return;
@@ -228,6 +230,8 @@ fn exit_on_signal(session: &Session, stopped: Stopped) {
             else => return,
         };
         report::stop_writing();
+        // Exiting runs no destructor: the run's spill directory goes now, whatever is still writing into it.
+        let _ = std::fs::remove_dir_all(&spill);
         tracing::error!("{name} after {:.1?}: {}", started.elapsed(), stopped.resume());
         std::process::exit(code);
     });

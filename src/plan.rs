@@ -274,7 +274,7 @@ fn push_down_sample(
     datasets: &mut Sides<Dataset>,
 ) -> Result<Sample> {
     let databases: Vec<Side> =
-        Side::BOTH.into_iter().filter(|&s| matches!(datasets[s].format, Format::Database(_))).collect();
+        Side::BOTH.into_iter().filter(|&s| matches!(datasets[s].format, Format::Database(_) | Format::Odbc)).collect();
     if databases.is_empty() {
         sample.note = "files cannot select rows by key: every row is read, keys drawn by recon's xxh3 key hash".into();
         return Ok(sample);

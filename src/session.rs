@@ -12,6 +12,10 @@ pub struct Session {
     runtime: tokio::runtime::Runtime,
     pool: rayon::ThreadPool,
     pub memory_limit: u64,
+    /// This run's own directory inside `--spill-dir` (`spill_dir` is its path), where every spill file goes:
+    /// removed with the session, or by the binary's signal handler before it exits, so that no run leaves
+    /// spill files behind.
+    _spill: tempfile::TempDir,
     pub spill_dir: PathBuf,
     pub progress: Progress,
 }
@@ -34,7 +38,12 @@ impl Session {
             .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
         // Checked now, not when the first spill fails deep inside DataFusion without naming the directory.
         std::fs::read_dir(&spec.spill_dir).map_err(|e| Error::spill(&spec.spill_dir, e))?;
-        Ok(Session { runtime, pool, memory_limit: spec.memory_limit, spill_dir: spec.spill_dir.clone(), progress })
+        let spill = tempfile::Builder::new()
+            .prefix(crate::error::SPILL_PREFIX)
+            .tempdir_in(&spec.spill_dir)
+            .map_err(|e| Error::spill(&spec.spill_dir, e))?;
+        let spill_dir = spill.path().to_path_buf();
+        Ok(Session { runtime, pool, memory_limit: spec.memory_limit, _spill: spill, spill_dir, progress })
     }
 
     /// The runtime database reads and DataFusion run on.

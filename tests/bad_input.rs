@@ -127,7 +127,6 @@ fn a_recognised_location_recon_cannot_read_yet_says_so() {
     let cases = [
         ("gs://bucket/orders/", "a Google Cloud Storage location"),
         ("abfss://raw@lake.dfs.core.windows.net/orders/", "an Azure Blob Storage location"),
-        ("fixtures/orders/new@3", "version 3 of a Delta Lake table"),
         ("odbc://warehouse#orders", "an ODBC connection"),
         ("odbc:Driver={PostgreSQL Unicode};Pwd=hunter2;#orders", "an ODBC connection"),
     ];

@@ -1,55 +1,271 @@
-//! A lakehouse table (Delta Lake, Iceberg, Hudi) keeps files its log or metadata no longer counts: read as a
-//! directory of Parquet files it gives deleted rows back. recon refuses such a table, whichever way it is
-//! named, with exit code 2 and a message saying what it is, until it reads these formats.
+//! Lakehouse tables keep files their log or metadata no longer counts: read as a directory of Parquet files they
+//! give deleted rows back. recon reads a Delta Lake table through its log — at its latest version, a version
+//! number or a time — with partition values as columns and deletion vectors applied; Iceberg and Hudi tables are
+//! refused by name. The Delta tables are written by Python's `deltalake` package (RECON_TEST_DELTALAKE), except
+//! the committed deletion-vector fixture (`fixtures/delta/make_deletion_vectors.py` says how it was made).
 
 use std::path::Path;
+use std::process::Command;
 
+use serde_json::Value;
+
+use crate::util::db::{postgres, serial, server, with_database};
 use crate::util::{path, recon, scratch};
 
 const SOURCE: &str = "fixtures/orders/legacy.parquet";
+/// Orders 1-6 as a CSV file: what every Delta table here holds before rows are deleted.
+const ORDERS: &str = "fixtures/delta/orders.csv";
 
-/// A Delta table of two data files, as a writer leaves it: the parts, and the log that says which are live.
-fn delta_table(dir: &Path) {
-    std::fs::create_dir_all(dir.join("_delta_log")).unwrap();
-    for part in ["part-0.parquet", "part-1.parquet"] {
-        std::fs::copy(Path::new("fixtures/orders/new").join(part), dir.join(part)).unwrap();
+/// Writes `fixtures/delta/orders.csv`'s six orders as version 0 of the Delta table at `sys.argv[1]`
+/// (`storage_options` from `sys.argv[2]`, JSON), then deletes order 2 as version 1; prints a time between the two
+/// commits.
+const TWO_VERSIONS: &str = r#"
+import datetime, json, sys, time
+import pyarrow.csv
+from deltalake import DeltaTable, write_deltalake
+table, options = sys.argv[1], json.loads(sys.argv[2])
+write_deltalake(table, pyarrow.csv.read_csv("fixtures/delta/orders.csv"), storage_options=options)
+time.sleep(1.2)
+between = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+time.sleep(1.2)
+DeltaTable(table, storage_options=options).delete("order_id = 2")
+print(between)
+"#;
+
+/// Runs `script` with `python3` in the repository root, `args` after it; what it printed. A script that fails
+/// fails the test.
+fn python(script: &str, args: &[&str]) -> String {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .current_dir(crate::util::root())
+        .output()
+        .expect("python3 runs (with `pip install deltalake pyarrow`)");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python failed: {stderr}");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// `recon diff ORDERS TABLE --key order_id --format json` (plus `more`): its exit code and report.
+fn against_orders(table: &str, more: &[&str]) -> (i32, Value) {
+    let args = [&["diff", ORDERS, table, "--key", "order_id", "--format", "json"][..], more].concat();
+    let run = recon(&args);
+    assert!(run.code == 0 || run.code == 1, "{table}: {}\n{}", run.stderr, run.stdout);
+    (run.code, run.json())
+}
+
+/// The summary's matched and missing counts, and the target's kind and version.
+fn read_as(report: &Value) -> (u64, u64, &str, u64) {
+    let summary = &report["summary"];
+    let target = &report["target"];
+    (
+        summary["matched"].as_u64().unwrap_or(u64::MAX),
+        summary["missing_in_target"].as_u64().unwrap_or(u64::MAX),
+        target["kind"].as_str().unwrap_or_default(),
+        target["table_version"].as_u64().unwrap_or(u64::MAX),
+    )
+}
+
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn a_delta_table_is_read_at_its_latest_version_a_version_number_or_a_time() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    let between = python(TWO_VERSIONS, &[&table, "{}"]);
+    // Version 1 deleted order 2: its data file was rewritten, the old one is still there.
+    let (code, latest) = against_orders(&table, &[]);
+    assert_eq!((code, read_as(&latest)), (1, (5, 1, "delta", 1)), "{latest:#}");
+    assert_eq!(latest["target"]["rows"], 5);
+    let (code, first) = against_orders(&format!("{table}@0"), &[]);
+    assert_eq!((code, read_as(&first)), (0, (6, 0, "delta", 0)), "{first:#}");
+    let (code, then) = against_orders(&format!("{table}@{between}"), &[]);
+    assert_eq!((code, read_as(&then)), (0, (6, 0, "delta", 0)), "{then:#}");
+    // As the source side too, and against a database-like other side: any source compares with it.
+    let run = recon(&["diff", &format!("{table}@1"), &format!("{table}@0"), "--key", "order_id", "--format", "json"]);
+    let report = run.json();
+    assert_eq!((run.code, report["summary"]["extra_in_target"].as_u64()), (1, Some(1)), "{report:#}");
+    assert_eq!(
+        (report["source"]["table_version"].as_u64(), report["target"]["table_version"].as_u64()),
+        (Some(1), Some(0))
+    );
+
+    let run = recon(&["diff", ORDERS, &format!("{table}@7"), "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("orders@7") && run.stderr.contains("version 7"), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn a_partitioned_delta_table_gives_its_partition_values_as_columns() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    let reference = dir.path().join("reference.csv");
+    let rows = "order_id,customer,amount,year,region\n1,ann,10.5,2024,eu\n2,bob,20.0,2024,us\n3,cy,30.25,2025,eu\n\
+                4,dee,40.0,2025,\n5,eve,50.75,2024,eu\n6,fay,60.0,2025,us\n";
+    std::fs::write(&reference, rows).unwrap();
+    python(
+        "import sys, pyarrow.csv\nfrom deltalake import write_deltalake\n\
+         strings = pyarrow.csv.ConvertOptions(strings_can_be_null=True)\n\
+         rows = pyarrow.csv.read_csv(sys.argv[2], convert_options=strings)\n\
+         write_deltalake(sys.argv[1], rows, partition_by=['year', 'region'])",
+        &[&table, path(&reference)],
+    );
+    assert!(Path::new(&table).join("year=2025/region=eu").is_dir(), "the table is partitioned");
+    assert!(Path::new(&table).join("year=2025/region=__HIVE_DEFAULT_PARTITION__").is_dir(), "order 4's region is NULL");
+    let run = recon(&["diff", path(&reference), &table, "--key", "order_id", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, run.stdout);
+    let report = run.json();
+    assert_eq!(report["summary"]["matched"], 6, "{report:#}");
+    let compared: Vec<&str> = report["compared_columns"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(compared, ["customer", "amount", "year", "region"]);
+}
+
+/// Column mapping: the data files name their columns `col-<uuid>`; the table's names are in its schema.
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn mapped_columns_are_named_as_the_table_names_them() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(
+        "import sys, pyarrow.csv\nfrom deltalake import write_deltalake\n\
+         mapped = {'delta.columnMapping.mode': 'name', 'delta.minReaderVersion': '2', 'delta.minWriterVersion': '5'}\n\
+         write_deltalake(sys.argv[1], pyarrow.csv.read_csv(sys.argv[2]), configuration=mapped)",
+        &[&table, ORDERS],
+    );
+    let (code, report) = against_orders(&table, &[]);
+    assert_eq!((code, read_as(&report)), (0, (6, 0, "delta", 0)), "{report:#}");
+    assert_eq!(report["compared_columns"], serde_json::json!(["customer", "amount"]));
+    assert_eq!(report["source"]["fingerprint"], report["target"]["fingerprint"]);
+}
+
+/// A recon built without the `delta` feature reads no Delta table, and says how to get one that does.
+#[test]
+#[cfg(not(feature = "delta"))]
+fn without_the_delta_feature_a_delta_table_is_refused_saying_how_to_get_it() {
+    let run = recon(&["diff", ORDERS, "fixtures/delta/deletion_vectors", "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cargo install recon --features delta"), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn deletion_vectors_leave_their_rows_out() {
+    // Version 1 marks orders 2 and 5 deleted in a deletion vector; the data file still holds all six.
+    let (code, latest) = against_orders("fixtures/delta/deletion_vectors", &[]);
+    assert_eq!((code, read_as(&latest)), (1, (4, 2, "delta", 1)), "{latest:#}");
+    let missing: Vec<&Value> =
+        latest["examples"]["missing_in_target"].as_array().unwrap().iter().map(|e| &e["key"]["order_id"]).collect();
+    assert_eq!(missing, [2, 5]);
+    let text = recon(&["diff", ORDERS, "fixtures/delta/deletion_vectors", "--key", "order_id"]).stdout;
+    assert!(text.contains("target: fixtures/delta/deletion_vectors (delta version 1, 4 rows, "), "{text}");
+    let (code, first) = against_orders("fixtures/delta/deletion_vectors@0", &[]);
+    assert_eq!((code, read_as(&first)), (0, (6, 0, "delta", 0)), "{first:#}");
+    // The rows that differ are read again by their place among the kept rows.
+    let changed = scratch();
+    let csv = changed.path().join("orders.csv");
+    std::fs::write(&csv, std::fs::read_to_string(ORDERS).unwrap().replace("6,fay,60.0", "6,fay,61.0")).unwrap();
+    let run = recon(&["diff", path(&csv), "fixtures/delta/deletion_vectors", "--key", "order_id", "--format", "json"]);
+    let report = run.json();
+    assert_eq!((run.code, report["summary"]["mismatched"].as_u64()), (1, Some(1)), "{report:#}");
+    let example = &report["examples"]["mismatched"][0];
+    assert_eq!(
+        (&example["key"]["order_id"], &example["columns"]["amount"]["target"]),
+        (&6.into(), &"60.0".into()),
+        "{example:#}"
+    );
+}
+
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn a_delta_log_that_does_not_parse_is_exit_2_naming_its_file() {
+    let dir = scratch();
+    let table = dir.path().join("orders");
+    copy_dir(Path::new("fixtures/delta/deletion_vectors"), &table);
+    std::fs::write(table.join("_delta_log/00000000000000000001.json"), "{\"add\": {\"path\": \n").unwrap();
+    let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let file = format!(
+        "{}/_delta_log/00000000000000000001.json: line 1: a Delta Lake log entry that does not parse",
+        path(&table)
+    );
+    assert!(run.stderr.contains(&file), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn a_reader_feature_recon_cannot_read_is_refused_by_name() {
+    let dir = scratch();
+    let table = dir.path().join("orders");
+    copy_dir(Path::new("fixtures/delta/deletion_vectors"), &table);
+    let commit = table.join("_delta_log/00000000000000000001.json");
+    let text = std::fs::read_to_string(&commit).unwrap();
+    std::fs::write(
+        &commit,
+        text.replace(
+            "\"readerFeatures\": [\"deletionVectors\"]",
+            "\"readerFeatures\": [\"deletionVectors\", \"madeUpFeature\"]",
+        ),
+    )
+    .unwrap();
+    let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(path(&table)) && run.stderr.contains("madeUpFeature"), "{}", run.stderr);
+    // The version before the feature was turned on reads.
+    assert_eq!(recon(&["diff", ORDERS, &format!("{}@0", path(&table)), "--key", "order_id", "--quiet"]).code, 0);
+}
+
+#[test]
+fn a_version_names_a_delta_table_only() {
+    let run = recon(&["diff", ORDERS, "fixtures/orders/new@3", "--key", "order_id"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("fixtures/orders/new@3: a version (@N or @TIME) picks a version of a Delta Lake table"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        match entry.file_type().unwrap().is_dir() {
+            true => copy_dir(&entry.path(), &to.join(entry.file_name())),
+            false => drop(std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap()),
+        }
     }
-    let commit = r#"{"add":{"path":"part-0.parquet","size":1,"modificationTime":0,"dataChange":true}}"#;
-    std::fs::write(dir.join("_delta_log/00000000000000000000.json"), commit).unwrap();
 }
 
 fn refused(args: &[&str], says: &str) {
     let run = recon(args);
     assert_eq!(run.code, 2, "{args:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr);
     assert!(run.stderr.contains(says), "{says:?} not in: {}", run.stderr);
-    assert!(run.stderr.contains("compare an export of it"), "{}", run.stderr);
 }
 
 #[test]
-fn a_delta_table_is_refused_as_a_directory_or_a_glob_never_read_as_files() {
+fn a_directory_or_glob_inside_a_delta_table_is_refused_never_read_as_files() {
     let dir = scratch();
     let table = dir.path().join("orders");
-    delta_table(&table);
-    let table = format!("{}/", path(&table));
-    refused(&["diff", SOURCE, &table, "--key", "order_id"], "a Delta Lake table (it holds _delta_log/)");
-    refused(&["diff", &table, SOURCE, "--key", "order_id"], "a Delta Lake table (it holds _delta_log/)");
-    let glob = format!("{table}part-*.parquet");
-    refused(&["diff", SOURCE, &glob, "--key", "order_id"], "inside a Delta Lake table");
-    // A file named alone is that file: read, as the user asked.
-    let part = format!("{table}part-0.parquet");
-    assert_eq!(recon(&["diff", SOURCE, &part, "--key", "order_id", "--quiet"]).code, 1);
-}
-
-#[test]
-fn a_partition_directory_of_a_delta_table_is_refused() {
-    let dir = scratch();
-    delta_table(dir.path());
-    let partition = dir.path().join("region=eu");
+    copy_dir(Path::new("fixtures/delta/deletion_vectors"), &table);
+    let partition = table.join("region=eu");
     std::fs::create_dir(&partition).unwrap();
     std::fs::copy("fixtures/orders/new/part-0.parquet", partition.join("part-0.parquet")).unwrap();
-    refused(&["diff", SOURCE, path(&partition), "--key", "order_id"], "inside a Delta Lake table");
-    let glob = format!("{}/*/*.parquet", path(dir.path()));
-    refused(&["diff", SOURCE, &glob, "--key", "order_id"], "inside a Delta Lake table");
+    let inside = "inside a Delta Lake table";
+    refused(&["diff", SOURCE, path(&partition), "--key", "order_id"], inside);
+    refused(&["diff", SOURCE, &format!("{}/*.parquet", path(&table)), "--key", "order_id"], inside);
+    refused(&["diff", SOURCE, &format!("{}/*/*.parquet", path(&table)), "--key", "order_id"], inside);
+    // A collection that is a Delta table is one table, not a collection.
+    refused(&["audit", path(&table), path(dir.path())], "an audit compares a directory of tables");
 }
 
 #[test]
@@ -60,13 +276,20 @@ fn iceberg_and_hudi_tables_are_refused_and_a_plain_metadata_directory_is_not() {
     std::fs::create_dir_all(iceberg.join("metadata")).unwrap();
     std::fs::copy(SOURCE, iceberg.join("data/00000-0-a.parquet")).unwrap();
     std::fs::write(iceberg.join("metadata/v1.metadata.json"), "{}").unwrap();
+    let not_read = "which recon does not read: compare an export of it";
     refused(&["diff", SOURCE, path(&iceberg.join("data")), "--key", "order_id"], "inside an Iceberg table");
-    refused(&["diff", SOURCE, path(&iceberg), "--key", "order_id"], "an Iceberg table (it holds metadata/)");
+    refused(
+        &["diff", SOURCE, path(&iceberg), "--key", "order_id"],
+        &format!("an Iceberg table (it holds metadata/), {not_read}"),
+    );
 
     let hudi = dir.path().join("hudi");
     std::fs::create_dir_all(hudi.join(".hoodie")).unwrap();
     std::fs::copy(SOURCE, hudi.join("part-0.parquet")).unwrap();
-    refused(&["diff", SOURCE, path(&hudi), "--key", "order_id"], "a Hudi table (it holds .hoodie/)");
+    refused(
+        &["diff", SOURCE, path(&hudi), "--key", "order_id"],
+        &format!("a Hudi table (it holds .hoodie/), {not_read}"),
+    );
 
     // An export whose table happens to be called metadata is read (exit 1: the fixture's own duplicate key).
     let export = dir.path().join("export");
@@ -76,28 +299,23 @@ fn iceberg_and_hudi_tables_are_refused_and_a_plain_metadata_directory_is_not() {
     assert_eq!(recon(&["diff", SOURCE, path(&export), "--key", "order_id", "--quiet"]).code, 1);
 }
 
-/// In an audit, a table that is a lakehouse table is that table's error (the other tables are compared, the
-/// audit exits 2), even when its data files lie in partitions only; a collection that is one is refused.
+/// In an audit, an Iceberg table is that table's error (the other tables are compared, the audit exits 2), even
+/// when its data files lie in a subdirectory only.
 #[test]
-fn an_audit_shows_a_lakehouse_table_as_its_error_and_refuses_a_collection_that_is_one() {
+fn an_audit_shows_an_iceberg_table_as_its_error() {
     let dir = scratch();
     for side in ["legacy", "new"] {
         let collection = dir.path().join(side);
-        std::fs::create_dir_all(&collection).unwrap();
+        std::fs::create_dir_all(collection.join("events/metadata")).unwrap();
+        std::fs::create_dir_all(collection.join("events/data")).unwrap();
+        std::fs::write(collection.join("events/metadata/v1.metadata.json"), "{}").unwrap();
+        std::fs::copy(SOURCE, collection.join("events/data/part-0.parquet")).unwrap();
         std::fs::copy(SOURCE, collection.join("orders.parquet")).unwrap();
-        let events = collection.join("events");
-        delta_table(&events);
-        let partition = events.join("day=1");
-        std::fs::create_dir(&partition).unwrap();
-        for part in ["part-0.parquet", "part-1.parquet"] {
-            std::fs::rename(events.join(part), partition.join(part)).unwrap();
-        }
     }
     let (legacy, new) = (dir.path().join("legacy"), dir.path().join("new"));
     // The fixture holds one duplicated key: within budget, orders passes.
-    let budget = ["--max-duplicates", "1"];
-    let run =
-        recon(&[&["audit", path(&legacy), path(&new), "--key", "order_id", "--format", "json"][..], &budget].concat());
+    let args = ["audit", path(&legacy), path(&new), "--key", "order_id", "--format", "json", "--max-duplicates", "1"];
+    let run = recon(&args);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let report = run.json();
     let tables = report["tables"].as_array().unwrap();
@@ -105,8 +323,76 @@ fn an_audit_shows_a_lakehouse_table_as_its_error_and_refuses_a_collection_that_i
     assert_eq!(status("orders"), Some("pass".into()), "{report:#}");
     assert_eq!(status("events"), Some("error".into()), "{report:#}");
     let events = tables.iter().find(|t| t["name"] == "events").unwrap();
-    assert!(events["error"].as_str().unwrap().contains("a Delta Lake table (it holds _delta_log/)"), "{events}");
+    assert!(events["error"].as_str().unwrap().contains("an Iceberg table (it holds metadata/)"), "{events}");
+}
 
-    let events = path(&legacy.join("events")).to_string();
-    refused(&["audit", &events, path(&new)], "a Delta Lake table (it holds _delta_log/)");
+const DELTA_AUDIT: &[&str] = &[
+    "DROP SCHEMA IF EXISTS recon_delta_audit CASCADE",
+    "CREATE SCHEMA recon_delta_audit",
+    "CREATE TABLE recon_delta_audit.orders (order_id bigint PRIMARY KEY, customer text, amount double precision)",
+    "INSERT INTO recon_delta_audit.orders VALUES (1, 'ann', 10.5), (2, 'bob', 20.0), (3, 'cy', 30.25),
+       (4, 'dee', 40.0), (5, 'eve', 50.75), (6, 'fay', 60.0)",
+    "CREATE TABLE recon_delta_audit.customers (customer text PRIMARY KEY, region text)",
+    "INSERT INTO recon_delta_audit.customers VALUES ('ann', 'eu'), ('bob', 'us'), ('cy', 'eu')",
+];
+
+/// A directory of Delta tables (orders at version 1, which deleted order 2; customers partitioned by region)
+/// against the PostgreSQL schema they were loaded into: orders has one row more there, customers is the same.
+#[test]
+#[cfg_attr(
+    not(all(recon_deltalake, recon_postgres)),
+    ignore = "needs --features delta, Python's deltalake and PostgreSQL: set RECON_TEST_DELTALAKE and RECON_TEST_POSTGRES_URL"
+)]
+fn an_audit_of_a_directory_of_delta_tables_against_postgres() {
+    let pg = server("RECON_TEST_POSTGRES_URL");
+    let _serial = serial();
+    postgres(&pg, DELTA_AUDIT);
+    let dir = scratch();
+    let lake = dir.path().join("lake");
+    python(TWO_VERSIONS, &[path(&lake.join("orders")), "{}"]);
+    python(
+        "import sys, pyarrow as pa\nfrom deltalake import write_deltalake\n\
+         rows = pa.table({'customer': ['ann', 'bob', 'cy'], 'region': ['eu', 'us', 'eu']})\n\
+         write_deltalake(sys.argv[1], rows, partition_by=['region'])",
+        &[path(&lake.join("customers"))],
+    );
+    let target = format!("{}#recon_delta_audit", with_database(&pg, pg.rsplit('/').next().unwrap_or("test")));
+    let run = recon(&["audit", path(&lake), &target, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stderr, run.stdout);
+    let report = run.json();
+    let table = |name: &str| report["tables"].as_array().unwrap().iter().find(|t| t["name"] == name).cloned().unwrap();
+    let (orders, customers) = (table("orders"), table("customers"));
+    assert_eq!((orders["status"].as_str(), customers["status"].as_str()), (Some("fail"), Some("pass")), "{report:#}");
+    let summary = &orders["report"]["summary"];
+    assert_eq!((summary["matched"].as_u64(), summary["extra_in_target"].as_u64()), (Some(5), Some(1)), "{report:#}");
+    assert_eq!(orders["report"]["source"]["table_version"], 1);
+    assert_eq!(customers["report"]["summary"]["matched"], 3);
+}
+
+/// The two-version table written into a real S3-compatible server (moto), read there at each version.
+#[test]
+#[cfg_attr(
+    not(all(recon_deltalake, recon_moto)),
+    ignore = "needs --features delta, Python's deltalake and moto_server: set RECON_TEST_DELTALAKE and RECON_TEST_MOTO"
+)]
+fn a_delta_table_in_s3_is_read_at_each_version() {
+    use crate::object_stores::{Moto, BUCKET, SECRET};
+    let moto = Moto::start(&[]);
+    moto.put_unsigned(&format!("/{BUCKET}"), b"");
+    let options = serde_json::json!({
+        "AWS_ENDPOINT_URL": moto.endpoint(), "AWS_ALLOW_HTTP": "true", "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
+        "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": SECRET,
+    });
+    let table = format!("s3://{BUCKET}/lake/orders");
+    python(TWO_VERSIONS, &[&table, &options.to_string()]);
+    let target = ["--target-storage-option"];
+    for (version, expected) in [("", (1, (5, 1, "delta", 1))), ("@0", (0, (6, 0, "delta", 0)))] {
+        let location = format!("{table}{version}");
+        let args = ["diff", ORDERS, &location, "--key", "order_id", "--format", "json"];
+        let run = moto.recon_sides(&args, &target);
+        assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+        let report = run.json();
+        assert_eq!((run.code, read_as(&report)), expected, "{location}: {report:#}\n{}", run.stderr);
+        assert_eq!(report["target"]["location"], location);
+    }
 }

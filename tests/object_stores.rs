@@ -16,11 +16,11 @@ use serde_json::Value;
 
 use crate::util::{recon, root, Run};
 
-const BUCKET: &str = "recon";
-const SECRET: &str = "moto-secret-7f3a";
+pub const BUCKET: &str = "recon";
+pub const SECRET: &str = "moto-secret-7f3a";
 
 /// A `moto_server` on a free port, stopped when dropped.
-struct Moto {
+pub struct Moto {
     child: Child,
     port: u16,
 }
@@ -35,7 +35,7 @@ impl Drop for Moto {
 impl Moto {
     /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`: the tests run only where the build was
     /// told it is there (RECON_TEST_MOTO, or CI=true), so one that cannot start fails.
-    fn start(env: &[(&str, &str)]) -> Moto {
+    pub fn start(env: &[(&str, &str)]) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -53,13 +53,13 @@ impl Moto {
         moto
     }
 
-    fn endpoint(&self) -> String {
+    pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Makes the bucket (moto takes an unsigned request) and uploads `files` (paths from the repository root)
     /// under keys equal to those paths.
-    fn upload(&self, files: &[&str]) {
+    pub fn upload(&self, files: &[&str]) {
         self.put_unsigned(&format!("/{BUCKET}"), b"");
         let store = AmazonS3Builder::new()
             .with_bucket_name(BUCKET)
@@ -79,7 +79,7 @@ impl Moto {
 
     /// An unsigned PUT of `body` at `path`, readable by anyone (`x-amz-acl: public-read`): a bucket, or an
     /// object served at its path-style URL.
-    fn put_unsigned(&self, path: &str, body: &[u8]) {
+    pub fn put_unsigned(&self, path: &str, body: &[u8]) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         let head = format!(
             "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nx-amz-acl: public-read\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -93,12 +93,12 @@ impl Moto {
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as both sides' storage options.
-    fn recon(&self, args: &[&str]) -> Run {
+    pub fn recon(&self, args: &[&str]) -> Run {
         self.recon_sides(args, &["--source-storage-option", "--target-storage-option"])
     }
 
     /// `recon ARGS` with this server's endpoint and credentials as the storage options of `sides` (flags).
-    fn recon_sides(&self, args: &[&str], sides: &[&str]) -> Run {
+    pub fn recon_sides(&self, args: &[&str], sides: &[&str]) -> Run {
         self.recon_through(&self.endpoint(), args, sides)
     }
 

@@ -14,8 +14,9 @@ const CREDENTIALS: [&str; 7] = [
     "warehouse://root:hunter2@127.0.0.1:1/test",
     "root:hunter2@127.0.0.1:1/test",
     "postgres://root@127.0.0.1:1/test?sslmode=disable&password=hunter2#t",
-    "odbc:Driver=PostgreSQL;Server=127.0.0.1;Uid=root;Pwd=hunter2;",
-    "odbc:Driver={PostgreSQL Unicode};Uid=root;PWD={hunter2;x}}y};Server=127.0.0.1",
+    // Port 1: built with `--features odbc`, recon reaches the driver, which must fail too.
+    "odbc:Driver=PostgreSQL;Server=127.0.0.1;Port=1;Uid=root;Pwd=hunter2;",
+    "odbc:Driver={PostgreSQL Unicode};Uid=root;PWD={hunter2;x}}y};Server=127.0.0.1;Port=1",
 ];
 
 const SOURCE: &str = "fixtures/orders/legacy.parquet";

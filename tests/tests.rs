@@ -20,14 +20,18 @@ mod lakehouse;
 mod layers;
 mod mistakes;
 mod object_stores;
+#[cfg(feature = "odbc")]
+mod odbc;
 mod outputs;
 mod parallel_reads;
+mod partitions;
 mod policy;
 mod profile;
 mod property;
 mod recheck;
 mod repair;
 mod reports;
+mod retries;
 mod sampling;
 mod secrets;
 mod signals;

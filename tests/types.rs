@@ -125,7 +125,7 @@ fn perturbed_id(index: usize) -> i64 {
 
 /// Creates `recon_types` in PostgreSQL (rows, plus one copy of row 1 per column) and migrates it to MariaDB
 /// as a migration tool would: every value read back from PostgreSQL as text and inserted as a literal.
-fn load_matrix(pg: &str, my: &str) {
+pub(crate) fn load_matrix(pg: &str, my: &str) {
     let pg_columns: Vec<String> = COLUMNS.iter().map(|c| format!("{} {}", c.name, c.pg)).collect();
     let my_columns: Vec<String> = COLUMNS.iter().map(|c| format!("`{}` {}", c.name, c.my)).collect();
     block_on(async {

@@ -228,7 +228,7 @@ impl File<'_> {
         self.only(table, &["url".to_string(), "storage".to_string()].into(), "[source]/[target]")?;
         let url = table.get("url").ok_or_else(|| self.at(value.span(), "expected url = \"…\""))?;
         let url = match url.get_ref() {
-            DeValue::String(text) => self.expand(text, url.span(), true)?,
+            DeValue::String(text) => self.expand(text, url.span(), Expansion::of_url(text))?,
             _ => return Err(self.at(url.span(), "url must be a string")),
         };
         let mut storage = Vec::new();
@@ -237,15 +237,15 @@ impl File<'_> {
                 let DeValue::String(text) = value.get_ref() else {
                     return Err(self.at(value.span(), format!("storage {} must be a string", key.get_ref())));
                 };
-                storage.push(format!("{}={}", key.get_ref(), self.expand(text, value.span(), false)?));
+                storage.push(format!("{}={}", key.get_ref(), self.expand(text, value.span(), Expansion::Verbatim)?));
             }
         }
         Ok((Some(url), storage))
     }
 
-    /// `${VAR}` replaced by the variable's value (percent-encoded for a URL where `encode`) and registered as a
-    /// secret; an unset variable is an error naming it. `$$` is a literal `$`.
-    fn expand(&self, text: &str, span: std::ops::Range<usize>, encode: bool) -> Result<String> {
+    /// `${VAR}` replaced by the variable's value, written as `expansion` says, and registered as a secret; an
+    /// unset variable is an error naming it. `$$` is a literal `$`.
+    fn expand(&self, text: &str, span: std::ops::Range<usize>, expansion: Expansion) -> Result<String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(at) = rest.find('$') {
@@ -260,10 +260,17 @@ impl File<'_> {
                 let value = std::env::var(name)
                     .map_err(|_| self.at(span.clone(), format!("environment variable {name} is not set")))?;
                 crate::secrets::register(&value);
-                if encode {
-                    out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
-                } else {
-                    out.push_str(&value);
+                match expansion {
+                    Expansion::Url => {
+                        out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC))
+                    }
+                    // An ODBC attribute value in braces may hold `;`, `=` and `#`; `}` is doubled inside.
+                    Expansion::Braced => {
+                        let escaped = value.replace('}', "}}");
+                        crate::secrets::register(&escaped);
+                        out.push_str(&format!("{{{escaped}}}"));
+                    }
+                    Expansion::Verbatim => out.push_str(&value),
                 }
                 rest = &body[end + 1..];
             } else {
@@ -404,6 +411,27 @@ fn keys_of(options: &impl serde::Serialize) -> Vec<String> {
     }
 }
 
+/// How a `${VAR}` value is written into the text holding it.
+#[derive(Clone, Copy)]
+enum Expansion {
+    /// Percent-encoded: a URL.
+    Url,
+    /// In braces: an ODBC connection string (`odbc:…;Pwd=${DB_PASSWORD};`), whatever the value holds.
+    Braced,
+    /// As it is: a storage setting.
+    Verbatim,
+}
+
+impl Expansion {
+    /// How a side's `url` takes its variables: an ODBC location brace-quoted, others percent-encoded.
+    fn of_url(text: &str) -> Expansion {
+        match text.get(..5) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("odbc:") => Expansion::Braced,
+            _ => Expansion::Url,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +475,22 @@ skip = true
         assert_eq!(orders.at, Place { line: 10, column: 1 });
         assert!(config.tables[1].skip);
         assert_eq!(crate::secrets::mask("p@ss/word"), "***");
+    }
+
+    #[test]
+    fn an_odbc_connection_string_takes_its_variables_in_braces_as_secrets() {
+        std::env::set_var("RECON_CONFIG_TEST_ODBC_PASSWORD", "a;b}c");
+        let config = parse(
+            "[source]\nurl = \"odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd=${RECON_CONFIG_TEST_ODBC_PASSWORD};#public\"\n",
+        )
+        .unwrap();
+        let url = config.source.as_deref().unwrap();
+        assert_eq!(url, "odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd={a;b}}c};#public");
+        assert_eq!(
+            crate::secrets::mask(&format!("x {url} y")),
+            "x odbc:Driver={PostgreSQL Unicode};Uid=app;Pwd=***;#public y"
+        );
+        assert_eq!(crate::secrets::mask("a;b}}c"), "***");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::engine::{compare_table, profile_table, Table};
+use crate::engine::{compare_table, profile_table, retried, Table};
 use crate::error::{Error, Result};
 use crate::finding::TableStatus;
 use crate::report::audit::{AuditReport, AuditStats, Collection, SchemaCheck, TableEntry};
@@ -215,34 +215,10 @@ fn run_jobs(
                 estimates: job.estimates,
             };
             let started = Instant::now();
-            let (source, target) = (&job.tables.source.name, &job.tables.target.name);
-            let profiled =
-                job.spec.profile.as_ref().filter(|p| p.only).map(|p| profile_table(&job.spec, p, session, &table));
-            let entry = match profiled {
-                Some(Ok(profile)) => TableEntry::profiled(&job.name, source, target, profile),
-                Some(Err(error)) => failed(&job.name, &error),
-                None => match compare_table(&job.spec, session, &table) {
-                    Ok(mut outcome) => {
-                        if let Some(repair) = outcome.repair.take() {
-                            let foreign_keys = &job.tables.target.constraints.foreign_keys;
-                            let references = foreign_keys.iter().map(|k| k.referenced_table.clone()).collect();
-                            let part = TableRepair { table: job.name.clone(), repair, references };
-                            repairs.lock().unwrap_or_else(|e| e.into_inner()).push(part);
-                        }
-                        let written = spec
-                            .diff_out
-                            .as_ref()
-                            .map(|dir| outcome.write_diff_out(&dir.join(state::file_name(&job.name))));
-                        if let Some(Err(error)) = written {
-                            unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
-                        }
-                        let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
-                        crate::report::config_entry::fill(&mut entry);
-                        entry
-                    }
-                    Err(error) => failed(&job.name, &error),
-                },
-            };
+            let (entry, retries) = retried(&job.spec, &table, |table_spec, table| {
+                attempt(spec, session, &job, table_spec, table, unwritten, repairs)
+            });
+            let entry = TableEntry { retries, ..entry.unwrap_or_else(|error| failed(&job.name, &error)) };
             state.keep(&job.name, &job.settings, &entry)?;
             tracing::info!("{}: {} in {:.2?}", table.label, entry.status.name(), started.elapsed());
             done_bar.inc(1);
@@ -257,6 +233,38 @@ fn run_jobs(
     })?;
     done_bar.finish_and_clear();
     Ok(finished.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// One attempt at a table under `table_spec`: its comparison (or profile), with its repair part and
+/// `--diff-out` files kept aside.
+fn attempt(
+    spec: &AuditSpec,
+    session: &Session,
+    job: &Job,
+    table_spec: &TableSpec,
+    table: &Table,
+    unwritten: &Mutex<Vec<Error>>,
+    repairs: &Mutex<Vec<TableRepair>>,
+) -> Result<TableEntry> {
+    let (source, target) = (&job.tables.source.name, &job.tables.target.name);
+    if let Some(profile) = table_spec.profile.as_ref().filter(|p| p.only) {
+        let profile = profile_table(table_spec, profile, session, table)?;
+        return Ok(TableEntry::profiled(&job.name, source, target, profile));
+    }
+    let mut outcome = compare_table(table_spec, session, table)?;
+    if let Some(repair) = outcome.repair.take() {
+        let foreign_keys = &job.tables.target.constraints.foreign_keys;
+        let references = foreign_keys.iter().map(|k| k.referenced_table.clone()).collect();
+        let part = TableRepair { table: job.name.clone(), repair, references };
+        repairs.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+    }
+    let written = spec.diff_out.as_ref().map(|dir| outcome.write_diff_out(&dir.join(state::file_name(&job.name))));
+    if let Some(Err(error)) = written {
+        unwritten.lock().unwrap_or_else(|e| e.into_inner()).push(error);
+    }
+    let mut entry = TableEntry::compared(&job.name, source, target, &outcome.report);
+    crate::report::config_entry::fill(&mut entry);
+    Ok(entry)
 }
 
 /// A table that could not be compared (or profiled), with why.

@@ -13,10 +13,14 @@ use crate::report::audit::TableEntry;
 use crate::report::write_atomically;
 use crate::spec::TableSpec;
 
-/// The state directory, or none.
+/// The state directory, or none, and the lock that keeps a second audit out of it while this one runs.
 pub(crate) struct State {
     dir: Option<PathBuf>,
+    _lock: Option<std::fs::File>,
 }
+
+/// The file in a state directory that an audit holds locked while it runs; it says which process holds it.
+const LOCK: &str = ".recon.lock";
 
 #[derive(Serialize, Deserialize)]
 struct Kept {
@@ -25,11 +29,12 @@ struct Kept {
 }
 
 impl State {
+    /// Opens (and makes) the directory and locks it: a second audit on it stops with exit 2 naming the
+    /// process that holds it. The operating system releases the lock when the process ends, however it ends.
     pub(crate) fn open(dir: Option<&Path>) -> Result<State> {
-        if let Some(dir) = dir {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        Ok(State { dir: dir.map(Path::to_path_buf) })
+        let Some(dir) = dir else { return Ok(State { dir: None, _lock: None }) };
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(State { dir: Some(dir.to_path_buf()), _lock: Some(lock(dir)?) })
     }
 
     /// The entry kept for `table` under the same `settings`, unless it ended in error. A file that cannot be
@@ -46,6 +51,39 @@ impl State {
         let json = serde_json::to_vec(&kept).map_err(|e| Error::internal(format!("state: {e}")))?;
         write_atomically(&dir.join(format!("{}.json", file_name(table))), |file| std::io::Write::write_all(file, &json))
     }
+}
+
+/// Takes `dir`'s lock file and writes this process into it, or says who holds it.
+fn lock(dir: &Path) -> Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join(LOCK);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = Some(holder.trim()).filter(|h| !h.is_empty()).unwrap_or("another process");
+            return Err(Error::setting(
+                "--state",
+                format!(
+                    "{} is in use by another recon audit ({holder}): wait for it to end, or give another directory",
+                    dir.display()
+                ),
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    let me = format!("process {}, started {}", std::process::id(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
+    let written = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| file.write_all(me.as_bytes()));
+    written.map_err(|e| Error::io(&path, e))?;
+    Ok(file)
 }
 
 /// A table's name as a file name: characters that are not letters, digits, `_`, `-` or `.` as `%XX`, so two

@@ -60,16 +60,6 @@ pub enum Version {
     Time(String),
 }
 
-impl Version {
-    /// What a message calls the table at this version: `version 12 of a Delta Lake table`.
-    pub fn describe(&self) -> String {
-        match self {
-            Version::Number(number) => format!("version {number} of a Delta Lake table"),
-            Version::Time(time) => format!("a Delta Lake table as of {time}"),
-        }
-    }
-}
-
 /// A path on this machine.
 pub(super) fn parse_path(text: &str) -> Kind {
     let (path, version) = split_version(text);

@@ -52,6 +52,10 @@ pub struct TableEntry {
     /// With `--profile-only`, the table's profile report instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileReport>,
+    /// `--retries`: how many times the table was read again after a lost connection, each time in a fresh
+    /// snapshot — after the audit's shared snapshot, not in it.
+    #[serde(default, skip_serializing_if = "super::model::is_zero")]
+    pub retries: u32,
 }
 
 impl TableEntry {
@@ -65,6 +69,7 @@ impl TableEntry {
             target_table: Some(target_table.to_string()),
             report: Some(report.clone()),
             profile: None,
+            retries: 0,
         }
     }
 
@@ -78,6 +83,7 @@ impl TableEntry {
             target_table: Some(target_table.to_string()),
             report: None,
             profile: Some(profile),
+            retries: 0,
         }
     }
 
@@ -91,6 +97,7 @@ impl TableEntry {
             target_table: None,
             report: None,
             profile: None,
+            retries: 0,
         }
     }
 }

@@ -63,8 +63,9 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
             kind: dataset.format.kind().to_string(),
             rows: fingerprint.rows,
             fingerprint: fingerprint.hex(),
+            table_version: dataset.table_version,
             connections: read.as_ref().map(|r| r.connections),
-            snapshot: read.as_ref().and_then(|r| r.snapshot.map(str::to_string)),
+            snapshot: dataset.snapshot.or(read.as_ref().and_then(|r| r.snapshot)).map(str::to_string),
             connections_note: read.and_then(|r| r.note),
         }
     };
@@ -283,6 +284,7 @@ impl Stats {
             peak_memory_bytes: peak_memory(),
             memory_limit_bytes: memory_limit,
             threads,
+            retries: 0,
         }
     }
 }

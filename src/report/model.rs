@@ -109,6 +109,9 @@ pub struct Stats {
     pub peak_memory_bytes: Option<u64>,
     pub memory_limit_bytes: u64,
     pub threads: usize,
+    /// `--retries`: how many times the table was read again after a lost connection, in a fresh snapshot.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -152,13 +155,19 @@ pub struct SideReport {
     pub rows: u64,
     /// Hex of the 128-bit wrapping sum of the side's row hashes (see `digest`).
     pub fingerprint: String,
+    /// The version of a Delta Lake table that was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_version: Option<u64>,
     /// A database table's full read: the connections that read it (`--db-connections`)…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<usize>,
-    /// … on one snapshot (`shared`, PostgreSQL) or on one each (`per_connection`, MySQL/MariaDB) when several…
+    /// How consistent the read was where it was not one snapshot of one connection: `shared` (several
+    /// PostgreSQL connections on one exported snapshot), `per_connection` (several MySQL/MariaDB connections, a
+    /// snapshot each), `none` (an ODBC source read at READ COMMITTED: rows changing during the read may be seen
+    /// or not). Absent for one snapshot and for files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
-    /// … and why fewer than asked for (or than the default), if so.
+    /// Why fewer connections read than were asked for (or than the default), if so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections_note: Option<String>,
 }
@@ -225,8 +234,8 @@ impl Example {
     }
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// A differing column of a mismatch: both values as compared (canonical text), NULL as `null`; why they

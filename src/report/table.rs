@@ -30,7 +30,8 @@ const AUDIT_EXAMPLES: usize = 3;
 pub fn render(report: &Report, screen: &Screen) -> String {
     let mut out = String::new();
     let side = |label: &str, s: &super::SideReport| {
-        format!("{label}: {} ({}, {} rows, fingerprint {})\n", s.location, s.kind, s.rows, s.fingerprint)
+        let version = s.table_version.map(|v| format!(" version {v}")).unwrap_or_default();
+        format!("{label}: {} ({}{version}, {} rows, fingerprint {})\n", s.location, s.kind, s.rows, s.fingerprint)
     };
     out += &side("source", &report.source);
     out += &side("target", &report.target);
@@ -197,6 +198,13 @@ pub fn render_audit(audit: &AuditReport, screen: &Screen) -> String {
     }
     for entry in audit.tables.iter().filter(|e| e.error.is_some()) {
         out += &format!("\nerror in {}: {}\n", entry.name, entry.error.as_deref().unwrap_or_default());
+    }
+    for entry in audit.tables.iter().filter(|e| e.retries > 0) {
+        let times = words::plural(entry.retries.into(), "time", "times");
+        out += &format!(
+            "\n{} was read again {} {times} after a lost connection, in a fresh snapshot (after the audit's shared one)\n",
+            entry.name, entry.retries
+        );
     }
     if !audit.schema_checks.is_empty() {
         let mut checks = screen.table(&["table", "check", "detail"]);

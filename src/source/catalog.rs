@@ -9,7 +9,7 @@ use std::sync::Arc;
 pub use super::sql::catalog::facts::{CatalogTable, Constraints, ForeignKey, Sequence, TableKeys, UniqueKey};
 use super::{sql, DbOptions, Format};
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Kind, Location};
+use crate::location::{Kind, Location};
 use crate::storage::{Dir, Place, Storage};
 
 /// The tables of one side of an audit.
@@ -29,6 +29,8 @@ pub struct Catalog {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectionKind {
     Database(sql::Engine),
+    /// An ODBC data source (cargo feature `odbc`).
+    Odbc,
     Directory,
 }
 
@@ -37,6 +39,7 @@ impl CollectionKind {
     pub fn name(self) -> &'static str {
         match self {
             CollectionKind::Database(engine) => engine.kind(),
+            CollectionKind::Odbc => "odbc",
             CollectionKind::Directory => "directory",
         }
     }
@@ -65,7 +68,7 @@ impl Catalog {
                 let (tables, snapshot) = sql::catalog::open(db.clone(), options, runtime)?;
                 return Ok(Catalog { location: masked, kind, tables, snapshot });
             }
-            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Odbc(odbc) => return Catalog::odbc(location, odbc, options),
             Kind::Files(files) => files,
         };
         let storage = Storage::open(location, files, storage)?;
@@ -78,6 +81,19 @@ impl Catalog {
         }
     }
 
+    /// The tables of an ODBC data source (see `odbc/collection.rs`).
+    #[cfg(feature = "odbc")]
+    fn odbc(location: &Location, odbc: &crate::location::Odbc, options: &DbOptions) -> Result<Catalog> {
+        let masked = location.masked();
+        let tables = super::odbc::collection::tables(odbc, &masked, options)?;
+        Ok(Catalog { location: masked, kind: CollectionKind::Odbc, tables, snapshot: None })
+    }
+
+    #[cfg(not(feature = "odbc"))]
+    fn odbc(location: &Location, _: &crate::location::Odbc, _: &DbOptions) -> Result<Catalog> {
+        Err(super::odbc_not_built(location))
+    }
+
     /// The PostgreSQL snapshot every table of this side is to be read in: put it in each table's
     /// [`DbOptions::snapshot`]. `None` for other engines (MySQL/MariaDB and SQLite read each table in its own
     /// snapshot) and directories.
@@ -86,19 +102,22 @@ impl Catalog {
     }
 
     /// The tables of a directory: each data file directly in it (`orders.parquet` is table `orders`) and each
-    /// subdirectory holding data files (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
+    /// subdirectory holding data files or Hive-style partition directories (`customers/` is table `customers`). Hidden entries (`.`, `_`) are
     /// skipped, as when a directory is one table. A subdirectory that is a lakehouse table is a table too,
-    /// whether or not its data files lie directly in it: opening it fails, so the audit shows it as an error
-    /// instead of reading its files or passing over it. A directory inside a lakehouse table is refused.
+    /// whether or not its data files lie directly in it: a Delta table is read through its log, an Iceberg or
+    /// Hudi table fails to open, so the audit shows it as an error instead of reading its files or passing over
+    /// it. A directory inside a lakehouse table is refused.
     pub fn directory(storage: &Storage, dir: &Dir) -> Result<Catalog> {
         let location = crate::secrets::mask(&dir.name);
         super::refuse_lakehouse(storage, &location, [dir.name.as_str()])?;
         let entries = storage.entries(dir)?;
         let mut tables = Vec::new();
         for sub in entries.dirs.iter().filter(|d| !super::hidden(super::file_name(&d.name))) {
-            let files = storage.entries(sub)?.files;
+            let sub_entries = storage.entries(sub)?;
+            let files = sub_entries.files;
             let holds_data =
-                files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && Format::of(&f.name).is_some());
+                files.iter().any(|f| !super::hidden(super::file_name(&f.name)) && Format::of(&f.name).is_some())
+                    || super::hive::has_partitions(&sub_entries.dirs);
             if !holds_data && super::Lakehouse::of(storage, sub)?.is_none() {
                 continue;
             }

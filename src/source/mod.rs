@@ -4,11 +4,17 @@
 pub mod aggregates;
 pub mod catalog;
 mod csv;
+#[cfg(feature = "delta")]
+mod delta;
 pub mod dialect;
+mod hive;
 mod ipc;
 pub mod keyset;
 pub mod narrow;
+#[cfg(feature = "odbc")]
+mod odbc;
 mod parquet;
+mod partitioned;
 mod reader;
 pub(crate) mod sql;
 
@@ -18,7 +24,7 @@ use arrow::array::{RecordBatch, UInt64Array};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Files, Kind, Location};
+use crate::location::{Files, Kind, Location};
 use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
@@ -78,7 +84,11 @@ pub enum Format {
     Parquet,
     Csv,
     Ipc,
+    /// A Delta Lake table's snapshot.
+    Delta,
     Database(sql::Engine),
+    /// A table or query behind an ODBC driver.
+    Odbc,
 }
 
 impl Format {
@@ -98,7 +108,9 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ipc => "arrow",
+            Format::Delta => "delta",
             Format::Database(engine) => engine.kind(),
+            Format::Odbc => "odbc",
         }
     }
 }
@@ -111,6 +123,11 @@ pub struct Dataset {
     pub schema: SchemaRef,
     /// What the reader does beyond reading every row, declared when it opened: the engine asks here.
     pub capabilities: Capabilities,
+    /// The version of a Delta Lake table that was read.
+    pub table_version: Option<u64>,
+    /// How consistent a read is where it is not one snapshot: `none` for a database read without one
+    /// (an ODBC source at READ COMMITTED). `None` where the reader reads one snapshot or a file.
+    pub snapshot: Option<&'static str>,
     reader: Box<dyn Reader>,
 }
 
@@ -133,7 +150,7 @@ impl Dataset {
                 let table = sql::SqlTable::open(db.clone(), &options.db, runtime)?;
                 return Ok(Dataset::new(db.masked.clone(), Format::Database(db.engine), Box::new(table)));
             }
-            Kind::Odbc(_) => return Err(not_readable(location, "an ODBC connection")),
+            Kind::Odbc(odbc) => return open_odbc(location, odbc, options),
             Kind::Files(files) => files,
         };
         if options.db.query.is_some() {
@@ -143,19 +160,50 @@ impl Dataset {
             ));
         }
         let storage = Storage::open(location, files, &options.storage)?;
-        let location = location.masked();
-        let listed = list_files(&storage, files, &location)?;
-        let format = common_format(&location, &listed)?;
-        let reader: Box<dyn Reader> = match format {
-            Format::Csv => Box::new(csv::CsvFiles::open(storage, listed, &options.csv)?),
-            Format::Ipc => Box::new(ipc::IpcFiles::open(storage, listed)?),
-            _ => Box::new(parquet::ParquetFiles::open(storage, listed)?),
+        let masked = location.masked();
+        let listed = match list_files(&storage, files, &masked)? {
+            #[cfg(feature = "delta")]
+            Listed::Delta(dir) => {
+                let snapshot = delta::open(&storage, &dir, files.version.as_ref(), &masked, runtime)?;
+                let dataset = Dataset::new(masked, Format::Delta, snapshot.reader);
+                return Ok(Dataset { table_version: Some(snapshot.version), ..dataset });
+            }
+            #[cfg(not(feature = "delta"))]
+            Listed::Delta(dir) => {
+                let message = format!(
+                    "a Delta Lake table ({} holds _delta_log/), and this recon was built without Delta Lake support: install it with `cargo install recon --features delta`",
+                    dir.name
+                );
+                return Err(Error::input(masked, message));
+            }
+            _ if files.version.is_some() => return Err(Error::input(
+                masked,
+                "a version (@N or @TIME) picks a version of a Delta Lake table, and this location holds no _delta_log/",
+            )),
+            Listed::Files(listed) => hive::Partitions::none(listed),
+            Listed::Partitioned(partitions) => partitions,
         };
-        Ok(Dataset::new(location, format, reader))
+        let format = common_format(&masked, &listed.files)?;
+        let files = listed.files.clone();
+        let reader: Box<dyn Reader> = match format {
+            Format::Csv => Box::new(csv::CsvFiles::open(storage, files, &options.csv)?),
+            Format::Ipc => Box::new(ipc::IpcFiles::open(storage, files)?),
+            _ => Box::new(parquet::ParquetFiles::open(storage, files)?),
+        };
+        let reader = match listed.keys.is_empty() {
+            true => reader,
+            false => partitioned(reader, &listed, &masked)?,
+        };
+        Ok(Dataset::new(masked, format, reader))
     }
 
     fn new(location: String, format: Format, reader: Box<dyn Reader>) -> Dataset {
-        Dataset { location, format, schema: reader.schema(), capabilities: reader.capabilities(), reader }
+        Dataset::read_as(location, format, reader, None)
+    }
+
+    fn read_as(location: String, format: Format, reader: Box<dyn Reader>, snapshot: Option<&'static str>) -> Dataset {
+        let (schema, capabilities) = (reader.schema(), reader.capabilities());
+        Dataset { location, format, schema, capabilities, table_version: None, snapshot, reader }
     }
 
     /// The connections a database table's full reads used, once one has begun; `None` for files.
@@ -296,6 +344,31 @@ impl Dataset {
     }
 }
 
+/// Opens a table or query behind an ODBC driver (cargo feature `odbc`).
+#[cfg(feature = "odbc")]
+fn open_odbc(location: &Location, odbc: &crate::location::Odbc, options: &OpenOptions) -> Result<Dataset> {
+    let masked = location.masked();
+    let table = odbc::OdbcTable::open(odbc, &masked, &options.db)?;
+    let snapshot = (!table.snapshot()).then_some("none");
+    Ok(Dataset::read_as(masked, Format::Odbc, Box::new(table), snapshot))
+}
+
+/// Without the `odbc` feature, an ODBC location is recognised and refused with how to get it.
+#[cfg(not(feature = "odbc"))]
+fn open_odbc(location: &Location, _: &crate::location::Odbc, _: &OpenOptions) -> Result<Dataset> {
+    Err(odbc_not_built(location))
+}
+
+/// The error for an ODBC location in a build without the `odbc` feature.
+#[cfg(not(feature = "odbc"))]
+fn odbc_not_built(location: &Location) -> Error {
+    Error::input(
+        location.masked(),
+        "an ODBC connection: this recon was built without ODBC; install it with `cargo install --features odbc` \
+         (see the README, \"ODBC sources\")",
+    )
+}
+
 /// The rows a file's re-read picked, in one batch; none at all means the file no longer holds them.
 fn concat_picked(picked: &[RecordBatch], location: &str) -> Result<RecordBatch> {
     let schema = picked.first().map(RecordBatch::schema);
@@ -332,10 +405,38 @@ fn pick_rows(batches: BatchIter, rows: &[u64], name: &str) -> Result<RecordBatch
     arrow::compute::concat_batches(&schema, &kept).map_err(|e| Error::arrow(name, e))
 }
 
+/// The files' reader with their partition directories' values as columns after the files' own.
+fn partitioned(reader: Box<dyn Reader>, listed: &hive::Partitions, location: &str) -> Result<Box<dyn Reader>> {
+    let schema = reader.schema();
+    if let Some(key) = listed.keys.iter().find(|k| schema.index_of(k).is_ok()) {
+        return Err(Error::input(
+            location,
+            format!("column {key} is both in the files and a partition directory's name ({key}=…): which one is the table's is unknown"),
+        ));
+    }
+    let (fields, values) = listed.columns();
+    let own = schema.fields().len();
+    let columns = (0..own).map(partitioned::Column::File).chain((0..fields.len()).map(partitioned::Column::Value));
+    let fields = schema.fields().iter().map(|f| f.as_ref().clone()).chain(fields).collect();
+    let deleted = vec![Vec::new(); listed.files.len()];
+    Ok(Box::new(partitioned::Partitioned::new(reader, fields, columns.collect(), values, deleted)))
+}
+
+/// What a location's files are.
+enum Listed {
+    /// Data files, none of them in a partition directory.
+    Files(Vec<StoreFile>),
+    /// Data files in Hive-style partition directories.
+    Partitioned(hive::Partitions),
+    /// The root of a Delta Lake table.
+    Delta(Dir),
+}
+
 /// The files a location names, sorted so ordinals are stable between runs: one file, the data files directly in
-/// a directory (hidden ones, `.` and `_`, left out), or a glob's matches. A directory or glob inside a
-/// lakehouse table is refused.
-fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Vec<StoreFile>> {
+/// a directory (hidden ones, `.` and `_`, left out) or in its partition directories (`key=value/`, walked down),
+/// or a glob's matches. A directory holding `_delta_log/` is a Delta table; a directory or glob inside a
+/// lakehouse table, or an Iceberg or Hudi table, is refused.
+fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed> {
     let listed = if files.glob {
         let listed = storage.glob(&files.path)?;
         let parents: Vec<&str> = listed.iter().map(|f| parent(&f.name)).collect();
@@ -344,7 +445,19 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Vec<St
     } else {
         match storage.place(&files.path)? {
             Place::Dir(dir) => {
+                if let Some(Lakehouse::Delta) = Lakehouse::of(storage, &dir)? {
+                    return Ok(Listed::Delta(dir));
+                }
                 refuse_lakehouse(storage, location, [dir.name.as_str()])?;
+                if let Some(partitions) = hive::list(storage, &dir, location)? {
+                    return match partitions.files.is_empty() {
+                        true => Err(Error::input(
+                            location,
+                            "no Parquet, CSV or Arrow files found in its partition directories",
+                        )),
+                        false => Ok(Listed::Partitioned(partitions)),
+                    };
+                }
                 let entries = storage.entries(&dir)?.files;
                 entries.into_iter().filter(|f| !hidden(file_name(&f.name)) && Format::of(&f.name).is_some()).collect()
             }
@@ -354,7 +467,7 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Vec<St
     if listed.is_empty() {
         return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
     }
-    Ok(listed)
+    Ok(Listed::Files(listed))
 }
 
 /// The directory part of a file's name, as written (empty for a file in the working directory).
@@ -374,8 +487,9 @@ fn hidden(name: &str) -> bool {
 
 /// A table format whose directory holds more data files than the table: its log or metadata says which are
 /// live. Read as plain files, such a table after a delete or an update gives deleted rows back and updated
-/// rows twice, so recon refuses it until it reads these formats.
-#[derive(Debug, Clone, Copy)]
+/// rows twice, so recon reads a Delta table through its log (see `delta.rs`) and refuses the others: no
+/// Iceberg or Hudi crate reads into the Arrow version recon uses yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lakehouse {
     Delta,
     Iceberg,
@@ -427,15 +541,24 @@ fn refuse_lakehouse<'a>(storage: &Storage, location: &str, dirs: impl IntoIterat
             if let Some(format) = Lakehouse::of(storage, &storage.dir(name)?)? {
                 let (a, name, marker) = format.words();
                 let shown = if above.as_os_str().is_empty() { Path::new(".") } else { above };
-                let what = if above == Path::new(location) {
-                    format!("{a} {name} table (it holds {marker})")
-                } else {
-                    format!("inside {a} {name} table ({} holds {marker})", shown.display())
+                let itself = above == Path::new(location.trim_end_matches('/'));
+                let message = match (format, itself) {
+                    (Lakehouse::Delta, true) => format!(
+                        "a Delta Lake table (it holds {marker}): an audit compares a directory of tables; compare one table with recon diff"
+                    ),
+                    (Lakehouse::Delta, false) => format!(
+                        "inside a Delta Lake table ({} holds {marker}): name the table's directory to read its live rows",
+                        shown.display()
+                    ),
+                    (_, true) => format!(
+                        "{a} {name} table (it holds {marker}), which recon does not read: compare an export of it"
+                    ),
+                    (_, false) => format!(
+                        "inside {a} {name} table ({} holds {marker}), which recon does not read: compare an export of it",
+                        shown.display()
+                    ),
                 };
-                return Err(Error::input(
-                    location,
-                    format!("{what}, which recon cannot read yet: compare an export of it"),
-                ));
+                return Err(Error::input(location, message));
             }
         }
     }

@@ -159,6 +159,8 @@ pub struct TableSpec {
     pub db_connections: Option<usize>,
     /// Tables an audit compares at once (`--jobs`; 1 for a diff): they share each server's connection slots.
     pub jobs: usize,
+    /// `--retries`: how many times the table is read again after a lost connection.
+    pub retries: u32,
     /// Which findings the engine keeps for writers to show.
     pub keep: Keep,
     /// A condition (SQL) both sides' rows must meet: a config file's `where`.
@@ -391,6 +393,7 @@ impl TableSpec {
             statement_timeout: timeouts.statement,
             db_connections: options.resources.db_connections,
             jobs: 1,
+            retries: options.resources.retries.unwrap_or(0),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,
             drift: DriftSpec::resolve(options, layers)?,

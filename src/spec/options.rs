@@ -211,6 +211,11 @@ pub struct ResourceOptions {
     /// (PostgreSQL) [default: one per worker thread, at most 8, within half the server's free connection slots].
     #[arg(long, value_name = "N")]
     pub db_connections: Option<usize>,
+    /// Read a table again, up to N times, when its database connection drops or its server restarts: after 1,
+    /// 2, 4… seconds, each time in a fresh snapshot (in an audit, after the audit's shared one; the report says
+    /// so) [default: 0].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
 }
 
 /// Runs over time (DESIGN.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,

@@ -73,9 +73,6 @@ impl Storage {
     /// The store `files` live in, opened with `options` (the side's `KEY=VALUE` storage options); a store
     /// this build cannot open is an error naming `location`'s form.
     pub fn open(location: &Location, files: &Files, options: &[(String, String)]) -> Result<Storage> {
-        if let Some(version) = &files.version {
-            return Err(not_readable(location, &version.describe()));
-        }
         match &files.store {
             Store::Local if options.is_empty() => Ok(local::open()),
             Store::Local => Err(Error::setting(
@@ -168,6 +165,34 @@ impl Storage {
             window: Bytes::new(),
             window_start: start,
         }
+    }
+
+    #[cfg(feature = "delta")]
+    /// The URL of a directory: `file:///abs/path/` on this machine, the store's URL elsewhere.
+    pub fn url(&self, dir: &Dir) -> Result<url::Url> {
+        let url = match &self.kind {
+            Kind::Local => {
+                let absolute = std::path::absolute(if dir.name.is_empty() { "." } else { &dir.name })
+                    .map_err(|e| Error::io(&dir.name, e))?;
+                url::Url::from_directory_path(&absolute).ok()
+            }
+            Kind::Remote { .. } => url::Url::parse(&dir.name).ok(),
+        };
+        url.ok_or_else(|| Error::input(&dir.name, "not a directory recon can name by URL"))
+    }
+
+    #[cfg(feature = "delta")]
+    /// The file at `relative` (a `/`-separated path, decoded) under `dir`, of `size` bytes.
+    pub fn file_in(&self, dir: &Dir, relative: &str, size: u64) -> Result<StoreFile> {
+        let parts = relative.split('/').filter(|p| !p.is_empty());
+        let mut path: Vec<object_store::path::PathPart> = dir.path.parts().collect();
+        for part in parts {
+            if part == ".." || part == "." {
+                return Err(Error::input(&dir.name, format!("names a file outside itself: {relative}")));
+            }
+            path.push(object_store::path::PathPart::from(part));
+        }
+        Ok(StoreFile { path: StorePath::from_iter(path), name: join(&dir.name, relative), size })
     }
 
     /// The location a file or directory of this store names (`name` as [`StoreFile::name`] writes it).

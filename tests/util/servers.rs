@@ -1,6 +1,6 @@
 //! Servers the tests start themselves when absent, so that a fresh machine runs every test (`.ci/run` runs as
 //! root): a PostgreSQL cluster of the tests' own with `wal_level = logical`, for logical replication, on the
-//! port RECON_TEST_REPLICA_PORT names. Without the variable a test that needs the server is built as ignored
+//! port RECON_TEST_REPLICA_PORT names, and one on the next port that a test may restart. Without the variable a test that needs the server is built as ignored
 //! (`build.rs`); a server that cannot be had fails it, never skips it.
 
 use std::path::PathBuf;
@@ -37,27 +37,58 @@ impl Cluster {
 /// per test run.
 pub fn logical_cluster() -> Cluster {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    let port = match std::env::var("RECON_TEST_REPLICA_PORT") {
-        Ok(port) if !port.is_empty() => port,
-        _ => panic!("RECON_TEST_REPLICA_PORT must be set under CI=true (and the tests built with it): see the README"),
-    };
-    match CLUSTER.get_or_init(|| ensure_logical_cluster(&port)) {
+    match CLUSTER.get_or_init(|| ensure_logical_cluster(replica_port())) {
         Ok(cluster) => cluster.clone(),
         Err(why) => panic!("{why}"),
     }
 }
 
-fn ensure_logical_cluster(port: &str) -> Result<Cluster, String> {
-    let port: u16 = port.parse().map_err(|_| format!("RECON_TEST_REPLICA_PORT={port:?} is not a port"))?;
+fn replica_port() -> u16 {
+    match std::env::var("RECON_TEST_REPLICA_PORT").map(|port| port.parse()) {
+        Ok(Ok(port)) => port,
+        _ => {
+            panic!("RECON_TEST_REPLICA_PORT must be a port under CI=true (and the tests built with it): see the README")
+        }
+    }
+}
+
+/// A cluster of the tests' own that a test may stop and start (`restart`): on the port after
+/// RECON_TEST_REPLICA_PORT, created and started when absent, so that no other test's server goes down.
+pub fn restartable_cluster() -> Cluster {
+    static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    match CLUSTER.get_or_init(|| ensure_cluster(replica_port() + 1, &[])) {
+        Ok(cluster) => cluster.clone(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
+impl Cluster {
+    /// Stops the cluster at once (open sessions are cut), then starts it again and waits until it is ready.
+    pub fn restart(&self) {
+        let stop =
+            run("pg_ctlcluster", &["--skip-systemctl-redirect", &self.version, &self.name, "stop", "-m", "fast"]);
+        let start =
+            stop.and_then(|_| run("pg_ctlcluster", &["--skip-systemctl-redirect", &self.version, &self.name, "start"]));
+        start.and_then(|_| wait_until_ready(self.port)).unwrap_or_else(|why| panic!("{why}"));
+    }
+}
+
+/// The cluster on `port`, created (with these `--pgoption`s) and started when absent, and ready.
+fn ensure_cluster(port: u16, options: &[&str]) -> Result<Cluster, String> {
     let (cluster, online) = match listed_on(port)? {
         Some(found) => found,
-        None => (create(port)?, false),
+        None => (create(port, options)?, false),
     };
     if !online {
         let (version, name) = (cluster.version.as_str(), cluster.name.as_str());
         run("pg_ctlcluster", &["--skip-systemctl-redirect", version, name, "start"])?;
     }
     wait_until_ready(port)?;
+    Ok(cluster)
+}
+
+fn ensure_logical_cluster(port: u16) -> Result<Cluster, String> {
+    let cluster = ensure_cluster(port, &["wal_level=logical"])?;
     let level = block_on(async {
         let mut c = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
         sqlx::query("SHOW wal_level").fetch_one(&mut c).await?.try_get::<String, _>(0)
@@ -84,8 +115,8 @@ fn listed_on(port: u16) -> Result<Option<(Cluster, bool)>, String> {
     Ok(None)
 }
 
-/// A new cluster of the newest PostgreSQL installed, named after its port.
-fn create(port: u16) -> Result<Cluster, String> {
+/// A new cluster of the newest PostgreSQL installed, named after its port, with these `--pgoption`s.
+fn create(port: u16, options: &[&str]) -> Result<Cluster, String> {
     let installed = std::fs::read_dir("/usr/lib/postgresql").map_err(|e| format!("/usr/lib/postgresql: {e}"))?;
     let version = installed
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -94,19 +125,12 @@ fn create(port: u16) -> Result<Cluster, String> {
         .to_string();
     let cluster = Cluster { version, name: format!("recon_{port}"), port };
     let port_text = port.to_string();
-    run(
-        "pg_createcluster",
-        &[
-            &cluster.version,
-            &cluster.name,
-            "--port",
-            &port_text,
-            "--pgoption",
-            "wal_level=logical",
-            "--",
-            "--auth-host=trust",
-        ],
-    )?;
+    let mut args = vec![cluster.version.as_str(), &cluster.name, "--port", &port_text];
+    for option in options {
+        args.extend(["--pgoption", option]);
+    }
+    args.extend(["--", "--auth-host=trust"]);
+    run("pg_createcluster", &args)?;
     Ok(cluster)
 }
 
@@ -130,7 +154,7 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
     }
 }
 
-/// A hot standby of `primary` on the next port, made once with `pg_basebackup -R` into a cluster of its own
+/// A hot standby of `primary` two ports after it (the next is the server-restart tests' cluster), made once with `pg_basebackup -R` into a cluster of its own
 /// (`pg_createcluster`, its data directory replaced by the backup) and started when offline.
 pub fn standby_of(primary: &Cluster) -> Cluster {
     static STANDBY: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -141,7 +165,7 @@ pub fn standby_of(primary: &Cluster) -> Cluster {
 }
 
 fn ensure_standby(primary: &Cluster) -> Result<Cluster, String> {
-    let port = primary.port + 1;
+    let port = primary.port + 2;
     let (cluster, online) = match listed_on(port)? {
         Some(found) => found,
         None => {
@@ -200,4 +224,76 @@ pub fn wait_for_replay(primary: &Cluster, standby: &Cluster) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("the standby on port {} did not replay {written} within 60 s", standby.port);
+
+/// A MariaDB server of one test's own, in a data directory of its own on a free port, that the test may stop
+/// and start (`restart`) without taking the shared server down. Stopped when dropped.
+pub struct OwnMariaDb {
+    dir: tempfile::TempDir,
+    pub port: u16,
+    server: std::process::Child,
+}
+
+impl OwnMariaDb {
+    /// A new server (`mariadb-install-db`, then `mariadbd` as root with no password), ready.
+    pub fn start() -> OwnMariaDb {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data = dir.path().join("data");
+        let install = Command::new("mariadb-install-db")
+            .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal"])
+            .arg(format!("--datadir={}", data.display()))
+            .output()
+            .expect("mariadb-install-db runs");
+        assert!(install.status.success(), "mariadb-install-db: {}", String::from_utf8_lossy(&install.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let server = spawn_mariadbd(dir.path(), port);
+        let own = OwnMariaDb { dir, port, server };
+        own.wait_until_ready();
+        own
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Shuts the server down (open sessions are cut: MariaDB tells them the server is shutting down), then
+    /// starts it again on the same data and port, ready.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.server = spawn_mariadbd(self.dir.path(), self.port);
+        self.wait_until_ready();
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.server.id().to_string()]).status();
+        let _ = self.server.wait();
+    }
+
+    fn wait_until_ready(&self) {
+        for _ in 0..120 {
+            if block_on(sqlx::MySqlConnection::connect(&self.url("mysql"))).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("the test's own MariaDB on port {} did not start within 60 s", self.port);
+    }
+}
+
+impl Drop for OwnMariaDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_mariadbd(dir: &std::path::Path, port: u16) -> std::process::Child {
+    Command::new("mariadbd")
+        .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+        .arg(format!("--datadir={}", dir.join("data").display()))
+        .arg(format!("--port={port}"))
+        .arg(format!("--socket={}", dir.join("sock").display()))
+        .arg(format!("--pid-file={}", dir.join("pid").display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mariadbd starts")
 }

@@ -43,6 +43,9 @@ pub struct ProfiledSide {
 pub struct ProfileStats {
     pub seconds: f64,
     pub peak_memory_bytes: Option<u64>,
+    /// `--retries`: how many times the table was read again after a lost connection, in a fresh snapshot.
+    #[serde(default, skip_serializing_if = "crate::report::model::is_zero")]
+    pub retries: u32,
 }
 
 impl ProfileReport {
@@ -63,7 +66,7 @@ impl ProfileReport {
             policy: plan.policy.clone(),
             profile,
             verdict,
-            stats: ProfileStats { seconds, peak_memory_bytes: super::peak_memory() },
+            stats: ProfileStats { seconds, peak_memory_bytes: super::peak_memory(), retries: 0 },
         }
     }
 

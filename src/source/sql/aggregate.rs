@@ -9,8 +9,8 @@ use arrow::datatypes::DataType;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{describe, mysql, postgres, sqlite, Engine, SqlColumn, SqlTable};
-use crate::error::{Error, Result};
+use super::{mysql, postgres, sql_error, sqlite, Engine, SqlColumn, SqlTable};
+use crate::error::Result;
 use crate::source::aggregates::{Aggregates, ColumnAggregates, Grouping, Output, Sum, GROUP, ROWS};
 
 const STATEMENT: &str = include_str!("../../../queries/profile.sql");
@@ -34,10 +34,10 @@ impl SqlTable {
             let (tx, rx) = mpsc::channel(16);
             let streamed = async move {
                 let mut conn = conn.lock().await;
-                jit(&mut conn, false).await.map_err(|e| Error::database(&location, describe(&e)))?;
+                jit(&mut conn, false).await.map_err(|e| sql_error(&location, &e))?;
                 super::stream(&mut conn, &select, None, &columns, &tx, &location).await?;
                 // After a failed statement the transaction is over: nothing to set back.
-                jit(&mut conn, true).await.map_err(|e| Error::database(&location, describe(&e)))
+                jit(&mut conn, true).await.map_err(|e| sql_error(&location, &e))
             };
             let received = tokio_stream(rx).collect::<Vec<_>>();
             let (streamed, received) = futures::join!(streamed, received);
@@ -57,7 +57,7 @@ impl SqlTable {
                 let mut conn = self.conn.lock().await;
                 super::catalog::table_not_null(&mut conn, schema.as_deref(), table).await
             })
-            .map_err(|e| Error::database(&self.location, describe(&e)))
+            .map_err(|e| sql_error(&self.location, &e))
     }
 
     /// The statement and how each of its outputs is decoded; a count of a `not_null` column is the rows'.
@@ -112,7 +112,7 @@ impl SqlTable {
                     _ => Ok(Vec::new()),
                 }
             })
-            .map_err(|e| Error::database(&self.location, describe(&e)))?;
+            .map_err(|e| sql_error(&self.location, &e))?;
         Ok(columns
             .iter()
             .map(|&i| {

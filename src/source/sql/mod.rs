@@ -30,8 +30,17 @@ pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use crate::secrets::mask;
 pub use keys::KEYS_PER_STATEMENT;
+#[cfg(feature = "odbc")]
+pub(crate) use mysql::{
+    cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS,
+    SERVER as MYSQL_SERVER,
+};
 pub use narrow::Bound;
 pub use parallel::{ReadConnections, ReadSettings};
+#[cfg(feature = "odbc")]
+pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
+#[cfg(feature = "odbc")]
+pub(crate) use sqlite::{column as sqlite_column, COLUMNS as SQLITE_COLUMNS};
 pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");
@@ -213,7 +222,7 @@ impl SqlTable {
     /// time driver enabled: the connection timeout needs it).
     pub(crate) fn open(location: Database, options: &DbOptions, runtime: &tokio::runtime::Handle) -> Result<SqlTable> {
         let masked = location.masked.clone();
-        let db_error = |e: sqlx::Error| Error::database(&masked, describe(&e));
+        let db_error = |e: sqlx::Error| sql_error(&masked, &e);
         let runtime = runtime.clone();
         catalog::check_snapshot(&location, options)?;
         let relation = match (&location.table, &options.query) {
@@ -356,25 +365,12 @@ impl SqlTable {
     /// `None` where this engine cannot write a key's text exactly as recon does: SQLite has no MD5, and
     /// only integer and (unpadded) text keys qualify.
     pub(crate) fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
-        let mut parts = vec![format!("'{seed}'")];
+        let mut key = Vec::with_capacity(key_names.len());
         for name in key_names {
             let column = self.columns.iter().find(|c| &c.name == name)?;
-            let text = column.data_type == DataType::Utf8;
-            // A column read through an expression (MySQL bit(n), say) is not what the database hashes.
-            if !(text || column.data_type.is_integer()) || column.select.is_some() {
-                return None;
-            }
-            let quoted = self.engine.quote(name);
-            parts.push(match self.engine {
-                Engine::Postgres => format!("{quoted}::text"),
-                Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
-                Engine::Mysql => quoted,
-                Engine::Sqlite => return None,
-            });
+            key.push((name.as_str(), &column.data_type, column.select.is_some()));
         }
-        let template = if self.engine == Engine::Postgres { POSTGRES_SAMPLE } else { MYSQL_SAMPLE };
-        let condition = template.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
-        Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
+        sample_condition(self.engine, &key, seed, threshold)
     }
 
     /// `SELECT count(*)` of the rows full reads keep, in the snapshot.
@@ -389,7 +385,7 @@ impl SqlTable {
                 Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
             }
         });
-        count.map(|n| n.max(0) as u64).map_err(|e| Error::database(&self.location, describe(&e)))
+        count.map(|n| n.max(0) as u64).map_err(|e| sql_error(&self.location, &e))
     }
 
     /// Makes every full read keep only the rows `condition` keeps, as well as those earlier conditions kept.
@@ -475,6 +471,35 @@ impl SqlTable {
     }
 }
 
+/// The SQL condition keeping a key-text sample's rows on `engine` (see [`SqlTable::sample_condition`]), for
+/// key columns given as name, Arrow type and whether an expression is read in the column's place; `None` where
+/// the engine or a key column does not allow it.
+pub(crate) fn sample_condition(
+    engine: Engine,
+    key: &[(&str, &DataType, bool)],
+    seed: u64,
+    threshold: u64,
+) -> Option<String> {
+    let mut parts = vec![format!("'{seed}'")];
+    for (name, data_type, selected) in key {
+        let text = **data_type == DataType::Utf8;
+        // A column read through an expression (MySQL bit(n), say) is not what the database hashes.
+        if !(text || data_type.is_integer()) || *selected {
+            return None;
+        }
+        let quoted = engine.quote(name);
+        parts.push(match engine {
+            Engine::Postgres => format!("{quoted}::text"),
+            Engine::Mysql if text => format!("CONVERT({quoted} USING utf8mb4)"),
+            Engine::Mysql => quoted,
+            Engine::Sqlite => return None,
+        });
+    }
+    let template = if engine == Engine::Postgres { POSTGRES_SAMPLE } else { MYSQL_SAMPLE };
+    let condition = template.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
+    Some(condition.replace("{parts}", &parts.join(", ")).replace("{threshold}", &threshold.to_string()))
+}
+
 /// Batches arriving from a streaming task, read on a worker thread.
 struct Receiver(mpsc::Receiver<Result<RecordBatch>>);
 
@@ -506,7 +531,7 @@ async fn stream(
     location: &str,
 ) -> Result<()> {
     if let Some(bound) = bound {
-        narrow::bind(conn, bound).await.map_err(|e| Error::database(location, describe(&e)))?;
+        narrow::bind(conn, bound).await.map_err(|e| sql_error(location, &e))?;
     }
     match conn {
         Conn::Postgres(c) => postgres::stream(c, select, columns, tx, location).await,
@@ -521,7 +546,7 @@ async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result
     let masked = &location.masked;
     probe::announce(location, options.connect_timeout);
     let mut conn = match tokio::time::timeout(options.connect_timeout, connect_watched(location, options)).await {
-        Ok(connected) => connected.map_err(|why| Error::database(masked, why))?,
+        Ok(connected) => connected?,
         Err(_) => {
             let probed = probe::identify(location, options.connect_timeout).await;
             return Err(Error::database(
@@ -530,14 +555,25 @@ async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result
             ));
         }
     };
-    begin_snapshot(&mut conn, options).await.map_err(|e| Error::database(masked, describe(&e)))?;
+    begin_snapshot(&mut conn, options).await.map_err(|e| match (&options.snapshot, snapshot_gone(&e)) {
+        (Some(id), true) => Error::disconnected(
+            masked,
+            format!("the audit's snapshot {id} is gone (the connection that exported it closed: a server restart?)"),
+        ),
+        _ => sql_error(masked, &e),
+    })?;
     Ok(conn)
+}
+
+/// Whether importing a snapshot failed because its exporting transaction ended (22023, invalid snapshot id).
+fn snapshot_gone(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("22023"))
 }
 
 /// Connects, or says why not. A protocol error may mean another kind of server answered: the probe says which.
 /// A MySQL client that the server has not greeted within [`probe::GREETING`] asks then whether PostgreSQL
 /// listens there (it waits for the client to speak first) instead of waiting out the timeout.
-async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Conn, String> {
+async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Conn> {
     use futures::future::{select, Either};
     let mut connecting = Box::pin(connect(location, options));
     if location.engine == Engine::Mysql {
@@ -546,26 +582,23 @@ async fn connect_watched(location: &Database, options: &DbOptions) -> Result<Con
             Either::Right((_, waiting)) => connecting = waiting,
         }
         if let Some((port, probe::Found::Postgres)) = probe::identify(location, options.connect_timeout).await {
-            return Err(probe::wrong_server(location.engine, port, &probe::Found::Postgres).unwrap_or_default());
+            let wrong = probe::wrong_server(location.engine, port, &probe::Found::Postgres).unwrap_or_default();
+            return Err(Error::database(&location.masked, wrong));
         }
     }
     explained(location, options, connecting.await).await
 }
 
 /// A connection's outcome, its error as a sentence: what answered instead, after a protocol error.
-async fn explained(
-    location: &Database,
-    options: &DbOptions,
-    connected: Result<Conn, sqlx::Error>,
-) -> Result<Conn, String> {
+async fn explained(location: &Database, options: &DbOptions, connected: Result<Conn, sqlx::Error>) -> Result<Conn> {
     match connected {
         Ok(conn) => Ok(conn),
         Err(error @ sqlx::Error::Protocol(_)) => {
             let probed = probe::identify(location, options.connect_timeout).await;
             let wrong = probed.and_then(|(port, found)| probe::wrong_server(location.engine, port, &found));
-            Err(wrong.unwrap_or_else(|| describe(&error)))
+            Err(Error::database(&location.masked, wrong.unwrap_or_else(|| describe(&error))))
         }
-        Err(error) => Err(describe(&error)),
+        Err(error) => Err(sql_error(&location.masked, &error)),
     }
 }
 
@@ -686,6 +719,30 @@ async fn described<'c, E: sqlx::Executor<'c>>(executor: E, sql: &'c str) -> Resu
     use sqlx::{Column, TypeInfo};
     let description = executor.describe(sql).await?;
     Ok(description.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect())
+}
+
+/// A driver error for `location`, as a sentence: [`Error::Disconnected`] when the connection was lost, which
+/// a fresh read may not meet again.
+fn sql_error(location: &str, error: &sqlx::Error) -> Error {
+    match lost(error) {
+        true => Error::disconnected(location, describe(error)),
+        false => Error::database(location, describe(error)),
+    }
+}
+
+/// Whether the connection or its server went away: the socket closed, PostgreSQL's connection exceptions (class
+/// 08) and operator interventions (57P: shutdown, crash, starting up, a killed session), MariaDB's server
+/// shutdown (1053) and killed connection (1927). A statement timeout (57014) is not: it would time out again.
+fn lost(error: &sqlx::Error) -> bool {
+    const MYSQL_LOST: [u16; 2] = [1053, 1927];
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+            Some(mysql) => MYSQL_LOST.contains(&mysql.number()),
+            None => e.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        },
+        _ => false,
+    }
 }
 
 /// A driver error as a sentence, without anything the driver might echo of the URL.

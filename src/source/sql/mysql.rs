@@ -27,13 +27,13 @@ use arrow::datatypes::{DataType, TimeUnit};
 use sqlx::{MySqlConnection, Row};
 
 use super::text::{stream_rows, trim_blanks, Cell};
-use super::{describe, Engine, Sender, SqlColumn};
-use crate::error::{Error, Result};
+use super::{sql_error, Engine, Sender, SqlColumn};
+use crate::error::Result;
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
-const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
-const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
-const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
+pub(crate) const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
+pub(crate) const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
+pub(crate) const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
 
 const SPATIAL: [&str; 8] = [
     "geometry",
@@ -50,8 +50,13 @@ const SPATIAL: [&str; 8] = [
 /// `queries/mysql_server.sql`).
 pub(crate) async fn fraction_cut(conn: &mut MySqlConnection) -> Result<Cut, sqlx::Error> {
     let (version, mode): (String, String) = sqlx::query_as(SERVER).fetch_one(conn).await?;
+    Ok(cut_of(&version, &mode))
+}
+
+/// How a server of `version` with global `sql_mode` `mode` cuts fraction digits (see [`SERVER`]).
+pub(crate) fn cut_of(version: &str, mode: &str) -> Cut {
     let mode = mode.to_ascii_uppercase();
-    Ok(if version.contains("MariaDB") {
+    if version.contains("MariaDB") {
         if mode.contains("TIME_ROUND_FRACTIONAL") {
             Cut::Round
         } else {
@@ -61,7 +66,7 @@ pub(crate) async fn fraction_cut(conn: &mut MySqlConnection) -> Result<Cut, sqlx
         Cut::Truncate
     } else {
         Cut::Round
-    })
+    }
 }
 
 pub(crate) async fn table_columns(
@@ -90,28 +95,53 @@ pub(crate) async fn columns_of(
         };
     rows.iter()
         .map(|row| {
-            let name: String = row.try_get(0)?;
-            let data_type: String = row.try_get(1)?;
-            let column_type: String = row.try_get(2)?;
-            let (precision, scale): (Option<i64>, Option<i64>) = (row.try_get(3)?, row.try_get(4)?);
-            let (charset, collation): (Option<String>, Option<String>) = (row.try_get(5)?, row.try_get(6)?);
-            let fraction: Option<i64> = row.try_get(7)?;
-            let table: String = row.try_get(8)?;
-            let is_json = json.iter().any(|(t, c)| *t == table && *c == name);
-            let mut column = column(name, &data_type, &column_type, precision, scale);
-            // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
-            if is_json {
-                column.declared = "json".to_string();
-            }
-            column.cast = charset.zip(collation).map(|(charset, collation)| format!("{charset} {collation}"));
-            let timestamp = matches!(column.data_type, DataType::Timestamp(..));
-            if let Some(digits) = fraction.filter(|d| timestamp && (0..=6).contains(d)) {
-                column.metadata.push((FRACTION_DIGITS, digits.to_string()));
-                column.metadata.push((FRACTION_CUT, cut.name().to_string()));
-            }
-            Ok((table, column))
+            let row = ColumnRow {
+                name: row.try_get(0)?,
+                data_type: row.try_get(1)?,
+                column_type: row.try_get(2)?,
+                precision: row.try_get(3)?,
+                scale: row.try_get(4)?,
+                charset: row.try_get(5)?,
+                collation: row.try_get(6)?,
+                fraction: row.try_get(7)?,
+                table: row.try_get(8)?,
+            };
+            let is_json = json.iter().any(|(t, c)| *t == row.table && *c == row.name);
+            Ok((row.table.clone(), row.column(is_json, cut)))
         })
         .collect()
+}
+
+/// One row of [`COLUMNS`], as the server gave it.
+pub(crate) struct ColumnRow {
+    pub(crate) name: String,
+    pub(crate) data_type: String,
+    pub(crate) column_type: String,
+    pub(crate) precision: Option<i64>,
+    pub(crate) scale: Option<i64>,
+    pub(crate) charset: Option<String>,
+    pub(crate) collation: Option<String>,
+    pub(crate) fraction: Option<i64>,
+    pub(crate) table: String,
+}
+
+impl ColumnRow {
+    /// How recon reads the column: declared JSON where [`JSON_COLUMNS`] lists it, its timestamps' fraction
+    /// digits cut as `cut`.
+    pub(crate) fn column(self, is_json: bool, cut: Cut) -> SqlColumn {
+        let mut column = column(self.name, &self.data_type, &self.column_type, self.precision, self.scale);
+        // MariaDB's JSON is LONGTEXT checked by json_valid: declared JSON, it compares as JSON.
+        if is_json {
+            column.declared = "json".to_string();
+        }
+        column.cast = self.charset.zip(self.collation).map(|(charset, collation)| format!("{charset} {collation}"));
+        let timestamp = matches!(column.data_type, DataType::Timestamp(..));
+        if let Some(digits) = self.fraction.filter(|d| timestamp && (0..=6).contains(d)) {
+            column.metadata.push((FRACTION_DIGITS, digits.to_string()));
+            column.metadata.push((FRACTION_CUT, cut.name().to_string()));
+        }
+        column
+    }
 }
 
 /// How recon reads a column of this type (`data_type` and `column_type` as information_schema gives them,
@@ -199,8 +229,7 @@ pub(crate) async fn stream(
     let padded: Vec<bool> = columns.iter().map(|c| c.db_type == "char").collect();
     stream_rows(sqlx::raw_sql(select).fetch(conn), columns, tx, location, |row, batcher| {
         for (column, padded) in padded.iter().enumerate() {
-            let value: Option<&[u8]> =
-                row.try_get_unchecked(column).map_err(|e| Error::database(location, describe(&e)))?;
+            let value: Option<&[u8]> = row.try_get_unchecked(column).map_err(|e| sql_error(location, &e))?;
             let value = match value {
                 Some(v) if *padded => Some(trim_blanks(v)),
                 v => v,

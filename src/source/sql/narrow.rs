@@ -12,7 +12,7 @@
 
 use arrow::datatypes::DataType;
 
-use super::{Conn, Engine, SqlTable};
+use super::{sql_error, Conn, Engine, SqlTable};
 use crate::error::{Error, Result};
 use crate::source::keyset::KeyList;
 use crate::source::{ordinal, ScanUnit};
@@ -92,7 +92,7 @@ impl SqlTable {
                 Conn::Sqlite(c) => sqlx::query_scalar::<_, String>(SQLITE_NOW).fetch_one(c).await,
             }
         });
-        let text = text.map_err(|e| Error::database(&self.location, super::describe(&e)))?;
+        let text = text.map_err(|e| sql_error(&self.location, &e))?;
         chrono::DateTime::parse_from_rfc3339(&text)
             .map(|t| t.to_utc())
             .map_err(|e| Error::database(&self.location, format!("the server's clock read as {text:?}: {e}")))

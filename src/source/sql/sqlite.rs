@@ -25,12 +25,12 @@ use arrow::datatypes::{DataType, TimeUnit};
 use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
 use super::text::{stream_rows, trim_blanks, Cell};
-use super::{describe, Sender, SqlColumn};
-use crate::error::{Error, Result};
+use super::{sql_error, Sender, SqlColumn};
+use crate::error::Result;
 use crate::normalize::fixed_char;
 use crate::normalize::parse::timestamp;
 
-const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
+pub(crate) const COLUMNS: &str = include_str!("../../../queries/sqlite_columns.sql");
 
 /// Milliseconds from the Julian day epoch (noon, 24 November 4714 BC) to 1970-01-01: 2440587.5 days.
 const JULIAN_UNIX_MS: i64 = 210_866_760_000_000;
@@ -130,7 +130,7 @@ pub(crate) async fn stream(
     tx: &Sender,
     location: &str,
 ) -> Result<()> {
-    let db_error = |e: sqlx::Error| Error::database(location, describe(&e));
+    let db_error = |e: sqlx::Error| sql_error(location, &e);
     let padded: Vec<bool> = columns.iter().map(|c| fixed_char(&c.declared)).collect();
     let dated: Vec<bool> =
         columns.iter().map(|c| matches!(c.data_type, DataType::Date32 | DataType::Timestamp(..))).collect();

@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
 
-use super::{describe, send, Sender, SqlColumn, BATCH_ROWS};
+use super::{send, sql_error, Sender, SqlColumn, BATCH_ROWS};
 use crate::error::{Error, Result};
 use crate::normalize::round_decimal;
 
@@ -111,7 +111,7 @@ pub(crate) async fn stream_rows<R>(
     mut push_row: impl FnMut(&R, &mut TextBatcher) -> Result<()>,
 ) -> Result<()> {
     let mut batcher = TextBatcher::new(columns, location);
-    while let Some(row) = rows.try_next().await.map_err(|e| Error::database(location, describe(&e)))? {
+    while let Some(row) = rows.try_next().await.map_err(|e| sql_error(location, &e))? {
         push_row(&row, &mut batcher)?;
         if batcher.full() {
             send(tx, batcher.finish()?).await?;

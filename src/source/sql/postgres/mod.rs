@@ -13,11 +13,11 @@ use sqlx::{PgConnection, Row};
 
 use self::copy::CopyDecoder;
 use self::types::{arrow_type, fraction_digits, selected_as, PgColumn};
-use super::{describe, send, Engine, Sender, SqlColumn, BATCH_ROWS};
+use super::{send, sql_error, Engine, Sender, SqlColumn, BATCH_ROWS};
 use crate::error::{Error, Result};
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
-const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
+pub(crate) const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
 
 pub(crate) async fn table_columns(
     conn: &mut PgConnection,
@@ -90,7 +90,7 @@ pub(crate) async fn stream(
         .collect();
     let mut decoder = CopyDecoder::new(pg_columns, BATCH_ROWS);
     let copy = format!("COPY ({select}) TO STDOUT (FORMAT binary)");
-    let db_error = |e: sqlx::Error| Error::database(location, describe(&e));
+    let db_error = |e: sqlx::Error| sql_error(location, &e);
     let mut chunks = conn.copy_out_raw(&copy).await.map_err(db_error)?;
     while let Some(chunk) = chunks.try_next().await.map_err(db_error)? {
         for batch in decoder.push(&chunk).map_err(|e| Error::arrow(location, e))? {
