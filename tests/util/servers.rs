@@ -224,6 +224,7 @@ pub fn wait_for_replay(primary: &Cluster, standby: &Cluster) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("the standby on port {} did not replay {written} within 60 s", standby.port);
+}
 
 /// A MariaDB server of one test's own, in a data directory of its own on a free port, that the test may stop
 /// and start (`restart`) without taking the shared server down. Stopped when dropped.
