@@ -18,7 +18,9 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use tokio::sync::{mpsc, Mutex};
 
-use super::{connect_in_snapshot, describe, keys, stream, Conn, DbOptions, Engine, Receiver, SqlColumn, SqlTable};
+use super::{
+    connect_in_snapshot, describe, keys, lost, stream, Conn, DbOptions, Engine, Receiver, SqlColumn, SqlTable,
+};
 use crate::error::{Error, Result};
 use crate::location::Database;
 use crate::source::{ordinal, BatchIter, ScanUnit};
@@ -333,8 +335,13 @@ impl Table<'_> {
         Ok(())
     }
 
+    /// A driver error while planning, as a sentence; a lost connection stays one (`--retries` reads again).
     fn error(&self, doing: &str, e: &sqlx::Error) -> Error {
-        Error::database(&self.database.masked, format!("{doing} for a parallel read: {}", describe(e)))
+        let why = format!("{doing} for a parallel read: {}", describe(e));
+        match lost(e) {
+            true => Error::disconnected(&self.database.masked, why),
+            false => Error::database(&self.database.masked, why),
+        }
     }
 }
 
