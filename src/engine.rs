@@ -141,6 +141,7 @@ fn plan_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Plan
         options[side].db.connections = table.connections[side].clone();
         options[side].db.columns = table.columns[side].clone();
         options[side].db.estimate = table.estimates[side];
+        options[side].db.read.threads = session.threads();
     }
     // Both sides at once: opening reads footers, catalogs, or a CSV file's record ends.
     let open = |side: Side| Dataset::open(&spec.sides[side].location, &options[side], session.runtime());

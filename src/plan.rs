@@ -17,7 +17,7 @@ use crate::side::{Side, Sides};
 use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
-use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions};
+use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions, ReadSettings};
 use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
@@ -122,8 +122,18 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
             connections: None,
             columns: None,
             estimate: None,
+            read: ReadSettings { connections: spec.db_connections, sharing: spec.jobs * same_server(spec), threads: 1 },
         },
     }))
+}
+
+/// How many sides of the table read from one server: 2 when both are databases there (they share its slots).
+fn same_server(spec: &TableSpec) -> usize {
+    use crate::location::Kind;
+    match (spec.sides.source.location.kind(), spec.sides.target.location.kind()) {
+        (Kind::Database(a), Kind::Database(b)) if a.server() == b.server() => 2,
+        _ => 1,
+    }
 }
 
 impl Plan {

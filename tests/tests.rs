@@ -26,6 +26,7 @@ mod object_stores;
 #[cfg(feature = "odbc")]
 mod odbc;
 mod outputs;
+mod parallel_reads;
 mod partitions;
 mod policy;
 mod profile;

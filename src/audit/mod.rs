@@ -156,6 +156,7 @@ impl Job {
         for side in Side::BOTH {
             table.sides[side].snapshot = catalogs[side].snapshot().map(str::to_string);
         }
+        table.jobs = spec.jobs;
         table.filter = pair.entry.as_ref().and_then(|e| e.filter.clone());
         table.keep.all = spec.diff_out.is_some() || spec.repair_sql.is_some();
         if spec.repair_sql.is_some() {

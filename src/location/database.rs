@@ -36,6 +36,14 @@ pub struct Database {
 }
 
 impl Database {
+    /// The server the URL names (`host:port`, without credentials, database or parameters): two sides on one
+    /// server share its connection slots. A SQLite file is its own server.
+    pub fn server(&self) -> &str {
+        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, rest)| rest);
+        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+        authority.rsplit_once('@').map_or(authority, |(_, host)| host)
+    }
+
     /// One table of this database, as its catalog lists it: `schema` given only where the engine has schemas.
     pub fn table_location(&self, schema: Option<&str>, table: &str) -> Location {
         let text = format!("{}#{}", self.url, fragment::join(schema, table));

@@ -57,13 +57,16 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
     let verdict = verdict(&summary, sample.as_ref(), None, &plan.budgets);
     let side = |side: Side| {
         let (dataset, fingerprint) = (&plan.datasets[side], findings.fingerprints[side]);
+        let read = dataset.read_connections();
         SideReport {
             location: dataset.location.clone(),
             kind: dataset.format.kind().to_string(),
             rows: fingerprint.rows,
             fingerprint: fingerprint.hex(),
             table_version: dataset.table_version,
-            snapshot: dataset.snapshot.map(str::to_string),
+            connections: read.as_ref().map(|r| r.connections),
+            snapshot: dataset.snapshot.or(read.as_ref().and_then(|r| r.snapshot)).map(str::to_string),
+            connections_note: read.and_then(|r| r.note),
         }
     };
     let names = |pairs: &[crate::plan::ColumnPair]| pairs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();

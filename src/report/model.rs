@@ -158,10 +158,18 @@ pub struct SideReport {
     /// The version of a Delta Lake table that was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_version: Option<u64>,
-    /// How consistent the read was where it was not one snapshot: `none` (an ODBC source read at READ
-    /// COMMITTED: rows changing during the read may be seen or not). Absent for one snapshot and for files.
+    /// A database table's full read: the connections that read it (`--db-connections`)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<usize>,
+    /// How consistent the read was where it was not one snapshot of one connection: `shared` (several
+    /// PostgreSQL connections on one exported snapshot), `per_connection` (several MySQL/MariaDB connections, a
+    /// snapshot each), `none` (an ODBC source read at READ COMMITTED: rows changing during the read may be seen
+    /// or not). Absent for one snapshot and for files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
+    /// Why fewer connections read than were asked for (or than the default), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_note: Option<String>,
 }
 
 /// The counts of one read; with rechecks, of the first read settled by them (`engine/recheck.rs`: transient

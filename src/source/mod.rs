@@ -31,7 +31,9 @@ use crate::storage::{Dir, Place, Storage, StoreFile};
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
 pub use self::reader::Capabilities;
 use self::reader::Reader;
-pub use self::sql::{Columns, Connections, DbOptions, Engine, Writable, KEYS_PER_STATEMENT};
+pub use self::sql::{
+    Columns, Connections, DbOptions, Engine, ReadConnections, ReadSettings, Writable, KEYS_PER_STATEMENT,
+};
 
 /// Rows of one scan unit, in the unit's order.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -206,6 +208,11 @@ impl Dataset {
     fn read_as(location: String, format: Format, reader: Box<dyn Reader>, snapshot: Option<&'static str>) -> Dataset {
         let (schema, capabilities) = (reader.schema(), reader.capabilities());
         Dataset { location, format, schema, capabilities, table_version: None, snapshot, reader }
+    }
+
+    /// The connections a database table's full reads used, once one has begun; `None` for files.
+    pub fn read_connections(&self) -> Option<ReadConnections> {
+        self.reader.read_connections()
     }
 
     /// The number of rows, where the files tell it without reading them: Parquet footers.

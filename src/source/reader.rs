@@ -11,7 +11,7 @@ use arrow::datatypes::SchemaRef;
 use super::aggregates::Aggregates;
 use super::catalog::TableKeys;
 use super::keyset::KeyList;
-use super::sql::{Bound, Writable};
+use super::sql::{Bound, ReadConnections, Writable};
 use super::ScanUnit;
 use crate::error::{Error, Result};
 
@@ -56,6 +56,11 @@ pub(crate) trait Reader: Send + Sync {
 
     /// About how many rows a full read returns, where only a catalog can say.
     fn estimate_rows(&self) -> Option<u64> {
+        None
+    }
+
+    /// The connections a database table's full reads used (`--db-connections`), once one has begun.
+    fn read_connections(&self) -> Option<ReadConnections> {
         None
     }
 

@@ -155,6 +155,10 @@ pub struct TableSpec {
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
+    /// `--db-connections`: connections reading one database side's table; `None`: recon's default.
+    pub db_connections: Option<usize>,
+    /// Tables an audit compares at once (`--jobs`; 1 for a diff): they share each server's connection slots.
+    pub jobs: usize,
     /// `--retries`: how many times the table is read again after a lost connection.
     pub retries: u32,
     /// Which findings the engine keeps for writers to show.
@@ -338,6 +342,9 @@ impl SessionSpec {
             })?,
             None => default_memory_limit(),
         };
+        if resources.db_connections == Some(0) {
+            return Err(Error::setting(layers.setting("db_connections"), "must be 1 or more"));
+        }
         if resources.threads == Some(0) {
             return Err(Error::setting(layers.setting("threads"), "must be 1 or more"));
         }
@@ -384,6 +391,8 @@ impl TableSpec {
             csv: csv(options, layers)?,
             connect_timeout: timeouts.connect,
             statement_timeout: timeouts.statement,
+            db_connections: options.resources.db_connections,
+            jobs: 1,
             retries: options.resources.retries.unwrap_or(0),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },
             filter: None,

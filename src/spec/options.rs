@@ -208,6 +208,10 @@ pub struct ResourceOptions {
     /// Seconds a database statement may run (0: no limit) [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub statement_timeout: Option<u64>,
+    /// Connections per database side reading one table, on one snapshot where the server shares one
+    /// (PostgreSQL) [default: one per worker thread, at most 8, within half the server's free connection slots].
+    #[arg(long, value_name = "N")]
+    pub db_connections: Option<usize>,
     /// Read a table again, up to N times, when its database connection drops or its server restarts: after 1,
     /// 2, 4… seconds, each time in a fresh snapshot (in an audit, after the audit's shared one; the report says
     /// so) [default: 0].

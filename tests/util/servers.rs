@@ -154,6 +154,78 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
     }
 }
 
+/// A hot standby of `primary` two ports after it (the next is the server-restart tests' cluster), made once with `pg_basebackup -R` into a cluster of its own
+/// (`pg_createcluster`, its data directory replaced by the backup) and started when offline.
+pub fn standby_of(primary: &Cluster) -> Cluster {
+    static STANDBY: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    match STANDBY.get_or_init(|| ensure_standby(primary)) {
+        Ok(cluster) => cluster.clone(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
+fn ensure_standby(primary: &Cluster) -> Result<Cluster, String> {
+    let port = primary.port + 2;
+    let (cluster, online) = match listed_on(port)? {
+        Some(found) => found,
+        None => {
+            let cluster = Cluster { version: primary.version.clone(), name: format!("recon_standby_{port}"), port };
+            let port_text = port.to_string();
+            run(
+                "pg_createcluster",
+                &[&cluster.version, &cluster.name, "--port", &port_text, "--", "--auth-host=trust"],
+            )?;
+            let data = format!("/var/lib/postgresql/{}/{}", cluster.version, cluster.name);
+            // Emptied, not removed: the directory stays the server's own (mode 0700, owner postgres).
+            for entry in std::fs::read_dir(&data).map_err(|e| format!("{data}: {e}"))? {
+                let path = entry.map_err(|e| format!("{data}: {e}"))?.path();
+                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                removed.map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let primary_port = primary.port.to_string();
+            let backup =
+                [&primary.program("pg_basebackup").display().to_string(), "-h", "127.0.0.1", "-p", &primary_port];
+            let command = format!("{} -U postgres -D {data} -R -X stream", backup.join(" "));
+            run("runuser", &["-u", "postgres", "--", "sh", "-c", &command])?;
+            (cluster, false)
+        }
+    };
+    if !online {
+        run("pg_ctlcluster", &["--skip-systemctl-redirect", &cluster.version, &cluster.name, "start"])?;
+    }
+    wait_until_ready(port)?;
+    let recovering = block_on(async {
+        let mut c = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
+        sqlx::query("SELECT pg_is_in_recovery()").fetch_one(&mut c).await?.try_get::<bool, _>(0)
+    })
+    .map_err(|e| format!("standby {} on port {port}: {e}", cluster.name))?;
+    match recovering {
+        true => Ok(cluster),
+        false => Err(format!("cluster {} on port {port} is not a standby", cluster.name)),
+    }
+}
+
+/// Waits until `standby` has replayed everything `primary` has written so far (at most 60 s).
+pub fn wait_for_replay(primary: &Cluster, standby: &Cluster) {
+    let written: String = block_on(async {
+        let mut c = sqlx::PgConnection::connect(&primary.url("postgres")).await?;
+        sqlx::query_scalar("SELECT pg_current_wal_lsn()::text").fetch_one(&mut c).await
+    })
+    .expect("the primary's WAL position");
+    for _ in 0..600 {
+        let caught_up: bool = block_on(async {
+            let mut c = sqlx::PgConnection::connect(&standby.url("postgres")).await?;
+            sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn").bind(&written).fetch_one(&mut c).await
+        })
+        .expect("the standby's replay position");
+        if caught_up {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the standby on port {} did not replay {written} within 60 s", standby.port);
+}
+
 /// A MariaDB server of one test's own, in a data directory of its own on a free port, that the test may stop
 /// and start (`restart`) without taking the shared server down. Stopped when dropped.
 pub struct OwnMariaDb {

@@ -89,7 +89,7 @@ fn takes_text(engine: Engine, column: &SqlColumn) -> bool {
 /// A canonical key value as an SQL literal of the column's type that selects exactly the rows holding it (or
 /// a superset, under a case-insensitive collation: rows are then picked by their row hash); `None` for values
 /// without one (floats, binaries, NULL — a NULL key is never looked up).
-fn literal(engine: Engine, column: &SqlColumn, array: &ArrayRef, row: usize) -> Option<String> {
+pub(super) fn literal(engine: Engine, column: &SqlColumn, array: &ArrayRef, row: usize) -> Option<String> {
     if array.is_null(row) {
         return None;
     }

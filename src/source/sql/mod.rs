@@ -8,6 +8,7 @@ mod keys;
 mod missing;
 mod mysql;
 mod narrow;
+mod parallel;
 mod postgres;
 mod probe;
 mod reader;
@@ -35,6 +36,7 @@ pub(crate) use mysql::{
     SERVER as MYSQL_SERVER,
 };
 pub use narrow::Bound;
+pub use parallel::{ReadConnections, ReadSettings};
 #[cfg(feature = "odbc")]
 pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
 #[cfg(feature = "odbc")]
@@ -76,6 +78,8 @@ pub struct DbOptions {
     pub columns: Option<Columns>,
     /// The table's rows as the side's catalog estimated them (an audit's): progress lines need not ask again.
     pub estimate: Option<u64>,
+    /// How many connections a full read of the table uses (see `parallel.rs`).
+    pub read: ReadSettings,
 }
 
 impl Default for DbOptions {
@@ -88,6 +92,7 @@ impl Default for DbOptions {
             connections: None,
             columns: None,
             estimate: None,
+            read: ReadSettings::default(),
         }
     }
 }
@@ -193,10 +198,17 @@ pub(crate) struct SqlTable {
     /// Where the connection goes back when the table is done, and whether every statement on it succeeded.
     connections: Option<Connections>,
     healthy: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the table is and how it was opened: a parallel read opens more connections like the first.
+    database: Database,
+    options: DbOptions,
+    /// The parallel read planned at the first full read (and what it used), kept for later ones.
+    split: Arc<Mutex<Option<Arc<parallel::Split>>>>,
 }
 
 impl Drop for SqlTable {
     fn drop(&mut self) {
+        // The split's workers hold the table's own connection too.
+        let _ = self.split.try_lock().map(|mut split| split.take());
         let healthy = self.healthy.load(std::sync::atomic::Ordering::Relaxed);
         // Only when no read still holds it: every unit was read to its end.
         if let (Some(connections), true, 1) = (&self.connections, healthy, Arc::strong_count(&self.conn)) {
@@ -264,6 +276,7 @@ impl SqlTable {
         };
         let schema = Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()));
         Ok(SqlTable {
+            database: location.clone(),
             engine: location.engine,
             location: masked,
             runtime,
@@ -277,6 +290,8 @@ impl SqlTable {
             estimate: options.estimate,
             connections: options.connections.clone(),
             healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            options: options.clone(),
+            split: Arc::default(),
         })
     }
 
@@ -337,6 +352,9 @@ impl SqlTable {
     pub(crate) fn scan_units(&self, projection: &[usize]) -> Vec<ScanUnit> {
         if let Some(units) = self.key_units(projection) {
             return units;
+        }
+        if self.engine != Engine::Sqlite {
+            return vec![self.parallel_unit(projection)];
         }
         let condition = self.filter.as_ref().map_or(String::new(), |f| format!(" WHERE {f}"));
         vec![self.select_unit(projection, self.select(projection, &condition))]
@@ -615,6 +633,8 @@ async fn begin_snapshot(conn: &mut Conn, options: &DbOptions) -> Result<(), sqlx
         }
         Conn::Mysql(c) => {
             c.execute("SET SESSION time_zone = '+00:00'").await?;
+            // A connection whose rows wait their turn (a parallel read's worker) must not be cut after 60 s.
+            c.execute("SET SESSION net_write_timeout = GREATEST(@@net_write_timeout, 3600)").await?;
             c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
         }
         Conn::Sqlite(c) => {

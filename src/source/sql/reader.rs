@@ -4,7 +4,7 @@
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
 
-use super::{Bound, Engine, SqlTable, Writable};
+use super::{Bound, Engine, ReadConnections, SqlTable, Writable};
 use crate::error::Result;
 use crate::source::aggregates::Aggregates;
 use crate::source::catalog::TableKeys;
@@ -46,6 +46,10 @@ impl Reader for SqlTable {
 
     fn estimate_rows(&self) -> Option<u64> {
         SqlTable::estimate_rows(self)
+    }
+
+    fn read_connections(&self) -> Option<ReadConnections> {
+        SqlTable::read_connections(self)
     }
 
     fn count_rows(&self) -> Result<Option<u64>> {
