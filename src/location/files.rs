@@ -40,19 +40,6 @@ pub enum Store {
     },
 }
 
-impl Store {
-    /// What a message calls the store's locations: `an S3 location`.
-    pub fn describe(&self) -> &'static str {
-        match self {
-            Store::Local => "files on this machine",
-            Store::S3 { .. } => "an S3 location",
-            Store::Gcs { .. } => "a Google Cloud Storage location",
-            Store::Azure { .. } => "an Azure Blob Storage location",
-            Store::Http { .. } => "a file served over HTTP(S)",
-        }
-    }
-}
-
 /// A Delta table's version (`@12`) or the time it is read as of (`@2026-11-01T00:00:00Z`, RFC 3339).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Version {

@@ -125,15 +125,6 @@ fn unknown_scheme(text: &str, scheme: &str) -> Error {
     Error::input(text, format!("unknown location scheme {scheme}://{hint}; recon reads {FORMS}"))
 }
 
-/// An error for a location of a form recon recognises but cannot read in this build: said as such, never
-/// read as something else.
-pub fn not_readable(location: &Location, what: &str) -> Error {
-    Error::input(
-        location.masked(),
-        format!("{what}: recon recognises this form of location but cannot read it yet (it reads files on this machine, s3://, gs://, az://, abfss://, https://, postgres://, mysql:// and sqlite://)"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStore;
 
 use crate::error::{Error, Result};
-use crate::location::{not_readable, Files, Location, Store};
+use crate::location::{Files, Location, Store};
 
 /// The store a location's files are in, opened.
 #[derive(Clone)]
@@ -81,7 +81,7 @@ impl Storage {
                 "--source-storage-option/--target-storage-option",
                 format!("{location} is on this machine: storage options are for object stores (s3://, gs://, az://, abfss://, https://)"),
             )),
-            store => remote::open(store, options)?.ok_or_else(|| not_readable(location, store.describe())),
+            store => remote::open(store, options),
         }
     }
 

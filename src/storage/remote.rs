@@ -23,7 +23,7 @@ use crate::location::Store;
 
 /// Opens `store` with `options` (`KEY=VALUE` pairs as the user gave them) over the provider's standard
 /// environment variables; an unknown key is refused by name.
-pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option<Storage>> {
+pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Storage> {
     let retry = retry(options)?;
     let (opened, prefix): (Arc<dyn ObjectStore>, String) = match store {
         Store::S3 { bucket } => {
@@ -59,10 +59,10 @@ pub(super) fn open(store: &Store, options: &[(String, String)]) -> Result<Option
             let builder = configured(builder, options, |b, key: ClientConfigKey, value| b.with_config(key, value))?;
             (Arc::new(builder.build().map_err(|e| error(origin, e))?), format!("{origin}/"))
         }
-        Store::Local => return Ok(None),
+        Store::Local => return Err(Error::internal("files on this machine are opened by storage::local")),
     };
     let store = Arc::new(Pinned::new(opened));
-    Ok(Some(Storage { store, kind: Kind::Remote { prefix, runtime: runtime()? } }))
+    Ok(Storage { store, kind: Kind::Remote { prefix, runtime: runtime()? } })
 }
 
 /// `builder` given each of `options` but recon's own (the retries'), through `with`; a key the store's
