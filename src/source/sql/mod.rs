@@ -4,6 +4,7 @@
 
 mod aggregate;
 pub(crate) mod catalog;
+mod failure;
 mod keys;
 mod missing;
 mod mysql;
@@ -28,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::location::Database;
 pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
-use crate::secrets::mask;
+use failure::{describe, lost, snapshot_gone, sql_error};
 pub use keys::KEYS_PER_STATEMENT;
 #[cfg(feature = "odbc")]
 pub(crate) use mysql::{
@@ -565,11 +566,6 @@ async fn connect_in_snapshot(location: &Database, options: &DbOptions) -> Result
     Ok(conn)
 }
 
-/// Whether importing a snapshot failed because its exporting transaction ended (22023, invalid snapshot id).
-fn snapshot_gone(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("22023"))
-}
-
 /// Connects, or says why not. A protocol error may mean another kind of server answered: the probe says which.
 /// A MySQL client that the server has not greeted within [`probe::GREETING`] asks then whether PostgreSQL
 /// listens there (it waits for the client to speak first) instead of waiting out the timeout.
@@ -719,38 +715,4 @@ async fn described<'c, E: sqlx::Executor<'c>>(executor: E, sql: &'c str) -> Resu
     use sqlx::{Column, TypeInfo};
     let description = executor.describe(sql).await?;
     Ok(description.columns().iter().map(|k| (k.name().to_string(), k.type_info().name().to_string())).collect())
-}
-
-/// A driver error for `location`, as a sentence: [`Error::Disconnected`] when the connection was lost, which
-/// a fresh read may not meet again.
-fn sql_error(location: &str, error: &sqlx::Error) -> Error {
-    match lost(error) {
-        true => Error::disconnected(location, describe(error)),
-        false => Error::database(location, describe(error)),
-    }
-}
-
-/// Whether the connection or its server went away: the socket closed, PostgreSQL's connection exceptions (class
-/// 08) and operator interventions (57P: shutdown, crash, starting up, a killed session), MariaDB's server
-/// shutdown (1053) and killed connection (1927). A statement timeout (57014) is not: it would time out again.
-fn lost(error: &sqlx::Error) -> bool {
-    const MYSQL_LOST: [u16; 2] = [1053, 1927];
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(e) => match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-            Some(mysql) => MYSQL_LOST.contains(&mysql.number()),
-            None => e.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
-        },
-        _ => false,
-    }
-}
-
-/// A driver error as a sentence, without anything the driver might echo of the URL.
-fn describe(error: &sqlx::Error) -> String {
-    match error {
-        sqlx::Error::Database(e) => e.message().to_string(),
-        sqlx::Error::Io(e) => format!("cannot reach the server: {e}"),
-        sqlx::Error::Configuration(e) => format!("bad connection URL: {}", mask(&e.to_string())),
-        other => mask(&other.to_string()),
-    }
 }
