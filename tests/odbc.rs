@@ -48,8 +48,11 @@ fn comparable(mut report: Value) -> Value {
     object.remove("stats");
     for side in ["source", "target"] {
         if let Some(side) = object.get_mut(side).and_then(Value::as_object_mut) {
-            side.remove("location");
-            side.remove("kind");
+            // Where and how the rows were read, not what was read: the native reader may split a table over
+            // several connections (`--db-connections`) and says so.
+            for field in ["location", "kind", "connections", "connections_note"] {
+                side.remove(field);
+            }
         }
     }
     if let Some(tables) = object.get_mut("tables").and_then(Value::as_array_mut) {
