@@ -3,9 +3,8 @@
 //! prefix; a missing container and a wrong account key are exit 2 naming the object, the key never shown.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -14,6 +13,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt;
 
 use crate::object_stores::{as_local, local, local_orders, ORDERS, SHOP};
+use crate::util::servers::{free_port, wait_for_port};
 use crate::util::{root, Run};
 
 /// Azurite's one account and its published key (the emulator's, no secret; recon still must not show it).
@@ -38,7 +38,7 @@ impl Azurite {
     /// Starts `azurite-blob` (`npm install -g azurite@3`): the tests run only where the build was told it is
     /// there (RECON_TEST_AZURITE, or CI=true), so one that cannot start fails.
     fn start() -> Azurite {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = free_port();
         let spawned = Command::new("azurite-blob")
             .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
             .args(["--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck"])
@@ -47,11 +47,7 @@ impl Azurite {
             .spawn();
         let child = spawned.unwrap_or_else(|e| panic!("azurite-blob could not run (npm install -g azurite@3): {e}"));
         let azurite = Azurite { child, port };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "azurite-blob did not answer on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port("azurite-blob", port);
         azurite
     }
 

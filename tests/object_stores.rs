@@ -15,6 +15,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt;
 use serde_json::Value;
 
+use crate::util::servers::{free_port, wait_for_port};
 use crate::util::{recon, root, Run};
 
 pub const BUCKET: &str = "recon";
@@ -37,7 +38,7 @@ impl Moto {
     /// Starts `moto_server` (`pip install 'moto[server]'`) with `env`: the tests run only where the build was
     /// told it is there (RECON_TEST_MOTO, or CI=true), so one that cannot start fails.
     pub fn start(env: &[(&str, &str)]) -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = free_port();
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .envs(env.iter().copied())
@@ -46,11 +47,7 @@ impl Moto {
             .spawn();
         let child = spawned.unwrap_or_else(|e| panic!("moto_server could not run (pip install 'moto[server]'): {e}"));
         let moto = Moto { child, port };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not answer on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port("moto_server", port);
         moto
     }
 
@@ -426,7 +423,7 @@ fn an_unknown_storage_option_is_refused_by_name() {
 fn a_gcs_location_is_read_from_the_base_url_its_options_name() {
     // No GCS emulator here speaks the XML API object_store's client uses (README): a port nothing listens on
     // shows the request went where the options said, and failed as exit 2 naming the object.
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let port = free_port();
     let base_url = format!("base_url=http://127.0.0.1:{port}");
     let mut args = vec!["diff", "gs://recon/orders.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
     for option in [&base_url, "skip_signature=true", "allow_http=true", "max_retries=0"] {

@@ -226,6 +226,20 @@ pub fn wait_for_replay(primary: &Cluster, standby: &Cluster) {
     panic!("the standby on port {} did not replay {written} within 60 s", standby.port);
 }
 
+/// A port nothing listens on now, for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Waits until `name`, just started, accepts connections on `port` (at most 30 s, else the test fails).
+pub fn wait_for_port(name: &str, port: u16) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{name} did not answer on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A MariaDB server of one test's own, in a data directory of its own on a free port, that the test may stop
 /// and start (`restart`) without taking the shared server down. Stopped when dropped.
 pub struct OwnMariaDb {
@@ -245,7 +259,7 @@ impl OwnMariaDb {
             .output()
             .expect("mariadb-install-db runs");
         assert!(install.status.success(), "mariadb-install-db: {}", String::from_utf8_lossy(&install.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = free_port();
         let server = spawn_mariadbd(dir.path(), port);
         let own = OwnMariaDb { dir, port, server };
         own.wait_until_ready();
