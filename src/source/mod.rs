@@ -10,6 +10,7 @@ mod delta;
 pub mod dialect;
 mod hive;
 mod ipc;
+mod jsonl;
 pub mod keyset;
 pub mod narrow;
 #[cfg(feature = "odbc")]
@@ -29,6 +30,8 @@ use crate::location::{Files, Kind, Location};
 use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
+pub use self::jsonl::schema::read as read_json_schema;
+pub use self::jsonl::JsonOptions;
 pub use self::reader::Capabilities;
 use self::reader::Reader;
 pub use self::sql::{
@@ -85,6 +88,8 @@ pub enum Format {
     Parquet,
     Csv,
     Ipc,
+    /// JSON Lines: one JSON object a line.
+    Jsonl,
     /// A Delta Lake table's snapshot.
     Delta,
     Database(sql::Engine),
@@ -100,6 +105,7 @@ impl Format {
         let ext = Path::new(plain).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
             _ if plain != name => None,
             "parquet" | "pq" => Some(Format::Parquet),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
@@ -112,6 +118,7 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ipc => "arrow",
+            Format::Jsonl => "jsonl",
             Format::Delta => "delta",
             Format::Database(engine) => engine.kind(),
             Format::Odbc => "odbc",
@@ -139,6 +146,7 @@ pub struct Dataset {
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
     pub csv: CsvOptions,
+    pub json: JsonOptions,
     pub db: DbOptions,
     /// Object-store settings, `KEY=VALUE` (`--source-storage-option`).
     pub storage: Vec<(String, String)>,
@@ -192,6 +200,7 @@ impl Dataset {
         let reader: Box<dyn Reader> = match format {
             Format::Csv => Box::new(csv::CsvFiles::open(storage, files, &options.csv)?),
             Format::Ipc => Box::new(ipc::IpcFiles::open(storage, files)?),
+            Format::Jsonl => Box::new(jsonl::JsonlFiles::open(storage, files, &options.json)?),
             _ => Box::new(parquet::ParquetFiles::open(storage, files)?),
         };
         let reader = match listed.keys.is_empty() {
@@ -457,7 +466,7 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
                     return match partitions.files.is_empty() {
                         true => Err(Error::input(
                             location,
-                            "no Parquet, CSV or Arrow files found in its partition directories",
+                            "no Parquet, CSV, Arrow or JSON Lines files found in its partition directories",
                         )),
                         false => Ok(Listed::Partitioned(partitions)),
                     };
@@ -470,7 +479,7 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
         }
     };
     if listed.is_empty() {
-        return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
+        return Err(Error::input(location, "no Parquet, CSV, Arrow or JSON Lines files found there"));
     }
     Ok(Listed::Files(listed))
 }
@@ -578,7 +587,7 @@ fn common_format(storage: &Storage, location: &str, files: &[StoreFile]) -> Resu
             Some(format) => format,
             None if compression::is_bare(&file.name) => compression::sniff_format(storage, file)?,
             None => {
-                let known = "name it .parquet, .csv (.csv.gz, .csv.zst) or .arrow";
+                let known = "name it .parquet, .csv (.csv.gz, .csv.zst), .arrow or .jsonl (.jsonl.gz, .jsonl.zst; JSON Lines, one object a line)";
                 return Err(Error::input(&file.name, format!("unknown file type: {known}")));
             }
         };
