@@ -18,6 +18,7 @@ mod fixtures;
 mod fuzz;
 mod help;
 mod history;
+mod jsonl;
 mod keys;
 mod lakehouse;
 mod layers;

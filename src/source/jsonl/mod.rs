@@ -446,6 +446,9 @@ fn parse_line(line: &[u8], name: &str, number: u64) -> Result<Option<serde_json:
     if blank(line) {
         return Ok(None);
     }
+    // Without its line end, so that an error's column is on the line.
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     match serde_json::from_slice::<Value>(line) {
         Ok(Value::Object(object)) => Ok(Some(object)),
         Ok(other) => {
@@ -464,7 +467,7 @@ fn parse_line(line: &[u8], name: &str, number: u64) -> Result<Option<serde_json:
         Err(error) => {
             let text = error.to_string();
             let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(message, _)| message);
-            let hint = match error.is_eof() {
+            let hint = match error.is_eof() && line.trim_ascii() == b"{" {
                 true => " (a JSON document spread over several lines is not JSON Lines: one object a line)",
                 false => "",
             };
