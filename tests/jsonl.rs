@@ -171,3 +171,11 @@ fn a_json_lines_side_on_s3_gives_the_local_report() {
     let local = recon(&["diff", "fixtures/jsonl/orders.jsonl.gz", MIGRATED, "--key", "_id", "--format", "json"]);
     assert_eq!(report, as_local(&local, ""));
 }
+
+#[test]
+fn a_json_file_is_not_guessed_at() {
+    let dir = scratch();
+    let file = dir.path().join("orders.json");
+    std::fs::copy(root().join(ORDERS), &file).expect("copy");
+    fails(&diff(path(&file), ORDERS, &[]), "a .json file holding one object a line is JSON Lines: rename it .jsonl");
+}

@@ -588,7 +588,13 @@ fn common_format(storage: &Storage, location: &str, files: &[StoreFile]) -> Resu
             None if compression::is_bare(&file.name) => compression::sniff_format(storage, file)?,
             None => {
                 let known = "name it .parquet, .csv (.csv.gz, .csv.zst), .arrow or .jsonl (.jsonl.gz, .jsonl.zst; JSON Lines, one object a line)";
-                return Err(Error::input(&file.name, format!("unknown file type: {known}")));
+                // A `.json` export may hold JSON Lines (BigQuery, Spark) or one array (`mongoexport --jsonArray`):
+                // only the name says which recon is to expect.
+                let json = match compression::without_codec(&file.name).to_ascii_lowercase().ends_with(".json") {
+                    true => " (a .json file holding one object a line is JSON Lines: rename it .jsonl; one holding a JSON array is not)",
+                    false => "",
+                };
+                return Err(Error::input(&file.name, format!("unknown file type: {known}{json}")));
             }
         };
         match format {

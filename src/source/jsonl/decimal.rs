@@ -44,7 +44,7 @@ pub(super) fn fit(text: &str, precision: u8, scale: i8) -> Option<String> {
     let scale = i32::from(scale.max(0));
     if written > scale {
         let cut = (written - scale) as usize;
-        let keep = digits.len().checked_sub(cut).unwrap_or(0);
+        let keep = digits.len().saturating_sub(cut);
         if digits[keep..].bytes().any(|b| b != b'0') {
             return None;
         }

@@ -69,10 +69,11 @@ impl Cursor<'_> {
 
     fn expect(&mut self, what: char) -> Result<(), Failure> {
         self.skip_spaces();
-        match self.rest().starts_with(what) {
-            true => Ok(self.at += what.len_utf8()),
-            false => self.fail(format!("expected `{what}`")),
+        if !self.rest().starts_with(what) {
+            return self.fail(format!("expected `{what}`"));
         }
+        self.at += what.len_utf8();
+        Ok(())
     }
 
     fn end(&mut self) -> Result<(), Failure> {
