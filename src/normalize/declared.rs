@@ -58,6 +58,14 @@ fn resolve_declared(column: &str, source: &Field, target: &Field) -> Result<Reso
             ));
         }
     }
+    if super::nested::is_nested(source.data_type()) || super::nested::is_nested(target.data_type()) {
+        let null = |f: &Field| f.data_type() == &DataType::Null;
+        return match (null(source), null(target)) {
+            (true, _) => super::nested::resolve(column, target, target),
+            (_, true) => super::nested::resolve(column, source, source),
+            _ => super::nested::resolve(column, source, target),
+        };
+    }
     let declared = |f: &Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
     let (s, t) = (declared(source), declared(target));
     let named = |d: &Option<String>, names: &[&str]| {
