@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Decimal128Builder, Float64Array, Int32Builder, Int64Array, Int64Builder, ListArray, ListBuilder,
+    Array, ArrayRef, Decimal128Builder, Float64Array, Int32Builder, Int64Array, Int64Builder, ListArray, ListBuilder,
     MapBuilder, RecordBatch, StringArray, StringBuilder, StructArray,
 };
 use arrow::buffer::NullBuffer;
@@ -154,7 +154,8 @@ fn batch(rows: &[Row], address_order: [&str; 3], extra: Option<(&[Vec<(&str, i64
         })
         .collect();
     let (fields, columns): (Vec<_>, Vec<_>) = address_fields.into_iter().unzip();
-    let address = StructArray::new(Fields::from(fields), columns, valid(rows.iter().map(|r| r.address.is_some()).collect()));
+    let address =
+        StructArray::new(Fields::from(fields), columns, valid(rows.iter().map(|r| r.address.is_some()).collect()));
     let names: ArrayRef = Arc::new(rows.iter().map(|r| r.contact.as_ref().and_then(|c| c.0)).collect::<StringArray>());
     let phones: ArrayRef = Arc::new(texts(rows.iter().map(|r| r.contact.as_ref().and_then(|c| c.1.clone()))));
     let contact = StructArray::new(
@@ -259,13 +260,16 @@ fn postgres_arrays_composites_and_jsonb_equal_the_same_parquet_nested_columns_an
         })
     );
 
-    // The terminal and Markdown show the path and the values as Arrow writes them.
-    let markdown = dir.path().join("summary.md");
-    let run = recon(&["diff", &source, path(&defects), "--key", "id", "--markdown", path(&markdown)]);
+    // The terminal, Markdown and HTML show the path and the values as Arrow writes them.
+    let (markdown, html) = (dir.path().join("summary.md"), dir.path().join("report.html"));
+    let outputs = ["--markdown", path(&markdown), "--html", path(&html)];
+    let run = recon(&[&["diff", &source, path(&defects), "--key", "id"][..], &outputs].concat());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.contains("contact.phones[1]") && run.stdout.contains("[a, B]"), "{}", run.stdout);
     let markdown = std::fs::read_to_string(&markdown).unwrap();
-    assert!(markdown.contains("| contact.phones[1] |") && markdown.contains("[555-0101, 555-01]"), "{markdown}");
+    assert!(markdown.contains(r"| contact.phones\[1\] |") && markdown.contains(r"\[555-0101, 555-01\]"), "{markdown}");
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("<td>contact.phones[1]</td>") && html.contains("555-01]"), "{html}");
 }
 
 #[test]
@@ -324,7 +328,10 @@ fn an_array_whose_subscripts_do_not_start_at_1_is_never_taken_for_a_list() {
     scores.append_value([Some(1), Some(2), Some(3)]);
     scores.append_value([Some(1), Some(2), Some(3)]);
     let ids: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
-    write_parquet(&target, &RecordBatch::try_from_iter([("id", ids), ("scores", Arc::new(scores.finish()) as ArrayRef)]).unwrap());
+    write_parquet(
+        &target,
+        &RecordBatch::try_from_iter([("id", ids), ("scores", Arc::new(scores.finish()) as ArrayRef)]).unwrap(),
+    );
     let run = recon(&["diff", &format!("{pg}#public.recon_bounds"), path(&target), "--key", "id"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("scores") && run.stderr.contains("subscripts start at 0"), "{}", run.stderr);
@@ -351,7 +358,7 @@ fn parquet_structs_in_another_field_order_and_maps_in_another_entry_order_are_eq
     assert_eq!(
         mismatches(&report),
         json!({"1": {
-            "attrs": {"source": "{color: 2, size: 1}", "target": "{color: 2, size: 7}", "cause": "other", "path": "attrs{\"size\"}"},
+            "attrs": {"source": "{size: 1, color: 2}", "target": "{color: 2, size: 7}", "cause": "other", "path": "attrs{\"size\"}"},
             "measure": {"source": "{weight: 1.25}", "target": "{weight: 1.2500001}", "cause": "rounding", "path": "measure.weight"}
         }})
     );

@@ -16,7 +16,7 @@
 
 use arrow::array::{Array, ArrayAccessor, AsArray, GenericByteViewArray, PrimitiveArray};
 use arrow::array::{ByteView, MAX_INLINE_VIEW_LEN};
-use arrow::datatypes::{ArrowNativeType, ByteViewType};
+use arrow::datatypes::ByteViewType;
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type,
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType,

@@ -129,7 +129,12 @@ mod tests {
     #[test]
     fn a_list_differs_at_its_first_differing_element_or_at_the_first_position_one_side_lacks() {
         let canon = Canon::List(Box::new(Canon::Int));
-        let e = lists(&[Some(vec![Some(1), Some(2), Some(3)]), Some(vec![Some(1), Some(5), Some(3)]), Some(vec![Some(1)]), None]);
+        let e = lists(&[
+            Some(vec![Some(1), Some(2), Some(3)]),
+            Some(vec![Some(1), Some(5), Some(3)]),
+            Some(vec![Some(1)]),
+            None,
+        ]);
         let leaf = first_difference("tags", &canon, &e[0], &e[1]);
         assert_eq!((leaf.path.as_str(), leaf.canon), ("tags[1]", &Canon::Int));
         assert_eq!(decode(leaf.target).unwrap().0, Decoded::Int(5));

@@ -266,7 +266,8 @@ fn coarser(a: TimeUnit, b: TimeUnit) -> TimeUnit {
 }
 
 /// Casting must fail loudly: a value that does not fit becomes an error, never a NULL.
-pub(crate) const STRICT: CastOptions = CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
+pub(crate) const STRICT: CastOptions =
+    CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
 
 /// Casts one side's column to its canonical form under the side's policy.
 pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Result<ArrayRef, ArrowError> {

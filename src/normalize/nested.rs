@@ -59,9 +59,8 @@ fn entries(data_type: &DataType) -> Option<(&FieldRef, &FieldRef)> {
 /// (`address.city`, `tags[]`) in errors.
 pub(crate) fn resolve(path: &str, source: &Field, target: &Field) -> Result<Resolution> {
     let (s, t) = (source.data_type(), target.data_type());
-    let refuse = |why: String| {
-        Err(Error::column(path, format!("{why}; leave the column out with --exclude {}", root(path))))
-    };
+    let refuse =
+        |why: String| Err(Error::column(path, format!("{why}; leave the column out with --exclude {}", root(path))));
     if let (Some(a), Some(b)) = (element(s), element(t)) {
         let inner = resolve_fields(&format!("{path}[]"), a, b)?;
         return Ok(Resolution { canon: Canon::List(Box::new(inner.canon)), lossy: inner.lossy });
@@ -248,7 +247,8 @@ mod tests {
         let canon = Canon::Struct(vec![("street".into(), Canon::Text), ("zip".into(), Canon::Int)]);
         let street: ArrayRef = Arc::new(StringArray::from(vec!["Main"]));
         let zip: ArrayRef = Arc::new(Int32Array::from(vec![7]));
-        let a: ArrayRef = Arc::new(StructArray::new(fields(["street", "zip"]), vec![street.clone(), zip.clone()], None));
+        let a: ArrayRef =
+            Arc::new(StructArray::new(fields(["street", "zip"]), vec![street.clone(), zip.clone()], None));
         let reordered = Fields::from(vec![fields(["x", "zip"])[1].clone(), fields(["street", "x"])[0].clone()]);
         let b: ArrayRef = Arc::new(StructArray::new(reordered, vec![zip, street], None));
         let policy = SidePolicy::default();

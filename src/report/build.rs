@@ -226,7 +226,11 @@ fn json_value(array: &ArrayRef, row: usize) -> Value {
 
 /// Where two nested values of a column differ (`tags[3]`), from their canonical encodings; `None` for flat
 /// columns and for nested values that differ as a whole (a NULL against a list).
-fn nested_path(column: &str, canon: &crate::normalize::Canon, rows: Sides<(&ArrayRef, usize)>) -> Result<Option<String>> {
+fn nested_path(
+    column: &str,
+    canon: &crate::normalize::Canon,
+    rows: Sides<(&ArrayRef, usize)>,
+) -> Result<Option<String>> {
     use crate::normalize::Canon;
     if !matches!(canon.base(), Canon::List(_) | Canon::Struct(_) | Canon::Map(..)) {
         return Ok(None);

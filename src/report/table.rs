@@ -11,8 +11,8 @@ use super::drift::DriftReport;
 pub use super::screen::Screen;
 use super::view::{self, Counts};
 use super::words::{
-    self, against_history, alternatives, causes, effect, example_cause, example_column, in_flight, key_source, notes, plural, rows,
-    text, COUNT_HEADS,
+    self, against_history, alternatives, causes, effect, example_cause, example_column, in_flight, key_source, notes,
+    plural, rows, text, COUNT_HEADS,
 };
 use super::Report;
 use crate::finding::TableStatus;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, ListArray, NullBufferBuilder, StructArray, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder, Float32Builder,
-    Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
-    TimestampMicrosecondBuilder, UInt32Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder, Float32Builder,
+    Float64Builder, Int16Builder, Int32Builder, Int64Builder, ListArray, NullBufferBuilder, StringBuilder, StructArray,
+    Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt32Builder,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, FieldRef, Fields, TimeUnit};
@@ -161,7 +161,12 @@ impl Decode {
                 }
                 let element = Decode::shaped(element, inner, capacity)?;
                 let offsets = vec![vec![0]; *dims];
-                Ok(Decode::Array(Box::new(ArrayDecode { fields, offsets, nulls: NullBufferBuilder::new(capacity), element })))
+                Ok(Decode::Array(Box::new(ArrayDecode {
+                    fields,
+                    offsets,
+                    nulls: NullBufferBuilder::new(capacity),
+                    element,
+                })))
             }
             Shape::Composite { fields: shapes } => {
                 let DataType::Struct(fields) = data_type else { return Err(mismatch()) };
@@ -359,7 +364,8 @@ impl ArrayDecode {
             if lower != 1 {
                 return Err(invalid(format!(
                     "an array whose subscripts start at {lower} (not 1) in dimension {}: recon compares arrays as \
-                     lists, whose positions start at 1, and will not pretend such an array equals one",
+                     lists, whose positions start at 1, and will not pretend such an array equals one; leave the \
+                     column out with --exclude, or select a slice of it (a slice starts at 1)",
                     d + 1
                 )));
             }

@@ -145,7 +145,9 @@ impl Shape {
                 fields: row
                     .fields
                     .iter()
-                    .map(|(name, oid, typmod, dims)| Some((name.clone(), Shape::build(*oid, *typmod, *dims, types, depth + 1)?)))
+                    .map(|(name, oid, typmod, dims)| {
+                        Some((name.clone(), Shape::build(*oid, *typmod, *dims, types, depth + 1)?))
+                    })
                     .collect::<Option<_>>()?,
             },
             _ => Shape::Scalar { name: row.name.clone(), typmod },
