@@ -711,4 +711,85 @@ mod tests {
             }
         }
     }
+
+    /// Big-endian i32s, as `array_send` and `record_send` write headers and lengths.
+    fn be(values: &[i32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    /// A binary array value of int4 elements: `ndim`, has-nulls, element oid 23, (length, lower bound) per
+    /// dimension, then the elements.
+    fn int4_array(dims: &[(i32, i32)], elements: &[Option<i32>]) -> Vec<u8> {
+        let mut v = be(&[dims.len() as i32, 1, 23]);
+        dims.iter().for_each(|(len, lower)| v.extend(be(&[*len, *lower])));
+        for e in elements {
+            v.extend(match e {
+                Some(x) => be(&[4, *x]),
+                None => be(&[-1]),
+            });
+        }
+        v
+    }
+
+    fn formatted(array: &ArrayRef) -> Vec<String> {
+        let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+        let formatter = arrow::util::display::ArrayFormatter::try_new(array.as_ref(), &options).unwrap();
+        (0..array.len()).map(|i| formatter.value(i).to_string()).collect()
+    }
+
+    fn int4s(dims: usize) -> (Shape, DataType) {
+        let shape = Shape::Array { element: Box::new(Shape::Scalar { name: "int4".into(), typmod: -1 }), dims };
+        let data_type = shape.arrow_type().unwrap();
+        (shape, data_type)
+    }
+
+    #[test]
+    fn arrays_of_any_dimension_become_nested_lists_and_empty_and_null_arrays_stay_apart() {
+        let (shape, data_type) = int4s(2);
+        let mut decode = Decode::new(&shape.text(), &data_type, 4).unwrap();
+        decode.append(&int4_array(&[(2, 1), (2, 1)], &[Some(1), None, Some(3), Some(4)])).unwrap();
+        decode.append(&be(&[0, 0, 23])).unwrap();
+        decode.append_null();
+        decode.append(&int4_array(&[(1, 1), (1, 1)], &[None])).unwrap();
+        let array = decode.finish().unwrap();
+        assert_eq!(array.data_type(), &data_type);
+        assert_eq!(formatted(&array), ["[[1, NULL], [3, 4]]", "[]", "NULL", "[[NULL]]"]);
+        assert!(array.is_null(2) && !array.is_null(1));
+    }
+
+    #[test]
+    fn an_array_not_from_1_a_wrong_dimension_or_a_cut_value_is_an_error() {
+        let (shape, data_type) = int4s(1);
+        let decode = || Decode::new(&shape.text(), &data_type, 4).unwrap();
+        let err = decode().append(&int4_array(&[(3, 0)], &[Some(1), Some(2), Some(3)])).unwrap_err();
+        assert!(err.to_string().contains("subscripts start at 0"), "{err}");
+        let err = decode().append(&int4_array(&[(1, 1), (1, 1)], &[Some(1)])).unwrap_err();
+        assert!(err.to_string().contains("2-dimensional array"), "{err}");
+        let whole = int4_array(&[(2, 1)], &[Some(1), Some(2)]);
+        for cut in 0..whole.len() {
+            assert!(decode().append(&whole[..cut]).is_err(), "cut at {cut}");
+        }
+        let err = decode().append(&int4_array(&[(i32::MAX, 1)], &[Some(1)])).unwrap_err();
+        assert!(err.to_string().contains("larger than the value"), "{err}");
+    }
+
+    #[test]
+    fn composites_become_structs_with_their_fields_by_name() {
+        let scalar = |name: &str| Shape::Scalar { name: name.into(), typmod: -1 };
+        let shape = Shape::Composite { fields: vec![("zip".into(), scalar("int4")), ("city".into(), scalar("text"))] };
+        let data_type = shape.arrow_type().unwrap();
+        let mut decode = Decode::new(&shape.text(), &data_type, 2).unwrap();
+        let mut value = be(&[2, 23, 4, 123, 25, 4]);
+        value.extend(b"Oslo");
+        decode.append(&value).unwrap();
+        decode.append(&be(&[2, 23, -1, 25, -1])).unwrap();
+        decode.append_null();
+        let array = decode.finish().unwrap();
+        assert_eq!(formatted(&array), ["{zip: 123, city: Oslo}", "{zip: NULL, city: NULL}", "NULL"]);
+        assert!(decode_err_of(&shape, &data_type, &be(&[3, 23, -1])).contains("3 fields"));
+    }
+
+    fn decode_err_of(shape: &Shape, data_type: &DataType, value: &[u8]) -> String {
+        Decode::new(&shape.text(), data_type, 1).unwrap().append(value).unwrap_err().to_string()
+    }
 }
