@@ -429,10 +429,11 @@ fn unreadable_types_are_refused_by_name_only_when_compared_and_the_workarounds_w
         }
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     };
-    refused(&["--columns", "tags"], &["column tags", "integer[]", "an array", "--exclude tags", "\"tags\"::text"]);
+    // An array is read, as a list, but a list compares only with a list: against text it is refused by name.
+    refused(&["--columns", "tags"], &["column tags", "integer[]", "nested value", "--exclude tags"]);
     refused(&["--columns", "span"], &["column span", "int4range", "--exclude span", "--source-query"]);
     refused(&["--columns", "pt"], &["column pt", "PostgreSQL type point", "--exclude pt"]);
-    // Both sides unreadable: the first named is the source's.
+    // The first column refused is named: the source's order.
     refused(&[], &["column tags"]);
 
     // Left out, the columns are never read: the rest compares.

@@ -59,8 +59,14 @@ fn entries(data_type: &DataType) -> Option<(&FieldRef, &FieldRef)> {
 /// (`address.city`, `tags[]`) in errors.
 pub(crate) fn resolve(path: &str, source: &Field, target: &Field) -> Result<Resolution> {
     let (s, t) = (source.data_type(), target.data_type());
-    let refuse =
-        |why: String| Err(Error::column(path, format!("{why}; leave the column out with --exclude {}", root(path))));
+    let refuse = |why: String| {
+        let workaround = format!(
+            "leave the column out with --exclude {}, or read both sides in one form in a query (--source-query, \
+             --target-query)",
+            root(path)
+        );
+        Err(Error::column(path, format!("{why}; {workaround}")))
+    };
     if let (Some(a), Some(b)) = (element(s), element(t)) {
         let inner = resolve_fields(&format!("{path}[]"), a, b)?;
         return Ok(Resolution { canon: Canon::List(Box::new(inner.canon)), lossy: inner.lossy });
