@@ -193,15 +193,9 @@ pub struct Resolution {
 /// Chooses the canonical form for a column whose source and target types are given.
 pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Resolution> {
     use Family::*;
-    match (source, target) {
-        (DataType::Null, other) | (other, DataType::Null) if nested::is_nested(other) => {
-            return resolve(column, other, other)
-        }
-        (s, t) if nested::is_nested(s) || nested::is_nested(t) => {
-            let field = |d: &DataType| arrow::datatypes::Field::new(column, d.clone(), true);
-            return nested::resolve(column, &field(s), &field(t));
-        }
-        _ => {}
+    if nested::is_nested(source) || nested::is_nested(target) {
+        let field = |d: &DataType| arrow::datatypes::Field::new(column, d.clone(), true);
+        return resolve_fields(column, &field(source), &field(target));
     }
     let (a, b) = (family(source), family(target));
     let exact = |canon| Ok(Resolution { canon, lossy: false });

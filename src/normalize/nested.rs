@@ -19,7 +19,7 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use arrow::error::ArrowError;
 
 use super::policy::SidePolicy;
-use super::{canonicalize, resolve_fields, Canon, Resolution, STRICT};
+use super::{canonicalize, Canon, Resolution, STRICT};
 use crate::error::{Error, Result};
 
 /// Whether a type holds nested values.
@@ -55,53 +55,45 @@ fn entries(data_type: &DataType) -> Option<(&FieldRef, &FieldRef)> {
     }
 }
 
-/// The canonical form of a column pair of which at least one side is nested; `path` names the level
-/// (`address.city`, `tags[]`) in errors.
-pub(crate) fn resolve(path: &str, source: &Field, target: &Field) -> Result<Resolution> {
+/// How the parts of two nested values compare: `resolve_fields`, passed in by the caller that resolves whole
+/// columns (`declared.rs`).
+pub(crate) type Parts<'a> = &'a dyn Fn(&str, &Field, &Field) -> Result<Resolution>;
+
+/// The canonical form of two nested types of the same kind, each part resolved by `parts`; `None` when they
+/// are not of the same kind (the caller refuses them). `path` names the level (`address.city`, `tags[]`).
+pub(crate) fn resolve(path: &str, source: &Field, target: &Field, parts: Parts) -> Option<Result<Resolution>> {
     let (s, t) = (source.data_type(), target.data_type());
-    let refuse = |why: String| {
-        let workaround = format!(
-            "leave the column out with --exclude {}, or read both sides in one form in a query (--source-query, \
-             --target-query)",
-            root(path)
-        );
-        Err(Error::column(path, format!("{why}; {workaround}")))
-    };
     if let (Some(a), Some(b)) = (element(s), element(t)) {
-        let inner = resolve_fields(&format!("{path}[]"), a, b)?;
-        return Ok(Resolution { canon: Canon::List(Box::new(inner.canon)), lossy: inner.lossy });
+        return Some(
+            parts(&format!("{path}[]"), a, b)
+                .map(|inner| Resolution { canon: Canon::List(Box::new(inner.canon)), lossy: inner.lossy }),
+        );
     }
     if let (Some((sk, sv)), Some((tk, tv))) = (entries(s), entries(t)) {
-        let key = resolve_fields(&format!("{path}{{key}}"), sk, tk)?;
-        let value = resolve_fields(&format!("{path}{{value}}"), sv, tv)?;
-        let lossy = key.lossy || value.lossy;
-        return Ok(Resolution { canon: Canon::Map(Box::new(key.canon), Box::new(value.canon)), lossy });
+        let map = || -> Result<Resolution> {
+            let key = parts(&format!("{path}{{key}}"), sk, tk)?;
+            let value = parts(&format!("{path}{{value}}"), sv, tv)?;
+            let lossy = key.lossy || value.lossy;
+            Ok(Resolution { canon: Canon::Map(Box::new(key.canon), Box::new(value.canon)), lossy })
+        };
+        return Some(map());
     }
-    if let (DataType::Struct(a), DataType::Struct(b)) = (s, t) {
-        return structs(path, a, b);
+    match (s, t) {
+        (DataType::Struct(a), DataType::Struct(b)) => Some(structs(path, a, b, parts)),
+        _ => None,
     }
-    let what = |d: &DataType, f: &Field| match f.metadata().get(super::DECLARED_TYPE) {
-        Some(declared) => format!("{declared} ({d})"),
-        None => d.to_string(),
-    };
-    refuse(format!(
-        "recon compares a nested value (list, struct, map, PostgreSQL array or composite) only with a nested \
-         value of the same kind, not {} with {}; JSON text is compared with JSON text only",
-        what(s, source),
-        what(t, target)
-    ))
 }
 
 /// Two structs' fields matched by name (exactly, else ignoring case when that is unambiguous), in the
 /// source's order; a field on one side only is refused, named.
-fn structs(path: &str, source: &Fields, target: &Fields) -> Result<Resolution> {
+fn structs(path: &str, source: &Fields, target: &Fields, parts: Parts) -> Result<Resolution> {
     let mut members = Vec::with_capacity(source.len());
     let mut lossy = false;
     for field in source {
         let Some(other) = find(target, field.name()) else {
             return Err(only_on(path, field.name(), "source"));
         };
-        let inner = resolve_fields(&format!("{path}.{}", field.name()), field, other)?;
+        let inner = parts(&format!("{path}.{}", field.name()), field, other)?;
         lossy |= inner.lossy;
         members.push((field.name().clone(), inner.canon));
     }
@@ -134,7 +126,7 @@ fn find<'a>(fields: &'a Fields, name: &str) -> Option<&'a FieldRef> {
 }
 
 /// The column a path starts from: `address` of `address.city`, `tags` of `tags[]`.
-fn root(path: &str) -> &str {
+pub(crate) fn root(path: &str) -> &str {
     let end = path.find(['.', '[', '{']).unwrap_or(path.len());
     &path[..end]
 }
