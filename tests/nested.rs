@@ -3,7 +3,8 @@
 //! list, struct and list-of-list columns reconciles to zero; one defect per nesting level is found at its
 //! path with its cause; a NULL list, an empty list and a list of one NULL are told apart; an array whose
 //! subscripts do not start at 1 is never taken for a list; Parquet structs whose fields come in another order
-//! and maps whose entries come in another order are equal.
+//! and maps whose entries come in another order are equal; MariaDB JSON stays canonical JSON and is refused,
+//! by name, against a list.
 //!
 //! The fixture, written by [`PG_TABLE`] and [`rows`] alike (the Parquet file is written by the test):
 //!
@@ -24,7 +25,7 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Schema};
 use serde_json::json;
 
-use crate::util::db::{postgres, serial, server};
+use crate::util::db::{mysql, postgres, serial, server};
 use crate::util::files::write_parquet;
 use crate::util::{path, recon, scratch};
 
@@ -388,4 +389,36 @@ fn a_struct_field_on_one_side_only_and_a_list_against_text_are_refused_by_name()
     let run = recon(&["diff", path(&a), path(&b), "--key", "id", "--columns", "tags"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("column tags") && run.stderr.contains("--exclude tags"), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(recon_mysql), ignore = "needs MariaDB: set RECON_TEST_MYSQL_URL")]
+fn mariadb_json_is_compared_as_json_and_refused_against_a_nested_column_by_name() {
+    let my = server("RECON_TEST_MYSQL_URL");
+    let _serial = serial();
+    mysql(
+        &my,
+        [
+            "DROP TABLE IF EXISTS recon_nested_json",
+            "CREATE TABLE recon_nested_json (id bigint PRIMARY KEY, tags JSON)",
+            r#"INSERT INTO recon_nested_json VALUES (1, '["a", "b"]'), (2, '{"k": [1, 2]}')"#,
+        ],
+    );
+    let dir = scratch();
+    let (lists, texts) = (dir.path().join("lists.parquet"), dir.path().join("texts.parquet"));
+    let ids: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
+    let tags: ArrayRef = Arc::new(texts([Some(vec![Some("a"), Some("b")]), Some(vec![])].into_iter()));
+    write_parquet(&lists, &RecordBatch::try_from_iter([("id", ids.clone()), ("tags", tags)]).unwrap());
+    let json_text: ArrayRef = Arc::new(StringArray::from(vec![r#"[ "a","b" ]"#, r#"{ "k":[1,2] }"#]));
+    write_parquet(&texts, &RecordBatch::try_from_iter([("id", ids), ("tags", json_text)]).unwrap());
+    let source = format!("{my}#recon_nested_json");
+    let (code, report) = diff(&source, path(&texts));
+    assert_eq!((code, report["summary"]["matched"].clone()), (0, json!(2)), "{:#}", report["examples"]);
+    let run = recon(&["diff", &source, path(&lists), "--key", "id"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("column tags") && run.stderr.contains("JSON text is compared with JSON text only"),
+        "{}",
+        run.stderr
+    );
 }

@@ -253,4 +253,21 @@ mod tests {
         let (a, b) = (canonical(&a, &canon, &policy).unwrap(), canonical(&b, &canon, &policy).unwrap());
         assert_eq!(a.as_ref(), b.as_ref());
     }
+
+    #[test]
+    fn a_fixed_size_list_is_canonical_as_a_list() {
+        use arrow::array::{FixedSizeListArray, Int32Array, ListArray};
+        let values: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3, 4]));
+        let item = Arc::new(Field::new_list_field(DataType::Int32, true));
+        let fixed: ArrayRef = Arc::new(FixedSizeListArray::new(item.clone(), 2, values.clone(), None));
+        let offsets = arrow::buffer::OffsetBuffer::from_lengths([2, 2]);
+        let list: ArrayRef = Arc::new(ListArray::new(item, offsets, values, None));
+        let canon = resolve("pairs", fixed.data_type(), list.data_type()).unwrap().canon;
+        assert_eq!(canon, Canon::List(Box::new(Canon::Int)));
+        let policy = SidePolicy::default();
+        assert_eq!(
+            canonical(&fixed, &canon, &policy).unwrap().as_ref(),
+            canonical(&list, &canon, &policy).unwrap().as_ref()
+        );
+    }
 }
