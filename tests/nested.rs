@@ -405,14 +405,14 @@ fn mariadb_json_is_compared_as_json_and_refused_against_a_nested_column_by_name(
         ],
     );
     let dir = scratch();
-    let (lists, texts) = (dir.path().join("lists.parquet"), dir.path().join("texts.parquet"));
+    let (lists, json_file) = (dir.path().join("lists.parquet"), dir.path().join("json.parquet"));
     let ids: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
     let tags: ArrayRef = Arc::new(texts([Some(vec![Some("a"), Some("b")]), Some(vec![])].into_iter()));
     write_parquet(&lists, &RecordBatch::try_from_iter([("id", ids.clone()), ("tags", tags)]).unwrap());
     let json_text: ArrayRef = Arc::new(StringArray::from(vec![r#"[ "a","b" ]"#, r#"{ "k":[1,2] }"#]));
-    write_parquet(&texts, &RecordBatch::try_from_iter([("id", ids), ("tags", json_text)]).unwrap());
+    write_parquet(&json_file, &RecordBatch::try_from_iter([("id", ids), ("tags", json_text)]).unwrap());
     let source = format!("{my}#recon_nested_json");
-    let (code, report) = diff(&source, path(&texts));
+    let (code, report) = diff(&source, path(&json_file));
     assert_eq!((code, report["summary"]["matched"].clone()), (0, json!(2)), "{:#}", report["examples"]);
     let run = recon(&["diff", &source, path(&lists), "--key", "id"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
