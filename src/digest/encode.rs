@@ -375,9 +375,7 @@ pub fn add_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Re
         DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), start, lengths),
         DataType::BinaryView => return add_view_lengths(array.as_binary_view(), start, lengths),
         DataType::Null | DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(..) => {
-            let rows = nested_rows(array, start, lengths.len())?;
-            lengths.iter_mut().zip(rows).for_each(|(l, value)| *l += value.len());
-            return Ok(());
+            return add_nested_lengths(array, start, lengths);
         }
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
@@ -389,6 +387,80 @@ pub fn add_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Re
         }
     }
     Ok(())
+}
+
+/// The lengths of nested encodings from their parts' lengths, without writing them: a head (tag and count)
+/// and the parts, or 1 for a NULL.
+fn add_nested_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError> {
+    let rows = lengths.len();
+    match array.data_type() {
+        DataType::List(_) | DataType::LargeList(_) | DataType::Map(..) => {
+            let (values, offsets): (Vec<&dyn Array>, Vec<usize>) = match array.data_type() {
+                DataType::List(_) => {
+                    let list = array.as_list::<i32>();
+                    (vec![list.values().as_ref()], window(list.value_offsets(), start, rows))
+                }
+                DataType::LargeList(_) => {
+                    let list = array.as_list::<i64>();
+                    (vec![list.values().as_ref()], window(list.value_offsets(), start, rows))
+                }
+                _ => {
+                    let map = array.as_map();
+                    let parts = vec![map.keys().as_ref(), map.values().as_ref()];
+                    (parts, window(map.value_offsets(), start, rows))
+                }
+            };
+            let (first, last) = (offsets[0], offsets[rows]);
+            // Per entry, its parts' lengths side by side (a map's key then value).
+            let mut parts = vec![0; (last - first) * values.len()];
+            for (i, part) in values.iter().enumerate() {
+                let mut own = vec![0; last - first];
+                add_lengths(*part, first, &mut own)?;
+                own.iter().enumerate().for_each(|(e, len)| parts[e * values.len() + i] = *len);
+            }
+            let counts: Vec<usize> = offsets.windows(2).map(|w| w[1] - w[0]).collect();
+            add_heads_and_parts(array, start, lengths, &counts, values.len(), &parts);
+        }
+        DataType::Struct(_) => {
+            let array = array.as_struct();
+            let width = array.num_columns();
+            let mut parts = vec![0; rows * width];
+            for (i, column) in array.columns().iter().enumerate() {
+                let mut own = vec![0; rows];
+                add_lengths(column.as_ref(), start, &mut own)?;
+                own.iter().enumerate().for_each(|(r, len)| parts[r * width + i] = *len);
+            }
+            add_heads_and_parts(array, start, lengths, &vec![width; rows], 1, &parts);
+        }
+        _ => lengths.iter_mut().for_each(|l| *l += 1),
+    }
+    Ok(())
+}
+
+/// The offsets of rows `start..start + rows` only: a call may cover a few rows of a long array.
+fn window<O: arrow::array::OffsetSizeTrait>(offsets: &[O], start: usize, rows: usize) -> Vec<usize> {
+    offsets[start..=start + rows].iter().map(|o| o.as_usize()).collect()
+}
+
+/// Adds to each row's length its head (tag and `counts[row]`) and its `counts[row] × per` parts' lengths,
+/// taken in order from `parts`; a NULL row is 1 byte, its parts skipped.
+fn add_heads_and_parts(
+    array: &dyn Array,
+    start: usize,
+    lengths: &mut [usize],
+    counts: &[usize],
+    per: usize,
+    parts: &[usize],
+) {
+    let mut at = 0;
+    for (row, (l, count)) in lengths.iter_mut().zip(counts).enumerate() {
+        let taken = count * per;
+        *l += match array.is_null(start + row) {
+            true => 1,
+            false => 1 + varint_len(*count) + parts[at..at + taken].iter().sum::<usize>(),
+        };
+        at += taken;
+    }
 }
 
 fn add_byte_lengths<A: ArrayAccessor>(array: A, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError>
@@ -807,6 +879,13 @@ mod tests {
         for e in &enc {
             assert_eq!(decode(e).map(|(_, len)| len), Some(e.len()));
         }
+        let mut lengths = vec![0; 40];
+        add_lengths(&array, 5, &mut lengths).unwrap();
+        assert_eq!(lengths, enc[5..45].iter().map(Vec::len).collect::<Vec<_>>(), "rows from an offset");
+        let mut cursor: Vec<usize> = lengths.iter().scan(0, |at, len| Some(std::mem::replace(at, *at + len))).collect();
+        let mut bytes = vec![0; lengths.iter().sum()];
+        encode_into(&array, 5, &mut bytes, &mut cursor).unwrap();
+        assert_eq!(bytes, enc[5..45].concat(), "written from an offset");
         let sliced = array.slice(5, 40);
         assert_eq!(encodings(&sliced).unwrap(), enc[5..45].to_vec(), "a slice encodes its own rows");
     }
@@ -840,7 +919,13 @@ mod tests {
             }
             maps.append(true).unwrap();
         }
-        let enc = encodings(&maps.finish()).unwrap();
+        let maps = maps.finish();
+        let enc = encodings(&maps).unwrap();
+        for array in [&maps as &dyn Array, &structs] {
+            let mut lengths = vec![0; array.len()];
+            add_lengths(array, 0, &mut lengths).unwrap();
+            assert_eq!(lengths, encodings(array).unwrap().iter().map(Vec::len).collect::<Vec<_>>());
+        }
         assert_eq!(enc[0], enc[1], "entry order never matters");
         assert_ne!(enc[0], enc[2], "which value goes with which key does");
         let (value, _) = decode(&enc[0]).unwrap();
