@@ -1,7 +1,7 @@
 //! JSON Lines sides (fixtures/jsonl, see fixtures/README.md): a mongoexport in canonical Extended JSON reconciles
 //! with the same rows as Parquet, CSV and gzip; the migrated collection's relaxed export shows exactly its
-//! documented defects, locally, in an audit of a directory and from S3; a bad line, a JSON array and a bad
-//! `--json-schema` line are exit 2 naming the line.
+//! documented defects, locally, in an audit of a directory and from S3; nested values compare as values; a bad
+//! line, a JSON array and a bad `--json-schema` line are exit 2 naming the line.
 
 use serde_json::Value;
 
@@ -178,4 +178,44 @@ fn a_json_file_is_not_guessed_at() {
     let file = dir.path().join("orders.json");
     std::fs::copy(root().join(ORDERS), &file).expect("copy");
     fails(&diff(path(&file), ORDERS, &[]), "a .json file holding one object a line is JSON Lines: rename it .jsonl");
+}
+
+/// Nested values compared as values: key order inside objects and wrapper forms do not matter, a changed
+/// element is found at its path.
+#[test]
+fn nested_json_lines_values_are_compared_at_their_paths() {
+    let dir = scratch();
+    let write = |name: &str, lines: &[&str]| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, lines.join("\n")).expect("write");
+        path(&file).to_string()
+    };
+    let source = write(
+        "a.jsonl",
+        &[
+            r#"{"_id": 1, "tags": ["a", "b"], "address": {"city": "Oslo", "zip": "0150"}}"#,
+            r#"{"_id": 2, "tags": [], "address": {"city": "Bergen", "geo": [{"$numberDecimal": "60.39"}]}}"#,
+        ],
+    );
+    let same = write(
+        "b.jsonl",
+        &[
+            r#"{"address": {"zip": "0150", "city": "Oslo"}, "tags": ["a", "b"], "_id": {"$numberLong": "1"}}"#,
+            r#"{"_id": 2, "tags": [], "address": {"geo": [{"$numberDecimal": "60.390"}], "city": "Bergen"}}"#,
+        ],
+    );
+    let run = diff(&source, &same, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let changed = write(
+        "c.jsonl",
+        &[
+            r#"{"_id": 1, "tags": ["a", "c"], "address": {"city": "Oslo", "zip": "0150"}}"#,
+            r#"{"_id": 2, "tags": [], "address": {"city": "Bergen", "geo": [{"$numberDecimal": "60.39"}]}}"#,
+        ],
+    );
+    let run = diff(&source, &changed, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["mismatched"], 1);
+    assert_eq!(report["examples"]["mismatched"][0]["columns"]["tags"]["path"], "tags[1]");
 }
