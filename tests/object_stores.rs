@@ -184,7 +184,8 @@ impl Proxy {
                 if !head.starts_with(&format!("GET {path} ")) {
                     continue;
                 }
-                let range = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("range: bytes=").map(str::to_string));
+                let range =
+                    head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("range: bytes=").map(str::to_string));
                 let range = range.unwrap_or_else(|| panic!("a GET of the whole object: {head}"));
                 let (first, last) = range.split_once('-').expect("bytes=FIRST-LAST");
                 ranges.push(first.parse().expect("a number")..last.parse::<u64>().expect("a number") + 1);
@@ -528,7 +529,8 @@ fn unavailable_store() -> (String, Arc<AtomicU64>) {
                 head.push(byte[0]);
             }
             counter.fetch_add(1, Relaxed);
-            let _ = client.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ =
+                client.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
     });
     (address, answered)
@@ -563,7 +565,8 @@ fn a_retry_setting_that_does_not_parse_is_refused_by_name() {
         ("retry_timeout=-1s", "retry_timeout=-1s: expected a duration"),
         ("backoff_base=0.5", "backoff_base=0.5: expected a number of at least 1"),
     ] {
-        let args = ["diff", "s3://recon/a.parquet", "fixtures/orders/legacy.parquet", "--source-storage-option", option];
+        let args =
+            ["diff", "s3://recon/a.parquet", "fixtures/orders/legacy.parquet", "--source-storage-option", option];
         let run = recon(&args);
         assert_eq!(run.code, 2, "{option}: {}", run.stderr);
         assert!(run.stderr.contains(said), "{option}: {}", run.stderr);
