@@ -1,9 +1,10 @@
 //! Tells the tests which database servers they may use, so that a test without its server shows as ignored
 //! (with the reason) in `cargo test`'s summary instead of passing without having run.
 //!
-//! `recon_postgres` / `recon_mysql` / `recon_replica` / `recon_moto` / `recon_azurite` / `recon_tmpfs` /
-//! `recon_deltalake` are set when RECON_TEST_POSTGRES_URL / RECON_TEST_MYSQL_URL / RECON_TEST_REPLICA_PORT /
-//! RECON_TEST_MOTO (a `moto_server` on the PATH) / RECON_TEST_AZURITE (an `azurite-blob` on the PATH) /
+//! `recon_postgres` / `recon_mysql` / `recon_replica` / `recon_moto` / `recon_azurite` / `recon_gcs` /
+//! `recon_tmpfs` / `recon_deltalake` are set when RECON_TEST_POSTGRES_URL / RECON_TEST_MYSQL_URL /
+//! RECON_TEST_REPLICA_PORT / RECON_TEST_MOTO (a `moto_server` on the PATH) / RECON_TEST_AZURITE (an
+//! `azurite-blob` on the PATH) / RECON_TEST_GCS (a `fake-gcs-server` on the PATH) /
 //! RECON_TEST_TMPFS (tests may mount a tmpfs: root) / RECON_TEST_DELTALAKE (Python's `deltalake` package
 //! importable, to write Delta tables) are, and always under CI=true: there a missing variable must fail the run,
 //! never skip it. `recon_deltalake` also needs the `delta` feature: without it recon reads no Delta table, and
@@ -11,7 +12,7 @@
 
 fn main() {
     println!(
-        "cargo::rustc-check-cfg=cfg(recon_postgres, recon_mysql, recon_replica, recon_moto, recon_azurite, recon_tmpfs, recon_deltalake)"
+        "cargo::rustc-check-cfg=cfg(recon_postgres, recon_mysql, recon_replica, recon_moto, recon_azurite, recon_gcs, recon_tmpfs, recon_deltalake)"
     );
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=CI");
@@ -23,6 +24,7 @@ fn main() {
         ("RECON_TEST_REPLICA_PORT", "recon_replica"),
         ("RECON_TEST_MOTO", "recon_moto"),
         ("RECON_TEST_AZURITE", "recon_azurite"),
+        ("RECON_TEST_GCS", "recon_gcs"),
         ("RECON_TEST_TMPFS", "recon_tmpfs"),
         ("RECON_TEST_DELTALAKE", "recon_deltalake"),
     ] {

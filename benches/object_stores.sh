@@ -2,7 +2,8 @@
 # Why: how much reading from an S3-compatible store costs against local disk: `recon diff` of the TPC-H lineitem
 # pair (benches/make_data.sh) read from a local `s3s-fs` server (Rust, not the bottleneck; moto is single-threaded
 # Python) and from the same files on disk, interleaved runs, median wall seconds; then the bytes the server sent
-# (counted by a proxy, in separate runs) with and without `--columns`, against the objects' size.
+# (counted by a proxy, in separate runs) with and without `--columns`, against the objects' size, and for the source
+# against itself (no row read back).
 # Usage (from the repo root): benches/object_stores.sh [SF]   (default 1). Needs `s3s-fs` (cargo install s3s-fs
 # --features binary, outside the repo; or S3S_FS=/path/to/s3s-fs) and a recon release build:
 # $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon (cargo build --profile profiling).
@@ -90,23 +91,28 @@ while True:
     threading.Thread(target=pipe, args=(upstream, client, True), daemon=True).start()
 EOF
 PROXY_PID=$!
+echo 0 >"$OUT/bytes"
 sleep 1
 mapfile -t PROXY_OPTIONS < <(s3_options "http://127.0.0.1:$PROXY_PORT")
-fetched() { # ARGS…: bytes the server sent for one diff
-  echo 0 >"$OUT/bytes"
-  RAYON_NUM_THREADS=$THREADS "$RECON" diff s3://bench/lineitem.parquet s3://bench/lineitem_target.parquet \
+fetched() { # TARGET ARGS…: bytes the server sent for one diff of lineitem.parquet against TARGET (the proxy's
+  local before target=$1 # total keeps running: the difference)
+  shift
+  before=$(cat "$OUT/bytes")
+  RAYON_NUM_THREADS=$THREADS "$RECON" diff s3://bench/lineitem.parquet "s3://bench/$target" \
     "${KEY[@]}" "${PROXY_OPTIONS[@]}" "$@" >/dev/null 2>&1 || true
-  cat "$OUT/bytes"
+  echo $(($(cat "$OUT/bytes") - before))
 }
-ALL=$(fetched)
-SOME=$(fetched --columns l_orderkey,l_linenumber,l_quantity)
+ALL=$(fetched lineitem_target.parquet)
+SOME=$(fetched lineitem_target.parquet --columns l_orderkey,l_linenumber,l_quantity)
+# The source against itself: no row differs, so nothing is read back (the floor: each object once).
+SAME=$(fetched lineitem.parquet)
 fi
 SIZE=$(($(stat -c %s "$DIR/lineitem.parquet") + $(stat -c %s "$DIR/lineitem_target.parquet")))
 
 echo "SF$SF lineitem pair, threads=$THREADS, $RUNS interleaved runs each, load average $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
-python3 - "$OUT" "$RUNS" "$ALL" "$SOME" "$SIZE" <<'EOF'
+python3 - "$OUT" "$RUNS" "$ALL" "$SOME" "$SIZE" "${SAME:-0}" "$(stat -c %s "$DIR/lineitem.parquet")" <<'EOF'
 import json, statistics, sys
-out, runs, every, some, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+out, runs, every, some, size, same, source = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
 median = {}
 for name in ("local", "s3"):
     median[name] = statistics.median(float(open(f"{out}/{name}.{i}.time").read()) for i in range(1, runs + 1))
@@ -120,5 +126,6 @@ for name in ("local", "s3"):
     print(f"| {name} | {median[name]:.2f} | {median[name] / median['local']:.2f} |")
 if every:
   print(f"bytes fetched for both objects ({size:,} bytes): all columns {every:,} ({every / size:.2f}x), "
-        f"--columns l_orderkey,l_linenumber,l_quantity {some:,} ({some / size:.2f}x)")
+        f"--columns l_orderkey,l_linenumber,l_quantity {some:,} ({some / size:.2f}x); "
+        f"lineitem.parquet against itself {same:,} ({same / (2 * source):.2f}x of twice its {source:,} bytes)")
 EOF

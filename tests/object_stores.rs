@@ -120,12 +120,12 @@ pub fn put_public(port: u16, path: &str, body: &[u8]) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-/// A proxy in front of a server on this machine: what clients sent it (their requests) and how many bytes the
-/// server sent back.
+/// A proxy in front of a server on this machine: what clients sent it (their requests, per connection) and how
+/// many bytes the server sent back.
 pub struct Proxy {
     pub address: String,
     pub received: Arc<AtomicU64>,
-    pub requests: Arc<Mutex<Vec<u8>>>,
+    connections: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Proxy {
@@ -139,18 +139,23 @@ impl Proxy {
         let watch = Arc::new(watch);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let address = format!("http://{}", listener.local_addr().expect("its address"));
-        let proxy = Proxy { address, received: Arc::default(), requests: Arc::default() };
-        let (received, requests) = (proxy.received.clone(), proxy.requests.clone());
+        let proxy = Proxy { address, received: Arc::default(), connections: Arc::default() };
+        let (received, connections) = (proxy.received.clone(), proxy.connections.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
                 let (client_in, server_out) =
                     (client.try_clone().expect("a socket"), server.try_clone().expect("a socket"));
-                let (requests, watch) = (requests.clone(), watch.clone());
+                let (connections, watch) = (connections.clone(), watch.clone());
+                let connection = {
+                    let mut all = connections.lock().expect("a lock");
+                    all.push(Vec::new());
+                    all.len() - 1
+                };
                 std::thread::spawn(move || {
                     copy(client_in, server_out, |bytes| {
                         watch(bytes);
-                        requests.lock().expect("a lock").extend_from_slice(bytes)
+                        connections.lock().expect("a lock")[connection].extend_from_slice(bytes)
                     })
                 });
                 let received = received.clone();
@@ -162,9 +167,31 @@ impl Proxy {
         proxy
     }
 
-    /// The requests sent through the proxy so far, as text.
+    /// The requests sent through the proxy so far, as text, a connection's after another's.
     pub fn requests(&self) -> String {
-        String::from_utf8_lossy(&self.requests.lock().expect("a lock")).into_owned()
+        let connections = self.connections.lock().expect("a lock");
+        connections.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect()
+    }
+
+    /// The byte ranges GET requests asked of the object at `path` (as the request line writes it), in the
+    /// order each connection sent them. A GET of `path` without a `Range` header fails the test.
+    pub fn ranges(&self, path: &str) -> Vec<std::ops::Range<u64>> {
+        let connections = self.connections.lock().expect("a lock");
+        let mut ranges = Vec::new();
+        for connection in connections.iter() {
+            // recon's requests have no bodies: each ends at its blank line.
+            for head in String::from_utf8_lossy(connection).split("\r\n\r\n").filter(|h| !h.is_empty()) {
+                if !head.starts_with(&format!("GET {path} ")) {
+                    continue;
+                }
+                let range =
+                    head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("range: bytes=").map(str::to_string));
+                let range = range.unwrap_or_else(|| panic!("a GET of the whole object: {head}"));
+                let (first, last) = range.split_once('-').expect("bytes=FIRST-LAST");
+                ranges.push(first.parse().expect("a number")..last.parse::<u64>().expect("a number") + 1);
+            }
+        }
+        ranges
     }
 }
 
@@ -312,43 +339,111 @@ fn a_file_over_http_is_read_with_ranged_gets() {
     assert_eq!(report["source"]["fingerprint"], expected["source"]["fingerprint"]);
 }
 
-#[test]
-#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
-fn a_parquet_object_is_read_in_ranges_only_the_compared_columns_fetched() {
-    let moto = Moto::start(&[]);
-    let dir = crate::util::scratch();
-    let rows = 20_000;
-    let id = arrow::array::Int64Array::from_iter_values(0..rows);
-    // Text that neither dictionaries nor compression shrink: 192 pseudo-random hex digits a row.
+/// A Parquet file of 40,000 rows in 4 row groups of 10 pages each: `id` (0…), `payload` (text that neither
+/// dictionaries nor compression shrink, 48 pseudo-random hex digits a row: 480 KB a row group, more than the
+/// 64 KiB gap recon fetches across, less than `object_store`'s 1 MB) and `c` (7 × id, but `changed` when given,
+/// at row 25,123: row group 2, its page 5).
+fn paged_parquet(path: &std::path::Path, changed: Option<i64>) {
+    let rows = 40_000;
     let noise = |i: i64| {
         let mut x = i as u64;
-        (0..12)
+        (0..3)
             .map(|_| {
                 x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ 0x5851_F42D;
                 format!("{x:016x}")
             })
             .collect::<String>()
     };
-    let wide = arrow::array::StringArray::from_iter_values((0..rows).map(noise));
+    let c = (0..rows).map(|i| if i == 25_123 { changed.unwrap_or(7 * i) } else { 7 * i });
     let batch = arrow::array::RecordBatch::try_from_iter([
-        ("id", Arc::new(id) as arrow::array::ArrayRef),
-        ("payload", Arc::new(wide) as arrow::array::ArrayRef),
+        ("id", Arc::new(arrow::array::Int64Array::from_iter_values(0..rows)) as arrow::array::ArrayRef),
+        ("payload", Arc::new(arrow::array::StringArray::from_iter_values((0..rows).map(noise))) as _),
+        ("c", Arc::new(arrow::array::Int64Array::from_iter_values(c)) as _),
     ])
     .expect("a batch");
-    let file = dir.path().join("wide.parquet");
-    crate::util::files::write_parquet(&file, &batch);
-    let size = std::fs::metadata(&file).expect("the file").len();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(10_000))
+        .set_data_page_row_count_limit(1_000)
+        .set_write_batch_size(1_000)
+        .build();
+    let file = std::fs::File::create(path).expect("the file");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).expect("a writer");
+    writer.write(&batch).expect("written");
+    writer.close().expect("closed");
+}
+
+/// How many times each byte of the Parquet file at `path` should be fetched by a diff comparing columns 0 and 2
+/// whose row 25,123 differs: every byte of those columns' chunks once (pass one), and again the page holding
+/// that row and the dictionary before the chunk's first page (the re-read of the differing row), with the
+/// pages between them when they are near; nothing of column 1. `None` for the bytes outside the column chunks (the magic, the offset index, the footer), which
+/// are fetched at most once.
+fn expected_fetches(path: &std::path::Path) -> Vec<Option<u8>> {
+    use parquet::file::reader::FileReader;
+    let options = parquet::file::serialized_reader::ReadOptionsBuilder::new().with_page_index().build();
+    let file = std::fs::File::open(path).expect("the file");
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new_with_options(file, options)
+        .expect("a Parquet file");
+    let metadata = reader.metadata();
+    let mut expected = vec![None; std::fs::metadata(path).expect("the file").len() as usize];
+    let mut first_row = 0;
+    for (group, row_group) in metadata.row_groups().iter().enumerate() {
+        for column in 0..3 {
+            let (start, length) = row_group.column(column).byte_range();
+            let wanted = u8::from(column != 1);
+            expected[start as usize..(start + length) as usize].fill(Some(wanted));
+            let row = 25_123 - first_row;
+            if column == 1 || !(0..row_group.num_rows()).contains(&row) {
+                continue;
+            }
+            let pages = metadata.offset_index().expect("an offset index")[group][column].page_locations();
+            let dictionary = start as usize..pages[0].offset as usize;
+            let page = pages.iter().rev().find(|p| p.first_row_index <= row).expect("the row's page");
+            let page = page.offset as usize..page.offset as usize + page.compressed_page_size as usize;
+            // Ranges at most 64 KiB apart are fetched in one request (README "Bytes fetched"): here the pages
+            // between the dictionary and the row's (7 KB).
+            let between = if page.start - dictionary.end <= 64 << 10 { dictionary.end..page.start } else { 0..0 };
+            for byte in dictionary.chain(between).chain(page) {
+                expected[byte] = Some(2);
+            }
+        }
+        first_row += row_group.num_rows();
+    }
+    expected
+}
+
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn each_compared_column_chunk_is_fetched_once_and_a_differing_row_only_its_page_again() {
+    let moto = Moto::start(&[]);
+    let dir = crate::util::scratch();
     moto.put_unsigned(&format!("/{BUCKET}"), b"");
-    moto.put_unsigned(&format!("/{BUCKET}/wide.parquet"), &std::fs::read(&file).expect("the file"));
+    for (name, changed) in [("legacy.parquet", None), ("new.parquet", Some(-1))] {
+        let file = dir.path().join(name);
+        paged_parquet(&file, changed);
+        moto.put_unsigned(&format!("/{BUCKET}/{name}"), &std::fs::read(&file).expect("the file"));
+    }
     let proxy = Proxy::start(moto.port);
     let sides = ["--source-storage-option", "--target-storage-option"];
-    let args = ["diff", "s3://recon/wide.parquet", "s3://recon/wide.parquet", "--key", "id", "--columns", "id"];
-    let run = moto.recon_through(&proxy.address, &args, &sides);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    // Both sides read the footer and the key's column chunk; the payload's 4 MB stay in the store. Measured:
-    // 400,024 bytes for the two reads of a 4,127,789-byte object (8,257,672 without --columns).
-    let fetched = proxy.received.load(Relaxed);
-    assert!(fetched < size / 4, "{fetched} bytes fetched for two reads of a {size}-byte object");
+    let args = ["diff", "s3://recon/legacy.parquet", "s3://recon/new.parquet", "--key", "id", "--columns", "id,c"];
+    let run = moto.recon_through(&proxy.address, &[&args[..], &["--format", "json"]].concat(), &sides);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["mismatched"], 1, "{}", run.stdout);
+    // Counted per byte of each object from the Range headers recon sent. Before, pass one fetched column 1's
+    // bytes with the others (ranges up to 1 MB apart were joined), and the re-read fetched whole row groups.
+    for name in ["legacy.parquet", "new.parquet"] {
+        let expected = expected_fetches(&dir.path().join(name));
+        let mut fetched = vec![0u8; expected.len()];
+        for range in proxy.ranges(&format!("/{BUCKET}/{name}")) {
+            fetched[range.start as usize..range.end as usize].iter_mut().for_each(|n| *n += 1);
+        }
+        let wrong = fetched.iter().zip(&expected).enumerate().find(|(_, (got, want))| match want {
+            Some(want) => *got != want,
+            None => **got > 1,
+        });
+        if let Some((byte, (got, want))) = wrong {
+            panic!("{name}: byte {byte} fetched {got} times, expected {want:?}");
+        }
+    }
 }
 
 #[test]
@@ -419,20 +514,63 @@ fn an_unknown_storage_option_is_refused_by_name() {
     assert!(run.stderr.contains("unknown storage option \"endpoint_urll\""), "{}", run.stderr);
 }
 
+/// A server that answers every request `503 Service Unavailable` (a store shedding load), on a free port: its
+/// address, and how many requests it has answered.
+fn unavailable_store() -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("its address"));
+    let answered = Arc::new(AtomicU64::new(0));
+    let counter = answered.clone();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            counter.fetch_add(1, Relaxed);
+            let _ =
+                client.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (address, answered)
+}
+
 #[test]
-fn a_gcs_location_is_read_from_the_base_url_its_options_name() {
-    // No GCS emulator here speaks the XML API object_store's client uses (README): a port nothing listens on
-    // shows the request went where the options said, and failed as exit 2 naming the object.
-    let port = free_port();
-    let base_url = format!("base_url=http://127.0.0.1:{port}");
-    let mut args = vec!["diff", "gs://recon/orders.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
-    for option in [&base_url, "skip_signature=true", "allow_http=true", "max_retries=0"] {
-        args.extend(["--source-storage-option", option]);
+fn a_failing_request_is_retried_as_many_times_as_max_retries_says_with_the_backoff_given() {
+    let (address, answered) = unavailable_store();
+    let endpoint = format!("endpoint={address}");
+    let object = "s3://recon/orders.parquet";
+    for (retries, requests) in [("0", 1), ("3", 4)] {
+        let before = answered.load(Relaxed);
+        let retries = format!("max_retries={retries}");
+        let mut args = vec!["diff", object, "fixtures/orders/legacy.parquet", "--key", "order_id"];
+        let options = [&endpoint, "allow_http=true", "skip_signature=true", &retries, "init_backoff=10ms"];
+        for option in options.into_iter().chain(["max_backoff=50ms", "backoff_base=1.5", "retry_timeout=1min"]) {
+            args.extend(["--source-storage-option", option]);
+        }
+        let run = recon(&args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(object), "{}", run.stderr);
+        // The first request (a HEAD of the object) and its retries, then recon stops.
+        assert_eq!(answered.load(Relaxed) - before, requests, "{retries}: {}", run.stderr);
     }
-    let run = recon(&args);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    // (storage.googleapis.com would have answered, or failed to resolve.)
-    assert!(run.stderr.contains("gs://recon/orders.parquet: Connection refused"), "{}", run.stderr);
+}
+
+#[test]
+fn a_retry_setting_that_does_not_parse_is_refused_by_name() {
+    for (option, said) in [
+        ("max_retries=many", "max_retries=many: expected a whole number"),
+        ("init_backoff=soon", "init_backoff=soon: expected a duration"),
+        ("retry_timeout=-1s", "retry_timeout=-1s: expected a duration"),
+        ("backoff_base=0.5", "backoff_base=0.5: expected a number of at least 1"),
+    ] {
+        let args =
+            ["diff", "s3://recon/a.parquet", "fixtures/orders/legacy.parquet", "--source-storage-option", option];
+        let run = recon(&args);
+        assert_eq!(run.code, 2, "{option}: {}", run.stderr);
+        assert!(run.stderr.contains(said), "{option}: {}", run.stderr);
+    }
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod evidence;
 mod explain;
 mod fixtures;
 mod fuzz;
+mod gcs;
 mod help;
 mod history;
 mod jsonl;

@@ -25,6 +25,8 @@ pub struct ParquetFiles {
     files: Vec<(StoreFile, ArrowReaderMetadata)>,
     /// Each file as pass one reads it (see [`Scanned`]).
     scanned: Vec<Scanned>,
+    /// Each file's footer with its offset index, once a re-read needed it (see [`ParquetFiles::indexed`]).
+    indexed: Vec<std::sync::OnceLock<ArrowReaderMetadata>>,
 }
 
 /// How pass one reads a file, faster than the file's own types allow but to the same encodings: decimals of
@@ -60,7 +62,8 @@ impl ParquetFiles {
             .iter()
             .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| failed(&file.name, e)))
             .collect::<Result<_>>()?;
-        Ok(ParquetFiles { storage, files, scanned })
+        let indexed = files.iter().map(|_| std::sync::OnceLock::new()).collect();
+        Ok(ParquetFiles { storage, files, scanned, indexed })
     }
 }
 
@@ -107,9 +110,8 @@ impl Reader for ParquetFiles {
     /// Reads rows `rows` (ascending indices into the file) through row selections, a row group per thread,
     /// with the offset index loaded when the file has one so that pages without a wanted row are skipped.
     fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let metadata = self.indexed(file)?;
         let (file, _) = &self.files[file];
-        let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
-        let metadata = load_metadata(&self.storage, file, options)?;
 
         // Each wanted row group with the selection of its wanted rows.
         let mut groups: Vec<(usize, RowSelection)> = Vec::new();
@@ -146,14 +148,35 @@ impl Reader for ParquetFiles {
     }
 }
 
+impl ParquetFiles {
+    /// File `file`'s footer with its offset index (where each page starts), loaded on its first re-read: the
+    /// footer as [`ParquetFiles::open`] read it, and the index in one more ranged read.
+    fn indexed(&self, file: usize) -> Result<ArrowReaderMetadata> {
+        let cell = &self.indexed[file];
+        if let Some(metadata) = cell.get() {
+            return Ok(metadata.clone());
+        }
+        let (file, footer) = &self.files[file];
+        let mut reader = StoreReader { storage: self.storage.clone(), file: file.clone() };
+        let mut index = ParquetMetaDataReader::new_with_metadata(footer.metadata().as_ref().clone())
+            .with_column_index_policy(PageIndexPolicy::Skip)
+            .with_offset_index_policy(PageIndexPolicy::Optional);
+        self.storage.wait(index.load_page_index(&mut reader)).map_err(|e| failed(&file.name, e))?;
+        let parquet = index.finish().map_err(|e| failed(&file.name, e))?;
+        let metadata = ArrowReaderMetadata::try_new(std::sync::Arc::new(parquet), ArrowReaderOptions::new())
+            .map_err(|e| failed(&file.name, e))?;
+        Ok(cell.get_or_init(|| metadata).clone())
+    }
+}
+
 /// A file's footer, read through its store.
 fn load_metadata(storage: &Storage, file: &StoreFile, options: ArrowReaderOptions) -> Result<ArrowReaderMetadata> {
     let mut reader = StoreReader { storage: storage.clone(), file: file.clone() };
     storage.wait(ArrowReaderMetadata::load_async(&mut reader, options)).map_err(|e| failed(&file.name, e))
 }
 
-/// A Parquet file as Parquet's async reader asks for it: byte ranges from its store (a row group's column
-/// chunks in one request), and its footer at the size its listing gave.
+/// A Parquet file as Parquet's async reader asks for it: byte ranges from its store (see
+/// [`Storage::read_ranges`]), and its footer at the size its listing gave.
 struct StoreReader {
     storage: Storage,
     file: StoreFile,
@@ -169,8 +192,7 @@ impl AsyncFileReader for StoreReader {
         &mut self,
         ranges: Vec<std::ops::Range<u64>>,
     ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
-        let store = self.storage.store();
-        async move { store.get_ranges(&self.file.path, &ranges).await.map_err(external) }.boxed()
+        async move { self.storage.read_ranges(&self.file.path, &ranges).await.map_err(external) }.boxed()
     }
 
     fn get_metadata<'a>(

@@ -7,7 +7,6 @@
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
@@ -74,30 +73,41 @@ fn configured<B, K: FromStr>(builder: B, options: &[(String, String)], with: imp
     })
 }
 
-/// recon's own keys, for `object_store`'s retries: `max_retries` (a count) and `retry_timeout` (seconds from a
-/// request's first try after which it is not tried again).
-const RETRY_KEYS: [&str; 2] = ["max_retries", "retry_timeout"];
+/// recon's own keys, for `object_store`'s retries of a failed request: `max_retries` (how many times it is
+/// tried again), `retry_timeout` (how long after its first try it may still be retried), `init_backoff` (the
+/// first wait between tries), `max_backoff` (the longest wait) and `backoff_base` (what each wait is
+/// multiplied by, at most, for the next). Durations as `timeout` takes them (`30s`, `500ms`, `2min`), or seconds.
+const RETRY_KEYS: [&str; 5] = ["max_retries", "retry_timeout", "init_backoff", "max_backoff", "backoff_base"];
 
 fn is_retry(key: &str) -> bool {
     RETRY_KEYS.contains(&key.to_ascii_lowercase().as_str())
 }
 
-/// How failed requests are retried: `object_store`'s defaults unless the options say otherwise.
+/// How failed requests are retried: `object_store`'s defaults (10 retries within 3 minutes, waits from 100 ms
+/// doubling up to 15 s) unless the options say otherwise.
 fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
     let mut retry = RetryConfig::default();
     for (key, value) in options.iter().filter(|(key, _)| is_retry(key)) {
-        let count = value.trim().parse::<u64>().map_err(|_| {
+        let bad = |expected: &str| {
             Error::setting(
                 "--source-storage-option/--target-storage-option",
-                format!(
-                    "{key}={value}: expected a whole number{}",
-                    if key.eq_ignore_ascii_case("retry_timeout") { " of seconds" } else { "" }
-                ),
+                format!("{key}={value}: expected {expected}"),
             )
-        })?;
+        };
+        // A bare number is seconds, as `retry_timeout` took it before it took units.
+        let duration = || match value.trim().parse::<u64>() {
+            Ok(seconds) => Ok(std::time::Duration::from_secs(seconds)),
+            Err(_) => humantime::parse_duration(value.trim()).map_err(|_| bad("a duration (30s, 500ms, 2min)")),
+        };
         match key.to_ascii_lowercase().as_str() {
-            "max_retries" => retry.max_retries = usize::try_from(count).unwrap_or(usize::MAX),
-            _ => retry.retry_timeout = Duration::from_secs(count),
+            "max_retries" => retry.max_retries = value.trim().parse().map_err(|_| bad("a whole number"))?,
+            "retry_timeout" => retry.retry_timeout = duration()?,
+            "init_backoff" => retry.backoff.init_backoff = duration()?,
+            "max_backoff" => retry.backoff.max_backoff = duration()?,
+            _ => {
+                let base = value.trim().parse::<f64>().ok().filter(|base| *base >= 1.0 && base.is_finite());
+                retry.backoff.base = base.ok_or_else(|| bad("a number of at least 1"))?;
+            }
         }
     }
     Ok(retry)
@@ -106,7 +116,7 @@ fn retry(options: &[(String, String)]) -> Result<RetryConfig> {
 fn unknown(key: &str) -> Error {
     Error::setting(
         "--source-storage-option/--target-storage-option",
-        format!("unknown storage option {key:?} for this store (e.g. endpoint, region, allow_http, access_key_id, secret_access_key for S3; service_account, base_url for GCS; account_name, access_key, sas_token for Azure; timeout, connect_timeout, max_retries, retry_timeout for any)"),
+        format!("unknown storage option {key:?} for this store (e.g. endpoint, region, allow_http, access_key_id, secret_access_key for S3; service_account, base_url for GCS; account_name, access_key, sas_token for Azure; timeout, connect_timeout, max_retries, retry_timeout, init_backoff, max_backoff, backoff_base for any)"),
     )
 }
 
