@@ -422,3 +422,51 @@ fn mariadb_json_is_compared_as_json_and_refused_against_a_nested_column_by_name(
         run.stderr
     );
 }
+
+/// The fixture as a `mongoexport` writes it: Extended JSON ids and decimals, nested arrays and sub-documents.
+const JSONL_ROWS: [&str; 4] = [
+    r#"{"id": {"$numberLong": "1"}, "tags": ["a", "b"], "scores": [1, 2, 3], "grid": [[1, 2], [3, 4]], "prices": [{"$numberDecimal": "1.50"}, {"$numberDecimal": "2.25"}], "address": {"street": "Main St", "city": "Oslo", "zip": 123}, "contact": {"name": "Ann", "phones": ["555-0101", "555-0102"]}, "doc": {"b": 1, "a": [1, 2]}}"#,
+    r#"{"id": {"$numberLong": "2"}, "tags": [], "scores": [null], "grid": [], "prices": [], "address": null, "contact": {"name": "Bob", "phones": []}, "doc": null}"#,
+    r#"{"id": {"$numberLong": "3"}, "tags": null, "scores": [1, null, 3], "grid": [[null, 5]], "prices": null, "address": {"street": "Elm", "city": null, "zip": null}, "contact": null, "doc": [1, {"x": null}]}"#,
+    r#"{"id": {"$numberLong": "4"}, "tags": ["x", "y", "z"], "scores": null, "grid": null, "prices": [{"$numberDecimal": "0.10"}], "address": {"street": null, "city": null, "zip": null}, "contact": {"name": "Cy"}, "doc": {}}"#,
+];
+
+const JSONL_SCHEMA: &str = "id: int64\ntags: list<text>\nscores: list<int64>\ngrid: list<list<int32>>\n\
+    prices: list<decimal(12,2)>\naddress: struct<street: text, city: text, zip: int64>\n\
+    contact: struct<name: text, phones: list<text>>\ndoc: text\n";
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn postgres_arrays_composites_and_jsonb_equal_the_same_extended_json_lines_and_a_defect_has_its_path() {
+    let pg = server("RECON_TEST_POSTGRES_URL");
+    let _serial = serial();
+    postgres(&pg, PG_TABLE);
+    let source = format!("{pg}#public.recon_nested");
+    let dir = scratch();
+    let schema = dir.path().join("nested.schema");
+    std::fs::write(&schema, JSONL_SCHEMA).unwrap();
+    let diff_jsonl = |lines: &[String]| {
+        let file = dir.path().join("export.jsonl");
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        let args = ["diff", &source, path(&file), "--key", "id", "--json-schema", path(&schema), "--format", "json", "-q"];
+        let run = recon(&args);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+        (run.code, run.json())
+    };
+    let same: Vec<String> = JSONL_ROWS.iter().map(|line| line.to_string()).collect();
+    let (code, report) = diff_jsonl(&same);
+    assert_eq!(code, 0, "{:#}", report["examples"]);
+    assert_eq!(report["summary"]["matched"], 4, "{:#}", report["summary"]);
+
+    // A struct field inside a document and an element of a 2-D array, each in its own row.
+    let mut changed = same.clone();
+    changed[0] = changed[0].replace(r#""city": "Oslo""#, r#""city": "Oslo ""#);
+    changed[2] = changed[2].replace("[[null, 5]]", "[[null, 6]]");
+    let (code, report) = diff_jsonl(&changed);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["mismatched"], 2, "{:#}", report["examples"]);
+    let found = mismatches(&report);
+    assert_eq!(found["1"]["address"]["path"], "address.city", "{found:#}");
+    assert_eq!(found["1"]["address"]["cause"], "whitespace", "{found:#}");
+    assert_eq!(found["3"]["grid"]["path"], "grid[0][1]", "{found:#}");
+}
