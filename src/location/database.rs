@@ -58,6 +58,25 @@ impl Database {
     }
 }
 
+impl Location {
+    /// The same database location reached at `server` (`host:port`) instead, credentials, database and table
+    /// kept; the masked form still names the real server. Files and ODBC locations come back unchanged.
+    pub fn through(&self, server: &str) -> Location {
+        let Kind::Database(database) = &self.kind else { return self.clone() };
+        let database = Database { url: with_server(&database.url, server), ..database.clone() };
+        Location { text: with_server(&self.text, server), kind: Kind::Database(database) }
+    }
+}
+
+/// `url` with its `host[:port]` replaced by `server`.
+fn with_server(url: &str, server: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let user = authority.rsplit_once('@').map_or(String::new(), |(user, _)| format!("{user}@"));
+    format!("{scheme}://{user}{server}{tail}")
+}
+
 /// The database `text` names, if `scheme` is a database's.
 pub(super) fn parse(text: &str, scheme: &str) -> Option<Result<Kind>> {
     let engine = match scheme {
