@@ -13,7 +13,6 @@ use arrow::datatypes::TimeUnit;
 use super::{finish, pass_adjusted, run, Outcome};
 use crate::digest::Fingerprint;
 use crate::error::{Error, Result};
-use crate::finding::KeySource;
 use crate::location::Kind;
 use crate::normalize::Canon;
 use crate::plan::{ColumnPair, Plan};
@@ -24,10 +23,13 @@ use crate::source::fingerprints::{Bucket, BucketRequest, Form, ENCODING};
 use crate::source::{Format, Wire};
 use crate::spec::{Pushdown, TableSpec};
 
-/// A differing bucket holding more rows than this (on its larger side) is split and fingerprinted again
+/// A differing bucket holding more rows than this (on its larger side) may be split and fingerprinted again
 /// rather than read: a bucket's fingerprint costs about as many bytes as one row, so splitting a bucket of n
 /// rows 16 or 256 ways costs far less than reading n rows once n is a few dozen.
 const SPLIT_ROWS: u64 = 32;
+/// Buckets are split only while their rows are more than 1/`READ_SHARE` of the table: below that, reading them
+/// costs fewer bytes than the first round's fingerprints did, and less time than scanning the tables again.
+const READ_SHARE: u64 = 100;
 /// Rows a split aims to leave per bucket.
 const AIM_ROWS: u64 = 4;
 /// Hex digits of the key hash that name a bucket at most (2^32 buckets).
@@ -193,8 +195,7 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
     };
     let key = Sides::new(forms(&plan.key, Side::Source)?, forms(&plan.key, Side::Target)?);
     let values = Sides::new(forms(&plan.columns, Side::Source)?, forms(&plan.columns, Side::Target)?);
-    let declared_unique =
-        matches!(plan.key_source, KeySource::SourcePrimaryKey | KeySource::TargetPrimaryKey | KeySource::UniqueIndex);
+    let declared_unique = !plan.keyless && (declares_unique(&plan, Side::Source)? || declares_unique(&plan, Side::Target)?);
     let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).max().unwrap_or(0);
     let mut digits = first_digits(estimate);
     let first = digits;
@@ -216,9 +217,18 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
         if rounds == 1 {
             totals = buckets.as_ref().map(|b| total(b));
         }
-        let split = sort_buckets(&buckets, &parents, digits, &mut matched, &mut left);
+        let returned = buckets.source.len().max(buckets.target.len()) as u64;
+        let differing_before = left.len();
+        let mut split = sort_buckets(&buckets, &parents, digits, &mut matched, &mut left);
+        let differing = (split.len() + left.len() - differing_before) as u64;
         if rounds == 1 {
-            differing_first = split.len() as u64 + left.len() as u64;
+            differing_first = differing;
+        }
+        // Another round scans the tables again: worth it only when the rows to read are many, and few buckets
+        // differ (when most do, the differences are everywhere and splitting finds them everywhere too).
+        let rows_to_read: u64 = split.values().sum();
+        if rows_to_read <= totals.source.rows.max(totals.target.rows) / READ_SHARE || differing * 2 > returned {
+            left.extend(std::mem::take(&mut split).into_keys());
         }
         if split.is_empty() {
             break;
@@ -257,6 +267,16 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
         bytes_received: Sides::default(),
     });
     finish(report, plan, findings)
+}
+
+/// Whether `side` declares the key unique: a primary key or unique index over some of its columns. Then equal
+/// buckets hold no repeated key on either side (equal multisets of rows hold the same keys as often), and the
+/// servers need not count distinct keys.
+fn declares_unique(plan: &Plan, side: Side) -> Result<bool> {
+    let keys = plan.datasets[side].keys()?;
+    let names: Vec<&str> = plan.key.iter().map(|pair| pair.on(side).0).collect();
+    let mut declared = keys.primary_key.iter().chain(keys.unique.iter().map(|unique| &unique.columns));
+    Ok(declared.any(|columns| !columns.is_empty() && columns.iter().all(|c| names.contains(&c.as_str()))))
 }
 
 /// Files buckets by whether they match: matched rows are counted, differing buckets small enough (or no longer
