@@ -100,3 +100,21 @@ pub(super) fn parse(text: &str, scheme: &str) -> Option<Result<Kind>> {
     };
     Some(Ok(Kind::Database(Database { engine, url, masked: crate::secrets::mask(text), schema, table })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_through_another_server_keeps_credentials_database_table_and_parameters() {
+        let location = Location::parse("postgres://app:s3cret@db.example:6432/shop?sslmode=require#public.orders").unwrap();
+        let through = location.through("127.0.0.1:40000");
+        let Kind::Database(database) = through.kind() else { panic!("not a database: {through:?}") };
+        assert_eq!(database.url, "postgres://app:s3cret@127.0.0.1:40000/shop?sslmode=require");
+        assert_eq!((database.schema.as_deref(), database.table.as_deref()), (Some("public"), Some("orders")));
+        assert_eq!(database.masked, "postgres://app:***@db.example:6432/shop?sslmode=require#public.orders");
+        let bare = Location::parse("mysql://root@localhost/test#t").unwrap().through("127.0.0.1:1");
+        let Kind::Database(database) = bare.kind() else { panic!("not a database") };
+        assert_eq!(database.url, "mysql://root@127.0.0.1:1/test");
+    }
+}
