@@ -28,7 +28,8 @@ fn diff(source: &str, target: &str, extra: &[&str]) -> (i32, Value) {
 /// missing), ids 900001 and 900002 added (2 extra), one column changed in each of ids 40, 50, 60, 70 (4
 /// mismatched: an integer, a text, a timestamp by one microsecond, a decimal).
 fn defects(table: &str, mysql: bool) -> Vec<String> {
-    let micro = if mysql { "TIMESTAMPADD(MICROSECOND, 1, ts)".to_string() } else { "ts + interval '1 microsecond'".into() };
+    let micro =
+        if mysql { "TIMESTAMPADD(MICROSECOND, 1, ts)".to_string() } else { "ts + interval '1 microsecond'".into() };
     vec![
         format!("DELETE FROM {table} WHERE id IN (10, 20, 30)"),
         format!("INSERT INTO {table} (id, i, t) VALUES (900001, 1, 'new'), (900002, 2, 'new')"),
@@ -130,7 +131,10 @@ fn postgres_to_postgres_pushed_down_equals_a_full_read() {
 }
 
 #[test]
-#[cfg_attr(not(all(recon_postgres, recon_mysql)), ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL")]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn postgres_to_mariadb_pushed_down_equals_a_full_read_and_floats_are_read_in_full() {
     let _serial = serial();
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
@@ -151,7 +155,11 @@ fn postgres_to_mariadb_pushed_down_equals_a_full_read_and_floats_are_read_in_ful
     assert_eq!(auto["summary"]["missing_in_target"], 3, "{auto}");
     let run = recon(&["diff", &source, &target, "--key", "id", "--pushdown", "required"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("--pushdown required") && run.stderr.contains("column f (double precision vs double)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--pushdown required") && run.stderr.contains("column f (double precision vs double)"),
+        "{}",
+        run.stderr
+    );
     postgres(&pg, ["DROP TABLE pd_source"]);
     mysql(&my, ["DROP TABLE pd_target"]);
 }
@@ -244,7 +252,10 @@ struct Row {
 }
 
 fn row() -> impl Strategy<Value = Row> {
-    let text = prop::collection::vec(prop::sample::select(vec![' ', '\'', '\\', 'a', 'Z', 'é', '😀', 'N', 'S', ':', '0', '|']), 0..12);
+    let text = prop::collection::vec(
+        prop::sample::select(vec![' ', '\'', '\\', 'a', 'Z', 'é', '😀', 'N', 'S', ':', '0', '|']),
+        0..12,
+    );
     (
         any::<i64>(),
         -10_000_000_000_000i64..10_000_000_000_000,

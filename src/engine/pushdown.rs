@@ -124,7 +124,12 @@ fn refusal(plan: &Plan) -> Option<Refusal> {
     let mut columns = Vec::new();
     for pair in plan.key.iter().chain(&plan.columns) {
         if let Err(why) = form(plan, pair) {
-            reasons.push(format!("column {} ({} vs {}): {why}", pair.name, declared(plan, pair, Side::Source), declared(plan, pair, Side::Target)));
+            reasons.push(format!(
+                "column {} ({} vs {}): {why}",
+                pair.name,
+                declared(plan, pair, Side::Source),
+                declared(plan, pair, Side::Target)
+            ));
             columns.push(pair.name.clone());
         }
     }
@@ -195,7 +200,8 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
     };
     let key = Sides::new(forms(&plan.key, Side::Source)?, forms(&plan.key, Side::Target)?);
     let values = Sides::new(forms(&plan.columns, Side::Source)?, forms(&plan.columns, Side::Target)?);
-    let declared_unique = !plan.keyless && (declares_unique(&plan, Side::Source)? || declares_unique(&plan, Side::Target)?);
+    let declared_unique =
+        !plan.keyless && (declares_unique(&plan, Side::Source)? || declares_unique(&plan, Side::Target)?);
     let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).max().unwrap_or(0);
     let mut digits = first_digits(estimate);
     let first = digits;

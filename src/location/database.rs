@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn a_location_through_another_server_keeps_credentials_database_table_and_parameters() {
-        let location = Location::parse("postgres://app:s3cret@db.example:6432/shop?sslmode=require#public.orders").unwrap();
+        let location =
+            Location::parse("postgres://app:s3cret@db.example:6432/shop?sslmode=require#public.orders").unwrap();
         let through = location.through("127.0.0.1:40000");
         let Kind::Database(database) = through.kind() else { panic!("not a database: {through:?}") };
         assert_eq!(database.url, "postgres://app:s3cret@127.0.0.1:40000/shop?sslmode=require");

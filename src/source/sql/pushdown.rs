@@ -42,7 +42,8 @@ impl SqlTable {
     fn bucket(&self, (prefix, rows, hi, lo, keys, unsure): Row) -> Result<Bucket> {
         let sum = |s: Option<String>| s.as_deref().and_then(wrapped);
         let (Some(prefix), Some(hi), Some(lo)) = (prefix, sum(hi), sum(lo)) else {
-            let why = "the server could not hash some rows' key text (longer than max_allowed_packet?): leave out --pushdown";
+            let why =
+                "the server could not hash some rows' key text (longer than max_allowed_packet?): leave out --pushdown";
             return Err(Error::database(&self.location, why));
         };
         Ok(Bucket { prefix, rows: rows.max(0) as u64, hi, lo, keys: keys.max(0) as u64, unsure: unsure.max(0) as u64 })
@@ -138,7 +139,9 @@ impl SqlTable {
             Engine::Mysql => mysql_text(&c, t, form),
             Engine::Sqlite => None,
         };
-        text.ok_or_else(|| format!("{} has no {form:?} text on {} that recon can prove alike", column.declared, self.engine.kind()))
+        text.ok_or_else(|| {
+            format!("{} has no {form:?} text on {} that recon can prove alike", column.declared, self.engine.kind())
+        })
     }
 }
 

@@ -76,8 +76,8 @@ fn tcp_server(database: &Database) -> Option<String> {
     if server.is_empty() || server.starts_with('%') || database.url.contains("host=/") {
         return None;
     }
-    let has_port = server.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok())
-        && !server.ends_with(']');
+    let has_port =
+        server.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) && !server.ends_with(']');
     Some(if has_port { server.to_string() } else { format!("{server}:{default}") })
 }
 
@@ -88,7 +88,11 @@ struct Counted {
 }
 
 impl AsyncRead for Counted {
-    fn poll_read(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
         let read = (buf.filled().len() - before) as u64;
@@ -98,7 +102,11 @@ impl AsyncRead for Counted {
 }
 
 impl AsyncWrite for Counted {
-    fn poll_write(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
