@@ -272,9 +272,10 @@ fn pass_adjusted(
     Ok((report, findings))
 }
 
-/// Says on stderr which type each column of a CSV side was read as (inferred unless `--csv-type` says).
+/// Says on stderr which type each column of a CSV or JSON Lines side was read as (inferred unless `--csv-type`
+/// or `--json-schema` says).
 fn log_csv_types(plan: &Plan, table: &str) {
-    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| d.format == Format::Csv) {
+    for (_, dataset) in plan.datasets.iter().filter(|(_, d)| matches!(d.format, Format::Csv | Format::Jsonl)) {
         let types: Vec<String> =
             dataset.schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
         let advice = delimiter_advice(dataset).map_or(String::new(), |advice| format!(" ({advice})"));

@@ -17,7 +17,7 @@ use crate::side::{Side, Sides};
 use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
-use crate::source::{CsvOptions, Dataset, DbOptions, Format, OpenOptions, ReadSettings};
+use crate::source::{read_json_schema, CsvOptions, Dataset, DbOptions, Format, JsonOptions, OpenOptions, ReadSettings};
 use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
@@ -111,8 +111,11 @@ pub fn open_options(spec: &TableSpec) -> Result<Sides<OpenOptions>> {
         types.push((name.clone(), data_type));
     }
     let csv = CsvOptions { delimiter: spec.csv.delimiter, quote: spec.csv.quote, null: spec.csv.null.clone(), types };
+    let json =
+        JsonOptions { schema: spec.json_schema.as_deref().map(read_json_schema).transpose()?.map(std::sync::Arc::new) };
     Ok(spec.sides.as_ref().map(|side| OpenOptions {
         csv: csv.clone(),
+        json: json.clone(),
         storage: side.storage.clone(),
         db: DbOptions {
             query: side.query.clone(),

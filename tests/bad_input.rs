@@ -91,7 +91,10 @@ fn bad_settings_are_named() {
 #[test]
 fn an_empty_directory_is_refused() {
     let dir = scratch();
-    fails(&recon(&["diff", GOOD, path(dir.path()), "--key", "order_id"]), &["no Parquet, CSV or Arrow files"]);
+    fails(
+        &recon(&["diff", GOOD, path(dir.path()), "--key", "order_id"]),
+        &["no Parquet, CSV, Arrow or JSON Lines files"],
+    );
 }
 
 #[test]

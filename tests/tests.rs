@@ -18,10 +18,12 @@ mod fixtures;
 mod fuzz;
 mod help;
 mod history;
+mod jsonl;
 mod keys;
 mod lakehouse;
 mod layers;
 mod mistakes;
+mod nested;
 mod object_stores;
 #[cfg(feature = "odbc")]
 mod odbc;

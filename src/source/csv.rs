@@ -16,7 +16,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use super::compression::{self, Codec};
 use super::parquet::BATCH_ROWS;
 use super::reader::{Capabilities, Reader};
-use super::{concat_picked, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
+use super::{concat_picked, group_by_part, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
 use crate::error::{Error, Result};
 use crate::storage::{Storage, StoreFile};
 
@@ -345,15 +345,7 @@ impl CsvFiles {
     /// Reads rows `rows` (ascending indices into the file) again: the records from each wanted row's mark to
     /// the next, in parallel.
     fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let marks = self.marks(file)?;
-        let mut wanted: Vec<(Part, Vec<u64>)> = Vec::new();
-        for &row in rows {
-            let part = marks[marks.partition_point(|p| p.first_row <= row).saturating_sub(1)];
-            match wanted.last_mut() {
-                Some((last, local)) if *last == part => local.push(row - part.first_row),
-                _ => wanted.push((part, vec![row - part.first_row])),
-            }
-        }
+        let wanted = group_by_part(&self.marks(file)?, |part| part.first_row, rows);
         let name = &self.files[file].name;
         let picked: Vec<RecordBatch> = wanted
             .into_par_iter()

@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod fingerprints;
 mod hive;
 mod ipc;
+mod jsonl;
 pub mod keyset;
 pub mod narrow;
 #[cfg(feature = "odbc")]
@@ -30,6 +31,8 @@ use crate::location::{Files, Kind, Location};
 use crate::storage::{Dir, Place, Storage, StoreFile};
 
 pub use self::csv::{parse_type as parse_csv_type, CsvOptions, TYPES as CSV_TYPES};
+pub use self::jsonl::schema::read as read_json_schema;
+pub use self::jsonl::JsonOptions;
 pub use self::reader::Capabilities;
 use self::reader::Reader;
 pub use self::sql::{
@@ -86,6 +89,8 @@ pub enum Format {
     Parquet,
     Csv,
     Ipc,
+    /// JSON Lines: one JSON object a line.
+    Jsonl,
     /// A Delta Lake table's snapshot.
     Delta,
     Database(sql::Engine),
@@ -101,6 +106,7 @@ impl Format {
         let ext = Path::new(plain).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
             _ if plain != name => None,
             "parquet" | "pq" => Some(Format::Parquet),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
@@ -113,6 +119,7 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ipc => "arrow",
+            Format::Jsonl => "jsonl",
             Format::Delta => "delta",
             Format::Database(engine) => engine.kind(),
             Format::Odbc => "odbc",
@@ -140,6 +147,7 @@ pub struct Dataset {
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
     pub csv: CsvOptions,
+    pub json: JsonOptions,
     pub db: DbOptions,
     /// Object-store settings, `KEY=VALUE` (`--source-storage-option`).
     pub storage: Vec<(String, String)>,
@@ -193,6 +201,7 @@ impl Dataset {
         let reader: Box<dyn Reader> = match format {
             Format::Csv => Box::new(csv::CsvFiles::open(storage, files, &options.csv)?),
             Format::Ipc => Box::new(ipc::IpcFiles::open(storage, files)?),
+            Format::Jsonl => Box::new(jsonl::JsonlFiles::open(storage, files, &options.json)?),
             _ => Box::new(parquet::ParquetFiles::open(storage, files)?),
         };
         let reader = match listed.keys.is_empty() {
@@ -398,6 +407,20 @@ fn concat_picked(picked: &[RecordBatch], location: &str) -> Result<RecordBatch> 
     arrow::compute::concat_batches(&schema, picked).map_err(|e| Error::arrow(location, e))
 }
 
+/// `rows` (ascending indices into a file) grouped by the part of the file holding each, with their indices
+/// within it: `parts` run in order, each holding the rows from `first_row(part)` to the next one's.
+fn group_by_part<P: Copy + PartialEq>(parts: &[P], first_row: impl Fn(&P) -> u64, rows: &[u64]) -> Vec<(P, Vec<u64>)> {
+    let mut wanted: Vec<(P, Vec<u64>)> = Vec::new();
+    for &row in rows {
+        let part = parts[parts.partition_point(|p| first_row(p) <= row).saturating_sub(1)];
+        match wanted.last_mut() {
+            Some((last, local)) if *last == part => local.push(row - first_row(&part)),
+            _ => wanted.push((part, vec![row - first_row(&part)])),
+        }
+    }
+    wanted
+}
+
 /// Keeps the rows whose index in the file is in `rows` (ascending), reading the file start to end.
 fn pick_rows(batches: BatchIter, rows: &[u64], name: &str) -> Result<RecordBatch> {
     let mut kept = Vec::new();
@@ -475,7 +498,7 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
                     return match partitions.files.is_empty() {
                         true => Err(Error::input(
                             location,
-                            "no Parquet, CSV or Arrow files found in its partition directories",
+                            "no Parquet, CSV, Arrow or JSON Lines files found in its partition directories",
                         )),
                         false => Ok(Listed::Partitioned(partitions)),
                     };
@@ -488,7 +511,7 @@ fn list_files(storage: &Storage, files: &Files, location: &str) -> Result<Listed
         }
     };
     if listed.is_empty() {
-        return Err(Error::input(location, "no Parquet, CSV or Arrow files found there"));
+        return Err(Error::input(location, "no Parquet, CSV, Arrow or JSON Lines files found there"));
     }
     Ok(Listed::Files(listed))
 }
@@ -596,8 +619,14 @@ fn common_format(storage: &Storage, location: &str, files: &[StoreFile]) -> Resu
             Some(format) => format,
             None if compression::is_bare(&file.name) => compression::sniff_format(storage, file)?,
             None => {
-                let known = "name it .parquet, .csv (.csv.gz, .csv.zst) or .arrow";
-                return Err(Error::input(&file.name, format!("unknown file type: {known}")));
+                let known = "name it .parquet, .csv (.csv.gz, .csv.zst), .arrow or .jsonl (.jsonl.gz, .jsonl.zst; JSON Lines, one object a line)";
+                // A `.json` export may hold JSON Lines (BigQuery, Spark) or one array (`mongoexport --jsonArray`):
+                // only the name says which recon is to expect.
+                let json = match compression::without_codec(&file.name).to_ascii_lowercase().ends_with(".json") {
+                    true => " (a .json file holding one object a line is JSON Lines: rename it .jsonl; one holding a JSON array is not)",
+                    false => "",
+                };
+                return Err(Error::input(&file.name, format!("unknown file type: {known}{json}")));
             }
         };
         match format {

@@ -152,6 +152,8 @@ pub struct TableSpec {
     pub budgets: Budgets,
     pub sample: Option<SampleSpec>,
     pub csv: CsvSpec,
+    /// `--json-schema`: the file declaring JSON Lines sides' columns; read when the sides open.
+    pub json_schema: Option<PathBuf>,
     pub connect_timeout: Duration,
     /// Zero means no limit.
     pub statement_timeout: Duration,
@@ -413,6 +415,7 @@ impl TableSpec {
             budgets: budgets(options),
             sample: sample(options, layers)?,
             csv: csv(options, layers)?,
+            json_schema: options.json.json_schema.clone(),
             connect_timeout: timeouts.connect,
             statement_timeout: timeouts.statement,
             db_connections: options.resources.db_connections,

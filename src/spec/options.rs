@@ -30,6 +30,9 @@ pub struct Options {
     pub csv: CsvOptions,
     #[command(flatten)]
     #[serde(flatten)]
+    pub json: JsonOptions,
+    #[command(flatten)]
+    #[serde(flatten)]
     pub resources: ResourceOptions,
     #[command(flatten)]
     #[serde(flatten)]
@@ -184,6 +187,16 @@ pub struct CsvOptions {
     #[arg(long, value_name = "COL=TYPE")]
     #[serde(default, deserialize_with = "pairs::deserialize")]
     pub csv_type: Option<Vec<String>>,
+}
+
+/// How JSON Lines files are read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[command(next_help_heading = "JSON Lines")]
+pub struct JsonOptions {
+    /// The columns of JSON Lines sides instead of inferring them: a file of `name: type` lines, in --csv-type's
+    /// type names plus binary, list<TYPE> and struct<name: TYPE, …>.
+    #[arg(long, value_name = "FILE")]
+    pub json_schema: Option<PathBuf>,
 }
 
 /// What the run may use: memory, disk, threads and time.
