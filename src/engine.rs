@@ -3,6 +3,7 @@
 //! once per table.
 
 mod drift;
+mod pushdown;
 mod recheck;
 mod retry;
 mod window;
@@ -90,6 +91,18 @@ impl Table {
 /// Compares one table of many.
 pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Result<Outcome> {
     let started = Instant::now();
+    // With `--pushdown`, each database side is reached through a forwarder counting what its server sends; the
+    // table then opens its own connections (in an audit's snapshot): kept ones would bypass the count.
+    let (spec, wires) = pushdown::through_wires(spec, session)?;
+    let own;
+    let table = match spec.pushdown {
+        Some(_) => {
+            own = Table { connections: Sides::default(), ..table.clone() };
+            &own
+        }
+        None => table,
+    };
+    let spec = spec.as_ref();
     let plan = plan_table(spec, session, table)?;
     if let (Repair::Required, Some(why)) = (spec.keep.repair, repair::refusal(&plan)) {
         return Err(Error::setting("--repair-sql", why));
@@ -99,11 +112,18 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         Some(profile) => Some(session.run(|| crate::profile::profile(&plan, profile, session))?),
         None => None,
     };
-    let mut outcome = match spec.drift.active() {
+    let mut outcome = match (spec.drift.active(), spec.pushdown) {
+        (true, Some(crate::spec::Pushdown::Required)) => {
+            let why = "history, rechecks, windows and key lists read rows by key: leave out --pushdown required";
+            return Err(Error::setting("--pushdown", why));
+        }
         // History, rechecks, windows, key lists: several passes over this table (see drift.rs).
-        true => session.run(|| drift::compare(spec, session, table, plan, started))?,
-        false => session.run(|| run(plan, session, &table.label, started))?,
+        (true, _) => session.run(|| drift::compare(spec, session, table, plan, started))?,
+        // Fingerprints computed in the databases (see pushdown.rs).
+        (false, Some(mode)) => session.run(|| pushdown::compare(plan, session, &table.label, started, mode))?,
+        (false, None) => session.run(|| run(plan, session, &table.label, started))?,
     };
+    pushdown::count(&mut outcome.report, &wires);
     if let Some(profiled) = profiled {
         outcome.report.add_profile(profiled);
     }
@@ -198,6 +218,18 @@ fn line_prefix(label: &str) -> String {
 /// One pass over the rows `plan` reads: read and hash both sides, compare, build the report. `label` names
 /// the table in progress and log lines.
 fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result<(Report, compare::Findings)> {
+    pass_adjusted(plan, session, label, started, |_| {})
+}
+
+/// [`pass`], with what the comparison found adjusted before the report is built from it (`--pushdown`: the
+/// rows of buckets proved equal in the databases, never read).
+fn pass_adjusted(
+    plan: &Plan,
+    session: &Session,
+    label: &str,
+    started: Instant,
+    adjust: impl FnOnce(&mut compare::Findings),
+) -> Result<(Report, compare::Findings)> {
     let table = line_prefix(label);
     log_csv_types(plan, &table);
     let columns = Sides::from_fn(|side| plan.side_columns(side));
@@ -220,8 +252,9 @@ fn pass(plan: &Plan, session: &Session, label: &str, started: Instant) -> Result
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
     let mut explainer = Explainer::new(plan);
-    let findings =
+    let mut findings =
         compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime(), &mut explainer)?;
+    adjust(&mut findings);
     let explanations = explainer.finish(plan)?;
     let compared = started.elapsed();
     tracing::info!("{table}classified in {:.2?}", compared - scanned);

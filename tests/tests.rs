@@ -34,6 +34,7 @@ mod partitions;
 mod policy;
 mod profile;
 mod property;
+mod pushdown;
 mod recheck;
 mod repair;
 mod reports;

@@ -58,6 +58,25 @@ impl Database {
     }
 }
 
+impl Location {
+    /// The same database location reached at `server` (`host:port`) instead, credentials, database and table
+    /// kept; the masked form still names the real server. Files and ODBC locations come back unchanged.
+    pub fn through(&self, server: &str) -> Location {
+        let Kind::Database(database) = &self.kind else { return self.clone() };
+        let database = Database { url: with_server(&database.url, server), ..database.clone() };
+        Location { text: with_server(&self.text, server), kind: Kind::Database(database) }
+    }
+}
+
+/// `url` with its `host[:port]` replaced by `server`.
+fn with_server(url: &str, server: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let user = authority.rsplit_once('@').map_or(String::new(), |(user, _)| format!("{user}@"));
+    format!("{scheme}://{user}{server}{tail}")
+}
+
 /// The database `text` names, if `scheme` is a database's.
 pub(super) fn parse(text: &str, scheme: &str) -> Option<Result<Kind>> {
     let engine = match scheme {
@@ -80,4 +99,23 @@ pub(super) fn parse(text: &str, scheme: &str) -> Option<Result<Kind>> {
         Some((s, t)) => (s, Some(t)),
     };
     Some(Ok(Kind::Database(Database { engine, url, masked: crate::secrets::mask(text), schema, table })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_through_another_server_keeps_credentials_database_table_and_parameters() {
+        let location =
+            Location::parse("postgres://app:s3cret@db.example:6432/shop?sslmode=require#public.orders").unwrap();
+        let through = location.through("127.0.0.1:40000");
+        let Kind::Database(database) = through.kind() else { panic!("not a database: {through:?}") };
+        assert_eq!(database.url, "postgres://app:s3cret@127.0.0.1:40000/shop?sslmode=require");
+        assert_eq!((database.schema.as_deref(), database.table.as_deref()), (Some("public"), Some("orders")));
+        assert_eq!(database.masked, "postgres://app:***@db.example:6432/shop?sslmode=require#public.orders");
+        let bare = Location::parse("mysql://root@localhost/test#t").unwrap().through("127.0.0.1:1");
+        let Kind::Database(database) = bare.kind() else { panic!("not a database") };
+        assert_eq!(database.url, "mysql://root@127.0.0.1:1/test");
+    }
 }

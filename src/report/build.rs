@@ -101,6 +101,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
                 .collect(),
         },
         sample,
+        pushdown: None,
         drift: None,
         stats: Stats::default(),
         profile: None,
@@ -312,6 +313,7 @@ impl Stats {
             memory_limit_bytes: memory_limit,
             threads,
             retries: 0,
+            bytes_received: None,
         }
     }
 }

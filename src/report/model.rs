@@ -67,6 +67,9 @@ pub struct Report {
     pub policy: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleReport>,
+    /// `--pushdown`: where the fingerprints were computed, and what crossed the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushdown: Option<PushdownReport>,
     /// Runs over time: scope, history, rechecks (see [`super::drift`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftReport>,
@@ -98,6 +101,32 @@ pub struct SampleReport {
     pub rates: ByCategory<crate::sample::Rate>,
 }
 
+/// `--pushdown` (DESIGN.md, "Fingerprints in the databases"): the buckets the databases fingerprinted, how many
+/// differed (their rows were read and compared by recon), and the wire bytes each side's server sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushdownReport {
+    /// `auto` or `required` (`off` counts bytes only).
+    pub mode: String,
+    /// The fingerprints' encoding (`md5-canonical-text-v1`); absent when the table was read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Buckets of the first round (later rounds split only the differing ones).
+    pub buckets: u64,
+    /// First-round buckets whose fingerprints differed.
+    pub differing_buckets: u64,
+    /// Rounds of fingerprints before the rows of the buckets left were read.
+    pub rounds: u32,
+    /// Rows whose buckets matched, never read.
+    pub rows_not_read: u64,
+    /// Columns that forced a read in full (their types have no canonical text both sides write alike).
+    pub columns_read_in_full: Vec<String>,
+    /// Why the table was read in full, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_in_full: Option<String>,
+    /// Bytes each side's server sent, on the wire (`None` for a side not reached over TCP).
+    pub bytes_received: crate::side::Sides<Option<u64>>,
+}
+
 /// What the comparison cost. `read` and `hash` are summed over the threads doing them (they overlap in time);
 /// `compare`, `report` and `total` are wall-clock seconds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -112,6 +141,9 @@ pub struct Stats {
     /// `--retries`: how many times the table was read again after a lost connection, in a fresh snapshot.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u32,
+    /// `--pushdown` given: the wire bytes both database sides' servers sent (see [`PushdownReport`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_received: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

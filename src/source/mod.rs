@@ -8,6 +8,7 @@ mod csv;
 #[cfg(feature = "delta")]
 mod delta;
 pub mod dialect;
+pub mod fingerprints;
 mod hive;
 mod ipc;
 mod jsonl;
@@ -35,7 +36,7 @@ pub use self::jsonl::JsonOptions;
 pub use self::reader::Capabilities;
 use self::reader::Reader;
 pub use self::sql::{
-    Columns, Connections, DbOptions, Engine, ReadConnections, ReadSettings, Writable, KEYS_PER_STATEMENT,
+    Columns, Connections, DbOptions, Engine, ReadConnections, ReadSettings, Wire, Writable, KEYS_PER_STATEMENT,
 };
 
 /// Rows of one scan unit, in the unit's order.
@@ -249,6 +250,23 @@ impl Dataset {
             true => self.reader.aggregate(aggregates).map(Some),
             false => Ok(None),
         }
+    }
+
+    /// Why column `index` has no `form` text where this side computes fingerprints; `None` when it has (see
+    /// [`Capabilities::fingerprints`]).
+    pub fn refuse_form(&self, index: usize, form: fingerprints::Form) -> Option<String> {
+        self.reader.refuse_form(index, form)
+    }
+
+    /// Every bucket's fingerprint, computed by the side itself (see [`Capabilities::fingerprints`]).
+    pub fn buckets(&self, request: &fingerprints::BucketRequest) -> Result<Vec<fingerprints::Bucket>> {
+        self.reader.buckets(request)
+    }
+
+    /// Makes full reads keep only the rows of the buckets `prefixes` name (see [`Reader::bucket_condition`]).
+    pub fn restrict_buckets(&mut self, key: &[(usize, fingerprints::Form)], prefixes: &[String]) -> Result<()> {
+        let condition = self.reader.bucket_condition(key, prefixes)?;
+        self.reader.restrict(condition)
     }
 
     /// The distinct values of `columns` (schema indices) as the database's own statistics estimate them,

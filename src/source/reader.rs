@@ -10,6 +10,7 @@ use arrow::datatypes::SchemaRef;
 
 use super::aggregates::Aggregates;
 use super::catalog::TableKeys;
+use super::fingerprints::{Bucket, BucketRequest, Form};
 use super::keyset::KeyList;
 use super::sql::{Bound, ReadConnections, Writable};
 use super::ScanUnit;
@@ -37,6 +38,9 @@ pub struct Capabilities {
     /// Computes a column profile's aggregates itself, in one statement ([`Reader::aggregate`]): a database.
     /// Files are aggregated by DataFusion in `profile`.
     pub aggregate: bool,
+    /// Computes bucket fingerprints over canonical value text itself ([`Reader::buckets`], `--pushdown`): a
+    /// PostgreSQL or MySQL/MariaDB table.
+    pub fingerprints: bool,
 }
 
 /// One kind of source, opened: its schema is known, its rows not yet read.
@@ -141,6 +145,23 @@ pub(crate) trait Reader: Send + Sync {
     /// source's snapshot.
     fn aggregate(&self, _aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
         Err(undeclared("compute aggregates"))
+    }
+
+    /// [`Capabilities::fingerprints`]: why column `index` (a schema index) has no `form` text here; `None` when
+    /// it has.
+    fn refuse_form(&self, _index: usize, _form: Form) -> Option<String> {
+        Some("this source computes no fingerprints".to_string())
+    }
+
+    /// [`Capabilities::fingerprints`]: every bucket's fingerprint over the rows full reads keep.
+    fn buckets(&self, _request: &BucketRequest) -> Result<Vec<Bucket>> {
+        Err(undeclared("compute fingerprints"))
+    }
+
+    /// [`Capabilities::fingerprints`]: the SQL condition keeping the rows whose key hash (over `key`) starts with
+    /// one of `prefixes`, for [`Reader::restrict`].
+    fn bucket_condition(&self, _key: &[(usize, Form)], _prefixes: &[String]) -> Result<String> {
+        Err(undeclared("compute fingerprints"))
     }
 
     /// The distinct values of `columns` (schema indices) as the source's own statistics estimate them, without

@@ -159,6 +159,8 @@ pub struct TableSpec {
     pub statement_timeout: Duration,
     /// `--db-connections`: connections reading one database side's table; `None`: recon's default.
     pub db_connections: Option<usize>,
+    /// `--pushdown`: `None` when not given (then no bytes are counted either).
+    pub pushdown: Option<Pushdown>,
     /// Tables an audit compares at once (`--jobs`; 1 for a diff): they share each server's connection slots.
     pub jobs: usize,
     /// `--retries`: how many times the table is read again after a lost connection.
@@ -289,6 +291,28 @@ impl Policy {
 }
 
 vocabulary! {
+    /// Where fingerprints are computed (`--pushdown`).
+    pub enum Pushdown ("pushdown mode") {
+        /// In the databases where both sides can be; a table or column that cannot is read in full.
+        Auto = "auto",
+        /// In the databases, or exit 2 naming what cannot be.
+        Required = "required",
+        /// By recon, from every row read (the received bytes are still counted).
+        Off = "off",
+    }
+}
+
+/// `--pushdown MODE`, checked.
+fn pushdown(options: &Options, layers: &Layers) -> Result<Option<Pushdown>> {
+    let Some(text) = &options.resources.pushdown else { return Ok(None) };
+    let mode = Pushdown::parse(text.trim()).ok_or_else(|| {
+        let hint = crate::spelling::did_you_mean(text, Pushdown::ALL.map(Pushdown::name));
+        Error::setting(layers.setting("pushdown"), format!("{text:?} is not auto, required or off{hint}"))
+    })?;
+    Ok(Some(mode))
+}
+
+vocabulary! {
     /// The unit timestamps are truncated to before comparing (`--timestamp-precision`).
     pub enum Precision ("timestamp precision") {
         Second = "s",
@@ -395,6 +419,7 @@ impl TableSpec {
             connect_timeout: timeouts.connect,
             statement_timeout: timeouts.statement,
             db_connections: options.resources.db_connections,
+            pushdown: pushdown(options, layers)?,
             jobs: 1,
             retries: options.resources.retries.unwrap_or(0),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },

@@ -225,6 +225,11 @@ pub struct ResourceOptions {
     /// (PostgreSQL) [default: one per worker thread, at most 8, within half the server's free connection slots].
     #[arg(long, value_name = "N")]
     pub db_connections: Option<usize>,
+    /// Compute bucket fingerprints inside the databases, then read only the rows of buckets that differ:
+    /// auto (a table or column that cannot be pushed down is read in full, and the report says so), required
+    /// (exit 2 naming what cannot be pushed down) or off [default: off; bare --pushdown: auto].
+    #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "auto")]
+    pub pushdown: Option<String>,
     /// Read a table again, up to N times, when its database connection drops or its server restarts: after 1,
     /// 2, 4… seconds, each time in a fresh snapshot (in an audit, after the audit's shared one; the report says
     /// so) [default: 0].

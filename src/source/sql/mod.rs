@@ -12,9 +12,11 @@ mod narrow;
 mod parallel;
 mod postgres;
 mod probe;
+mod pushdown;
 mod reader;
 mod sqlite;
 mod text;
+mod wire;
 mod writable;
 
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub use parallel::{ReadConnections, ReadSettings};
 pub(crate) use postgres::{column as postgres_column, COLUMNS as POSTGRES_COLUMNS};
 #[cfg(feature = "odbc")]
 pub(crate) use sqlite::{column as sqlite_column, COLUMNS as SQLITE_COLUMNS};
+pub use wire::Wire;
 pub use writable::Writable;
 
 const POSTGRES_SAMPLE: &str = include_str!("../../../queries/postgres_sample.sql");

@@ -8,6 +8,7 @@ use super::{Bound, Engine, ReadConnections, SqlTable, Writable};
 use crate::error::Result;
 use crate::source::aggregates::Aggregates;
 use crate::source::catalog::TableKeys;
+use crate::source::fingerprints::{Bucket, BucketRequest, Form};
 use crate::source::keyset::KeyList;
 use crate::source::reader::{Capabilities, Reader};
 use crate::source::ScanUnit;
@@ -25,7 +26,20 @@ impl Reader for SqlTable {
             parallel_units: false,
             reread_by_ordinal: false,
             aggregate: true,
+            fingerprints: self.engine != Engine::Sqlite,
         }
+    }
+
+    fn refuse_form(&self, index: usize, form: Form) -> Option<String> {
+        SqlTable::refuse_form(self, index, form)
+    }
+
+    fn buckets(&self, request: &BucketRequest) -> Result<Vec<Bucket>> {
+        SqlTable::buckets(self, request)
+    }
+
+    fn bucket_condition(&self, key: &[(usize, Form)], prefixes: &[String]) -> Result<String> {
+        SqlTable::bucket_condition(self, key, prefixes)
     }
 
     fn aggregate(&self, aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
