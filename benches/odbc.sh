@@ -65,7 +65,7 @@ for round in $(seq 1 "$ROUNDS"); do
     /usr/bin/time -f "%e %U %S" -o "$OUT/$name.$round.time" "$RECON" diff "$source" "$target" --key $KEY $extra \
       --format json -q >"$OUT/$name.$round.out" 2>"$OUT/$name.$round.err" || [ $? -eq 1 ] \
       || { echo "odbc: $name failed: $(cat "$OUT/$name.$round.err")" >&2; exit 1; }
-    echo "round $round: $name $(cut -d' ' -f1 "$OUT/$name.$round.time") s"
+    echo "round $round: $name $(tail -n 1 "$OUT/$name.$round.time" | cut -d' ' -f1) s"
   done
 done
 
