@@ -17,13 +17,8 @@ set -euo pipefail
 
 SF=${1:-1}
 ROUNDS=${2:-3}
-HERE=$(cd "$(dirname "$0")" && pwd) ROOT=$(cd "$HERE/.." && pwd)
-RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/profiling/recon}
-PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
-MYURL=${MYURL:-mysql://root@127.0.0.1:3306/test}
-KEY=l_orderkey,l_linenumber
-[ -x "$RECON" ] || { echo "odbc: no recon binary at $RECON (set RECON_BIN or build it with --features odbc)" >&2; exit 1; }
-if [ ! -x /usr/bin/time ]; then apt-get update -qq && apt-get install -y -qq time >/dev/null; fi
+# shellcheck source=benches/db_env.sh
+source "$(dirname "$0")/db_env.sh"
 
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 PGURL=$PGURL "$HERE/load_postgres.sh" "$SF" >/dev/null
