@@ -809,22 +809,22 @@ fn values_the_target_cannot_hold_and_columns_recon_cannot_read_are_refused() {
     let script = dir.path().join("repair.sql");
     let source = Place::new(Kind::Postgres, "rp_refused_src", dir.path());
     source.load(
-        "CREATE TABLE t (id integer PRIMARY KEY, f double precision, tags integer[]);
-                 INSERT INTO t VALUES (1, 'NaN', '{1,2}');",
+        "CREATE TABLE t (id integer PRIMARY KEY, f double precision, span int4range);
+                 INSERT INTO t VALUES (1, 'NaN', '[1,2)');",
     );
     let target = Place::new(Kind::Mariadb, "rp_refused_tgt", dir.path());
-    target.load("CREATE TABLE t (id int PRIMARY KEY, f double, tags text);");
+    target.load("CREATE TABLE t (id int PRIMARY KEY, f double, span text);");
     let (s, t) = (source.location(Some("t")), target.location(Some("t")));
-    // An array column is left out of the comparison, but an inserted row would lack it.
-    let args = ["diff", &s, &t, "--exclude", "tags", "--repair-sql", path(&script)];
+    // A range column is left out of the comparison, but an inserted row would lack it.
+    let args = ["diff", &s, &t, "--exclude", "span", "--repair-sql", path(&script)];
     assert_refused(
         &args,
         &script,
-        "column tags (PostgreSQL type integer[] (an array)) cannot be read: inserted rows would lack it",
+        "column span (PostgreSQL type int4range (a range)) cannot be read: inserted rows would lack it",
     );
     // NaN has no place in MariaDB: the comparison stands (its verdict printed), the script is not written.
-    client(Kind::Postgres, None, "ALTER TABLE rp_refused_src.t DROP COLUMN tags;");
-    client_in(Kind::Mariadb, None, Some("rp_refused_tgt"), "ALTER TABLE t DROP COLUMN tags;");
+    client(Kind::Postgres, None, "ALTER TABLE rp_refused_src.t DROP COLUMN span;");
+    client_in(Kind::Mariadb, None, Some("rp_refused_tgt"), "ALTER TABLE t DROP COLUMN span;");
     let run = recon(&["diff", &s, &t, "--repair-sql", path(&script)]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.contains("NOT RECONCILED"), "{}", run.stdout);

@@ -22,6 +22,7 @@ mod keys;
 mod lakehouse;
 mod layers;
 mod mistakes;
+mod nested;
 mod object_stores;
 #[cfg(feature = "odbc")]
 mod odbc;

@@ -7,6 +7,12 @@
 //! there are no sentinel strings and no separators.
 //! Payloads: integers, dates and instants little-endian; decimals their scale byte and unscaled integer;
 //! floats their IEEE bits after `-0.0` → `0.0` and every NaN → one NaN; strings their UTF-8 bytes.
+//!
+//! Nested values are `tag | count (LEB128 varint) | the encodings of their parts`: a list its elements in
+//! order, a struct its fields in the canonical order (`normalize::Canon::Struct`), a map its entries — key
+//! then value — sorted by their bytes, so that entry order never matters. The parts are self-delimiting, so
+//! the count fixes where a nested value ends: a NULL list (`00`), an empty list (`0c 00`) and a list holding
+//! one NULL (`0c 01 00`) differ, and no element boundary can move (`[[1],[]]` against `[[],[1]]`).
 
 use arrow::array::{Array, ArrayAccessor, AsArray, GenericByteViewArray, PrimitiveArray};
 use arrow::array::{ByteView, MAX_INLINE_VIEW_LEN};
@@ -31,6 +37,9 @@ const TIMESTAMP: u8 = 0x08;
 const TIME: u8 = 0x09;
 const DECIMAL256: u8 = 0x0a;
 const FLOAT32: u8 = 0x0b;
+const LIST: u8 = 0x0c;
+const STRUCT: u8 = 0x0d;
+const MAP: u8 = 0x0e;
 
 /// Version of the encoding and of the hashing over it, recorded in reports: fingerprints are comparable
 /// only within one version. 2: one xxh3-128 per row over the concatenated encodings. 3: no length after
@@ -117,9 +126,97 @@ pub fn encode_into(array: &dyn Array, start: usize, bytes: &mut [u8], cursor: &m
                 _ => out.led(array.as_primitive::<Time64MicrosecondType>(), lead, put),
             }
         }
+        DataType::Null | DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(..) => {
+            for (row, value) in nested_rows(array, start, out.cursor.len())?.iter().enumerate() {
+                let at = &mut out.cursor[row];
+                out.bytes[*at..*at + value.len()].copy_from_slice(value);
+                *at += value.len();
+            }
+        }
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     }
     Ok(())
+}
+
+/// The encodings of rows `start..start + rows` of a nested array (or of an array of NULLs), one by one: the
+/// parts of every row are encoded once as a column, then assembled per row.
+fn nested_rows(array: &dyn Array, start: usize, rows: usize) -> Result<Vec<Vec<u8>>, ArrowError> {
+    let valid = |row: usize| array.is_valid(start + row);
+    let mut out = Vec::with_capacity(rows);
+    match array.data_type() {
+        DataType::List(_) => list_rows(array.as_list::<i32>(), start, rows, &mut out)?,
+        DataType::LargeList(_) => list_rows(array.as_list::<i64>(), start, rows, &mut out)?,
+        DataType::Struct(_) => {
+            let array = array.as_struct();
+            let fields: Vec<Vec<Vec<u8>>> =
+                array.columns().iter().map(|c| encodings(c.slice(start, rows).as_ref())).collect::<Result<_, _>>()?;
+            for row in 0..rows {
+                out.push(match valid(row) {
+                    false => vec![NULL],
+                    true => {
+                        let mut value = head(STRUCT, fields.len());
+                        fields.iter().for_each(|f| value.extend_from_slice(&f[row]));
+                        value
+                    }
+                });
+            }
+        }
+        DataType::Map(..) => {
+            let map = array.as_map();
+            let offsets = map.value_offsets();
+            let (first, last) = (offsets[start] as usize, offsets[start + rows] as usize);
+            let keys = encodings(map.keys().slice(first, last - first).as_ref())?;
+            let values = encodings(map.values().slice(first, last - first).as_ref())?;
+            for row in 0..rows {
+                if !valid(row) {
+                    out.push(vec![NULL]);
+                    continue;
+                }
+                let range = offsets[start + row] as usize - first..offsets[start + row + 1] as usize - first;
+                let mut pairs: Vec<Vec<u8>> = range.clone().map(|e| [&keys[e][..], &values[e][..]].concat()).collect();
+                pairs.sort_unstable();
+                let mut value = head(MAP, range.len());
+                pairs.iter().for_each(|p| value.extend_from_slice(p));
+                out.push(value);
+            }
+        }
+        _ => out.resize(rows, vec![NULL]),
+    }
+    Ok(out)
+}
+
+fn list_rows<O: arrow::array::OffsetSizeTrait>(
+    array: &arrow::array::GenericListArray<O>,
+    start: usize,
+    rows: usize,
+    out: &mut Vec<Vec<u8>>,
+) -> Result<(), ArrowError> {
+    let offsets = array.value_offsets();
+    let (first, last) = (offsets[start].as_usize(), offsets[start + rows].as_usize());
+    let elements = encodings(array.values().slice(first, last - first).as_ref())?;
+    for row in start..start + rows {
+        if array.is_null(row) {
+            out.push(vec![NULL]);
+            continue;
+        }
+        let range = offsets[row].as_usize() - first..offsets[row + 1].as_usize() - first;
+        let mut value = head(LIST, range.len());
+        elements[range].iter().for_each(|e| value.extend_from_slice(e));
+        out.push(value);
+    }
+    Ok(())
+}
+
+/// A nested value's tag and its count of parts as a LEB128 varint.
+fn head(tag: u8, count: usize) -> Vec<u8> {
+    let mut value = vec![tag];
+    let mut n = count;
+    while n >= 0x80 {
+        value.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    value.push(n as u8);
+    value
 }
 
 /// Where encodings go: one slot per row, filled from its cursor on; row `i` is the array's row `start + i`.
@@ -277,6 +374,9 @@ pub fn add_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Re
         DataType::Binary => return add_byte_lengths(array.as_binary::<i32>(), start, lengths),
         DataType::LargeBinary => return add_byte_lengths(array.as_binary::<i64>(), start, lengths),
         DataType::BinaryView => return add_view_lengths(array.as_binary_view(), start, lengths),
+        DataType::Null | DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(..) => {
+            return add_nested_lengths(array, start, lengths);
+        }
         other => return Err(ArrowError::NotYetImplemented(format!("no canonical encoding for {other}"))),
     };
     match array.logical_nulls().filter(|n| n.null_count() > 0) {
@@ -287,6 +387,80 @@ pub fn add_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Re
         }
     }
     Ok(())
+}
+
+/// The lengths of nested encodings from their parts' lengths, without writing them: a head (tag and count)
+/// and the parts, or 1 for a NULL.
+fn add_nested_lengths(array: &dyn Array, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError> {
+    let rows = lengths.len();
+    match array.data_type() {
+        DataType::List(_) | DataType::LargeList(_) | DataType::Map(..) => {
+            let (values, offsets): (Vec<&dyn Array>, Vec<usize>) = match array.data_type() {
+                DataType::List(_) => {
+                    let list = array.as_list::<i32>();
+                    (vec![list.values().as_ref()], window(list.value_offsets(), start, rows))
+                }
+                DataType::LargeList(_) => {
+                    let list = array.as_list::<i64>();
+                    (vec![list.values().as_ref()], window(list.value_offsets(), start, rows))
+                }
+                _ => {
+                    let map = array.as_map();
+                    let parts = vec![map.keys().as_ref(), map.values().as_ref()];
+                    (parts, window(map.value_offsets(), start, rows))
+                }
+            };
+            let (first, last) = (offsets[0], offsets[rows]);
+            // Per entry, its parts' lengths side by side (a map's key then value).
+            let mut parts = vec![0; (last - first) * values.len()];
+            for (i, part) in values.iter().enumerate() {
+                let mut own = vec![0; last - first];
+                add_lengths(*part, first, &mut own)?;
+                own.iter().enumerate().for_each(|(e, len)| parts[e * values.len() + i] = *len);
+            }
+            let counts: Vec<usize> = offsets.windows(2).map(|w| w[1] - w[0]).collect();
+            add_heads_and_parts(array, start, lengths, &counts, values.len(), &parts);
+        }
+        DataType::Struct(_) => {
+            let array = array.as_struct();
+            let width = array.num_columns();
+            let mut parts = vec![0; rows * width];
+            for (i, column) in array.columns().iter().enumerate() {
+                let mut own = vec![0; rows];
+                add_lengths(column.as_ref(), start, &mut own)?;
+                own.iter().enumerate().for_each(|(r, len)| parts[r * width + i] = *len);
+            }
+            add_heads_and_parts(array, start, lengths, &vec![width; rows], 1, &parts);
+        }
+        _ => lengths.iter_mut().for_each(|l| *l += 1),
+    }
+    Ok(())
+}
+
+/// The offsets of rows `start..start + rows` only: a call may cover a few rows of a long array.
+fn window<O: arrow::array::OffsetSizeTrait>(offsets: &[O], start: usize, rows: usize) -> Vec<usize> {
+    offsets[start..=start + rows].iter().map(|o| o.as_usize()).collect()
+}
+
+/// Adds to each row's length its head (tag and `counts[row]`) and its `counts[row] × per` parts' lengths,
+/// taken in order from `parts`; a NULL row is 1 byte, its parts skipped.
+fn add_heads_and_parts(
+    array: &dyn Array,
+    start: usize,
+    lengths: &mut [usize],
+    counts: &[usize],
+    per: usize,
+    parts: &[usize],
+) {
+    let mut at = 0;
+    for (row, (l, count)) in lengths.iter_mut().zip(counts).enumerate() {
+        let taken = count * per;
+        *l += match array.is_null(start + row) {
+            true => 1,
+            false => 1 + varint_len(*count) + parts[at..at + taken].iter().sum::<usize>(),
+        };
+        at += taken;
+    }
 }
 
 fn add_byte_lengths<A: ArrayAccessor>(array: A, start: usize, lengths: &mut [usize]) -> Result<(), ArrowError>
@@ -399,6 +573,36 @@ pub enum Decoded<'a> {
         digits: u8,
         ticks: i64,
     },
+    /// A list's, struct's or map's parts (for a map, key and value by turns), encoded one after the other.
+    Nested {
+        kind: Nesting,
+        count: usize,
+        parts: &'a [u8],
+    },
+}
+
+/// What kind of nested value an encoding holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    List,
+    Struct,
+    Map,
+}
+
+impl<'a> Decoded<'a> {
+    /// A nested value's parts, each its own encoding (a map's entries as key, value, key, value, …).
+    pub fn parts(&self) -> Vec<&'a [u8]> {
+        let Decoded::Nested { kind, count, parts } = *self else { return Vec::new() };
+        let n = if kind == Nesting::Map { 2 * count } else { count };
+        let mut out = Vec::with_capacity(n);
+        let mut rest = parts;
+        for _ in 0..n {
+            let Some((_, len)) = decode(rest) else { break };
+            out.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+        out
+    }
 }
 
 impl Decoded<'_> {
@@ -433,21 +637,40 @@ pub fn decode(bytes: &[u8]) -> Option<(Decoded<'_>, usize)> {
         TIMESTAMP => (Decoded::Timestamp { digits: *bytes.get(1)?, ticks: i64_at(2)? }, 10),
         TIME => (Decoded::Time { digits: *bytes.get(1)?, ticks: i64_at(2)? }, 10),
         TEXT | BINARY => {
-            let (mut len, mut shift, mut at) = (0usize, 0, 1);
-            loop {
-                let byte = *bytes.get(at)?;
-                len |= ((byte & 0x7f) as usize) << shift;
-                at += 1;
-                if byte & 0x80 == 0 {
-                    break;
-                }
-                shift += 7;
-            }
+            let (len, at) = varint(bytes)?;
             let value = fixed(at, len)?;
             (if tag == TEXT { Decoded::Text(value) } else { Decoded::Binary(value) }, at + len)
         }
+        LIST | STRUCT | MAP => {
+            let (count, at) = varint(bytes)?;
+            let kind = match tag {
+                LIST => Nesting::List,
+                STRUCT => Nesting::Struct,
+                _ => Nesting::Map,
+            };
+            let n = if kind == Nesting::Map { count.checked_mul(2)? } else { count };
+            let mut end = at;
+            for _ in 0..n {
+                end += decode(bytes.get(end..)?)?.1;
+            }
+            (Decoded::Nested { kind, count, parts: &bytes[at..end] }, end)
+        }
         _ => return None,
     })
+}
+
+/// The LEB128 varint after a tag: its value and where the bytes after it start.
+fn varint(bytes: &[u8]) -> Option<(usize, usize)> {
+    let (mut len, mut shift, mut at) = (0usize, 0, 1);
+    loop {
+        let byte = *bytes.get(at)?;
+        len |= ((byte & 0x7f) as usize).checked_shl(shift)?;
+        at += 1;
+        if byte & 0x80 == 0 {
+            return Some((len, at));
+        }
+        shift += 7;
+    }
 }
 
 #[cfg(test)]
@@ -606,5 +829,106 @@ mod tests {
         let (long, len) = decode(&rows[3]).unwrap();
         assert_eq!((long, len), (Decoded::Text("x".repeat(300).as_bytes()), 303));
         assert_eq!(decode(&[TEXT, 5, b'a']), None, "a cut encoding is no value");
+    }
+
+    /// Every list of at most two lists of at most two elements among NULL, 0 and 1, and the NULL and empty
+    /// outer lists: all distinct values, so all distinct encodings, and each decodes back to its length.
+    #[test]
+    fn no_two_nested_values_share_an_encoding_across_nesting_boundaries() {
+        use arrow::array::{Int64Builder, ListBuilder};
+        let elements = [None, Some(0i64), Some(1)];
+        let mut inner: Vec<Option<Vec<Option<i64>>>> = vec![None, Some(vec![])];
+        for a in elements {
+            inner.push(Some(vec![a]));
+            for b in elements {
+                inner.push(Some(vec![a, b]));
+            }
+        }
+        let mut outer: Vec<Option<Vec<Option<Vec<Option<i64>>>>>> = vec![None, Some(vec![])];
+        for x in &inner {
+            outer.push(Some(vec![x.clone()]));
+            for y in &inner {
+                outer.push(Some(vec![x.clone(), y.clone()]));
+            }
+        }
+        let mut builder = ListBuilder::new(ListBuilder::new(Int64Builder::new()));
+        for value in &outer {
+            match value {
+                None => builder.append(false),
+                Some(lists) => {
+                    for list in lists {
+                        match list {
+                            None => builder.values().append(false),
+                            Some(items) => {
+                                items.iter().for_each(|v| builder.values().values().append_option(*v));
+                                builder.values().append(true);
+                            }
+                        }
+                    }
+                    builder.append(true);
+                }
+            }
+        }
+        let array = builder.finish();
+        let enc = encodings(&array).unwrap();
+        let distinct: std::collections::HashSet<&Vec<u8>> = enc.iter().collect();
+        assert_eq!((outer.len(), distinct.len()), (outer.len(), outer.len()));
+        let mut lengths = vec![0; array.len()];
+        add_lengths(&array, 0, &mut lengths).unwrap();
+        assert_eq!(lengths, enc.iter().map(Vec::len).collect::<Vec<_>>());
+        for e in &enc {
+            assert_eq!(decode(e).map(|(_, len)| len), Some(e.len()));
+        }
+        let mut lengths = vec![0; 40];
+        add_lengths(&array, 5, &mut lengths).unwrap();
+        assert_eq!(lengths, enc[5..45].iter().map(Vec::len).collect::<Vec<_>>(), "rows from an offset");
+        let mut cursor: Vec<usize> = lengths.iter().scan(0, |at, len| Some(std::mem::replace(at, *at + len))).collect();
+        let mut bytes = vec![0; lengths.iter().sum()];
+        encode_into(&array, 5, &mut bytes, &mut cursor).unwrap();
+        assert_eq!(bytes, enc[5..45].concat(), "written from an offset");
+        let sliced = array.slice(5, 40);
+        assert_eq!(encodings(&sliced).unwrap(), enc[5..45].to_vec(), "a slice encodes its own rows");
+    }
+
+    #[test]
+    fn a_null_list_an_empty_list_and_a_list_of_one_null_differ() {
+        use arrow::array::{Int64Builder, ListBuilder};
+        let mut builder = ListBuilder::new(Int64Builder::new());
+        builder.append(false);
+        builder.append(true);
+        builder.values().append_null();
+        builder.append(true);
+        let enc = encodings(&builder.finish()).unwrap();
+        assert_eq!(enc, [vec![NULL], vec![LIST, 0], vec![LIST, 1, NULL]]);
+    }
+
+    #[test]
+    fn a_struct_of_nulls_is_no_null_struct_and_map_entries_are_a_set() {
+        use arrow::array::{ArrayRef, Int64Array, Int64Builder, MapBuilder, StringBuilder, StructArray};
+        use arrow::datatypes::{Field, Fields};
+        let fields = Fields::from(vec![Field::new("a", DataType::Int64, true)]);
+        let column: ArrayRef = std::sync::Arc::new(Int64Array::from(vec![None, None]));
+        let nulls = arrow::buffer::NullBuffer::from(vec![true, false]);
+        let structs = StructArray::new(fields, vec![column], Some(nulls));
+        assert_eq!(encodings(&structs).unwrap(), [vec![STRUCT, 1, NULL], vec![NULL]]);
+        let mut maps = MapBuilder::new(None, StringBuilder::new(), Int64Builder::new());
+        for entries in [[("a", 1), ("b", 2)], [("b", 2), ("a", 1)], [("a", 2), ("b", 1)]] {
+            for (k, v) in entries {
+                maps.keys().append_value(k);
+                maps.values().append_value(v);
+            }
+            maps.append(true).unwrap();
+        }
+        let maps = maps.finish();
+        let enc = encodings(&maps).unwrap();
+        for array in [&maps as &dyn Array, &structs] {
+            let mut lengths = vec![0; array.len()];
+            add_lengths(array, 0, &mut lengths).unwrap();
+            assert_eq!(lengths, encodings(array).unwrap().iter().map(Vec::len).collect::<Vec<_>>());
+        }
+        assert_eq!(enc[0], enc[1], "entry order never matters");
+        assert_ne!(enc[0], enc[2], "which value goes with which key does");
+        let (value, _) = decode(&enc[0]).unwrap();
+        assert_eq!(value.parts().len(), 4);
     }
 }

@@ -94,6 +94,10 @@ impl<'a> View<'a> {
             Decoded::Time { digits, ticks } => View::Clock { ticks, per_second: 10i64.pow(digits.into()) },
             Decoded::Bool(false) | Decoded::Date(0) => View::Zero,
             Decoded::Float(_) | Decoded::Float32(_) | Decoded::Bool(_) | Decoded::Date(_) => View::Opaque,
+            // An empty list, struct or map is an empty value, as empty bytes are: NULL against it is
+            // `null_vs_empty`. Other nested values reach the causes only where their shapes differ.
+            Decoded::Nested { count: 0, .. } => View::Bytes(&[]),
+            Decoded::Nested { .. } => View::Opaque,
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod causes;
 mod decimals;
 mod floats;
+pub mod nested;
 mod precision;
 pub mod renamed;
 mod strings;
@@ -117,7 +118,8 @@ impl Observer for Explainer {
 
     fn cause(&self, c: usize, source: &[u8], target: &[u8]) -> Explained {
         let column = &self.columns[c];
-        let views = Sides::new(View::of(&column.canon, decoded(source)), View::of(&column.canon, decoded(target)));
+        let leaf = column.leaf(source, target);
+        let views = Sides::new(View::of(leaf.canon, decoded(leaf.source)), View::of(leaf.canon, decoded(leaf.target)));
         explain(&views.source, &views.target, column.scales)
     }
 
@@ -150,7 +152,8 @@ impl Observer for Explainer {
     fn settled(&self, c: usize, source: &[u8], target: &[u8], explained: Explained) -> Explained {
         let column = &self.columns[c];
         let (Cause::Other, Some(decimals)) = (explained.cause, &column.decimals) else { return explained };
-        let (a, b) = (View::of(&column.canon, decoded(source)), View::of(&column.canon, decoded(target)));
+        let leaf = column.leaf(source, target);
+        let (a, b) = (View::of(leaf.canon, decoded(leaf.source)), View::of(leaf.canon, decoded(leaf.target)));
         if decimals.rounds(&a, &b) {
             Explained { cause: Cause::Rounding, shift: None }
         } else {
@@ -230,11 +233,18 @@ impl Column {
         }
     }
 
-    /// The cause of one differing pair (canonical encodings of both sides), counted with its shift, and each
-    /// option tried on it.
+    /// Where a pair of the column's values differs: the first differing leaf of nested values, else the
+    /// values themselves.
+    fn leaf<'a>(&'a self, source: &'a [u8], target: &'a [u8]) -> nested::Leaf<'a> {
+        nested::first_difference(&self.name, &self.canon, source, target)
+    }
+
+    /// The cause of one differing pair (canonical encodings of both sides), decided on its first differing
+    /// leaf, counted with its shift, and each option tried on it.
     fn observe(&mut self, source: &[u8], target: &[u8]) -> Explained {
-        let values = Sides::new(decoded(source), decoded(target));
-        let views = Sides::new(View::of(&self.canon, values.source), View::of(&self.canon, values.target));
+        let leaf = nested::first_difference(&self.name, &self.canon, source, target);
+        let values = Sides::new(decoded(leaf.source), decoded(leaf.target));
+        let views = Sides::new(View::of(leaf.canon, values.source), View::of(leaf.canon, values.target));
         let explained = explain(&views.source, &views.target, self.scales);
         self.causes[explained.cause.index()] += 1;
         let pair = Pair { values, views, explained };

@@ -5,7 +5,7 @@
 
 use arrow::datatypes::{DataType, Field};
 
-use super::{family, resolve, ticks_per_second, Canon, Cut, Family, Resolution};
+use super::{family, nested, resolve, ticks_per_second, Canon, Cut, Family, Resolution};
 use crate::error::{Error, Result};
 
 /// Field metadata key under which database sources record a column's declared type (e.g. `jsonb`, `uuid`).
@@ -58,6 +58,9 @@ fn resolve_declared(column: &str, source: &Field, target: &Field) -> Result<Reso
             ));
         }
     }
+    if nested::is_nested(source.data_type()) || nested::is_nested(target.data_type()) {
+        return resolve_nested(column, source, target);
+    }
     let declared = |f: &Field| f.metadata().get(DECLARED_TYPE).map(|t| t.to_ascii_lowercase());
     let (s, t) = (declared(source), declared(target));
     let named = |d: &Option<String>, names: &[&str]| {
@@ -90,6 +93,35 @@ fn resolve_declared(column: &str, source: &Field, target: &Field) -> Result<Reso
     }
     let resolution = resolve(column, source.data_type(), target.data_type())?;
     Ok(declared_digits(resolution, source, target))
+}
+
+/// A column pair of which a side is nested: compared part by part when both are of one kind (a side of no type
+/// takes the other's), else refused, naming what each side is (its declared type where a database gave it).
+fn resolve_nested(column: &str, source: &Field, target: &Field) -> Result<Resolution> {
+    let null = |f: &Field| f.data_type() == &DataType::Null;
+    let (source, target) = match (null(source), null(target)) {
+        (true, _) => (target, target),
+        (_, true) => (source, source),
+        _ => (source, target),
+    };
+    if let Some(resolution) = nested::resolve(column, source, target, &resolve_fields) {
+        return resolution;
+    }
+    let what = |f: &Field| match f.metadata().get(DECLARED_TYPE) {
+        Some(declared) => format!("{declared} ({})", f.data_type()),
+        None => f.data_type().to_string(),
+    };
+    Err(Error::column(
+        column,
+        format!(
+            "recon compares a nested value (list, struct, map, PostgreSQL array or composite) only with a nested \
+             value of the same kind, not {} with {}; JSON text is compared with JSON text only; leave the column \
+             out with --exclude {}, or read both sides in one form in a query (--source-query, --target-query)",
+            what(source),
+            what(target),
+            nested::root(column)
+        ),
+    ))
 }
 
 /// A timestamp pair at the coarser precision the two sides declare, when that is coarser than the unit both

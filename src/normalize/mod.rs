@@ -38,6 +38,7 @@ use crate::vocabulary::vocabulary;
 use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
+mod nested;
 pub(crate) mod parse;
 pub mod policy;
 
@@ -95,6 +96,12 @@ pub enum Canon {
     /// Text or bytes (the inner form) without trailing blanks, on both sides: one side is a fixed-length
     /// `CHAR(n)`, whose padding is no data, whatever the other side kept of it ([`Rule::CharPadding`]).
     Unpadded(Box<Canon>),
+    /// A list (or PostgreSQL array) of elements in this form, in order (`nested.rs`).
+    List(Box<Canon>),
+    /// A struct (or PostgreSQL composite): its fields by name, in the source's order, each in its form.
+    Struct(Vec<(String, Canon)>),
+    /// A map: keys and values in these forms, its entries a set (order-independent).
+    Map(Box<Canon>, Box<Canon>),
 }
 
 vocabulary! {
@@ -186,6 +193,10 @@ pub struct Resolution {
 /// Chooses the canonical form for a column whose source and target types are given.
 pub fn resolve(column: &str, source: &DataType, target: &DataType) -> Result<Resolution> {
     use Family::*;
+    if nested::is_nested(source) || nested::is_nested(target) {
+        let field = |d: &DataType| arrow::datatypes::Field::new(column, d.clone(), true);
+        return resolve_fields(column, &field(source), &field(target));
+    }
     let (a, b) = (family(source), family(target));
     let exact = |canon| Ok(Resolution { canon, lossy: false });
     let lossy = |canon| Ok(Resolution { canon, lossy: true });
@@ -249,7 +260,8 @@ fn coarser(a: TimeUnit, b: TimeUnit) -> TimeUnit {
 }
 
 /// Casting must fail loudly: a value that does not fit becomes an error, never a NULL.
-const STRICT: CastOptions = CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
+pub(crate) const STRICT: CastOptions =
+    CastOptions { safe: false, format_options: arrow::util::display::FormatOptions::new() };
 
 /// Casts one side's column to its canonical form under the side's policy.
 pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Result<ArrayRef, ArrowError> {
@@ -300,6 +312,7 @@ pub fn canonicalize(array: &ArrayRef, canon: &Canon, policy: &SidePolicy) -> Res
             _ => parse::render(&canonicalize(&array, inner, policy)?, inner),
         },
         Canon::DecimalText => decimal_text(&array),
+        Canon::List(_) | Canon::Struct(_) | Canon::Map(..) => nested::canonical(&array, canon, policy),
         // Blanks go before the string rules: `--empty-as-null` sees a padded empty value as empty.
         Canon::Unpadded(inner) => canonicalize(&unpad(&array)?, inner, policy),
         Canon::Binary => match array.data_type() {
@@ -745,9 +758,11 @@ mod tests {
     }
 
     #[test]
-    fn nested_types_are_refused_with_the_column_named() {
+    fn nested_types_compare_as_values_and_against_flat_ones_are_refused_with_the_column_named() {
         let list = DataType::new_list(DataType::Int32, true);
-        let err = resolve("tags", &list, &list).unwrap_err().to_string();
+        assert_eq!(resolve("tags", &list, &list).unwrap().canon, Canon::List(Box::new(Canon::Int)));
+        assert_eq!(resolve("tags", &DataType::Null, &list).unwrap().canon, Canon::List(Box::new(Canon::Int)));
+        let err = resolve("tags", &list, &DataType::Int32).unwrap_err().to_string();
         assert!(err.contains("tags") && err.contains("--exclude tags"), "{err}");
     }
 

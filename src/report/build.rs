@@ -160,8 +160,14 @@ fn examples(plan: &Plan, findings: &Findings) -> Result<PerCategory<Vec<Example>
                 value_text(&fetched.source.rows.values[c], s)?,
                 value_text(&fetched.target.rows.values[c], t)?,
             );
+            let name = &plan.columns[c].name;
             example.columns.push(ColumnValues {
-                column: plan.columns[c].name.clone(),
+                column: name.clone(),
+                path: nested_path(
+                    name,
+                    &plan.columns[c].resolution.canon,
+                    Sides::new((&fetched.source.rows.values[c], s), (&fetched.target.rows.values[c], t)),
+                )?,
                 values,
                 cause: Some(explained.cause),
                 shift: explained.shift.map(Shift),
@@ -218,13 +224,34 @@ fn json_value(array: &ArrayRef, row: usize) -> Value {
     }
 }
 
+/// Where two nested values of a column differ (`tags[3]`), from their canonical encodings; `None` for flat
+/// columns and for nested values that differ as a whole (a NULL against a list).
+fn nested_path(
+    column: &str,
+    canon: &crate::normalize::Canon,
+    rows: Sides<(&ArrayRef, usize)>,
+) -> Result<Option<String>> {
+    use crate::normalize::Canon;
+    if !matches!(canon.base(), Canon::List(_) | Canon::Struct(_) | Canon::Map(..)) {
+        return Ok(None);
+    }
+    let encoded = |(array, row): (&ArrayRef, usize)| {
+        crate::digest::encode::encodings(array.slice(row, 1).as_ref()).map_err(|e| Error::arrow("report", e))
+    };
+    let (a, b) = (encoded(rows.source)?, encoded(rows.target)?);
+    let (Some(a), Some(b)) = (a.first(), b.first()) else { return Ok(None) };
+    let leaf = crate::explain::nested::first_difference(column, canon, a, b);
+    Ok((leaf.path != column).then_some(leaf.path))
+}
+
 /// A canonical value as text, exactly as compared; NULL as JSON null.
 pub fn value_text(array: &ArrayRef, row: usize) -> Result<Value> {
     if array.is_null(row) {
         return Ok(Value::Null);
     }
-    let formatter =
-        ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()).map_err(|e| Error::arrow("report", e))?;
+    // NULLs inside a nested value are written NULL, as the whole value's are shown: `[NULL, 5]`.
+    let options = FormatOptions::default().with_null("NULL");
+    let formatter = ArrayFormatter::try_new(array.as_ref(), &options).map_err(|e| Error::arrow("report", e))?;
     Ok(Value::String(formatter.value(row).to_string()))
 }
 

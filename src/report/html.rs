@@ -595,7 +595,7 @@ fn mismatches(report: &Report) -> Vec<Mismatch> {
             example.columns.iter().map(move |c| {
                 let (source, target) = cells(&c.values.source, &c.values.target, !report.redacted);
                 let cause = words::example_cause(c);
-                Mismatch { key: key.clone(), column: c.column.clone(), source, target, cause }
+                Mismatch { key: key.clone(), column: words::example_column(c), source, target, cause }
             })
         })
         .collect()

@@ -294,7 +294,8 @@ fn examples(audit: &AuditReport) -> String {
         let cell = |value: &serde_json::Value| escape(&cut(&words::text(value), CELL_CHARS));
         for example in report.examples.get(Category::Mismatched).into_iter().flatten() {
             for c in &example.columns {
-                let (column, source, target) = (escape(&c.column), cell(&c.values.source), cell(&c.values.target));
+                let column = escape(&words::example_column(c));
+                let (source, target) = (cell(&c.values.source), cell(&c.values.target));
                 let cause = escape(&words::example_cause(c));
                 let key = cell(&example.key);
                 mismatched.push(format!("|{prefix} {key} | {column} | {source} | {target} | {cause} |\n"));

@@ -243,13 +243,15 @@ pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnValues {
     pub column: String,
+    /// Where nested values differ, from the column: `tags[3]`, `address.city`, `attrs{"color"}`.
+    pub path: Option<String>,
     pub values: Sides<Value>,
     pub cause: Option<Cause>,
     pub shift: Option<Shift>,
 }
 
-/// A mismatch's columns as `{"column": {"source": …, "target": …, "cause": …, "shift": …}}`, in comparison
-/// order (`shift` only for a `time_shift`).
+/// A mismatch's columns as `{"column": {"source": …, "target": …, "cause": …, "shift": …, "path": …}}`, in
+/// comparison order (`shift` only for a `time_shift`, `path` only for nested values).
 mod columns_as_object {
     use super::*;
     use serde::Deserializer;
@@ -262,6 +264,9 @@ mod columns_as_object {
             }
             if let Some(shift) = c.shift {
                 pair["shift"] = json!(shift);
+            }
+            if let Some(path) = &c.path {
+                pair["path"] = json!(path);
             }
             (&c.column, pair)
         }))
@@ -276,6 +281,8 @@ mod columns_as_object {
             cause: Option<Cause>,
             #[serde(default)]
             shift: Option<Shift>,
+            #[serde(default)]
+            path: Option<String>,
         }
         let columns = Map::<String, Value>::deserialize(deserializer)?;
         columns
@@ -284,6 +291,7 @@ mod columns_as_object {
                 let pair: Pair = serde_json::from_value(pair).map_err(serde::de::Error::custom)?;
                 Ok(ColumnValues {
                     column,
+                    path: pair.path,
                     values: Sides::new(pair.source, pair.target),
                     cause: pair.cause,
                     shift: pair.shift,

@@ -104,9 +104,44 @@ impl Redactor {
         }
         for column in &mut example.columns {
             column.values = column.values.as_ref().map(|v| self.value(v));
+            column.path = column.path.as_deref().map(|p| self.path(p));
         }
         example
     }
+
+    /// A nested value's path with every map key (the values in braces: `attrs{"color"}`) hashed; list
+    /// positions and field names are no data and stay.
+    fn path(&self, path: &str) -> String {
+        let mut out = String::with_capacity(path.len());
+        let mut rest = path;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..=open]);
+            let key = &rest[open + 1..];
+            let len = key_len(key);
+            out.push_str(&self.hash(&key[..len]));
+            rest = &key[len..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The length of a map key at the start of `text`, up to its closing brace: a JSON string (whose escapes
+/// and braces are skipped), or anything up to the first `}`.
+fn key_len(text: &str) -> usize {
+    if !text.starts_with('"') {
+        return text.find('}').unwrap_or(text.len());
+    }
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return i + 1,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 #[cfg(test)]
@@ -137,5 +172,13 @@ mod tests {
         assert_eq!(redacted["id"], json!(r.hash("7")));
         assert_eq!(redacted["name"], json!(r.hash("\"Ann\"")));
         assert_ne!(r.value(&json!(7)), r.value(&json!("7")));
+    }
+
+    #[test]
+    fn a_path_keeps_positions_and_field_names_and_hashes_map_keys() {
+        let r = redactor(b"k");
+        let path = r#"order.attrs{"a}\"b"}[2].x{7}"#;
+        let expected = format!("order.attrs{{{}}}[2].x{{{}}}", r.hash(r#""a}\"b""#), r.hash("7"));
+        assert_eq!(r.path(path), expected);
     }
 }

@@ -11,8 +11,8 @@ use super::drift::DriftReport;
 pub use super::screen::Screen;
 use super::view::{self, Counts};
 use super::words::{
-    self, against_history, alternatives, causes, effect, example_cause, in_flight, key_source, notes, plural, rows,
-    text, COUNT_HEADS,
+    self, against_history, alternatives, causes, effect, example_cause, example_column, in_flight, key_source, notes,
+    plural, rows, text, COUNT_HEADS,
 };
 use super::Report;
 use crate::finding::TableStatus;
@@ -135,7 +135,7 @@ fn examples_table(report: &Report, screen: &Screen, limit: usize) -> (Table, usi
     for example in mismatched.iter().take(limit) {
         let key = text(&example.key);
         for c in &example.columns {
-            let row = [words(Category::Mismatched), key.clone(), c.column.clone()];
+            let row = [words(Category::Mismatched), key.clone(), example_column(c)];
             let values = [text(&c.values.source), text(&c.values.target), example_cause(c)];
             table.add_row(row.into_iter().chain(values).collect::<Vec<_>>());
         }

@@ -108,6 +108,11 @@ pub(crate) fn alternatives(s: &Suggestion) -> Option<String> {
     Some(format!("{}{more}", shown.join(", ")))
 }
 
+/// Which column of an example differs, and where inside a nested value: `tags[3]`, else `tags`.
+pub(crate) fn example_column(c: &ColumnValues) -> String {
+    c.path.clone().unwrap_or_else(|| c.column.clone())
+}
+
 /// Why one example's column differs: `whitespace`, `time_shift -05:00`; empty when no cause was found.
 pub(crate) fn example_cause(c: &ColumnValues) -> String {
     match (c.cause, c.shift) {

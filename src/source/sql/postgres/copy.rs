@@ -299,7 +299,7 @@ impl CopyDecoder {
     }
 
     fn flush(&mut self) -> Result<RecordBatch, ArrowError> {
-        let arrays = self.columns.iter_mut().map(|c| c.decode.finish()).collect();
+        let arrays = self.columns.iter_mut().map(|c| c.decode.finish()).collect::<Result<_, _>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some(self.rows_in_batch));
         self.rows_in_batch = 0;
         RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder, Float32Builder,
-    Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
-    TimestampMicrosecondBuilder, UInt32Builder,
+    Float64Builder, Int16Builder, Int32Builder, Int64Builder, ListArray, NullBufferBuilder, StringBuilder, StructArray,
+    Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt32Builder,
 };
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, FieldRef, Fields, TimeUnit};
 use arrow::error::ArrowError;
 
 use super::numeric::Numeric;
+use super::types::Shape;
 use crate::normalize::interval_text;
 
 /// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.
@@ -66,10 +68,35 @@ pub(crate) enum Decode {
     /// timestamp and timestamptz: the builder carries the timezone.
     Timestamp(TimestampMicrosecondBuilder),
     Time(Time64MicrosecondBuilder),
+    /// Arrays of any dimension as nested lists (`array_send`).
+    Array(Box<ArrayDecode>),
+    /// Composite values as structs (`record_send`).
+    Composite(Box<CompositeDecode>),
+}
+
+/// An array column: `ndim`, a has-nulls flag, the element type's oid, then per dimension its length and
+/// lower bound, then every element (a length, -1 for NULL, and its bytes) in row-major order.
+pub(crate) struct ArrayDecode {
+    /// The list field of each dimension, outermost first.
+    fields: Vec<FieldRef>,
+    /// Per dimension, the offsets of its lists into the next dimension (the elements for the last).
+    offsets: Vec<Vec<i32>>,
+    nulls: NullBufferBuilder,
+    element: Decode,
+}
+
+/// A composite column: the number of fields, then per field its type's oid, a length (-1 for NULL) and bytes.
+pub(crate) struct CompositeDecode {
+    fields: Fields,
+    decoders: Vec<Decode>,
+    nulls: NullBufferBuilder,
 }
 
 impl Decode {
     pub(crate) fn new(pg_type: &str, data_type: &DataType, capacity: usize) -> Result<Decode, ArrowError> {
+        if let Some(shape) = Shape::parse(pg_type) {
+            return Decode::shaped(&shape, data_type, capacity);
+        }
         use DataType as T;
         let utf8 = || StringBuilder::with_capacity(capacity, capacity * 8);
         Ok(match (pg_type, data_type) {
@@ -119,8 +146,56 @@ impl Decode {
         })
     }
 
+    /// The decoder of an array or composite column (or of a scalar inside one).
+    fn shaped(shape: &Shape, data_type: &DataType, capacity: usize) -> Result<Decode, ArrowError> {
+        let mismatch = || invalid(format!("cannot decode PostgreSQL type {shape:?} as {data_type}"));
+        match shape {
+            Shape::Scalar { name, .. } => Decode::new(name, data_type, capacity),
+            Shape::Array { element, dims } => {
+                let mut fields = Vec::with_capacity(*dims);
+                let mut inner = data_type;
+                for _ in 0..*dims {
+                    let DataType::List(field) = inner else { return Err(mismatch()) };
+                    fields.push(field.clone());
+                    inner = field.data_type();
+                }
+                let element = Decode::shaped(element, inner, capacity)?;
+                let offsets = vec![vec![0]; *dims];
+                Ok(Decode::Array(Box::new(ArrayDecode {
+                    fields,
+                    offsets,
+                    nulls: NullBufferBuilder::new(capacity),
+                    element,
+                })))
+            }
+            Shape::Composite { fields: shapes } => {
+                let DataType::Struct(fields) = data_type else { return Err(mismatch()) };
+                if fields.len() != shapes.len() {
+                    return Err(mismatch());
+                }
+                let decoders = shapes
+                    .iter()
+                    .zip(fields)
+                    .map(|((_, shape), field)| Decode::shaped(shape, field.data_type(), capacity))
+                    .collect::<Result<_, _>>()?;
+                let nulls = NullBufferBuilder::new(capacity);
+                Ok(Decode::Composite(Box::new(CompositeDecode { fields: fields.clone(), decoders, nulls })))
+            }
+        }
+    }
+
     pub(crate) fn append_null(&mut self) {
         match self {
+            Decode::Array(a) => {
+                for level in &mut a.offsets[..1] {
+                    level.push(level.last().copied().unwrap_or(0));
+                }
+                a.nulls.append_null();
+            }
+            Decode::Composite(c) => {
+                c.decoders.iter_mut().for_each(Decode::append_null);
+                c.nulls.append_null();
+            }
             Decode::Int16(b) => b.append_null(),
             Decode::Int32(b) => b.append_null(),
             Decode::Int64(b) => b.append_null(),
@@ -145,6 +220,8 @@ impl Decode {
     /// caller adds the column and row).
     pub(crate) fn append(&mut self, v: &[u8]) -> Result<(), ArrowError> {
         match self {
+            Decode::Array(a) => a.append(v)?,
+            Decode::Composite(c) => c.append(v)?,
             Decode::Int16(b) => b.append_value(i16::from_be_bytes(fixed(v)?)),
             Decode::Int32(b) => b.append_value(i32::from_be_bytes(fixed(v)?)),
             Decode::Int64(b) => b.append_value(i64::from_be_bytes(fixed(v)?)),
@@ -229,8 +306,13 @@ impl Decode {
         Ok(())
     }
 
-    pub(crate) fn finish(&mut self) -> ArrayRef {
-        match self {
+    pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
+            Decode::Array(a) => a.finish()?,
+            Decode::Composite(c) => {
+                let children = c.decoders.iter_mut().map(Decode::finish).collect::<Result<_, _>>()?;
+                Arc::new(StructArray::try_new(c.fields.clone(), children, c.nulls.finish())?)
+            }
             Decode::Int16(b) => Arc::new(b.finish()),
             Decode::Int32(b) => Arc::new(b.finish()),
             Decode::Int64(b) => Arc::new(b.finish()),
@@ -248,7 +330,111 @@ impl Decode {
             Decode::Date(b) => Arc::new(b.finish()),
             Decode::Timestamp(b) => Arc::new(b.finish()),
             Decode::Time(b) | Decode::TimeTz(b) => Arc::new(b.finish()),
+        })
+    }
+}
+
+/// A big-endian i32 at `at`, or an error naming what was cut short.
+fn int_at(v: &[u8], at: usize, what: &str) -> Result<i32, ArrowError> {
+    let bytes = v.get(at..at + 4).ok_or_else(|| invalid(format!("{what} cut short")))?;
+    Ok(i32::from_be_bytes(fixed(bytes)?))
+}
+
+impl ArrayDecode {
+    fn append(&mut self, v: &[u8]) -> Result<(), ArrowError> {
+        let ndim = int_at(v, 0, "array header")?;
+        let dims = self.offsets.len();
+        if ndim == 0 {
+            // An empty array has no dimensions: an empty list at the top.
+            let top = &mut self.offsets[0];
+            top.push(top.last().copied().unwrap_or(0));
+            self.nulls.append_non_null();
+            return Ok(());
         }
+        if usize::try_from(ndim).ok() != Some(dims) {
+            return Err(invalid(format!(
+                "a {ndim}-dimensional array in a column whose type declares {dims} dimension(s); declare the \
+                 column with as many [] as its arrays have dimensions"
+            )));
+        }
+        let mut sizes = Vec::with_capacity(dims);
+        for d in 0..dims {
+            let size = int_at(v, 12 + 8 * d, "array dimensions")?;
+            let lower = int_at(v, 16 + 8 * d, "array dimensions")?;
+            if lower != 1 {
+                return Err(invalid(format!(
+                    "an array whose subscripts start at {lower} (not 1) in dimension {}: recon compares arrays as \
+                     lists, whose positions start at 1, and will not pretend such an array equals one; leave the \
+                     column out with --exclude, or select a slice of it (a slice starts at 1)",
+                    d + 1
+                )));
+            }
+            sizes.push(usize::try_from(size).map_err(|_| invalid("a negative array dimension"))?);
+        }
+        let mut at = 12 + 8 * dims;
+        // Every element takes at least its 4-byte length: a count beyond that is a corrupt header.
+        let total = sizes.iter().try_fold(1usize, |n, s| n.checked_mul(*s)).filter(|n| *n <= (v.len() - at) / 4);
+        let total = total.ok_or_else(|| invalid("array dimensions larger than the value"))?;
+        let mut lists = 1;
+        for (level, size) in self.offsets.iter_mut().zip(&sizes) {
+            let mut end = level.last().copied().unwrap_or(0);
+            for _ in 0..lists {
+                end = end.checked_add(*size as i32).ok_or_else(|| invalid("array too large for a batch"))?;
+                level.push(end);
+            }
+            lists *= size;
+        }
+        for _ in 0..total {
+            let len = int_at(v, at, "array element")?;
+            at += 4;
+            match usize::try_from(len) {
+                Err(_) => self.element.append_null(),
+                Ok(len) => {
+                    let bytes = v.get(at..at + len).ok_or_else(|| invalid("array element cut short"))?;
+                    self.element.append(bytes)?;
+                    at += len;
+                }
+            }
+        }
+        if at != v.len() {
+            return Err(invalid(format!("{} bytes after an array's last element", v.len() - at)));
+        }
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    /// The lists built so far, innermost first; the top level carries the NULLs.
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let mut values = self.element.finish()?;
+        for (level, (field, offsets)) in self.fields.iter().zip(&mut self.offsets).enumerate().rev() {
+            let offsets = OffsetBuffer::new(std::mem::replace(offsets, vec![0]).into());
+            let nulls = if level == 0 { self.nulls.finish() } else { None };
+            values = Arc::new(ListArray::try_new(field.clone(), offsets, values, nulls)?);
+        }
+        Ok(values)
+    }
+}
+
+impl CompositeDecode {
+    fn append(&mut self, v: &[u8]) -> Result<(), ArrowError> {
+        let count = int_at(v, 0, "composite header")?;
+        if usize::try_from(count).ok() != Some(self.decoders.len()) {
+            return Err(invalid(format!("a composite of {count} fields for a type of {}", self.decoders.len())));
+        }
+        let mut at = 4;
+        for decode in &mut self.decoders {
+            let len = int_at(v, at + 4, "composite field")?;
+            at += 8;
+            match usize::try_from(len) {
+                Err(_) => decode.append_null(),
+                Ok(len) => {
+                    decode.append(v.get(at..at + len).ok_or_else(|| invalid("composite field cut short"))?)?;
+                    at += len;
+                }
+            }
+        }
+        self.nulls.append_non_null();
+        Ok(())
     }
 }
 
@@ -524,5 +710,86 @@ mod tests {
                 assert_eq!(y.value(i), y_text.value(i).parse::<i128>().expect("integer"), "row {i}");
             }
         }
+    }
+
+    /// Big-endian i32s, as `array_send` and `record_send` write headers and lengths.
+    fn be(values: &[i32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    /// A binary array value of int4 elements: `ndim`, has-nulls, element oid 23, (length, lower bound) per
+    /// dimension, then the elements.
+    fn int4_array(dims: &[(i32, i32)], elements: &[Option<i32>]) -> Vec<u8> {
+        let mut v = be(&[dims.len() as i32, 1, 23]);
+        dims.iter().for_each(|(len, lower)| v.extend(be(&[*len, *lower])));
+        for e in elements {
+            v.extend(match e {
+                Some(x) => be(&[4, *x]),
+                None => be(&[-1]),
+            });
+        }
+        v
+    }
+
+    fn formatted(array: &ArrayRef) -> Vec<String> {
+        let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+        let formatter = arrow::util::display::ArrayFormatter::try_new(array.as_ref(), &options).unwrap();
+        (0..array.len()).map(|i| formatter.value(i).to_string()).collect()
+    }
+
+    fn int4s(dims: usize) -> (Shape, DataType) {
+        let shape = Shape::Array { element: Box::new(Shape::Scalar { name: "int4".into(), typmod: -1 }), dims };
+        let data_type = shape.arrow_type().unwrap();
+        (shape, data_type)
+    }
+
+    #[test]
+    fn arrays_of_any_dimension_become_nested_lists_and_empty_and_null_arrays_stay_apart() {
+        let (shape, data_type) = int4s(2);
+        let mut decode = Decode::new(&shape.text(), &data_type, 4).unwrap();
+        decode.append(&int4_array(&[(2, 1), (2, 1)], &[Some(1), None, Some(3), Some(4)])).unwrap();
+        decode.append(&be(&[0, 0, 23])).unwrap();
+        decode.append_null();
+        decode.append(&int4_array(&[(1, 1), (1, 1)], &[None])).unwrap();
+        let array = decode.finish().unwrap();
+        assert_eq!(array.data_type(), &data_type);
+        assert_eq!(formatted(&array), ["[[1, NULL], [3, 4]]", "[]", "NULL", "[[NULL]]"]);
+        assert!(array.is_null(2) && !array.is_null(1));
+    }
+
+    #[test]
+    fn an_array_not_from_1_a_wrong_dimension_or_a_cut_value_is_an_error() {
+        let (shape, data_type) = int4s(1);
+        let decode = || Decode::new(&shape.text(), &data_type, 4).unwrap();
+        let err = decode().append(&int4_array(&[(3, 0)], &[Some(1), Some(2), Some(3)])).unwrap_err();
+        assert!(err.to_string().contains("subscripts start at 0"), "{err}");
+        let err = decode().append(&int4_array(&[(1, 1), (1, 1)], &[Some(1)])).unwrap_err();
+        assert!(err.to_string().contains("2-dimensional array"), "{err}");
+        let whole = int4_array(&[(2, 1)], &[Some(1), Some(2)]);
+        for cut in 0..whole.len() {
+            assert!(decode().append(&whole[..cut]).is_err(), "cut at {cut}");
+        }
+        let err = decode().append(&int4_array(&[(i32::MAX, 1)], &[Some(1)])).unwrap_err();
+        assert!(err.to_string().contains("larger than the value"), "{err}");
+    }
+
+    #[test]
+    fn composites_become_structs_with_their_fields_by_name() {
+        let scalar = |name: &str| Shape::Scalar { name: name.into(), typmod: -1 };
+        let shape = Shape::Composite { fields: vec![("zip".into(), scalar("int4")), ("city".into(), scalar("text"))] };
+        let data_type = shape.arrow_type().unwrap();
+        let mut decode = Decode::new(&shape.text(), &data_type, 2).unwrap();
+        let mut value = be(&[2, 23, 4, 123, 25, 4]);
+        value.extend(b"Oslo");
+        decode.append(&value).unwrap();
+        decode.append(&be(&[2, 23, -1, 25, -1])).unwrap();
+        decode.append_null();
+        let array = decode.finish().unwrap();
+        assert_eq!(formatted(&array), ["{zip: 123, city: Oslo}", "{zip: NULL, city: NULL}", "NULL"]);
+        assert!(decode_err_of(&shape, &data_type, &be(&[3, 23, -1])).contains("3 fields"));
+    }
+
+    fn decode_err_of(shape: &Shape, data_type: &DataType, value: &[u8]) -> String {
+        Decode::new(&shape.text(), data_type, 1).unwrap().append(value).unwrap_err().to_string()
     }
 }

@@ -12,12 +12,13 @@ use futures::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
 use self::copy::CopyDecoder;
-use self::types::{arrow_type, fraction_digits, selected_as, PgColumn};
+use self::types::{arrow_type, fraction_digits, selected_as, PgColumn, Shape, TypeRow};
 use super::{send, sql_error, Engine, Sender, SqlColumn, BATCH_ROWS};
 use crate::error::{Error, Result};
 use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 
 pub(crate) const COLUMNS: &str = include_str!("../../../../queries/postgres_columns.sql");
+const TYPE_TREE: &str = include_str!("../../../../queries/postgres_type_tree.sql");
 
 pub(crate) async fn table_columns(
     conn: &mut PgConnection,
@@ -33,17 +34,49 @@ pub(crate) async fn columns_of(
     schema: &str,
     table: Option<&str>,
 ) -> Result<Vec<(String, SqlColumn)>, sqlx::Error> {
-    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| {
-            let name: String = row.try_get(0)?;
-            let db_type: String = row.try_get(1)?;
-            let typmod: i32 = row.try_get(2)?;
-            let declared: String = row.try_get(3)?;
-            let cast: String = row.try_get(4)?;
-            Ok((row.try_get(5)?, column(name, &db_type, typmod, declared, Some(cast))))
-        })
-        .collect()
+    let rows = sqlx::query(COLUMNS).bind(schema).bind(table).fetch_all(&mut *conn).await?;
+    let mut columns = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let name: String = row.try_get(0)?;
+        let mut db_type: String = row.try_get(1)?;
+        let typmod: i32 = row.try_get(2)?;
+        let declared: String = row.try_get(3)?;
+        let cast: String = row.try_get(4)?;
+        if row.try_get::<bool, _>(7)? {
+            let (oid, dims): (i64, i32) = (row.try_get(6)?, row.try_get(8)?);
+            if let Some(shape) = shape_of(conn, oid, typmod, dims).await? {
+                db_type = shape.text();
+            }
+        }
+        columns.push((row.try_get(5)?, column(name, &db_type, typmod, declared, Some(cast))));
+    }
+    Ok(columns)
+}
+
+/// The shape of an array or composite type (`oid`, with the column's modifier and declared dimensions), from
+/// the types it is made of; `None` when the catalog does not describe it whole.
+async fn shape_of(conn: &mut PgConnection, oid: i64, typmod: i32, dims: i32) -> Result<Option<Shape>, sqlx::Error> {
+    let mut types = std::collections::HashMap::new();
+    for row in sqlx::query(TYPE_TREE).bind(oid).fetch_all(conn).await? {
+        let names: Vec<String> = row.try_get(5)?;
+        let (oids, typmods, field_dims): (Vec<i64>, Vec<i32>, Vec<i32>) =
+            (row.try_get(6)?, row.try_get(7)?, row.try_get(8)?);
+        let fields = names
+            .into_iter()
+            .zip(oids)
+            .zip(typmods.into_iter().zip(field_dims))
+            .map(|((name, oid), (typmod, dims))| (name, oid, typmod, dims))
+            .collect();
+        let type_row = TypeRow {
+            name: row.try_get(1)?,
+            kind: row.try_get(2)?,
+            element: row.try_get(3)?,
+            typmod: row.try_get(4)?,
+            fields,
+        };
+        types.insert(row.try_get::<i64, _>(0)?, type_row);
+    }
+    Ok(Shape::resolve(oid, typmod, dims, &types))
 }
 
 /// How recon reads a column of this type (`pg_type` the `typname`, or `enum`), declared as `declared`.

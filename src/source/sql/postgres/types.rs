@@ -27,13 +27,26 @@
 //! | `inet`, `cidr`                               | `Utf8`                                  | PostgreSQL's text form (`10.0.0.1`, `10.0.0.0/8`) |
 //! | `macaddr`, `macaddr8`                        | `Utf8`                                  | lowercase, colon-separated |
 //! | `bit(n)`, `varbit`                           | `Utf8`                                  | the bits as `0`/`1` text |
-//! | anything else (arrays such as `_int4`, ranges, geometric types, …) | `Null`            | [`arrow_type`] returns `None`: the column is kept, unreadable, and refused only if compared |
+//! | arrays of a readable type, any dimension     | `List` of the element's type, one `List` per dimension | `int4[][]` is `List(List(Int32))`; the dimensions are those the column declares (`attndims`, at least 1) |
+//! | composite types of readable types            | `Struct`, fields by name in declared order | |
+//! | anything else (ranges, geometric types, arrays of those, …) | `Null`                 | [`arrow_type`] returns `None`: the column is kept, unreadable, and refused only if compared |
+//!
+//! Arrays and composites are described by a [`Shape`], which the catalog resolves (`postgres_type_tree.sql`)
+//! and which travels as the column's `pg_type`, written as JSON. The elements of an array and the fields of a
+//! composite carry their own type name as field metadata ([`DECLARED_TYPE`]), so a `jsonb` or `uuid` inside
+//! compares as it would alone.
 //!
 //! The numeric typmod is `((p << 16) | (s & 0x7ff)) + 4`: since PostgreSQL 15 the scale is an 11-bit signed
 //! number and may be negative (`numeric(5,-2)` rounds to hundreds; it becomes `Decimal128(5,-2)`) or larger
 //! than the precision (`numeric(2,5)`, which Arrow cannot represent, so it becomes `Utf8`).
 
-use arrow::datatypes::{DataType, TimeUnit};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use serde::{Deserialize, Serialize};
+
+use crate::normalize::DECLARED_TYPE;
 
 /// The timezone of `timestamptz` columns: values are UTC instants.
 pub(crate) const UTC: &str = "+00:00";
@@ -52,6 +65,9 @@ pub(crate) struct PgColumn {
 /// `pg_attribute.atttypmod` (numeric precision and scale are encoded in it; -1 = unconstrained). `money`
 /// is read through a cast (see [`selected_as`]) and typed as the `numeric` it becomes.
 pub(crate) fn arrow_type(pg_type: &str, typmod: i32) -> Option<DataType> {
+    if let Some(shape) = Shape::parse(pg_type) {
+        return shape.arrow_type();
+    }
     Some(match pg_type {
         "int2" => DataType::Int16,
         "int4" => DataType::Int32,
@@ -72,6 +88,103 @@ pub(crate) fn arrow_type(pg_type: &str, typmod: i32) -> Option<DataType> {
         "time" | "timetz" => DataType::Time64(TimeUnit::Microsecond),
         _ => return None,
     })
+}
+
+/// A PostgreSQL type as recon decodes it: a scalar by its `typname` (`enum` for enums) and type modifier, an
+/// array of any dimension, or a composite's fields in declared order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Shape {
+    Scalar { name: String, typmod: i32 },
+    Array { element: Box<Shape>, dims: usize },
+    Composite { fields: Vec<(String, Shape)> },
+}
+
+/// One row of `postgres_type_tree.sql`: a type a nested type is made of.
+#[derive(Debug, Clone)]
+pub(crate) struct TypeRow {
+    pub(crate) name: String,
+    /// `array`, `composite`, `domain` or `scalar`.
+    pub(crate) kind: String,
+    /// An array's element type, a domain's base type.
+    pub(crate) element: i64,
+    /// A domain's type modifier (-1: none).
+    pub(crate) typmod: i32,
+    /// A composite's fields: name, type, type modifier, declared dimensions.
+    pub(crate) fields: Vec<(String, i64, i32, i32)>,
+}
+
+impl Shape {
+    /// The shape written as a column's `pg_type` (JSON); `None` for a scalar's plain `typname`.
+    pub(crate) fn parse(pg_type: &str) -> Option<Shape> {
+        pg_type.starts_with('{').then(|| serde_json::from_str(pg_type).ok()).flatten()
+    }
+
+    pub(crate) fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The shape of type `oid` with modifier `typmod` and `dims` declared dimensions, from the rows of its
+    /// type tree; `None` when a type is missing from them (or nests too deep to be a real type).
+    pub(crate) fn resolve(oid: i64, typmod: i32, dims: i32, types: &HashMap<i64, TypeRow>) -> Option<Shape> {
+        Shape::build(oid, typmod, dims, types, 0)
+    }
+
+    fn build(oid: i64, typmod: i32, dims: i32, types: &HashMap<i64, TypeRow>, depth: usize) -> Option<Shape> {
+        let row = types.get(&oid).filter(|_| depth < 32)?;
+        Some(match row.kind.as_str() {
+            "domain" => {
+                let typmod = if row.typmod != -1 { row.typmod } else { typmod };
+                return Shape::build(row.element, typmod, dims, types, depth + 1);
+            }
+            "array" => {
+                let element = Shape::build(row.element, typmod, 0, types, depth + 1)?;
+                Shape::Array { element: Box::new(element), dims: usize::try_from(dims).unwrap_or(1).max(1) }
+            }
+            "composite" => Shape::Composite {
+                fields: row
+                    .fields
+                    .iter()
+                    .map(|(name, oid, typmod, dims)| {
+                        Some((name.clone(), Shape::build(*oid, *typmod, *dims, types, depth + 1)?))
+                    })
+                    .collect::<Option<_>>()?,
+            },
+            _ => Shape::Scalar { name: row.name.clone(), typmod },
+        })
+    }
+
+    /// The Arrow type values of this shape are read as; `None` when a part is unreadable.
+    pub(crate) fn arrow_type(&self) -> Option<DataType> {
+        match self {
+            Shape::Scalar { name, typmod } => arrow_type(name, *typmod),
+            Shape::Array { element, dims } => {
+                let mut data_type = element.arrow_type()?;
+                let mut field = element.field("item", data_type.clone());
+                for _ in 0..*dims {
+                    data_type = DataType::List(Arc::new(field));
+                    field = Field::new("item", data_type.clone(), true);
+                }
+                Some(data_type)
+            }
+            Shape::Composite { fields } => {
+                let fields: Option<Vec<Field>> =
+                    fields.iter().map(|(name, shape)| Some(shape.field(name, shape.arrow_type()?))).collect();
+                Some(DataType::Struct(fields?.into()))
+            }
+        }
+    }
+
+    /// A field of this shape, a scalar's type name recorded as its declared type.
+    fn field(&self, name: &str, data_type: DataType) -> Field {
+        let field = Field::new(name, data_type, true);
+        match self {
+            Shape::Scalar { name, .. } => {
+                field.with_metadata(HashMap::from([(DECLARED_TYPE.to_string(), name.clone())]))
+            }
+            _ => field,
+        }
+    }
 }
 
 /// `Decimal128(p,s)` or `Decimal256(p,s)` for `numeric(p,s)` when Arrow can hold it, else `Utf8`.
