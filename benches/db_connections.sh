@@ -5,7 +5,7 @@
 # Usage (from the repo root): benches/db_connections.sh [SF] [ROUNDS]   (defaults 1 and 3)
 # recon binary: $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon (`cargo build --profile profiling`).
 # Loads lineitem (tpchgen-cli, benches/make_data.sh) into PostgreSQL ($PGURL, table lineitem_src, benches/load_postgres.sh)
-# and MariaDB ($MYURL, table lineitem_src with PRIMARY KEY (l_orderkey, l_linenumber), kept when its count is right).
+# and MariaDB ($MYURL, table lineitem_src with PRIMARY KEY (l_orderkey, l_linenumber), benches/load_mariadb.sh).
 # Every round runs each case once, in the same order (interleaved); the summary gives per case the median wall
 # seconds, recon's CPU seconds and the servers' CPU microseconds per row (postmaster's children + mariadbd, from /proc).
 # Each recon run's summary must match the table against itself (every row matched), or the script fails.
@@ -13,13 +13,8 @@ set -euo pipefail
 
 SF=${1:-1}
 ROUNDS=${2:-3}
-HERE=$(cd "$(dirname "$0")" && pwd) ROOT=$(cd "$HERE/.." && pwd)
-RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/profiling/recon}
-PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
-MYURL=${MYURL:-mysql://root@127.0.0.1:3306/test}
-KEY=l_orderkey,l_linenumber
-[ -x "$RECON" ] || { echo "db_connections: no recon binary at $RECON (set RECON_BIN or build it)" >&2; exit 1; }
-if [ ! -x /usr/bin/time ]; then apt-get update -qq && apt-get install -y -qq time >/dev/null; fi
+# shellcheck source=benches/db_env.sh
+source "$(dirname "$0")/db_env.sh"
 
 PGURL=$PGURL "$HERE/load_postgres.sh" "$SF"
 DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
@@ -28,28 +23,7 @@ DIR=$("$HERE/make_data.sh" "$SF" | tail -n 1)
 my_db=${MYURL##*/} my_hostport=${MYURL#*@} my_hostport=${my_hostport%%/*}
 mysql_() { mysql -h "${my_hostport%%:*}" -P "${my_hostport##*:}" -u root --local-infile=1 "$my_db" "$@"; }
 want=$(python3 -c 'import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)' "$DIR/lineitem.parquet")
-have=$(mysql_ -N -e "SELECT COUNT(*) FROM lineitem_src" 2>/dev/null || echo -1)
-if [ "$have" != "$want" ]; then
-  echo "db_connections: loading $want rows into MariaDB $my_db.lineitem_src"
-  csv=$(mktemp "${TMPDIR:-/tmp}/lineitem.XXXXXX.csv")
-  python3 - "$DIR/lineitem.parquet" "$csv" <<'EOF'
-import sys, duckdb
-con = duckdb.connect()
-con.execute("SET threads = 2")
-src, dst = (a.replace("'", "''") for a in sys.argv[1:3])
-con.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{dst}' (FORMAT csv, HEADER false)")
-EOF
-  mysql_ -e "DROP TABLE IF EXISTS lineitem_src; CREATE TABLE lineitem_src (
-      l_orderkey BIGINT NOT NULL, l_partkey BIGINT NOT NULL, l_suppkey BIGINT NOT NULL, l_linenumber INT NOT NULL,
-      l_quantity DECIMAL(15,2) NOT NULL, l_extendedprice DECIMAL(15,2) NOT NULL, l_discount DECIMAL(15,2) NOT NULL,
-      l_tax DECIMAL(15,2) NOT NULL, l_returnflag CHAR(1) NOT NULL, l_linestatus CHAR(1) NOT NULL,
-      l_shipdate DATE NOT NULL, l_commitdate DATE NOT NULL, l_receiptdate DATE NOT NULL,
-      l_shipinstruct CHAR(25) NOT NULL, l_shipmode CHAR(10) NOT NULL, l_comment VARCHAR(44) NOT NULL,
-      PRIMARY KEY (l_orderkey, l_linenumber));
-    LOAD DATA LOCAL INFILE '$csv' INTO TABLE lineitem_src FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"';
-    ANALYZE TABLE lineitem_src;"
-  rm -f "$csv"
-fi
+MYURL=$MYURL "$HERE/load_mariadb.sh" "$SF" lineitem_src
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/recon-db-connections.XXXXXX")
 postmaster=$(head -n 1 "$(psql "$PGURL" -X -Atc 'SHOW data_directory')/postmaster.pid" 2>/dev/null || pgrep -o -x postgres)

@@ -3,13 +3,15 @@
 //! MariaDB exactly while writers are quiet, each connection in its own snapshot as the report says — and keys
 //! of every type recon splits by (integers, text under a case-insensitive collation, composite keys, UUIDs,
 //! dates, timestamps) split into chunks that lose and repeat no row. A hot standby made by the test is read
-//! the same way: snapshots exported on a standby.
+//! the same way: snapshots exported on a standby. Every connection a read opened is closed, not dropped: MariaDB
+//! counts none of them as an aborted client.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde_json::Value;
 
 use crate::util::db::{mysql, postgres, serial, server};
+use crate::util::servers::OwnMariaDb;
 use crate::util::{recon, servers};
 
 /// `recon diff SOURCE TARGET` with JSON output and `extra` options; exit 0 expected.
@@ -247,4 +249,39 @@ fn a_hot_standby_is_read_in_parallel_in_a_snapshot_exported_on_it() {
     assert_eq!(report["target"]["connections"], 3, "{report}");
     assert_eq!(report["target"]["snapshot"], "shared", "{report}");
     assert_eq!(report["target"]["fingerprint"], report["source"]["fingerprint"]);
+}
+
+/// MariaDB's count of clients that went away without closing their connection (`Aborted_clients`), read on a
+/// connection this closes.
+fn aborted_clients(url: &str) -> u64 {
+    crate::util::db::block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::MySqlConnection::connect(url).await.expect("MariaDB reachable");
+        let (_, count): (String, String) =
+            sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Aborted_clients'").fetch_one(&mut c).await.expect("status");
+        c.close().await.expect("closed");
+        count.parse().expect("a count")
+    })
+}
+
+/// A server of the test's own, so that no other client's connections are counted with recon's.
+#[test]
+#[cfg_attr(not(recon_mysql), ignore = "needs RECON_TEST_MYSQL_URL: MariaDB installed (see the README's Tests)")]
+fn every_connection_of_a_parallel_read_is_closed_not_dropped() {
+    let server = OwnMariaDb::start();
+    let url = server.url("test");
+    mysql(
+        &server.url("mysql"),
+        [
+            "CREATE DATABASE IF NOT EXISTS test",
+            "CREATE TABLE test.par_closed (id INT PRIMARY KEY, v VARCHAR(40))",
+            "INSERT INTO test.par_closed SELECT seq, MD5(seq) FROM seq_1_to_3000",
+        ],
+    );
+    let location = format!("{url}#par_closed");
+    let before = aborted_clients(&url);
+    let source = read_with(&location, 3, "id");
+    let after = aborted_clients(&url);
+    assert_eq!(source["connections"], 3, "{source}");
+    assert_eq!(after, before, "recon's 6 connections (3 a side) must all be closed: Aborted_clients grew");
 }

@@ -285,8 +285,9 @@ impl OwnMariaDb {
 
     fn wait_until_ready(&self) {
         for _ in 0..120 {
-            if block_on(sqlx::MySqlConnection::connect(&self.url("mysql"))).is_ok() {
-                return;
+            if let Ok(c) = block_on(sqlx::MySqlConnection::connect(&self.url("mysql"))) {
+                // Closed, not dropped, so that the server counts no aborted client.
+                return block_on(c.close()).expect("closed");
             }
             std::thread::sleep(Duration::from_millis(500));
         }

@@ -29,7 +29,7 @@ impl SqlTable {
     /// Runs the one statement computing `aggregates` over the rows full reads keep, in the snapshot.
     pub(crate) fn aggregate(&self, aggregates: &Aggregates) -> Result<Vec<RecordBatch>> {
         let (select, columns) = self.aggregate_sql(aggregates, &self.not_null()?);
-        let (conn, location) = (self.conn.clone(), self.location.clone());
+        let (conn, location) = (std::sync::Arc::clone(&self.conn), self.location.clone());
         self.runtime.block_on(async {
             let (tx, rx) = mpsc::channel(16);
             let streamed = async move {

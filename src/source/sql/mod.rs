@@ -185,7 +185,8 @@ pub(crate) struct SqlTable {
     location: String,
     /// The caller's runtime, on which every statement runs; the caller keeps it alive as long as the table.
     runtime: tokio::runtime::Handle,
-    conn: Arc<Mutex<Conn>>,
+    /// Taken by `drop`, which closes it or hands it back.
+    conn: std::mem::ManuallyDrop<Arc<Mutex<Conn>>>,
     /// The relation rows come from: a quoted table name or a parenthesized query with an alias.
     relation: String,
     columns: Vec<SqlColumn>,
@@ -212,12 +213,17 @@ pub(crate) struct SqlTable {
 impl Drop for SqlTable {
     fn drop(&mut self) {
         // The split's workers hold the table's own connection too.
-        let _ = self.split.try_lock().map(|mut split| split.take());
+        let split = self.split.try_lock().ok().and_then(|mut split| split.take());
+        let mut done = split.map(parallel::Split::extra_workers).unwrap_or_default();
+        // SAFETY: the field is never used again: this is the table's last use of it.
+        let own = unsafe { std::mem::ManuallyDrop::take(&mut self.conn) };
         let healthy = self.healthy.load(std::sync::atomic::Ordering::Relaxed);
         // Only when no read still holds it: every unit was read to its end.
-        if let (Some(connections), true, 1) = (&self.connections, healthy, Arc::strong_count(&self.conn)) {
-            connections.give_back(self.conn.clone());
+        match (&self.connections, healthy, Arc::strong_count(&own)) {
+            (Some(connections), true, 1) => connections.give_back(own),
+            _ => done.push(own),
         }
+        parallel::close(done, &self.runtime);
     }
 }
 
@@ -284,7 +290,7 @@ impl SqlTable {
             engine: location.engine,
             location: masked,
             runtime,
-            conn,
+            conn: std::mem::ManuallyDrop::new(conn),
             relation,
             columns,
             schema,
@@ -457,7 +463,7 @@ impl SqlTable {
     /// given.
     fn bound_unit(&self, projection: &[usize], select: String, bound: Option<String>) -> ScanUnit {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
-        let (conn, handle, location) = (self.conn.clone(), self.runtime.clone(), self.location.clone());
+        let (conn, handle, location) = (Arc::clone(&self.conn), self.runtime.clone(), self.location.clone());
         let healthy = self.healthy.clone();
         let open = move || -> Result<BatchIter> {
             let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(4);

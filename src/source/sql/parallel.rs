@@ -86,7 +86,7 @@ impl Table<'_> {
     pub(super) async fn split(&self) -> Result<Split> {
         let wanted = self.options.read.connections.unwrap_or(self.options.read.threads.clamp(1, DEFAULT_MAX));
         let single = |note: Option<String>| Split {
-            workers: vec![self.conn.clone()],
+            workers: vec![Arc::clone(self.conn)],
             chunks: vec![String::new()],
             used: ReadConnections { connections: 1, snapshot: None, note },
         };
@@ -299,7 +299,7 @@ impl Table<'_> {
             options.snapshot = Some(id);
         }
         let opened = futures::future::join_all((1..n).map(|_| connect_in_snapshot(self.database, &options))).await;
-        let mut workers = vec![self.conn.clone()];
+        let mut workers = vec![Arc::clone(self.conn)];
         let mut refused = None;
         for conn in opened {
             match conn {
@@ -353,7 +353,7 @@ impl SqlTable {
         let columns: Vec<SqlColumn> = projection.iter().map(|&i| self.columns[i].clone()).collect();
         let (all, database, options) = (self.columns.clone(), self.database.clone(), self.options.clone());
         let (engine, relation, conn, filter) =
-            (self.engine, self.relation.clone(), self.conn.clone(), self.filter.clone());
+            (self.engine, self.relation.clone(), Arc::clone(&self.conn), self.filter.clone());
         let (split, healthy) = (self.split.clone(), self.healthy.clone());
         let (handle, location) = (self.runtime.clone(), self.location.clone());
         let open = move || -> Result<BatchIter> {
@@ -442,6 +442,46 @@ impl Split {
             task.map_err(|e| Error::internal(format!("a reading task failed: {e}")))??;
         }
         Ok(())
+    }
+}
+
+impl Split {
+    /// The worker connections besides the table's own, once no read holds the split (none otherwise: a read
+    /// still going drops them when it ends).
+    pub(super) fn extra_workers(split: Arc<Split>) -> Vec<Arc<Mutex<Conn>>> {
+        let Ok(split) = Arc::try_unwrap(split) else { return Vec::new() };
+        split.workers.into_iter().skip(1).collect()
+    }
+}
+
+/// How long closing a connection may take before its socket is simply dropped.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Closes the connections recon is done with, telling each server so (PostgreSQL's Terminate, MySQL's
+/// `COM_QUIT`): a connection merely dropped is an aborted client to MariaDB (it counts `Aborted_clients` and logs
+/// "Aborted connection"). One a read still holds is left to that read, which drops it when it ends.
+pub(super) fn close(connections: Vec<Arc<Mutex<Conn>>>, runtime: &tokio::runtime::Handle) {
+    let owned: Vec<Conn> =
+        connections.into_iter().filter_map(|c| Arc::try_unwrap(c).ok()).map(Mutex::into_inner).collect();
+    if owned.is_empty() {
+        return;
+    }
+    let closing = futures::future::join_all(owned.into_iter().map(|conn| async move {
+        use sqlx::Connection;
+        let closed = async move {
+            match conn {
+                Conn::Postgres(c) => c.close().await,
+                Conn::Mysql(c) => c.close().await,
+                Conn::Sqlite(c) => c.close().await,
+            }
+        };
+        // A server that does not answer is left: its socket is dropped with the future.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, closed).await;
+    }));
+    match tokio::runtime::Handle::try_current() {
+        // Dropped inside a task: the closing runs beside it.
+        Ok(_) => drop(runtime.spawn(closing)),
+        Err(_) => drop(runtime.block_on(closing)),
     }
 }
 
