@@ -42,14 +42,16 @@ changed=$(psql_ -Atc "SELECT count(*) FROM lineitem_src WHERE l_orderkey % 2500 
 PREFIX=() URL=$PGURL
 if [ "${NETEM:-0}" = 1 ]; then
   ip netns add recon_pd
-  cleanup() { kill "$socat_pid" 2>/dev/null || true; ip netns del recon_pd 2>/dev/null || true; ip link del recon_pd0 2>/dev/null || true; }
+  socat_pid=
+  cleanup() { [ -z "$socat_pid" ] || kill "$socat_pid" 2>/dev/null || true; ip netns del recon_pd 2>/dev/null || true; ip link del recon_pd0 2>/dev/null || true; }
   trap cleanup EXIT
   ip link add recon_pd0 type veth peer name recon_pd1
   ip link set recon_pd1 netns recon_pd
   ip addr add 10.77.0.1/24 dev recon_pd0 && ip link set recon_pd0 up
   ip netns exec recon_pd ip addr add 10.77.0.2/24 dev recon_pd1
   ip netns exec recon_pd ip link set recon_pd1 up && ip netns exec recon_pd ip link set lo up
-  tc qdisc add dev recon_pd0 root netem delay 20ms rate 100mbit limit 100000
+  tc qdisc add dev recon_pd0 root netem delay 20ms rate 100mbit limit 100000 \
+    || { echo "pushdown.sh: this kernel has no netem qdisc (sch_netem): NETEM=1 cannot run here" >&2; exit 2; }
   ip netns exec recon_pd tc qdisc add dev recon_pd1 root netem delay 20ms rate 100mbit limit 100000
   hostport=${PGURL#*@} hostport=${hostport%%/*}
   socat TCP-LISTEN:15432,bind=10.77.0.1,fork,reuseaddr "TCP:$hostport" & socat_pid=$!
