@@ -6,6 +6,7 @@ mod drift;
 mod pushdown;
 mod recheck;
 mod retry;
+mod strategy;
 mod window;
 
 use std::path::Path;
@@ -25,7 +26,7 @@ use crate::source::dialect::delimiter_advice;
 use crate::source::{Columns, Connections, Dataset, Format};
 use crate::spec::profile::ProfileSpec;
 use crate::spec::{Repair, TableSpec};
-use crate::{compare, digest, plan};
+use crate::{compare, plan};
 pub use retry::retried;
 
 /// What one comparison found: the report, and the findings and the names of their columns that writers such
@@ -233,27 +234,19 @@ fn pass_adjusted(
     let table = line_prefix(label);
     log_csv_types(plan, &table);
     let columns = Sides::from_fn(|side| plan.side_columns(side));
-    // Asking a catalog for an estimate costs a query: only for lines someone sees.
-    let totals = match session.progress.visible() {
-        true => Sides::from_fn(|side| total(&plan.datasets[side])),
-        false => Sides::default(),
-    };
-    let progress = session.progress.table(label, totals);
+    // The rows each side holds, for progress lines and the strategy (a catalog's estimate costs a query).
+    let totals = Sides::from_fn(|side| total(&plan.datasets[side]));
+    let choice = strategy::choose(plan, &totals, strategy::free_bytes)?;
+    tracing::info!("{table}{}: {}", choice.name(), choice.why);
     let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
-    let digests = digest::scan(
-        sides,
-        plan.sample.as_ref(),
-        plan.key_set.as_deref(),
-        plan.memory.digests_per_side,
-        &plan.spill_dir,
-        &progress.counters,
-    )?;
-    drop(progress);
+    let read = strategy::read(plan, session, label, sides, totals, &choice)?;
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
     let mut explainer = Explainer::new(plan);
     let mut findings =
-        compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime(), &mut explainer)?;
+        compare::compare(plan, columns.as_ref(), read.digests, session.threads(), session.runtime(), &mut explainer)?;
+    // Rows of buckets the first of two passes proved matched.
+    findings.matched += read.matched;
     adjust(&mut findings);
     let explanations = explainer.finish(plan)?;
     let compared = started.elapsed();
@@ -269,6 +262,7 @@ fn pass_adjusted(
         total: started.elapsed().as_secs_f64(),
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
+    report.stats.strategy = Some(read.report);
     Ok((report, findings))
 }
 

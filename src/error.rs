@@ -75,6 +75,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The spill directory holds less free space than the chosen strategy needs: said before reading.
+    #[error("spill directory {dir}: {message}")]
+    SpillSpace { dir: String, message: String },
+
     /// DataFusion failed while classifying digests; this is recon's fault, not the input's.
     #[error("classifying keys: {}", mask(&.0.to_string()))]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -123,9 +127,12 @@ impl Error {
     /// A spill failure in `dir`, named as the user gave it: a run's own directory inside it (see
     /// [`SPILL_PREFIX`]) is gone after the run.
     pub fn spill(dir: impl AsRef<Path>, source: std::io::Error) -> Self {
-        let dir = dir.as_ref();
-        let run_own = dir.file_name().is_some_and(|name| name.to_string_lossy().starts_with(SPILL_PREFIX));
-        Error::Spill { dir: shown(dir.parent().filter(|_| run_own).unwrap_or(dir)), source }
+        Error::Spill { dir: spill_shown(dir.as_ref()), source }
+    }
+
+    /// Too little free space in the spill directory `dir` (named as [`Error::spill`] names it).
+    pub fn spill_space(dir: impl AsRef<Path>, message: impl AsRef<str>) -> Self {
+        Error::SpillSpace { dir: spill_shown(dir.as_ref()), message: mask(message.as_ref()) }
     }
 
     pub fn internal(message: impl AsRef<str>) -> Self {
@@ -147,6 +154,13 @@ impl Error {
 
 /// How a run's own spill directory inside `--spill-dir` begins (`Session` makes it).
 pub const SPILL_PREFIX: &str = ".recon-spill-";
+
+/// A spill directory as the user gave it: a run's own directory inside it (see [`SPILL_PREFIX`]) is gone
+/// after the run.
+fn spill_shown(dir: &Path) -> String {
+    let run_own = dir.file_name().is_some_and(|name| name.to_string_lossy().starts_with(SPILL_PREFIX));
+    shown(dir.parent().filter(|_| run_own).unwrap_or(dir))
+}
 
 /// A path as an error shows it.
 fn shown(path: &Path) -> String {

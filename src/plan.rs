@@ -18,7 +18,7 @@ use crate::source::catalog::{TableKeys, UniqueKey};
 use crate::source::dialect::delimiter_advice;
 use crate::source::keyset::KeySet;
 use crate::source::{read_json_schema, CsvOptions, Dataset, DbOptions, Format, JsonOptions, OpenOptions, ReadSettings};
-use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, TableSpec};
+use crate::spec::{Budgets, Keep, KeySpec, Policy, Precision, SampleSize, Strategy, TableSpec};
 
 /// A column as it appears on both sides and how the pair is compared.
 #[derive(Debug, Clone)]
@@ -85,6 +85,7 @@ pub struct Plan {
     pub keep: Keep,
     pub memory: Memory,
     pub spill_dir: PathBuf,
+    pub strategy: Strategy,
 }
 
 /// The names a comparison's findings are written under once its datasets have closed (`--diff-out`).
@@ -191,7 +192,19 @@ impl Plan {
             keep: spec.keep,
             memory,
             spill_dir,
+            strategy: spec.strategy,
         })
+    }
+
+    /// Whether no key can repeat: a database declares it unique (the key is its primary key or a unique index),
+    /// and canonical keys keep every value apart (no text rule, truncated timestamp or rounded value merges two).
+    pub fn key_declared_unique(&self) -> bool {
+        let declared = matches!(
+            self.key_source,
+            KeySource::SourcePrimaryKey | KeySource::TargetPrimaryKey | KeySource::UniqueIndex
+        );
+        let merging = |side: Side| self.side_policy(side).strings.any() || self.side_policy(side).precision.is_some();
+        declared && !Side::BOTH.into_iter().any(merging) && self.key.iter().all(|pair| !pair.resolution.lossy)
     }
 
     /// What one side's canonicalization needs of the policy.

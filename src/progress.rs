@@ -1,7 +1,8 @@
 //! What recon says on stderr while it works: log lines through `tracing`, as text or one JSON object a line
 //! (`--log-format`), and on a terminal live progress lines (`indicatif`): an audit's bar of tables done, and
-//! one line per running table with rows read per side, rows per second and, where the rows are known (files)
-//! or estimated (a database's catalog, marked `~`), the share read and the time left. Nothing here ever goes
+//! one line per running table with rows and bytes read per side, rows per second and, where the rows are known
+//! (files) or estimated (a database's catalog, marked `~`), the share read and the time left; a table read in
+//! two passes says which pass it is in. Nothing here ever goes
 //! to stdout, which belongs to the report; nothing is redrawn where stderr is not a terminal.
 
 use std::io::{IsTerminal, Write};
@@ -53,8 +54,9 @@ impl Progress {
         self.visible
     }
 
-    /// A progress line for one table, showing both sides' rows as readers count them.
-    pub fn table(&self, name: &str, totals: Sides<Option<Total>>) -> TableProgress {
+    /// A progress line for one table, showing both sides' rows as readers count them; `pass` names the pass of
+    /// a table read twice (`pass 2/2, reading differing buckets again`).
+    pub fn table(&self, name: &str, pass: Option<&str>, totals: Sides<Option<Total>>) -> TableProgress {
         let counters = Arc::new(Counters::default());
         let bar = self.visible.then(|| {
             let bar = self.multi.add(ProgressBar::new_spinner());
@@ -62,7 +64,8 @@ impl Progress {
                 // `wide_msg` cuts a line at the terminal's width: a wrapped line would tear the redraws.
                 ProgressStyle::with_template("recon: {prefix}{wide_msg}").unwrap_or(ProgressStyle::default_spinner()),
             );
-            bar.set_prefix(if name.is_empty() { String::new() } else { format!("{name}: ") });
+            let labels: Vec<&str> = [name, pass.unwrap_or_default()].into_iter().filter(|l| !l.is_empty()).collect();
+            bar.set_prefix(labels.iter().map(|l| format!("{l}: ")).collect::<String>());
             // Until the first count, a quarter of a second in.
             bar.set_message("reading");
             bar
@@ -76,7 +79,11 @@ impl Progress {
                     std::thread::sleep(Duration::from_millis(250));
                     let elapsed = started.elapsed().as_secs_f64().max(1e-3);
                     let status = Side::BOTH.map(|side| {
-                        side_status(side.name(), counters.rows[side].load(Ordering::Relaxed), totals[side], elapsed)
+                        let read = Read {
+                            rows: counters.rows[side].load(Ordering::Relaxed),
+                            bytes: counters.bytes[side].load(Ordering::Relaxed),
+                        };
+                        side_status(side.name(), read, totals[side], elapsed)
                     });
                     bar.set_message(status.join(" | "));
                 }
@@ -109,16 +116,25 @@ impl Progress {
     }
 }
 
-/// Rows read so far per side, shared with the readers.
+/// Rows and bytes (of Arrow data) read so far per side, shared with the readers.
 #[derive(Debug, Default)]
 pub struct Counters {
     rows: Sides<AtomicU64>,
+    bytes: Sides<AtomicU64>,
 }
 
 impl Counters {
-    pub fn add(&self, side: Side, rows: u64) {
+    pub fn add(&self, side: Side, rows: u64, bytes: u64) {
         self.rows[side].fetch_add(rows, Ordering::Relaxed);
+        self.bytes[side].fetch_add(bytes, Ordering::Relaxed);
     }
+}
+
+/// What one side has read so far.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    rows: u64,
+    bytes: u64,
 }
 
 /// One table's live line; dropping it clears the line.
@@ -137,9 +153,11 @@ impl Drop for TableProgress {
     }
 }
 
-/// One side's part of a table's line: `source 1.23 M/~3.53 M rows (~35%, 612.0 k rows/s, ETA ~4s)`. An
-/// estimate's total, share and time left are marked `~`, and dropped once the rows read pass it.
-fn side_status(name: &str, rows: u64, total: Option<Total>, elapsed: f64) -> String {
+/// One side's part of a table's line: `source 1.23 M/~3.53 M rows, 96.0 MiB (~35%, 612.0 k rows/s, ETA ~4s)`.
+/// An estimate's total, share and time left are marked `~`, and dropped once the rows read pass it.
+fn side_status(name: &str, read: Read, total: Option<Total>, elapsed: f64) -> String {
+    let Read { rows, bytes } = read;
+    let bytes = bytes_text(bytes);
     let rate = rows as f64 / elapsed;
     let (total, about) = match total {
         Some(Total::Exact(total)) => (total, ""),
@@ -148,12 +166,23 @@ fn side_status(name: &str, rows: u64, total: Option<Total>, elapsed: f64) -> Str
     };
     let read = count_text(rows);
     if total == 0 || rows > total {
-        return format!("{name} {read} rows ({})", rate_text(rate));
+        return format!("{name} {read} rows, {bytes} ({})", rate_text(rate));
     }
     let percent = 100.0 * rows as f64 / total as f64;
     let left = if rate > 0.0 { duration_text(total.saturating_sub(rows) as f64 / rate) } else { "?".to_string() };
     let total = count_text(total);
-    format!("{name} {read}/{about}{total} rows ({about}{percent:.0}%, {}, ETA {about}{left})", rate_text(rate))
+    format!("{name} {read}/{about}{total} rows, {bytes} ({about}{percent:.0}%, {}, ETA {about}{left})", rate_text(rate))
+}
+
+/// Bytes read in the unit that fits: `512 B`, `96.0 KiB`, `1.5 MiB`, `3.20 GiB`.
+fn bytes_text(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..0x10_0000 => format!("{:.1} KiB", b / 1024.0),
+        0x10_0000..0x4000_0000 => format!("{:.1} MiB", b / f64::from(1 << 20)),
+        _ => format!("{:.2} GiB", b / f64::from(1 << 30)),
+    }
 }
 
 /// Rows as a moving count reads: exact below ten thousand, then `57.3 k`, `1.50 M`.
@@ -297,22 +326,32 @@ mod tests {
     #[test]
     fn a_known_total_gives_a_share_and_the_time_left() {
         let exact = Some(Total::Exact(1000));
-        assert_eq!(side_status("source", 500, exact, 1.0), "source 500/1000 rows (50%, 500 rows/s, ETA 1s)");
-        assert_eq!(side_status("target", 2_000_000, None, 2.0), "target 2.00 M rows (1.0 M rows/s)");
-        assert_eq!(side_status("target", 57_300, None, 1.0), "target 57.3 k rows (57.3 k rows/s)");
+        let read = |rows: u64, bytes: u64| Read { rows, bytes };
+        assert_eq!(
+            side_status("source", read(500, 64_000), exact, 1.0),
+            "source 500/1000 rows, 62.5 KiB (50%, 500 rows/s, ETA 1s)"
+        );
+        assert_eq!(
+            side_status("target", read(2_000_000, 3 << 29), None, 2.0),
+            "target 2.00 M rows, 1.50 GiB (1.0 M rows/s)"
+        );
+        assert_eq!(side_status("target", read(57_300, 900), None, 1.0), "target 57.3 k rows, 900 B (57.3 k rows/s)");
     }
 
     #[test]
     fn an_estimate_is_marked_and_dropped_once_passed() {
         let estimate = Some(Total::Estimate(3_530_752));
         assert_eq!(
-            side_status("source", 1_000_000, estimate, 4.0),
-            "source 1.00 M/~3.53 M rows (~28%, 250.0 k rows/s, ETA ~11s)"
+            side_status("source", Read { rows: 1_000_000, bytes: 96 << 20 }, estimate, 4.0),
+            "source 1.00 M/~3.53 M rows, 96.0 MiB (~28%, 250.0 k rows/s, ETA ~11s)"
         );
-        assert_eq!(side_status("source", 3_600_000, estimate, 6.0), "source 3.60 M rows (600.0 k rows/s)");
         assert_eq!(
-            side_status("target", 0, Some(Total::Estimate(10)), 1.0),
-            "target 0/~10 rows (~0%, 0 rows/s, ETA ~?)"
+            side_status("source", Read { rows: 3_600_000, bytes: 1 << 30 }, estimate, 6.0),
+            "source 3.60 M rows, 1.00 GiB (600.0 k rows/s)"
+        );
+        assert_eq!(
+            side_status("target", Read { rows: 0, bytes: 0 }, Some(Total::Estimate(10)), 1.0),
+            "target 0/~10 rows, 0 B (~0%, 0 rows/s, ETA ~?)"
         );
     }
 

@@ -84,13 +84,18 @@ pub struct Memory {
     pub readback: u64,
     /// One file's records (both sides) in the column pass that runs when too many rows differ to read back.
     pub column_pass: u64,
+    /// A two-pass run's first pass: both sides' bucket fingerprints (32 bytes a bucket and side).
+    pub fingerprints: u64,
+    /// A two-pass run's first pass: the source's key hashes kept in memory (8 bytes a row) before spilling.
+    pub key_hashes: u64,
 }
 
 impl Memory {
     pub const RESIDUE_ROW_BYTES: u64 = 200;
     pub const DATAFUSION_FLOOR: u64 = 64 << 20;
 
-    /// Digests may take half the share, a quarter a side; the residue an eighth, the read-back a quarter.
+    /// Digests may take half the share, a quarter a side; the residue an eighth, the read-back a quarter. A
+    /// two-pass run's first pass holds no digests: its fingerprints take a quarter, its key hashes another.
     pub fn of(table: u64) -> Memory {
         Memory {
             table,
@@ -99,6 +104,8 @@ impl Memory {
             datafusion: (table / 8).max(Memory::DATAFUSION_FLOOR),
             readback: table / 4,
             column_pass: table / 8,
+            fingerprints: table / 4,
+            key_hashes: table / 4,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A disk that fills while recon spills or writes an output, made by the tests as a small tmpfs (mounting one
 //! needs root, which CI has): exit code 2 naming the directory (and, for a spill, roughly the space it needs), and
-//! nothing left behind in it.
+//! nothing left behind in it. Where the rows are known beforehand, the spill is weighed against the free space
+//! before reading: too little is exit 2 at once, or under `--strategy auto` a second pass instead of a spill.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,10 +37,16 @@ impl Drop for Tmpfs {
 
 /// Two CSV files of `rows` rows in which every third row's `n` differs.
 fn pair(dir: &Path, rows: usize) -> [String; 2] {
+    pair_changing(dir, rows, 3)
+}
+
+/// Two CSV files of `rows` rows in which every `every`th row's `n` differs.
+fn pair_changing(dir: &Path, rows: usize, every: usize) -> [String; 2] {
     [0, 1].map(|changed| {
         let file = dir.join(format!("side{changed}.csv"));
-        let body: String =
-            (0..rows).map(|i| format!("{i},{},row {i}\n", i * 7 % 1000 + changed * usize::from(i % 3 == 0))).collect();
+        let body: String = (0..rows)
+            .map(|i| format!("{i},{},row {i}\n", i * 7 % 1000 + changed * usize::from(i % every == 0)))
+            .collect();
         std::fs::write(&file, format!("id,n,label\n{body}")).unwrap();
         path(&file).to_string()
     })
@@ -55,12 +62,15 @@ fn a_full_spill_directory_is_exit_2_naming_it_and_leaves_nothing() {
     let spill = Tmpfs::mount("64k");
     let dir = scratch();
     let [source, target] = pair(dir.path(), 100_000);
+    // A sample's rows are not known before reading, so nothing is weighed beforehand: the disk fills.
     let run = recon(&[
         "diff",
         &source,
         &target,
         "--key",
         "id",
+        "--sample",
+        "50%",
         "--memory-limit",
         "1MB",
         "--spill-dir",
@@ -75,6 +85,58 @@ fn a_full_spill_directory_is_exit_2_naming_it_and_leaves_nothing() {
         "{}",
         run.stderr
     );
+    assert_eq!(listing(spill.path()), Vec::<String>::new(), "no spill file left");
+}
+
+/// 100,000 rows a side in 1 MB: one pass spills 2 × (4,000,000 − 262,144) bytes of digests, two passes
+/// 800,000 − 262,144 bytes of source key hashes.
+fn diff_in(spill: &Tmpfs, strategy: &str) -> crate::util::Run {
+    let dir = scratch();
+    // Ten rows differ: the second pass digests their buckets' few rows, in memory.
+    let [source, target] = pair_changing(dir.path(), 100_000, 10_000);
+    let spill = path(spill.path());
+    let args = ["diff", &source, &target, "--key", "id", "--memory-limit", "1MB", "--spill-dir", spill];
+    recon(&crate::util::with(&args, &["--strategy", strategy, "--format", "json", "-q"]))
+}
+
+#[test]
+#[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
+fn a_spill_that_cannot_fit_is_exit_2_before_reading_saying_what_helps() {
+    let spill = Tmpfs::mount("2m");
+    let run = diff_in(&spill, "one-pass");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let expected = format!(
+        "spill directory {}: one pass needs about 7.1 MiB of spill space and 2.0 MiB is free: give --spill-dir \
+         a directory with more room, raise --memory-limit, or --strategy two-pass (which needs 525.2 KiB)",
+        spill.path().display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert_eq!(listing(spill.path()), Vec::<String>::new());
+
+    // Two passes need more than 64 KiB too: exit 2, naming neither strategy as the way out.
+    let tiny = Tmpfs::mount("64k");
+    let run = diff_in(&tiny, "two-pass");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let expected = format!(
+        "spill directory {}: two passes need about 525.2 KiB of spill space and 64.0 KiB is free: give \
+         --spill-dir a directory with more room, raise --memory-limit\n",
+        tiny.path().display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+}
+
+#[test]
+#[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
+fn auto_reads_twice_where_one_pass_would_not_fit() {
+    let spill = Tmpfs::mount("2m");
+    let run = diff_in(&spill, "auto");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let strategy = &report["stats"]["strategy"];
+    assert_eq!(strategy["name"], "two-pass", "{strategy}");
+    assert_eq!(strategy["passes"], 2);
+    assert_eq!(strategy["spill_bytes"], 800_000 - 262_144);
+    assert_eq!(report["summary"]["mismatched"], 10);
     assert_eq!(listing(spill.path()), Vec::<String>::new(), "no spill file left");
 }
 

@@ -42,6 +42,7 @@ mod retries;
 mod sampling;
 mod secrets;
 mod signals;
+mod strategy;
 mod terminal;
 mod types;
 mod util;

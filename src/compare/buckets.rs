@@ -1,10 +1,12 @@
 //! The fingerprint tier: compares both sides bucket by bucket and keeps only the rows of buckets that differ
-//! (the residue) for the row tier.
+//! (the residue) for the row tier; in a two-pass run, first over the first pass's bucket fingerprints, to
+//! choose the buckets read again.
 
 use rayon::prelude::*;
 
 use crate::digest::spill::Partition;
-use crate::digest::{Fingerprint, RowDigest, PARTITION_BITS};
+use crate::digest::{BucketSet, Fingerprint, RowDigest, PARTITION_BITS};
+use crate::side::Sides;
 
 /// Rows that need row-level work, and how many source rows the fingerprints already proved matched.
 #[derive(Debug, Default)]
@@ -40,6 +42,82 @@ pub fn residue(pairs: Vec<(Partition, Partition)>, bits: u32, keyless: bool) -> 
         a.absorb(b);
         Ok(a)
     })
+}
+
+/// The first of two passes, compared: the buckets to read again, and the source rows the others proved matched.
+#[derive(Debug)]
+pub struct Reread {
+    pub buckets: BucketSet,
+    pub matched: u64,
+    /// Each side's fingerprint of the buckets read again: what the second pass must find in them.
+    pub again: Sides<Fingerprint>,
+}
+
+/// Both sides' first-pass fingerprints (`bits` bucket bits, by partition), bucket by bucket, in parallel: a
+/// bucket is read again when its fingerprints differ, or when its source partition's key hashes (`keys`, where
+/// kept) repeat one of its keys' — equal fingerprints then may hide a key repeated on both sides, still a
+/// finding. (64 of the key hash's 128 bits: a collision reads a bucket again for nothing, and the second pass
+/// decides by the whole key.)
+pub fn reread(
+    source: Vec<Vec<Fingerprint>>,
+    target: Vec<Vec<Fingerprint>>,
+    keys: Option<Vec<Partition<u64>>>,
+    bits: u32,
+) -> std::io::Result<Reread> {
+    let keys: Vec<Option<Partition<u64>>> = match keys {
+        Some(keys) => keys.into_iter().map(Some).collect(),
+        None => source.iter().map(|_| None).collect(),
+    };
+    let partitions: Vec<_> = source.into_iter().zip(target).zip(keys).collect();
+    let decided = partitions
+        .into_par_iter()
+        .map(|((s, t), keys)| {
+            let repeated = match keys {
+                Some(keys) => repeated_buckets(keys.into_chunks()?, bits),
+                None => Vec::new(),
+            };
+            let (buckets, matched) = partition_reread(&s, &t, &repeated);
+            let mut again = Sides::<Fingerprint>::default();
+            for &b in &buckets {
+                again.source.merge(&s[b]);
+                again.target.merge(&t[b]);
+            }
+            Ok((buckets, matched, again))
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let mut reread = Reread { buckets: BucketSet::new(bits), matched: 0, again: Sides::default() };
+    for (partition, (buckets, matched, again)) in decided.into_iter().enumerate() {
+        buckets.into_iter().for_each(|b| reread.buckets.insert(partition, b));
+        reread.matched += matched;
+        reread.again.source.merge(&again.source);
+        reread.again.target.merge(&again.target);
+    }
+    Ok(reread)
+}
+
+/// One partition: the buckets to read again, and the rows of the others. `repeated` (sorted) are the buckets
+/// where a key hash repeats.
+fn partition_reread(source: &[Fingerprint], target: &[Fingerprint], repeated: &[usize]) -> (Vec<usize>, u64) {
+    let (mut buckets, mut matched) = (Vec::new(), 0);
+    for (b, (s, t)) in source.iter().zip(target).enumerate() {
+        if s == t && repeated.binary_search(&b).is_err() {
+            matched += s.rows;
+        } else {
+            buckets.push(b);
+        }
+    }
+    (buckets, matched)
+}
+
+/// The buckets (within their partition, sorted) holding a key hash more than once.
+fn repeated_buckets(chunks: Vec<Vec<u64>>, bits: u32) -> Vec<usize> {
+    let mut keys = chunks.concat();
+    keys.sort_unstable();
+    let mask = (1usize << (bits - PARTITION_BITS)) - 1;
+    let mut buckets: Vec<usize> =
+        keys.windows(2).filter(|w| w[0] == w[1]).map(|w| (w[0] >> (64 - bits)) as usize & mask).collect();
+    buckets.dedup();
+    buckets
 }
 
 /// One partition: both sides counting-sorted by bucket, then walked bucket by bucket. (A bucket array
@@ -128,5 +206,32 @@ mod tests {
             assert_eq!(residue.source.len() as u64, 1 + copies);
             assert_eq!(residue.target.len() as u64, 1 + copies);
         }
+    }
+
+    #[test]
+    fn buckets_are_read_again_where_they_differ_or_a_source_key_repeats() {
+        let bits = PARTITION_BITS + 2;
+        let print = |rows: u64, sum: u128| Fingerprint { rows, sum };
+        // Bucket 0: equal; bucket 1: equal, but one key twice on both sides; bucket 2: differs; bucket 3: empty.
+        let source = vec![print(3, 30), print(2, 44), print(1, 5), Fingerprint::default()];
+        let target = vec![print(3, 30), print(2, 44), print(1, 6), Fingerprint::default()];
+        let key = |bucket: u64, rest: u64| (7 << 56) | (bucket << 54) | rest;
+        let keys = vec![key(0, 1), key(0, 2), key(0, 3), key(1, 9), key(1, 9), key(2, 4)];
+        assert_eq!(repeated_buckets(vec![keys[..3].to_vec(), keys[3..].to_vec()], bits), vec![1]);
+        assert_eq!(partition_reread(&source, &target, &[1]), (vec![1, 2], 3));
+        // Without the key check (keyless, or a key declared unique), equal buckets are matched.
+        assert_eq!(partition_reread(&source, &target, &[]), (vec![2], 5));
+
+        let empty = vec![Fingerprint::default(); 4];
+        let mut sources = vec![empty.clone(); 256];
+        let mut targets = vec![empty; 256];
+        sources[7] = source;
+        targets[7] = target;
+        let store = crate::digest::spill::Store::<u64>::new(16, std::env::temp_dir());
+        store.push(7, keys).unwrap();
+        let reread = reread(sources, targets, Some(store.finish()), bits).unwrap();
+        assert_eq!((reread.buckets.len(), reread.matched), (2, 3));
+        assert!(reread.buckets.holds(key(1, 0)) && reread.buckets.holds(key(2, 0)));
+        assert!(!reread.buckets.holds(key(0, 0)) && !reread.buckets.holds(key(3, 0)));
     }
 }

@@ -19,6 +19,7 @@
 //!   (the top 8 bits), whose bucket arrays stay small enough for the L2 cache.
 
 pub mod encode;
+pub mod fingerprints;
 pub mod spill;
 
 use std::sync::Mutex;
@@ -34,6 +35,7 @@ use crate::sample::{Sample, Selection};
 use crate::side::{Side, Sides};
 use crate::source::keyset::KeySet;
 use crate::source::{Dataset, Ordinal};
+pub use fingerprints::{tally_bits, BucketSet, SideTally, Tally};
 
 pub const PARTITION_BITS: u32 = 8;
 pub const PARTITIONS: usize = 1 << PARTITION_BITS;
@@ -278,18 +280,75 @@ impl RowBuffer {
     }
 }
 
-/// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row.
-/// With a `sample`, only rows whose key (or, for a NULL key, whose row) it keeps are digested; with a key set,
-/// only rows of the keys it keeps. Each side holds up to `budget` bytes of digests in memory and spills the
-/// rest into `spill_dir`.
+/// Which rows a scan digests: those a sample draws, a key set keeps and, in the second of two passes, whose
+/// bucket the first found differing (rows with a NULL key part are never filtered by bucket).
+#[derive(Clone, Copy, Default)]
+pub struct Select<'a> {
+    pub sample: Option<&'a Sample>,
+    pub keys: Option<&'a KeySet>,
+    pub buckets: Option<&'a BucketSet>,
+}
+
+impl Select<'_> {
+    fn keeps(&self, digest: &RowDigest) -> bool {
+        self.keys.is_none_or(|k| k.keeps(digest.key())) && self.buckets.is_none_or(|b| b.holds(digest.key_hi))
+    }
+}
+
+/// Pass one: reads both sides at once, every scan unit on its own thread, and digests every row `select`
+/// keeps. Each side holds up to `budget` bytes of digests in memory and spills the rest into `spill_dir`.
 pub fn scan(
     sides: Sides<(&Dataset, &SideColumns)>,
-    sample: Option<&Sample>,
-    keys: Option<&KeySet>,
+    select: Select,
     budget: u64,
     spill_dir: &std::path::Path,
     counters: &crate::progress::Counters,
 ) -> Result<Sides<SideDigest>> {
+    let stores = Sides::from_fn(|_| spill::Store::new(budget, spill_dir.to_path_buf()));
+    let read = read(sides, select, stores, counters)?;
+    Ok(read.map(|(store, rest)| {
+        let Rest { null_keys, fingerprint, mut stats, mut keys } = rest;
+        keys.sort_unstable_by_key(|(first, _)| *first);
+        stats.spilled = store.spilled();
+        SideDigest { partitions: store.finish(), null_keys, fingerprint, stats, keys }
+    }))
+}
+
+/// The first of two passes: like [`scan`], but each row is added to its bucket's fingerprint in `tallies`
+/// instead of kept (see [`fingerprints`]).
+pub fn tally(
+    sides: Sides<(&Dataset, &SideColumns)>,
+    select: Select,
+    tallies: Sides<Tally>,
+    counters: &crate::progress::Counters,
+) -> Result<Sides<SideTally>> {
+    let read = read(sides, select, tallies, counters)?;
+    Ok(read.map(|(tally, rest)| tally.finish(rest.null_keys, rest.fingerprint, rest.stats)))
+}
+
+/// Where a scan unit hands each partition's digests: a store keeping them, or a tally of bucket fingerprints.
+pub trait Sink: Sync {
+    /// Whether a database side's canonical keys are kept beside the digests, to read findings back by key.
+    const KEEPS_KEYS: bool;
+    fn take(&self, partition: usize, rows: Vec<RowDigest>) -> Result<()>;
+}
+
+impl Sink for spill::Store {
+    const KEEPS_KEYS: bool = true;
+
+    fn take(&self, partition: usize, rows: Vec<RowDigest>) -> Result<()> {
+        self.push(partition, rows).map_err(|e| Error::spill(self.dir(), full(e, self)))
+    }
+}
+
+/// Reads both sides into `sinks`, every scan unit on its own thread; returns each sink with the rest of what
+/// its side's units collected.
+fn read<S: Sink>(
+    sides: Sides<(&Dataset, &SideColumns)>,
+    select: Select,
+    sinks: Sides<S>,
+    counters: &crate::progress::Counters,
+) -> Result<Sides<(S, Rest)>> {
     let mut units = Vec::new();
     // A side read as one stream (a database connection) starts first: its rows come at the server's pace
     // while the threads share the other side's units, instead of starting when those are nearly done.
@@ -300,18 +359,17 @@ pub fn scan(
             units.push((side, unit));
         }
     }
-    let shared = Sides::from_fn(|_| Shared::new(budget, spill_dir));
+    let shared = sinks.map(|sink| Shared { sink, rest: Mutex::default() });
     units.into_par_iter().try_for_each(|(side, unit): (Side, _)| {
         let (dataset, columns) = sides[side];
-        let sample = sample.map(|s| (s, s.pushed_down[side]));
-        scan_unit(dataset, columns, unit, &shared[side], (sample, keys), &|rows| counters.add(side, rows))
+        scan_unit(dataset, columns, unit, &shared[side], (select, side), &|rows, bytes| counters.add(side, rows, bytes))
     })?;
-    Ok(shared.map(Shared::finish))
+    Ok(shared.map(|shared| (shared.sink, shared.rest.into_inner().unwrap_or_else(|e| e.into_inner()))))
 }
 
 /// A side's digests as the scan units hand them in.
-struct Shared {
-    store: spill::Store,
+struct Shared<S> {
+    sink: S,
     rest: Mutex<Rest>,
 }
 
@@ -323,28 +381,15 @@ struct Rest {
     keys: Vec<(Ordinal, Vec<ArrayRef>)>,
 }
 
-impl Shared {
-    fn new(budget: u64, spill_dir: &std::path::Path) -> Self {
-        Shared { store: spill::Store::new(budget, spill_dir.to_path_buf()), rest: Mutex::default() }
-    }
-
-    fn finish(self) -> SideDigest {
-        let Rest { null_keys, fingerprint, mut stats, mut keys } =
-            self.rest.into_inner().unwrap_or_else(|e| e.into_inner());
-        keys.sort_unstable_by_key(|(first, _)| *first);
-        stats.spilled = self.store.spilled();
-        SideDigest { partitions: self.store.finish(), null_keys, fingerprint, stats, keys }
-    }
-}
-
-fn scan_unit(
+fn scan_unit<S: Sink>(
     dataset: &Dataset,
     columns: &SideColumns,
     unit: crate::source::ScanUnit,
-    shared: &Shared,
-    (sample, key_set): (Option<(&Sample, bool)>, Option<&KeySet>),
-    read: &dyn Fn(u64),
+    shared: &Shared<S>,
+    (select, side): (Select, Side),
+    read: &dyn Fn(u64, u64),
 ) -> Result<()> {
+    let sample = select.sample.map(|s| (s, s.pushed_down[side]));
     // Opening counts as reading: a CSV range finds where its records start as it opens.
     let mut clock = Instant::now();
     let (mut next, batches) = unit.open_at()?;
@@ -359,14 +404,15 @@ fn scan_unit(
     let mut stats = ScanStats::default();
     let mut keys = Vec::new();
     // Whole rows as keys would keep the whole table: a keyless side's rows are found again by a full read.
-    let keep_keys = !dataset.rereads_by_ordinal() && !columns.whole_rows;
+    let keep_keys = S::KEEPS_KEYS && !dataset.rereads_by_ordinal() && !columns.whole_rows;
     for batch in batches {
         let batch = batch?;
         stats.read += clock.elapsed();
         clock = Instant::now();
+        let bytes = batch.get_array_memory_size() as u64;
         stats.rows += batch.num_rows() as u64;
-        stats.bytes += batch.get_array_memory_size() as u64;
-        read(batch.num_rows() as u64);
+        stats.bytes += bytes;
+        read(batch.num_rows() as u64, bytes);
         let canonical = columns.canonical(&batch, &dataset.location)?;
         let drawn = draw(sample, &canonical.keys, &dataset.location)?;
         let kept = |ordinal: Ordinal, hash: u128| in_sample(&drawn, sample, (ordinal - next) as usize, hash);
@@ -376,13 +422,13 @@ fn scan_unit(
             &dataset.location,
             next,
             |digest| {
-                if kept(digest.ordinal, digest.key()) && key_set.is_none_or(|k| k.keeps(digest.key())) {
+                if kept(digest.ordinal, digest.key()) && select.keeps(&digest) {
                     add(digest.row());
                     local.push(digest);
                 }
             },
             |ordinal, row_hash| {
-                if kept(ordinal, row_hash) && key_set.is_none_or(KeySet::keeps_null_keys) {
+                if kept(ordinal, row_hash) && select.keys.is_none_or(KeySet::keeps_null_keys) {
                     add(row_hash);
                     null_keys.push((ordinal, row_hash));
                 }
@@ -393,13 +439,13 @@ fn scan_unit(
         }
         // A CSV file or a database table is one unit: hand digests over as they come, not at the end.
         if local.len() >= FLUSH_ROWS {
-            flush(&mut local, shared)?;
+            flush(&mut local, &shared.sink)?;
         }
         next += batch.num_rows() as u64;
         stats.hash += clock.elapsed();
         clock = Instant::now();
     }
-    flush(&mut local, shared)?;
+    flush(&mut local, &shared.sink)?;
     let mut rest = lock(&shared.rest);
     rest.null_keys.extend(null_keys);
     rest.fingerprint.merge(&fingerprint.get());
@@ -446,17 +492,14 @@ const FLUSH_ROWS: usize = 1 << 17;
 
 /// Hands a unit's digests to the side's store, one chunk per partition, each allocated at its exact size:
 /// the digests are most of what recon holds, and vectors grown row by row would hold up to twice as much.
-fn flush(local: &mut Vec<RowDigest>, shared: &Shared) -> Result<()> {
+fn flush(local: &mut Vec<RowDigest>, sink: &impl Sink) -> Result<()> {
     let mut counts = [0usize; PARTITIONS];
     local.iter().for_each(|d| counts[d.partition()] += 1);
     let mut chunks: Vec<Vec<RowDigest>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
     local.drain(..).for_each(|d| chunks[d.partition()].push(d));
     for (partition, digests) in chunks.into_iter().enumerate() {
         if !digests.is_empty() {
-            shared
-                .store
-                .push(partition, digests)
-                .map_err(|e| Error::spill(shared.store.dir(), full(e, &shared.store)))?;
+            sink.take(partition, digests)?;
         }
     }
     Ok(())

@@ -314,6 +314,7 @@ impl Stats {
             threads,
             retries: 0,
             bytes_received: None,
+            strategy: None,
         }
     }
 }

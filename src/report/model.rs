@@ -144,6 +144,30 @@ pub struct Stats {
     /// `--pushdown` given: the wire bytes both database sides' servers sent (see [`PushdownReport`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<u64>,
+    /// How the rows were read (`--strategy`); absent where no rows were compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyReport>,
+}
+
+/// How a table's rows were read: one pass keeping every row's digest, or a pass of bucket fingerprints and a
+/// second reading only the rows of buckets that differ.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StrategyReport {
+    /// `one-pass` or `two-pass`.
+    pub name: String,
+    /// Why: the option given, or what `auto` weighed.
+    pub why: String,
+    /// Passes over the rows: 2, or 1 for a two-pass run whose first pass found every bucket equal.
+    pub passes: u32,
+    /// Bytes written to the spill directory: row digests, and a two-pass run's source key hashes.
+    pub spill_bytes: u64,
+    /// Rows read by the second pass, per side (0 in one pass).
+    pub rows_read_again: Sides<u64>,
+    /// A two-pass run's first-pass buckets, and how many of them the second pass read again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buckets_read_again: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

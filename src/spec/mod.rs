@@ -161,6 +161,8 @@ pub struct TableSpec {
     pub db_connections: Option<usize>,
     /// `--pushdown`: `None` when not given (then no bytes are counted either).
     pub pushdown: Option<Pushdown>,
+    /// `--strategy`: one pass keeping every row's digest, or two reading differing buckets again.
+    pub strategy: Strategy,
     /// Tables an audit compares at once (`--jobs`; 1 for a diff): they share each server's connection slots.
     pub jobs: usize,
     /// `--retries`: how many times the table is read again after a lost connection.
@@ -313,6 +315,27 @@ fn pushdown(options: &Options, layers: &Layers) -> Result<Option<Pushdown>> {
 }
 
 vocabulary! {
+    /// How a table's rows are read and digested (`--strategy`).
+    pub enum Strategy ("strategy") {
+        /// One pass while every row's digest fits in memory (or its spill fits where it goes), else two.
+        Auto = "auto",
+        /// Every row's digest kept, in memory and spilled beyond it.
+        OnePass = "one-pass",
+        /// Bucket fingerprints first, then the rows of differing buckets read again.
+        TwoPass = "two-pass",
+    }
+}
+
+/// `--strategy NAME`, checked; auto when not given.
+fn strategy(options: &Options, layers: &Layers) -> Result<Strategy> {
+    let Some(text) = &options.resources.strategy else { return Ok(Strategy::Auto) };
+    Strategy::parse(text.trim()).ok_or_else(|| {
+        let hint = crate::spelling::did_you_mean(text, Strategy::ALL.map(Strategy::name));
+        Error::setting(layers.setting("strategy"), format!("{text:?} is not auto, one-pass or two-pass{hint}"))
+    })
+}
+
+vocabulary! {
     /// The unit timestamps are truncated to before comparing (`--timestamp-precision`).
     pub enum Precision ("timestamp precision") {
         Second = "s",
@@ -420,6 +443,7 @@ impl TableSpec {
             statement_timeout: timeouts.statement,
             db_connections: options.resources.db_connections,
             pushdown: pushdown(options, layers)?,
+            strategy: strategy(options, layers)?,
             jobs: 1,
             retries: options.resources.retries.unwrap_or(0),
             keep: Keep { examples: table.max_examples.unwrap_or(20), all: false, keys: false, repair: Repair::Off },

@@ -230,6 +230,12 @@ pub struct ResourceOptions {
     /// (exit 2 naming what cannot be pushed down) or off [default: off; bare --pushdown: auto].
     #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "auto")]
     pub pushdown: Option<String>,
+    /// How rows are read: one-pass (every row's 40-byte digest kept, spilled beyond --memory-limit's share),
+    /// two-pass (bucket fingerprints first, then only the rows of differing buckets read again: for tables whose
+    /// digests fit neither in memory nor in --spill-dir) or auto (one pass when the digests fit in memory or the
+    /// row count is unknown, else two) [default: auto].
+    #[arg(long, value_name = "NAME")]
+    pub strategy: Option<String>,
     /// Read a table again, up to N times, when its database connection drops or its server restarts: after 1,
     /// 2, 4… seconds, each time in a fresh snapshot (in an audit, after the audit's shared one; the report says
     /// so) [default: 0].
