@@ -249,3 +249,38 @@ pub(super) fn read(
     };
     Ok(Read { digests, matched: reread.matched, report })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_strategy_spills_what_exceeds_its_share_of_memory() {
+        let memory = Memory::of(2 << 30);
+        // SF100's lineitem in 2 GB: 24 GB of digests a side less 512 MiB each; 4.8 GB of key hashes less 512 MiB.
+        let rows = 600_037_902;
+        assert_eq!(one_pass_spill(Sides::new(rows, rows), &memory), 2 * (rows * 40 - (512 << 20)));
+        assert_eq!(two_pass_spill(rows, &memory, true), rows * 8 - (512 << 20));
+        assert_eq!(two_pass_spill(rows, &memory, false), 0);
+        assert_eq!(one_pass_spill(Sides::new(1000, 13_421_772), &memory), 0);
+    }
+
+    #[test]
+    fn too_little_room_says_how_much_and_what_helps() {
+        let one = Choice { two_pass: false, why: String::new() };
+        let (gib, mib) = (1u64 << 30, 1u64 << 20);
+        assert_eq!(
+            too_little(&one, 47 * gib, 30 * gib, Some(4 * gib)),
+            "one pass needs about 47.0 GiB of spill space and 30.0 GiB is free: give --spill-dir a directory with \
+             more room, raise --memory-limit, or --strategy two-pass (which needs 4.0 GiB)"
+        );
+        assert!(too_little(&one, 47 * gib, 3 * gib, Some(4 * gib)).ends_with("raise --memory-limit"));
+        assert!(too_little(&one, 3 * mib, mib, Some(0)).ends_with("or --strategy two-pass (which spills nothing here)"));
+        let two = Choice { two_pass: true, why: String::new() };
+        assert_eq!(
+            too_little(&two, 4 * gib, 512 * mib, None),
+            "two passes need about 4.0 GiB of spill space and 512.0 MiB is free: give --spill-dir a directory with \
+             more room, raise --memory-limit"
+        );
+    }
+}
