@@ -124,7 +124,9 @@ for sf in sfs:
             try:
                 got = json.load(open(f"{stem}.json"))
             except ValueError:
-                ok, note = False, open(f"{stem}.err").read().strip().splitlines()[-1:]
+                # the error's own line (recon's `recon: error: …`, a Python exception's `…Error: …`), else the last
+                lines = open(f"{stem}.err").read().strip().splitlines() or [""]
+                ok, note = False, next((l for l in lines if "rror: " in l), lines[-1])[:200]
                 continue
             if t != "duckdb":
                 strategy = got["stats"]["strategy"]
