@@ -102,23 +102,23 @@ fn parquet_pair(dir: &Path, rows: i64, every: i64) -> [String; 2] {
     })
 }
 
-/// 100,000 rows a side in 1 MB: one pass spills 2 × (4,000,000 − 262,144) bytes of digests, two passes
-/// 800,000 − 262,144 bytes of source key hashes.
-fn diff_in(spill: &Tmpfs, strategy: &str) -> crate::util::Run {
+/// 100,000 rows a side in 1 MB, spilled to a tmpfs of `size`: one pass spills 2 × (4,000,000 − 262,144) bytes
+/// of digests, two passes 800,000 − 262,144 bytes of source key hashes. Checks the exit code.
+fn diff_in(size: &str, strategy: &str, code: i32) -> (Tmpfs, crate::util::Run) {
+    let spill = Tmpfs::mount(size);
     let dir = scratch();
     // Ten rows differ: the second pass digests their buckets' few rows, in memory.
     let [source, target] = parquet_pair(dir.path(), 100_000, 10_000);
-    let spill = path(spill.path());
-    let args = ["diff", &source, &target, "--key", "id", "--memory-limit", "1MB", "--spill-dir", spill];
-    recon(&crate::util::with(&args, &["--strategy", strategy, "--format", "json", "-q"]))
+    let args = ["diff", &source, &target, "--key", "id", "--memory-limit", "1MB", "--spill-dir", path(spill.path())];
+    let run = recon(&crate::util::with(&args, &["--strategy", strategy, "--format", "json", "-q"]));
+    assert_eq!(run.code, code, "{}", run.stderr);
+    (spill, run)
 }
 
 #[test]
 #[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
 fn a_spill_that_cannot_fit_is_exit_2_before_reading_saying_what_helps() {
-    let spill = Tmpfs::mount("2m");
-    let run = diff_in(&spill, "one-pass");
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let (spill, run) = diff_in("2m", "one-pass", 2);
     let expected = format!(
         "spill directory {}: one pass needs about 7.1 MiB of spill space and 2.0 MiB is free: give --spill-dir \
          a directory with more room, raise --memory-limit, or --strategy two-pass (which needs 525.2 KiB)",
@@ -128,9 +128,7 @@ fn a_spill_that_cannot_fit_is_exit_2_before_reading_saying_what_helps() {
     assert_eq!(listing(spill.path()), Vec::<String>::new());
 
     // Two passes need more than 64 KiB too: exit 2, naming neither strategy as the way out.
-    let tiny = Tmpfs::mount("64k");
-    let run = diff_in(&tiny, "two-pass");
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let (tiny, run) = diff_in("64k", "two-pass", 2);
     let expected = format!(
         "spill directory {}: two passes need about 525.2 KiB of spill space and 64.0 KiB is free: give \
          --spill-dir a directory with more room, raise --memory-limit\n",
@@ -142,9 +140,7 @@ fn a_spill_that_cannot_fit_is_exit_2_before_reading_saying_what_helps() {
 #[test]
 #[cfg_attr(not(recon_tmpfs), ignore = "mounts a tmpfs: run as root with RECON_TEST_TMPFS=1")]
 fn auto_reads_twice_where_one_pass_would_not_fit() {
-    let spill = Tmpfs::mount("2m");
-    let run = diff_in(&spill, "auto");
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (spill, run) = diff_in("2m", "auto", 1);
     let report = run.json();
     let strategy = &report["stats"]["strategy"];
     assert_eq!(strategy["name"], "two-pass", "{strategy}");
