@@ -239,7 +239,7 @@ fn pass_adjusted(
     let choice = strategy::choose(plan, &totals, strategy::free_bytes)?;
     tracing::info!("{table}{}: {}", choice.name(), choice.why);
     let sides = Sides::from_fn(|side: Side| (&plan.datasets[side], &columns[side]));
-    let read = strategy::read(plan, session, label, sides, totals, &choice)?;
+    let read = strategy::read(&strategy::Reading { plan, session, label, sides, totals }, &choice)?;
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
     let mut explainer = Explainer::new(plan);

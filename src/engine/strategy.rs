@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::compare::buckets;
 use crate::digest::spill::{self, Record};
-use crate::digest::{self, tally_bits, RowDigest, Select, SideDigest, Tally, PARTITIONS};
+use crate::digest::{self, tally_bits, Fingerprint, RowDigest, Select, SideDigest, SideTally, Tally, PARTITIONS};
 use crate::error::{Error, Result};
 use crate::normalize::SideColumns;
 use crate::plan::Plan;
@@ -158,96 +158,116 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// Reads both sides as `choice` says; `progress` opens a progress line for a pass (named for the second of two).
-pub(super) fn read(
-    plan: &Plan,
-    session: &Session,
-    label: &str,
-    sides: Sides<(&Dataset, &SideColumns)>,
-    totals: Sides<Option<Total>>,
-    choice: &Choice,
-) -> Result<Read> {
-    let select = Select { sample: plan.sample.as_ref(), keys: plan.key_set.as_deref(), buckets: None };
-    let scan = |select: Select, pass: Option<&str>| {
-        let progress = session.progress.table(label, pass, totals);
-        digest::scan(sides, select, plan.memory.digests_per_side, &plan.spill_dir, &progress.counters)
-    };
-    if !choice.two_pass {
-        let digests = scan(select, None)?;
-        let report = StrategyReport {
-            name: choice.name().into(),
-            why: choice.why.clone(),
-            passes: 1,
-            spill_bytes: digests.source.stats.spilled + digests.target.stats.spilled,
-            rows_read_again: Sides::default(),
-            buckets: None,
-            buckets_read_again: None,
-        };
-        return Ok(Read { digests, matched: 0, report });
+/// What every pass over a table reads with.
+pub(super) struct Reading<'a> {
+    pub plan: &'a Plan,
+    pub session: &'a Session,
+    /// The table's name in progress and log lines.
+    pub label: &'a str,
+    pub sides: Sides<(&'a Dataset, &'a SideColumns)>,
+    pub totals: Sides<Option<Total>>,
+}
+
+impl Reading<'_> {
+    /// The rows the plan compares: a sample's, a key list's, or all.
+    fn select(&self) -> Select<'_> {
+        Select { sample: self.plan.sample.as_ref(), keys: self.plan.key_set.as_deref(), buckets: None }
     }
 
-    // Pass one: bucket fingerprints, and the source's key hashes.
-    let rows = known_rows(plan, &totals);
-    let bits = tally_bits(rows.source.max(rows.target), plan.memory.fingerprints);
-    let keys = keeps_key_hashes(plan).then(|| spill::Store::new(plan.memory.key_hashes, plan.spill_dir.clone()));
-    let tallies = Sides::new(Tally::new(bits, keys), Tally::new(bits, None));
-    let first = {
-        let progress = session.progress.table(label, Some("pass 1/2, fingerprints"), totals);
-        digest::tally(sides, select, tallies, &progress.counters)?
-    };
-    let Sides { source, target } = first;
-    let reread = buckets::reread(source.partitions, target.partitions, source.keys, bits)
-        .map_err(|e| Error::spill(&plan.spill_dir, e))?;
-    let (first_stats, fingerprints) =
-        (Sides::new(source.stats, target.stats), Sides::new(source.fingerprint, target.fingerprint));
-    let null_keys = Sides::new(source.null_keys, target.null_keys);
-    tracing::info!(
-        "{}first pass: {} of {} buckets differ or may hide a repeated key",
-        super::line_prefix(label),
-        reread.buckets.len(),
-        1u64 << bits
-    );
-    let mut report = StrategyReport {
+    /// Reads both sides, keeping the digests of the rows `select` keeps; `pass` names the pass of two.
+    fn scan(&self, select: Select, pass: Option<&str>) -> Result<Sides<SideDigest>> {
+        let progress = self.session.progress.table(self.label, pass, self.totals);
+        let (budget, dir) = (self.plan.memory.digests_per_side, &self.plan.spill_dir);
+        digest::scan(self.sides, select, budget, dir, &progress.counters)
+    }
+
+    /// The first of two passes: bucket fingerprints at `bits` bucket bits, and the source's key hashes.
+    fn tally(&self, bits: u32) -> Result<Sides<SideTally>> {
+        let plan = self.plan;
+        let keys = keeps_key_hashes(plan).then(|| spill::Store::new(plan.memory.key_hashes, plan.spill_dir.clone()));
+        let tallies = Sides::new(Tally::new(bits, keys), Tally::new(bits, None));
+        let progress = self.session.progress.table(self.label, Some("pass 1/2, fingerprints"), self.totals);
+        digest::tally(self.sides, self.select(), tallies, &progress.counters)
+    }
+}
+
+/// Reads both sides as `choice` says.
+pub(super) fn read(reading: &Reading, choice: &Choice) -> Result<Read> {
+    let report = StrategyReport {
         name: choice.name().into(),
         why: choice.why.clone(),
         passes: 1,
-        spill_bytes: first_stats.source.spilled,
+        spill_bytes: 0,
         rows_read_again: Sides::default(),
-        buckets: Some(1 << bits),
-        buckets_read_again: Some(reread.buckets.len()),
+        buckets: None,
+        buckets_read_again: None,
     };
-    // Every bucket equal and no row with a NULL key: nothing to show, nothing to read again.
-    let digests = if reread.buckets.is_empty() && null_keys.iter().all(|(_, rows)| rows.is_empty()) {
-        Sides::from_fn(|side| SideDigest {
+    if choice.two_pass {
+        return two_passes(reading, report);
+    }
+    let digests = reading.scan(reading.select(), None)?;
+    let spill_bytes = digests.source.stats.spilled + digests.target.stats.spilled;
+    Ok(Read { digests, matched: 0, report: StrategyReport { spill_bytes, ..report } })
+}
+
+/// Bucket fingerprints first; then, where some bucket differs (or may hide a repeated key) or some row has a
+/// NULL key, both sides again, digesting only the rows of those buckets.
+fn two_passes(reading: &Reading, mut report: StrategyReport) -> Result<Read> {
+    let plan = reading.plan;
+    let rows = known_rows(plan, &reading.totals);
+    let bits = tally_bits(rows.source.max(rows.target), plan.memory.fingerprints);
+    let mut first = reading.tally(bits)?;
+    let (source, target) = (std::mem::take(&mut first.source.partitions), std::mem::take(&mut first.target.partitions));
+    let reread = buckets::reread(source, target, first.source.keys.take(), bits)
+        .map_err(|e| Error::spill(&plan.spill_dir, e))?;
+    tracing::info!(
+        "{}first pass: {} of {} buckets differ or may hide a repeated key",
+        super::line_prefix(reading.label),
+        reread.buckets.len(),
+        1u64 << bits
+    );
+    report.spill_bytes = first.source.stats.spilled;
+    report.buckets = Some(1 << bits);
+    report.buckets_read_again = Some(reread.buckets.len());
+    let digests = match reread.buckets.is_empty() && first.iter().all(|(_, side)| side.null_keys.is_empty()) {
+        // Nothing to show, nothing to read again.
+        true => first.map(|side| SideDigest {
             partitions: (0..PARTITIONS).map(|_| spill::Partition::default()).collect(),
             null_keys: Vec::new(),
-            fingerprint: fingerprints[side],
-            stats: first_stats[side],
+            fingerprint: side.fingerprint,
+            stats: side.stats,
             keys: Vec::new(),
-        })
-    } else {
-        let again = Select { buckets: Some(&reread.buckets), ..select };
-        let mut second = scan(again, Some("pass 2/2, reading differing buckets again"))?;
-        for side in Side::BOTH {
-            // The second pass digests what the first fingerprinted in those buckets, or the data moved.
-            let mut expected = reread.again[side];
-            null_keys[side].iter().for_each(|(_, hash)| expected.add(*hash));
-            let digest = &mut second[side];
-            if digest.fingerprint != expected {
-                let location = plan.datasets[side].location.to_string();
-                return Err(Error::input(location, "rows changed between the two passes' reads of the same data"));
+        }),
+        false => {
+            let again = Select { buckets: Some(&reread.buckets), ..reading.select() };
+            let mut second = reading.scan(again, Some("pass 2/2, reading differing buckets again"))?;
+            for side in Side::BOTH {
+                report.rows_read_again[side] = second[side].stats.rows;
+                report.spill_bytes += second[side].stats.spilled;
+                let location = &plan.datasets[side].location;
+                fold_first(&mut second[side], &first[side], reread.again[side], location)?;
             }
-            report.rows_read_again[side] = digest.stats.rows;
-            report.spill_bytes += digest.stats.spilled;
-            digest.fingerprint = fingerprints[side];
-            digest.stats.read += first_stats[side].read;
-            digest.stats.hash += first_stats[side].hash;
-            digest.stats.spilled += first_stats[side].spilled;
+            report.passes = 2;
+            second
         }
-        report.passes = 2;
-        second
     };
     Ok(Read { digests, matched: reread.matched, report })
+}
+
+/// Gives a side's second-pass digests what the first pass learned of the whole side: its fingerprint, and its
+/// read and hash times and spill. The second pass must find in the buckets it read again what the first
+/// fingerprinted there (`again`), besides the rows with a NULL key: else the data moved between the reads.
+fn fold_first(second: &mut SideDigest, first: &SideTally, again: Fingerprint, location: &impl ToString) -> Result<()> {
+    let mut expected = again;
+    first.null_keys.iter().for_each(|(_, hash)| expected.add(*hash));
+    if second.fingerprint != expected {
+        return Err(Error::input(location.to_string(), "rows changed between the two passes' reads of the same data"));
+    }
+    second.fingerprint = first.fingerprint;
+    second.stats.read += first.stats.read;
+    second.stats.hash += first.stats.hash;
+    second.stats.spilled += first.stats.spilled;
+    Ok(())
 }
 
 #[cfg(test)]
