@@ -93,11 +93,7 @@ fn parquet_pair(dir: &Path, rows: i64, every: i64) -> [String; 2] {
             ("n", Arc::new(Int64Array::from_iter_values(n))),
             ("label", Arc::new(StringArray::from_iter_values((0..rows).map(|i| format!("row {i}"))))),
         ];
-        let batch = RecordBatch::try_from_iter(columns).unwrap();
-        let mut writer =
-            parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
+        crate::util::files::write_parquet(&file, &RecordBatch::try_from_iter(columns).unwrap());
         path(&file).to_string()
     })
 }

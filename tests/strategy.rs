@@ -1,6 +1,7 @@
 //! `--strategy`: a two-pass run gives exactly the one-pass report, apart from `stats` — on the bundled fixtures,
 //! keyed and keyless, and on a pair holding keys repeated identically on both sides and NULL keys — and `auto`
-//! reads twice only when the rows known beforehand say the digests exceed memory.
+//! reads twice only when the rows known beforehand say the digests exceed memory. Database sides too, whose
+//! findings are read back by key after the second pass.
 
 use serde_json::Value;
 
@@ -130,4 +131,39 @@ fn an_unknown_strategy_is_exit_2_with_the_names() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn two_passes_over_postgresql_give_the_one_pass_report() {
+    let url = crate::util::db::server("RECON_TEST_POSTGRES_URL");
+    let _serial = crate::util::db::serial();
+    crate::util::db::postgres(
+        &url,
+        [
+            "DROP TABLE IF EXISTS strategy_src, strategy_dst, strategy_nokey",
+            "CREATE TABLE strategy_src (id int PRIMARY KEY, n int, t text)",
+            "CREATE TABLE strategy_dst (id int PRIMARY KEY, n int, t text)",
+            "CREATE TABLE strategy_nokey (id int, n int, t text)",
+            "INSERT INTO strategy_src SELECT i, i * 3, 'r' || i FROM generate_series(1, 5000) i",
+            "INSERT INTO strategy_dst SELECT i, CASE WHEN i % 500 = 0 THEN 1 ELSE i * 3 END, 'r' || i \
+             FROM generate_series(2, 5001) i",
+            "INSERT INTO strategy_nokey SELECT * FROM strategy_src",
+            "INSERT INTO strategy_nokey VALUES (7, 21, 'r7'), (NULL, 1, 'x')",
+        ],
+    );
+    let table = |name: &str| format!("{url}#{name}");
+    let (src, dst, nokey) = (table("strategy_src"), table("strategy_dst"), table("strategy_nokey"));
+    // The source's primary key is the key (found, not given): no key can repeat, no key hash is kept.
+    let (_, declared) = same_report(&["diff", &src, &dst, "--memory-limit", "64KB"], 1);
+    assert_eq!((declared["spill_bytes"].as_u64(), declared["buckets_read_again"].as_u64()), (Some(0), Some(10)));
+    // Key 7 twice on the source, identically, and a NULL key: key hashes kept (and spilled in 64 KB).
+    let (_, kept) = same_report(&["diff", &nokey, &src, "--key", "id", "--memory-limit", "64KB"], 1);
+    assert!(kept["spill_bytes"].as_u64().unwrap() > 0, "{kept}");
+    let (report, _) = run(&["diff", &nokey, &dst, "--key", "id", "--memory-limit", "64KB"], "two-pass", 1);
+    let summary = &report["summary"];
+    let counts = ["matched", "missing_in_target", "extra_in_target", "mismatched", "duplicate_keys_source"]
+        .map(|c| summary[c].as_u64().unwrap());
+    assert_eq!(counts, [4988, 1, 1, 10, 1], "{summary}");
+    assert_eq!(report["examples"]["mismatched"][0]["columns"]["n"]["target"], "1");
 }
