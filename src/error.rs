@@ -75,6 +75,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A Ballista cluster (`--cluster`) that could not be reached or whose job failed: the scheduler's address and
+    /// what failed there (an executor's error names the file or setting it failed on).
+    #[error("cluster {scheduler}: {message}")]
+    Cluster { scheduler: String, message: String },
+
     /// DataFusion failed while classifying digests; this is recon's fault, not the input's.
     #[error("classifying keys: {}", mask(&.0.to_string()))]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -126,6 +131,10 @@ impl Error {
         let dir = dir.as_ref();
         let run_own = dir.file_name().is_some_and(|name| name.to_string_lossy().starts_with(SPILL_PREFIX));
         Error::Spill { dir: shown(dir.parent().filter(|_| run_own).unwrap_or(dir)), source }
+    }
+
+    pub fn cluster(scheduler: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Cluster { scheduler: mask(scheduler.as_ref()), message: mask(message.as_ref()) }
     }
 
     pub fn internal(message: impl AsRef<str>) -> Self {

@@ -1,0 +1,161 @@
+//! `--cluster` (feature `cluster`): a real cluster of this build's processes on this machine — one
+//! `recon scheduler`, two `recon executor`s on ports of their own — gives exactly the reports a local run gives,
+//! and says which engine ran; what a cluster cannot read is exit 2 naming it.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::servers::{free_port, wait_for_port};
+use crate::util::{path, recon, root, scratch, with, Run, CUSTOMERS, ORDERS};
+
+/// A recon node process, killed when dropped.
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `recon ARGS` in `dir`: relative paths in plans are opened from there.
+fn node(args: &[&str], dir: &Path) -> Node {
+    let child = Command::new(env!("CARGO_BIN_EXE_recon"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a recon node");
+    Node(child)
+}
+
+/// One scheduler and two executors, each on free ports, started in `dir`.
+struct Cluster {
+    url: String,
+    _scheduler: Node,
+    _executors: Vec<Node>,
+}
+
+impl Cluster {
+    fn start(executor_timeout: u64, dir: &Path) -> Cluster {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let timeout = executor_timeout.to_string();
+        let scheduler = node(&["scheduler", "--bind", &bind, "--executor-timeout", &timeout], dir);
+        wait_for_port("recon scheduler", port);
+        let executors = (0..2)
+            .map(|_| {
+                let (flight, grpc) = (free_port(), free_port());
+                let executor = node(
+                    &[
+                        "executor",
+                        "--scheduler",
+                        &bind,
+                        "--bind",
+                        &format!("127.0.0.1:{flight}"),
+                        "--grpc-port",
+                        &grpc.to_string(),
+                        "--slots",
+                        "2",
+                        "--heartbeat",
+                        "1",
+                    ],
+                    dir,
+                );
+                wait_for_port("recon executor", flight);
+                wait_for_port("recon executor (gRPC)", grpc);
+                executor
+            })
+            .collect();
+        Cluster { url: format!("df://{bind}"), _scheduler: scheduler, _executors: executors }
+    }
+
+    /// `recon ARGS --cluster URL --format json`, once both executors have joined (they register as they start).
+    fn diff(&self, args: &[&str]) -> Run {
+        let started = Instant::now();
+        loop {
+            let run = recon(&with(args, &["--cluster", &self.url, "--format", "json"]));
+            let joined = run.code != 2 && run.json()["engine"]["executors"] == 2;
+            if joined || started.elapsed() > Duration::from_secs(30) {
+                return run;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+/// A report without what differs from run to run (`stats`) and the engine that ran it.
+fn comparable(run: &Run) -> Value {
+    let mut report = run.json();
+    let object = report.as_object_mut().expect("a report is an object");
+    object.remove("stats");
+    object.remove("engine");
+    report
+}
+
+fn local(args: &[&str]) -> Run {
+    recon(&with(args, &["--format", "json"]))
+}
+
+#[test]
+fn a_cluster_gives_the_local_reports() {
+    let cluster = Cluster::start(180, &root());
+    let orders = cluster.diff(&ORDERS);
+    assert_eq!(orders.code, 1, "{}", orders.stderr);
+    assert_eq!(
+        orders.json()["engine"],
+        serde_json::json!({"kind": "ballista", "scheduler": cluster.url, "executors": 2})
+    );
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/orders/expected.json").unwrap()).unwrap();
+    assert_eq!(comparable(&orders), expected);
+    assert_eq!(comparable(&orders), comparable(&local(&ORDERS)));
+
+    // CSV beside Arrow IPC, with a dialect, a column map and a composite key.
+    let customers = cluster.diff(&CUSTOMERS);
+    assert_eq!(customers.code, 1, "{}", customers.stderr);
+    assert_eq!(comparable(&customers), comparable(&local(&CUSTOMERS)));
+
+    // Keyless: whole rows as multisets.
+    let keyless = ["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/new/", "--keyless"];
+    let run = cluster.diff(&keyless);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(comparable(&run), comparable(&local(&keyless)));
+    assert_eq!(run.json()["keyless"], true);
+
+    // A table against itself: every bucket equal, nothing comes back but the fingerprints.
+    let same = ["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
+    let run = cluster.diff(&same);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["matched"], 41);
+    assert_eq!(comparable(&run), comparable(&local(&same)));
+}
+
+#[test]
+fn what_a_cluster_cannot_read_is_exit_2_naming_it() {
+    // The nodes run elsewhere: in a directory where the fixtures' relative paths lead nowhere.
+    let elsewhere = scratch();
+    let cluster = Cluster::start(180, elsewhere.path());
+    let run = recon(&with(&ORDERS, &["--cluster", &cluster.url]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("fixtures/orders/legacy.parquet"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+
+    // Databases are read by recon itself.
+    let sqlite = elsewhere.path().join("shop.db");
+    let url = format!("sqlite://{}#orders", path(&sqlite));
+    crate::util::db::sqlite(&sqlite, ["CREATE TABLE orders (order_id INTEGER PRIMARY KEY, amount TEXT)"]);
+    let run = recon(&["diff", &url, &url, "--cluster", &cluster.url]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--cluster") && run.stderr.contains("not files"), "{}", run.stderr);
+
+    // No scheduler there.
+    let nowhere = format!("df://127.0.0.1:{}", free_port());
+    let run = recon(&with(&ORDERS, &["--cluster", &nowhere]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&nowhere), "{}", run.stderr);
+}
