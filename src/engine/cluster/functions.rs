@@ -18,11 +18,20 @@ use datafusion::logical_expr::{
 use crate::digest::{self, Fingerprint};
 
 pub const DIGEST: &str = "recon_digest";
+pub const PART: &str = "recon_digest_part";
 pub const FINGERPRINT: &str = "recon_fingerprint";
 
-/// Both functions, as each role registers them.
-pub fn scalar() -> Arc<ScalarUDF> {
+/// The scalar functions, as each role registers them.
+pub fn scalars() -> [Arc<ScalarUDF>; 2] {
+    [digest(), part()]
+}
+
+pub fn digest() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::from(Digest::default()))
+}
+
+pub fn part() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::from(DigestPart::default()))
 }
 
 pub fn aggregate() -> Arc<AggregateUDF> {
@@ -119,6 +128,45 @@ fn digest_rows(keys: &[ArrayRef], values: &[ArrayRef], whole_rows: bool, rows: u
     let plain = |v: Vec<u64>| Arc::new(UInt64Array::from(v)) as ArrayRef;
     let columns = vec![nullable(key_hi), nullable(key_lo), plain(row_hi), plain(row_lo)];
     Ok(Arc::new(StructArray::try_new(digest_fields(), columns, None)?))
+}
+
+/// `recon_digest_part(d, i)`: field `i` (a literal) of a digest. DataFusion's `get_field` would do, but its
+/// optimizer moves `get_field` below the projection that made `d`, copying `recon_digest` into each of the four
+/// fields: every row would be hashed four times.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct DigestPart {
+    signature: Signature,
+}
+
+impl Default for DigestPart {
+    fn default() -> Self {
+        DigestPart { signature: Signature::any(2, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for DigestPart {
+    fn name(&self) -> &str {
+        PART
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match args.args.as_slice() {
+            [ColumnarValue::Array(digest), ColumnarValue::Scalar(ScalarValue::UInt64(Some(field)))]
+                if (*field as usize) < digest_fields().len() =>
+            {
+                Ok(ColumnarValue::Array(digest.as_struct().column(*field as usize).clone()))
+            }
+            _ => exec_err!("{PART} takes ({DIGEST}(…), field number)"),
+        }
+    }
 }
 
 /// `recon_fingerprint(row_hi, row_lo)`: a group's [`Fingerprint`], its rows and wrapped sum of row hashes.

@@ -21,7 +21,7 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Int64Type, UInt64Type};
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use datafusion::execution::SessionStateBuilder;
-use datafusion::functions::core::expr_fn::{coalesce, get_field};
+use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::expr_fn::count_distinct;
 use datafusion::logical_expr::{binary_expr, col, lit, Expr, Operator};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -156,7 +156,9 @@ async fn connect(
     let state = SessionStateBuilder::new().with_default_features().with_config(config).build();
     let context = SessionContext::remote_with_state(url, state).await?;
     // After remote_with_state, which replaces the function registry.
-    context.register_udf(functions::scalar().as_ref().clone());
+    for function in functions::scalars() {
+        context.register_udf(function.as_ref().clone());
+    }
     context.register_udaf(functions::aggregate().as_ref().clone());
     let Sides { source, target } = scans;
     for (side, scan) in [(Side::Source, source), (Side::Target, target)] {
@@ -189,11 +191,12 @@ impl Shape {
         let mut args = vec![lit(self.whole_rows), lit(self.keys as u64)];
         args.extend((0..self.keys).map(|i| col(format!("k{i}"))));
         args.extend((0..self.values).map(|i| col(format!("v{i}"))));
-        let digest = functions::scalar().call(args).alias("d");
-        let key_hi = get_field(col("d"), "key_hi");
-        let bucket =
-            coalesce(vec![binary_expr(key_hi, Operator::BitwiseShiftRight, lit(64 - bits as u64)), lit(NULL_BUCKET)]);
-        let fields = ["key_hi", "key_lo", "row_hi", "row_lo"].map(|f| get_field(col("d"), f).alias(f));
+        let digest = functions::digest().call(args).alias("d");
+        let part = |i: u64| functions::part().call(vec![col("d"), lit(i)]);
+        let bucket = binary_expr(part(0), Operator::BitwiseShiftRight, lit(64 - bits as u64));
+        let bucket = coalesce(vec![bucket, lit(NULL_BUCKET)]);
+        let names = ["key_hi", "key_lo", "row_hi", "row_lo"];
+        let fields = (0..names.len()).map(|i| part(i as u64).alias(names[i]));
         let mut columns: Vec<Expr> = vec![bucket.alias("bucket")];
         columns.extend(fields);
         columns.push(col(ORDINAL));

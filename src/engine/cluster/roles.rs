@@ -54,7 +54,9 @@ pub fn scheduler(role: &SchedulerRole) -> Result<()> {
         no_executors_grace_period_seconds: role.executor_timeout_seconds,
         override_session_builder: Some(Arc::new(|config| {
             let mut state = default_session_builder(config)?;
-            state.register_udf(functions::scalar())?;
+            for function in functions::scalars() {
+                state.register_udf(function)?;
+            }
             state.register_udaf(functions::aggregate())?;
             Ok(state)
         })),
@@ -74,8 +76,10 @@ pub fn scheduler(role: &SchedulerRole) -> Result<()> {
 /// Runs an executor until the process is stopped or its scheduler tells it to stop.
 pub fn executor(role: &ExecutorRole) -> Result<()> {
     let mut registry = BallistaFunctionRegistry::default();
-    let (digest, fingerprint) = (functions::scalar(), functions::aggregate());
-    registry.scalar_functions.insert(digest.name().to_string(), digest);
+    for function in functions::scalars() {
+        registry.scalar_functions.insert(function.name().to_string(), function);
+    }
+    let fingerprint = functions::aggregate();
     registry.aggregate_functions.insert(fingerprint.name().to_string(), fingerprint);
     let config = ExecutorProcessConfig {
         bind_host: role.bind.ip().to_string(),
