@@ -4,10 +4,13 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use serde_json::Value;
 
+use crate::util::files::write_parquet;
 use crate::util::servers::{free_port, wait_for_port};
 use crate::util::{path, recon, root, scratch, with, Run, CUSTOMERS, ORDERS};
 
@@ -37,7 +40,7 @@ fn node(args: &[&str], dir: &Path) -> Node {
 struct Cluster {
     url: String,
     _scheduler: Node,
-    _executors: Vec<Node>,
+    executors: Vec<Node>,
 }
 
 impl Cluster {
@@ -71,7 +74,7 @@ impl Cluster {
                 executor
             })
             .collect();
-        Cluster { url: format!("df://{bind}"), _scheduler: scheduler, _executors: executors }
+        Cluster { url: format!("df://{bind}"), _scheduler: scheduler, executors: executors }
     }
 
     /// `recon ARGS --cluster URL --format json`, once both executors have joined (they register as they start).
@@ -127,11 +130,22 @@ fn a_cluster_gives_the_local_reports() {
     assert_eq!(comparable(&run), comparable(&local(&keyless)));
     assert_eq!(run.json()["keyless"], true);
 
-    // A table against itself: every bucket equal, nothing comes back but the fingerprints.
-    let same = ["diff", "fixtures/orders/legacy.parquet", "fixtures/orders/legacy.parquet", "--key", "order_id"];
+    // A table against itself: every bucket equal; the key repeated alike on both sides is still found.
+    let same = [
+        "diff",
+        "fixtures/orders/new/",
+        "fixtures/orders/new/part-*.parquet",
+        "--key",
+        "order_id",
+        "--max-duplicates",
+        "1",
+        "--max-null-keys",
+        "1",
+    ];
     let run = cluster.diff(&same);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.json()["summary"]["matched"], 41);
+    assert_eq!(run.json()["summary"]["duplicate_keys_source"], 1);
+    assert_eq!(run.json()["summary"]["mismatched"], 0);
     assert_eq!(comparable(&run), comparable(&local(&same)));
 }
 
@@ -158,4 +172,45 @@ fn what_a_cluster_cannot_read_is_exit_2_naming_it() {
     let run = recon(&with(&ORDERS, &["--cluster", &nowhere]));
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(&nowhere), "{}", run.stderr);
+}
+
+/// A side of `files` Parquet files of `rows` rows each (`id`, `amount`), the amount of row `changed` off by one.
+fn side(dir: &Path, files: usize, rows: usize, changed: Option<usize>) {
+    std::fs::create_dir_all(dir).unwrap();
+    for file in 0..files {
+        let ids: Vec<i64> = (0..rows).map(|r| (file * rows + r) as i64).collect();
+        let amounts: Vec<i64> = ids.iter().map(|&id| id * 3 + i64::from(Some(id as usize) == changed)).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+            ("amount", Arc::new(Int64Array::from(amounts)) as ArrayRef),
+        ])
+        .unwrap();
+        write_parquet(&dir.join(format!("part-{file}.parquet")), &batch);
+    }
+}
+
+/// An executor killed while a comparison runs: the run ends with the local run's report, or with exit 2 and no
+/// report (recon's scheduler cancels the jobs in flight once the executor misses its heartbeats).
+#[test]
+fn a_killed_executor_gives_the_local_report_or_exit_2_and_no_report() {
+    let dir = scratch();
+    let (source, target) = (dir.path().join("source"), dir.path().join("target"));
+    side(&source, 8, 100_000, None);
+    side(&target, 8, 100_000, Some(123_456));
+    let args = ["diff", path(&source), path(&target), "--key", "id"];
+    let expected = comparable(&local(&args));
+    assert_eq!(expected["summary"]["mismatched"], 1);
+    let mut cluster = Cluster::start(3, &root());
+    assert_eq!(cluster.diff(&ORDERS).json()["engine"]["executors"], 2, "both executors joined");
+    let run = std::thread::scope(|scope| {
+        let running = scope.spawn(|| recon(&with(&args, &["--cluster", &cluster.url, "--format", "json"])));
+        std::thread::sleep(Duration::from_millis(300));
+        cluster.executors.remove(0);
+        running.join().unwrap()
+    });
+    match run.code {
+        1 => assert_eq!(comparable(&run), expected),
+        2 => assert!(run.stdout.is_empty(), "no report: {}", run.stdout),
+        code => panic!("exit {code}: {}", run.stderr),
+    }
 }

@@ -67,7 +67,13 @@ pub(super) fn compare(
     super::log_csv_types(&plan, &table);
     let scans = Sides::from_fn(|side| SideScan::new(spec, &plan, side)).transpose()?;
     let schemas = Sides::from_fn(|side| scan::schema(&plan, side)).transpose()?;
-    let failed = |e: datafusion::error::DataFusionError| Error::cluster(url, e.to_string());
+    let failed = |e: datafusion::error::DataFusionError| match e.to_string() {
+        // recon's scheduler cancels the jobs in flight when it loses an executor (see roles.rs).
+        cancelled if cancelled.ends_with("failed: Cancelled") => {
+            Error::cluster(url, format!("{cancelled}: the scheduler lost an executor mid-run; run the diff again"))
+        }
+        message => Error::cluster(url, message),
+    };
     let runtime = session.runtime();
     let context = runtime.block_on(connect(url, scans, schemas)).map_err(failed)?;
     let executors = runtime.block_on(census(&context)).map_err(failed)?;

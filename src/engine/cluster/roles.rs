@@ -2,16 +2,20 @@
 //! with recon's functions and codecs, so that every node of a cluster plans and runs recon's plans alike. They
 //! run until the process is stopped.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ballista_core::registry::BallistaFunctionRegistry;
+use ballista_core::serde::protobuf::job_status::Status;
 use ballista_core::utils::default_session_builder;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
-use ballista_scheduler::cluster::BallistaCluster;
+use ballista_scheduler::cluster::{BallistaCluster, ClusterState, JobState};
 use ballista_scheduler::config::SchedulerConfig;
-use ballista_scheduler::scheduler_process::start_server;
+use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service};
+use ballista_scheduler::scheduler_server::SchedulerServer;
 use datafusion::execution::FunctionRegistry;
+use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use super::{census, codec, functions, identity};
 use crate::error::{Error, Result};
@@ -68,9 +72,56 @@ pub fn scheduler(role: &SchedulerRole) -> Result<()> {
     runtime()?.block_on(async {
         let cluster = BallistaCluster::new_from_config(&config).await.map_err(failed)?;
         census::watch(cluster.cluster_state());
+        let (state, jobs) = (cluster.cluster_state(), cluster.job_state());
+        let config = Arc::new(config);
+        config.validate().map_err(failed)?;
+        let scheduler =
+            create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(cluster, config.clone()).await.map_err(failed)?;
+        tokio::spawn(fail_on_lost_executors(state, jobs, scheduler.clone()));
         tracing::info!("scheduler {} of recon {} listening on {address}", config.scheduler_id, identity());
-        start_server(cluster, role.bind, Arc::new(config)).await.map_err(failed)
+        start_grpc_service(role.bind, scheduler).await.map_err(failed)
     })
+}
+
+/// How often the scheduler looks for executors it lost.
+const WATCH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Cancels every job in flight when an executor is lost (its heartbeats stopped for `--executor-timeout`): the
+/// clients then stop with exit 2 and no report. Ballista 55 re-runs a lost executor's tasks elsewhere, but here its
+/// jobs stalled after the stages were rolled back; a comparison must end, with the local run's report or none.
+async fn fail_on_lost_executors(
+    state: Arc<dyn ClusterState>,
+    jobs: Arc<dyn JobState>,
+    scheduler: SchedulerServer<LogicalPlanNode, PhysicalPlanNode>,
+) {
+    let mut known: HashSet<String> = HashSet::new();
+    loop {
+        tokio::time::sleep(WATCH).await;
+        let live: HashSet<String> = state.executor_heartbeats().into_keys().collect();
+        let lost: Vec<&String> = known.difference(&live).collect();
+        if !lost.is_empty() {
+            let running = in_flight(jobs.as_ref()).await;
+            tracing::error!("lost executor(s) {lost:?}: cancelling the {} job(s) in flight", running.len());
+            for job in running {
+                if let Err(e) = scheduler.cancel_job(job.clone()).await {
+                    tracing::error!("cannot cancel job {job}: {e}");
+                }
+            }
+        }
+        known = live;
+    }
+}
+
+/// The jobs queued or running.
+async fn in_flight(jobs: &dyn JobState) -> Vec<ballista_core::JobId> {
+    let mut running = Vec::new();
+    for job in jobs.get_all_jobs().await.unwrap_or_default() {
+        let status = jobs.get_job_status(&job).await.ok().flatten().and_then(|s| s.status);
+        if matches!(status, Some(Status::Queued(_) | Status::Running(_))) {
+            running.push(job);
+        }
+    }
+    running
 }
 
 /// Runs an executor until the process is stopped or its scheduler tells it to stop.
