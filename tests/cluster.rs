@@ -74,7 +74,7 @@ impl Cluster {
                 executor
             })
             .collect();
-        Cluster { url: format!("df://{bind}"), _scheduler: scheduler, executors: executors }
+        Cluster { url: format!("df://{bind}"), _scheduler: scheduler, executors }
     }
 
     /// `recon ARGS --cluster URL --format json`, once both executors have joined (they register as they start).
@@ -97,6 +97,18 @@ fn comparable(run: &Run) -> Value {
     let object = report.as_object_mut().expect("a report is an object");
     object.remove("stats");
     object.remove("engine");
+    report
+}
+
+/// An audit report without what differs from run to run, its tables' included.
+fn audit_comparable(run: &Run) -> Value {
+    let mut report = run.json();
+    report.as_object_mut().expect("a report is an object").remove("stats");
+    for table in report["tables"].as_array_mut().expect("an audit lists tables") {
+        let table = table["report"].as_object_mut().expect("a table has its report");
+        table.remove("stats");
+        table.remove("engine");
+    }
     report
 }
 
@@ -129,6 +141,19 @@ fn a_cluster_gives_the_local_reports() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(comparable(&run), comparable(&local(&keyless)));
     assert_eq!(run.json()["keyless"], true);
+
+    // An audit of two directories: each table's report as a local audit's.
+    let dirs = scratch();
+    for (side, file) in [("a", "fixtures/orders/legacy.parquet"), ("b", "fixtures/orders/new/part-0.parquet")] {
+        std::fs::create_dir(dirs.path().join(side)).unwrap();
+        std::fs::copy(file, dirs.path().join(side).join("orders.parquet")).unwrap();
+    }
+    let (a, b) = (dirs.path().join("a"), dirs.path().join("b"));
+    let audit = ["audit", path(&a), path(&b), "--key", "order_id"];
+    let run = recon(&with(&audit, &["--cluster", &cluster.url, "--format", "json"]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["tables"][0]["report"]["engine"]["kind"], "ballista", "{}", run.stdout);
+    assert_eq!(audit_comparable(&run), audit_comparable(&local(&audit)));
 
     // A table against itself: every bucket equal; the key repeated alike on both sides is still found.
     let same = [

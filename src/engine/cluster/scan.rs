@@ -274,7 +274,7 @@ impl ExecutionPlan for ScanExec {
             .spawn(move || {
                 let send = |batch| sender.blocking_send(batch).is_ok();
                 while let Some(numbers) = handle.block_on(futures::StreamExt::next(&mut numbers)) {
-                    let units = numbers.and_then(|n| Ok(n.column(0).as_primitive::<UInt64Type>().values().to_vec()));
+                    let units = numbers.map(|n| n.column(0).as_primitive::<UInt64Type>().values().to_vec());
                     let read = match units {
                         Ok(units) => units.into_iter().try_for_each(|unit| {
                             read_unit(&scan, unit as usize, &schema, projection.as_deref(), &send)
