@@ -25,10 +25,11 @@ impl Drop for Node {
 }
 
 /// Starts `recon ARGS` in `dir`: relative paths in plans are opened from there.
-fn node(args: &[&str], dir: &Path) -> Node {
+fn node(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Node {
     let child = Command::new(env!("CARGO_BIN_EXE_recon"))
         .args(args)
         .current_dir(dir)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -45,10 +46,15 @@ struct Cluster {
 
 impl Cluster {
     fn start(executor_timeout: u64, dir: &Path) -> Cluster {
+        Cluster::start_with(executor_timeout, dir, &[])
+    }
+
+    /// [`Cluster::start`] with `env` in every node's environment (an object store's credentials).
+    fn start_with(executor_timeout: u64, dir: &Path, env: &[(&str, &str)]) -> Cluster {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let timeout = executor_timeout.to_string();
-        let scheduler = node(&["scheduler", "--bind", &bind, "--executor-timeout", &timeout], dir);
+        let scheduler = node(&["scheduler", "--bind", &bind, "--executor-timeout", &timeout], dir, env);
         wait_for_port("recon scheduler", port);
         let executors = (0..2)
             .map(|_| {
@@ -68,6 +74,7 @@ impl Cluster {
                         "1",
                     ],
                     dir,
+                    env,
                 );
                 wait_for_port("recon executor", flight);
                 wait_for_port("recon executor (gRPC)", grpc);
@@ -238,4 +245,41 @@ fn a_killed_executor_gives_the_local_report_or_exit_2_and_no_report() {
         2 => assert!(run.stdout.is_empty(), "no report: {}", run.stdout),
         code => panic!("exit {code}: {}", run.stderr),
     }
+}
+
+/// Object-store sides: each node reads them with the credentials of its own environment (none travel in the plans).
+#[test]
+#[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
+fn object_store_sides_give_the_local_report() {
+    use crate::object_stores::{Moto, SECRET};
+    let moto = Moto::start(&[]);
+    moto.upload(&[
+        "fixtures/orders/legacy.parquet",
+        "fixtures/orders/new/part-0.parquet",
+        "fixtures/orders/new/part-1.parquet",
+    ]);
+    let endpoint = moto.endpoint();
+    let env = [
+        ("AWS_ENDPOINT", endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ];
+    let cluster = Cluster::start_with(180, &root(), &env);
+    let args =
+        ["diff", "s3://recon/fixtures/orders/legacy.parquet", "s3://recon/fixtures/orders/new/", "--key", "order_id"];
+    let local = crate::util::recon_with(&with(&args, &["--format", "json"]), &env);
+    assert_eq!(local.code, 1, "{}", local.stderr);
+    let started = Instant::now();
+    let run = loop {
+        let run = crate::util::recon_with(&with(&args, &["--format", "json", "--cluster", &cluster.url]), &env);
+        if (run.code != 2 && run.json()["engine"]["executors"] == 2) || started.elapsed() > Duration::from_secs(30) {
+            break run;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(comparable(&run), comparable(&local));
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
 }
