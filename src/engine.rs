@@ -2,6 +2,8 @@
 //! open both sides, plan, read and hash, compare, build the report. `recon diff` runs it once; `recon audit`
 //! once per table.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 mod drift;
 mod pushdown;
 mod recheck;
@@ -114,6 +116,8 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         None => None,
     };
     let mut outcome = match (spec.drift.active(), spec.pushdown) {
+        // Fingerprints computed on a Ballista cluster (see cluster/).
+        _ if spec.cluster.is_some() => session.run(|| on_cluster(spec, plan, session, &table.label, started))?,
         (true, Some(crate::spec::Pushdown::Required)) => {
             let why = "history, rechecks, windows and key lists read rows by key: leave out --pushdown required";
             return Err(Error::setting("--pushdown", why));
@@ -129,6 +133,18 @@ pub fn compare_table(spec: &TableSpec, session: &Session, table: &Table) -> Resu
         outcome.report.add_profile(profiled);
     }
     Ok(outcome)
+}
+
+/// `--cluster`: the fingerprints as plans on the cluster, where recon was built with it.
+#[cfg(feature = "cluster")]
+fn on_cluster(spec: &TableSpec, plan: Plan, session: &Session, label: &str, started: Instant) -> Result<Outcome> {
+    let url = spec.cluster.as_deref().unwrap_or_default();
+    cluster::compare(spec, plan, session, (label, started), url)
+}
+
+#[cfg(not(feature = "cluster"))]
+fn on_cluster(_spec: &TableSpec, _plan: Plan, _session: &Session, _label: &str, _started: Instant) -> Result<Outcome> {
+    Err(Error::setting("--cluster", "this recon was built without clusters: build it with `--features cluster`"))
 }
 
 /// Profiles one table (of many) instead of comparing its rows: `recon profile`, `--profile-only`.
@@ -242,6 +258,21 @@ fn pass_adjusted(
     let read = strategy::read(&strategy::Reading { plan, session, label, sides, totals }, &choice)?;
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
+    classified(plan, session, &table, started, scanned, digests, adjust)
+}
+
+/// Both sides' digests (`scanned` after `started`) compared, explained and reported; what the comparison found
+/// adjusted before the report is built from it. `table` starts log lines.
+fn classified(
+    plan: &Plan,
+    session: &Session,
+    table: &str,
+    started: Instant,
+    scanned: std::time::Duration,
+    digests: Sides<digest::SideDigest>,
+    adjust: impl FnOnce(&mut compare::Findings),
+) -> Result<(Report, compare::Findings)> {
+    let columns = Sides::from_fn(|side| plan.side_columns(side));
     let mut explainer = Explainer::new(plan);
     let mut findings =
         compare::compare(plan, columns.as_ref(), read.digests, session.threads(), session.runtime(), &mut explainer)?;

@@ -79,6 +79,11 @@ pub enum Error {
     #[error("spill directory {dir}: {message}")]
     SpillSpace { dir: String, message: String },
 
+    /// A Ballista cluster (`--cluster`) that could not be reached or whose job failed: the scheduler's address and
+    /// what failed there (an executor's error names the file or setting it failed on).
+    #[error("cluster {scheduler}: {message}")]
+    Cluster { scheduler: String, message: String },
+
     /// DataFusion failed while classifying digests; this is recon's fault, not the input's.
     #[error("classifying keys: {}", mask(&.0.to_string()))]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -133,6 +138,10 @@ impl Error {
     /// Too little free space in the spill directory `dir` (named as [`Error::spill`] names it).
     pub fn spill_space(dir: impl AsRef<Path>, message: impl AsRef<str>) -> Self {
         Error::SpillSpace { dir: spill_shown(dir.as_ref()), message: mask(message.as_ref()) }
+    }
+
+    pub fn cluster(scheduler: impl AsRef<str>, message: impl AsRef<str>) -> Self {
+        Error::Cluster { scheduler: mask(scheduler.as_ref()), message: mask(message.as_ref()) }
     }
 
     pub fn internal(message: impl AsRef<str>) -> Self {

@@ -36,7 +36,8 @@
 //! 8. [`history`] keeps runs and findings over time in a SQLite file (the findings' lifecycle and a run's
 //!    identity as pure functions); [`engine`] runs one table's passes — once, or (with history, rechecks, a
 //!    window by change time or a key list) narrowed to some keys, read again in fresh snapshots, and matched
-//!    against the findings still open;
+//!    against the findings still open; with `--cluster` (feature `cluster`, `engine::cluster`), the fingerprints
+//!    of file sides run as DataFusion plans on a Ballista cluster of `recon scheduler` and `recon executor` nodes;
 //! 9. [`audit`] compares many tables into one report; [`cli`] only turns arguments into specs.
 //!
 //! Where new things go: a new kind of location (a URL scheme, a connection form) is a file in `location/` that

@@ -53,6 +53,8 @@ fn main() {
         | Command::Verify(_)
         | Command::Completions { .. }
         | Command::Man { .. } => (LogFormat::Text, false, ColorChoice::Auto),
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(_) | Command::Executor(_) => (LogFormat::Text, false, ColorChoice::Auto),
     };
     let progress = Progress::new(format, quiet);
     init_logging(format, quiet, color.enabled(std::io::stderr().is_terminal()), &progress);
@@ -66,6 +68,14 @@ fn main() {
         Command::Verify(args) => verify(&args),
         Command::Completions { shell } => print(&recon::cli::help::completions(shell)).map(|()| 0),
         Command::Man { dir } => man(dir.as_deref()),
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(args) => {
+            args.role().and_then(|role| recon::engine::cluster::roles::scheduler(&role)).map(|()| 0)
+        }
+        #[cfg(feature = "cluster")]
+        Command::Executor(args) => {
+            args.role().and_then(|role| recon::engine::cluster::roles::executor(&role)).map(|()| 0)
+        }
     };
     let code = outcome.unwrap_or_else(|error| {
         tracing::error!("{}", mask(&error.to_string()));

@@ -222,7 +222,13 @@ pub fn init_logging(format: LogFormat, quiet: bool, color: bool, progress: &Prog
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let level = if quiet { Level::ERROR } else { Level::INFO };
-    let filter = tracing_subscriber::filter::Targets::new().with_target("recon", level);
+    // Ballista (`--cluster`, `recon scheduler`, `recon executor`) logs through `log`: its warnings and errors
+    // become recon's lines.
+    #[cfg(feature = "cluster")]
+    let _ = tracing_log::LogTracer::init();
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_target("recon", level)
+        .with_target("ballista", if quiet { Level::ERROR } else { Level::WARN });
     let layer = tracing_subscriber::fmt::layer()
         .event_format(Lines { format, color, started: Instant::now() })
         .with_writer(Stderr(progress.clone()));

@@ -6,6 +6,8 @@ mod aws_profiles;
 mod azure_blob;
 mod bad_input;
 mod catalog;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod compressed;
 mod connecting;
 mod csv_parts;

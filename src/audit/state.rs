@@ -106,6 +106,10 @@ pub(crate) fn settings_hash(spec: &TableSpec) -> String {
     let mut masked = spec.clone();
     // Where a setting was written does not change what it does.
     masked.origins = Default::default();
+    // The options the spec was resolved from are in its other fields already (with outputs and resources that
+    // change nothing compared); where the fingerprints run changes nothing either.
+    masked.options = Default::default();
+    masked.cluster = None;
     // A location's `Debug` is masked.
     for side in masked.sides.as_mut().into_array() {
         side.snapshot = None;

@@ -2,6 +2,8 @@
 //! [`crate::spec::Options`], whose groups clap shows under their own headings; what is only the command
 //! line's — where the report goes, how logs look — stays here.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod help;
 
 use std::path::PathBuf;
@@ -50,6 +52,14 @@ pub enum Command {
     /// Check that a JSON report and the files it names are as recon wrote them (and who signed it).
     #[command(after_help = help::VERIFY)]
     Verify(VerifyArgs),
+    /// Run a Ballista scheduler for `recon diff --cluster` (feature `cluster`): executors join it, clients send
+    /// it their comparisons' plans.
+    #[cfg(feature = "cluster")]
+    Scheduler(cluster::SchedulerArgs),
+    /// Run a Ballista executor that joins a `recon scheduler` and runs its plans' tasks (feature `cluster`). It
+    /// reads the files and object stores the plans name itself, with the credentials in its own environment.
+    #[cfg(feature = "cluster")]
+    Executor(cluster::ExecutorArgs),
     /// Print the completion script for a shell on stdout (e.g. `recon completions bash >
     /// ~/.local/share/bash-completion/completions/recon`).
     Completions {

@@ -102,6 +102,7 @@ pub fn build(plan: &Plan, findings: &Findings, explained: &Explanations) -> Resu
         },
         sample,
         pushdown: None,
+        engine: None,
         drift: None,
         stats: Stats::default(),
         profile: None,

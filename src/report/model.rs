@@ -70,6 +70,9 @@ pub struct Report {
     /// `--pushdown`: where the fingerprints were computed, and what crossed the network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushdown: Option<PushdownReport>,
+    /// `--cluster`: the engine that fingerprinted the sides, when it was not this process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineReport>,
     /// Runs over time: scope, history, rechecks (see [`super::drift`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftReport>,
@@ -99,6 +102,15 @@ pub struct SampleReport {
     pub pushed_down: bool,
     pub pushed_down_note: String,
     pub rates: ByCategory<crate::sample::Rate>,
+}
+
+/// `--cluster`: the fingerprints ran as DataFusion plans on a Ballista cluster (`kind` is `ballista`), whose
+/// scheduler is `scheduler` and which had `executors` executors when the comparison was planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineReport {
+    pub kind: String,
+    pub scheduler: String,
+    pub executors: u64,
 }
 
 /// `--pushdown` (DESIGN.md, "Fingerprints in the databases"): the buckets the databases fingerprinted, how many

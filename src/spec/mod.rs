@@ -178,6 +178,10 @@ pub struct TableSpec {
     /// Which layer gave each setting: errors raised once the spec is resolved (a key column that is not there,
     /// a `--csv-type` for no column) name it as the user gave it.
     pub origins: Origins,
+    /// `--cluster`: the Ballista scheduler (df://HOST:PORT) the fingerprints run on.
+    pub cluster: Option<String>,
+    /// The merged options this spec was resolved from: a cluster's executors resolve the same spec from them.
+    pub options: Options,
 }
 
 /// How the key is decided.
@@ -451,6 +455,8 @@ impl TableSpec {
             drift: DriftSpec::resolve(options, layers)?,
             profile: profile::ProfileSpec::resolve(&options.profile, layers, false)?,
             origins: layers.origins.clone(),
+            cluster: cluster(options, layers)?,
+            options: options.clone(),
         };
         spec.check_profile(layers)?;
         Ok(spec)
@@ -473,6 +479,19 @@ impl TableSpec {
             ));
         }
         Ok(())
+    }
+}
+
+/// `--cluster`, checked for its form: `df://HOST:PORT`.
+fn cluster(options: &Options, layers: &Layers) -> Result<Option<String>> {
+    let Some(url) = &options.resources.cluster else { return Ok(None) };
+    let address = url.strip_prefix("df://").unwrap_or_default();
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(Some(url.clone())),
+        _ => Err(Error::setting(
+            layers.setting("cluster"),
+            format!("{url:?} is not a scheduler's address: give df://HOST:PORT (recon scheduler's --bind)"),
+        )),
     }
 }
 

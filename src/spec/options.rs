@@ -241,6 +241,11 @@ pub struct ResourceOptions {
     /// so) [default: 0].
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+    /// Run the fingerprints of file and object-store sides as DataFusion plans on a Ballista cluster whose nodes
+    /// run `recon scheduler` and `recon executor` (df://HOST:PORT, the scheduler's address; cargo feature
+    /// `cluster`). The report is a local run's, plus its `engine`.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 /// Runs over time (DESIGN.md, "Runs over time"): a history of runs and findings, rechecks of rows in flight,
