@@ -28,7 +28,7 @@ use crate::source::dialect::delimiter_advice;
 use crate::source::{Columns, Connections, Dataset, Format};
 use crate::spec::profile::ProfileSpec;
 use crate::spec::{Repair, TableSpec};
-use crate::{compare, plan};
+use crate::{compare, digest, plan};
 pub use retry::retried;
 
 /// What one comparison found: the report, and the findings and the names of their columns that writers such
@@ -258,7 +258,15 @@ fn pass_adjusted(
     let read = strategy::read(&strategy::Reading { plan, session, label, sides, totals }, &choice)?;
     let scanned = started.elapsed();
     tracing::info!("{table}read and hashed both sides in {scanned:.2?}");
-    classified(plan, session, &table, started, scanned, digests, adjust)
+    // Rows of buckets the first of two passes proved matched.
+    let matched = read.matched;
+    let counted = |findings: &mut compare::Findings| {
+        findings.matched += matched;
+        adjust(findings);
+    };
+    let (mut report, findings) = classified(plan, session, &table, started, scanned, read.digests, counted)?;
+    report.stats.strategy = Some(read.report);
+    Ok((report, findings))
 }
 
 /// Both sides' digests (`scanned` after `started`) compared, explained and reported; what the comparison found
@@ -275,9 +283,7 @@ fn classified(
     let columns = Sides::from_fn(|side| plan.side_columns(side));
     let mut explainer = Explainer::new(plan);
     let mut findings =
-        compare::compare(plan, columns.as_ref(), read.digests, session.threads(), session.runtime(), &mut explainer)?;
-    // Rows of buckets the first of two passes proved matched.
-    findings.matched += read.matched;
+        compare::compare(plan, columns.as_ref(), digests, session.threads(), session.runtime(), &mut explainer)?;
     adjust(&mut findings);
     let explanations = explainer.finish(plan)?;
     let compared = started.elapsed();
@@ -293,7 +299,6 @@ fn classified(
         total: started.elapsed().as_secs_f64(),
     };
     report.stats = report::Stats::new(&findings, seconds, session.memory_limit, session.threads());
-    report.stats.strategy = Some(read.report);
     Ok((report, findings))
 }
 
