@@ -2,7 +2,10 @@
 //! Both servers fingerprint every bucket of key hashes over canonical value text; buckets that differ are split
 //! and fingerprinted again while they hold many rows; then only the rows of the buckets still differing are
 //! read, and recon's own pass classifies them. Rows in equal buckets count as matched without being read, so
-//! the report's totals are a full read's.
+//! the report's totals are a full read's. A side of files against a database is hashed by recon itself, in the
+//! same encoding (`files.rs`).
+
+mod files;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +23,7 @@ use crate::report::model::PushdownReport;
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::fingerprints::{Bucket, BucketRequest, Form, ENCODING};
-use crate::source::{Format, Wire};
+use crate::source::{Dataset, Format, Wire};
 use crate::spec::{Pushdown, TableSpec};
 
 /// A differing bucket holding more rows than this (on its larger side) may be split and fingerprinted again
@@ -111,14 +114,18 @@ fn refusal(plan: &Plan) -> Option<Refusal> {
         return whole("the keys to compare are listed");
     }
     for (side, dataset) in plan.datasets.iter() {
-        if !dataset.capabilities.fingerprints {
+        if !dataset.capabilities.fingerprints && !hashed_here(dataset) {
             let why = format!(
-                "the {side} ({}, {}) computes no fingerprints: only PostgreSQL and MySQL/MariaDB tables do",
+                "the {side} ({}, {}) computes no fingerprints: only PostgreSQL and MySQL/MariaDB tables do, and files \
+                 against one of them",
                 dataset.location,
                 dataset.format.kind()
             );
             return Some(Refusal { why, columns: Vec::new() });
         }
+    }
+    if plan.datasets.iter().all(|(_, dataset)| hashed_here(dataset)) {
+        return whole("neither side is a database: there is nothing to compute in a server");
     }
     let mut reasons = Vec::new();
     let mut columns = Vec::new();
@@ -136,6 +143,12 @@ fn refusal(plan: &Plan) -> Option<Refusal> {
     (!reasons.is_empty()).then(|| Refusal { why: reasons.join("; "), columns })
 }
 
+/// Whether recon computes `dataset`'s fingerprints itself under `--pushdown`: a side of files (not a database,
+/// and not an ODBC source, which is read in full).
+fn hashed_here(dataset: &Dataset) -> bool {
+    !matches!(dataset.format, Format::Database(_) | Format::Odbc)
+}
+
 /// A column's type as its side declares it.
 fn declared(plan: &Plan, pair: &ColumnPair, side: Side) -> String {
     let field = plan.datasets[side].schema.field(pair.on(side).1);
@@ -145,8 +158,11 @@ fn declared(plan: &Plan, pair: &ColumnPair, side: Side) -> String {
 /// The canonical text both sides write `pair` as, or why they cannot write it alike.
 fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
     let p = &plan.policy;
-    let postgres_both =
-        plan.datasets.iter().all(|(_, d)| d.format == Format::Database(crate::source::Engine::Postgres));
+    // Floats by their bits where no side is MySQL/MariaDB (PostgreSQL, or recon over files).
+    let float_bits = plan
+        .datasets
+        .iter()
+        .all(|(_, d)| d.format == Format::Database(crate::source::Engine::Postgres) || hashed_here(d));
     let strings = Side::BOTH.iter().any(|&side| plan.side_columns(side).policy.strings.any());
     let zoned = Side::BOTH.iter().any(|&side| {
         let policy = plan.side_columns(side).policy;
@@ -167,8 +183,8 @@ fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
         Canon::Float64 | Canon::Float32 if p.float_abs_tol.is_some() || p.float_rel_tol.is_some() => {
             return Err("floats compared within a tolerance are bucketed by recon".into())
         }
-        Canon::Float64 if postgres_both => Form::Float64Bits,
-        Canon::Float32 if postgres_both => Form::Float32Bits,
+        Canon::Float64 if float_bits => Form::Float64Bits,
+        Canon::Float32 if float_bits => Form::Float32Bits,
         Canon::Float64 | Canon::Float32 => {
             return Err("only PostgreSQL writes a float's exact bits; engines' float texts round differently".into())
         }
@@ -185,7 +201,7 @@ fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
         Canon::Uuid => Form::Uuid,
         other => return Err(format!("no canonical text for {other:?} is written by both engines")),
     };
-    for side in Side::BOTH {
+    for side in Side::BOTH.into_iter().filter(|&side| !hashed_here(&plan.datasets[side])) {
         if let Some(why) = plan.datasets[side].refuse_form(pair.on(side).1, form) {
             return Err(why);
         }
@@ -202,7 +218,19 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
     let values = Sides::new(forms(&plan.columns, Side::Source)?, forms(&plan.columns, Side::Target)?);
     let declared_unique =
         !plan.keyless && (declares_unique(&plan, Side::Source)? || declares_unique(&plan, Side::Target)?);
-    let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).max().unwrap_or(0);
+    // A side of files is read and hashed here, once, while nothing else runs: its buckets are summed from it.
+    let read_here = |side: Side| -> Result<Option<files::FileRows>> {
+        let dataset = &plan.datasets[side];
+        let forms = |pairs: &[(usize, Form)]| pairs.iter().map(|&(_, form)| form).collect::<Vec<_>>();
+        match hashed_here(dataset) {
+            true => files::FileRows::read(dataset, &plan.side_columns(side), &forms(&key[side]), &forms(&values[side]))
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    let mut hashed = Sides::join(read_here).transpose()?;
+    let files_rows = hashed.iter().filter_map(|(_, rows)| rows.as_ref().map(files::FileRows::len));
+    let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).chain(files_rows).max().unwrap_or(0);
     let mut digits = first_digits(estimate);
     let first = digits;
     let mut within: Vec<String> = Vec::new();
@@ -219,7 +247,11 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
             distinct_keys: !declared_unique && !plan.keyless,
             keyless: plan.keyless,
         };
-        let buckets = Sides::join(|side| plan.datasets[side].buckets(&request(side))).transpose()?;
+        let buckets = Sides::join(|side| match &hashed[side] {
+            Some(rows) => rows.buckets(&request(side)),
+            None => plan.datasets[side].buckets(&request(side)),
+        })
+        .transpose()?;
         if rounds == 1 {
             totals = buckets.as_ref().map(|b| total(b));
         }
@@ -251,6 +283,10 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
         left.len()
     );
     for side in Side::BOTH {
+        if let Some(rows) = hashed[side].take() {
+            plan.key_set = Some(std::sync::Arc::new(rows.outside(&left)?));
+            continue;
+        }
         match left.is_empty() {
             true => plan.datasets[side].restrict("1 = 0".to_string())?,
             false => plan.datasets[side].restrict_buckets(&key[side], &left)?,

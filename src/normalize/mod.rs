@@ -38,6 +38,7 @@ use crate::vocabulary::vocabulary;
 use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
+pub mod fingerprint_text;
 mod nested;
 pub(crate) mod parse;
 pub mod policy;
