@@ -38,7 +38,6 @@ use crate::vocabulary::vocabulary;
 use policy::{SidePolicy, Tolerances, Within};
 
 mod declared;
-pub mod fingerprint_text;
 mod nested;
 pub(crate) mod parse;
 pub mod policy;

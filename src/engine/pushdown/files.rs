@@ -1,6 +1,6 @@
 //! `--pushdown` with a side of files against a database: recon reads the files once, every scan unit on its
 //! own thread, and hashes every row's canonical text exactly as the database's server does
-//! (`normalize::fingerprint_text`). Each round's bucket fingerprints are then summed from those hashes without
+//! (`source/fingerprints/text.rs`). Each round's bucket fingerprints are then summed from those hashes without
 //! reading the files again, and the pass that follows keeps only the file rows of the buckets left.
 
 use std::collections::{BTreeMap, HashSet};
@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use crate::digest::digest_batch;
 use crate::error::{Error, Result};
-use crate::normalize::fingerprint_text::{append, row_hashes, RowHashes};
 use crate::normalize::SideColumns;
+use crate::source::fingerprints::text::{append, row_hashes, RowHashes};
 use crate::source::fingerprints::{Bucket, BucketRequest, Form};
 use crate::source::keyset::KeySet;
 use crate::source::Dataset;

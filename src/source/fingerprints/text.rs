@@ -13,8 +13,8 @@ use arrow::datatypes::{DataType, Date32Type, Float32Type, Float64Type, Int64Type
 use arrow::error::ArrowError;
 use md5::{Digest, Md5};
 
-use super::{trim_decimal, STRICT};
-use crate::source::fingerprints::Form;
+use super::Form;
+use crate::normalize::{trim_decimal, STRICT};
 
 /// One row's hashes: the key hash's first 64 bits (its first 16 hex digits name every bucket) and the row
 /// hash's two 64-bit halves, as the servers sum them.
