@@ -226,14 +226,7 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
     };
     let mut hashed = Sides::join(read_here).transpose()?;
     let found = rounds(&plan, &key, &values, &hashed)?;
-    tracing::info!(
-        "{}fingerprints: {} buckets, {} differing, {} left to read after {} round(s)",
-        super::line_prefix(label),
-        found.buckets,
-        found.differing,
-        found.left.len(),
-        found.rounds
-    );
+    found.log(label, "fingerprints");
     for side in Side::BOTH {
         match hashed[side].take() {
             Some(rows) => plan.key_set = Some(std::sync::Arc::new(rows.outside(&found.left)?)),
@@ -278,14 +271,7 @@ pub(super) fn one_sided_keys(
     }
     let key = Sides::new(forms(plan, &plan.key, Side::Source)?, forms(plan, &plan.key, Side::Target)?);
     let found = rounds(plan, &key, &Sides::default(), &Sides::default())?;
-    tracing::info!(
-        "{}key fingerprints: {} buckets, {} differing, keys read from {} after {} round(s)",
-        super::line_prefix(label),
-        found.buckets,
-        found.differing,
-        found.left.len(),
-        found.rounds
-    );
+    found.log(label, "key fingerprints");
     let kept = Sides::from_fn(|side| plan.datasets[side].restriction());
     for side in Side::BOTH {
         restrict_to(&mut plan.datasets[side], &key[side], &found.left)?;
@@ -333,6 +319,17 @@ struct Found {
     buckets: u64,
     differing: u64,
     rounds: u32,
+}
+
+impl Found {
+    /// Says on stderr what the rounds of `what` found.
+    fn log(&self, label: &str, what: &str) {
+        let (buckets, differing, left, rounds) = (self.buckets, self.differing, self.left.len(), self.rounds);
+        tracing::info!(
+            "{}{what}: {buckets} buckets, {differing} differing, {left} left to read after {rounds} round(s)",
+            super::line_prefix(label)
+        );
+    }
 }
 
 /// Fingerprints every bucket of `plan`'s table over `key` and `values` (each side's columns and forms), in its
