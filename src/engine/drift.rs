@@ -200,7 +200,7 @@ fn choose(
     chosen.coverage.unreadable = unreadable;
     let mut only = changed_keys.union(&open)?;
     if chosen.scope == Scope::SinceLastRun {
-        let (one_sided, rows, nulls) = window::one_sided_keys(plan, session, &table.label)?;
+        let (one_sided, rows, nulls) = super::pushdown::one_sided_keys(plan, session, &table.label, spec.pushdown)?;
         add_rows(&mut chosen.key_rows, rows);
         chosen.null_keys = Some(nulls);
         chosen.window.one_sided_keys = Some(one_sided.len() as u64);

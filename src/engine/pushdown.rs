@@ -2,7 +2,10 @@
 //! Both servers fingerprint every bucket of key hashes over canonical value text; buckets that differ are split
 //! and fingerprinted again while they hold many rows; then only the rows of the buckets still differing are
 //! read, and recon's own pass classifies them. Rows in equal buckets count as matched without being read, so
-//! the report's totals are a full read's.
+//! the report's totals are a full read's. A side of files against a database is hashed by recon itself, in the
+//! same encoding (`files.rs`).
+
+mod files;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +23,8 @@ use crate::report::model::PushdownReport;
 use crate::session::Session;
 use crate::side::{Side, Sides};
 use crate::source::fingerprints::{Bucket, BucketRequest, Form, ENCODING};
-use crate::source::{Format, Wire};
+use crate::source::keyset::KeyRows;
+use crate::source::{Dataset, Format, Wire};
 use crate::spec::{Pushdown, TableSpec};
 
 /// A differing bucket holding more rows than this (on its larger side) may be split and fingerprinted again
@@ -111,14 +115,18 @@ fn refusal(plan: &Plan) -> Option<Refusal> {
         return whole("the keys to compare are listed");
     }
     for (side, dataset) in plan.datasets.iter() {
-        if !dataset.capabilities.fingerprints {
+        if !dataset.capabilities.fingerprints && !hashed_here(dataset) {
             let why = format!(
-                "the {side} ({}, {}) computes no fingerprints: only PostgreSQL and MySQL/MariaDB tables do",
+                "the {side} ({}, {}) computes no fingerprints: only PostgreSQL and MySQL/MariaDB tables do, and files \
+                 against one of them",
                 dataset.location,
                 dataset.format.kind()
             );
             return Some(Refusal { why, columns: Vec::new() });
         }
+    }
+    if plan.datasets.iter().all(|(_, dataset)| hashed_here(dataset)) {
+        return whole("neither side is a database: there is nothing to compute in a server");
     }
     let mut reasons = Vec::new();
     let mut columns = Vec::new();
@@ -136,6 +144,12 @@ fn refusal(plan: &Plan) -> Option<Refusal> {
     (!reasons.is_empty()).then(|| Refusal { why: reasons.join("; "), columns })
 }
 
+/// Whether recon computes `dataset`'s fingerprints itself under `--pushdown`: a side of files (not a database,
+/// and not an ODBC source, which is read in full).
+fn hashed_here(dataset: &Dataset) -> bool {
+    !matches!(dataset.format, Format::Database(_) | Format::Odbc)
+}
+
 /// A column's type as its side declares it.
 fn declared(plan: &Plan, pair: &ColumnPair, side: Side) -> String {
     let field = plan.datasets[side].schema.field(pair.on(side).1);
@@ -145,8 +159,11 @@ fn declared(plan: &Plan, pair: &ColumnPair, side: Side) -> String {
 /// The canonical text both sides write `pair` as, or why they cannot write it alike.
 fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
     let p = &plan.policy;
-    let postgres_both =
-        plan.datasets.iter().all(|(_, d)| d.format == Format::Database(crate::source::Engine::Postgres));
+    // Floats by their bits where no side is MySQL/MariaDB (PostgreSQL, or recon over files).
+    let float_bits = plan
+        .datasets
+        .iter()
+        .all(|(_, d)| d.format == Format::Database(crate::source::Engine::Postgres) || hashed_here(d));
     let strings = Side::BOTH.iter().any(|&side| plan.side_columns(side).policy.strings.any());
     let zoned = Side::BOTH.iter().any(|&side| {
         let policy = plan.side_columns(side).policy;
@@ -167,8 +184,8 @@ fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
         Canon::Float64 | Canon::Float32 if p.float_abs_tol.is_some() || p.float_rel_tol.is_some() => {
             return Err("floats compared within a tolerance are bucketed by recon".into())
         }
-        Canon::Float64 if postgres_both => Form::Float64Bits,
-        Canon::Float32 if postgres_both => Form::Float32Bits,
+        Canon::Float64 if float_bits => Form::Float64Bits,
+        Canon::Float32 if float_bits => Form::Float32Bits,
         Canon::Float64 | Canon::Float32 => {
             return Err("only PostgreSQL writes a float's exact bits; engines' float texts round differently".into())
         }
@@ -185,7 +202,7 @@ fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
         Canon::Uuid => Form::Uuid,
         other => return Err(format!("no canonical text for {other:?} is written by both engines")),
     };
-    for side in Side::BOTH {
+    for side in Side::BOTH.into_iter().filter(|&side| !hashed_here(&plan.datasets[side])) {
         if let Some(why) = plan.datasets[side].refuse_form(pair.on(side).1, form) {
             return Err(why);
         }
@@ -195,22 +212,146 @@ fn form(plan: &Plan, pair: &ColumnPair) -> std::result::Result<Form, String> {
 
 /// The rounds of fingerprints, then recon's pass over the rows of the buckets left.
 fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant, mode: Pushdown) -> Result<Outcome> {
-    let forms = |pairs: &[ColumnPair], side: Side| -> Result<Vec<(usize, Form)>> {
-        pairs.iter().map(|p| Ok((p.on(side).1, form(&plan, p).map_err(Error::internal)?))).collect()
+    let key = Sides::new(forms(&plan, &plan.key, Side::Source)?, forms(&plan, &plan.key, Side::Target)?);
+    let values = Sides::new(forms(&plan, &plan.columns, Side::Source)?, forms(&plan, &plan.columns, Side::Target)?);
+    // A side of files is read and hashed here, once, while nothing else runs: its buckets are summed from it.
+    let read_here = |side: Side| -> Result<Option<files::FileRows>> {
+        let dataset = &plan.datasets[side];
+        let forms = |pairs: &[(usize, Form)]| pairs.iter().map(|&(_, form)| form).collect::<Vec<_>>();
+        match hashed_here(dataset) {
+            true => files::FileRows::read(dataset, &plan.side_columns(side), &forms(&key[side]), &forms(&values[side]))
+                .map(Some),
+            false => Ok(None),
+        }
     };
-    let key = Sides::new(forms(&plan.key, Side::Source)?, forms(&plan.key, Side::Target)?);
-    let values = Sides::new(forms(&plan.columns, Side::Source)?, forms(&plan.columns, Side::Target)?);
+    let mut hashed = Sides::join(read_here).transpose()?;
+    let found = rounds(&plan, &key, &values, &hashed)?;
+    found.log(label, "fingerprints");
+    for side in Side::BOTH {
+        match hashed[side].take() {
+            Some(rows) => plan.key_set = Some(std::sync::Arc::new(rows.outside(&found.left)?)),
+            None => restrict_to(&mut plan.datasets[side], &key[side], &found.left)?,
+        }
+    }
+    let adjust = |findings: &mut crate::compare::Findings| {
+        findings.fingerprints = found.totals;
+        findings.matched += found.matched;
+    };
+    let (mut report, findings) = pass_adjusted(&plan, session, label, started, adjust)?;
+    report.pushdown = Some(PushdownReport {
+        mode: mode.name().to_string(),
+        encoding: Some(ENCODING.to_string()),
+        buckets: found.buckets,
+        differing_buckets: found.differing,
+        rounds: found.rounds,
+        rows_not_read: found.matched,
+        columns_read_in_full: Vec::new(),
+        read_in_full: None,
+        bytes_received: Sides::default(),
+    });
+    finish(report, plan, findings)
+}
+
+/// The keys-only pass of `--since-last-run` (see `window::one_sided_keys`) under `--pushdown`: the servers
+/// fingerprint every bucket of key hashes over the keys alone (rows, distinct keys and the sum of the key hashes),
+/// and keys are read only from the buckets that differ, where a key on one side only or a repeated key must be.
+/// Reads every key, saying why, where a side or a key column cannot be fingerprinted in its server.
+pub(super) fn one_sided_keys(
+    plan: &mut Plan,
+    session: &Session,
+    label: &str,
+    mode: Option<Pushdown>,
+) -> Result<(KeyRows, Sides<u64>, Sides<u64>)> {
+    if mode.is_none_or(|mode| mode == Pushdown::Off) {
+        return super::window::one_sided_keys(plan, session, label);
+    }
+    if let Some(why) = key_refusal(plan) {
+        tracing::info!("{}reading every key to find keys on one side only: {why}", super::line_prefix(label));
+        return super::window::one_sided_keys(plan, session, label);
+    }
+    let key = Sides::new(forms(plan, &plan.key, Side::Source)?, forms(plan, &plan.key, Side::Target)?);
+    let found = rounds(plan, &key, &Sides::default(), &Sides::default())?;
+    found.log(label, "key fingerprints");
+    let kept = Sides::from_fn(|side| plan.datasets[side].restriction());
+    for side in Side::BOTH {
+        restrict_to(&mut plan.datasets[side], &key[side], &found.left)?;
+    }
+    let one_sided = super::window::one_sided_keys(plan, session, label);
+    for side in Side::BOTH {
+        plan.datasets[side].replace_restriction(kept[side].clone())?;
+    }
+    one_sided
+}
+
+/// Why the keys of `plan`'s table cannot be fingerprinted in both its servers, if they cannot.
+fn key_refusal(plan: &Plan) -> Option<String> {
+    if plan.sample.is_some() || plan.key_set.is_some() || plan.keyless {
+        return Some("a sample, a key list or a keyless comparison reads rows itself".into());
+    }
+    if let Some((side, dataset)) = plan.datasets.iter().find(|(_, d)| !d.capabilities.fingerprints) {
+        return Some(format!("the {side} ({}) computes no fingerprints", dataset.location));
+    }
+    plan.key.iter().find_map(|pair| form(plan, pair).err().map(|why| format!("key column {}: {why}", pair.name)))
+}
+
+/// Each pair's schema index on `side` and the form both sides write it in.
+fn forms(plan: &Plan, pairs: &[ColumnPair], side: Side) -> Result<Vec<(usize, Form)>> {
+    pairs.iter().map(|p| Ok((p.on(side).1, form(plan, p).map_err(Error::internal)?))).collect()
+}
+
+/// Makes full reads of a database side keep only the rows of the buckets `left` names (none when it is empty).
+fn restrict_to(dataset: &mut Dataset, key: &[(usize, Form)], left: &[String]) -> Result<()> {
+    match left.is_empty() {
+        true => dataset.restrict("1 = 0".to_string()),
+        false => dataset.restrict_buckets(key, left),
+    }
+}
+
+/// What the rounds of fingerprints found.
+struct Found {
+    /// The buckets still differing, for recon's own pass.
+    left: Vec<String>,
+    /// Rows of the buckets proved equal.
+    matched: u64,
+    /// Each side's fingerprint over every bucket.
+    totals: Sides<Fingerprint>,
+    /// Buckets of the first round, and how many of them differed.
+    buckets: u64,
+    differing: u64,
+    rounds: u32,
+}
+
+impl Found {
+    /// Says on stderr what the rounds of `what` found.
+    fn log(&self, label: &str, what: &str) {
+        let (buckets, differing, left, rounds) = (self.buckets, self.differing, self.left.len(), self.rounds);
+        tracing::info!(
+            "{}{what}: {buckets} buckets, {differing} differing, {left} left to read after {rounds} round(s)",
+            super::line_prefix(label)
+        );
+    }
+}
+
+/// Fingerprints every bucket of `plan`'s table over `key` and `values` (each side's columns and forms), in its
+/// servers or from the `hashed` rows of a side of files, and splits differing buckets while that costs less
+/// than reading their rows.
+fn rounds(
+    plan: &Plan,
+    key: &Sides<Vec<(usize, Form)>>,
+    values: &Sides<Vec<(usize, Form)>>,
+    hashed: &Sides<Option<files::FileRows>>,
+) -> Result<Found> {
     let declared_unique =
-        !plan.keyless && (declares_unique(&plan, Side::Source)? || declares_unique(&plan, Side::Target)?);
-    let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).max().unwrap_or(0);
+        !plan.keyless && (declares_unique(plan, Side::Source)? || declares_unique(plan, Side::Target)?);
+    let files_rows = hashed.iter().filter_map(|(_, rows)| rows.as_ref().map(files::FileRows::len));
+    let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).chain(files_rows).max().unwrap_or(0);
     let mut digits = first_digits(estimate);
-    let first = digits;
     let mut within: Vec<String> = Vec::new();
     let mut parents: BTreeMap<String, u64> = BTreeMap::new();
-    let (mut totals, mut matched, mut differing_first, mut rounds) = (Sides::<Fingerprint>::default(), 0u64, 0, 0);
-    let mut left: Vec<String> = Vec::new();
+    let buckets = 16u64.pow(digits as u32);
+    let mut found = Found { left: Vec::new(), matched: 0, totals: Sides::default(), buckets, differing: 0, rounds: 0 };
     loop {
-        rounds += 1;
+        found.rounds += 1;
         let request = |side: Side| BucketRequest {
             key: key[side].clone(),
             values: values[side].clone(),
@@ -219,60 +360,36 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
             distinct_keys: !declared_unique && !plan.keyless,
             keyless: plan.keyless,
         };
-        let buckets = Sides::join(|side| plan.datasets[side].buckets(&request(side))).transpose()?;
-        if rounds == 1 {
-            totals = buckets.as_ref().map(|b| total(b));
+        let buckets = Sides::join(|side| match &hashed[side] {
+            Some(rows) => rows.buckets(&request(side)),
+            None => plan.datasets[side].buckets(&request(side)),
+        })
+        .transpose()?;
+        if found.rounds == 1 {
+            found.totals = buckets.as_ref().map(|b| total(b));
         }
         let returned = buckets.source.len().max(buckets.target.len()) as u64;
-        let differing_before = left.len();
-        let mut split = sort_buckets(&buckets, &parents, digits, &mut matched, &mut left);
-        let differing = (split.len() + left.len() - differing_before) as u64;
-        if rounds == 1 {
-            differing_first = differing;
+        let differing_before = found.left.len();
+        let mut split = sort_buckets(&buckets, &parents, digits, &mut found.matched, &mut found.left);
+        let differing = (split.len() + found.left.len() - differing_before) as u64;
+        if found.rounds == 1 {
+            found.differing = differing;
         }
         // Another round scans the tables again: worth it only when the rows to read are many, and few buckets
         // differ (when most do, the differences are everywhere and splitting finds them everywhere too).
         let rows_to_read: u64 = split.values().sum();
-        if rows_to_read <= totals.source.rows.max(totals.target.rows) / READ_SHARE || differing * 2 > returned {
-            left.extend(std::mem::take(&mut split).into_keys());
+        let rows = found.totals.source.rows.max(found.totals.target.rows);
+        if rows_to_read <= rows / READ_SHARE || differing * 2 > returned {
+            found.left.extend(std::mem::take(&mut split).into_keys());
         }
         if split.is_empty() {
-            break;
+            return Ok(found);
         }
         let step = split_step(split.values().copied().max().unwrap_or(0)).min(MAX_DIGITS - digits);
         within = split.keys().cloned().collect();
         parents = split;
         digits += step;
     }
-    tracing::info!(
-        "{}fingerprints: {} buckets, {differing_first} differing, {} left to read after {rounds} round(s)",
-        super::line_prefix(label),
-        16u64.pow(first as u32),
-        left.len()
-    );
-    for side in Side::BOTH {
-        match left.is_empty() {
-            true => plan.datasets[side].restrict("1 = 0".to_string())?,
-            false => plan.datasets[side].restrict_buckets(&key[side], &left)?,
-        }
-    }
-    let adjust = |findings: &mut crate::compare::Findings| {
-        findings.fingerprints = totals;
-        findings.matched += matched;
-    };
-    let (mut report, findings) = pass_adjusted(&plan, session, label, started, adjust)?;
-    report.pushdown = Some(PushdownReport {
-        mode: mode.name().to_string(),
-        encoding: Some(ENCODING.to_string()),
-        buckets: 16u64.pow(first as u32),
-        differing_buckets: differing_first,
-        rounds,
-        rows_not_read: matched,
-        columns_read_in_full: Vec::new(),
-        read_in_full: None,
-        bytes_received: Sides::default(),
-    });
-    finish(report, plan, findings)
 }
 
 /// Whether `side` declares the key unique: a primary key or unique index over some of its columns. Then equal

@@ -1,7 +1,10 @@
 //! What `--pushdown` asks a source to compute where its rows are: per bucket of key hashes, the row count and
 //! sums of strong row hashes over a canonical text form of every compared value (encoding
 //! [`ENCODING`]), so that only fingerprints cross the network. The forms are named here once; each engine
-//! writes them in its own SQL (`queries/pushdown_*.sql`, `sql/pushdown.rs`).
+//! writes them in its own SQL (`queries/pushdown_*.sql`, `sql/pushdown.rs`); recon writes them over a side of
+//! files (`text.rs`).
+
+pub mod text;
 
 /// The name of the pushed-down digests: history and reports never compare them with recon's own.
 pub const ENCODING: &str = "md5-canonical-text-v1";

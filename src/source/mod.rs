@@ -310,6 +310,18 @@ impl Dataset {
         self.reader.restrict(condition)
     }
 
+    /// The condition full reads keep rows by, to put back with [`Dataset::replace_restriction`] after a pass
+    /// restricted further; `None` for every row.
+    pub fn restriction(&self) -> Option<String> {
+        self.reader.restriction()
+    }
+
+    /// Makes full reads keep what `condition` keeps instead (every row when `None`): only for a side that
+    /// declares [`Capabilities::filter`].
+    pub fn replace_restriction(&mut self, condition: Option<String>) -> Result<()> {
+        self.reader.replace_restriction(condition)
+    }
+
     /// Splits a full read of the columns `projection` (indices into `schema`, ascending) into units that
     /// threads can read independently. Batches hold the projected columns in ascending order.
     pub fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {

@@ -108,6 +108,17 @@ pub(crate) trait Reader: Send + Sync {
         Err(undeclared("filter rows by a SQL condition"))
     }
 
+    /// [`Capabilities::filter`]: the condition full reads keep rows by (all earlier ones), `None` for every row.
+    fn restriction(&self) -> Option<String> {
+        None
+    }
+
+    /// [`Capabilities::filter`]: makes full reads keep what `condition` keeps instead (every row when `None`):
+    /// puts back what [`Reader::restriction`] said.
+    fn replace_restriction(&mut self, _condition: Option<String>) -> Result<()> {
+        Err(undeclared("filter rows by a SQL condition"))
+    }
+
     /// [`Capabilities::sample`]: the SQL condition by which the source selects a key-text sample itself;
     /// `None` where the key's columns do not allow it.
     fn sample_condition(&self, _key_names: &[String], _seed: u64, _threshold: u64) -> Option<String> {

@@ -95,6 +95,15 @@ impl Reader for SqlTable {
         Ok(())
     }
 
+    fn restriction(&self) -> Option<String> {
+        self.filter.clone()
+    }
+
+    fn replace_restriction(&mut self, condition: Option<String>) -> Result<()> {
+        self.filter = condition;
+        Ok(())
+    }
+
     fn sample_condition(&self, key_names: &[String], seed: u64, threshold: u64) -> Option<String> {
         SqlTable::sample_condition(self, key_names, seed, threshold)
     }
