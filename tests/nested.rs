@@ -448,7 +448,8 @@ fn postgres_arrays_composites_and_jsonb_equal_the_same_extended_json_lines_and_a
     let diff_jsonl = |lines: &[String]| {
         let file = dir.path().join("export.jsonl");
         std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-        let args = ["diff", &source, path(&file), "--key", "id", "--json-schema", path(&schema), "--format", "json", "-q"];
+        let args =
+            ["diff", &source, path(&file), "--key", "id", "--json-schema", path(&schema), "--format", "json", "-q"];
         let run = recon(&args);
         assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
         (run.code, run.json())
