@@ -270,6 +270,42 @@ fn a_mapped_table_reads_added_and_renamed_columns_at_each_version() {
     assert_eq!(columns, ["customer", "amount"]);
 }
 
+/// Orders 1-3 as version 0 of the Delta table at `sys.argv[1]`, then orders 4-6 in a file whose `amount` is a
+/// 32-bit float (the table says double), added by hand as version 1: files that disagree on a column's type.
+const DISAGREEING_TYPES: &str = r#"
+import json, os, sys, pyarrow as pa, pyarrow.csv, pyarrow.parquet as pq
+from deltalake import write_deltalake
+table = sys.argv[1]
+orders = pyarrow.csv.read_csv("fixtures/delta/orders.csv")
+write_deltalake(table, orders.slice(0, 3))
+narrow = orders.slice(3, 3).set_column(2, "amount", orders.slice(3, 3).column("amount").cast(pa.float32()))
+pq.write_table(narrow, os.path.join(table, "narrow.parquet"))
+add = {"path": "narrow.parquet", "partitionValues": {}, "size": os.path.getsize(os.path.join(table, "narrow.parquet")),
+       "modificationTime": 0, "dataChange": True}
+with open(os.path.join(table, "_delta_log", f"{1:020}.json"), "w") as f:
+    f.write(json.dumps({"add": add}) + "\n")
+"#;
+
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn files_that_disagree_on_a_columns_type_are_refused_naming_both() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(DISAGREEING_TYPES, &[&table]);
+    refused(
+        &["diff", ORDERS, &table, "--key", "order_id"],
+        "recon does not read a Delta table whose files disagree on a column's type",
+    );
+    let run = recon(&["diff", ORDERS, &table, "--key", "order_id"]);
+    assert!(run.stderr.contains("narrow.parquet") && run.stderr.contains("column amount is Float"), "{}", run.stderr);
+    // Version 0 holds one of them only.
+    let (code, first) = against_orders(&format!("{table}@0"), &[]);
+    assert_eq!((code, read_as(&first)), (1, (3, 3, "delta", 0)), "{first:#}");
+}
+
 /// A recon built without the `delta` feature reads no Delta table, and says how to get one that does.
 #[test]
 #[cfg(not(feature = "delta"))]
