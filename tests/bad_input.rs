@@ -42,6 +42,19 @@ fn a_corrupt_parquet_file_is_named() {
     fails(&recon(&["diff", GOOD, &bad, "--key", "order_id"]), &["broken.parquet"]);
 }
 
+/// A directory of Parquet files is one table: a file whose columns differ is refused naming it and the first file
+/// (only a Delta table's log says which columns a file written before a schema change lacks).
+#[test]
+fn a_parquet_directory_whose_files_differ_in_columns_is_refused_naming_both() {
+    let dir = scratch();
+    std::fs::copy("fixtures/orders/new/part-0.parquet", dir.path().join("part-0.parquet")).unwrap();
+    std::fs::copy("fixtures/jsonl/orders.parquet", dir.path().join("part-1.parquet")).unwrap();
+    fails(
+        &recon(&["diff", GOOD, path(dir.path()), "--key", "order_id"]),
+        &["part-1.parquet: its columns differ from those of", "part-0.parquet", "must share one schema"],
+    );
+}
+
 #[test]
 fn a_non_utf8_csv_names_the_file_and_line() {
     let dir = scratch();

@@ -1,8 +1,10 @@
 //! Lakehouse tables keep files their log or metadata no longer counts: read as a directory of Parquet files they
 //! give deleted rows back. recon reads a Delta Lake table through its log — at its latest version, a version
-//! number or a time — with partition values as columns and deletion vectors applied; Iceberg and Hudi tables are
+//! number or a time — with partition values as columns, deletion vectors applied (inline or in files) and each
+//! version's schema (columns added later NULL in older files, renamed ones kept); Iceberg and Hudi tables are
 //! refused by name. The Delta tables are written by Python's `deltalake` package (RECON_TEST_DELTALAKE), except
-//! the committed deletion-vector fixture (`fixtures/delta/make_deletion_vectors.py` says how it was made).
+//! the committed deletion-vector fixtures (`fixtures/delta/make_deletion_vectors.py` says how they were made) and
+//! the schema changes the package cannot make to a mapped table (written here as the protocol describes them).
 
 use std::path::Path;
 use std::process::Command;
@@ -148,6 +150,162 @@ fn mapped_columns_are_named_as_the_table_names_them() {
     assert_eq!(report["source"]["fingerprint"], report["target"]["fingerprint"]);
 }
 
+/// Writes orders 1-3 as version 0 of the Delta table at `sys.argv[1]`, then appends orders 4-6 with a column
+/// `note` the table did not have (`schema_mode="merge"`) as version 1: the first data file has no `note`.
+const ADDED_COLUMN: &str = r#"
+import sys, pyarrow as pa, pyarrow.csv
+from deltalake import write_deltalake
+orders = pyarrow.csv.read_csv("fixtures/delta/orders.csv")
+write_deltalake(sys.argv[1], orders.slice(0, 3))
+notes = orders.slice(3, 3).append_column("note", pa.array(["gift", None, "rush"]))
+write_deltalake(sys.argv[1], notes, mode="append", schema_mode="merge")
+"#;
+
+/// The same evolution in a table with column mapping (`name` mode), then a rename: the `deltalake` package
+/// writes the data (versions 0 and 2) but cannot change a mapped table's schema, so versions 1 (`note` added,
+/// with the next column id and a physical name of its own) and 3 (`customer` renamed `client`, its physical
+/// name kept) are metadata-only commits written here as the Delta protocol describes them.
+const MAPPED_EVOLUTION: &str = r#"
+import json, os, sys, time, pyarrow as pa, pyarrow.csv
+from deltalake import write_deltalake
+table = sys.argv[1]
+log = os.path.join(table, "_delta_log")
+mapped = {"delta.columnMapping.mode": "name", "delta.minReaderVersion": "2", "delta.minWriterVersion": "5"}
+def commit(version, operation, change):
+    actions = [json.loads(l) for v in range(version) for l in open(os.path.join(log, f"{v:020}.json")) if l.strip()]
+    metadata = [a["metaData"] for a in actions if "metaData" in a][-1]
+    schema = json.loads(metadata["schemaString"])
+    change(schema["fields"], metadata["configuration"])
+    metadata["schemaString"] = json.dumps(schema)
+    info = {"commitInfo": {"timestamp": int(time.time() * 1000), "operation": operation}}
+    with open(os.path.join(log, f"{version:020}.json"), "w") as f:
+        f.write(json.dumps(info) + "\n" + json.dumps({"metaData": metadata}) + "\n")
+def add_note(fields, configuration):
+    column_id = int(configuration["delta.columnMapping.maxColumnId"]) + 1
+    configuration["delta.columnMapping.maxColumnId"] = str(column_id)
+    metadata = {"delta.columnMapping.id": column_id, "delta.columnMapping.physicalName": "col-note-added-later"}
+    fields.append({"name": "note", "type": "string", "nullable": True, "metadata": metadata})
+def rename(fields, configuration):
+    next(f for f in fields if f["name"] == "customer")["name"] = "client"
+orders = pyarrow.csv.read_csv("fixtures/delta/orders.csv")
+write_deltalake(table, orders.slice(0, 3), configuration=mapped)
+commit(1, "ADD COLUMNS", add_note)
+write_deltalake(table, orders.slice(3, 3).append_column("note", pa.array(["gift", None, "rush"])), mode="append")
+commit(3, "RENAME COLUMN", rename)
+"#;
+
+/// Orders 1-6 with the notes the evolved tables hold (orders 4 and 6), under `header`.
+fn orders_with_notes(dir: &Path, header: &str) -> String {
+    let file = dir.join(format!("{}.csv", header.replace(',', "_")));
+    let rows = "1,ann,10.5,\n2,bob,20.0,\n3,cy,30.25,\n4,dee,40.0,gift\n5,eve,50.75,\n6,fay,60.0,rush\n";
+    std::fs::write(&file, format!("{header}\n{rows}")).unwrap();
+    path(&file).to_string()
+}
+
+/// `recon diff REFERENCE TABLE --key order_id --format json`: exit code, report, the compared columns.
+fn compared(reference: &str, table: &str) -> (i32, Value, Vec<String>) {
+    let run = recon(&["diff", reference, table, "--key", "order_id", "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{table}: {}\n{}", run.stderr, run.stdout);
+    let report = run.json();
+    let columns = report["compared_columns"].as_array().unwrap().iter().filter_map(Value::as_str).map(String::from);
+    let columns = columns.collect();
+    (run.code, report, columns)
+}
+
+/// A table whose version 1 added a column: the older file reads it as NULL, and version 0 reads with its own
+/// schema, without the column.
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn a_column_added_later_reads_as_null_in_the_older_files_and_each_version_has_its_own_schema() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(ADDED_COLUMN, &[&table]);
+    let reference = orders_with_notes(dir.path(), "order_id,customer,amount,note");
+    let (code, latest, columns) = compared(&reference, &table);
+    assert_eq!((code, read_as(&latest)), (0, (6, 0, "delta", 1)), "{latest:#}");
+    assert_eq!(columns, ["customer", "amount", "note"]);
+    // A note where the older file has none is a mismatch on that row alone.
+    let noted = std::fs::read_to_string(&reference).unwrap().replace("3,cy,30.25,", "3,cy,30.25,late");
+    std::fs::write(&reference, noted).unwrap();
+    let (code, report, _) = compared(&reference, &table);
+    assert_eq!(
+        (code, report["summary"]["mismatched"].as_u64(), example_keys(&report, "mismatched")),
+        (1, Some(1), vec![3])
+    );
+    assert_eq!(report["examples"]["mismatched"][0]["columns"]["note"]["target"], Value::Null, "{report:#}");
+    // Version 0: three orders, no note.
+    let (code, first, columns) = compared(ORDERS, &format!("{table}@0"));
+    assert_eq!((code, read_as(&first)), (1, (3, 3, "delta", 0)), "{first:#}");
+    assert_eq!(columns, ["customer", "amount"]);
+}
+
+/// Column mapping: a column added as metadata only (the older file lacks its physical name) reads as NULL
+/// there, and a renamed column keeps its values under each version's name.
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn a_mapped_table_reads_added_and_renamed_columns_at_each_version() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(MAPPED_EVOLUTION, &[&table]);
+    let renamed = orders_with_notes(dir.path(), "order_id,client,amount,note");
+    let (code, latest, columns) = compared(&renamed, &table);
+    assert_eq!((code, read_as(&latest)), (0, (6, 0, "delta", 3)), "{latest:#}");
+    assert_eq!(columns, ["client", "amount", "note"]);
+    let before_rename = orders_with_notes(dir.path(), "order_id,customer,amount,note");
+    let (code, second, columns) = compared(&before_rename, &format!("{table}@2"));
+    assert_eq!((code, read_as(&second)), (0, (6, 0, "delta", 2)), "{second:#}");
+    assert_eq!(columns, ["customer", "amount", "note"]);
+    // Version 1 has the column and no file that holds it: orders 1-3, each note NULL.
+    let (code, added, columns) = compared(&before_rename, &format!("{table}@1"));
+    assert_eq!((code, read_as(&added)), (1, (3, 3, "delta", 1)), "{added:#}");
+    assert_eq!(columns, ["customer", "amount", "note"]);
+    let (code, first, columns) = compared(ORDERS, &format!("{table}@0"));
+    assert_eq!((code, read_as(&first)), (1, (3, 3, "delta", 0)), "{first:#}");
+    assert_eq!(columns, ["customer", "amount"]);
+}
+
+/// Orders 1-3 as version 0 of the Delta table at `sys.argv[1]`, then orders 4-6 in a file whose `amount` is a
+/// 32-bit float (the table says double), added by hand as version 1: files that disagree on a column's type.
+const DISAGREEING_TYPES: &str = r#"
+import json, os, sys, pyarrow as pa, pyarrow.csv, pyarrow.parquet as pq
+from deltalake import write_deltalake
+table = sys.argv[1]
+orders = pyarrow.csv.read_csv("fixtures/delta/orders.csv")
+write_deltalake(table, orders.slice(0, 3))
+narrow = orders.slice(3, 3).set_column(2, "amount", orders.slice(3, 3).column("amount").cast(pa.float32()))
+pq.write_table(narrow, os.path.join(table, "narrow.parquet"))
+add = {"path": "narrow.parquet", "partitionValues": {}, "size": os.path.getsize(os.path.join(table, "narrow.parquet")),
+       "modificationTime": 0, "dataChange": True}
+with open(os.path.join(table, "_delta_log", f"{1:020}.json"), "w") as f:
+    f.write(json.dumps({"add": add}) + "\n")
+"#;
+
+#[test]
+#[cfg_attr(
+    not(recon_deltalake),
+    ignore = "needs --features delta and Python's deltalake: pip install deltalake, set RECON_TEST_DELTALAKE=1"
+)]
+fn files_that_disagree_on_a_columns_type_are_refused_naming_both() {
+    let dir = scratch();
+    let table = path(&dir.path().join("orders")).to_string();
+    python(DISAGREEING_TYPES, &[&table]);
+    refused(
+        &["diff", ORDERS, &table, "--key", "order_id"],
+        "recon does not read a Delta table whose files disagree on a column's type",
+    );
+    let run = recon(&["diff", ORDERS, &table, "--key", "order_id"]);
+    assert!(run.stderr.contains("narrow.parquet") && run.stderr.contains("column amount is Float"), "{}", run.stderr);
+    // Version 0 holds one of them only.
+    let (code, first) = against_orders(&format!("{table}@0"), &[]);
+    assert_eq!((code, read_as(&first)), (1, (3, 3, "delta", 0)), "{first:#}");
+}
+
 /// A recon built without the `delta` feature reads no Delta table, and says how to get one that does.
 #[test]
 #[cfg(not(feature = "delta"))]
@@ -183,6 +341,102 @@ fn deletion_vectors_leave_their_rows_out() {
         (&6.into(), &"60.0".into()),
         "{example:#}"
     );
+}
+
+/// Deletion vectors as Spark and Databricks store them: each file's in `ab/deletion_vector_<uuid>.bin`, the
+/// first file's (order 2) at offset 1, the second's (orders 4 and 6) at offset 43.
+const FILE_DELETIONS: &str = "fixtures/delta/deletion_vectors_file";
+
+/// The keys of a report's examples of `kind`, as numbers.
+fn example_keys(report: &Value, kind: &str) -> Vec<u64> {
+    let examples = report["examples"][kind].as_array().map(Vec::as_slice).unwrap_or_default();
+    examples.iter().filter_map(|e| e["key"]["order_id"].as_u64()).collect()
+}
+
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn deletion_vectors_stored_in_a_file_leave_their_rows_out() {
+    let (code, latest) = against_orders(FILE_DELETIONS, &[]);
+    assert_eq!((code, read_as(&latest)), (1, (3, 3, "delta", 2)), "{latest:#}");
+    assert_eq!(example_keys(&latest, "missing_in_target"), [2, 4, 6]);
+    assert_eq!(latest["target"]["rows"], 3);
+    // Version 1, before the deletion, holds both files whole.
+    let (code, before) = against_orders(&format!("{FILE_DELETIONS}@1"), &[]);
+    assert_eq!((code, read_as(&before)), (0, (6, 0, "delta", 1)), "{before:#}");
+    // The data files read as plain Parquet (without the log) still hold every row.
+    let plain = scratch();
+    for entry in std::fs::read_dir(FILE_DELETIONS).unwrap() {
+        let file = entry.unwrap().path();
+        if file.extension().is_some_and(|e| e == "parquet") {
+            std::fs::copy(&file, plain.path().join(file.file_name().unwrap())).unwrap();
+        }
+    }
+    let (code, files) = against_orders(path(plain.path()), &[]);
+    assert_eq!((code, files["summary"]["matched"].as_u64()), (0, Some(6)), "{files:#}");
+    // A kept row that differs is read again past the deleted rows before it (order 5 is row 1 of the second file).
+    let changed = scratch();
+    let csv = changed.path().join("orders.csv");
+    std::fs::write(&csv, std::fs::read_to_string(ORDERS).unwrap().replace("5,eve,50.75", "5,eve,50.5")).unwrap();
+    let run = recon(&["diff", path(&csv), FILE_DELETIONS, "--key", "order_id", "--format", "json"]);
+    let report = run.json();
+    assert_eq!((run.code, example_keys(&report, "mismatched")), (1, vec![5]), "{report:#}");
+    assert_eq!(report["examples"]["mismatched"][0]["columns"]["amount"]["target"], "50.75", "{report:#}");
+}
+
+/// The same deletion vectors named by an absolute path (storage type `p`) inside the table; one outside the table
+/// is refused by name, as a data file outside it is.
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn deletion_vectors_at_an_absolute_path_leave_their_rows_out_inside_the_table_only() {
+    let dir = scratch();
+    let table = dir.path().join("orders");
+    copy_dir(Path::new(FILE_DELETIONS), &table);
+    std::fs::create_dir(table.join("vectors")).unwrap();
+    let vectors = table.join("vectors/all of them.bin");
+    std::fs::rename(table.join("ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin"), &vectors).unwrap();
+    let commit = table.join("_delta_log/00000000000000000002.json");
+    let relative = std::fs::read_to_string(&commit).unwrap();
+    let absolute = |url: &str| {
+        let named = relative.replace(
+            "\"storageType\": \"u\", \"pathOrInlineDv\": \"ab^-aqEH.-t@S}K{vb[*k^\"",
+            &format!("\"storageType\": \"p\", \"pathOrInlineDv\": \"{url}\""),
+        );
+        assert_ne!(named, relative, "the commit names the vectors absolutely");
+        std::fs::write(&commit, named).unwrap();
+    };
+    absolute(&format!("file://{}/vectors/all%20of%20them.bin", path(&table)));
+    let (code, report) = against_orders(path(&table), &[]);
+    assert_eq!((code, read_as(&report)), (1, (3, 3, "delta", 2)), "{report:#}");
+    assert_eq!(example_keys(&report, "missing_in_target"), [2, 4, 6]);
+
+    let outside = dir.path().join("vectors.bin");
+    std::fs::rename(&vectors, &outside).unwrap();
+    absolute(&format!("file://{}", path(&outside)));
+    refused(&["diff", ORDERS, path(&table), "--key", "order_id"], "its deletion vector lies outside the table");
+}
+
+/// A deletion vector file that is missing, cut short or altered (its checksum no longer matches) is exit 2
+/// naming the table, never a read of rows the table deleted.
+#[test]
+#[cfg_attr(not(feature = "delta"), ignore = "needs --features delta")]
+fn a_deletion_vector_file_missing_cut_short_or_altered_is_exit_2() {
+    let dir = scratch();
+    let table = dir.path().join("orders");
+    copy_dir(Path::new(FILE_DELETIONS), &table);
+    let vectors = table.join("ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
+    let bytes = std::fs::read(&vectors).unwrap();
+    let mut altered = bytes.clone();
+    altered[60] ^= 1; // inside the second vector's bitmap
+    for (case, content) in [("cut short", Some(bytes[..50].to_vec())), ("altered", Some(altered)), ("missing", None)] {
+        match content {
+            Some(content) => std::fs::write(&vectors, content).unwrap(),
+            None => std::fs::remove_file(&vectors).unwrap(),
+        }
+        let run = recon(&["diff", ORDERS, path(&table), "--key", "order_id", "--format", "json"]);
+        assert_eq!(run.code, 2, "{case}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{case}: no report: {}", run.stdout);
+        assert!(run.stderr.contains(path(&table)) && run.stderr.contains("deletion_vector"), "{case}: {}", run.stderr);
+    }
 }
 
 #[test]
@@ -395,4 +649,35 @@ fn a_delta_table_in_s3_is_read_at_each_version() {
         assert_eq!((run.code, read_as(&report)), expected, "{location}: {report:#}\n{}", run.stderr);
         assert_eq!(report["target"]["location"], location);
     }
+}
+
+/// The table whose deletion vectors lie in a `.bin` file, read from a real S3-compatible server (moto): each
+/// vector is fetched from the object by its range.
+#[test]
+#[cfg_attr(
+    not(all(feature = "delta", recon_moto)),
+    ignore = "needs --features delta and moto_server: set RECON_TEST_MOTO"
+)]
+fn deletion_vectors_in_a_file_are_read_from_s3() {
+    use crate::object_stores::{Moto, BUCKET};
+    let moto = Moto::start(&[]);
+    let mut files = Vec::new();
+    let mut pending = vec![std::path::PathBuf::from(FILE_DELETIONS)];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(crate::util::root().join(&dir)).unwrap() {
+            let name = dir.join(entry.as_ref().unwrap().file_name());
+            match entry.unwrap().file_type().unwrap().is_dir() {
+                true => pending.push(name),
+                false => files.push(name.to_str().unwrap().to_string()),
+            }
+        }
+    }
+    assert_eq!(files.len(), 6, "three commits, two data files, one deletion vector file: {files:?}");
+    moto.upload(&files.iter().map(String::as_str).collect::<Vec<_>>());
+    let table = format!("s3://{BUCKET}/{FILE_DELETIONS}");
+    let args = ["diff", ORDERS, &table, "--key", "order_id", "--format", "json"];
+    let run = moto.recon_sides(&args, &["--target-storage-option"]);
+    let report = run.json();
+    assert_eq!((run.code, read_as(&report)), (1, (3, 3, "delta", 2)), "{report:#}\n{}", run.stderr);
+    assert_eq!(example_keys(&report, "missing_in_target"), [2, 4, 6]);
 }

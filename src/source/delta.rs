@@ -1,24 +1,25 @@
 //! Delta Lake tables: the log (`_delta_log/`) read by `deltalake-core` at the version asked for, then the
 //! snapshot's live data files read by recon's own Parquet reader, with each file's partition values as
-//! columns, its deletion vector's rows left out and mapped columns renamed (see [`super::partitioned`]). So a
+//! columns, its deletion vector's rows left out (see [`super::deletion_vectors`]) and mapped columns renamed (see [`super::partitioned`]). So a
 //! Delta side is read in the same units, threads and memory bound as a directory of Parquet files.
 //!
 //! What `deltalake-core` cannot read (a reader feature it does not support) is refused with the feature's
 //! name, never read as plain files.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{new_null_array, ArrayRef, StringArray};
-use arrow::datatypes::Field;
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use deltalake_core::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 use deltalake_core::logstore::{default_logstore, logstore_factories, LogStore, LogStoreFactory, StorageConfig};
 use deltalake_core::{DeltaTableBuilder, DeltaTableError, ObjectStore};
 use url::Url;
 
+use super::deletion_vectors::deleted_rows;
 use super::parquet::ParquetFiles;
 use super::partitioned::{Column, Partitioned};
 use super::reader::{Capabilities, Reader};
+use super::union::Union;
 use super::ScanUnit;
 use crate::error::{Error, Result};
 use crate::location::Version;
@@ -55,13 +56,8 @@ pub(crate) fn open(
     };
     let state = table.snapshot().map_err(failed)?;
     // Refuses, by name, a table using a reader feature deltalake-core does not read.
-    let scan = DeltaScanNext::new(state.snapshot().clone(), DeltaScanConfig::default())
+    DeltaScanNext::new(state.snapshot().clone(), DeltaScanConfig::default())
         .map_err(|e| Error::input(location, format!("cannot be read: {e}")))?;
-    let deleted = if state.log_data().iter().any(|f| f.deletion_vector_descriptor().is_some()) {
-        runtime.block_on(deletion_vectors(&scan, storage, &url)).map_err(|e| Error::input(location, e))?
-    } else {
-        HashMap::new()
-    };
 
     let partition_columns = state.metadata().partition_columns().to_vec();
     let mode = state.snapshot().table_configuration().column_mapping_mode();
@@ -78,8 +74,10 @@ pub(crate) fn open(
             ));
         }
         let file = storage.file_in(dir, &path, u64::try_from(view.size()).unwrap_or(0))?;
-        let full = format!("{}{}", decoded_path(&url), path);
-        deletions.push(deleted.get(&full).cloned().unwrap_or_default());
+        deletions.push(match view.deletion_vector_descriptor() {
+            Some(vector) => deleted_rows(storage, dir, &url, &vector, &file.name)?,
+            None => Vec::new(),
+        });
         raw_values.push(view.partition_values_map());
         files.push(file);
     }
@@ -100,19 +98,7 @@ pub(crate) fn open(
     if files.is_empty() {
         return Ok(Snapshot { reader: Box::new(Empty(Arc::new(arrow::datatypes::Schema::new(fields)))), version });
     }
-    let inner = ParquetFiles::open(storage.clone(), files.clone())?;
-    let inner_schema = inner.schema();
-    let mut columns = vec![Column::Value(0); fields.len()];
-    for (at, name) in &physical {
-        let index = inner_schema.index_of(name).map_err(|_| {
-            Error::input(&files[0].name, format!("has no column {name}, which the Delta table's schema names"))
-        })?;
-        columns[*at] = Column::File(index);
-    }
-    for (v, (at, _)) in partitions.iter().enumerate() {
-        columns[*at] = Column::Value(v);
-    }
-    let mut values = Vec::with_capacity(files.len());
+    let mut partition_values = Vec::with_capacity(files.len());
     for (file, raw) in files.iter().zip(&raw_values) {
         let mut typed = Vec::with_capacity(partitions.len());
         for (at, name) in &partitions {
@@ -120,10 +106,85 @@ pub(crate) fn open(
             let value = raw.get(name).or_else(|| raw.get(logical)).cloned().flatten();
             typed.push(partition_value(value, &fields[*at], &file.name)?);
         }
-        values.push(typed);
+        partition_values.push(typed);
     }
-    let reader = Partitioned::new(Box::new(inner), fields, columns, values, deletions);
-    Ok(Snapshot { reader: Box::new(reader), version })
+    // Files written before a column was added lack it: each set of files sharing their columns is read on its
+    // own, a column its files lack as NULL.
+    let groups = ParquetFiles::open_by_columns(storage.clone(), files)?;
+    for (at, data_type) in file_types(&groups, &physical, &fields)? {
+        fields[at] = fields[at].clone().with_data_type(data_type);
+    }
+    let mut parts: Vec<(Box<dyn Reader>, usize)> = Vec::with_capacity(groups.len());
+    for (indices, inner) in groups {
+        let (columns, missing) = columns_of(&inner.schema(), &physical, &partitions, fields.len());
+        let nulls: Vec<ArrayRef> = missing.iter().map(|&at| new_null_array(fields[at].data_type(), 1)).collect();
+        let values =
+            indices.iter().map(|&i| [std::mem::take(&mut partition_values[i]), nulls.clone()].concat()).collect();
+        let deleted = indices.iter().map(|&i| std::mem::take(&mut deletions[i])).collect();
+        let part = Partitioned::new(Box::new(inner), fields.clone(), columns, values, deleted);
+        parts.push((Box::new(part), indices.len()));
+    }
+    let reader = match parts.len() {
+        1 => parts.remove(0).0,
+        _ => Box::new(Union::new(parts)),
+    };
+    Ok(Snapshot { reader, version })
+}
+
+/// The type of each column read from files (by its index among the table's columns), as the files that hold it
+/// give it; the table's own where no file holds it. Files that disagree are refused, naming both.
+fn file_types(
+    groups: &[(Vec<usize>, ParquetFiles)],
+    physical: &[(usize, String)],
+    fields: &[Field],
+) -> Result<Vec<(usize, DataType)>> {
+    let mut types = Vec::with_capacity(physical.len());
+    for (at, name) in physical {
+        let mut found: Option<(DataType, String)> = None;
+        for (_, files) in groups {
+            let Ok(field) = files.schema().field_with_name(name).cloned() else { continue };
+            match &found {
+                None => found = Some((field.data_type().clone(), files.file_name(0))),
+                Some((first, first_file)) if first != field.data_type() => {
+                    let message = format!(
+                        "column {} is {} here but {first} in {first_file}: recon does not read a Delta table whose files disagree on a column's type",
+                        fields[*at].name(),
+                        field.data_type()
+                    );
+                    return Err(Error::input(files.file_name(0), message));
+                }
+                Some(_) => {}
+            }
+        }
+        types.push((*at, found.map_or_else(|| fields[*at].data_type().clone(), |(data_type, _)| data_type)));
+    }
+    Ok(types)
+}
+
+/// Where each of the table's `width` columns comes from in files of `schema`: a file column, a partition value
+/// (`Value(0..partitions.len())`), or NULL for a column these files lack (the values after the partitions'); and
+/// the indices of the columns they lack.
+fn columns_of(
+    schema: &SchemaRef,
+    physical: &[(usize, String)],
+    partitions: &[(usize, String)],
+    width: usize,
+) -> (Vec<Column>, Vec<usize>) {
+    let mut columns = vec![Column::Value(0); width];
+    for (v, (at, _)) in partitions.iter().enumerate() {
+        columns[*at] = Column::Value(v);
+    }
+    let mut missing = Vec::new();
+    for (at, name) in physical {
+        columns[*at] = match schema.index_of(name) {
+            Ok(index) => Column::File(index),
+            Err(_) => {
+                missing.push(*at);
+                Column::Value(partitions.len() + missing.len() - 1)
+            }
+        };
+    }
+    (columns, missing)
 }
 
 /// The first commit of the log (`_delta_log/*.json`, one JSON action a line) holding a line that is not JSON, as
@@ -151,31 +212,6 @@ fn partition_value(value: Option<String>, field: &Field, file: &str) -> Result<A
     arrow::compute::cast_with_options(&text, field.data_type(), &options).map_err(|e| {
         Error::input(file, format!("partition value {}={value:?} is not a {}: {e}", field.name(), field.data_type()))
     })
-}
-
-/// Per data file (its full path, decoded), the rows its deletion vector deletes, ascending.
-async fn deletion_vectors(
-    scan: &DeltaScanNext,
-    storage: &Storage,
-    url: &Url,
-) -> std::result::Result<HashMap<String, Vec<u64>>, String> {
-    let context = datafusion::prelude::SessionContext::new();
-    if url.scheme() != "file" {
-        let root = Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| e.to_string())?;
-        context.register_object_store(&root, storage.store());
-    }
-    let selections = scan.deletion_vectors(&context.state()).await.map_err(|e| e.to_string())?;
-    let mut deleted = HashMap::new();
-    for selection in selections {
-        let rows = selection.keep_mask.iter().enumerate().filter(|(_, keep)| !**keep).map(|(row, _)| row as u64);
-        let url = Url::parse(&selection.filepath).map_err(|e| format!("{}: {e}", selection.filepath))?;
-        deleted.insert(decoded_path(&url), rows.collect());
-    }
-    Ok(deleted)
-}
-
-fn decoded_path(url: &Url) -> String {
-    percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy().into_owned()
 }
 
 /// deltalake-core reads logs only for schemes it has a log store for (`file://`, `memory://`); recon gives it

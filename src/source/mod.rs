@@ -6,6 +6,8 @@ pub mod catalog;
 mod compression;
 mod csv;
 #[cfg(feature = "delta")]
+mod deletion_vectors;
+#[cfg(feature = "delta")]
 mod delta;
 pub mod dialect;
 pub mod fingerprints;
@@ -20,6 +22,8 @@ mod parquet;
 mod partitioned;
 mod reader;
 pub(crate) mod sql;
+#[cfg(feature = "delta")]
+mod union;
 
 use std::path::Path;
 

@@ -42,22 +42,38 @@ struct Scanned {
 impl ParquetFiles {
     /// Reads every file's footer and checks that all files share the first one's columns.
     pub fn open(storage: Storage, listed: Vec<StoreFile>) -> Result<Self> {
-        let mut files: Vec<(StoreFile, ArrowReaderMetadata)> = Vec::with_capacity(listed.len());
-        for file in listed {
-            let metadata = load_metadata(&storage, &file, ArrowReaderOptions::new())?;
-            if let Some((first, first_meta)) = files.first() {
-                if !same_columns(first_meta.schema(), metadata.schema()) {
-                    return Err(Error::input(
-                        &file.name,
-                        format!(
-                            "its columns differ from those of {}: a dataset's files must share one schema",
-                            first.name
-                        ),
-                    ));
-                }
+        let files = footers(&storage, listed)?;
+        if let Some((first, first_meta)) = files.first() {
+            if let Some((file, _)) = files.iter().find(|(_, m)| !same_columns(first_meta.schema(), m.schema())) {
+                return Err(Error::input(
+                    &file.name,
+                    format!("its columns differ from those of {}: a dataset's files must share one schema", first.name),
+                ));
             }
-            files.push((file, metadata));
         }
+        Self::with_footers(storage, files)
+    }
+
+    /// Reads every file's footer and groups the files by their columns (names and types, in order): a table
+    /// whose schema evolved holds files written with different columns. Each group lists its files' indices in
+    /// `listed`, ascending.
+    #[cfg(feature = "delta")]
+    pub fn open_by_columns(storage: Storage, listed: Vec<StoreFile>) -> Result<Vec<(Vec<usize>, ParquetFiles)>> {
+        type Group = (Vec<usize>, Vec<(StoreFile, ArrowReaderMetadata)>);
+        let mut groups: Vec<Group> = Vec::new();
+        for (index, file) in footers(&storage, listed)?.into_iter().enumerate() {
+            match groups.iter_mut().find(|(_, group)| same_columns(group[0].1.schema(), file.1.schema())) {
+                Some((indices, group)) => {
+                    indices.push(index);
+                    group.push(file);
+                }
+                None => groups.push((vec![index], vec![file])),
+            }
+        }
+        groups.into_iter().map(|(indices, files)| Ok((indices, Self::with_footers(storage.clone(), files)?))).collect()
+    }
+
+    fn with_footers(storage: Storage, files: Vec<(StoreFile, ArrowReaderMetadata)>) -> Result<Self> {
         let scanned = files
             .iter()
             .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| failed(&file.name, e)))
@@ -65,6 +81,17 @@ impl ParquetFiles {
         let indexed = files.iter().map(|_| std::sync::OnceLock::new()).collect();
         Ok(ParquetFiles { storage, files, scanned, indexed })
     }
+}
+
+/// Each file with its footer.
+fn footers(storage: &Storage, listed: Vec<StoreFile>) -> Result<Vec<(StoreFile, ArrowReaderMetadata)>> {
+    listed
+        .into_iter()
+        .map(|file| {
+            let metadata = load_metadata(storage, &file, ArrowReaderOptions::new())?;
+            Ok((file, metadata))
+        })
+        .collect()
 }
 
 impl Reader for ParquetFiles {
