@@ -268,8 +268,8 @@ fn finish(batch: &RecordBatch, columns: &[OdbcColumn], schema: &SchemaRef) -> ar
     for (array, column) in batch.columns().iter().zip(columns) {
         arrays.push(match column.after {
             After::Nothing => array.clone(),
-            After::TrimBlanks => map_text(array, |s| s.trim_end_matches(' ').to_string()),
-            After::Lowercase => map_text(array, str::to_ascii_lowercase),
+            After::TrimBlanks => trimmed(array),
+            After::Lowercase => lowercased(array),
             After::Cast => {
                 let options = arrow::compute::CastOptions { safe: false, ..Default::default() };
                 arrow::compute::cast_with_options(array, &column.data_type, &options)?
@@ -279,9 +279,22 @@ fn finish(batch: &RecordBatch, columns: &[OdbcColumn], schema: &SchemaRef) -> ar
     RecordBatch::try_new(schema.clone(), arrays)
 }
 
-fn map_text(array: &ArrayRef, f: impl Fn(&str) -> String) -> ArrayRef {
+/// CHAR values without their padding blanks, copied once into the new array (no string per value).
+fn trimmed(array: &ArrayRef) -> ArrayRef {
     let text = array.as_string::<i32>();
-    Arc::new(text.iter().map(|v| v.map(&f)).collect::<StringArray>())
+    Arc::new(text.iter().map(|v| v.map(|s| s.trim_end_matches(' '))).collect::<StringArray>())
+}
+
+/// GUIDs in lower case; a value already lower case is copied as it is.
+fn lowercased(array: &ArrayRef) -> ArrayRef {
+    fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+        match s.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => std::borrow::Cow::Owned(s.to_ascii_lowercase()),
+            false => std::borrow::Cow::Borrowed(s),
+        }
+    }
+    let text = array.as_string::<i32>();
+    Arc::new(text.iter().map(|v| v.map(lower)).collect::<StringArray>())
 }
 
 /// A column as a field of the table's schema: its declared type and how timestamps are cut ride along as
