@@ -1,14 +1,17 @@
 //! Parquet files: one scan unit per row group, only the needed columns decoded, and a sparse re-read that
 //! skips the pages holding no wanted row.
 
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, RowSelection, RowSelector};
-use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream, ParquetRecordBatchStreamBuilder};
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
 use rayon::prelude::*;
@@ -16,9 +19,15 @@ use rayon::prelude::*;
 use super::reader::{Capabilities, Reader};
 use super::{concat_picked, ordinal, BatchIter, ScanUnit};
 use crate::error::{Error, Result};
-use crate::storage::{Storage, StoreFile};
+use crate::storage::{Ahead, Storage, StoreFile};
 
 pub const BATCH_ROWS: usize = 8192;
+
+/// How many scan units after its own a unit starts fetching from a network store (see [`ReadAhead`]).
+const UNITS_AHEAD: usize = 2;
+
+/// How many row groups one thread re-reads at once from a network store: their requests overlap.
+const GROUPS_AT_ONCE: usize = 8;
 
 pub struct ParquetFiles {
     storage: Storage,
@@ -112,17 +121,20 @@ impl Reader for ParquetFiles {
     }
 
     fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
+        let ahead = Arc::new(ReadAhead::new(self.storage.clone(), self.chunks(projection)));
         let mut units = Vec::new();
         for (index, ((file, _), scanned)) in self.files.iter().zip(&self.scanned).enumerate() {
             let mut first_row = 0u64;
             // Batch columns come in file order, which is the projection's (it is sorted).
-            let widen: std::sync::Arc<[Option<(u8, i8)>]> = projection.iter().map(|&c| scanned.widen[c]).collect();
+            let widen: Arc<[Option<(u8, i8)>]> = projection.iter().map(|&c| scanned.widen[c]).collect();
             for row_group in 0..scanned.metadata.metadata().num_row_groups() {
                 let rows = scanned.metadata.metadata().row_group(row_group).num_rows() as u64;
                 let (storage, file, metadata) = (self.storage.clone(), file.clone(), scanned.metadata.clone());
-                let (projection, widen) = (projection.to_vec(), widen.clone());
+                let (projection, widen, ahead, unit) = (projection.to_vec(), widen.clone(), ahead.clone(), units.len());
                 units.push(ScanUnit::new(ordinal(index, first_row), move || {
-                    let batches = read(&storage, &file, metadata, &projection, vec![row_group], None)?;
+                    let ready = ahead.take(unit)?;
+                    let stream = stream(&storage, &file, metadata, &projection, vec![row_group], None, ready)?;
+                    let batches = blocking(&storage, &file, stream);
                     if widen.iter().all(Option::is_none) {
                         return Ok(batches);
                     }
@@ -163,19 +175,105 @@ impl Reader for ParquetFiles {
             }
             group_start = group_end;
         }
-        let parts: Vec<Vec<RecordBatch>> = groups
-            .into_par_iter()
-            .map(|(group, selection)| {
-                let batches = read(&self.storage, file, metadata.clone(), projection, vec![group], Some(selection))?;
-                batches.map(|batch| compact_views(batch?, &file.name)).collect()
+        // Each thread takes a few row groups at a time, whose requests a network store then runs at once.
+        let at_once = groups.len().div_ceil(rayon::current_num_threads()).clamp(1, GROUPS_AT_ONCE);
+        let parts: Vec<Vec<Vec<RecordBatch>>> = groups
+            .par_chunks(at_once)
+            .map(|chunk| {
+                let reads = chunk.iter().map(|(group, selection)| {
+                    picked(&self.storage, file, metadata.clone(), projection, *group, selection.clone())
+                });
+                self.storage.wait(futures::future::try_join_all(reads))
             })
             .collect::<Result<_>>()?;
-        let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();
+        let batches: Vec<RecordBatch> = parts.into_iter().flatten().flatten().collect();
         concat_picked(&batches, &file.name)
     }
 }
 
+/// The rows `selection` picks of row group `group`, read through the store and compacted (see
+/// [`compact_views`]).
+async fn picked(
+    storage: &Storage,
+    file: &StoreFile,
+    metadata: ArrowReaderMetadata,
+    projection: &[usize],
+    group: usize,
+    selection: RowSelection,
+) -> Result<Vec<RecordBatch>> {
+    let stream = stream(storage, file, metadata, projection, vec![group], Some(selection), Vec::new())?;
+    let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(|e| failed(&file.name, e))?;
+    batches.into_iter().map(|batch| compact_views(batch, &file.name)).collect()
+}
+
+/// The column chunks pass one reads from a network store, fetched ahead of the scan unit that decodes them: a
+/// unit starts the fetches of the next [`UNITS_AHEAD`] units before it takes its own, so that decoding seldom
+/// waits on a request. (Each thread runs a contiguous run of units in order.)
+struct ReadAhead {
+    storage: Storage,
+    /// Each scan unit's file and the byte ranges of its column chunks.
+    units: Vec<(StoreFile, Vec<Range<u64>>)>,
+    fetches: Vec<Mutex<Fetch>>,
+}
+
+enum Fetch {
+    NotStarted,
+    Started(Ahead),
+    Taken,
+}
+
+impl ReadAhead {
+    fn new(storage: Storage, units: Vec<(StoreFile, Vec<Range<u64>>)>) -> ReadAhead {
+        let fetches = units.iter().map(|_| Mutex::new(Fetch::NotStarted)).collect();
+        ReadAhead { storage, units, fetches }
+    }
+
+    /// Unit `unit`'s column chunks with their byte ranges, once fetched; none on the local file system, whose
+    /// reader reads them as it goes.
+    fn take(&self, unit: usize) -> Result<Vec<(Range<u64>, Bytes)>> {
+        (unit..=unit + UNITS_AHEAD).for_each(|next| self.start(next));
+        let fetch = std::mem::replace(&mut *lock(&self.fetches[unit]), Fetch::Taken);
+        let Fetch::Started(ahead) = fetch else { return Ok(Vec::new()) };
+        let (file, ranges) = &self.units[unit];
+        Ok(ranges.iter().cloned().zip(ahead.wait(&self.storage, file)?).collect())
+    }
+
+    fn start(&self, unit: usize) {
+        let Some(fetch) = self.fetches.get(unit) else { return };
+        let mut fetch = lock(fetch);
+        if let Fetch::NotStarted = *fetch {
+            let (file, ranges) = &self.units[unit];
+            if let Some(ahead) = self.storage.read_ahead(file, ranges.clone()) {
+                *fetch = Fetch::Started(ahead);
+            }
+        }
+    }
+}
+
+fn lock(fetch: &Mutex<Fetch>) -> std::sync::MutexGuard<'_, Fetch> {
+    fetch.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl ParquetFiles {
+    /// Every scan unit's file and the byte ranges of its `projection`'s column chunks, in unit order.
+    fn chunks(&self, projection: &[usize]) -> Vec<(StoreFile, Vec<Range<u64>>)> {
+        let mut units = Vec::new();
+        for ((file, _), scanned) in self.files.iter().zip(&self.scanned) {
+            let mask = ProjectionMask::roots(scanned.metadata.parquet_schema(), projection.iter().copied());
+            for group in scanned.metadata.metadata().row_groups() {
+                let ranges = (0..group.num_columns())
+                    .filter(|&leaf| mask.leaf_included(leaf))
+                    .map(|leaf| {
+                        let (start, length) = group.column(leaf).byte_range();
+                        start..start + length
+                    })
+                    .collect();
+                units.push((file.clone(), ranges));
+            }
+        }
+        units
+    }
+
     /// File `file`'s footer with its offset index (where each page starts), loaded on its first re-read: the
     /// footer as [`ParquetFiles::open`] read it, and the index in one more ranged read.
     fn indexed(&self, file: usize) -> Result<ArrowReaderMetadata> {
@@ -184,7 +282,7 @@ impl ParquetFiles {
             return Ok(metadata.clone());
         }
         let (file, footer) = &self.files[file];
-        let mut reader = StoreReader { storage: self.storage.clone(), file: file.clone() };
+        let mut reader = StoreReader::new(&self.storage, file, Vec::new());
         let mut index = ParquetMetaDataReader::new_with_metadata(footer.metadata().as_ref().clone())
             .with_column_index_policy(PageIndexPolicy::Skip)
             .with_offset_index_policy(PageIndexPolicy::Optional);
@@ -198,27 +296,47 @@ impl ParquetFiles {
 
 /// A file's footer, read through its store.
 fn load_metadata(storage: &Storage, file: &StoreFile, options: ArrowReaderOptions) -> Result<ArrowReaderMetadata> {
-    let mut reader = StoreReader { storage: storage.clone(), file: file.clone() };
+    let mut reader = StoreReader::new(storage, file, Vec::new());
     storage.wait(ArrowReaderMetadata::load_async(&mut reader, options)).map_err(|e| failed(&file.name, e))
 }
 
 /// A Parquet file as Parquet's async reader asks for it: byte ranges from its store (see
-/// [`Storage::read_ranges`]), and its footer at the size its listing gave.
+/// [`Storage::read_ranges`]) unless fetched already, and its footer at the size its listing gave.
 struct StoreReader {
     storage: Storage,
     file: StoreFile,
+    /// Bytes fetched ahead (see [`ReadAhead`]), each with its range.
+    ready: Vec<(Range<u64>, Bytes)>,
+}
+
+impl StoreReader {
+    fn new(storage: &Storage, file: &StoreFile, ready: Vec<(Range<u64>, Bytes)>) -> StoreReader {
+        StoreReader { storage: storage.clone(), file: file.clone(), ready }
+    }
+
+    /// `ranges` cut from the bytes fetched ahead, if these hold them all.
+    fn from_ready(&self, ranges: &[Range<u64>]) -> Option<Vec<Bytes>> {
+        let cut = |range: &Range<u64>| {
+            let (at, bytes) = self.ready.iter().find(|(at, _)| at.start <= range.start && range.end <= at.end)?;
+            Some(bytes.slice((range.start - at.start) as usize..(range.end - at.start) as usize))
+        };
+        ranges.iter().map(cut).collect()
+    }
 }
 
 impl AsyncFileReader for StoreReader {
-    fn get_bytes(&mut self, range: std::ops::Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        if let Some(mut ready) = self.from_ready(std::slice::from_ref(&range)) {
+            return futures::future::ready(Ok(ready.remove(0))).boxed();
+        }
         let store = self.storage.store();
         async move { store.get_range(&self.file.path, range).await.map_err(external) }.boxed()
     }
 
-    fn get_byte_ranges(
-        &mut self,
-        ranges: Vec<std::ops::Range<u64>>,
-    ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+    fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        if let Some(ready) = self.from_ready(&ranges) {
+            return futures::future::ready(Ok(ready)).boxed();
+        }
         async move { self.storage.read_ranges(&self.file.path, &ranges).await.map_err(external) }.boxed()
     }
 
@@ -257,18 +375,19 @@ fn failed(name: &str, error: parquet::errors::ParquetError) -> Error {
     }
 }
 
-/// The batches of `row_groups` (with only the rows `selection` picks), read through the store: each row
-/// group's projected column chunks fetched at once, then decoded as they are consumed.
-fn read(
+/// The batches of `row_groups` (with only the rows `selection` picks) as they are decoded, read through the
+/// store (or from `ready`, bytes fetched ahead): each row group's projected column chunks fetched at once.
+fn stream(
     storage: &Storage,
     file: &StoreFile,
     metadata: ArrowReaderMetadata,
     projection: &[usize],
     row_groups: Vec<usize>,
     selection: Option<RowSelection>,
-) -> Result<BatchIter> {
+    ready: Vec<(Range<u64>, Bytes)>,
+) -> Result<ParquetRecordBatchStream<StoreReader>> {
     let mask = ProjectionMask::roots(metadata.parquet_schema(), projection.iter().copied());
-    let reader = StoreReader { storage: storage.clone(), file: file.clone() };
+    let reader = StoreReader::new(storage, file, ready);
     let mut builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata)
         .with_projection(mask)
         .with_row_groups(row_groups)
@@ -276,12 +395,16 @@ fn read(
     if let Some(selection) = selection {
         builder = builder.with_row_selection(selection);
     }
-    let mut stream = builder.build().map_err(|e| failed(&file.name, e))?;
+    builder.build().map_err(|e| failed(&file.name, e))
+}
+
+/// `stream`'s batches, each waited for on the calling thread.
+fn blocking(storage: &Storage, file: &StoreFile, mut stream: ParquetRecordBatchStream<StoreReader>) -> BatchIter {
     let (storage, name) = (storage.clone(), file.name.clone());
-    Ok(Box::new(std::iter::from_fn(move || {
+    Box::new(std::iter::from_fn(move || {
         let batch = storage.wait(stream.next())?;
         Some(batch.map_err(|e| failed(&name, e)))
-    })))
+    }))
 }
 
 /// A string or binary view column read through a row selection still points into whole decoded pages;

@@ -173,6 +173,15 @@ impl Storage {
         }
     }
 
+    /// Starts fetching bytes `ranges` of `file` now, for a reader that will want them soon (see
+    /// [`Storage::read_ranges`]): the request runs on the store's runtime while the caller goes on. `None` on
+    /// the local file system, whose reads are cheaper made when wanted.
+    pub fn read_ahead(&self, file: &StoreFile, ranges: Vec<Range<u64>>) -> Option<Ahead> {
+        let Kind::Remote { runtime, .. } = &self.kind else { return None };
+        let (storage, path) = (self.clone(), file.path.clone());
+        Some(Ahead(runtime.spawn(async move { storage.read_ranges(&path, &ranges).await })))
+    }
+
     /// `file` read in order from `start`, a window at a time.
     pub fn reader(&self, file: &StoreFile, start: u64) -> FileReader {
         FileReader {
@@ -280,6 +289,19 @@ fn xml_code(text: &str) -> Option<String> {
     };
     let message = between("<Message>", "</Message>")?;
     Some(format!("{}: {}", between("<Code>", "</Code>")?, message.lines().next().unwrap_or_default()))
+}
+
+/// Bytes being fetched ahead (see [`Storage::read_ahead`]).
+pub struct Ahead(tokio::task::JoinHandle<object_store::Result<Vec<Bytes>>>);
+
+impl Ahead {
+    /// The bytes, in the order asked, once fetched; an error names `file`.
+    pub fn wait(self, storage: &Storage, file: &StoreFile) -> Result<Vec<Bytes>> {
+        match storage.wait(self.0) {
+            Ok(read) => read.map_err(|e| error(&file.name, e)),
+            Err(stopped) => Err(Error::internal(format!("reading {} ahead stopped: {stopped}", file.name))),
+        }
+    }
 }
 
 /// A file read in order through its store, one window of bytes at a time: for readers that take
