@@ -7,10 +7,17 @@
 # Usage (from the repo root): benches/object_stores.sh [SF]   (default 1). Needs `s3s-fs` (cargo install s3s-fs
 # --features binary, outside the repo; or S3S_FS=/path/to/s3s-fs) and a recon release build:
 # $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon (cargo build --profile profiling).
+# PIN=1 runs the server on the last core and recon (local and S3 runs alike) on the others, as a real store has
+# machines of its own: on two cores the server otherwise takes as much CPU as recon (serving ~0.9 GB).
 set -euo pipefail
 
 SF=${1:-1}
 THREADS=2
+SERVER_CPU=() RECON_CPU=()
+if [ "${PIN:-0}" = 1 ]; then
+  last=$(($(nproc) - 1))
+  SERVER_CPU=(taskset -c "$last") RECON_CPU=(taskset -c "0-$((last > 1 ? last - 1 : 0))")
+fi
 RUNS=${RUNS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd) ROOT=$(cd "$HERE/.." && pwd)
 RECON=${RECON_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/profiling/recon}
@@ -25,7 +32,7 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/recon-object-stores.XXXXXX")
 mkdir -p "$OUT/store"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
-"$S3S" --host 127.0.0.1 --port "$PORT" --access-key bench --secret-key bench-secret-key "$OUT/store" >"$OUT/s3s.log" 2>&1 &
+"${SERVER_CPU[@]}" "$S3S" --host 127.0.0.1 --port "$PORT" --access-key bench --secret-key bench-secret-key "$OUT/store" >"$OUT/s3s.log" 2>&1 &
 S3S_PID=$!
 PROXY_PID=
 trap 'kill $S3S_PID $PROXY_PID 2>/dev/null || true' EXIT
@@ -50,7 +57,7 @@ run() { # NAME I SRC DST [ARGS…]: one timed run
   local name=$1 i=$2; shift 2
   local start end
   start=$(date +%s.%N)
-  env RAYON_NUM_THREADS=$THREADS "$RECON" diff "$@" >"$OUT/$name.$i.json" 2>"$OUT/$name.$i.err" || true
+  "${RECON_CPU[@]}" env RAYON_NUM_THREADS=$THREADS "$RECON" diff "$@" >"$OUT/$name.$i.json" 2>"$OUT/$name.$i.err" || true
   end=$(date +%s.%N)
   echo "$end - $start" | bc >"$OUT/$name.$i.time"
 }
@@ -109,7 +116,7 @@ SAME=$(fetched lineitem.parquet)
 fi
 SIZE=$(($(stat -c %s "$DIR/lineitem.parquet") + $(stat -c %s "$DIR/lineitem_target.parquet")))
 
-echo "SF$SF lineitem pair, threads=$THREADS, $RUNS interleaved runs each, load average $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
+echo "SF$SF lineitem pair, threads=$THREADS, pinned=${PIN:-0}, $RUNS interleaved runs each, load average $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
 python3 - "$OUT" "$RUNS" "$ALL" "$SOME" "$SIZE" "${SAME:-0}" "$(stat -c %s "$DIR/lineitem.parquet")" <<'EOF'
 import json, statistics, sys
 out, runs, every, some, size, same, source = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
