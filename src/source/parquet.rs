@@ -23,8 +23,10 @@ use crate::storage::{Ahead, Storage, StoreFile};
 
 pub const BATCH_ROWS: usize = 8192;
 
-/// How many scan units after its own a unit starts fetching from a network store (see [`ReadAhead`]).
+/// How many scan units after its own a unit starts fetching from a network store (see [`ReadAhead`]), while
+/// their column chunks come to at most [`AHEAD_BYTES`]: a thread holds at most that much more than its own unit.
 const UNITS_AHEAD: usize = 2;
+const AHEAD_BYTES: u64 = 64 << 20;
 
 /// How many row groups one thread re-reads at once from a network store: their requests overlap.
 const GROUPS_AT_ONCE: usize = 8;
@@ -207,8 +209,8 @@ async fn picked(
 }
 
 /// The column chunks pass one reads from a network store, fetched ahead of the scan unit that decodes them: a
-/// unit starts the fetches of the next [`UNITS_AHEAD`] units before it takes its own, so that decoding seldom
-/// waits on a request. (Each thread runs a contiguous run of units in order.)
+/// unit starts the fetches of the next [`UNITS_AHEAD`] units (within [`AHEAD_BYTES`]) before it takes its own,
+/// so that decoding seldom waits on a request. (Each thread runs a contiguous run of units in order.)
 struct ReadAhead {
     storage: Storage,
     /// Each scan unit's file and the byte ranges of its column chunks.
@@ -231,7 +233,15 @@ impl ReadAhead {
     /// Unit `unit`'s column chunks with their byte ranges, once fetched; none on the local file system, whose
     /// reader reads them as it goes.
     fn take(&self, unit: usize) -> Result<Vec<(Range<u64>, Bytes)>> {
-        (unit..=unit + UNITS_AHEAD).for_each(|next| self.start(next));
+        self.start(unit);
+        let mut ahead = 0;
+        for next in (unit + 1..=unit + UNITS_AHEAD).take_while(|&next| next < self.units.len()) {
+            ahead += self.units[next].1.iter().map(|range| range.end - range.start).sum::<u64>();
+            if ahead > AHEAD_BYTES {
+                break;
+            }
+            self.start(next);
+        }
         let fetch = std::mem::replace(&mut *lock(&self.fetches[unit]), Fetch::Taken);
         let Fetch::Started(ahead) = fetch else { return Ok(Vec::new()) };
         let (file, ranges) = &self.units[unit];
