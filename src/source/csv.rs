@@ -5,9 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use arrow::array::RecordBatch;
 use bytes::{Buf, Bytes};
-use rayon::prelude::*;
 
 use arrow::csv::reader::Format;
 use arrow::csv::ReaderBuilder;
@@ -15,8 +13,8 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::compression::{self, Codec};
 use super::parquet::BATCH_ROWS;
-use super::reader::{Capabilities, Reader};
-use super::{concat_picked, group_by_part, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
+use super::ranged::RangedFiles;
+use super::{ordinal, BatchIter, Ordinal};
 use crate::error::{Error, Result};
 use crate::storage::{Storage, StoreFile};
 
@@ -118,7 +116,7 @@ pub struct CsvFiles {
     mark_bytes: u64,
     /// Each file's range boundaries 1..=ranges (the last is the file's end), found as ranges are read.
     boundaries: Vec<Vec<Mutex<Option<Arc<Boundary>>>>>,
-    /// Each file's first parse error as a whole read meets it, found when a part fails (see `open_part`).
+    /// Each file's first parse error as a whole read meets it, found when a part fails (see `part_rows`).
     first_errors: Vec<Arc<OnceLock<Option<String>>>>,
 }
 
@@ -140,7 +138,7 @@ enum Boundary {
 /// A run of whole records of a file: bytes `start..end` (`u64::MAX`: to the end of the file) and the index
 /// among the file's rows of its first row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Part {
+pub(super) struct Part {
     start: u64,
     end: u64,
     first_row: u64,
@@ -281,83 +279,10 @@ impl CsvFiles {
         }
     }
 
-    /// Range `k` of a file: the ordinal of its first row and its rows.
-    fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
-        if self.codecs[file].is_some() {
-            return Ok((ordinal(file, 0), self.open_part(file, WHOLE, projection, None)?));
-        }
-        let Some((start, records)) = self.start(file, k)? else {
-            return Ok((ordinal(file, 0), Box::new(std::iter::empty())));
-        };
-        let mut read = None;
-        let end = match k + 1 == self.boundaries[file].len() {
-            true => self.files[file].size,
-            false => match &*self.boundary(file, k + 1, (start, records), &mut read)? {
-                Boundary::At { at, .. } => *at,
-                Boundary::Irregular => u64::MAX,
-            },
-        };
-        let part = Part { start, end, first_row: records.saturating_sub(1) };
-        let read = read.filter(|bytes| end != u64::MAX && bytes.len() as u64 >= end - start);
-        let batches =
-            self.open_part(file, part, projection, read.map(|bytes| bytes.slice(..(end - start) as usize)))?;
-        Ok((ordinal(file, part.first_row), batches))
-    }
-
-    /// Every part of a file between its marks, finding the boundaries no read has found yet.
-    fn marks(&self, file: usize) -> Result<Vec<Part>> {
-        if self.codecs[file].is_some() {
-            return Ok(vec![WHOLE]);
-        }
-        let mut parts = Vec::new();
-        let mut start = (0, 0);
-        for m in 1..=self.boundaries[file].len() {
-            let boundary = self.boundary(file, m, start, &mut None)?;
-            let Boundary::At { at, records, marks } = &*boundary else {
-                parts.push(Part { start: start.0, end: u64::MAX, first_row: start.1.saturating_sub(1) });
-                break;
-            };
-            for (from, to) in std::iter::once(&start).chain(marks).zip(marks.iter().chain([&(*at, *records)])) {
-                if from.0 < to.0 {
-                    parts.push(Part { start: from.0, end: to.0, first_row: from.1.saturating_sub(1) });
-                }
-            }
-            start = (*at, *records);
-        }
-        Ok(parts)
-    }
-
-    /// The rows of all files, following every file's records; `None` if a file's quoting is irregular or it
-    /// is compressed (counting it would read it whole).
-    fn count(&self) -> Result<Option<u64>> {
-        if self.codecs.iter().any(Option::is_some) {
-            return Ok(None);
-        }
-        let mut rows = 0;
-        for file in 0..self.files.len() {
-            let last = self.boundaries[file].len();
-            let Some((_, records)) = self.start(file, last)? else { return Ok(None) };
-            rows += records.saturating_sub(1);
-        }
-        Ok(Some(rows))
-    }
-
-    /// Reads rows `rows` (ascending indices into the file) again: the records from each wanted row's mark to
-    /// the next, in parallel.
-    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let wanted = group_by_part(&self.marks(file)?, |part| part.first_row, rows);
-        let name = &self.files[file].name;
-        let picked: Vec<RecordBatch> = wanted
-            .into_par_iter()
-            .map(|(part, local)| pick_rows(self.open_part(file, part, projection, None)?, &local, name))
-            .collect::<Result<_>>()?;
-        concat_picked(&picked, name)
-    }
-
     /// The rows of one part (from `read`, its bytes, when given). A part after the first reports a parse error
     /// as a read of the whole file would (once per file, shared by its parts), so that the line it names
     /// counts from the top of the file.
-    fn open_part(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
+    fn part_rows(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
         let (storage, file_at, codec) = (self.storage.clone(), self.files[file].clone(), self.codecs[file]);
         let (schema, format) = (self.schema.clone(), self.format.clone());
         let batches = read_part(&storage, (&file_at, codec), &schema, &format, part, projection, read)?;
@@ -384,37 +309,85 @@ impl CsvFiles {
     }
 }
 
-impl Reader for Arc<CsvFiles> {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities { parallel_units: true, reread_by_ordinal: true, ..Capabilities::default() }
+impl RangedFiles for CsvFiles {
+    type Part = Part;
+
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
     }
 
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+    fn files(&self) -> &[StoreFile] {
+        &self.files
     }
 
-    /// The rows of every file, following their records (`None` if a file's quoting is irregular).
-    fn count_rows(&self) -> Result<Option<u64>> {
-        self.count()
+    fn ranges(&self, file: usize) -> usize {
+        self.boundaries[file].len()
     }
 
-    fn file_name(&self, file: usize) -> String {
-        self.files[file].name.clone()
-    }
-
-    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
-        let mut units = Vec::new();
-        for file in 0..self.files.len() {
-            for k in 0..self.boundaries[file].len() {
-                let (files, projection) = (self.clone(), projection.to_vec());
-                units.push(ScanUnit::finding_first(move || files.open_range(file, k, &projection)));
-            }
+    fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
+        if self.codecs[file].is_some() {
+            return Ok((ordinal(file, 0), self.part_rows(file, WHOLE, projection, None)?));
         }
-        Ok(units)
+        let Some((start, records)) = self.start(file, k)? else {
+            return Ok((ordinal(file, 0), Box::new(std::iter::empty())));
+        };
+        let mut read = None;
+        let end = match k + 1 == self.boundaries[file].len() {
+            true => self.files[file].size,
+            false => match &*self.boundary(file, k + 1, (start, records), &mut read)? {
+                Boundary::At { at, .. } => *at,
+                Boundary::Irregular => u64::MAX,
+            },
+        };
+        let part = Part { start, end, first_row: records.saturating_sub(1) };
+        let read = read.filter(|bytes| end != u64::MAX && bytes.len() as u64 >= end - start);
+        let batches =
+            self.part_rows(file, part, projection, read.map(|bytes| bytes.slice(..(end - start) as usize)))?;
+        Ok((ordinal(file, part.first_row), batches))
     }
 
-    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        CsvFiles::fetch(self, file, projection, rows)
+    /// Finds the boundaries no read has found yet.
+    fn marks(&self, file: usize) -> Result<Vec<Part>> {
+        if self.codecs[file].is_some() {
+            return Ok(vec![WHOLE]);
+        }
+        let mut parts = Vec::new();
+        let mut start = (0, 0);
+        for m in 1..=self.boundaries[file].len() {
+            let boundary = self.boundary(file, m, start, &mut None)?;
+            let Boundary::At { at, records, marks } = &*boundary else {
+                parts.push(Part { start: start.0, end: u64::MAX, first_row: start.1.saturating_sub(1) });
+                break;
+            };
+            for (from, to) in std::iter::once(&start).chain(marks).zip(marks.iter().chain([&(*at, *records)])) {
+                if from.0 < to.0 {
+                    parts.push(Part { start: from.0, end: to.0, first_row: from.1.saturating_sub(1) });
+                }
+            }
+            start = (*at, *records);
+        }
+        Ok(parts)
+    }
+
+    fn count(&self) -> Result<Option<u64>> {
+        if self.codecs.iter().any(Option::is_some) {
+            return Ok(None);
+        }
+        let mut rows = 0;
+        for file in 0..self.files.len() {
+            let last = self.boundaries[file].len();
+            let Some((_, records)) = self.start(file, last)? else { return Ok(None) };
+            rows += records.saturating_sub(1);
+        }
+        Ok(Some(rows))
+    }
+
+    fn first_row(part: &Part) -> u64 {
+        part.first_row
+    }
+
+    fn open_part(&self, file: usize, part: Part, projection: &[usize]) -> Result<BatchIter> {
+        self.part_rows(file, part, projection, None)
     }
 }
 
@@ -553,9 +526,10 @@ fn infer(
 
 #[cfg(test)]
 mod tests {
+    use super::super::reader::Reader;
     use super::super::Ordinal;
     use super::*;
-    use arrow::array::AsArray;
+    use arrow::array::{AsArray, RecordBatch};
 
     /// 600 records whose quoting stresses the marking: a delimiter, a line feed and a doubled quote inside quoted
     /// fields, CRLF line ends, empty lines (plain and CRLF) the parser skips, and a quoted field at a line start.
@@ -727,7 +701,9 @@ mod tests {
 
 #[cfg(test)]
 mod property {
+    use super::super::reader::Reader;
     use super::*;
+    use arrow::array::RecordBatch;
     use proptest::prelude::*;
 
     /// A field: plain text, or quoted text that may hold delimiters, quotes (doubled), line feeds and

@@ -20,6 +20,7 @@ pub mod narrow;
 mod odbc;
 mod parquet;
 mod partitioned;
+mod ranged;
 mod reader;
 pub(crate) mod sql;
 #[cfg(feature = "delta")]
@@ -421,20 +422,6 @@ fn concat_picked(picked: &[RecordBatch], location: &str) -> Result<RecordBatch> 
     let schema = picked.first().map(RecordBatch::schema);
     let schema = schema.ok_or_else(|| Error::input(location, "wanted rows are missing on re-read"))?;
     arrow::compute::concat_batches(&schema, picked).map_err(|e| Error::arrow(location, e))
-}
-
-/// `rows` (ascending indices into a file) grouped by the part of the file holding each, with their indices
-/// within it: `parts` run in order, each holding the rows from `first_row(part)` to the next one's.
-fn group_by_part<P: Copy + PartialEq>(parts: &[P], first_row: impl Fn(&P) -> u64, rows: &[u64]) -> Vec<(P, Vec<u64>)> {
-    let mut wanted: Vec<(P, Vec<u64>)> = Vec::new();
-    for &row in rows {
-        let part = parts[parts.partition_point(|p| first_row(p) <= row).saturating_sub(1)];
-        match wanted.last_mut() {
-            Some((last, local)) if *last == part => local.push(row - first_row(&part)),
-            _ => wanted.push((part, vec![row - first_row(&part)])),
-        }
-    }
-    wanted
 }
 
 /// Keeps the rows whose index in the file is in `rows` (ascending), reading the file start to end.

@@ -325,7 +325,7 @@ impl StoreReader {
     }
 
     /// `ranges` cut from the bytes fetched ahead, if these hold them all.
-    fn from_ready(&self, ranges: &[Range<u64>]) -> Option<Vec<Bytes>> {
+    fn ready_slices(&self, ranges: &[Range<u64>]) -> Option<Vec<Bytes>> {
         let cut = |range: &Range<u64>| {
             let (at, bytes) = self.ready.iter().find(|(at, _)| at.start <= range.start && range.end <= at.end)?;
             Some(bytes.slice((range.start - at.start) as usize..(range.end - at.start) as usize))
@@ -336,7 +336,7 @@ impl StoreReader {
 
 impl AsyncFileReader for StoreReader {
     fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
-        if let Some(mut ready) = self.from_ready(std::slice::from_ref(&range)) {
+        if let Some(mut ready) = self.ready_slices(std::slice::from_ref(&range)) {
             return futures::future::ready(Ok(ready.remove(0))).boxed();
         }
         let store = self.storage.store();
@@ -344,7 +344,7 @@ impl AsyncFileReader for StoreReader {
     }
 
     fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
-        if let Some(ready) = self.from_ready(&ranges) {
+        if let Some(ready) = self.ready_slices(&ranges) {
             return futures::future::ready(Ok(ready)).boxed();
         }
         async move { self.storage.read_ranges(&self.file.path, &ranges).await.map_err(external) }.boxed()

@@ -25,8 +25,8 @@ use self::convert::{Misfit, Rules};
 use self::infer::Kind;
 use super::compression::{self, Codec};
 use super::parquet::BATCH_ROWS;
-use super::reader::{Capabilities, Reader};
-use super::{concat_picked, group_by_part, ordinal, pick_rows, BatchIter, Ordinal, ScanUnit};
+use super::ranged::RangedFiles;
+use super::{ordinal, BatchIter, Ordinal};
 use crate::error::{Error, Result};
 use crate::storage::{Storage, StoreFile};
 
@@ -91,7 +91,7 @@ struct Boundary {
 
 /// A run of whole lines: from `start` to byte `end` (`u64::MAX`: the end of the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Part {
+pub(super) struct Part {
     start: Place,
     end: u64,
 }
@@ -213,54 +213,8 @@ impl JsonlFiles {
         }
     }
 
-    /// Part `k` of a file: the ordinal of its first row and its rows.
-    fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
-        if self.codecs[file].is_some() {
-            return Ok((ordinal(file, 0), self.open_part(file, WHOLE, projection, None)?));
-        }
-        let start = self.start(file, k)?;
-        let mut read = None;
-        let end = self.boundary(file, k + 1, start, &mut read)?.place.at;
-        let read =
-            read.filter(|bytes| bytes.len() as u64 >= end - start.at).map(|b| b.slice(..(end - start.at) as usize));
-        Ok((ordinal(file, start.rows), self.open_part(file, Part { start, end }, projection, read)?))
-    }
-
-    /// Every part of a file between its marks, finding the boundaries no read has found yet.
-    fn marks(&self, file: usize) -> Result<Vec<Part>> {
-        if self.codecs[file].is_some() {
-            return Ok(vec![WHOLE]);
-        }
-        let mut parts = Vec::new();
-        let mut start = START;
-        for m in 1..=self.boundaries[file].len() {
-            let boundary = self.boundary(file, m, start, &mut None)?;
-            let ends = boundary.marks.iter().chain([&boundary.place]);
-            for end in ends {
-                if start.at < end.at {
-                    parts.push(Part { start, end: end.at });
-                }
-                start = *end;
-            }
-        }
-        Ok(parts)
-    }
-
-    /// The rows of all files, following every file's lines; `None` if a file is compressed (counting it
-    /// would read it whole).
-    fn count(&self) -> Result<Option<u64>> {
-        if self.codecs.iter().any(Option::is_some) {
-            return Ok(None);
-        }
-        let mut rows = 0;
-        for file in 0..self.files.len() {
-            rows += self.start(file, self.boundaries[file].len())?.rows;
-        }
-        Ok(Some(rows))
-    }
-
     /// The rows of one part (from `read`, its bytes, when given).
-    fn open_part(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
+    fn part_rows(&self, file: usize, part: Part, projection: &[usize], read: Option<Bytes>) -> Result<BatchIter> {
         let store_file = &self.files[file];
         let input: Box<dyn BufRead + Send> = match (read, part.end) {
             (Some(bytes), _) => Box::new(bytes.reader()),
@@ -290,51 +244,72 @@ impl JsonlFiles {
             done: false,
         }))
     }
-
-    /// Reads rows `rows` (ascending indices into the file) again: the lines from each wanted row's mark to the
-    /// next, in parallel.
-    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let wanted = group_by_part(&self.marks(file)?, |part| part.start.rows, rows);
-        let name = &self.files[file].name;
-        let picked: Vec<RecordBatch> = wanted
-            .into_par_iter()
-            .map(|(part, local)| pick_rows(self.open_part(file, part, projection, None)?, &local, name))
-            .collect::<Result<_>>()?;
-        concat_picked(&picked, name)
-    }
 }
 
-impl Reader for Arc<JsonlFiles> {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities { parallel_units: true, reread_by_ordinal: true, ..Capabilities::default() }
+impl RangedFiles for JsonlFiles {
+    type Part = Part;
+
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
     }
 
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+    fn files(&self) -> &[StoreFile] {
+        &self.files
     }
 
-    /// The rows of every file, following their lines (`None` for compressed files).
-    fn count_rows(&self) -> Result<Option<u64>> {
-        self.count()
+    fn ranges(&self, file: usize) -> usize {
+        self.boundaries[file].len()
     }
 
-    fn file_name(&self, file: usize) -> String {
-        self.files[file].name.clone()
+    fn open_range(&self, file: usize, k: usize, projection: &[usize]) -> Result<(Ordinal, BatchIter)> {
+        if self.codecs[file].is_some() {
+            return Ok((ordinal(file, 0), self.part_rows(file, WHOLE, projection, None)?));
+        }
+        let start = self.start(file, k)?;
+        let mut read = None;
+        let end = self.boundary(file, k + 1, start, &mut read)?.place.at;
+        let read =
+            read.filter(|bytes| bytes.len() as u64 >= end - start.at).map(|b| b.slice(..(end - start.at) as usize));
+        Ok((ordinal(file, start.rows), self.part_rows(file, Part { start, end }, projection, read)?))
     }
 
-    fn scan_units(&self, projection: &[usize]) -> Result<Vec<ScanUnit>> {
-        let mut units = Vec::new();
-        for file in 0..self.files.len() {
-            for k in 0..self.boundaries[file].len() {
-                let (files, projection) = (self.clone(), projection.to_vec());
-                units.push(ScanUnit::finding_first(move || files.open_range(file, k, &projection)));
+    /// Finds the boundaries no read has found yet.
+    fn marks(&self, file: usize) -> Result<Vec<Part>> {
+        if self.codecs[file].is_some() {
+            return Ok(vec![WHOLE]);
+        }
+        let mut parts = Vec::new();
+        let mut start = START;
+        for m in 1..=self.boundaries[file].len() {
+            let boundary = self.boundary(file, m, start, &mut None)?;
+            let ends = boundary.marks.iter().chain([&boundary.place]);
+            for end in ends {
+                if start.at < end.at {
+                    parts.push(Part { start, end: end.at });
+                }
+                start = *end;
             }
         }
-        Ok(units)
+        Ok(parts)
     }
 
-    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        JsonlFiles::fetch(self, file, projection, rows)
+    fn count(&self) -> Result<Option<u64>> {
+        if self.codecs.iter().any(Option::is_some) {
+            return Ok(None);
+        }
+        let mut rows = 0;
+        for file in 0..self.files.len() {
+            rows += self.start(file, self.boundaries[file].len())?.rows;
+        }
+        Ok(Some(rows))
+    }
+
+    fn first_row(part: &Part) -> u64 {
+        part.start.rows
+    }
+
+    fn open_part(&self, file: usize, part: Part, projection: &[usize]) -> Result<BatchIter> {
+        self.part_rows(file, part, projection, None)
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, TimestampMillisecondType};
 
+use super::super::reader::Reader;
 use super::*;
 
 fn write(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
