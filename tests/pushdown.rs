@@ -422,7 +422,8 @@ fn expected_buckets(request: &BucketRequest) -> Vec<Bucket> {
         if !request.within.is_empty() && !request.within.iter().any(|p| prefix.starts_with(p.as_str())) {
             continue;
         }
-        let bucket = buckets.entry(prefix.clone()).or_insert(Bucket { prefix, rows: 0, hi: 0, lo: 0, keys: 0, unsure: 0 });
+        let bucket =
+            buckets.entry(prefix.clone()).or_insert(Bucket { prefix, rows: 0, hi: 0, lo: 0, keys: 0, unsure: 0 });
         (bucket.rows, bucket.keys) = (bucket.rows + 1, bucket.keys + 1);
         (bucket.hi, bucket.lo) = (bucket.hi.wrapping_add(hi), bucket.lo.wrapping_add(lo));
     }
@@ -433,15 +434,21 @@ fn expected_buckets(request: &BucketRequest) -> Vec<Bucket> {
 /// encoding defines ([`expected_buckets`]) — over the row hashes for a comparison, over the key hashes for the
 /// keys-only pass of `--since-last-run` — every bucket or only those under some prefixes.
 #[test]
-#[cfg_attr(not(all(recon_postgres, recon_mysql)), ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL")]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
 fn bucket_fingerprints_are_the_encodings_sums_in_both_servers() {
     let _serial = serial();
     let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
-    postgres(&pg, [
-        "DROP TABLE IF EXISTS pd_encoding",
-        "CREATE TABLE pd_encoding (id bigint PRIMARY KEY, v text)",
-        "INSERT INTO pd_encoding SELECT g, 'v' || g FROM generate_series(-500, 1499) g",
-    ]);
+    postgres(
+        &pg,
+        [
+            "DROP TABLE IF EXISTS pd_encoding",
+            "CREATE TABLE pd_encoding (id bigint PRIMARY KEY, v text)",
+            "INSERT INTO pd_encoding SELECT g, 'v' || g FROM generate_series(-500, 1499) g",
+        ],
+    );
     mysql(&my, [
         "DROP TABLE IF EXISTS pd_encoding",
         "CREATE TABLE pd_encoding (id bigint PRIMARY KEY, v varchar(20)) CHARACTER SET utf8mb4",

@@ -82,7 +82,8 @@ impl SqlTable {
                 let texts: Vec<String> = columns.map(|&(index, form)| self.text(index, form)).collect::<Result<_>>()?;
                 let named: Vec<String> = (0..texts.len()).map(|i| format!("c{i}")).collect();
                 let (key, values) = named.split_at(request.key.len());
-                let texts: String = texts.iter().zip(&named).map(|(text, name)| format!(", {text} AS {name}")).collect();
+                let texts: String =
+                    texts.iter().zip(&named).map(|(text, name)| format!(", {text} AS {name}")).collect();
                 (texts, self.framed(key), self.framed(values), "md5(km || vt)")
             }
             _ => (String::new(), self.row_text(&request.key)?, self.row_text(&request.values)?, "MD5(CONCAT(km, vt))"),
@@ -148,9 +149,8 @@ impl SqlTable {
 
     /// Column `index`'s canonical text as `form`, which the plan checked it has.
     fn text(&self, index: usize, form: Form) -> Result<String> {
-        self.canonical_text(&self.columns[index], form).map_err(|why| {
-            Error::internal(format!("column {} was pushed down though {why}", self.columns[index].name))
-        })
+        self.canonical_text(&self.columns[index], form)
+            .map_err(|why| Error::internal(format!("column {} was pushed down though {why}", self.columns[index].name)))
     }
 
     /// The column as recon selects it.
@@ -180,7 +180,8 @@ impl SqlTable {
 async fn with_work_mem(c: &mut sqlx::PgConnection, digits: usize, sql: &str) -> Result<Vec<Row>, sqlx::Error> {
     let wanted = 16u64.saturating_pow(digits as u32).saturating_mul(BUCKET_MEMORY) / 1024;
     let before: String = sqlx::query_scalar("SELECT current_setting('work_mem')").fetch_one(&mut *c).await?;
-    let raise = "SELECT set_config('work_mem', GREATEST(pg_size_bytes(current_setting('work_mem')) / 1024, $1)::text, true)";
+    let raise =
+        "SELECT set_config('work_mem', GREATEST(pg_size_bytes(current_setting('work_mem')) / 1024, $1)::text, true)";
     sqlx::query(raise).bind(wanted.min(MAX_WORK_MEM_KB) as i64).execute(&mut *c).await?;
     let rows = sqlx::query_as(sql).fetch_all(&mut *c).await?;
     sqlx::query("SELECT set_config('work_mem', $1, true)").bind(before).execute(&mut *c).await?;
