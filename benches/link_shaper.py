@@ -3,6 +3,8 @@
 a kernel without the netem qdisc cannot make one. This is the userspace fallback: a TCP forwarder that, in each
 direction, serialises the bytes at RATE (as a link of that rate would, one chunk after another) and then delivers
 each chunk DELAY later. A connection's round trip is therefore 2 x DELAY plus the serialisation of what it sends.
+All connections share the one link: each direction's RATE is the total over every connection, as on a real link
+(recon and data-diff read over several connections at once: a rate per connection multiplied the link).
 
 Usage: link_shaper.py LISTEN_HOST:PORT UPSTREAM_HOST:PORT [--delay-ms 20] [--rate-mbit 100]
 Runs until killed; prints "listening" on stdout once it accepts connections.
@@ -17,8 +19,17 @@ CHUNK = 64 * 1024
 QUEUED = 0.25
 
 
-async def pipe(reader, writer, delay, rate):
-    """Copies reader to writer as a link of `rate` bytes/s with `delay` s of propagation would deliver it."""
+class Link:
+    """One direction of the link: when it will have sent everything given to it so far, by any connection."""
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.free = 0.0
+
+
+async def pipe(reader, writer, delay, link):
+    """Copies reader to writer as `link` (shared with every other connection's same direction), with `delay` s of
+    propagation, would deliver it."""
     loop = asyncio.get_running_loop()
     queue = asyncio.Queue()
 
@@ -34,17 +45,16 @@ async def pipe(reader, writer, delay, rate):
             await writer.drain()
 
     delivering = asyncio.create_task(deliver())
-    free = loop.time()  # when the link has sent everything given to it so far
     try:
         while True:
             data = await reader.read(CHUNK)
             if not data:
                 break
             now = loop.time()
-            free = max(now, free) + len(data) / rate
-            queue.put_nowait((free + delay, data))
-            if free - now > QUEUED:
-                await asyncio.sleep(free - now - QUEUED)
+            link.free = max(now, link.free) + len(data) / link.rate
+            queue.put_nowait((link.free + delay, data))
+            if link.free - now > QUEUED:
+                await asyncio.sleep(link.free - now - QUEUED)
     finally:
         queue.put_nowait((0.0, None))
         try:
@@ -56,6 +66,8 @@ async def pipe(reader, writer, delay, rate):
 
 
 async def serve(listen, upstream, delay, rate):
+    up, down = Link(rate), Link(rate)
+
     async def connection(client_reader, client_writer):
         try:
             server_reader, server_writer = await asyncio.open_connection(*upstream)
@@ -64,8 +76,8 @@ async def serve(listen, upstream, delay, rate):
             return
         try:
             await asyncio.gather(
-                pipe(client_reader, server_writer, delay, rate),
-                pipe(server_reader, client_writer, delay, rate),
+                pipe(client_reader, server_writer, delay, up),
+                pipe(server_reader, client_writer, delay, down),
             )
         except (ConnectionError, OSError):
             pass

@@ -6,12 +6,19 @@
 //! down is read in full under `auto` and named under `required`. A side of files against a database (PostgreSQL
 //! against Parquet, MariaDB against CSV) is hashed by recon in the same encoding, with the same results. Property
 //! tests prove each type's canonical text equal across the engines and recon's own on random values: every bucket
-//! matches, no row is read. `--since-last-run` under pushdown reads keys only from buckets whose keys differ.
+//! matches, no row is read. Both servers' bucket sums are exactly the encoding's (row hashes, or key hashes for the
+//! keys-only pass). `--since-last-run` under pushdown reads keys only from buckets whose keys differ.
 
 use proptest::prelude::*;
 use serde_json::Value;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use recon::location::Location;
+use recon::source::fingerprints::text::row_hashes;
+use recon::source::fingerprints::{Bucket, BucketRequest, Form};
+use recon::source::{Dataset, OpenOptions};
 
 use crate::util::db::{mysql, postgres, serial, server};
 use crate::util::files::write_parquet;
@@ -394,6 +401,80 @@ fn two_sides_of_files_are_read_in_full_under_auto_and_refused_under_required() {
     let run = recon(&["diff", &source, &target, "--key", "id", "--pushdown", "sometimes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("\"sometimes\" is not auto, required or off"), "{}", run.stderr);
+}
+
+/// The buckets `request` asks for over ids -500 to 1499 with `v` = `v<id>`, as the encoding defines them: the
+/// key text `S<bytes>:<id>`, the key hash its md5, a bucket the hash's first hex digits; the sums are of the row
+/// hash's halves (md5 of the key hash's hex then `S<bytes>:v<id>`), or for the keys-only pass of the key hash's.
+fn expected_buckets(request: &BucketRequest) -> Vec<Bucket> {
+    use md5::{Digest, Md5};
+    let half = |bytes: &[u8]| u64::from_be_bytes(bytes.try_into().unwrap());
+    let mut buckets: BTreeMap<String, Bucket> = BTreeMap::new();
+    for id in -500i64..1500 {
+        let framed = |text: String| format!("S{}:{text}", text.len());
+        let (key, value) = (framed(id.to_string()), framed(format!("v{id}")));
+        let hashes = row_hashes(key.as_bytes(), value.as_bytes());
+        let (hi, lo) = match request.keys_only {
+            true => (half(&Md5::digest(key.as_bytes())[..8]), half(&Md5::digest(key.as_bytes())[8..])),
+            false => (hashes.hi, hashes.lo),
+        };
+        let prefix = format!("{:016x}", hashes.key)[..request.digits].to_string();
+        if !request.within.is_empty() && !request.within.iter().any(|p| prefix.starts_with(p.as_str())) {
+            continue;
+        }
+        let bucket =
+            buckets.entry(prefix.clone()).or_insert(Bucket { prefix, rows: 0, hi: 0, lo: 0, keys: 0, unsure: 0 });
+        (bucket.rows, bucket.keys) = (bucket.rows + 1, bucket.keys + 1);
+        (bucket.hi, bucket.lo) = (bucket.hi.wrapping_add(hi), bucket.lo.wrapping_add(lo));
+    }
+    buckets.into_values().collect()
+}
+
+/// The encoding, from the library: PostgreSQL's and MariaDB's bucket fingerprints are exactly the sums the
+/// encoding defines ([`expected_buckets`]) — over the row hashes for a comparison, over the key hashes for the
+/// keys-only pass of `--since-last-run` — every bucket or only those under some prefixes.
+#[test]
+#[cfg_attr(
+    not(all(recon_postgres, recon_mysql)),
+    ignore = "needs PostgreSQL and MariaDB: set RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL"
+)]
+fn bucket_fingerprints_are_the_encodings_sums_in_both_servers() {
+    let _serial = serial();
+    let (pg, my) = (server("RECON_TEST_POSTGRES_URL"), server("RECON_TEST_MYSQL_URL"));
+    postgres(
+        &pg,
+        [
+            "DROP TABLE IF EXISTS pd_encoding",
+            "CREATE TABLE pd_encoding (id bigint PRIMARY KEY, v text)",
+            "INSERT INTO pd_encoding SELECT g, 'v' || g FROM generate_series(-500, 1499) g",
+        ],
+    );
+    mysql(&my, [
+        "DROP TABLE IF EXISTS pd_encoding",
+        "CREATE TABLE pd_encoding (id bigint PRIMARY KEY, v varchar(20)) CHARACTER SET utf8mb4",
+        "INSERT INTO pd_encoding SELECT CAST(seq AS SIGNED) - 500, CONCAT('v', CAST(seq AS SIGNED) - 500) FROM seq_0_to_1999",
+    ]);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let request = |keys_only: bool, within: &[&str]| BucketRequest {
+        key: vec![(0, Form::Integer)],
+        values: if keys_only { Vec::new() } else { vec![(1, Form::Text)] },
+        digits: 2,
+        within: within.iter().map(|p| p.to_string()).collect(),
+        distinct_keys: false,
+        keyless: false,
+        keys_only,
+    };
+    for url in [&pg, &my] {
+        let location = Location::parse(&format!("{url}#pd_encoding")).unwrap();
+        let dataset = Dataset::open(&location, &OpenOptions::default(), runtime.handle()).unwrap();
+        for request in [request(false, &[]), request(true, &[]), request(false, &["0", "a"]), request(true, &["f"])] {
+            let mut buckets = dataset.buckets(&request).unwrap();
+            buckets.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+            let expected = expected_buckets(&request);
+            assert_eq!(buckets.len(), expected.len(), "{url}: {request:?}");
+            assert_eq!(buckets, expected, "{url}: {request:?}");
+        }
+    }
 }
 
 /// One row of random values of every type that pushes down between PostgreSQL and MariaDB.

@@ -225,7 +225,7 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
         }
     };
     let mut hashed = Sides::join(read_here).transpose()?;
-    let found = rounds(&plan, &key, &values, &hashed)?;
+    let found = rounds(&plan, &key, &values, &hashed, false)?;
     found.log(label, "fingerprints");
     for side in Side::BOTH {
         match hashed[side].take() {
@@ -253,8 +253,9 @@ fn pushed_down(mut plan: Plan, session: &Session, label: &str, started: Instant,
 }
 
 /// The keys-only pass of `--since-last-run` (see `window::one_sided_keys`) under `--pushdown`: the servers
-/// fingerprint every bucket of key hashes over the keys alone (rows, distinct keys and the sum of the key hashes),
-/// and keys are read only from the buckets that differ, where a key on one side only or a repeated key must be.
+/// fingerprint every bucket of key hashes over the keys alone (rows, distinct keys and the sums of the key hashes'
+/// halves: one md5 a row), and keys are read only from the buckets that differ, where a key on one side only or a
+/// repeated key must be.
 /// Reads every key, saying why, where a side or a key column cannot be fingerprinted in its server.
 pub(super) fn one_sided_keys(
     plan: &mut Plan,
@@ -270,7 +271,7 @@ pub(super) fn one_sided_keys(
         return super::window::one_sided_keys(plan, session, label);
     }
     let key = Sides::new(forms(plan, &plan.key, Side::Source)?, forms(plan, &plan.key, Side::Target)?);
-    let found = rounds(plan, &key, &Sides::default(), &Sides::default())?;
+    let found = rounds(plan, &key, &Sides::default(), &Sides::default(), true)?;
     found.log(label, "key fingerprints");
     let kept = Sides::from_fn(|side| plan.datasets[side].restriction());
     for side in Side::BOTH {
@@ -334,12 +335,13 @@ impl Found {
 
 /// Fingerprints every bucket of `plan`'s table over `key` and `values` (each side's columns and forms), in its
 /// servers or from the `hashed` rows of a side of files, and splits differing buckets while that costs less
-/// than reading their rows.
+/// than reading their rows. `keys_only`: the keys-only pass, whose sums are of the key hashes themselves.
 fn rounds(
     plan: &Plan,
     key: &Sides<Vec<(usize, Form)>>,
     values: &Sides<Vec<(usize, Form)>>,
     hashed: &Sides<Option<files::FileRows>>,
+    keys_only: bool,
 ) -> Result<Found> {
     let declared_unique =
         !plan.keyless && (declares_unique(plan, Side::Source)? || declares_unique(plan, Side::Target)?);
@@ -359,6 +361,7 @@ fn rounds(
             within: within.clone(),
             distinct_keys: !declared_unique && !plan.keyless,
             keyless: plan.keyless,
+            keys_only,
         };
         let buckets = Sides::join(|side| match &hashed[side] {
             Some(rows) => rows.buckets(&request(side)),

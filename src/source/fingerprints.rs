@@ -48,6 +48,10 @@ pub struct BucketRequest {
     pub distinct_keys: bool,
     /// Whole rows are the key: a NULL in one is a value, not a NULL key the row tier must show.
     pub keyless: bool,
+    /// The keys-only pass of `--since-last-run`: `values` is empty and the sums are of the key hash's halves, not
+    /// of a row hash over it (one md5 a row, not two). Such sums are compared within one run only, never
+    /// reported or kept in history, so they need no encoding name of their own.
+    pub keys_only: bool,
 }
 
 /// One bucket's fingerprint as the source computed it. The sums are of the row hashes' two 64-bit halves,

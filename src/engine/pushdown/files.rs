@@ -57,6 +57,9 @@ impl FileRows {
 
     /// The buckets `request` asks for, as a server computes them over the same rows.
     pub(super) fn buckets(&self, request: &BucketRequest) -> Result<Vec<Bucket>> {
+        if request.keys_only {
+            return Err(Error::internal("the keys-only pass fingerprints databases, not files"));
+        }
         let within = Prefixes::parse(&request.within)?;
         let shift = 64 - 4 * request.digits as u32;
         let mut buckets: Vec<(u64, Bucket)> = Vec::new();
