@@ -231,8 +231,8 @@ pub struct SideReport {
     pub connections: Option<usize>,
     /// How consistent the read was where it was not one snapshot of one connection: `shared` (several
     /// PostgreSQL connections on one exported snapshot), `per_connection` (several MySQL/MariaDB connections, a
-    /// snapshot each), `none` (an ODBC source read at READ COMMITTED: rows changing during the read may be seen
-    /// or not). Absent for one snapshot and for files.
+    /// snapshot each), `none` (an ODBC source read in no snapshot — SQL Server without SNAPSHOT allowed, Db2, Snowflake,
+    /// a MyISAM table —: rows changing during the read may be seen or not). Absent for one snapshot and for files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
     /// Why fewer connections read than were asked for (or than the default), if so.

@@ -143,7 +143,7 @@ pub struct Dataset {
     /// The version of a Delta Lake table that was read.
     pub table_version: Option<u64>,
     /// How consistent a read is where it is not one snapshot: `none` for a database read without one
-    /// (an ODBC source at READ COMMITTED). `None` where the reader reads one snapshot or a file.
+    /// (an ODBC source whose engine or table gives none: see `odbc::connect`). `None` where the reader reads one snapshot or a file.
     pub snapshot: Option<&'static str>,
     reader: Box<dyn Reader>,
 }

@@ -6,32 +6,47 @@ use arrow_odbc::odbc_api;
 use odbc_api::sys::{ConnectionAttribute, Pointer};
 use odbc_api::{Connection, ConnectionOptions, DriverSpecificConnectionOptions, SetConnectionAttributeArgs};
 
+use super::catalog::TableRef;
+use super::rows::query;
 use crate::error::{Error, Result};
 use crate::location::{Odbc, OdbcConnection};
 use crate::normalize::Cut;
 
+type OdbcResult<T> = std::result::Result<T, odbc_api::Error>;
+
 /// The engine behind a driver, by the name it gives (`SQLGetInfo(SQL_DBMS_NAME)`): what recon knows of its
-/// SQL beyond ODBC's.
+/// SQL beyond ODBC's, and how a table's transaction is opened on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Postgres,
     /// MySQL and MariaDB.
     Mysql,
     Sqlite,
+    /// SQL Server and Azure SQL.
+    SqlServer,
+    Oracle,
+    /// Db2 on any platform.
+    Db2,
+    Snowflake,
     Other,
 }
 
 impl Dialect {
+    /// The engine a DBMS name stands for, as the engines' own drivers name them: psqlodbc "PostgreSQL",
+    /// Connector/ODBC "MySQL" or "MariaDB", SQLite ODBC "SQLite"; Microsoft's drivers (and FreeTDS against
+    /// Microsoft's servers) "Microsoft SQL Server"; Oracle's "Oracle"; IBM's "DB2/" and the platform on Linux,
+    /// UNIX and Windows ("DB2/LINUXX8664", "DB2/NT64", "DB2/AIX64"), "DB2" on z/OS, "DB2/400 SQL" on IBM i;
+    /// Snowflake's "Snowflake".
     fn of(dbms: &str) -> Dialect {
-        let dbms = dbms.to_ascii_lowercase();
-        if dbms.contains("postgres") {
-            Dialect::Postgres
-        } else if dbms.contains("mysql") || dbms.contains("mariadb") {
-            Dialect::Mysql
-        } else if dbms.contains("sqlite") {
-            Dialect::Sqlite
-        } else {
-            Dialect::Other
+        match dbms.trim().to_ascii_lowercase() {
+            d if d.contains("postgres") => Dialect::Postgres,
+            d if d.contains("mysql") || d.contains("mariadb") => Dialect::Mysql,
+            d if d.contains("sqlite") => Dialect::Sqlite,
+            d if d.contains("microsoft sql server") => Dialect::SqlServer,
+            d if d.starts_with("oracle") => Dialect::Oracle,
+            d if d.starts_with("db2") => Dialect::Db2,
+            d if d.contains("snowflake") => Dialect::Snowflake,
+            _ => Dialect::Other,
         }
     }
 }
@@ -58,7 +73,7 @@ impl Session {
     }
 
     /// Runs a statement that returns no rows this reader reads.
-    pub(crate) fn run(&self, sql: &str) -> std::result::Result<(), odbc_api::Error> {
+    pub(crate) fn run(&self, sql: &str) -> OdbcResult<()> {
         self.conn.execute(sql, (), None).map(|_| ())
     }
 }
@@ -122,41 +137,121 @@ pub(crate) fn connect(odbc: &Odbc, masked: &str, login_timeout: std::time::Durat
     Ok(session)
 }
 
-/// Opens the table's transaction: the strongest isolation that never blocks or aborts a writer, read-only,
-/// with the session's time zone UTC.
+/// One step of opening a table's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Autocommit off: the next statement begins the transaction, which lasts until recon rolls it back.
+    AutocommitOff,
+    /// A statement, run as it is.
+    Run(&'static str),
+}
+
+/// How a table's transaction is opened on an engine, and whether its statements all read one snapshot.
+#[derive(Debug, PartialEq, Eq)]
+struct Opening {
+    steps: &'static [Step],
+    snapshot: bool,
+}
+
+/// The strongest isolation each engine gives a reader without blocking or aborting a writer, read-only where
+/// the engine says so, with the session's time zone UTC where recon converts zoned values; `snapshot_allowed`
+/// is whether a SQL Server database allows SNAPSHOT isolation (asked of SQL Server only).
 ///
-/// PostgreSQL: REPEATABLE READ READ ONLY, its snapshot isolation (SERIALIZABLE could make writers fail with
-/// serialization errors). MySQL/MariaDB: a consistent InnoDB snapshot, READ ONLY. SQLite: one deferred
-/// transaction, which reads one snapshot. Others: the driver's default isolation (READ COMMITTED on the
-/// engines recon knows of), not a snapshot.
-fn begin(session: &mut Session) -> std::result::Result<(), odbc_api::Error> {
-    match session.dialect {
-        Dialect::Postgres => {
-            session.conn.set_autocommit(false)?;
-            // psqlodbc sends BEGIN before the first statement, so SET TRANSACTION is the transaction's first.
-            session.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-            session.run("SET LOCAL TIME ZONE 'UTC'")?;
-            session.cut = Cut::RoundFrom2000;
-            session.snapshot = true;
+/// - PostgreSQL: REPEATABLE READ READ ONLY, its snapshot isolation (SERIALIZABLE could make writers fail with
+///   serialization errors); psqlodbc sends BEGIN before the first statement, so SET TRANSACTION is its first.
+/// - MySQL/MariaDB: a consistent InnoDB snapshot, READ ONLY (a non-transactional table has none: see
+///   [`table_snapshot`]).
+/// - SQLite: one deferred transaction, which reads one snapshot from its first statement on.
+/// - SQL Server: SNAPSHOT where the database allows it (`ALLOW_SNAPSHOT_ISOLATION ON`), set while autocommit
+///   is still on (a transaction begun at another level cannot switch to SNAPSHOT, error 3951); otherwise the
+///   connection's default, READ COMMITTED, not a snapshot: with `READ_COMMITTED_SNAPSHOT ON` each statement
+///   reads one point in time (the full read is one statement), but the counts and the rows read again by key
+///   are later statements. It is left unset: Azure Synapse takes no `SET TRANSACTION ISOLATION LEVEL` but
+///   READ UNCOMMITTED.
+/// - Oracle: SET TRANSACTION READ ONLY, the first statement of the transaction: transaction-level read
+///   consistency, every statement as of its start, from undo, without locks.
+/// - Db2: the driver's isolation, cursor stability (READ COMMITTED) by default, not a snapshot: Db2 has no
+///   snapshot isolation, and its repeatable levels (RS, RR) hold share locks that make writers wait.
+/// - Snowflake: READ COMMITTED, the only isolation it has for tables: each statement sees what was committed
+///   when it began, even inside one transaction.
+/// - Others: the driver's default isolation (READ COMMITTED on most engines), not a snapshot.
+fn opening(dialect: Dialect, snapshot_allowed: bool) -> Opening {
+    use Step::{AutocommitOff, Run};
+    let (steps, snapshot): (&'static [Step], bool) = match dialect {
+        Dialect::Postgres => (
+            &[
+                AutocommitOff,
+                Run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                Run("SET LOCAL TIME ZONE 'UTC'"),
+            ],
+            true,
+        ),
+        Dialect::Mysql => (
+            &[
+                Run("SET SESSION time_zone = '+00:00'"),
+                Run("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
+                Run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+            ],
+            true,
+        ),
+        Dialect::Sqlite => (&[AutocommitOff], true),
+        Dialect::SqlServer if snapshot_allowed => {
+            (&[Run("SET TRANSACTION ISOLATION LEVEL SNAPSHOT"), AutocommitOff], true)
         }
-        Dialect::Mysql => {
-            session.run("SET SESSION time_zone = '+00:00'")?;
-            session.run("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
-            session.cut = mysql_cut(session)?;
-            session.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")?;
-            session.snapshot = true;
+        Dialect::Oracle => (&[AutocommitOff, Run("SET TRANSACTION READ ONLY")], true),
+        Dialect::SqlServer | Dialect::Db2 | Dialect::Snowflake | Dialect::Other => (&[AutocommitOff], false),
+    };
+    Opening { steps, snapshot }
+}
+
+/// Opens the table's transaction as [`opening`] says for its engine, after asking the server what that needs
+/// (SQL Server: whether SNAPSHOT is allowed; MySQL/MariaDB: how it cuts fraction digits).
+fn begin(session: &mut Session) -> OdbcResult<()> {
+    let snapshot_allowed = match session.dialect {
+        Dialect::SqlServer => sql_server_allows_snapshot(session),
+        _ => false,
+    };
+    session.cut = match session.dialect {
+        Dialect::Postgres => Cut::RoundFrom2000,
+        Dialect::Mysql => mysql_cut(session)?,
+        _ => Cut::Round,
+    };
+    let opening = opening(session.dialect, snapshot_allowed);
+    for step in opening.steps {
+        match step {
+            Step::AutocommitOff => session.conn.set_autocommit(false)?,
+            Step::Run(sql) => session.run(sql)?,
         }
-        Dialect::Sqlite => {
-            session.conn.set_autocommit(false)?;
-            session.snapshot = true;
-        }
-        Dialect::Other => session.conn.set_autocommit(false)?,
     }
+    session.snapshot = opening.snapshot;
     Ok(())
 }
 
+/// Whether the SQL Server database the connection uses allows SNAPSHOT isolation; not where the server cannot
+/// say (a SQL Server-like engine without `sys.databases` or its column): the read is then not a snapshot, and
+/// says so.
+fn sql_server_allows_snapshot(session: &Session) -> bool {
+    let Ok(rows) = query(session, SQL_SERVER_SNAPSHOT_STATE, &[]) else { return false };
+    rows.first().and_then(|row| row.first().cloned().flatten()).is_some_and(|state| state.trim() == "1")
+}
+
+/// Whether a table is read in its transaction's snapshot: as the transaction is, except a MySQL/MariaDB table
+/// of a storage engine without transactions (MyISAM, Aria, MEMORY, CSV), which every statement reads as it
+/// is when it runs.
+pub(crate) fn table_snapshot(session: &Session, at: &TableRef) -> OdbcResult<bool> {
+    if !session.snapshot || session.dialect != Dialect::Mysql {
+        return Ok(session.snapshot);
+    }
+    let rows = query(session, MYSQL_TRANSACTIONAL, &[at.catalog, Some(at.table)])?;
+    let engine = rows.first().and_then(|row| row.first().cloned().flatten());
+    Ok(engine.is_none_or(|transactions| transactions.trim().eq_ignore_ascii_case("yes")))
+}
+
+const SQL_SERVER_SNAPSHOT_STATE: &str = include_str!("../../../queries/odbc_sqlserver_snapshot_state.sql");
+const MYSQL_TRANSACTIONAL: &str = include_str!("../../../queries/odbc_mysql_transactional.sql");
+
 /// How a MySQL or MariaDB server cuts fraction digits (see `queries/mysql_server.sql`).
-fn mysql_cut(session: &Session) -> std::result::Result<Cut, odbc_api::Error> {
+fn mysql_cut(session: &Session) -> OdbcResult<Cut> {
     use odbc_api::Cursor;
     let mut cursor = session.conn.execute(crate::source::sql::MYSQL_SERVER, (), None)?;
     let (mut version, mut mode) = (Vec::new(), Vec::new());
@@ -298,9 +393,69 @@ mod tests {
 
     #[test]
     fn dialects_by_the_name_the_driver_gives() {
-        assert_eq!(Dialect::of("PostgreSQL"), Dialect::Postgres);
-        assert_eq!(Dialect::of("MariaDB"), Dialect::Mysql);
-        assert_eq!(Dialect::of("SQLite"), Dialect::Sqlite);
-        assert_eq!(Dialect::of("Microsoft SQL Server"), Dialect::Other);
+        let names = [
+            ("PostgreSQL", Dialect::Postgres),
+            ("MariaDB", Dialect::Mysql),
+            ("MySQL", Dialect::Mysql),
+            ("SQLite", Dialect::Sqlite),
+            ("Microsoft SQL Server", Dialect::SqlServer),
+            ("Oracle", Dialect::Oracle),
+            ("DB2/LINUXX8664", Dialect::Db2),
+            ("DB2/NT64", Dialect::Db2),
+            ("DB2", Dialect::Db2),
+            ("DB2/400 SQL", Dialect::Db2),
+            ("Snowflake", Dialect::Snowflake),
+            ("ACCESS", Dialect::Other),
+            ("", Dialect::Other),
+        ];
+        for (name, dialect) in names {
+            assert_eq!(Dialect::of(name), dialect, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_three_tested_engines_open_their_snapshots_as_before() {
+        use Step::{AutocommitOff, Run};
+        let postgres = opening(Dialect::Postgres, false);
+        assert_eq!(
+            postgres.steps,
+            [
+                AutocommitOff,
+                Run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                Run("SET LOCAL TIME ZONE 'UTC'")
+            ]
+        );
+        let mysql = opening(Dialect::Mysql, false);
+        assert_eq!(mysql.steps.last(), Some(&Run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")));
+        assert!(!mysql.steps.contains(&AutocommitOff), "MySQL begins its transaction with START TRANSACTION");
+        assert_eq!(opening(Dialect::Sqlite, false), Opening { steps: &[AutocommitOff], snapshot: true });
+        assert!(postgres.snapshot && mysql.snapshot);
+    }
+
+    #[test]
+    fn sql_server_reads_a_snapshot_only_where_the_database_allows_one() {
+        use Step::{AutocommitOff, Run};
+        let allowed = opening(Dialect::SqlServer, true);
+        // The isolation is set before the transaction begins: a transaction cannot switch to SNAPSHOT.
+        assert_eq!(allowed.steps, [Run("SET TRANSACTION ISOLATION LEVEL SNAPSHOT"), AutocommitOff]);
+        assert!(allowed.snapshot);
+        assert_eq!(opening(Dialect::SqlServer, false), Opening { steps: &[AutocommitOff], snapshot: false });
+    }
+
+    #[test]
+    fn oracle_reads_one_snapshot_and_db2_snowflake_and_the_rest_none() {
+        use Step::{AutocommitOff, Run};
+        let oracle = opening(Dialect::Oracle, false);
+        assert_eq!(oracle, Opening { steps: &[AutocommitOff, Run("SET TRANSACTION READ ONLY")], snapshot: true });
+        for dialect in [Dialect::Db2, Dialect::Snowflake, Dialect::Other] {
+            // Only SQL Server asks whether a snapshot is allowed: the answer changes nothing elsewhere.
+            for allowed in [false, true] {
+                assert_eq!(
+                    opening(dialect, allowed),
+                    Opening { steps: &[AutocommitOff], snapshot: false },
+                    "{dialect:?}"
+                );
+            }
+        }
     }
 }

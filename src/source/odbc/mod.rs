@@ -79,9 +79,16 @@ impl OdbcTable {
             (Some(table), None) => Read::Table(odbc.schema.clone(), table.clone()),
             (None, Some(query)) => Read::Query(query.trim().trim_end_matches(';').to_string()),
         };
-        let session = connect::connect(odbc, masked, options.connect_timeout)?;
+        let mut session = connect::connect(odbc, masked, options.connect_timeout)?;
         let (relation, columns, not_null) = match &read {
-            Read::Table(schema, name) => table_columns(&session, schema.as_deref(), name, masked)?,
+            Read::Table(schema, name) => {
+                let columns = table_columns(&session, schema.as_deref(), name, masked)?;
+                let at = TableRef::new(&session, schema.as_deref(), name);
+                let snapshot =
+                    connect::table_snapshot(&session, &at).map_err(|e| Error::database(masked, describe(&e)))?;
+                session.snapshot = snapshot;
+                columns
+            }
             Read::Query(query) => {
                 let described = query_columns(&session, query).map_err(|e| Error::database(masked, describe(&e)))?;
                 let columns = described.iter().map(|d| types::column(d, session.dialect, session.cut)).collect();
@@ -106,7 +113,7 @@ impl OdbcTable {
         })
     }
 
-    /// Whether the table is read in one snapshot (see `connect::begin`).
+    /// Whether the table is read in one snapshot (see `connect::opening` and `connect::table_snapshot`).
     pub(crate) fn snapshot(&self) -> bool {
         self.lock().snapshot
     }
@@ -116,7 +123,12 @@ impl OdbcTable {
         match self.lock().dialect {
             Dialect::Postgres => Some(crate::source::Engine::Postgres),
             Dialect::Mysql => Some(crate::source::Engine::Mysql),
-            Dialect::Sqlite | Dialect::Other => None,
+            Dialect::Sqlite
+            | Dialect::SqlServer
+            | Dialect::Oracle
+            | Dialect::Db2
+            | Dialect::Snowflake
+            | Dialect::Other => None,
         }
     }
 
@@ -308,7 +320,9 @@ fn field(column: &OdbcColumn, session: &Session) -> Field {
         let read_as = match session.dialect {
             Dialect::Mysql => format!("CAST({quoted} AS CHAR)"),
             Dialect::Postgres | Dialect::Sqlite => format!("CAST({quoted} AS TEXT)"),
-            Dialect::Other => format!("CAST({quoted} AS VARCHAR(4000))"),
+            Dialect::SqlServer | Dialect::Oracle | Dialect::Db2 | Dialect::Snowflake | Dialect::Other => {
+                format!("CAST({quoted} AS VARCHAR(4000))")
+            }
         };
         metadata.insert(UNREADABLE.to_string(), what.clone());
         metadata.insert(READ_AS.to_string(), read_as);

@@ -56,6 +56,6 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec
             let text = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
             rows.iter().map(|row| sql::sqlite_column(text(row, 0), text(row, 1))).collect()
         }
-        Dialect::Other => return Ok(None),
+        Dialect::SqlServer | Dialect::Oracle | Dialect::Db2 | Dialect::Snowflake | Dialect::Other => return Ok(None),
     }))
 }
