@@ -1,6 +1,6 @@
 //! `--strategy`: a two-pass run gives exactly the one-pass report, apart from `stats` — on the bundled fixtures,
 //! keyed and keyless, and on a pair holding keys repeated identically on both sides and NULL keys — and `auto`
-//! reads twice only when the rows known beforehand say the digests exceed memory. Database sides too, whose
+//! reads once while the rows known beforehand say one pass's spill fits the disk. Database sides too, whose
 //! findings are read back by key after the second pass.
 
 use serde_json::Value;
@@ -105,17 +105,20 @@ fn equal_tables_are_read_once_even_in_two_passes() {
 }
 
 #[test]
-fn auto_reads_twice_only_when_the_digests_exceed_memory() {
+fn auto_reads_once_while_the_spill_fits_the_disk() {
     let (_, roomy) = run(&ORDERS, "auto", 1);
     assert_eq!(roomy["name"], "one-pass");
     assert!(roomy["why"].as_str().unwrap().starts_with("both sides' row digests fit in memory"), "{roomy}");
-    // 4 KB: a quarter a side holds 25 digests of the 41 and 42 rows.
+    // 4 KB: a quarter a side holds 25 digests of the 41 and 42 rows; the rest spills to a disk with room
+    // (where it would not fit, tests/disk_full.rs has auto read twice).
     let (_, tight) = run(&with(&ORDERS, &["--memory-limit", "4KB"]), "auto", 1);
-    assert_eq!(tight["name"], "two-pass");
-    assert_eq!(
-        tight["why"],
-        "one pass would spill 1.2 KiB of row digests beyond memory (1.0 KiB a side): fingerprints first"
+    assert_eq!(tight["name"], "one-pass");
+    let why = tight["why"].as_str().unwrap();
+    assert!(
+        why.starts_with("one pass spills 1.2 KiB of row digests beyond memory (1.0 KiB a side), which fits"),
+        "{why}"
     );
+    assert!(why.ends_with("free: each side is read once"), "{why}");
     // A sample digests fewer rows than the sides hold: not known beforehand, read once.
     let sampled = with(&ORDERS, &["--memory-limit", "4KB", "--sample", "50%"]);
     let (_, sample) = run(&sampled, "auto", 1);
