@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # Why: the peer for `recon diff` benchmarks: the same keyed classification as ONE DuckDB query, timed as a whole process.
 """duckdb_diff.py SRC DST [--threads N] [--key l_orderkey,l_linenumber] [--memory-limit 2GB] [--temp-dir DIR]
+                 [--max-temp-size 10GB]
 
 SRC and DST are Parquet files (or globs of them), or CSV files with a header row when named *.csv.
---memory-limit and --temp-dir set DuckDB's memory_limit and temp_directory (where it spills).
+--memory-limit and --temp-dir set DuckDB's memory_limit and temp_directory (where it spills); --max-temp-size
+caps that spill (DuckDB's max_temp_directory_size; its default is 90% of the disk's free space).
 
 Prints JSON counts with the same names as recon's summary and benches/*/expected.json:
 per key, s/t = rows in SRC/DST; s>=1,t=0 missing_in_target; s=0,t>=1 extra_in_target;
@@ -53,6 +55,7 @@ def main():
     ap.add_argument("--key", default="l_orderkey,l_linenumber", help="comma-separated key columns")
     ap.add_argument("--memory-limit", help="DuckDB's memory_limit, e.g. 2GB (default: DuckDB's own)")
     ap.add_argument("--temp-dir", help="DuckDB's temp_directory, where it spills")
+    ap.add_argument("--max-temp-size", help="DuckDB's max_temp_directory_size, e.g. 10GB (default: DuckDB's own)")
     a = ap.parse_args()
 
     key = ['"' + c.strip().replace('"', '""') + '"' for c in a.key.split(",")]
@@ -72,6 +75,8 @@ def main():
         con.execute(f"SET memory_limit = '{a.memory_limit}'")
     if a.temp_dir:
         con.execute(f"SET temp_directory = '{a.temp_dir}'")
+    if a.max_temp_size:
+        con.execute(f"SET max_temp_directory_size = '{a.max_temp_size}'")
     cur = con.execute(sql, {"src": a.src, "dst": a.dst})
     counts = dict(zip([d[0] for d in cur.description], cur.fetchone()))
     print(json.dumps(counts))

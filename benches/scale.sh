@@ -10,7 +10,10 @@
 # untouched parts' rows; DuckDB's counts are checked against them too.
 # Spill goes to SPILL_DIR (default: the pair's spill/); a strategy whose spill does not fit there exits 2 before reading,
 # and the table says so. Columns: median wall seconds, largest peak RSS (/usr/bin/time -f %M), spill bytes
-# (stats.strategy.spill_bytes), passes, counts == expected. Then, for each pair of scale factors, the time ratio.
+# (stats.strategy.spill_bytes), passes, counts == expected. Then, for each pair of scale factors, the time ratio of
+# the tools that finished both. DUCKDB_TIMEOUT (seconds) stops DuckDB's runs after that long and DUCKDB_TEMP_MAX
+# (e.g. 10GB) caps its spill (its own default: 90% of the free disk). PROGRESS=1 runs recon without -q on a
+# pseudo-terminal (script), so its live lines (rows, bytes, share and ETA per side and pass) are kept in the .err.
 set -euo pipefail
 
 [ $# -ge 1 ] || { sed -n 3p "$0" >&2; exit 2; }
@@ -85,17 +88,30 @@ EOF
 run() {
   local sf=$1 tool=$2 i=$3 dir=$BASE/sf$1 cmd spill=${SPILL_DIR:-$BASE/sf$1/spill}
   mkdir -p "$spill"
+  local stem=$OUT/sf$sf.$tool.$i stdout=$OUT/sf$sf.$tool.$i.json rc=0
   case $tool in
-    duckdb) cmd=(python3 "$HERE/duckdb_diff.py" "$dir/source/*.parquet" "$dir/target/*.parquet" --threads "$THREADS" --memory-limit "$MEMORY" --temp-dir "$spill") ;;
+    duckdb) cmd=(python3 "$HERE/duckdb_diff.py" "$dir/source/*.parquet" "$dir/target/*.parquet" --threads "$THREADS" --memory-limit "$MEMORY" --temp-dir "$spill"
+                 ${DUCKDB_TEMP_MAX:+--max-temp-size "$DUCKDB_TEMP_MAX"})
+            if [ -n "${DUCKDB_TIMEOUT:-}" ]; then cmd=(timeout "$DUCKDB_TIMEOUT" "${cmd[@]}"); fi ;;
     *) cmd=(env RAYON_NUM_THREADS="$THREADS" "$RECON" diff "$dir/source/" "$dir/target/" --key l_orderkey,l_linenumber \
-            --memory-limit "$MEMORY" --spill-dir "$spill" --strategy "$tool" --threads "$THREADS" --format json -q) ;;
+            --memory-limit "$MEMORY" --spill-dir "$spill" --strategy "$tool" --threads "$THREADS" --format json)
+       if [ -n "${PROGRESS:-}" ]; then  # the pty's transcript (stderr, live lines) is the .err; the JSON goes aside
+         cmd=(script -qfec "stty cols 220 rows 40; exec $(printf '%q ' "${cmd[@]}") >$(printf %q "$stdout")" "$stem.err")
+         stdout=/dev/null
+       else
+         cmd+=(-q)
+       fi ;;
   esac
   local started ended
   started=$(date +%s.%N)
   # recon exits 1 when it finds differences (and 2 when the spill cannot fit): keep going, the table says which
-  /usr/bin/time -f %M -o "$OUT/sf$sf.$tool.$i.rss" "${cmd[@]}" >"$OUT/sf$sf.$tool.$i.json" 2>"$OUT/sf$sf.$tool.$i.err" || true
+  /usr/bin/time -f %M -o "$stem.rss" "${cmd[@]}" >"$stdout" 2>>"$stem.err" || rc=$?
   ended=$(date +%s.%N)
-  echo "$ended - $started" | bc >"$OUT/sf$sf.$tool.$i.wall"
+  echo "$ended - $started" | bc >"$stem.wall"
+  if [ "$tool" = duckdb ] && [ "$rc" -eq 124 ] && [ -n "${DUCKDB_TIMEOUT:-}" ]; then
+    echo "error: did not finish in ${DUCKDB_TIMEOUT} s (DUCKDB_TIMEOUT)" >>"$stem.err"
+    find "$spill" -maxdepth 1 -name 'duckdb_temp*' -delete  # what a stopped DuckDB leaves in its temp_directory
+  fi
 }
 
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
@@ -107,9 +123,9 @@ done
 echo "recon --memory-limit $MEMORY, threads=$THREADS, $RUNS run(s) each, load average before: $load_before, after: $(cut -d" " -f1-3 /proc/loadavg); raw: $OUT"
 python3 - "$OUT" "$BASE" "$RUNS" "${STRATEGIES[*]} duckdb" "$@" <<'EOF'
 # One row per scale factor and tool: median wall seconds, largest peak RSS, spill bytes, passes, counts correct.
-import json, statistics, sys
+import json, re, statistics, sys
 out, base, runs, tools, sfs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(), sys.argv[5:]
-median = {}
+median, finished = {}, set()
 print("| SF | tool | median s | peak RSS MB | spill GB | passes | counts correct |")
 print("|---:|---|---:|---:|---:|---:|---|")
 for sf in sfs:
@@ -125,7 +141,9 @@ for sf in sfs:
                 got = json.load(open(f"{stem}.json"))
             except ValueError:
                 # the error's own line (recon's `recon: error: …`, a Python exception's `…Error: …`), else the last
-                lines = open(f"{stem}.err").read().strip().splitlines() or [""]
+                # (a pseudo-terminal's transcript, PROGRESS=1, holds colours and redrawn lines: read without them)
+                text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", open(f"{stem}.err", errors="replace").read())
+                lines = [l for l in re.split(r"[\r\n]+", text) if l.strip()] or [""]
                 ok, note = False, next((l for l in lines if "rror: " in l), lines[-1])[:200]
                 continue
             if t != "duckdb":
@@ -135,10 +153,13 @@ for sf in sfs:
                 got = got["summary"]
             ok = ok and all(got.get(k) == v for k, v in exp.items())
         median[(sf, t)] = statistics.median(walls)
+        if not note:
+            finished.add((sf, t))
         spilled = f"{max(spill) / 2**30:.2f}" if spill else "-"
         verdict = "yes" if ok else f"no {note}".strip()
         print(f"| {sf} | {t} | {median[(sf, t)]:.2f} | {max(rss):.0f} | {spilled} | {', '.join(sorted(passes)) or '-'} | {verdict} |")
 for a, b in zip(sfs, sfs[1:]):
-    ratios = ", ".join(f"{t} {median[(b, t)] / median[(a, t)]:.1f}x" for t in tools if median[(a, t)] > 0)
+    both = [t for t in tools if {(a, t), (b, t)} <= finished and median[(a, t)] > 0]
+    ratios = ", ".join(f"{t} {median[(b, t)] / median[(a, t)]:.1f}x" for t in both) or "no tool finished both"
     print(f"SF{b}/SF{a} time ({float(b) / float(a):g}x the rows): {ratios}")
 EOF
