@@ -74,7 +74,7 @@ const MYSQL_HAS_PRIMARY_KEY: &str = include_str!("../../../queries/odbc_mysql_ha
 
 /// PostgreSQL's unconstrained `numeric` columns of a table (see the query).
 fn free_numerics(session: &Session, schema: &str, table: &str) -> OdbcResult<Vec<String>> {
-    let rows = query(session, POSTGRES_FREE_NUMERICS, &[Some(schema), Some(table)])?;
+    let rows = query(&session.conn, POSTGRES_FREE_NUMERICS, &[Some(schema), Some(table)])?;
     Ok(rows.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect())
 }
 
@@ -110,8 +110,8 @@ pub(crate) fn keys(session: &Session, at: &TableRef, not_null: &[String]) -> Odb
     // Both drivers answer with a unique index over NOT NULL columns for a table without a primary key (MySQL
     // marks its columns `PRI` in information_schema): only a declared primary key is one.
     let declared = match session.dialect {
-        Dialect::Postgres => Some(query(session, POSTGRES_HAS_PRIMARY_KEY, &[at.schema, Some(at.table)])?),
-        Dialect::Mysql => Some(query(session, MYSQL_HAS_PRIMARY_KEY, &[at.catalog, Some(at.table)])?),
+        Dialect::Postgres => Some(query(&session.conn, POSTGRES_HAS_PRIMARY_KEY, &[at.schema, Some(at.table)])?),
+        Dialect::Mysql => Some(query(&session.conn, MYSQL_HAS_PRIMARY_KEY, &[at.catalog, Some(at.table)])?),
         _ => None,
     };
     if declared.is_some_and(|rows| rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("0")) {

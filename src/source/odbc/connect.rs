@@ -6,7 +6,6 @@ use arrow_odbc::odbc_api;
 use odbc_api::sys::{ConnectionAttribute, Pointer};
 use odbc_api::{Connection, ConnectionOptions, DriverSpecificConnectionOptions, SetConnectionAttributeArgs};
 
-use super::catalog::TableRef;
 use super::rows::query;
 use crate::error::{Error, Result};
 use crate::location::{Odbc, OdbcConnection};
@@ -231,18 +230,18 @@ fn begin(session: &mut Session) -> OdbcResult<()> {
 /// say (a SQL Server-like engine without `sys.databases` or its column): the read is then not a snapshot, and
 /// says so.
 fn sql_server_allows_snapshot(session: &Session) -> bool {
-    let Ok(rows) = query(session, SQL_SERVER_SNAPSHOT_STATE, &[]) else { return false };
+    let Ok(rows) = query(&session.conn, SQL_SERVER_SNAPSHOT_STATE, &[]) else { return false };
     rows.first().and_then(|row| row.first().cloned().flatten()).is_some_and(|state| state.trim() == "1")
 }
 
 /// Whether a table is read in its transaction's snapshot: as the transaction is, except a MySQL/MariaDB table
 /// of a storage engine without transactions (MyISAM, Aria, MEMORY, CSV), which every statement reads as it
 /// is when it runs.
-pub(crate) fn table_snapshot(session: &Session, at: &TableRef) -> OdbcResult<bool> {
+pub(crate) fn table_snapshot(session: &Session, catalog: Option<&str>, table: &str) -> OdbcResult<bool> {
     if !session.snapshot || session.dialect != Dialect::Mysql {
         return Ok(session.snapshot);
     }
-    let rows = query(session, MYSQL_TRANSACTIONAL, &[at.catalog, Some(at.table)])?;
+    let rows = query(&session.conn, MYSQL_TRANSACTIONAL, &[catalog, Some(table)])?;
     let engine = rows.first().and_then(|row| row.first().cloned().flatten());
     Ok(engine.is_none_or(|transactions| transactions.trim().eq_ignore_ascii_case("yes")))
 }

@@ -84,8 +84,8 @@ impl OdbcTable {
             Read::Table(schema, name) => {
                 let columns = table_columns(&session, schema.as_deref(), name, masked)?;
                 let at = TableRef::new(&session, schema.as_deref(), name);
-                let snapshot =
-                    connect::table_snapshot(&session, &at).map_err(|e| Error::database(masked, describe(&e)))?;
+                let snapshot = connect::table_snapshot(&session, at.catalog, at.table)
+                    .map_err(|e| Error::database(masked, describe(&e)))?;
                 session.snapshot = snapshot;
                 columns
             }

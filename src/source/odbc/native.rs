@@ -16,7 +16,7 @@ type OdbcResult<T> = std::result::Result<T, odbc_api::Error>;
 pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec<SqlColumn>>> {
     Ok(Some(match session.dialect {
         Dialect::Postgres => {
-            let rows = query(session, sql::POSTGRES_COLUMNS, &[at.schema, Some(at.table)])?;
+            let rows = query(&session.conn, sql::POSTGRES_COLUMNS, &[at.schema, Some(at.table)])?;
             let text = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
             rows.iter()
                 .map(|row| {
@@ -27,9 +27,9 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec
         }
         Dialect::Mysql => {
             let table = Some(at.table);
-            let rows = query(session, sql::MYSQL_COLUMNS, &[at.catalog, table, table])?;
+            let rows = query(&session.conn, sql::MYSQL_COLUMNS, &[at.catalog, table, table])?;
             // A server without information_schema.check_constraints has no JSON stored as LONGTEXT either.
-            let json = query(session, sql::MYSQL_JSON_COLUMNS, &[at.catalog, table, table]).unwrap_or_default();
+            let json = query(&session.conn, sql::MYSQL_JSON_COLUMNS, &[at.catalog, table, table]).unwrap_or_default();
             rows.into_iter()
                 .map(|row| {
                     let mut row = row.into_iter();
@@ -52,7 +52,7 @@ pub(crate) fn columns(session: &Session, at: &TableRef) -> OdbcResult<Option<Vec
                 .collect()
         }
         Dialect::Sqlite => {
-            let rows = query(session, sql::SQLITE_COLUMNS, &[Some(at.table)])?;
+            let rows = query(&session.conn, sql::SQLITE_COLUMNS, &[Some(at.table)])?;
             let text = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
             rows.iter().map(|row| sql::sqlite_column(text(row, 0), text(row, 1))).collect()
         }

@@ -1,24 +1,23 @@
 //! Catalog statements recon runs through a driver (its own queries, with parameters), their rows read as
-//! text: below both the native typing (`native.rs`) and the keys (`catalog.rs`) that run them.
+//! text: below the connection (`connect.rs`), the native typing (`native.rs`) and the keys (`catalog.rs`) that
+//! run them.
 
 use arrow_odbc::odbc_api;
 use odbc_api::parameter::VarCharBox;
-use odbc_api::{Cursor, ResultSetMetadata};
-
-use super::connect::Session;
+use odbc_api::{Connection, Cursor, ResultSetMetadata};
 
 type OdbcResult<T> = std::result::Result<T, odbc_api::Error>;
 
 /// Every row of `sql` (PostgreSQL `$N` placeholders or `?`, comment lines left out) with `parameters`, each
 /// value as text.
-pub(crate) fn query(session: &Session, sql: &str, parameters: &[Option<&str>]) -> OdbcResult<Vec<Vec<Option<String>>>> {
+pub(crate) fn query(conn: &Connection, sql: &str, parameters: &[Option<&str>]) -> OdbcResult<Vec<Vec<Option<String>>>> {
     let (sql, order) = positional(sql);
     let values: Vec<VarCharBox> = match order.is_empty() {
         true => parameters.iter().map(|p| text_parameter(*p)).collect(),
         false => order.iter().map(|n| text_parameter(parameters.get(n - 1).copied().flatten())).collect(),
     };
     let mut rows = Vec::new();
-    let Some(mut cursor) = session.conn.execute(&sql, &values[..], None)? else { return Ok(rows) };
+    let Some(mut cursor) = conn.execute(&sql, &values[..], None)? else { return Ok(rows) };
     let width = cursor.num_result_cols()? as u16;
     let mut buffer = Vec::new();
     while let Some(mut row) = cursor.next_row()? {
