@@ -216,6 +216,36 @@ fn a_key_repeated_identically_on_both_sides_is_still_counted_when_pushed_down() 
     postgres(&url, ["DROP TABLE pd_dup_source, pd_dup_target"]);
 }
 
+#[test]
+#[cfg_attr(not(recon_postgres), ignore = "needs PostgreSQL: set RECON_TEST_POSTGRES_URL")]
+fn a_declared_key_whose_values_fold_together_is_still_counted_when_pushed_down() {
+    let _serial = serial();
+    let url = server("RECON_TEST_POSTGRES_URL");
+    // The source's primary key is varchar and holds 'k7' and 'k7 '; the target's key column is CHAR(10), whose
+    // padding is no data, so both sides compare unpadded: key 'k7' twice on each side, in the same rows. A full read
+    // counts one duplicated key per side, and so must pushdown, although the source declares its key unique.
+    postgres(
+        &url,
+        [
+            "DROP TABLE IF EXISTS pd_fold_source, pd_fold_target",
+            "CREATE TABLE pd_fold_source (id varchar(10) PRIMARY KEY, v text)",
+            "INSERT INTO pd_fold_source SELECT 'k' || g, 'v' FROM generate_series(1, 1000) g",
+            "INSERT INTO pd_fold_source VALUES ('k7 ', 'v')",
+            "CREATE TABLE pd_fold_target (id char(10), v text)",
+            "INSERT INTO pd_fold_target SELECT id, v FROM pd_fold_source",
+            "UPDATE pd_fold_target SET v = 'changed' WHERE id = 'k500'",
+        ],
+    );
+    let (source, target) = (format!("{url}#pd_fold_source"), format!("{url}#pd_fold_target"));
+    let (_, full) = diff(&source, &target, &["--pushdown", "off"]);
+    let (_, pushed) = diff(&source, &target, &["--pushdown", "required"]);
+    assert_eq!(pushed["summary"], full["summary"], "{pushed}\n{full}");
+    assert_eq!(pushed["summary"]["duplicate_keys_source"], 1, "{pushed}");
+    assert_eq!(pushed["summary"]["duplicate_keys_target"], 1, "{pushed}");
+    assert_eq!(pushed["summary"]["mismatched"], 1, "{pushed}");
+    postgres(&url, ["DROP TABLE pd_fold_source, pd_fold_target"]);
+}
+
 /// The matrix, one row per id: what `postgres_matrix` (its source) and `mysql_matrix` insert, as Rust values
 /// (`d` unscaled at 3 fraction digits, `dt` in days and `ts` in microseconds since 1970).
 #[derive(Debug, Clone, PartialEq)]
