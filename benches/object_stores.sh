@@ -2,8 +2,8 @@
 # Why: how much reading from an S3-compatible store costs against local disk: `recon diff` of the TPC-H lineitem
 # pair (benches/make_data.sh) read from a local `s3s-fs` server (Rust, not the bottleneck; moto is single-threaded
 # Python) and from the same files on disk, interleaved runs, median wall seconds; then the bytes the server sent
-# (counted by a proxy, in separate runs) with and without `--columns`, against the objects' size, and for the source
-# against itself (no row read back).
+# and the GET requests it answered (counted by a proxy, in separate runs) with and without `--columns`, against the
+# objects' size, and for the source against itself (no row read back).
 # Usage (from the repo root): benches/object_stores.sh [SF]   (default 1). Needs `s3s-fs` (cargo install s3s-fs
 # --features binary, outside the repo; or S3S_FS=/path/to/s3s-fs) and a recon release build:
 # $RECON_BIN, else ${CARGO_TARGET_DIR:-target}/profiling/recon (cargo build --profile profiling).
@@ -73,17 +73,21 @@ ALL=0 SOME=0
 if [ "${BYTES:-1}" = 1 ]; then
 PROXY_PORT=$(free_port)
 python3 - "$PROXY_PORT" "$PORT" "$OUT/bytes" <<'EOF' &
-# A TCP proxy counting the bytes the server sends; the running total is written to the file on every piece.
+# A TCP proxy counting the bytes the server sends and the GET requests it is sent; the running totals are written
+# to the files OUT and OUT.requests on every piece.
 import socket, sys, threading
 listen, target, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-total, lock = [0], threading.Lock()
+total, requests, lock = [0], [0], threading.Lock()
 def pipe(a, b, count):
     try:
         while data := a.recv(1 << 16):
-            if count:
-                with lock:
+            with lock:
+                if count:
                     total[0] += len(data)
                     open(out, "w").write(str(total[0]))
+                elif data.count(b"GET /"):
+                    requests[0] += data.count(b"GET /")
+                    open(out + ".requests", "w").write(str(requests[0]))
             b.sendall(data)
     except OSError:
         pass
@@ -99,14 +103,16 @@ while True:
 EOF
 PROXY_PID=$!
 echo 0 >"$OUT/bytes"
+echo 0 >"$OUT/bytes.requests"
 sleep 1
 mapfile -t PROXY_OPTIONS < <(s3_options "http://127.0.0.1:$PROXY_PORT")
 fetched() { # TARGET ARGS…: bytes the server sent for one diff of lineitem.parquet against TARGET (the proxy's
   local before target=$1 # total keeps running: the difference)
   shift
-  before=$(cat "$OUT/bytes")
+  before=$(cat "$OUT/bytes") asked=$(cat "$OUT/bytes.requests")
   RAYON_NUM_THREADS=$THREADS "$RECON" diff s3://bench/lineitem.parquet "s3://bench/$target" \
     "${KEY[@]}" "${PROXY_OPTIONS[@]}" "$@" >/dev/null 2>&1 || true
+  echo "$target ${*:-(all columns)}: $(($(cat "$OUT/bytes.requests") - asked)) GET requests" >>"$OUT/requests"
   echo $(($(cat "$OUT/bytes") - before))
 }
 ALL=$(fetched lineitem_target.parquet)
@@ -136,3 +142,4 @@ if every:
         f"--columns l_orderkey,l_linenumber,l_quantity {some:,} ({some / size:.2f}x); "
         f"lineitem.parquet against itself {same:,} ({same / (2 * source):.2f}x of twice its {source:,} bytes)")
 EOF
+[ ! -f "$OUT/requests" ] || cat "$OUT/requests"

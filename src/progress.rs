@@ -59,13 +59,8 @@ impl Progress {
     pub fn table(&self, name: &str, pass: Option<&str>, totals: Sides<Option<Total>>) -> TableProgress {
         let counters = Arc::new(Counters::default());
         let bar = self.visible.then(|| {
-            let bar = self.multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                // `wide_msg` cuts a line at the terminal's width: a wrapped line would tear the redraws.
-                ProgressStyle::with_template("recon: {prefix}{wide_msg}").unwrap_or(ProgressStyle::default_spinner()),
-            );
             let labels: Vec<&str> = [name, pass.unwrap_or_default()].into_iter().filter(|l| !l.is_empty()).collect();
-            bar.set_prefix(labels.iter().map(|l| format!("{l}: ")).collect::<String>());
+            let bar = self.line(&labels.join(": "));
             // Until the first count, a quarter of a second in.
             bar.set_message("reading");
             bar
@@ -91,6 +86,22 @@ impl Progress {
             })
         });
         TableProgress { counters, done, ticker }
+    }
+
+    /// A live line for `name` whose owner writes it (a cluster run's stages); hidden where none is drawn.
+    pub fn line(&self, name: &str) -> ProgressBar {
+        if !self.visible {
+            return ProgressBar::hidden();
+        }
+        let bar = self.multi.add(ProgressBar::new_spinner());
+        // `wide_msg` cuts a line at the terminal's width: a wrapped line would tear the redraws.
+        bar.set_style(
+            ProgressStyle::with_template("recon: {prefix}{wide_msg}").unwrap_or(ProgressStyle::default_spinner()),
+        );
+        if !name.is_empty() {
+            bar.set_prefix(format!("{name}: "));
+        }
+        bar
     }
 
     /// An audit's bar of finished tables out of `total`, above its tables' lines.

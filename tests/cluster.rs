@@ -119,6 +119,18 @@ fn audit_comparable(run: &Run) -> Value {
     report
 }
 
+/// The stages the log said `job` finished (`cluster: source fingerprints: stage 1 of 2 done`), and of how many.
+fn stages_said(stderr: &str, job: &str) -> (Vec<usize>, usize) {
+    let (mut done, mut of) = (Vec::new(), 0);
+    for line in stderr.lines() {
+        let Some((_, said)) = line.split_once(&format!("cluster: {job}: stage ")) else { continue };
+        let Some((stage, stages)) = said.trim_end_matches(" done").split_once(" of ") else { continue };
+        done.push(stage.parse().expect("a stage number"));
+        of = stages.parse().expect("a stage count");
+    }
+    (done, of)
+}
+
 fn local(args: &[&str]) -> Run {
     recon(&with(args, &["--format", "json"]))
 }
@@ -136,6 +148,11 @@ fn a_cluster_gives_the_local_reports() {
         serde_json::from_str(&std::fs::read_to_string("fixtures/orders/expected.json").unwrap()).unwrap();
     assert_eq!(comparable(&orders), expected);
     assert_eq!(comparable(&orders), comparable(&local(&ORDERS)));
+    // Each job's stages, as the scheduler counted them done: every one, in order, once.
+    for job in ["source fingerprints", "target fingerprints", "source differing rows", "target differing rows"] {
+        let (done, of) = stages_said(&orders.stderr, job);
+        assert!(of >= 1 && done == (1..=of).collect::<Vec<_>>(), "{job}: stages {done:?} of {of}\n{}", orders.stderr);
+    }
 
     // CSV beside Arrow IPC, with a dialect, a column map and a composite key.
     let customers = cluster.diff(&CUSTOMERS);

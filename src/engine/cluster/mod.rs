@@ -12,6 +12,7 @@ mod codec;
 mod functions;
 pub mod roles;
 mod scan;
+mod stages;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,30 +82,37 @@ pub(super) fn compare(
     let rows = plan.datasets.iter().filter_map(|(_, d)| d.row_count()).max().unwrap_or(1 << 20);
     let bits = (64 - (rows / ROWS_PER_BUCKET).max(1).leading_zeros()).clamp(4, 24);
     let shape = Shape::of(&plan);
+    let mut jobs = stages::Jobs::new(url, &table, session.progress.line(label));
     let buckets = runtime
         .block_on(async {
-            futures::try_join!(
+            let frames = futures::try_join!(
                 fingerprints(&context, Side::Source, &shape, bits),
                 fingerprints(&context, Side::Target, &shape, bits)
-            )
+            )?;
+            jobs.collect("fingerprints", Sides::new(frames.0, frames.1)).await
         })
         .map_err(failed)?;
-    let sorted = sort(Sides::new(buckets.0, buckets.1), plan.keyless);
+    let sorted = sort(buckets.map(|batches| read_buckets(&batches)), plan.keyless);
     tracing::info!(
         "{table}fingerprinted both sides on the cluster in {:.2?}: {} buckets differ",
         started.elapsed(),
         sorted.differing.len()
     );
     let listed = (sorted.differing.len() <= LISTED_BUCKETS).then_some(&sorted.differing);
-    let digests = runtime
-        .block_on(async {
-            futures::try_join!(
-                differing_rows(&context, Side::Source, &shape, bits, listed),
-                differing_rows(&context, Side::Target, &shape, bits, listed)
-            )
-        })
-        .map_err(failed)?;
-    let digests = Sides::new(digests.0, digests.1).map(|rows| side_digest(rows, &plan)).transpose()?;
+    let digests = match listed {
+        Some(buckets) if buckets.is_empty() => Sides::default(),
+        _ => runtime
+            .block_on(async {
+                let frames = futures::try_join!(
+                    differing_rows(&context, Side::Source, &shape, bits, listed),
+                    differing_rows(&context, Side::Target, &shape, bits, listed)
+                )?;
+                jobs.collect("differing rows", Sides::new(frames.0, frames.1)).await
+            })
+            .map_err(failed)?,
+    };
+    drop(jobs);
+    let digests = digests.map(|rows| side_digest(rows, &plan)).transpose()?;
     let scanned = started.elapsed();
     let (totals, matched) = (sorted.totals, sorted.matched);
     let adjust = |findings: &mut Findings| {
@@ -217,13 +225,13 @@ struct Bucket {
     keys: u64,
 }
 
-/// One side's buckets, computed on the executors.
+/// One side's buckets, to compute on the executors.
 async fn fingerprints(
     context: &SessionContext,
     side: Side,
     shape: &Shape,
     bits: u32,
-) -> datafusion::error::Result<HashMap<u64, Bucket>> {
+) -> datafusion::error::Result<DataFrame> {
     let fingerprint = functions::aggregate().call(vec![col("row_hi"), col("row_lo")]).alias("f");
     // Keyless, a repeated row is just a row held twice: no key to count.
     let keys = if shape.whole_rows {
@@ -231,14 +239,13 @@ async fn fingerprints(
     } else {
         count_distinct(col("key_lo"))
     };
-    let batches = shape
-        .digested(context, side, bits)
-        .await?
-        .aggregate(vec![col("bucket")], vec![fingerprint, keys.alias("keys")])?
-        .collect()
-        .await?;
+    shape.digested(context, side, bits).await?.aggregate(vec![col("bucket")], vec![fingerprint, keys.alias("keys")])
+}
+
+/// A side's buckets as the executors computed them.
+fn read_buckets(batches: &[RecordBatch]) -> HashMap<u64, Bucket> {
     let mut buckets = HashMap::new();
-    for batch in &batches {
+    for batch in batches {
         let bucket = batch.column(0).as_primitive::<UInt64Type>();
         let fingerprint = batch.column(1).as_struct();
         let [rows, hi, lo] = [0, 1, 2].map(|i| fingerprint.column(i).as_primitive::<UInt64Type>().clone());
@@ -249,7 +256,7 @@ async fn fingerprints(
             buckets.insert(bucket.value(row), Bucket { fingerprint, keys: keys.value(row) as u64 });
         }
     }
-    Ok(buckets)
+    buckets
 }
 
 /// Both sides' buckets sorted: the sides' totals, the source rows of equal buckets, the buckets that differ.
@@ -285,21 +292,19 @@ fn sort(buckets: Sides<HashMap<u64, Bucket>>, keyless: bool) -> Sorted {
     Sorted { totals, matched, differing }
 }
 
-/// The digests of a side's rows in the `listed` buckets (every row when `None`), from the executors.
+/// The digests of a side's rows in the `listed` buckets (every row when `None`), to bring back from the executors.
 async fn differing_rows(
     context: &SessionContext,
     side: Side,
     shape: &Shape,
     bits: u32,
     listed: Option<&Vec<u64>>,
-) -> datafusion::error::Result<Vec<RecordBatch>> {
+) -> datafusion::error::Result<DataFrame> {
     let digested = shape.digested(context, side, bits).await?;
-    let filtered = match listed {
-        Some(buckets) if buckets.is_empty() => return Ok(Vec::new()),
-        Some(buckets) => digested.filter(col("bucket").in_list(buckets.iter().map(|&b| lit(b)).collect(), false))?,
-        None => digested,
-    };
-    filtered.collect().await
+    match listed {
+        Some(buckets) => digested.filter(col("bucket").in_list(buckets.iter().map(|&b| lit(b)).collect(), false)),
+        None => Ok(digested),
+    }
 }
 
 /// The rows a side's differing buckets hold, as pass one would have handed them to the comparison.
