@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::finding::KeySource;
 use crate::normalize::policy::{SidePolicy, StringRules, Tolerance, Tolerances};
-use crate::normalize::{resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
+use crate::normalize::{fixed_char, resolve_fields, Canon, Resolution, SideColumns, DECLARED_TYPE, FRACTION_DIGITS};
 use crate::sample::{Sample, Selection};
 use crate::session::Memory;
 use crate::side::{Side, Sides};
@@ -176,6 +176,9 @@ impl Plan {
             )?),
             None => None,
         };
+        // What pass one fetches from a network store may be kept for the read-back in half the read-back's share
+        // (idle until then); the read-back lets it go as it decodes it.
+        datasets.iter().for_each(|(_, dataset)| dataset.keep_fetched(memory.readback / 4));
         Ok(Plan {
             datasets,
             key,
@@ -197,14 +200,33 @@ impl Plan {
     }
 
     /// Whether no key can repeat: a database declares it unique (the key is its primary key or a unique index),
-    /// and canonical keys keep every value apart (no text rule, truncated timestamp or rounded value merges two).
+    /// and canonical keys keep every value apart (no text rule, truncated timestamp or rounded value merges two,
+    /// nor text read as something else: see [`Plan::key_keeps_equality`]).
     pub fn key_declared_unique(&self) -> bool {
         let declared = matches!(
             self.key_source,
             KeySource::SourcePrimaryKey | KeySource::TargetPrimaryKey | KeySource::UniqueIndex
         );
         let merging = |side: Side| self.side_policy(side).strings.any() || self.side_policy(side).precision.is_some();
-        declared && !Side::BOTH.into_iter().any(merging) && self.key.iter().all(|pair| !pair.resolution.lossy)
+        declared
+            && !Side::BOTH.into_iter().any(merging)
+            && self.key.iter().all(|pair| !pair.resolution.lossy)
+            && Side::BOTH.into_iter().all(|side| self.key_keeps_equality(side))
+    }
+
+    /// Whether key values `side` holds apart stay apart in their canonical form. A unique index compares them as
+    /// the side declares them, so text read as something else folds distinct values into one key: `'a'` and
+    /// `'a '` unpadded beside a `CHAR(n)` column, `'ABC…'` and `'abc…'` as UUIDs, `'1.0'` and `'1.00'` as decimals.
+    pub fn key_keeps_equality(&self, side: Side) -> bool {
+        self.key.iter().all(|pair| {
+            let field = self.datasets[side].schema.field(pair.on(side).1);
+            let text = matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+            match &pair.resolution.canon {
+                Canon::Text => true,
+                Canon::Unpadded(_) => field.metadata().get(DECLARED_TYPE).is_some_and(|d| fixed_char(d)),
+                _ => !text,
+            }
+        })
     }
 
     /// What one side's canonicalization needs of the policy.

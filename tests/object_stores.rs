@@ -373,11 +373,11 @@ fn paged_parquet(path: &std::path::Path, changed: Option<i64>) {
 }
 
 /// How many times each byte of the Parquet file at `path` should be fetched by a diff comparing columns 0 and 2
-/// whose row 25,123 differs: every byte of those columns' chunks once (pass one), and again the page holding
-/// that row and the dictionary before the chunk's first page (the re-read of the differing row), with the
-/// pages between them when they are near; nothing of column 1. `None` for the bytes outside the column chunks (the magic, the offset index, the footer), which
-/// are fetched at most once.
-fn expected_fetches(path: &std::path::Path) -> Vec<Option<u8>> {
+/// whose row 25,123 differs: every byte of those columns' chunks once (pass one), and unless pass one `kept`
+/// them, again the page holding that row and the dictionary before the chunk's first page (the re-read of the
+/// differing row), with the pages between them when they are near; nothing of column 1. `None` for the bytes
+/// outside the column chunks (the magic, the offset index, the footer), which are fetched at most once.
+fn expected_fetches(path: &std::path::Path, kept: bool) -> Vec<Option<u8>> {
     use parquet::file::reader::FileReader;
     let options = parquet::file::serialized_reader::ReadOptionsBuilder::new().with_page_index().build();
     let file = std::fs::File::open(path).expect("the file");
@@ -392,7 +392,7 @@ fn expected_fetches(path: &std::path::Path) -> Vec<Option<u8>> {
             let wanted = u8::from(column != 1);
             expected[start as usize..(start + length) as usize].fill(Some(wanted));
             let row = 25_123 - first_row;
-            if column == 1 || !(0..row_group.num_rows()).contains(&row) {
+            if kept || column == 1 || !(0..row_group.num_rows()).contains(&row) {
                 continue;
             }
             let pages = metadata.offset_index().expect("an offset index")[group][column].page_locations();
@@ -413,7 +413,7 @@ fn expected_fetches(path: &std::path::Path) -> Vec<Option<u8>> {
 
 #[test]
 #[cfg_attr(not(recon_moto), ignore = "needs moto_server: pip install 'moto[server]', set RECON_TEST_MOTO=1")]
-fn each_compared_column_chunk_is_fetched_once_and_a_differing_row_only_its_page_again() {
+fn each_compared_column_chunk_is_fetched_once_and_a_differing_row_again_only_where_not_kept() {
     let moto = Moto::start(&[]);
     let dir = crate::util::scratch();
     moto.put_unsigned(&format!("/{BUCKET}"), b"");
@@ -422,16 +422,26 @@ fn each_compared_column_chunk_is_fetched_once_and_a_differing_row_only_its_page_
         paged_parquet(&file, changed);
         moto.put_unsigned(&format!("/{BUCKET}/{name}"), &std::fs::read(&file).expect("the file"));
     }
-    let proxy = Proxy::start(moto.port);
-    let sides = ["--source-storage-option", "--target-storage-option"];
-    let args = ["diff", "s3://recon/legacy.parquet", "s3://recon/new.parquet", "--key", "id", "--columns", "id,c"];
-    let run = moto.recon_through(&proxy.address, &[&args[..], &["--format", "json"]].concat(), &sides);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(run.json()["summary"]["mismatched"], 1, "{}", run.stdout);
-    // Counted per byte of each object from the Range headers recon sent. Before, pass one fetched column 1's
-    // bytes with the others (ranges up to 1 MB apart were joined), and the re-read fetched whole row groups.
+    // Pass one keeps what it fetched for the re-read of the differing row; with 1 MB of memory, 64 KB a side
+    // may be kept, less than a row group's two column chunks, so the re-read fetches the row's page again.
+    for (memory, kept) in [(None, true), (Some("1MB"), false)] {
+        let proxy = Proxy::start(moto.port);
+        let sides = ["--source-storage-option", "--target-storage-option"];
+        let args = ["diff", "s3://recon/legacy.parquet", "s3://recon/new.parquet", "--key", "id", "--columns", "id,c"];
+        let limit = memory.map(|m| vec!["--memory-limit", m]).unwrap_or_default();
+        let run = moto.recon_through(&proxy.address, &[&args[..], &["--format", "json"], &limit].concat(), &sides);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(run.json()["summary"]["mismatched"], 1, "{}", run.stdout);
+        fetched_as_expected(&proxy, dir.path(), kept);
+    }
+}
+
+/// Counted per byte of each object from the Range headers recon sent, every byte as [`expected_fetches`] says.
+/// Before, pass one fetched column 1's bytes with the others (ranges up to 1 MB apart were joined), and the
+/// re-read fetched whole row groups.
+fn fetched_as_expected(proxy: &Proxy, dir: &std::path::Path, kept: bool) {
     for name in ["legacy.parquet", "new.parquet"] {
-        let expected = expected_fetches(&dir.path().join(name));
+        let expected = expected_fetches(&dir.join(name), kept);
         let mut fetched = vec![0u8; expected.len()];
         for range in proxy.ranges(&format!("/{BUCKET}/{name}")) {
             fetched[range.start as usize..range.end as usize].iter_mut().for_each(|n| *n += 1);
@@ -441,7 +451,7 @@ fn each_compared_column_chunk_is_fetched_once_and_a_differing_row_only_its_page_
             None => **got > 1,
         });
         if let Some((byte, (got, want))) = wrong {
-            panic!("{name}: byte {byte} fetched {got} times, expected {want:?}");
+            panic!("{name}: byte {byte} fetched {got} times, expected {want:?} (kept: {kept})");
         }
     }
 }

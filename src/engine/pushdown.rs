@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow::datatypes::TimeUnit;
 
 use super::{finish, pass_adjusted, run, Outcome};
 use crate::digest::Fingerprint;
@@ -343,8 +343,8 @@ fn rounds(
     hashed: &Sides<Option<files::FileRows>>,
     keys_only: bool,
 ) -> Result<Found> {
-    let declared_unique = !plan.keyless
-        && (declares_unique(plan, &key.source, Side::Source)? || declares_unique(plan, &key.target, Side::Target)?);
+    let declared_unique =
+        !plan.keyless && (declares_unique(plan, Side::Source)? || declares_unique(plan, Side::Target)?);
     let files_rows = hashed.iter().filter_map(|(_, rows)| rows.as_ref().map(files::FileRows::len));
     let estimate = plan.datasets.iter().filter_map(|(_, d)| d.estimate_rows()).chain(files_rows).max().unwrap_or(0);
     let mut digits = first_digits(estimate);
@@ -395,32 +395,17 @@ fn rounds(
     }
 }
 
-/// Whether `side` declares the key unique (a primary key or unique index over some of its columns) in the
-/// canonical form too. Then equal buckets hold no repeated key on either side (equal multisets of rows hold the
+/// Whether `side` declares the key unique (a primary key or unique index over some of its columns), and its
+/// canonical keys keep its values apart ([`Plan::key_keeps_equality`]). Then equal buckets hold no repeated key on either side (equal multisets of rows hold the
 /// same keys as often), and the servers need not count distinct keys.
-fn declares_unique(plan: &Plan, key: &[(usize, Form)], side: Side) -> Result<bool> {
-    if !key.iter().all(|&(column, form)| keeps_equality(plan, side, column, form)) {
+fn declares_unique(plan: &Plan, side: Side) -> Result<bool> {
+    if !plan.key_keeps_equality(side) {
         return Ok(false);
     }
     let keys = plan.datasets[side].keys()?;
     let names: Vec<&str> = plan.key.iter().map(|pair| pair.on(side).0).collect();
     let mut declared = keys.primary_key.iter().chain(keys.unique.iter().map(|unique| &unique.columns));
     Ok(declared.any(|columns| !columns.is_empty() && columns.iter().all(|c| names.contains(&c.as_str()))))
-}
-
-/// Whether values `side` holds apart in `column` stay apart in `form`. Its unique index compares them as it
-/// declares them, so text the form reads as something else folds distinct values into one canonical key: `'a'`
-/// and `'a '` unpadded beside a `CHAR(n)` column, `'ABC…'` and `'abc…'` as UUIDs, `'1.0'` and `'1.00'` as decimals.
-fn keeps_equality(plan: &Plan, side: Side, column: usize, form: Form) -> bool {
-    let field = plan.datasets[side].schema.field(column);
-    let text = matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    match form {
-        Form::Text => true,
-        Form::Unpadded => {
-            field.metadata().get(crate::normalize::DECLARED_TYPE).is_some_and(|d| crate::normalize::fixed_char(d))
-        }
-        _ => !text,
-    }
 }
 
 /// Files buckets by whether they match: matched rows are counted, differing buckets small enough (or no longer

@@ -297,6 +297,11 @@ impl Dataset {
         self.reader.writable()
     }
 
+    /// Lets a side on a network store keep up to `bytes` of what pass one fetches, for [`Dataset::fetch`].
+    pub fn keep_fetched(&self, bytes: u64) {
+        self.reader.keep_fetched(bytes)
+    }
+
     /// Whether [`Dataset::fetch`] can find rows by ordinal (see [`Capabilities::reread_by_ordinal`]).
     pub fn rereads_by_ordinal(&self) -> bool {
         self.capabilities.reread_by_ordinal

@@ -1,7 +1,9 @@
 //! Parquet files: one scan unit per row group, only the needed columns decoded, and a sparse re-read that
 //! skips the pages holding no wanted row.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
@@ -38,6 +40,8 @@ pub struct ParquetFiles {
     scanned: Vec<Scanned>,
     /// Each file's footer with its offset index, once a re-read needed it (see [`ParquetFiles::indexed`]).
     indexed: Vec<std::sync::OnceLock<ArrowReaderMetadata>>,
+    /// What pass one fetched from a network store, kept for the re-read.
+    kept: Arc<Kept>,
 }
 
 /// How pass one reads a file, faster than the file's own types allow but to the same encodings: decimals of
@@ -90,7 +94,7 @@ impl ParquetFiles {
             .map(|(file, metadata)| Scanned::new(metadata).map_err(|e| failed(&file.name, e)))
             .collect::<Result<_>>()?;
         let indexed = files.iter().map(|_| std::sync::OnceLock::new()).collect();
-        Ok(ParquetFiles { storage, files, scanned, indexed })
+        Ok(ParquetFiles { storage, files, scanned, indexed, kept: Arc::default() })
     }
 }
 
@@ -133,8 +137,10 @@ impl Reader for ParquetFiles {
                 let rows = scanned.metadata.metadata().row_group(row_group).num_rows() as u64;
                 let (storage, file, metadata) = (self.storage.clone(), file.clone(), scanned.metadata.clone());
                 let (projection, widen, ahead, unit) = (projection.to_vec(), widen.clone(), ahead.clone(), units.len());
+                let kept = self.kept.clone();
                 units.push(ScanUnit::new(ordinal(index, first_row), move || {
                     let ready = ahead.take(unit)?;
+                    kept.keep(index, &ready);
                     let stream = stream(&storage, &file, metadata, &projection, vec![row_group], None, ready)?;
                     let batches = blocking(&storage, &file, stream);
                     if widen.iter().all(Option::is_none) {
@@ -148,16 +154,21 @@ impl Reader for ParquetFiles {
         Ok(units)
     }
 
+    fn keep_fetched(&self, bytes: u64) {
+        self.kept.room.store(bytes, Ordering::Relaxed);
+    }
+
     /// Reads rows `rows` (ascending indices into the file) through row selections, a row group per thread,
-    /// with the offset index loaded when the file has one so that pages without a wanted row are skipped.
-    fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let metadata = self.indexed(file)?;
-        let (file, _) = &self.files[file];
+    /// with the offset index loaded when the file has one so that pages without a wanted row are skipped; from
+    /// the column chunks pass one kept, where it kept them.
+    fn fetch(&self, index: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        let metadata = self.indexed(index)?;
+        let (file, _) = &self.files[index];
 
         // Each wanted row group with the selection of its wanted rows.
         let mut groups: Vec<(usize, RowSelection)> = Vec::new();
         let (mut group_start, mut next) = (0u64, 0usize);
-        for (index, group) in metadata.metadata().row_groups().iter().enumerate() {
+        for (number, group) in metadata.metadata().row_groups().iter().enumerate() {
             let group_end = group_start + group.num_rows() as u64;
             let (mut cursor, mut selectors) = (group_start, Vec::new());
             while next < rows.len() && rows[next] < group_end {
@@ -173,7 +184,7 @@ impl Reader for ParquetFiles {
                 if group_end > cursor {
                     selectors.push(RowSelector::skip((group_end - cursor) as usize));
                 }
-                groups.push((index, RowSelection::from(selectors)));
+                groups.push((number, RowSelection::from(selectors)));
             }
             group_start = group_end;
         }
@@ -183,7 +194,8 @@ impl Reader for ParquetFiles {
             .par_chunks(at_once)
             .map(|chunk| {
                 let reads = chunk.iter().map(|(group, selection)| {
-                    picked(&self.storage, file, metadata.clone(), projection, *group, selection.clone())
+                    let ready = self.kept.take(index, &chunk_ranges(&metadata, projection, *group));
+                    picked(&self.storage, file, metadata.clone(), projection, *group, selection.clone(), ready)
                 });
                 self.storage.wait(futures::future::try_join_all(reads))
             })
@@ -193,8 +205,8 @@ impl Reader for ParquetFiles {
     }
 }
 
-/// The rows `selection` picks of row group `group`, read through the store and compacted (see
-/// [`compact_views`]).
+/// The rows `selection` picks of row group `group`, read through the store (or from `ready`, bytes kept) and
+/// compacted (see [`compact_views`]).
 async fn picked(
     storage: &Storage,
     file: &StoreFile,
@@ -202,8 +214,9 @@ async fn picked(
     projection: &[usize],
     group: usize,
     selection: RowSelection,
+    ready: Vec<(Range<u64>, Bytes)>,
 ) -> Result<Vec<RecordBatch>> {
-    let stream = stream(storage, file, metadata, projection, vec![group], Some(selection), Vec::new())?;
+    let stream = stream(storage, file, metadata, projection, vec![group], Some(selection), ready)?;
     let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(|e| failed(&file.name, e))?;
     batches.into_iter().map(|batch| compact_views(batch, &file.name)).collect()
 }
@@ -260,8 +273,51 @@ impl ReadAhead {
     }
 }
 
-fn lock(fetch: &Mutex<Fetch>) -> std::sync::MutexGuard<'_, Fetch> {
-    fetch.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The byte ranges of row group `group`'s column chunks that `projection` reads.
+fn chunk_ranges(metadata: &ArrowReaderMetadata, projection: &[usize], group: usize) -> Vec<Range<u64>> {
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), projection.iter().copied());
+    let group = metadata.metadata().row_group(group);
+    (0..group.num_columns())
+        .filter(|&leaf| mask.leaf_included(leaf))
+        .map(|leaf| {
+            let (start, length) = group.column(leaf).byte_range();
+            start..start + length
+        })
+        .collect()
+}
+
+/// Column chunks pass one fetched from a network store, kept within a budget (see [`Reader::keep_fetched`]) for
+/// the re-read of the rows findings show, which would otherwise fetch nearly every page again: a few thousand
+/// findings spread over a file touch most of its pages. Each chunk by its file and first byte; a re-read takes
+/// them, letting them go.
+#[derive(Default)]
+struct Kept {
+    /// Bytes that may still be kept.
+    room: AtomicU64,
+    chunks: Mutex<BTreeMap<(usize, u64), Bytes>>,
+}
+
+impl Kept {
+    /// Keeps a scan unit's column chunks of file `file`, if they all fit in the room left.
+    fn keep(&self, file: usize, chunks: &[(Range<u64>, Bytes)]) {
+        let bytes = chunks.iter().map(|(_, chunk)| chunk.len() as u64).sum::<u64>();
+        let fits = self.room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| room.checked_sub(bytes));
+        if bytes == 0 || fits.is_err() {
+            return;
+        }
+        let mut kept = lock(&self.chunks);
+        kept.extend(chunks.iter().map(|(range, chunk)| ((file, range.start), chunk.clone())));
+    }
+
+    /// The kept chunks of file `file` among `ranges`, taken out.
+    fn take(&self, file: usize, ranges: &[Range<u64>]) -> Vec<(Range<u64>, Bytes)> {
+        let mut kept = lock(&self.chunks);
+        ranges.iter().filter_map(|range| Some((range.clone(), kept.remove(&(file, range.start))?))).collect()
+    }
 }
 
 impl ParquetFiles {
@@ -269,16 +325,8 @@ impl ParquetFiles {
     fn chunks(&self, projection: &[usize]) -> Vec<(StoreFile, Vec<Range<u64>>)> {
         let mut units = Vec::new();
         for ((file, _), scanned) in self.files.iter().zip(&self.scanned) {
-            let mask = ProjectionMask::roots(scanned.metadata.parquet_schema(), projection.iter().copied());
-            for group in scanned.metadata.metadata().row_groups() {
-                let ranges = (0..group.num_columns())
-                    .filter(|&leaf| mask.leaf_included(leaf))
-                    .map(|leaf| {
-                        let (start, length) = group.column(leaf).byte_range();
-                        start..start + length
-                    })
-                    .collect();
-                units.push((file.clone(), ranges));
+            for group in 0..scanned.metadata.metadata().num_row_groups() {
+                units.push((file.clone(), chunk_ranges(&scanned.metadata, projection, group)));
             }
         }
         units

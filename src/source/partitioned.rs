@@ -136,6 +136,10 @@ impl Reader for Partitioned {
         Ok(wrapped.collect())
     }
 
+    fn keep_fetched(&self, bytes: u64) {
+        self.inner.keep_fetched(bytes)
+    }
+
     /// `rows` number the file's kept rows: each is found past the deleted rows before it.
     fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
         let physical = physical_rows(&self.deleted[file], rows);

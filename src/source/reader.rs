@@ -96,6 +96,10 @@ pub(crate) trait Reader: Send + Sync {
     /// What errors call file `file` of the source.
     fn file_name(&self, file: usize) -> String;
 
+    /// Lets a reader over a network store keep up to `bytes` of what its scan units fetch, for
+    /// [`Reader::fetch`]: the rows findings show are then decoded from those bytes, not fetched again.
+    fn keep_fetched(&self, _bytes: u64) {}
+
     /// [`Capabilities::reread_by_ordinal`]: rows `rows` (ascending indices into file `file`), projected as
     /// [`Reader::scan_units`] projects them.
     fn fetch(&self, _file: usize, _projection: &[usize], _rows: &[u64]) -> Result<RecordBatch> {

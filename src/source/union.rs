@@ -74,6 +74,10 @@ impl Reader for Union {
         Ok(units)
     }
 
+    fn keep_fetched(&self, bytes: u64) {
+        self.parts.iter().for_each(|part| part.keep_fetched(bytes / self.parts.len() as u64));
+    }
+
     fn fetch(&self, file: usize, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
         let (part, file) = self.part_of(file);
         part.fetch(file, projection, rows)

@@ -52,8 +52,8 @@ const NULL_BUCKET: u64 = u64::MAX;
 /// buckets of a few hundred rows keep what crosses the network a small share of the table, while a difference
 /// brings back only its bucket's rows' digests.
 const ROWS_PER_BUCKET: u64 = 256;
-/// Buckets listed in the second plan's filter at most; beyond, every row's digest comes back.
-const LISTED_BUCKETS: usize = 8192;
+/// Buckets listed in the second plan's filter at most (~1.5 MB of plan); beyond, every row's digest comes back.
+const LISTED_BUCKETS: usize = 65_536;
 
 /// Compares `plan`'s table on the cluster at `url`.
 pub(super) fn compare(
@@ -112,7 +112,7 @@ pub(super) fn compare(
             .map_err(failed)?,
     };
     drop(jobs);
-    let digests = digests.map(|rows| side_digest(rows, &plan)).transpose()?;
+    let digests = digests.map(|rows| side_digest(&rows, &sorted.differing, &plan)).transpose()?;
     let scanned = started.elapsed();
     let (totals, matched) = (sorted.totals, sorted.matched);
     let adjust = |findings: &mut Findings| {
@@ -308,17 +308,40 @@ async fn differing_rows(
 }
 
 /// The rows a side's differing buckets hold, as pass one would have handed them to the comparison.
-fn side_digest(batches: Vec<RecordBatch>, plan: &Plan) -> Result<SideDigest> {
-    let (mut keyed, mut null_keys, mut fingerprint) = (Vec::new(), Vec::new(), Fingerprint::default());
-    for batch in &batches {
-        let [key_hi, key_lo, row_hi, row_lo, ordinal] =
-            [1, 2, 3, 4, 5].map(|i| batch.column(i).as_primitive::<UInt64Type>().clone());
-        for r in 0..batch.num_rows() {
+fn side_digest(batches: &[RecordBatch], differing: &[u64], plan: &Plan) -> Result<SideDigest> {
+    let Digests { keyed, null_keys, fingerprint } = digests_in(batches, differing);
+    let store = Store::new(plan.memory.digests_per_side, plan.spill_dir.clone());
+    let mut partitions: Vec<Vec<RowDigest>> = vec![Vec::new(); PARTITIONS];
+    keyed.into_iter().for_each(|d| partitions[d.partition()].push(d));
+    for (partition, digests) in partitions.into_iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        store.push(partition, digests).map_err(|e| Error::spill(store.dir(), e))?;
+    }
+    let stats = ScanStats { rows: fingerprint.rows, ..ScanStats::default() };
+    Ok(SideDigest { partitions: store.finish(), null_keys, fingerprint, stats, keys: Vec::new() })
+}
+
+/// Row digests as the executors sent them: those with a key, and the ordinal and row hash of those whose key has
+/// a NULL part, with their fingerprint.
+#[derive(Default)]
+struct Digests {
+    keyed: Vec<RowDigest>,
+    null_keys: Vec<(u64, u128)>,
+    fingerprint: Fingerprint,
+}
+
+/// The digests among `batches` of rows in the `differing` buckets (sorted). When too many buckets differ to list
+/// them in the plan, every row comes back: the rows of equal buckets, already counted as matched, stay out.
+fn digests_in(batches: &[RecordBatch], differing: &[u64]) -> Digests {
+    let mut digests = Digests::default();
+    for batch in batches {
+        let [bucket, key_hi, key_lo, row_hi, row_lo, ordinal] =
+            [0, 1, 2, 3, 4, 5].map(|i| batch.column(i).as_primitive::<UInt64Type>().clone());
+        for r in (0..batch.num_rows()).filter(|&r| differing.binary_search(&bucket.value(r)).is_ok()) {
             let row = ((row_hi.value(r) as u128) << 64) | row_lo.value(r) as u128;
-            fingerprint.add(row);
+            digests.fingerprint.add(row);
             match key_hi.is_null(r) {
-                true => null_keys.push((ordinal.value(r), row)),
-                false => keyed.push(RowDigest {
+                true => digests.null_keys.push((ordinal.value(r), row)),
+                false => digests.keyed.push(RowDigest {
                     key_hi: key_hi.value(r),
                     key_lo: key_lo.value(r),
                     row_hi: row_hi.value(r),
@@ -328,12 +351,45 @@ fn side_digest(batches: Vec<RecordBatch>, plan: &Plan) -> Result<SideDigest> {
             }
         }
     }
-    let store = Store::new(plan.memory.digests_per_side, plan.spill_dir.clone());
-    let mut partitions: Vec<Vec<RowDigest>> = vec![Vec::new(); PARTITIONS];
-    keyed.into_iter().for_each(|d| partitions[d.partition()].push(d));
-    for (partition, digests) in partitions.into_iter().enumerate().filter(|(_, d)| !d.is_empty()) {
-        store.push(partition, digests).map_err(|e| Error::spill(store.dir(), e))?;
+    digests
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::UInt64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    /// Rows as the second plan returns them: bucket, key hash halves (NULL for a NULL key part), row hash
+    /// halves, ordinal.
+    fn returned(rows: &[(u64, Option<u64>, u64)]) -> RecordBatch {
+        let names = ["bucket", "key_hi", "key_lo", "row_hi", "row_lo", "ordinal"];
+        let schema = Schema::new(names.map(|name| Field::new(name, DataType::UInt64, true)).to_vec());
+        let column = |f: &dyn Fn(&(u64, Option<u64>, u64)) -> Option<u64>| {
+            Arc::new(rows.iter().map(f).collect::<UInt64Array>()) as arrow::array::ArrayRef
+        };
+        let columns = vec![
+            column(&|r| Some(r.0)),
+            column(&|r| r.1),
+            column(&|r| r.1),
+            column(&|r| Some(r.2)),
+            column(&|r| Some(r.2)),
+            column(&|r| Some(r.2)),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).expect("a batch")
     }
-    let stats = ScanStats { rows: fingerprint.rows, ..ScanStats::default() };
-    Ok(SideDigest { partitions: store.finish(), null_keys, fingerprint, stats, keys: Vec::new() })
+
+    #[test]
+    fn only_rows_of_differing_buckets_reach_the_row_tier_however_many_came_back() {
+        // Buckets 1 and 3 are equal on both sides (their rows counted as matched already); 2 differs, and the
+        // NULL-key bucket always does. Every row came back, as when too many buckets differ to list them.
+        let batch = returned(&[(1, Some(10), 100), (2, Some(20), 200), (3, Some(30), 300), (NULL_BUCKET, None, 400)]);
+        let digests = digests_in(&[batch], &[2, NULL_BUCKET]);
+        assert_eq!(digests.keyed.iter().map(|d| d.ordinal).collect::<Vec<_>>(), [200]);
+        assert_eq!(digests.null_keys.iter().map(|(ordinal, _)| *ordinal).collect::<Vec<_>>(), [400]);
+        assert_eq!(digests.fingerprint.rows, 2);
+    }
 }
