@@ -305,8 +305,9 @@ impl Kept {
     /// Keeps a scan unit's column chunks of file `file`, if they all fit in the room left.
     fn keep(&self, file: usize, chunks: &[(Range<u64>, Bytes)]) {
         let bytes = chunks.iter().map(|(_, chunk)| chunk.len() as u64).sum::<u64>();
-        let fits = self.room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| room.checked_sub(bytes));
-        if bytes == 0 || fits.is_err() {
+        if bytes == 0
+            || self.room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| room.checked_sub(bytes)).is_err()
+        {
             return;
         }
         let mut kept = lock(&self.chunks);
