@@ -1,6 +1,7 @@
 //! Database sources on the real servers: one logical table loaded into PostgreSQL, MariaDB, SQLite, Parquet
 //! and CSV reconciles to zero differences pairwise; one changed value per type is found in exactly its
-//! column; recon writes nothing and never prints a password.
+//! column; recon writes nothing and never prints a password; a MariaDB table without transactions is said to
+//! be read in no snapshot.
 //!
 //! Server URLs come from RECON_TEST_POSTGRES_URL and RECON_TEST_MYSQL_URL (`.ci/run` sets both). Without
 //! them these tests are ignored, with the reason (`build.rs` sets a cfg per server URL at build time); under
@@ -298,6 +299,30 @@ fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_thei
         ["n", "d", "f", "b", "t", "day", "ts", "u", "j"].iter().map(|c| (c.to_string(), json!(1))).collect();
     assert_eq!(report["column_mismatches"], serde_json::Value::Object(one_each));
     assert_eq!(report["summary"]["mismatched"], 6);
+}
+
+#[test]
+#[cfg_attr(not(recon_mysql), ignore = "needs MariaDB: set RECON_TEST_MYSQL_URL")]
+fn a_mariadb_table_without_transactions_says_it_was_read_in_no_snapshot() {
+    let my = server("RECON_TEST_MYSQL_URL");
+    let _serial = serial();
+    // MyISAM keeps no rows in the consistent snapshot recon opens: each statement (the full read, the count, a
+    // recheck) reads the table as it is then. InnoDB's rows are in it, and its side has no `snapshot` field.
+    mysql(
+        &my,
+        [
+            "DROP TABLE IF EXISTS recon_myisam, recon_innodb",
+            "CREATE TABLE recon_myisam (id int PRIMARY KEY, v varchar(10)) ENGINE=MyISAM",
+            "INSERT INTO recon_myisam VALUES (1, 'x'), (2, 'y')",
+            "CREATE TABLE recon_innodb (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB",
+            "INSERT INTO recon_innodb VALUES (1, 'x'), (2, 'y')",
+        ],
+    );
+    let report = diff(&format!("{my}#recon_myisam"), &format!("{my}#recon_innodb"), &[]);
+    assert_eq!(report["summary"]["matched"], 2, "{report:#}");
+    assert_eq!(report["source"]["snapshot"], "none", "{:#}", report["source"]);
+    assert_eq!(report["target"].get("snapshot"), None, "{:#}", report["target"]);
+    mysql(&my, ["DROP TABLE recon_myisam, recon_innodb"]);
 }
 
 #[test]

@@ -142,8 +142,9 @@ pub struct Dataset {
     pub capabilities: Capabilities,
     /// The version of a Delta Lake table that was read.
     pub table_version: Option<u64>,
-    /// How consistent a read is where it is not one snapshot: `none` for a database read without one
-    /// (an ODBC source whose engine or table gives none: see `odbc::connect`). `None` where the reader reads one snapshot or a file.
+    /// How consistent a read is where it is not one snapshot: `none` for a database read without one (a
+    /// MySQL/MariaDB table of a storage engine without transactions, natively or over ODBC; an ODBC source whose
+    /// engine gives none: see `odbc::connect`). `None` where the reader reads one snapshot or a file.
     pub snapshot: Option<&'static str>,
     reader: Box<dyn Reader>,
 }
@@ -166,7 +167,8 @@ impl Dataset {
         let files = match location.kind() {
             Kind::Database(db) => {
                 let table = sql::SqlTable::open(db.clone(), &options.db, runtime)?;
-                return Ok(Dataset::new(db.masked.clone(), Format::Database(db.engine), Box::new(table)));
+                let snapshot = (!table.in_snapshot()?).then_some("none");
+                return Ok(Dataset::read_as(db.masked.clone(), Format::Database(db.engine), Box::new(table), snapshot));
             }
             Kind::Odbc(odbc) => return open_odbc(location, odbc, options),
             Kind::Files(files) => files,

@@ -241,13 +241,12 @@ pub(crate) fn table_snapshot(session: &Session, catalog: Option<&str>, table: &s
     if !session.snapshot || session.dialect != Dialect::Mysql {
         return Ok(session.snapshot);
     }
-    let rows = query(&session.conn, MYSQL_TRANSACTIONAL, &[catalog, Some(table)])?;
+    let rows = query(&session.conn, crate::source::sql::MYSQL_TRANSACTIONAL, &[catalog, Some(table)])?;
     let engine = rows.first().and_then(|row| row.first().cloned().flatten());
     Ok(engine.is_none_or(|transactions| transactions.trim().eq_ignore_ascii_case("yes")))
 }
 
 const SQL_SERVER_SNAPSHOT_STATE: &str = include_str!("../../../queries/odbc_sqlserver_snapshot_state.sql");
-const MYSQL_TRANSACTIONAL: &str = include_str!("../../../queries/odbc_mysql_transactional.sql");
 
 /// How a MySQL or MariaDB server cuts fraction digits (see `queries/mysql_server.sql`).
 fn mysql_cut(session: &Session) -> OdbcResult<Cut> {

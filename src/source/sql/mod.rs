@@ -33,6 +33,7 @@ pub use crate::location::Engine;
 use crate::normalize::{DECLARED_TYPE, READ_AS, UNREADABLE};
 use failure::{describe, lost, snapshot_gone, sql_error};
 pub use keys::KEYS_PER_STATEMENT;
+pub(crate) use mysql::TRANSACTIONAL as MYSQL_TRANSACTIONAL;
 #[cfg(feature = "odbc")]
 pub(crate) use mysql::{
     cut_of, ColumnRow as MysqlColumnRow, COLUMNS as MYSQL_COLUMNS, JSON_COLUMNS as MYSQL_JSON_COLUMNS,
@@ -315,6 +316,24 @@ impl SqlTable {
                 catalog::table_keys(&mut conn, schema.as_deref(), table).await
             })
             .map_err(|e| Error::database(&self.location, format!("reading the keys of {table}: {}", describe(&e))))
+    }
+
+    /// Whether full reads of the table see its snapshot: not a MySQL/MariaDB table of a storage engine without
+    /// transactions (MyISAM, Aria, MEMORY…), which each statement reads as it is when it runs. A query or a view
+    /// has no engine of its own to ask and is taken to.
+    pub(crate) fn in_snapshot(&self) -> Result<bool> {
+        let Some((schema, table)) = &self.table else { return Ok(true) };
+        let transactions = self.runtime.block_on(async {
+            let mut conn = self.conn.lock().await;
+            let Conn::Mysql(conn) = &mut *conn else { return Ok(None) };
+            let query =
+                sqlx::query_scalar::<_, Option<String>>(MYSQL_TRANSACTIONAL).bind(schema.as_deref()).bind(table);
+            query.fetch_optional(conn).await.map(Option::flatten)
+        });
+        let transactions = transactions.map_err(|e| {
+            Error::database(&self.location, format!("reading the storage engine of {table}: {}", describe(&e)))
+        })?;
+        Ok(transactions.is_none_or(|t| t.trim().eq_ignore_ascii_case("yes")))
     }
 
     /// The table's schema (as its location names it) and name; `None` for a query.

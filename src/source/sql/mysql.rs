@@ -34,6 +34,7 @@ use crate::normalize::{Cut, FRACTION_CUT, FRACTION_DIGITS};
 pub(crate) const COLUMNS: &str = include_str!("../../../queries/mysql_columns.sql");
 pub(crate) const JSON_COLUMNS: &str = include_str!("../../../queries/mysql_json_columns.sql");
 pub(crate) const SERVER: &str = include_str!("../../../queries/mysql_server.sql");
+pub(crate) const TRANSACTIONAL: &str = include_str!("../../../queries/mysql_transactional.sql");
 
 const SPATIAL: [&str; 8] = [
     "geometry",
