@@ -396,8 +396,9 @@ fn rounds(
 }
 
 /// Whether `side` declares the key unique (a primary key or unique index over some of its columns), and its
-/// canonical keys keep its values apart ([`Plan::key_keeps_equality`]). Then equal buckets hold no repeated key on either side (equal multisets of rows hold the
-/// same keys as often), and the servers need not count distinct keys.
+/// canonical keys keep its values apart ([`Plan::key_keeps_equality`]). Then equal buckets hold no repeated key
+/// on either side (equal multisets of rows hold the same keys as often), and the servers need not count distinct
+/// keys.
 fn declares_unique(plan: &Plan, side: Side) -> Result<bool> {
     if !plan.key_keeps_equality(side) {
         return Ok(false);

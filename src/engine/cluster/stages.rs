@@ -47,7 +47,8 @@ pub struct Jobs {
     table: String,
     followed: Vec<Followed>,
     line: ProgressBar,
-    /// Said once: the scheduler does not answer for its stages (not recon's, or unreachable over HTTP).
+    /// The scheduler did not answer for its stages (not recon's, or unreachable over HTTP): said once, and not
+    /// asked again.
     silent: bool,
 }
 
@@ -101,13 +102,14 @@ impl Jobs {
     /// Asks the scheduler for its jobs once: logs the stages of followed jobs done since the last answer, and
     /// redraws the line.
     async fn poll(&mut self) {
+        if self.silent {
+            return;
+        }
         let listed = match self.listed().await {
             Ok(listed) => listed,
             Err(why) => {
-                if !self.silent {
-                    tracing::info!("{}cluster: no progress by stage ({why})", self.table);
-                    self.silent = true;
-                }
+                tracing::info!("{}cluster: no progress by stage ({why})", self.table);
+                self.silent = true;
                 return;
             }
         };
