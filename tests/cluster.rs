@@ -1,6 +1,7 @@
 //! `--cluster` (feature `cluster`): a real cluster of this build's processes on this machine — one
 //! `recon scheduler`, two `recon executor`s on ports of their own — gives exactly the reports a local run gives,
-//! and says which engine ran; what a cluster cannot read is exit 2 naming it.
+//! and says which engine ran, on the bundled fixtures and on the property test's random tables with injected
+//! defects; what a cluster cannot read is exit 2 naming it.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use serde_json::Value;
 
+use crate::property::{build, fate, row, shuffle, write, Draw};
 use crate::util::files::write_parquet;
 use crate::util::servers::{free_port, wait_for_port};
 use crate::util::{path, recon, root, scratch, with, Run, CUSTOMERS, ORDERS};
@@ -236,6 +238,41 @@ fn side(dir: &Path, files: usize, rows: usize, changed: Option<usize>) {
         .unwrap();
         write_parquet(&dir.join(format!("part-{file}.parquet")), &batch);
     }
+}
+
+/// The property test's random tables with injected defects (`property.rs`), shuffled and split into files and row
+/// groups at random: each cluster report is the local one, whose counts the property test proves exact.
+#[test]
+fn random_tables_with_injected_defects_give_the_local_reports() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let cluster = Cluster::start(180, &root());
+    let config = Config { cases: 8, failure_persistence: None, ..Config::default() };
+    let draws = (
+        prop::collection::vec((fate(), row()), 0..300),
+        (0usize..3, 0usize..3),
+        (any::<u64>(), any::<u64>()),
+        (1usize..4, 1usize..4, 1usize..97, 1usize..97),
+    );
+    let run =
+        |(fates, null_keys, orders, layout): (Vec<Draw>, (usize, usize), (u64, u64), (usize, usize, usize, usize))| {
+            let case = build(&fates, null_keys);
+            let (mut source, mut target) = (case.source, case.target);
+            shuffle(&mut source, orders.0);
+            shuffle(&mut target, orders.1);
+            let dir = scratch();
+            let (source_dir, target_dir) = (dir.path().join("source"), dir.path().join("target"));
+            write(&source_dir, &source, layout.0, layout.2, true);
+            write(&target_dir, &target, layout.1, layout.3, false);
+            let args = ["diff", path(&source_dir), path(&target_dir), "--key", "key", "--max-examples", "100000"];
+            let (expected, run) = (local(&args), cluster.diff(&args));
+            prop_assert!(expected.code <= 1 && run.code == expected.code, "{}\n{}", expected.stderr, run.stderr);
+            prop_assert_eq!(&expected.json()["summary"]["matched"], case.expected.matched);
+            prop_assert_eq!(comparable(&run), comparable(&expected));
+            Ok(())
+        };
+    TestRunner::new(config).run(&draws, run).unwrap();
 }
 
 /// An executor killed while a comparison runs: the run ends with the local run's report, or with exit 2 and no

@@ -21,7 +21,7 @@ use recon::spec::{Layers, Options, Origin, SessionSpec, TableSpec};
 
 /// One row: key (NULL for a keyless row), an integer, an optional text and a float.
 #[derive(Debug, Clone, PartialEq)]
-struct Row {
+pub(crate) struct Row {
     key: Option<i64>,
     n: i64,
     text: Option<String>,
@@ -30,7 +30,7 @@ struct Row {
 
 /// What happens to one key on its way from source to target.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Fate {
+pub(crate) enum Fate {
     Matched,
     Missing,
     Extra,
@@ -42,7 +42,7 @@ enum Fate {
     DuplicatedOnBoth,
 }
 
-fn fate() -> impl Strategy<Value = Fate> {
+pub(crate) fn fate() -> impl Strategy<Value = Fate> {
     prop_oneof![
         4 => Just(Fate::Matched),
         1 => Just(Fate::Missing),
@@ -55,7 +55,7 @@ fn fate() -> impl Strategy<Value = Fate> {
     ]
 }
 
-fn row() -> impl Strategy<Value = (i64, Option<String>, f64)> {
+pub(crate) fn row() -> impl Strategy<Value = (i64, Option<String>, f64)> {
     (
         any::<i32>().prop_map(i64::from),
         prop::option::of("[a-z ]{0,6}"),
@@ -89,15 +89,15 @@ fn changed(row: &Row, column: usize) -> Row {
     row
 }
 
-struct Case {
-    source: Vec<Row>,
-    target: Vec<Row>,
-    expected: Expected,
+pub(crate) struct Case {
+    pub(crate) source: Vec<Row>,
+    pub(crate) target: Vec<Row>,
+    pub(crate) expected: Expected,
 }
 
 #[derive(Debug, Default, PartialEq)]
-struct Expected {
-    matched: u64,
+pub(crate) struct Expected {
+    pub(crate) matched: u64,
     missing: BTreeSet<i64>,
     extra: BTreeSet<i64>,
     mismatched: BTreeSet<i64>,
@@ -108,9 +108,9 @@ struct Expected {
 }
 
 /// A key's fate and its row's values (integer, text, float).
-type Draw = (Fate, (i64, Option<String>, f64));
+pub(crate) type Draw = (Fate, (i64, Option<String>, f64));
 
-fn build(fates: &[Draw], null_keys: (usize, usize)) -> Case {
+pub(crate) fn build(fates: &[Draw], null_keys: (usize, usize)) -> Case {
     let (mut source, mut target, mut e) = (Vec::new(), Vec::new(), Expected::default());
     for (key, (fate, (n, text, x))) in fates.iter().enumerate() {
         let key = key as i64;
@@ -168,7 +168,7 @@ fn build(fates: &[Draw], null_keys: (usize, usize)) -> Case {
 
 /// Writes rows as Parquet files of `parts` pieces and row groups of `group` rows. The source stores `n` as
 /// int32 where it fits, so widths differ across sides as they do in real migrations.
-fn write(dir: &Path, rows: &[Row], parts: usize, group: usize, narrow: bool) {
+pub(crate) fn write(dir: &Path, rows: &[Row], parts: usize, group: usize, narrow: bool) {
     std::fs::create_dir_all(dir).unwrap();
     let chunk = rows.len().div_ceil(parts.max(1)).max(1);
     // An empty side is still one file, with its schema and no rows.
@@ -277,7 +277,7 @@ proptest! {
 }
 
 /// A deterministic Fisher-Yates shuffle driven by `seed` (splitmix64).
-fn shuffle<T>(items: &mut [T], mut seed: u64) {
+pub(crate) fn shuffle<T>(items: &mut [T], mut seed: u64) {
     for i in (1..items.len()).rev() {
         seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = seed;
