@@ -46,6 +46,8 @@ pub struct Jobs {
     run: String,
     table: String,
     followed: Vec<Followed>,
+    /// Where the jobs of the step being collected start in `followed`: the live line shows those.
+    step_start: usize,
     line: ProgressBar,
     /// The scheduler did not answer for its stages (not recon's, or unreachable over HTTP): said once, and not
     /// asked again.
@@ -64,6 +66,7 @@ impl Jobs {
             run,
             table: table.to_string(),
             followed: Vec::new(),
+            step_start: 0,
             line,
             silent: false,
         }
@@ -73,6 +76,7 @@ impl Jobs {
     /// stages advance until both have brought their results back.
     pub async fn collect(&mut self, step: &str, frames: Sides<DataFrame>) -> Result<Sides<Vec<RecordBatch>>> {
         let Sides { source, target } = frames;
+        self.step_start = self.followed.len();
         let (source, target) = (self.submit(step, Side::Source, source), self.submit(step, Side::Target, target));
         let out = {
             let work = std::pin::pin!(async { futures::try_join!(source.collect(), target.collect()) });
@@ -121,8 +125,7 @@ impl Jobs {
             }
             job.logged = job.logged.max(now.completed_stages);
         }
-        let status: Vec<String> = self
-            .followed
+        let status: Vec<String> = self.followed[self.step_start..]
             .iter()
             .filter_map(|job| job.stages.map(|stages| format!("{} {}/{stages} stages", job.label, job.logged)))
             .collect();
