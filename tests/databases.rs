@@ -17,7 +17,7 @@ use arrow::datatypes::{Field, Schema};
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
-use crate::util::db::{block_on, mysql, mysql_writes, pg_writes, postgres, serial, server, sqlite};
+use crate::util::db::{block_on, myisam_and_innodb, mysql, mysql_writes, pg_writes, postgres, serial, server, sqlite};
 use crate::util::files::write_parquet;
 use crate::util::{path, recon, scratch};
 
@@ -306,18 +306,8 @@ fn one_table_in_five_systems_reconciles_pairwise_and_single_changes_land_in_thei
 fn a_mariadb_table_without_transactions_says_it_was_read_in_no_snapshot() {
     let my = server("RECON_TEST_MYSQL_URL");
     let _serial = serial();
-    // MyISAM keeps no rows in the consistent snapshot recon opens: each statement (the full read, the count, a
-    // recheck) reads the table as it is then. InnoDB's rows are in it, and its side has no `snapshot` field.
-    mysql(
-        &my,
-        [
-            "DROP TABLE IF EXISTS recon_myisam, recon_innodb",
-            "CREATE TABLE recon_myisam (id int PRIMARY KEY, v varchar(10)) ENGINE=MyISAM",
-            "INSERT INTO recon_myisam VALUES (1, 'x'), (2, 'y')",
-            "CREATE TABLE recon_innodb (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB",
-            "INSERT INTO recon_innodb VALUES (1, 'x'), (2, 'y')",
-        ],
-    );
+    // The InnoDB side, read in the snapshot, has no `snapshot` field.
+    myisam_and_innodb(&my, "recon");
     let report = diff(&format!("{my}#recon_myisam"), &format!("{my}#recon_innodb"), &[]);
     assert_eq!(report["summary"]["matched"], 2, "{report:#}");
     assert_eq!(report["source"]["snapshot"], "none", "{:#}", report["source"]);

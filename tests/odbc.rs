@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::types::load_matrix;
-use crate::util::db::{mysql, postgres, serial, server};
+use crate::util::db::{myisam_and_innodb, mysql, postgres, serial, server};
 use crate::util::{path, recon, recon_with, root, scratch};
 
 /// `Driver={…};Server=…;Port=…;Database=…;Uid=…;` for a server URL (`postgres://user@host:port/db`).
@@ -302,19 +302,7 @@ fn a_sample_is_drawn_by_the_servers_behind_odbc_as_natively() {
 fn a_table_read_without_a_snapshot_says_none() {
     let my = server("RECON_TEST_MYSQL_URL");
     let _serial = serial();
-    // MyISAM is not transactional: the consistent snapshot recon opens holds none of its rows, and each
-    // statement (the full read, the count, a recheck) reads the table as it is then. InnoDB's are in it.
-    mysql(
-        &my,
-        [
-            "DROP TABLE IF EXISTS recon_odbc_myisam",
-            "CREATE TABLE recon_odbc_myisam (id int PRIMARY KEY, v varchar(10)) ENGINE=MyISAM",
-            "INSERT INTO recon_odbc_myisam VALUES (1, 'x'), (2, 'y')",
-            "DROP TABLE IF EXISTS recon_odbc_innodb",
-            "CREATE TABLE recon_odbc_innodb (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB",
-            "INSERT INTO recon_odbc_innodb VALUES (1, 'x'), (2, 'y')",
-        ],
-    );
+    myisam_and_innodb(&my, "recon_odbc");
     let (myisam, innodb) =
         (format!("{}#recon_odbc_myisam", my_odbc(&my)), format!("{}#recon_odbc_innodb", my_odbc(&my)));
     let report = diff(&[&myisam, &innodb]);

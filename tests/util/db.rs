@@ -51,6 +51,23 @@ pub fn mysql<S: AsRef<str>>(url: &str, statements: impl IntoIterator<Item = S>) 
     })
 }
 
+/// Two MariaDB tables of the same two rows, `{prefix}_myisam` and `{prefix}_innodb`: MyISAM is not transactional,
+/// so the consistent snapshot recon opens holds none of its rows and each statement (the full read, the count, a
+/// recheck) reads the table as it is then; InnoDB's rows are in the snapshot.
+pub fn myisam_and_innodb(url: &str, prefix: &str) {
+    let (myisam, innodb) = (format!("{prefix}_myisam"), format!("{prefix}_innodb"));
+    mysql(
+        url,
+        [
+            format!("DROP TABLE IF EXISTS {myisam}, {innodb}"),
+            format!("CREATE TABLE {myisam} (id int PRIMARY KEY, v varchar(10)) ENGINE=MyISAM"),
+            format!("INSERT INTO {myisam} VALUES (1, 'x'), (2, 'y')"),
+            format!("CREATE TABLE {innodb} (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB"),
+            format!("INSERT INTO {innodb} VALUES (1, 'x'), (2, 'y')"),
+        ],
+    );
+}
+
 /// Runs `statements` in order on the SQLite file at `path`, made when it is not there.
 pub fn sqlite<S: AsRef<str>>(path: &std::path::Path, statements: impl IntoIterator<Item = S>) {
     block_on(async {
